@@ -1,0 +1,135 @@
+"""Seeded initialisation of a layer: the schemes users meet, and gate-bias controls.
+
+Every scheme draws from ``np.random.default_rng(seed)``, so the same seed gives the same layer.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import GRULayer, LSTMLayer, RNNLayer
+
+SCHEMES = ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity")
+KINDS = {"rnn": RNNLayer, "lstm": LSTMLayer, "gru": GRULayer}
+MAX_SIZE = 4096
+
+
+def _recurrent_block(scheme: str, H: int, scale: float, rng: np.random.Generator) -> np.ndarray:
+    """One (H, H) block of W_hh under ``scheme`` (before any spectral rescaling)."""
+    if scheme == "pytorch":
+        bound = 1.0 / np.sqrt(H)
+        return rng.uniform(-bound, bound, (H, H))
+    if scheme == "dlfs2":
+        return rng.standard_normal((H, H)) / np.sqrt(H)
+    if scheme == "gaussian":
+        return rng.standard_normal((H, H)) * (scale / np.sqrt(H))
+    if scheme == "orthogonal":  # Saxe et al. 2013: Q of a Gaussian's QR, signs fixed so Q is Haar-distributed
+        q, r = np.linalg.qr(rng.standard_normal((H, H)))
+        return scale * q * np.sign(np.where(np.diag(r) == 0, 1.0, np.diag(r)))
+    return scale * np.eye(H)  # identity (IRNN, Le et al. 2015)
+
+
+def rescale(W: np.ndarray, spectral_radius: float | None = None, sigma_max: float | None = None) -> np.ndarray:
+    """``W`` scaled so that its spectral radius ρ(W) (or its largest singular value) is the target."""
+    if spectral_radius is not None:
+        current = np.max(np.abs(np.linalg.eigvals(W)))
+        target = spectral_radius
+    else:
+        current = np.linalg.norm(W, 2)
+        target = sigma_max
+    if current == 0:
+        raise ValueError("cannot rescale an all-zero recurrent matrix to a spectral target")
+    return W * (target / current)
+
+
+def _positive(name: str, value, allow_zero: bool = False) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a number, got {value!r}") from None
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name}: expected a finite number {'>=' if allow_zero else '>'} 0, got {value!r}")
+    return v
+
+
+def _size(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= MAX_SIZE:
+        raise ValueError(f"{name}: expected a whole number from 1 to {MAX_SIZE}, got {value!r}")
+    return int(value)
+
+
+def chrono_bias(H: int, t_max: float, rng: np.random.Generator) -> np.ndarray:
+    """Chrono init (Tallec & Ollivier 2018): log(U[1, T_max - 1]), a memory of about T_max steps."""
+    if not t_max > 2:
+        raise ValueError(f"chrono_tmax: expected a number > 2, got {t_max!r}")
+    return np.log(rng.uniform(1.0, t_max - 1.0, H))
+
+
+def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytorch", scale: float = 1.0,
+               spectral_radius: float | None = None, sigma_max: float | None = None,
+               nonlinearity: str = "tanh", forget_bias: float = 0.0, update_bias: float = 0.0,
+               chrono_tmax: float | None = None, formulation: str = "pytorch"):
+    """A seeded layer of ``kind`` ("rnn", "lstm", "gru") with input size D and hidden size H.
+
+    Recurrent weights ``W_hh`` by ``scheme``:
+
+    - ``"pytorch"``: U(-1/√H, 1/√H) for every weight and bias (PyTorch's default);
+    - ``"dlfs2"``: N(0, 1/fan_in) weights, zero biases (the book's ``randn / sqrt(fan_in)``);
+    - ``"gaussian"``: N(0, scale²/H); ``"orthogonal"``: scale × a random orthogonal matrix;
+      ``"identity"``: scale × I (IRNN). These three take ``W_ih`` as in "dlfs2" and zero biases.
+
+    Gated kinds get the scheme in each (H, H) gate block. ``spectral_radius`` or ``sigma_max`` then rescales
+    each block of W_hh to that ρ or σ_max. Gate biases are *added* to the ``b_ih`` slice of the gate:
+    ``forget_bias`` to the LSTM's f, ``update_bias`` to the GRU gate that keeps the old state (z in PyTorch's
+    formulation, -z in the book's), so + always means "keep more". ``chrono_tmax`` instead *sets* the LSTM's
+    forget (and input = -forget) bias, or the GRU's keep-gate bias, to chrono init.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind: expected one of {tuple(KINDS)}, got {kind!r}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme: expected one of {SCHEMES}, got {scheme!r}")
+    D, H = _size("D", D), _size("H", H)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed: expected a whole number from 0 to 2**32 - 1, got {seed!r}")
+    scale = _positive("scale", scale, allow_zero=True)
+    if spectral_radius is not None and sigma_max is not None:
+        raise ValueError("give spectral_radius or sigma_max, not both")
+    for name, value in (("forget_bias", forget_bias), ("update_bias", update_bias)):
+        if not np.isfinite(float(value)):
+            raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    cls = KINDS[kind]
+    k = cls.GATES
+    rng = np.random.default_rng(seed)
+    if scheme == "pytorch":
+        bound = 1.0 / np.sqrt(H)
+        W_ih = rng.uniform(-bound, bound, (k * H, D))
+        W_hh = np.concatenate([_recurrent_block(scheme, H, scale, rng) for _ in range(k)])
+        b_ih = rng.uniform(-bound, bound, k * H)
+        b_hh = rng.uniform(-bound, bound, k * H)
+    else:
+        W_ih = rng.standard_normal((k * H, D)) / np.sqrt(D)
+        W_hh = np.concatenate([_recurrent_block(scheme, H, scale, rng) for _ in range(k)])
+        b_ih = np.zeros(k * H)
+        b_hh = np.zeros(k * H)
+    if spectral_radius is not None or sigma_max is not None:
+        if spectral_radius is not None:
+            _positive("spectral_radius", spectral_radius, allow_zero=True)
+        else:
+            _positive("sigma_max", sigma_max, allow_zero=True)
+        W_hh = np.concatenate([rescale(W_hh[j * H:(j + 1) * H], spectral_radius, sigma_max) for j in range(k)])
+
+    if kind == "lstm":
+        f = slice(H, 2 * H)
+        if chrono_tmax is not None:
+            b_f = chrono_bias(H, chrono_tmax, rng)
+            b_ih[f], b_hh[f] = b_f, 0.0
+            b_ih[:H], b_hh[:H] = -b_f, 0.0
+        b_ih[f] += forget_bias
+        return LSTMLayer(W_ih, W_hh, b_ih, b_hh)
+    if kind == "gru":
+        z = slice(H, 2 * H)
+        sign = 1.0 if formulation == "pytorch" else -1.0  # the book's z updates: keep = 1 - z = σ(-a_z)
+        if chrono_tmax is not None:
+            b_ih[z], b_hh[z] = sign * chrono_bias(H, chrono_tmax, rng), 0.0
+        b_ih[z] += sign * update_bias
+        return GRULayer(W_ih, W_hh, b_ih, b_hh, formulation=formulation)
+    return RNNLayer(W_ih, W_hh, b_ih, b_hh, nonlinearity=nonlinearity)

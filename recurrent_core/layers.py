@@ -1,0 +1,132 @@
+"""Parameter containers for one recurrent layer, in PyTorch's layout.
+
+Every weight is stored as PyTorch stores it (``W_ih`` of shape (kH, D), ``W_hh`` of shape (kH, H), two
+biases of shape (kH,)), always as float64, so that one set of equations serves the app, the tests against
+PyTorch and state-dict interop. Gate rows are PyTorch's: LSTM ``i, f, g, o``; GRU ``r, z, n``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+Array = np.ndarray
+
+NONLINEARITIES = ("tanh", "relu")
+GRU_FORMULATIONS = ("pytorch", "dlfs2")
+
+
+def as_float64(name: str, value, shape: tuple[int, ...] | None = None) -> Array:
+    """``value`` as a fresh float64 array, or ValueError saying what was expected.
+
+    Integers and floats are accepted; bool, complex, object and string arrays are not. NaN and inf are refused,
+    and the shape must match exactly (no broadcasting).
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # e.g. ragged nested lists
+        raise ValueError(f"{name}: expected a numeric array, got {type(value).__name__} ({exc})") from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"{name}: expected a real floating-point array, got dtype {arr.dtype}")
+    if shape is not None and arr.shape != shape:
+        raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
+    arr = np.array(arr, dtype=np.float64)  # always a copy: callers may not mutate our parameters
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: contains NaN or inf")
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class _Layer:
+    """Shared shape checks of the three kinds; ``GATES`` is k, the number of (kH)-row blocks."""
+
+    W_ih: Array  # (kH, D)
+    W_hh: Array  # (kH, H)
+    b_ih: Array  # (kH,)
+    b_hh: Array  # (kH,)
+
+    GATES: ClassVar[int] = 1
+    KIND: ClassVar[str] = ""
+
+    def __post_init__(self):
+        W_hh = as_float64("W_hh", self.W_hh)
+        if W_hh.ndim != 2 or W_hh.shape[1] < 1 or W_hh.shape[0] != self.GATES * W_hh.shape[1]:
+            raise ValueError(
+                f"W_hh: expected shape ({self.GATES}*H, H) with H >= 1 for a {self.KIND}, got {W_hh.shape}")
+        H = W_hh.shape[1]
+        W_ih = as_float64("W_ih", self.W_ih)
+        if W_ih.ndim != 2 or W_ih.shape[0] != self.GATES * H or W_ih.shape[1] < 1:
+            raise ValueError(f"W_ih: expected shape ({self.GATES * H}, D) with D >= 1, got {W_ih.shape}")
+        object.__setattr__(self, "W_hh", W_hh)
+        object.__setattr__(self, "W_ih", W_ih)
+        object.__setattr__(self, "b_ih", as_float64("b_ih", self.b_ih, (self.GATES * H,)))
+        object.__setattr__(self, "b_hh", as_float64("b_hh", self.b_hh, (self.GATES * H,)))
+
+    @property
+    def H(self) -> int:
+        return self.W_hh.shape[1]
+
+    @property
+    def D(self) -> int:
+        return self.W_ih.shape[1]
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    def replace(self, **changes) -> "_Layer":
+        """A copy with some fields changed (checked again)."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        fields.update(changes)
+        return type(self)(**fields)
+
+
+@dataclass(frozen=True, eq=False)
+class RNNLayer(_Layer):
+    """``h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`` with φ = tanh or relu (DLFS2: ``Wx = W_ih.T``)."""
+
+    nonlinearity: str = "tanh"
+
+    GATES: ClassVar[int] = 1
+    KIND: ClassVar[str] = "rnn"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.nonlinearity not in NONLINEARITIES:
+            raise ValueError(f"nonlinearity: expected one of {NONLINEARITIES}, got {self.nonlinearity!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class LSTMLayer(_Layer):
+    """PyTorch's LSTM; gate rows i, f, g, o.
+
+    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``.
+    """
+
+    GATES: ClassVar[int] = 4
+    KIND: ClassVar[str] = "lstm"
+
+
+@dataclass(frozen=True, eq=False)
+class GRULayer(_Layer):
+    """A GRU; gate rows r, z, n. Two formulations share the parameters:
+
+    - ``"pytorch"`` (cuDNN, Cho et al. v1): ``n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))``,
+      ``h = (1 - z) ⊙ n + z ⊙ h_prev``: z is the *keep* gate.
+    - ``"dlfs2"`` (the book, Cho et al. v3): ``n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)``,
+      ``h = (1 - z) ⊙ h_prev + z ⊙ n``: z is the *update* gate, 1 - z keeps.
+    """
+
+    formulation: str = "pytorch"
+
+    GATES: ClassVar[int] = 3
+    KIND: ClassVar[str] = "gru"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.formulation not in GRU_FORMULATIONS:
+            raise ValueError(f"formulation: expected one of {GRU_FORMULATIONS}, got {self.formulation!r}")
+
+
+Layer = RNNLayer | LSTMLayer | GRULayer
