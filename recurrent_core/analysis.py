@@ -1,0 +1,328 @@
+"""Analyses of gradient flow: arrays, not plots.
+
+The backward pass is linear in the upstream gradient for a fixed forward pass, so every chain here is run on a
+renormalised vector with its log-scale kept apart: norms stay exact in the log domain far past float64's range
+(an exploding run at T = 1000). Separately, the same chain is run plainly in float64 and in float32 to report
+the step at which an ordinary computation first overflows to inf or NaN.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .bptt import cell_functions, check_dhs, forward
+from .layers import GRULayer, LSTMLayer, RNNLayer
+
+LN10 = np.log(10.0)
+NORMS = ("l2", "book", "mean")
+
+# A step maps the state arriving at step t (N, S) to (the flow into step t-1, {name: vector measured at t}).
+Step = Callable[[int, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
+
+
+# ----------------------------------------------------------------------------------------------- log domain
+def _log_norm(w: np.ndarray) -> np.ndarray:
+    """Natural log of the L2 norm of each row; -inf for a zero row."""
+    with np.errstate(divide="ignore"):
+        return np.log(np.sqrt(np.einsum("ns,ns->n", w, w)))
+
+
+def _renormalise(w: np.ndarray, log_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(w / ‖w‖, log_scale + log ‖w‖) per row; a zero row stays zero with log-scale -inf."""
+    log_w = _log_norm(w)
+    nonzero = np.isfinite(log_w)
+    unit = np.where(nonzero[:, None], w / np.where(nonzero, np.exp(log_w), 1.0)[:, None], 0.0)
+    return unit, np.where(nonzero, log_scale + log_w, -np.inf)
+
+
+def _add_scaled(unit: np.ndarray, log_scale: np.ndarray, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """e^log_scale · unit + upstream, again as (unit vector, log-scale), without leaving float range."""
+    u_unit, u_log = _renormalise(upstream, np.zeros(len(upstream)))
+    top = np.maximum(log_scale, u_log)
+    alive = np.isfinite(top)
+    with np.errstate(invalid="ignore"):
+        a = np.where(alive & np.isfinite(log_scale), np.exp(log_scale - top), 0.0)
+        b = np.where(alive & np.isfinite(u_log), np.exp(u_log - top), 0.0)
+    unit, log_w = _renormalise(a[:, None] * unit + b[:, None] * u_unit, np.zeros(len(unit)))
+    return unit, np.where(alive, top + log_w, -np.inf)
+
+
+@dataclass(frozen=True)
+class ChainNorms:
+    """log10 norms along one backward chain, per step and per sample (-inf where exactly zero).
+
+    ``log10[name]`` has shape (T, N); ``log10_into_h0`` (N,) is the norm of what flows out of step 0.
+    ``overflow_step`` maps a dtype name to the first step t (counting down from T-1) at which the same chain
+    computed plainly in that dtype held an inf or NaN, or None if it never did.
+    """
+
+    log10: dict[str, np.ndarray]
+    log10_into_h0: np.ndarray
+    overflow_step: dict[str, int | None] = field(default_factory=dict)
+
+
+def run_chain(T: int, upstream: np.ndarray, step: Step, check_dtypes=("float64", "float32")) -> ChainNorms:
+    """Run ``step`` backwards from t = T-1 to 0, adding ``upstream[t]`` (T, N, S) at each step, in log domain."""
+    N, S = upstream.shape[1:]
+    unit, log_scale = np.zeros((N, S)), np.full(N, -np.inf)
+    logs: dict[str, np.ndarray] = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T - 1, -1, -1):
+            unit, log_scale = _add_scaled(unit, log_scale, upstream[t])
+            flow, measured = step(t, unit)
+            for name, vec in measured.items():
+                logs.setdefault(name, np.empty((T, N)))[t] = log_scale + _log_norm(vec)
+            unit, log_scale = _renormalise(flow, log_scale)
+    overflow = {dtype: plain_overflow_step(T, upstream, step, np.dtype(dtype)) for dtype in check_dtypes}
+    return ChainNorms(log10={k: v / LN10 for k, v in logs.items()}, log10_into_h0=log_scale / LN10,
+                      overflow_step=overflow)
+
+
+def plain_overflow_step(T: int, upstream: np.ndarray, step: Step, dtype: np.dtype) -> int | None:
+    """First t (from T-1 down) where the chain, computed plainly and rounded to ``dtype`` after every step,
+    holds an inf or NaN; None if it stays finite down to h0."""
+    state = np.zeros(upstream.shape[1:], dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T - 1, -1, -1):
+            state = (state + upstream[t]).astype(dtype)
+            flow, measured = step(t, state.astype(np.float64))
+            if not (np.isfinite(state).all() and all(np.isfinite(v.astype(dtype)).all() for v in measured.values())):
+                return t
+            state = flow.astype(dtype)
+            if not np.isfinite(state).all():
+                return t
+    return None
+
+
+def aggregate(log10_per_sample: np.ndarray, norm: str = "l2") -> np.ndarray:
+    """Combine per-sample log10 norms (..., N) into one per step.
+
+    ``"l2"``: the Frobenius norm over the batch; ``"book"``: that divided by N (DLFS2's
+    ``sqrt(sum(dh**2)) / N``); ``"mean"``: the mean of the per-sample norms.
+    """
+    if norm not in NORMS:
+        raise ValueError(f"norm: expected one of {NORMS}, got {norm!r}")
+    x = np.asarray(log10_per_sample, dtype=np.float64) * LN10
+    N = x.shape[-1]
+    if norm == "mean":
+        out = _logsumexp(x) - np.log(N)
+    else:
+        out = 0.5 * _logsumexp(2.0 * x)
+        if norm == "book":
+            out = out - np.log(N)
+    return out / LN10
+
+
+def _logsumexp(x: np.ndarray) -> np.ndarray:
+    top = np.max(x, axis=-1)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return safe + np.log(np.sum(np.exp(x - safe[..., None]), axis=-1))
+
+
+def first_nonfinite_step(values: np.ndarray) -> int | None:
+    """The first t along axis 0 whose slice holds an inf or NaN (a forward overflow), or None."""
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+# --------------------------------------------------------------------------------------------- full BPTT
+@dataclass(frozen=True)
+class FlowNorms:
+    """Per-step log10 norms of the total ∂L/∂h_t (and ∂L/∂c_t for an LSTM) of one BPTT pass."""
+
+    kind: str
+    log10_dh: np.ndarray                 # (T, N)
+    log10_dc: np.ndarray | None          # (T, N), LSTM only
+    log10_dh0: np.ndarray                # (N,) ∂L/∂h_0
+    overflow_step: dict[str, int | None]  # plain float64/float32 backward: first step holding inf/NaN
+    forward_overflow_step: int | None    # first step whose forward hidden state is inf/NaN (relu runs)
+    tape: object
+
+
+def _bptt_step(layer, tape) -> tuple[Step, int]:
+    """The full backward step in the chain form, for any kind; the state is dh_t (and dc_{t+1} f_{t+1})."""
+    step_back = cell_functions(layer)[1]
+    H = layer.H
+    if isinstance(layer, LSTMLayer):
+        def step(t, state):
+            dh, dc_next = state[:, :H], state[:, H:]
+            _, _, dh_prev, dc_prev, dc = step_back(layer, tape, t, dh, dc_next)
+            return np.concatenate([dh_prev, dc_prev], axis=1), {"h": dh, "c": dc}
+        return step, 2 * H
+
+    def step(t, dh):
+        return step_back(layer, tape, t, dh, None)[2], {"h": dh}
+    return step, H
+
+
+def _upstream(dhs: np.ndarray, width: int) -> np.ndarray:
+    """dhs (T, N, H) padded with zeros to the chain's state width (the LSTM's dc has no upstream)."""
+    if width == dhs.shape[-1]:
+        return dhs
+    return np.concatenate([dhs, np.zeros(dhs.shape[:2] + (width - dhs.shape[-1],))], axis=-1)
+
+
+def flow_norms(layer, x, dhs, h0=None, c0=None) -> FlowNorms:
+    """log10 ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and sample for ``L = Σ_t <dhs[t], h_t>``, overflow-safe."""
+    tape = forward(layer, x, h0, c0)
+    T, N, _ = tape.x.shape
+    dhs = check_dhs(dhs, T, N, layer.H)
+    step, width = _bptt_step(layer, tape)
+    chain = run_chain(T, _upstream(dhs, width), step)
+    return FlowNorms(kind=layer.kind, log10_dh=chain.log10["h"], log10_dc=chain.log10.get("c"),
+                     log10_dh0=chain.log10_into_h0, overflow_step=chain.overflow_step,
+                     forward_overflow_step=first_nonfinite_step(tape.hs), tape=tape)
+
+
+# -------------------------------------------------------------------------------------- RNN decomposition
+@dataclass(frozen=True)
+class RNNDecomposition:
+    """The vanilla RNN's backward split into its two factors, and the chains each factor alone makes.
+
+    Step t maps dh_t to the flow into h_{t-1} as ``da_t = dh_t ⊙ φ'(a_t)`` (the tanh factor), then
+    ``da_t W_hh`` (the matmul factor). Gains are ratios of Frobenius norms over the batch, in log10, and
+    ``log10_gain_tanh + log10_gain_matmul == log10_gain_total`` at every step.
+    """
+
+    log10_gain_tanh: np.ndarray     # (T,) step t: ‖da_t‖ / ‖dh_t‖
+    log10_gain_matmul: np.ndarray   # (T,) step t: ‖da_t W_hh‖ / ‖da_t‖
+    log10_gain_total: np.ndarray    # (T,) step t: ‖da_t W_hh‖ / ‖dh_t‖
+    full: ChainNorms                # real BPTT: φ' and W_hh
+    matmul_only: ChainNorms         # W_hh alone, the book's linear chain
+    tanh_only: ChainNorms           # φ'(a_t) alone, W_hh replaced by the identity
+    forward_overflow_step: int | None
+
+
+def rnn_decomposition(layer: RNNLayer, x, dhs, h0=None) -> RNNDecomposition:
+    if not isinstance(layer, RNNLayer):
+        raise ValueError(f"rnn_decomposition: expected an RNNLayer, got {type(layer).__name__}")
+    tape = forward(layer, x, h0)
+    T, N, _ = tape.x.shape
+    dhs = check_dhs(dhs, T, N, layer.H)
+    W_hh = layer.W_hh
+
+    def full_step(t, dh):
+        da = dh * tape.dphi[t]
+        flow = da @ W_hh
+        return flow, {"h": dh, "a": da, "flow": flow}
+
+    full = run_chain(T, dhs, full_step)
+    matmul_only = run_chain(T, dhs, lambda t, dh: (dh @ W_hh, {"h": dh}))
+    tanh_only = run_chain(T, dhs, lambda t, dh: (dh * tape.dphi[t], {"h": dh}))
+    h, a, flow = (aggregate(full.log10[k]) for k in ("h", "a", "flow"))
+    with np.errstate(invalid="ignore"):
+        return RNNDecomposition(log10_gain_tanh=a - h, log10_gain_matmul=flow - a, log10_gain_total=flow - h,
+                                full=full, matmul_only=matmul_only, tanh_only=tanh_only,
+                                forward_overflow_step=first_nonfinite_step(tape.hs))
+
+
+# -------------------------------------------------------------------------------------------- LSTM / GRU
+@dataclass(frozen=True)
+class GatePath:
+    """A gated cell's element-wise path against its full gradient.
+
+    LSTM: ``path`` is the cell path alone, ``dc_{t-1} = dc_t ⊙ f_t`` (plus each step's own local injection
+    ``dhs[t] ⊙ o_t ⊙ tanh'(c_t)``), against the full ∂L/∂c_t. GRU: the direct path alone,
+    ``dh_{t-1} = dh_t ⊙ k_t + dhs[t-1]`` with k the keep gate, against the full ∂L/∂h_t.
+    ``gate`` (T, N, H) holds the values along the path (f, or k) and ``update_gate`` the GRU's z as written.
+    """
+
+    kind: str
+    path: ChainNorms
+    full: FlowNorms
+    gate: np.ndarray
+    update_gate: np.ndarray | None = None
+
+
+def lstm_cell_path(layer: LSTMLayer, x, dhs, h0=None, c0=None) -> GatePath:
+    if not isinstance(layer, LSTMLayer):
+        raise ValueError(f"lstm_cell_path: expected an LSTMLayer, got {type(layer).__name__}")
+    full = flow_norms(layer, x, dhs, h0, c0)
+    tape = full.tape
+    f, o = tape.gate("f"), tape.gate("o")
+    T = len(f)
+    dhs = check_dhs(dhs, T, f.shape[1], layer.H)
+    local = dhs * o * (1.0 - tape.tanh_c ** 2)  # what the loss at t puts on c_t directly
+    path = run_chain(T, local, lambda t, dc: (dc * f[t], {"c": dc}))
+    return GatePath(kind="lstm", path=path, full=full, gate=f)
+
+
+def gru_direct_path(layer: GRULayer, x, dhs, h0=None) -> GatePath:
+    if not isinstance(layer, GRULayer):
+        raise ValueError(f"gru_direct_path: expected a GRULayer, got {type(layer).__name__}")
+    full = flow_norms(layer, x, dhs, h0)
+    keep = full.tape.keep
+    dhs = check_dhs(dhs, len(keep), keep.shape[1], layer.H)
+    path = run_chain(len(keep), dhs, lambda t, dh: (dh * keep[t], {"h": dh}))
+    return GatePath(kind="gru", path=path, full=full, gate=keep, update_gate=full.tape.z)
+
+
+# ------------------------------------------------------------------------------------------ spectral facts
+@dataclass(frozen=True)
+class SpectralFacts:
+    """What the linear algebra of ``W_hh`` predicts for the vanilla RNN's backward.
+
+    Per step ‖dh_{t-1}‖ ≤ σ_max · γ · ‖dh_t‖ with γ = max|φ'| (Pascanu et al. 2013: σ_max < 1/γ is sufficient
+    for vanishing, σ_max > 1/γ necessary for exploding); the long-run rate of the linear chain is ρ(W_hh).
+    """
+
+    singular_values: np.ndarray   # (H,) descending
+    eigenvalues: np.ndarray       # (H,) complex, by descending modulus
+    spectral_radius: float
+    sigma_max: float
+    gamma: float
+    pascanu_bound: float          # σ_max · γ, the per-step bound on the gain
+
+
+def spectral_facts(W_hh: np.ndarray, nonlinearity: str = "tanh") -> SpectralFacts:
+    W = np.asarray(W_hh, dtype=np.float64)
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] < 1 or not np.isfinite(W).all():
+        raise ValueError(f"W_hh: expected a finite square (H, H) matrix, got shape {W.shape}")
+    s = np.linalg.svd(W, compute_uv=False)
+    eig = np.linalg.eigvals(W)
+    eig = eig[np.argsort(-np.abs(eig), kind="stable")]
+    gamma = 1.0  # max |tanh'| = max |relu'| = 1
+    return SpectralFacts(singular_values=s, eigenvalues=eig, spectral_radius=float(np.abs(eig[0])),
+                         sigma_max=float(s[0]), gamma=gamma, pascanu_bound=float(s[0] * gamma))
+
+
+def per_step_rate(log10_norms: np.ndarray) -> np.ndarray:
+    """Measured gain of each backward step, ‖dh_{t-1}‖/‖dh_t‖ (length T-1, index t-1), from log10 norms (T,)."""
+    with np.errstate(invalid="ignore"):
+        return 10.0 ** (np.asarray(log10_norms)[:-1] - np.asarray(log10_norms)[1:])
+
+
+def long_run_rate(log10_norms: np.ndarray, skip: int = 0) -> float:
+    """Geometric-mean gain per step over the chain (ignoring the ``skip`` steps nearest the loss)."""
+    ln = np.asarray(log10_norms, dtype=np.float64)[: len(log10_norms) - skip]
+    if len(ln) < 2 or not np.isfinite(ln[[0, -1]]).all():
+        return float("nan")
+    return float(10.0 ** ((ln[0] - ln[-1]) / (len(ln) - 1)))
+
+
+# --------------------------------------------------------------------------------------- the book's figure
+@dataclass(frozen=True)
+class BookExperiment:
+    """DLFS2 ch06/rnn_gradient_graph.py, reproduced exactly: no tanh, no forward pass, a pure linear chain."""
+
+    Wh: np.ndarray      # (H, H) in the book's row convention (h @ Wh), = W_hh^T
+    norms: np.ndarray   # (T,) sqrt(sum(dh**2)) / N after each of the T backward steps
+
+
+def book_experiment(scale: float = 1.0, N: int = 2, H: int = 3, T: int = 20, seed: int = 3) -> BookExperiment:
+    """``np.random.seed(seed); Wh = np.random.randn(H, H) * scale`` and ``dh = dh @ Wh.T`` T times from ones.
+
+    ``RandomState(seed)`` draws the same numbers as the book's legacy global seeding without touching it.
+    """
+    Wh = np.random.RandomState(seed).randn(H, H)
+    if scale != 1.0:
+        Wh = Wh * scale
+    dh = np.ones((N, H))
+    norms = np.empty(T)
+    for t in range(T):
+        dh = np.dot(dh, Wh.T)
+        norms[t] = np.sqrt(np.sum(dh ** 2)) / N
+    return BookExperiment(Wh=Wh, norms=norms)
