@@ -8,7 +8,7 @@ import numpy as np
 
 from .layers import GRULayer, LSTMLayer, RNNLayer
 
-SCHEMES = ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity")
+SCHEMES = ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book")
 KINDS = {"rnn": RNNLayer, "lstm": LSTMLayer, "gru": GRULayer}
 MAX_SIZE = 4096
 
@@ -25,7 +25,9 @@ def _recurrent_block(scheme: str, H: int, scale: float, rng: np.random.Generator
     if scheme == "orthogonal":  # Saxe et al. 2013: Q of a Gaussian's QR, signs fixed so Q is Haar-distributed
         q, r = np.linalg.qr(rng.standard_normal((H, H)))
         return scale * q * np.sign(np.where(np.diag(r) == 0, 1.0, np.diag(r)))
-    return scale * np.eye(H)  # identity (IRNN, Le et al. 2015)
+    if scheme == "identity":  # IRNN, Le et al. 2015
+        return scale * np.eye(H)
+    raise AssertionError(scheme)
 
 
 def rescale(W: np.ndarray, spectral_radius: float | None = None, sigma_max: float | None = None) -> np.ndarray:
@@ -75,7 +77,9 @@ def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytor
     - ``"pytorch"``: U(-1/√H, 1/√H) for every weight and bias (PyTorch's default);
     - ``"dlfs2"``: N(0, 1/fan_in) weights, zero biases (the book's ``randn / sqrt(fan_in)``);
     - ``"gaussian"``: N(0, scale²/H); ``"orthogonal"``: scale × a random orthogonal matrix;
-      ``"identity"``: scale × I (IRNN). These three take ``W_ih`` as in "dlfs2" and zero biases.
+      ``"identity"``: scale × I (IRNN); ``"book"``: DLFS2 chapter 6's ``np.random.seed(seed);
+      Wh = np.random.randn(H, H) * scale`` (legacy seeding), as ``W_hh = Wh^T``. These four take ``W_ih``
+      as in "dlfs2" and zero biases.
 
     Gated kinds get the scheme in each (H, H) gate block. ``spectral_radius`` or ``sigma_max`` then rescales
     each block of W_hh to that ρ or σ_max. Gate biases are *added* to the ``b_ih`` slice of the gate:
@@ -99,7 +103,15 @@ def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytor
     cls = KINDS[kind]
     k = cls.GATES
     rng = np.random.default_rng(seed)
-    if scheme == "pytorch":
+    if scheme == "book":
+        # DLFS2 ch06/rnn_gradient_graph.py: np.random.seed(seed); Wh = np.random.randn(H, H) * scale, used as
+        # h @ Wh, i.e. W_hh = Wh^T in PyTorch's layout; the same Wh in every gate block.
+        Wh = np.random.RandomState(seed).randn(H, H) * scale
+        W_hh = np.concatenate([Wh.T] * k)
+        W_ih = rng.standard_normal((k * H, D)) / np.sqrt(D)
+        b_ih = np.zeros(k * H)
+        b_hh = np.zeros(k * H)
+    elif scheme == "pytorch":
         bound = 1.0 / np.sqrt(H)
         W_ih = rng.uniform(-bound, bound, (k * H, D))
         W_hh = np.concatenate([_recurrent_block(scheme, H, scale, rng) for _ in range(k)])

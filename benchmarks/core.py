@@ -1,0 +1,325 @@
+"""Speed of ``rc.bptt`` (forward + full backward) against PyTorch CPU autograd, one thread each.
+
+Run from the repository root::
+
+    python -m benchmarks.core                 # the table (about 2-3 minutes)
+    python -m benchmarks.core --breakdown     # also forward vs backward and per-step cost of ours
+
+Why the thread variables are set here, before NumPy is imported: OpenBLAS, OpenMP and MKL read
+OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS once, when the library is loaded (i.e. on
+``import numpy`` / ``import torch``); setting them later has no effect. Pinning both sides to one thread
+makes the comparison per core (the small per-step matmuls of a recurrence gain nothing from threads, and
+a threaded BLAS on a 2-core VM only adds noise). OPENBLAS_CORETYPE, which forces OpenBLAS's kernel
+choice, is left as the environment has it and only printed.
+
+For every kind (RNN tanh, LSTM, GRU in PyTorch's formulation) and shape (T, N, D, H), both sides compute the
+same thing from the same float64 data and weights (``rc.to_pytorch`` -> ``load_state_dict``):
+the hidden states of the sequence from x and h0 (and c0), then the gradient of ``L = sum_t <dhs[t], h_t>``
+with respect to every parameter, x and h0 (and c0). Ours is one ``rc.bptt(layer, x, dhs, h0, c0)`` call;
+PyTorch's is ``module(x, h0)`` then ``(out * dhs).sum().backward()`` with x, h0 (c0) requiring grad.
+The gradients are compared once per case (max_rel_err = max over every output of
+max|ours - torch| / max|torch|). Times are the median of repeated calls with the garbage collector off.
+"""
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import ctypes  # noqa: E402
+import dataclasses  # noqa: E402
+import gc  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import recurrent_core as rc  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+except ImportError:  # the comparison columns are then left empty
+    torch = None
+
+KINDS = ("rnn", "lstm", "gru")
+SHAPES = ((20, 2, 3, 3), (100, 1, 8, 64), (100, 16, 32, 128), (500, 8, 32, 256), (1000, 1, 16, 64))
+TARGET_RATIO = 0.5
+SEED = 0
+
+
+# ----------------------------------------------------------------------------------------------- environment
+def _openblas_runtime() -> str | None:
+    """Core type and thread count from the OpenBLAS that NumPy loaded (what threadpoolctl would report)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", "")):
+            try:
+                corename = getattr(lib, f"{prefix}_get_corename{suffix}")
+                threads = getattr(lib, f"{prefix}_get_num_threads{suffix}")
+            except AttributeError:
+                continue
+            corename.restype = ctypes.c_char_p
+            return f"{os.path.basename(path)}: core {corename().decode()}, {threads()} thread(s)"
+    return None
+
+
+def blas_summary() -> list[str]:
+    try:
+        from threadpoolctl import threadpool_info
+        return [f"{p.get('internal_api')} {p.get('version')} core={p.get('architecture')} "
+                f"threads={p.get('num_threads')} ({os.path.basename(p.get('filepath', ''))})"
+                for p in threadpool_info()]
+    except ImportError:
+        pass
+    lines = []
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        lines.append(f"numpy built with {blas.get('name')} {blas.get('version')} "
+                     f"[{blas.get('openblas configuration', '').strip()}]")
+    except Exception as exc:  # older NumPy: no mode="dicts"
+        lines.append(f"np.show_config summary unavailable ({exc})")
+    runtime = _openblas_runtime()
+    if runtime:
+        lines.append(f"runtime: {runtime}")
+    return lines
+
+
+def print_environment() -> None:
+    print("== environment")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch is not None else 'not importable'}")
+    for line in blas_summary():
+        print(f"BLAS: {line}")
+    print(f"machine: {platform.machine()} {platform.processor() or '?'}, {_cpu_model()}, nproc={os.cpu_count()}")
+    print("threads: " + ", ".join(f"{v}={os.environ.get(v)}" for v in
+                                  ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
+          + (f", torch.get_num_threads()={torch.get_num_threads()}" if torch is not None else ""))
+    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')!s}")
+    print()
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "cpu model unknown"
+
+
+# ----------------------------------------------------------------------------------------------- the cases
+@dataclasses.dataclass
+class Case:
+    kind: str
+    T: int
+    N: int
+    D: int
+    H: int
+    layer: object
+    x: np.ndarray
+    dhs: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray | None
+
+    def ours(self):
+        return rc.bptt(self.layer, self.x, self.dhs, h0=self.h0, c0=self.c0)
+
+
+def make_case(kind: str, T: int, N: int, D: int, H: int) -> Case:
+    rng = np.random.default_rng([SEED, T, N, D, H, KINDS.index(kind)])
+    layer = rc.init_layer(kind, D, H, seed=SEED)  # PyTorch's default init; GRU in PyTorch's formulation
+    x = rng.standard_normal((T, N, D))
+    dhs = rng.standard_normal((T, N, H))
+    h0 = 0.5 * rng.standard_normal((N, H))
+    c0 = 0.5 * rng.standard_normal((N, H)) if kind == "lstm" else None
+    return Case(kind, T, N, D, H, layer, x, dhs, h0, c0)
+
+
+class TorchSide:
+    """The same computation in PyTorch: a float64 nn.RNN/LSTM/GRU with our weights, x and h0 (c0) as leaves."""
+
+    def __init__(self, case: Case):
+        cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[case.kind]
+        extra = {"nonlinearity": "tanh"} if case.kind == "rnn" else {}
+        self.module = cls(case.D, case.H, num_layers=1, bias=True, batch_first=False, dtype=torch.float64,
+                          **extra)
+        self.module.load_state_dict({k: torch.from_numpy(v) for k, v in rc.to_pytorch(case.layer).items()})
+        self.x = torch.from_numpy(case.x.copy()).requires_grad_(True)
+        self.h0 = torch.from_numpy(case.h0[None].copy()).requires_grad_(True)
+        self.c0 = torch.from_numpy(case.c0[None].copy()).requires_grad_(True) if case.c0 is not None else None
+        self.dhs = torch.from_numpy(case.dhs.copy())
+        self.leaves = [self.x, self.h0] + ([self.c0] if self.c0 is not None else [])
+
+    def run(self):
+        for leaf in self.leaves:
+            leaf.grad = None
+        self.module.zero_grad(set_to_none=True)
+        hx = (self.h0, self.c0) if self.c0 is not None else self.h0
+        out, _ = self.module(self.x, hx)
+        (out * self.dhs).sum().backward()
+        return out
+
+
+def max_rel_err(case: Case, side: TorchSide) -> float:
+    """max over every output of max|ours - torch| / max|torch| (hidden states and all gradients)."""
+    trace = case.ours()
+    out = side.run().detach().numpy()
+    pairs = [(trace.hs, out), (trace.dx, side.x.grad.numpy()), (trace.dh0, side.h0.grad.numpy()[0])]
+    if case.c0 is not None:
+        pairs.append((trace.dc0, side.c0.grad.numpy()[0]))
+    params = dict(side.module.named_parameters())
+    pairs += [(trace.grads[k], params[k].grad.numpy()) for k in rc.STATE_KEYS]
+    worst = 0.0
+    for ours, ref in pairs:
+        scale = np.max(np.abs(ref))
+        worst = max(worst, float(np.max(np.abs(ours - ref)) / (scale if scale > 0 else 1.0)))
+    return worst
+
+
+def median_seconds(fn, budget: float, min_reps: int = 5, max_reps: int = 300) -> float:
+    """Median wall time of ``fn()``: one warm-up, then as many repeats as fit in ``budget`` seconds."""
+    fn()
+    gc.collect()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        fn()
+        first = time.perf_counter() - t0
+        reps = int(min(max_reps, max(min_reps, budget / max(first, 1e-9))))
+        times = [first]
+        for _ in range(reps - 1):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return statistics.median(times)
+
+
+# ----------------------------------------------------------------------------------------------- memory
+def trace_bytes(trace) -> int:
+    """Bytes of the arrays the trace holds: hs, dh, dc, dx, dh0, dc0 and every array of its tape (no double
+    counting of an array held twice, e.g. trace.hs is tape.hs). Parameter gradients (O(H^2)) are left out."""
+    arrays = [trace.hs, trace.dh, trace.dc, trace.dx, trace.dh0, trace.dc0]
+    arrays += [getattr(trace.tape, f.name) for f in dataclasses.fields(trace.tape)]
+    seen, total = set(), 0
+    for a in arrays:
+        if isinstance(a, np.ndarray) and id(a) not in seen:
+            seen.add(id(a))
+            total += a.nbytes
+    return total
+
+
+def print_memory(shape) -> None:
+    T, N, D, H = shape
+    print(f"== tape memory for the largest case (T, N, D, H) = {shape}: "
+          "arrays held by the trace (hs, dh, dc, dx + tape), and peak allocation during one bptt call")
+    print(f"{'kind':<5} {'MiB':>8} {'/ (8*T*N*H)':>12} {'MiB at T/2':>11} {'T:T/2 ratio':>12} {'peak MiB':>9}")
+    for kind in KINDS:
+        full, half = make_case(kind, T, N, D, H), make_case(kind, T // 2, N, D, H)
+        b_full, b_half = trace_bytes(full.ours()), trace_bytes(half.ours())
+        gc.collect()
+        tracemalloc.start()
+        trace = full.ours()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        del trace
+        print(f"{kind:<5} {b_full / 2**20:>8.1f} {b_full / (8 * T * N * H):>12.2f} {b_half / 2**20:>11.1f} "
+              f"{b_full / b_half:>12.3f} {peak / 2**20:>9.1f}")
+    print("(bytes / (8*T*N*H) is the number of (T, N, H) float64 arrays held; it stays fixed and halving T "
+          "halves the bytes: O(T*N*(H + D)), nothing quadratic. Peak adds bptt's transient dgi/dgh.)")
+    print()
+
+
+# ----------------------------------------------------------------------------------------------- breakdown
+def print_breakdown(budget: float) -> None:
+    """Forward alone vs the whole call, and ours per recurrent step."""
+    print("== breakdown of ours: forward (rc.forward) vs backward (bptt - forward), per step")
+    print(f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'fwd_ms':>9} {'bwd_ms':>9} {'fwd_us/step':>12} "
+          f"{'bwd_us/step':>12}")
+    for kind in KINDS:
+        for shape in SHAPES:
+            case = make_case(kind, *shape)
+            t_all = median_seconds(case.ours, budget)
+            t_fwd = median_seconds(lambda: rc.forward(case.layer, case.x, case.h0, case.c0), budget)
+            T = shape[0]
+            print(f"{kind:<5} {shape[0]:>5} {shape[1]:>3} {shape[2]:>3} {shape[3]:>4} {t_fwd * 1e3:>9.3f} "
+                  f"{(t_all - t_fwd) * 1e3:>9.3f} {t_fwd / T * 1e6:>12.2f} {(t_all - t_fwd) / T * 1e6:>12.2f}")
+    print()
+
+
+# ----------------------------------------------------------------------------------------------- main
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--budget", type=float, default=1.2,
+                        help="seconds of repeats per timing (min 5, max 300 repeats); default 1.2")
+    parser.add_argument("--breakdown", action="store_true", help="also time forward vs backward of ours")
+    args = parser.parse_args(argv)
+
+    if torch is not None:
+        torch.set_num_threads(1)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:  # only settable before any inter-op work
+            pass
+    print_environment()
+
+    header = (f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'ours_ms':>10} {'torch_ms':>10} {'ratio':>7} "
+              f"{'max_rel_err':>12}")
+    print("== forward + backward, median wall time, one thread each (ratio = ours / torch; target <= "
+          f"{TARGET_RATIO})")
+    print(header)
+    print("-" * len(header))
+    ratios = []
+    started = time.perf_counter()
+    for kind in KINDS:
+        for shape in SHAPES:
+            case = make_case(kind, *shape)
+            ours = median_seconds(case.ours, args.budget)
+            if torch is not None:
+                side = TorchSide(case)
+                err = max_rel_err(case, side)
+                theirs = median_seconds(side.run, args.budget)
+                ratio = ours / theirs
+                ratios.append(ratio)
+                cols = f"{theirs * 1e3:>10.3f} {ratio:>7.2f} {err:>12.2e}"
+            else:
+                cols = f"{'-':>10} {'-':>7} {'-':>12}"
+            T, N, D, H = shape
+            print(f"{kind:<5} {T:>5} {N:>3} {D:>3} {H:>4} {ours * 1e3:>10.3f} {cols}", flush=True)
+    print(f"({time.perf_counter() - started:.0f} s)")
+    print()
+
+    print_memory(max(SHAPES, key=lambda s: s[0] * s[1] * s[3]))
+    if args.breakdown:
+        print_breakdown(args.budget)
+
+    if torch is None:
+        print("target: not checked (torch is not importable)")
+    else:
+        n_ok = sum(r <= TARGET_RATIO for r in ratios)
+        verdict = "MET" if n_ok == len(ratios) else "NOT MET"
+        print(f"target ours/torch <= {TARGET_RATIO} for every case: {verdict} ({n_ok}/{len(ratios)} cases; "
+              f"worst ratio {max(ratios):.2f}, best {min(ratios):.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

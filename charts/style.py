@@ -1,0 +1,49 @@
+"""Colours and axis conventions shared by every chart."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# One colour per architecture on every page (Okabe-Ito, readable for colour-blind viewers and on a projector).
+COLOURS = {
+    "rnn": "#D55E00",
+    "lstm": "#0072B2",
+    "gru": "#009E73",
+    # the RNN's factors
+    "matmul": "#CC79A7",
+    "tanh": "#E69F00",
+    "bound": "#555555",
+}
+TEMPLATE = "plotly_white"  # set explicitly: exported images do not follow the Streamlit theme
+FONT = dict(family="Noto Sans, Noto Sans KR, Arial, sans-serif", size=14)
+
+
+def format_log10(v: float) -> str:
+    """A number given by its log10, as text, even far past float64's range: 2.0 -> '100', -27.3 -> '5.01e-28'."""
+    if v is None or not np.isfinite(v):
+        return "0" if v == -np.inf else ("inf" if v == np.inf else "n/a")
+    e = math.floor(v)
+    m = 10.0 ** (v - e)
+    if m >= 9.995:  # rounding to 3 digits carried into the next decade
+        m, e = 1.0, e + 1
+    if -3 <= e <= 4:
+        return f"{m * 10.0 ** e:.3g}"
+    return f"{m:.3g}e{e:+d}"
+
+
+def log_ticks(lo: float, hi: float, max_ticks: int = 9) -> tuple[list[float], list[str]]:
+    """Tick positions (integer decades) and labels for an axis drawn in log10 units."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        lo, hi = -1.0, 1.0
+    lo_i, hi_i = math.floor(lo), math.ceil(hi)
+    if hi_i == lo_i:
+        hi_i += 1
+    step = max(1, math.ceil((hi_i - lo_i) / max_ticks))
+    start = lo_i - (lo_i % step)
+    vals = list(range(start, hi_i + step, step))
+    return [float(v) for v in vals], [_decade(v) for v in vals]
+
+
+def _decade(k: int) -> str:
+    return {0: "1", 1: "10", 2: "100", -1: "0.1", -2: "0.01"}.get(k, f"1e{k}")
