@@ -17,6 +17,7 @@ from .layers import GRULayer, LSTMLayer, RNNLayer
 
 LN10 = np.log(10.0)
 NORMS = ("l2", "book", "mean")
+OVERFLOW_MARGIN = 8.0  # decades between a chain's largest element and a dtype's maximum that no step can bridge
 
 # A step maps the state arriving at step t (N, S) to (the flow into step t-1, {name: vector measured at t}).
 Step = Callable[[int, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
@@ -61,23 +62,34 @@ class ChainNorms:
     log10: dict[str, np.ndarray]
     log10_into_h0: np.ndarray
     overflow_step: dict[str, int | None] = field(default_factory=dict)
+    into_h0_unit: np.ndarray | None = None  # (N, S) direction of what flows out of step 0 (norm 1 or 0)
 
 
 def run_chain(T: int, upstream: np.ndarray, step: Step, check_dtypes=("float64", "float32")) -> ChainNorms:
-    """Run ``step`` backwards from t = T-1 to 0, adding ``upstream[t]`` (T, N, S) at each step, in log domain."""
+    """Run ``step`` backwards from t = T-1 to 0, adding ``upstream[t]`` (T, N, S) at each step, in log domain.
+
+    The plain runs that find each dtype's overflow step are made only when the chain's largest element comes
+    within ``OVERFLOW_MARGIN`` decades of that dtype's maximum; below that a plain run cannot overflow.
+    """
     N, S = upstream.shape[1:]
     unit, log_scale = np.zeros((N, S)), np.full(N, -np.inf)
     logs: dict[str, np.ndarray] = {}
-    with np.errstate(over="ignore", invalid="ignore"):
+    peak = -np.inf  # natural log of the largest |element| seen in the state or a measured vector
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(T - 1, -1, -1):
             unit, log_scale = _add_scaled(unit, log_scale, upstream[t])
             flow, measured = step(t, unit)
             for name, vec in measured.items():
                 logs.setdefault(name, np.empty((T, N)))[t] = log_scale + _log_norm(vec)
+                peak = max(peak, float(np.max(log_scale + np.log(np.max(np.abs(vec), axis=1)))))
             unit, log_scale = _renormalise(flow, log_scale)
-    overflow = {dtype: plain_overflow_step(T, upstream, step, np.dtype(dtype)) for dtype in check_dtypes}
+            peak = max(peak, float(np.max(log_scale + np.log(np.max(np.abs(unit), axis=1)))))
+    overflow = {}
+    for dtype in check_dtypes:
+        near = peak / LN10 > np.log10(np.finfo(dtype).max) - OVERFLOW_MARGIN or not np.isfinite(peak) and peak > 0
+        overflow[dtype] = plain_overflow_step(T, upstream, step, np.dtype(dtype)) if near else None
     return ChainNorms(log10={k: v / LN10 for k, v in logs.items()}, log10_into_h0=log_scale / LN10,
-                      overflow_step=overflow)
+                      overflow_step=overflow, into_h0_unit=unit)
 
 
 def plain_overflow_step(T: int, upstream: np.ndarray, step: Step, dtype: np.dtype) -> int | None:
@@ -172,8 +184,11 @@ def flow_norms(layer, x, dhs, h0=None, c0=None) -> FlowNorms:
     dhs = check_dhs(dhs, T, N, layer.H)
     step, width = _bptt_step(layer, tape)
     chain = run_chain(T, _upstream(dhs, width), step)
+    # the LSTM's chain state is [dh, dc]: ∂L/∂h_0 is its first H columns
+    with np.errstate(invalid="ignore"):
+        log10_dh0 = chain.log10_into_h0 + _log_norm(chain.into_h0_unit[:, :layer.H]) / LN10
     return FlowNorms(kind=layer.kind, log10_dh=chain.log10["h"], log10_dc=chain.log10.get("c"),
-                     log10_dh0=chain.log10_into_h0, overflow_step=chain.overflow_step,
+                     log10_dh0=log10_dh0, overflow_step=chain.overflow_step,
                      forward_overflow_step=first_nonfinite_step(tape.hs), tape=tape)
 
 

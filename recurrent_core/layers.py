@@ -6,7 +6,7 @@ PyTorch and state-dict interop. Gate rows are PyTorch's: LSTM ``i, f, g, o``; GR
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import numpy as np
@@ -77,9 +77,9 @@ class _Layer:
 
     def replace(self, **changes) -> "_Layer":
         """A copy with some fields changed (checked again)."""
-        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        fields.update(changes)
-        return type(self)(**fields)
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return type(self)(**values)
 
 
 @dataclass(frozen=True, eq=False)
