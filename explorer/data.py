@@ -22,10 +22,10 @@ VANISH_LEVEL = -6.0  # "below 1e-6 of its start"
 def make_layer(s: Settings, kind: str, **override):
     """The layer of ``kind`` that the settings describe (``override`` changes a gate bias, say)."""
     p = s.as_dict() | override
-    return rc.init_layer(
-        kind, p["D"], p["H"], p["seed"], scheme=p["scheme"], scale=p["scale"],
-        spectral_radius=p["rho"] if p["set_rho"] else None, nonlinearity=p["act"],
-        forget_bias=p["forget_bias"], update_bias=p["update_bias"], formulation=p["gru_form"])
+    own = {"rnn": {"nonlinearity": p["act"]}, "lstm": {"forget_bias": p["forget_bias"]},
+           "gru": {"update_bias": p["update_bias"], "formulation": p["gru_form"]}}[kind]
+    return rc.init_layer(kind, p["D"], p["H"], p["seed"], scheme=p["scheme"], scale=p["scale"],
+                         spectral_radius=p["rho"] if p["set_rho"] else None, **own)
 
 
 def make_inputs(s: Settings) -> tuple[np.ndarray, np.ndarray]:

@@ -43,12 +43,22 @@ def rescale(W: np.ndarray, spectral_radius: float | None = None, sigma_max: floa
     return W * (target / current)
 
 
-def _positive(name: str, value, allow_zero: bool = False) -> float:
+def _finite(name: str, value) -> float:
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a number, got {value!r}") from None
-    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}") from None
+    if not np.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return v
+
+
+def _positive(name: str, value, allow_zero: bool = False) -> float:
+    try:
+        v = _finite(name, value)
+    except ValueError:
+        v = float("nan")
+    if not v >= 0 or (v == 0 and not allow_zero):
         raise ValueError(f"{name}: expected a finite number {'>=' if allow_zero else '>'} 0, got {value!r}")
     return v
 
@@ -61,8 +71,13 @@ def _size(name: str, value) -> int:
 
 def chrono_bias(H: int, t_max: float, rng: np.random.Generator) -> np.ndarray:
     """Chrono init (Tallec & Ollivier 2018): log(U[1, T_max - 1]), a memory of about T_max steps."""
-    if not t_max > 2:
-        raise ValueError(f"chrono_tmax: expected a number > 2, got {t_max!r}")
+    try:
+        value = _finite("chrono_tmax", t_max)
+    except ValueError:
+        value = float("nan")
+    if not value > 2:
+        raise ValueError(f"chrono_tmax: expected a finite number > 2, got {t_max!r}")
+    t_max = value
     return np.log(rng.uniform(1.0, t_max - 1.0, H))
 
 
@@ -87,7 +102,7 @@ def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytor
     formulation, -z in the book's), so + always means "keep more". ``chrono_tmax`` instead *sets* the LSTM's
     forget (and input = -forget) bias, or the GRU's keep-gate bias, to chrono init.
     """
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ValueError(f"kind: expected one of {tuple(KINDS)}, got {kind!r}")
     if scheme not in SCHEMES:
         raise ValueError(f"scheme: expected one of {SCHEMES}, got {scheme!r}")
@@ -97,9 +112,18 @@ def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytor
     scale = _positive("scale", scale, allow_zero=True)
     if spectral_radius is not None and sigma_max is not None:
         raise ValueError("give spectral_radius or sigma_max, not both")
-    for name, value in (("forget_bias", forget_bias), ("update_bias", update_bias)):
-        if not np.isfinite(float(value)):
-            raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    forget_bias, update_bias = _finite("forget_bias", forget_bias), _finite("update_bias", update_bias)
+    # options of another kind are refused, not silently ignored
+    inapplicable = {
+        "rnn": {"forget_bias": forget_bias != 0, "update_bias": update_bias != 0,
+                "chrono_tmax": chrono_tmax is not None, "formulation": formulation != "pytorch"},
+        "lstm": {"nonlinearity": nonlinearity != "tanh", "update_bias": update_bias != 0,
+                 "formulation": formulation != "pytorch"},
+        "gru": {"nonlinearity": nonlinearity != "tanh", "forget_bias": forget_bias != 0},
+    }[kind]
+    given = [name for name, is_set in inapplicable.items() if is_set]
+    if given:
+        raise ValueError(f"{', '.join(given)}: not an option of a {kind} layer")
     cls = KINDS[kind]
     k = cls.GATES
     rng = np.random.default_rng(seed)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from collections.abc import Mapping
 
@@ -70,8 +71,10 @@ def load_npz(file, nonlinearity: str = "tanh", max_bytes: int = MAX_NPZ_BYTES):
 
     ``file`` is a path, bytes, or a binary file object (e.g. a Streamlit upload).
     """
-    if isinstance(file, (bytes, bytearray)):
-        file = io.BytesIO(file)
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        file = io.BytesIO(bytes(file))
+    elif not (isinstance(file, (str, os.PathLike)) or hasattr(file, "read")):
+        raise ValueError(f"npz: expected a path, bytes or a binary file object, got {type(file).__name__}")
     try:
         with zipfile.ZipFile(file) as archive:
             total = sum(info.file_size for info in archive.infolist())

@@ -27,8 +27,10 @@ def as_float64(name: str, value, shape: tuple[int, ...] | None = None) -> Array:
         arr = np.asarray(value)
     except Exception as exc:  # e.g. ragged nested lists
         raise ValueError(f"{name}: expected a numeric array, got {type(value).__name__} ({exc})") from None
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+    if arr.dtype.kind not in "iuf":  # not bool, complex, object, string, datetime or timedelta
         raise ValueError(f"{name}: expected a real floating-point array, got dtype {arr.dtype}")
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        raise ValueError(f"{name}: masked entries have no value; fill them first")
     if shape is not None and arr.shape != shape:
         raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
     arr = np.array(arr, dtype=np.float64)  # always a copy: callers may not mutate our parameters

@@ -1,0 +1,141 @@
+"""Streamlit wiring shared by the pages: the sidebar controls, URL notices, and a chart with its exports."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import charts
+from charts import export
+
+from .settings import CONTROLS, Control, Settings, from_values, parse_params, within_budget
+
+BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
+               "act": "tanh", "loss": "last", "norm": "book"}
+GROUPS = (
+    ("Sequence and sizes", ("T", "H", "seed", "N", "D", "input_scale")),
+    ("Initialisation", ("scheme", "scale", "set_rho", "rho", "act")),
+    ("Gates", ("forget_bias", "update_bias", "gru_form")),
+    ("Loss and norm", ("loss", "norm")),
+)
+assert sorted(k for _, keys in GROUPS for k in keys) == sorted(c.key for c in CONTROLS)
+
+
+def _widget(c: Control, disabled: bool = False):
+    common = dict(key=c.key, help=c.help or None, bind="query-params", disabled=disabled)
+    if c.options:
+        if len(c.options) <= 3:
+            return st.radio(c.label, c.options, index=c.options.index(c.default), horizontal=True, **common)
+        return st.selectbox(c.label, c.options, index=c.options.index(c.default), **common)
+    if isinstance(c.default, bool):
+        return st.toggle(c.label, value=c.default, **common)
+    if c.key == "seed":
+        return st.number_input(c.label, min_value=int(c.lo), max_value=int(c.hi), value=c.default, step=1,
+                               **common)
+    if c.is_int:
+        return st.slider(c.label, int(c.lo), int(c.hi), c.default, int(c.step), **common)
+    return st.slider(c.label, float(c.lo), float(c.hi), float(c.default), float(c.step), **common)
+
+
+def url_notices() -> list[str]:
+    """On a session's first run, check the URL's parameters; what was out of range or unreadable is replaced by
+    its clamped value or the default, here, before the widgets are drawn (Streamlit alone would drop it)."""
+    if "url_notices" not in st.session_state:
+        try:
+            params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+        except Exception:  # a URL the parser could not read at all
+            params = {}
+        values, notices = parse_params(params)
+        for key, value in values.items():
+            if _raw_differs(params[key], value):
+                st.session_state[key] = value
+        st.session_state["url_notices"] = notices
+    return st.session_state["url_notices"]
+
+
+def _raw_differs(raw: list, value) -> bool:
+    text = str(raw[-1]).strip() if raw else ""
+    if isinstance(value, bool):
+        return text.lower() != str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(text) != value
+        except ValueError:
+            return True
+    return text != value
+
+
+def sidebar_settings() -> tuple[Settings, list[str]]:
+    """Draw the shared controls (bound to the URL) and return the settings in force, with notices."""
+    notices = list(url_notices())
+    with st.sidebar:
+        for title, keys in GROUPS:
+            st.subheader(title)
+            for key in keys:
+                c = next(c for c in CONTROLS if c.key == key)
+                # the target ρ only matters once the toggle above it is on
+                _widget(c, disabled=key == "rho" and not st.session_state.get("set_rho", False))
+        st.button("Reset all controls", on_click=reset_controls, width="stretch")
+    values = {c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}
+    settings, budget_note = within_budget(from_values(values))
+    if budget_note:
+        notices.append(budget_note)
+    return settings, notices
+
+
+def set_controls(values: dict) -> None:
+    """A callback that moves the shared controls (they are drawn after it, on the rerun)."""
+    for key, value in values.items():
+        st.session_state[key] = value
+
+
+def reset_controls() -> None:
+    set_controls({c.key: c.default for c in CONTROLS})
+
+
+def show_notices(notices: list[str]) -> None:
+    if notices:
+        st.warning("  \n".join(notices), icon="⚠️")
+
+
+def file_stem(name: str, s: Settings) -> str:
+    """A file name that says what the figure is and how to make it again."""
+    stem = f"{name}_T{s.T}_H{s.H}_N{s.N}_seed{s.seed}_{s.scheme}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem)
+
+
+@st.cache_resource(show_spinner=False)
+def image_server_started() -> bool:
+    """One kaleido browser per process, started on first use (see charts.export)."""
+    return export.start_image_server()
+
+
+def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, s: Settings) -> None:
+    """The chart, its modebar PNG (client-side), and downloads: HTML, CSV, and PNG/SVG when a browser exists."""
+    stem = file_stem(name, s)
+    st.plotly_chart(fig, key=f"chart_{name}", config={
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2},
+    })
+    caption = s.caption()
+    cols = st.columns(4)
+    cols[0].download_button("⬇ HTML", data=lambda: charts.figure_html(fig), file_name=f"{stem}.html",
+                            mime="text/html", on_click="ignore", key=f"html_{name}",
+                            help="Interactive, self-contained: opens offline in any browser.")
+    cols[1].download_button("⬇ CSV", data=lambda: charts.table_csv(table, caption), file_name=f"{stem}.csv",
+                            mime="text/csv", on_click="ignore", key=f"csv_{name}",
+                            help="The plotted numbers, one row per point, with the settings as columns.")
+    if charts.image_export_available():
+        def render(fmt):
+            image_server_started()
+            return charts.image_bytes(fig, fmt)
+        cols[2].download_button("⬇ PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
+                                on_click="ignore", key=f"png_{name}", help="2× scale, for slides.")
+        cols[3].download_button("⬇ SVG", data=lambda: render("svg"), file_name=f"{stem}.svg",
+                                mime="image/svg+xml", on_click="ignore", key=f"svg_{name}",
+                                help="Vector, for papers.")
+    else:
+        cols[2].caption("PNG/SVG downloads need Chromium on the server; the camera icon above the chart "
+                        "saves a PNG in your browser.")
