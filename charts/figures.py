@@ -16,9 +16,16 @@ from .style import COLOURS, FONT, TEMPLATE, format_log10, log_ticks
 DASHES = {"solid": "solid", "dash": "dash", "dot": "dot", "dashdot": "dashdot"}
 
 
-def settings_subtitle(settings: Mapping) -> str:
-    """'T=50 · H=32 · seed=0 · …' for titles, so an exported figure says how to reproduce it."""
-    return " · ".join(f"{k}={v}" for k, v in settings.items())
+def settings_subtitle(settings: Mapping, width: int = 70) -> str:
+    """'T=50 · H=32 · seed=0 · …' for titles, so an exported figure says how to reproduce it (wrapped)."""
+    lines, line = [], ""
+    for item in (f"{k}={v}" for k, v in settings.items()):
+        if line and len(line) + len(item) + 3 > width:
+            lines.append(line)
+            line = item
+        else:
+            line = f"{line} · {item}" if line else item
+    return "<br>".join(lines + [line])
 
 
 def _base_layout(fig: go.Figure, title: str, settings: Mapping | None, x_title: str, y_title: str) -> go.Figure:
@@ -28,7 +35,7 @@ def _base_layout(fig: go.Figure, title: str, settings: Mapping | None, x_title: 
         title=dict(text=title + (f"<br><sup>{sub}</sup>" if sub else ""), x=0.0, xanchor="left"),
         xaxis_title=x_title, yaxis_title=y_title,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, title_text=""),
-        margin=dict(l=70, r=20, t=110, b=60), hovermode="x unified",
+        margin=dict(l=70, r=20, t=100 + 14 * sub.count("<br>"), b=60), hovermode="x unified",
         meta={"settings": dict(settings or {})},
     )
     return fig

@@ -33,9 +33,13 @@ def format_log10(v: float) -> str:
 
 
 def log_ticks(lo: float, hi: float, max_ticks: int = 9) -> tuple[list[float], list[str]]:
-    """Tick positions (integer decades) and labels for an axis drawn in log10 units."""
+    """Tick positions and labels for an axis drawn in log10 units: decades, or 1-2-5 within a narrow range."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         lo, hi = -1.0, 1.0
+    if hi - lo < 2.5:
+        vals = [k + math.log10(m) for k in range(math.floor(lo) - 1, math.ceil(hi) + 1) for m in (1, 2, 5)]
+        vals = [v for v in vals if lo - 0.35 <= v <= hi + 0.35]
+        return vals, [f"{10.0 ** v:.3g}" for v in vals]
     lo_i, hi_i = math.floor(lo), math.ceil(hi)
     if hi_i == lo_i:
         hi_i += 1

@@ -78,7 +78,8 @@ def rnn_reading(r: RNNResult, s: Settings) -> list[str]:
 def gate_reading(r: GateResult, s: Settings, gate: str) -> list[str]:
     path = "cell path" if gate == "f" else "direct path"
     return [
-        f"The mean {gate} over all steps and units is **{r.gate_mean:.3f}**; {gate}^{max(s.T - 1, 0)} would be "
+        f"The mean {gate} over all steps and units is **{r.gate_mean:.3f}**; raised to the power "
+        f"{max(s.T - 1, 0)} (the steps back) that is "
         f"{pct((s.T - 1) * _log10(r.gate_mean))}.",
         f"The {path} alone keeps **{pct(r.path_log10_kept)}** from the last step to t = 0; "
         f"the full gradient keeps **{pct(r.full_log10_kept)}**.",

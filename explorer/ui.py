@@ -97,7 +97,7 @@ def reset_controls() -> None:
 
 def show_notices(notices: list[str]) -> None:
     if notices:
-        st.warning("  \n".join(notices), icon="⚠️")
+        st.warning("  \n".join(notices), icon=":material/warning:")
 
 
 def file_stem(name: str, s: Settings) -> str:
@@ -120,22 +120,22 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, s: Settin
         "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2},
     })
     caption = s.caption()
-    cols = st.columns(4)
-    cols[0].download_button("⬇ HTML", data=lambda: charts.figure_html(fig), file_name=f"{stem}.html",
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("⬇ HTML", data=lambda: charts.figure_html(fig), file_name=f"{stem}.html",
                             mime="text/html", on_click="ignore", key=f"html_{name}",
                             help="Interactive, self-contained: opens offline in any browser.")
-    cols[1].download_button("⬇ CSV", data=lambda: charts.table_csv(table, caption), file_name=f"{stem}.csv",
+    row.download_button("⬇ CSV", data=lambda: charts.table_csv(table, caption), file_name=f"{stem}.csv",
                             mime="text/csv", on_click="ignore", key=f"csv_{name}",
                             help="The plotted numbers, one row per point, with the settings as columns.")
     if charts.image_export_available():
         def render(fmt):
             image_server_started()
             return charts.image_bytes(fig, fmt)
-        cols[2].download_button("⬇ PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
+        row.download_button("⬇ PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
                                 on_click="ignore", key=f"png_{name}", help="2× scale, for slides.")
-        cols[3].download_button("⬇ SVG", data=lambda: render("svg"), file_name=f"{stem}.svg",
+        row.download_button("⬇ SVG", data=lambda: render("svg"), file_name=f"{stem}.svg",
                                 mime="image/svg+xml", on_click="ignore", key=f"svg_{name}",
                                 help="Vector, for papers.")
     else:
-        cols[2].caption("PNG/SVG downloads need Chromium on the server; the camera icon above the chart "
+        row.caption("PNG/SVG downloads need Chromium on the server; the camera icon above the chart "
                         "saves a PNG in your browser.")

@@ -9,15 +9,16 @@ book = s.gru_form == "dlfs2"
 st.title("GRU: the update gate's direct path")
 st.markdown(
     "The new state mixes the old one and a candidate. The old state passes through **element-wise**, scaled by "
-    "the *keep* gate, so the direct path of the backward is **∂L/∂h_{t−1} ∋ ∂L/∂h_t ⊙ k_t**. Move the **GRU "
-    "keep-gate bias** in the sidebar, and switch the **formulation** to see how z flips.")
+    r"the *keep* gate, so the direct path of the backward is $\partial L/\partial h_{t-1} \ni \partial L/\partial "
+    r"h_t \odot k_t$. Move the **GRU keep-gate bias** in the sidebar, and switch the **formulation** to see how "
+    "z flips.")
 if book:
-    st.info("**Book (DLFS2) formulation**: h_t = (1 − z) ⊙ h_{t−1} + z ⊙ h̃, with the reset gate applied before "
-            "the matmul, h̃ = tanh(x W_x + (r ⊙ h) W_h + b). Here z is the *update* gate: the keep gate is 1 − z, "
+    st.info(r"**Book (DLFS2) formulation**: $h_t = (1 - z) \odot h_{t-1} + z \odot \tilde h$, with the reset gate applied before "
+            r"the matmul, $\tilde h = \tanh(x W_x + (r \odot h) W_h + b)$. Here z is the *update* gate: the keep gate is 1 − z, "
             "so a large z forgets.")
 else:
-    st.info("**PyTorch formulation**: h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}, with the reset gate applied after the "
-            "matmul, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). Here z itself is the keep gate: a large z "
+    st.info(r"**PyTorch formulation**: $h_t = (1 - z) \odot n + z \odot h_{t-1}$, with the reset gate applied after the "
+            r"matmul, $n = \tanh(W_{in} x + b_{in} + r \odot (W_{hn} h + b_{hn}))$. Here z itself is the keep gate: a large z "
             "remembers. The book's z is PyTorch's 1 − z.")
 
 result = cached.gru_view(s)

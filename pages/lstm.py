@@ -7,9 +7,10 @@ from explorer import cached, text, ui
 s = st.session_state["settings"]
 st.title("LSTM: the cell-state path")
 st.markdown(
-    "Along the cell, the backward is **∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f_t** (plus terms through h): an element-wise "
-    "product with a new forget gate each step, no matrix. So the cell path keeps about f^T of the gradient: "
-    "with f ≈ σ(b_f) ≈ 0.5 at bias 0 that still vanishes. Move the **LSTM forget-gate bias** in the sidebar.")
+    r"Along the cell, the backward is $\partial L/\partial c_{t-1} = \partial L/\partial c_t \odot f_t$ (plus "
+    r"terms through h): an element-wise product with a new forget gate each step, no matrix. So the cell path "
+    r"keeps about $f^T$ of the gradient: with $f \approx \sigma(b_f) = 0.5$ at bias 0 that still vanishes. "
+    "Move the **LSTM forget-gate bias** in the sidebar.")
 
 result = cached.lstm_view(s)
 markers = cached.data.overflow_markers([result.summary])

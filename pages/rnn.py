@@ -13,8 +13,8 @@ st.markdown(
     "the tanh′-only chain replaces W_hh with the identity. Try **Recurrent init → orthogonal** or "
     "**Set the spectral radius** in the sidebar.")
 
-st.button("📘 Book preset: DLFS2 chapter 6 (N=2, H=3, T=20, np.random.seed(3))", on_click=ui.set_controls,
-          args=(ui.BOOK_PRESET,), key="book_preset", type="primary")
+st.button("Book preset: DLFS2 chapter 6 (N=2, H=3, T=20, np.random.seed(3))", on_click=ui.set_controls,
+          args=(ui.BOOK_PRESET,), key="book_preset", type="primary", icon=":material/menu_book:")
 
 with st.expander("The book's figure, exactly (ch06/rnn_gradient_graph.py)", expanded=s.scheme == "book"):
     book = cached.book_view()
