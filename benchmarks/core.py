@@ -18,7 +18,8 @@ the hidden states of the sequence from x and h0 (and c0), then the gradient of `
 with respect to every parameter, x and h0 (and c0). Ours is one ``rc.bptt(layer, x, dhs, h0, c0)`` call;
 PyTorch's is ``module(x, h0)`` then ``(out * dhs).sum().backward()`` with x, h0 (c0) requiring grad.
 The gradients are compared once per case (max_rel_err = max over every output of
-max|ours - torch| / max|torch|). Times are the median of repeated calls with the garbage collector off.
+max|ours - torch| / max|torch|). Times are the median of repeated calls with the garbage collector off,
+ours and PyTorch's called in turn so that load from elsewhere on the machine hits both alike.
 """
 from __future__ import annotations
 
@@ -79,8 +80,10 @@ def _openblas_runtime() -> str | None:
 def blas_summary() -> list[str]:
     try:
         from threadpoolctl import threadpool_info
-        return [f"{p.get('internal_api')} {p.get('version')} core={p.get('architecture')} "
-                f"threads={p.get('num_threads')} ({os.path.basename(p.get('filepath', ''))})"
+        return [" ".join(str(v) for v in (p.get("internal_api"), p.get("version"),
+                                           p.get("architecture") and f"core={p['architecture']}",
+                                           f"threads={p.get('num_threads')}",
+                                           f"({os.path.basename(p.get('filepath', ''))})") if v)
                 for p in threadpool_info()]
     except ImportError:
         pass
@@ -103,7 +106,8 @@ def print_environment() -> None:
           f"torch {torch.__version__ if torch is not None else 'not importable'}")
     for line in blas_summary():
         print(f"BLAS: {line}")
-    print(f"machine: {platform.machine()} {platform.processor() or '?'}, {_cpu_model()}, nproc={os.cpu_count()}")
+    print(f"machine: {platform.machine()}, platform.processor()={platform.processor()!r}, {_cpu_model()}, "
+          f"nproc={os.cpu_count()}")
     print("threads: " + ", ".join(f"{v}={os.environ.get(v)}" for v in
                                   ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
           + (f", torch.get_num_threads()={torch.get_num_threads()}" if torch is not None else ""))
@@ -191,26 +195,32 @@ def max_rel_err(case: Case, side: TorchSide) -> float:
     return worst
 
 
-def median_seconds(fn, budget: float, min_reps: int = 5, max_reps: int = 300) -> float:
-    """Median wall time of ``fn()``: one warm-up, then as many repeats as fit in ``budget`` seconds."""
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
     fn()
+    return time.perf_counter() - t0
+
+
+def median_seconds(*fns, budget: float, min_reps: int = 5, max_reps: int = 300) -> list[float]:
+    """Median wall time of each of ``fns``: one warm-up each, then as many rounds as fit in ``budget`` seconds,
+    a round calling every function once in turn. Interleaving means a burst of load from elsewhere on the
+    machine hits both sides of a comparison alike instead of one of them."""
+    for fn in fns:
+        fn()
     gc.collect()
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        t0 = time.perf_counter()
-        fn()
-        first = time.perf_counter() - t0
-        reps = int(min(max_reps, max(min_reps, budget / max(first, 1e-9))))
-        times = [first]
-        for _ in range(reps - 1):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
+        times = [[_timed(fn)] for fn in fns]
+        per_round = sum(t[0] for t in times)
+        rounds = int(min(max_reps, max(min_reps, budget / max(per_round, 1e-9))))
+        for _ in range(rounds - 1):
+            for fn, ts in zip(fns, times):
+                ts.append(_timed(fn))
     finally:
         if gc_was_enabled:
             gc.enable()
-    return statistics.median(times)
+    return [statistics.median(ts) for ts in times]
 
 
 # ----------------------------------------------------------------------------------------------- memory
@@ -257,8 +267,8 @@ def print_breakdown(budget: float) -> None:
     for kind in KINDS:
         for shape in SHAPES:
             case = make_case(kind, *shape)
-            t_all = median_seconds(case.ours, budget)
-            t_fwd = median_seconds(lambda: rc.forward(case.layer, case.x, case.h0, case.c0), budget)
+            t_all, t_fwd = median_seconds(case.ours, lambda: rc.forward(case.layer, case.x, case.h0, case.c0),
+                                          budget=budget)
             T = shape[0]
             print(f"{kind:<5} {shape[0]:>5} {shape[1]:>3} {shape[2]:>3} {shape[3]:>4} {t_fwd * 1e3:>9.3f} "
                   f"{(t_all - t_fwd) * 1e3:>9.3f} {t_fwd / T * 1e6:>12.2f} {(t_all - t_fwd) / T * 1e6:>12.2f}")
@@ -268,8 +278,9 @@ def print_breakdown(budget: float) -> None:
 # ----------------------------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--budget", type=float, default=1.2,
-                        help="seconds of repeats per timing (min 5, max 300 repeats); default 1.2")
+    parser.add_argument("--budget", type=float, default=8.0,
+                        help="seconds of interleaved repeats per case (min 5, max 300 rounds); default 8 "
+                             "(about 2 minutes in all)")
     parser.add_argument("--breakdown", action="store_true", help="also time forward vs backward of ours")
     args = parser.parse_args(argv)
 
@@ -292,15 +303,15 @@ def main(argv=None) -> int:
     for kind in KINDS:
         for shape in SHAPES:
             case = make_case(kind, *shape)
-            ours = median_seconds(case.ours, args.budget)
             if torch is not None:
                 side = TorchSide(case)
                 err = max_rel_err(case, side)
-                theirs = median_seconds(side.run, args.budget)
+                ours, theirs = median_seconds(case.ours, side.run, budget=args.budget)
                 ratio = ours / theirs
                 ratios.append(ratio)
                 cols = f"{theirs * 1e3:>10.3f} {ratio:>7.2f} {err:>12.2e}"
             else:
+                (ours,) = median_seconds(case.ours, budget=args.budget)
                 cols = f"{'-':>10} {'-':>7} {'-':>12}"
             T, N, D, H = shape
             print(f"{kind:<5} {T:>5} {N:>3} {D:>3} {H:>4} {ours * 1e3:>10.3f} {cols}", flush=True)

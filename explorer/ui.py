@@ -85,6 +85,12 @@ def sidebar_settings() -> tuple[Settings, list[str]]:
     return settings, notices
 
 
+def current_settings() -> Settings:
+    """The settings app.py put in force for this run (defaults when a page runs on its own)."""
+    settings = st.session_state.get("settings")
+    return settings if isinstance(settings, Settings) else Settings()
+
+
 def set_controls(values: dict) -> None:
     """A callback that moves the shared controls (they are drawn after it, on the rerun)."""
     for key, value in values.items():

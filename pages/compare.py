@@ -4,7 +4,7 @@ import streamlit as st
 import charts
 from explorer import cached, text, ui
 
-s = st.session_state["settings"]
+s = ui.current_settings()
 st.title("How far back does the gradient reach?")
 st.markdown(
     "Each line is $\\lVert \\partial L / \\partial h_t \\rVert$: how strongly the loss at the last step still depends on the hidden state at "

@@ -4,7 +4,7 @@ import streamlit as st
 import charts
 from explorer import cached, text, ui
 
-s = st.session_state["settings"]
+s = ui.current_settings()
 book = s.gru_form == "dlfs2"
 st.title("GRU: the update gate's direct path")
 st.markdown(

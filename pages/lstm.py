@@ -4,7 +4,7 @@ import streamlit as st
 import charts
 from explorer import cached, text, ui
 
-s = st.session_state["settings"]
+s = ui.current_settings()
 st.title("LSTM: the cell-state path")
 st.markdown(
     r"Along the cell, the backward is $\partial L/\partial c_{t-1} = \partial L/\partial c_t \odot f_t$ (plus "

@@ -5,7 +5,7 @@ import streamlit as st
 import charts
 from explorer import cached, text, ui
 
-s = st.session_state["settings"]
+s = ui.current_settings()
 st.title("Vanilla RNN: the W_hh matmul and the tanh′ factor")
 st.markdown(
     "Backward through one step multiplies by **tanh′(a_t) = 1 − h_t²** (at most 1) and then by **W_hh** "
