@@ -12,22 +12,84 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def previous_states(first: np.ndarray, states: np.ndarray) -> np.ndarray:
-    """(T, N, H) array of the state entering each step: ``first`` then ``states[:-1]``."""
-    return np.concatenate([first[None], states[:-1]], axis=0)
+def input_projection(x: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``x W_ih^T + bias`` for all T·N rows at once, (T, N, kH): one 2-D BLAS product, hoisted out of the loop."""
+    T, N, D = x.shape
+    gi = (x.reshape(T * N, D) @ W_ih.T).reshape(T, N, -1)
+    gi += bias
+    return gi
 
 
-def linear_grads(x: np.ndarray, h_prev: np.ndarray, dgi: np.ndarray, dgh: np.ndarray) -> dict[str, np.ndarray]:
+def with_initial(first: np.ndarray, T: int) -> np.ndarray:
+    """A (T+1, N, H) buffer whose slot 0 holds ``first``; slots 1..T receive the states, so ``buf[:-1]`` is the
+    state entering each step and ``buf[1:]`` the state leaving it, both views."""
+    buf = np.empty((T + 1,) + first.shape)
+    buf[0] = first
+    return buf
+
+
+def linear_grads(x: np.ndarray, h_prev: np.ndarray, dgi: np.ndarray, dgh: np.ndarray | None = None
+                 ) -> dict[str, np.ndarray]:
     """Parameter gradients of ``gi = x W_ih^T + b_ih`` and ``gh = h_prev W_hh^T + b_hh`` summed over T and N.
 
-    One BLAS product each over all steps at once, instead of T small ones.
+    One BLAS product each over all steps at once, instead of T small ones. ``dgh=None`` means dgh = dgi
+    (RNN and LSTM, where both products feed the same pre-activation).
     """
     k = dgi.shape[-1]
     dgi2 = dgi.reshape(-1, k)
-    dgh2 = dgh.reshape(-1, k)
+    dgh2 = dgi2 if dgh is None else dgh.reshape(-1, k)
+    db_ih = dgi2.sum(axis=0)
     return {
-        "weight_ih_l0": dgi2.T @ x.reshape(-1, x.shape[-1]),
-        "weight_hh_l0": dgh2.T @ h_prev.reshape(-1, h_prev.shape[-1]),
-        "bias_ih_l0": dgi2.sum(axis=0),
-        "bias_hh_l0": dgh2.sum(axis=0),
+        "weight_ih_l0": (x.reshape(-1, x.shape[-1]).T @ dgi2).T,
+        "weight_hh_l0": (h_prev.reshape(-1, h_prev.shape[-1]).T @ dgh2).T,
+        "bias_ih_l0": db_ih,
+        "bias_hh_l0": db_ih.copy() if dgh is None else dgh2.sum(axis=0),
     }
+
+
+# OpenBLAS slows to about half its speed on one product past ~1e6 multiply-adds of these thin shapes
+# ((8, 256) @ (256, 1024): 165 µs whole, 111 µs as four (256, 256) blocks); below that one call is cheaper.
+SPLIT_MIN_MACS = 1_000_000
+
+
+class BlockProduct:
+    """``a @ W`` for a fixed W, computed as products with column blocks of W when that is faster.
+
+    ``blocks`` is how many equal column blocks W splits into (the gates); ``rows`` the rows of ``a``.
+    """
+
+    def __init__(self, W: np.ndarray, blocks: int, rows: int):
+        self.W = np.ascontiguousarray(W)
+        self.width = W.shape[1] // blocks
+        split = blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS
+        self.parts = [np.ascontiguousarray(W[:, j * self.width:(j + 1) * self.width])
+                      for j in range(blocks)] if split else None
+
+    def __call__(self, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if self.parts is None:
+            return np.matmul(a, self.W, out=out)
+        if out is None:
+            out = np.empty((a.shape[0], self.W.shape[1]))
+        for j, part in enumerate(self.parts):
+            np.matmul(a, part, out=out[:, j * self.width:(j + 1) * self.width])
+        return out
+
+
+class BlockSumProduct:
+    """``a @ W`` for a fixed W of stacked row blocks (the gates' W_hh), as Σ_j a[:, block j] @ W[block j] when
+    that is faster (see SPLIT_MIN_MACS)."""
+
+    def __init__(self, W: np.ndarray, blocks: int, rows: int):
+        self.W = np.ascontiguousarray(W)
+        self.height = W.shape[0] // blocks
+        split = blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS
+        self.parts = [np.ascontiguousarray(W[j * self.height:(j + 1) * self.height])
+                      for j in range(blocks)] if split else None
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        if self.parts is None:
+            return a @ self.W
+        out = a[:, :self.height] @ self.parts[0]
+        for j in range(1, len(self.parts)):
+            out += a[:, j * self.height:(j + 1) * self.height] @ self.parts[j]
+        return out

@@ -92,9 +92,12 @@ def bptt(layer, x, dhs, h0=None, c0=None, *, truncate: int | None = None) -> Tra
         raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
     _, step_back, param_grads = cell_functions(layer)
     is_lstm = isinstance(layer, LSTMLayer)
+    # only PyTorch's GRU has a hidden-product pre-activation gradient that differs from the input one
+    separate_hh = isinstance(layer, GRULayer) and layer.formulation == "pytorch"
     k = layer.GATES * H
     dgi = np.empty((T, N, k))
-    dgh = np.empty((T, N, k))
+    dgh = np.empty((T, N, k)) if separate_hh else None
+    extra = {}
     dh_all = np.empty((T, N, H))
     dc_all = np.empty((T, N, H)) if is_lstm else None
     dh_next = np.zeros((N, H))
@@ -102,7 +105,9 @@ def bptt(layer, x, dhs, h0=None, c0=None, *, truncate: int | None = None) -> Tra
     with np.errstate(over="ignore", invalid="ignore"):  # exploding runs overflow to inf by design
         for t in range(T - 1, -1, -1):
             dh = np.add(dhs[t], dh_next, out=dh_all[t])
-            dgi[t], dgh[t], dh_next, dc_next, dc = step_back(layer, tape, t, dh, dc_next)
+            if separate_hh:
+                extra["out_hh"] = dgh[t]
+            _, _, dh_next, dc_next, dc = step_back(layer, tape, t, dh, dc_next, out=dgi[t], **extra)
             if is_lstm:
                 dc_all[t] = dc
             if truncate is not None and t % truncate == 0:

@@ -19,20 +19,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._ops import linear_grads, previous_states, sigmoid
+from ._ops import BlockProduct, BlockSumProduct, input_projection, linear_grads, with_initial
 from .layers import GRULayer
 
 
 @dataclass(frozen=True, eq=False)
 class GRUTape:
     x: np.ndarray       # (T, N, D)
-    h0: np.ndarray      # (N, H)
-    hs: np.ndarray      # (T, N, H)
+    h_all: np.ndarray   # (T+1, N, H): h0, h_1 … h_T
     r: np.ndarray       # (T, N, H)
     z: np.ndarray       # (T, N, H)
     n: np.ndarray       # (T, N, H)
     hh_n: np.ndarray    # (T, N, H) pytorch: W_hn h + b_hn; dlfs2: r ⊙ h_prev (the input of W_hn)
+    coef: np.ndarray    # (T, N, 3H) backward coefficients, see _backward_coefficients
     formulation: str
+    back: BlockSumProduct  # pytorch: dgh ↦ dgh W_hh; dlfs2: [da_r da_z] ↦ [da_r da_z] W_hh[:2H]
+
+    @property
+    def h0(self) -> np.ndarray:
+        return self.h_all[0]
+
+    @property
+    def hs(self) -> np.ndarray:
+        return self.h_all[1:]
 
     @property
     def keep(self) -> np.ndarray:
@@ -43,68 +52,117 @@ class GRUTape:
 def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     T, N, _ = x.shape
     H = layer.H
-    gi = x @ layer.W_ih.T
-    gi += layer.b_ih
-    gi[..., :2 * H] += layer.b_hh[:2 * H]
-    pytorch = layer.formulation == "pytorch"
-    W_rz_T = np.ascontiguousarray(layer.W_hh[:2 * H].T)
-    W_n_T = np.ascontiguousarray(layer.W_hh[2 * H:].T)
+    # σ(a) = (1 + tanh(a/2)) / 2: the r and z rows are halved once (exactly) so that one tanh gives both gates
+    half = np.concatenate([np.full(2 * H, 0.5), np.ones(H)])
+    b_in = layer.b_ih.copy()
+    b_in[:2 * H] += layer.b_hh[:2 * H]
+    gi = input_projection(x, layer.W_ih * half[:, None], b_in * half)
+    W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)   # (H, 3H)
     b_hn = layer.b_hh[2 * H:]
-    hs, r_all, z_all, n_all, hh_n = (np.empty((T, N, H)) for _ in range(5))
-    h = h0
+    h_all = with_initial(h0, T)
+    r_all, z_all, n_all, hh_n = (np.empty((T, N, H)) for _ in range(4))
+    pytorch = layer.formulation == "pytorch"
+    W_rz_T, W_n_T = W_hh_T[:, :2 * H], np.ascontiguousarray(W_hh_T[:, 2 * H:])
+    recurrent = BlockProduct(W_hh_T, 3, N) if pytorch else BlockProduct(W_rz_T, 2, N)
     for t in range(T):
-        rz = sigmoid(gi[t, :, :2 * H] + h @ W_rz_T)
-        r = r_all[t]
-        r[:] = rz[:, :H]
-        z = z_all[t]
-        z[:] = rz[:, H:]
+        h = h_all[t]
         if pytorch:
-            np.add(h @ W_n_T, b_hn, out=hh_n[t])
-            n = np.tanh(gi[t, :, 2 * H:] + r * hh_n[t], out=n_all[t])
-            h_new = hs[t]
-            np.subtract(h, n, out=h_new)      # h = n + z ⊙ (h_prev - n)
+            gh = recurrent(h)                   # one product for all three blocks
+            rz = gh[:, :2 * H]
+            np.add(gh[:, 2 * H:], b_hn, out=hh_n[t])
+        else:
+            rz = recurrent(h)
+        rz += gi[t, :, :2 * H]
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        r, z = r_all[t], z_all[t]
+        r[:], z[:] = rz[:, :H], rz[:, H:]
+        if pytorch:
+            n = np.multiply(r, hh_n[t], out=n_all[t])
+        else:
+            rh = np.multiply(r, h, out=hh_n[t])
+            n = np.matmul(rh, W_n_T, out=n_all[t])
+            n += b_hn
+        n += gi[t, :, 2 * H:]
+        np.tanh(n, out=n)
+        h_new = h_all[t + 1]
+        if pytorch:                              # h = n + z ⊙ (h_prev - n)
+            np.subtract(h, n, out=h_new)
             h_new *= z
             h_new += n
-        else:
-            np.multiply(r, h, out=hh_n[t])
-            n = np.tanh(gi[t, :, 2 * H:] + hh_n[t] @ W_n_T + b_hn, out=n_all[t])
-            h_new = hs[t]
-            np.subtract(n, h, out=h_new)      # h = h_prev + z ⊙ (n - h_prev)
+        else:                                    # h = h_prev + z ⊙ (n - h_prev)
+            np.subtract(n, h, out=h_new)
             h_new *= z
             h_new += h
-        h = h_new
-    return GRUTape(x=x, h0=h0, hs=hs, r=r_all, z=z_all, n=n_all, hh_n=hh_n, formulation=layer.formulation)
+    coef = _backward_coefficients(layer.formulation, h_all, r_all, z_all, n_all, hh_n, H)
+    back = BlockSumProduct(layer.W_hh, 3, N) if pytorch else BlockSumProduct(layer.W_hh[:2 * H], 2, N)
+    return GRUTape(x=x, h_all=h_all, r=r_all, z=z_all, n=n_all, hh_n=hh_n, coef=coef,
+                   formulation=layer.formulation, back=back)
 
 
-def gru_step_back(layer: GRULayer, tape: GRUTape, t: int, dh: np.ndarray, dc_next=None):
-    """Returns ``(dgi_t, dgh_t, dh_prev, None, None)``."""
-    H = layer.H
-    r, z, n = tape.r[t], tape.z[t], tape.n[t]
-    h_prev = tape.hs[t - 1] if t > 0 else tape.h0
-    dgi = np.empty((dh.shape[0], 3 * H))
-    if layer.formulation == "pytorch":
-        dan = dh * (1.0 - z) * (1.0 - n * n)
-        dgi[:, :H] = dan * tape.hh_n[t] * r * (1.0 - r)
-        dgi[:, H:2 * H] = dh * (h_prev - n) * z * (1.0 - z)
-        dgi[:, 2 * H:] = dan
-        dgh = dgi.copy()
-        dgh[:, 2 * H:] *= r
-        dh_prev = dh * z + dgh @ layer.W_hh
+def _backward_coefficients(formulation, h_all, r, z, n, hh_n, H):
+    """What the backward needs from the forward alone, over all steps at once (in place, one scratch array).
+
+    pytorch: dgi_t = dh_t ⊙ coef_t per block (r, z, n), coef = [hh_n r(1-r) c_n, (h_prev - n) z(1-z), c_n]
+    with c_n = (1-z)(1-n²). dlfs2: coef = [h_prev r(1-r), (n - h_prev) z(1-z), z(1-n²)]; its r block
+    multiplies ∂L/∂(r ⊙ h) rather than dh_t.
+    """
+    h_prev = h_all[:-1]
+    coef = np.empty(r.shape[:2] + (3 * H,))
+    c_r, c_z, c_n = coef[..., :H], coef[..., H:2 * H], coef[..., 2 * H:]
+    tmp = np.empty_like(r)
+    np.multiply(n, n, out=c_n)
+    np.subtract(1.0, c_n, out=c_n)                  # 1 - n²
+    np.subtract(1.0, z, out=tmp)
+    tmp *= z                                        # z (1 - z)
+    if formulation == "pytorch":
+        np.subtract(h_prev, n, out=c_z)
+        c_z *= tmp
+        np.subtract(1.0, z, out=tmp)
+        c_n *= tmp                                  # (1 - z)(1 - n²)
+        np.subtract(1.0, r, out=tmp)
+        tmp *= r
+        tmp *= hh_n
+        np.multiply(tmp, c_n, out=c_r)
     else:
-        dan = dh * z * (1.0 - n * n)
+        np.subtract(n, h_prev, out=c_z)
+        c_z *= tmp
+        c_n *= z                                    # z (1 - n²)
+        np.subtract(1.0, r, out=tmp)
+        tmp *= r
+        np.multiply(tmp, h_prev, out=c_r)
+    return coef
+
+
+def gru_step_back(layer: GRULayer, tape: GRUTape, t: int, dh: np.ndarray, dc_next=None, out=None, out_hh=None):
+    """Returns ``(dgi_t, dgh_t, dh_prev, None, None)``. ``out`` and ``out_hh`` (N, 3H), if given, receive the
+    gradients of the input and hidden products' pre-activations; in the dlfs2 form they are the same array."""
+    N, H = dh.shape
+    dgi = np.empty((N, 3 * H)) if out is None else out
+    coef, r = tape.coef[t], tape.r[t]
+    if layer.formulation == "pytorch":
+        dgh = np.empty((N, 3 * H)) if out_hh is None else out_hh
+        np.multiply(coef.reshape(N, 3, H), dh[:, None, :], out=dgi.reshape(N, 3, H))
+        dgh[:, :2 * H] = dgi[:, :2 * H]
+        np.multiply(dgi[:, 2 * H:], r, out=dgh[:, 2 * H:])
+        dh_prev = tape.back(dgh)
+        dh_prev += dh * tape.z[t]
+    else:
+        dan = np.multiply(dh, coef[:, 2 * H:], out=dgi[:, 2 * H:])
         drh = dan @ layer.W_hh[2 * H:]
-        dgi[:, :H] = drh * h_prev * r * (1.0 - r)
-        dgi[:, H:2 * H] = dh * (n - h_prev) * z * (1.0 - z)
-        dgi[:, 2 * H:] = dan
-        dgh = dgi
-        dh_prev = dh * (1.0 - z) + drh * r + dgi[:, :2 * H] @ layer.W_hh[:2 * H]
+        np.multiply(drh, coef[:, :H], out=dgi[:, :H])
+        np.multiply(dh, coef[:, H:2 * H], out=dgi[:, H:2 * H])
+        dgh = dgi  # b_hn and W_hn act on the same pre-activation as the input product
+        dh_prev = tape.back(dgi[:, :2 * H])
+        dh_prev += drh * r
+        dh_prev += dh * (1.0 - tape.z[t])
     return dgi, dgh, dh_prev, None, None
 
 
-def gru_param_grads(layer: GRULayer, tape: GRUTape, dgi: np.ndarray, dgh: np.ndarray) -> dict[str, np.ndarray]:
-    h_prev = previous_states(tape.h0, tape.hs)
-    grads = linear_grads(tape.x, h_prev, dgi, dgh)
+def gru_param_grads(layer: GRULayer, tape: GRUTape, dgi: np.ndarray, dgh=None) -> dict[str, np.ndarray]:
+    grads = linear_grads(tape.x, tape.h_all[:-1], dgi, dgh)
     if layer.formulation == "dlfs2":  # W_hn multiplies r ⊙ h_prev, not h_prev
         H = layer.H
-        grads["weight_hh_l0"][2 * H:] = dgh[..., 2 * H:].reshape(-1, H).T @ tape.hh_n.reshape(-1, H)
+        grads["weight_hh_l0"][2 * H:] = (tape.hh_n.reshape(-1, H).T @ dgi[..., 2 * H:].reshape(-1, H)).T
     return grads

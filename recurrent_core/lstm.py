@@ -11,6 +11,7 @@ Backward through one step, with dh_t the total ∂L/∂h_t and dc_next = ∂L/�
 
     dc_t      = dc_next + dh_t ⊙ o ⊙ (1 - tanh²c_t)      total ∂L/∂c_t
     dc_{t-1}  = dc_t ⊙ f_t                               the cell path: element-wise, no matrix
+    da_i, da_f, da_g = dc_t ⊙ g i(1-i), dc_t ⊙ c_{t-1} f(1-f), dc_t ⊙ i (1-g²);   da_o = dh_t ⊙ tanh c_t o(1-o)
     dh_{t-1} += [da_i da_f da_g da_o] W_hh
 """
 from __future__ import annotations
@@ -19,23 +20,45 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._ops import linear_grads, previous_states, sigmoid
+from ._ops import BlockProduct, BlockSumProduct, input_projection, linear_grads, with_initial
 from .layers import LSTMLayer
+
+# σ(a) = (1 + tanh(a/2)) / 2: halving the i, f, o rows of the weights lets one tanh over all 4H rows give every
+# gate (exact: halving is a power of two), then act = tanh · MUL + ADD per block.
+_HALF = np.array([0.5, 0.5, 1.0, 0.5])
+_ADD = np.array([0.5, 0.5, 0.0, 0.5])
 
 
 @dataclass(frozen=True, eq=False)
 class LSTMTape:
-    x: np.ndarray       # (T, N, D)
-    h0: np.ndarray      # (N, H)
-    c0: np.ndarray      # (N, H)
-    hs: np.ndarray      # (T, N, H)
-    cs: np.ndarray      # (T, N, H)
-    tanh_c: np.ndarray  # (T, N, H)
-    gates: np.ndarray   # (T, N, 4H) activated i, f, g, o
+    x: np.ndarray        # (T, N, D)
+    h_all: np.ndarray    # (T+1, N, H): h0, h_1 … h_T
+    c_all: np.ndarray    # (T+1, N, H): c0, c_1 … c_T
+    tanh_c: np.ndarray   # (T, N, H)
+    gates: np.ndarray    # (T, N, 4H) activated i, f, g, o
+    coef: np.ndarray     # (T, N, 4H) backward coefficients: g i(1-i), c_prev f(1-f), i(1-g²), tanh c o(1-o)
+    dc_dh: np.ndarray    # (T, N, H) o (1 - tanh² c): what dh_t puts on dc_t
+    back: BlockSumProduct  # da ↦ da W_hh
+
+    @property
+    def h0(self) -> np.ndarray:
+        return self.h_all[0]
+
+    @property
+    def c0(self) -> np.ndarray:
+        return self.c_all[0]
+
+    @property
+    def hs(self) -> np.ndarray:
+        return self.h_all[1:]
+
+    @property
+    def cs(self) -> np.ndarray:
+        return self.c_all[1:]
 
     def gate(self, name: str) -> np.ndarray:
         """(T, N, H) values of gate ``name`` in "ifgo"."""
-        H = self.hs.shape[-1]
+        H = self.tanh_c.shape[-1]
         k = "ifgo".index(name)
         return self.gates[..., k * H:(k + 1) * H]
 
@@ -43,42 +66,69 @@ class LSTMTape:
 def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMTape:
     T, N, _ = x.shape
     H = layer.H
-    gi = x @ layer.W_ih.T
-    gi += layer.b_ih + layer.b_hh
-    W_hh_T = np.ascontiguousarray(layer.W_hh.T)
-    hs = np.empty((T, N, H))
-    cs = np.empty((T, N, H))
+    half = np.repeat(_HALF, H)
+    mul, add = half.copy(), np.repeat(_ADD, H)
+    gates = input_projection(x, layer.W_ih * half[:, None], (layer.b_ih + layer.b_hh) * half)
+    recurrent = BlockProduct((layer.W_hh * half[:, None]).T, 4, N)
+    h_all, c_all = with_initial(h0, T), with_initial(c0, T)
     tanh_c = np.empty((T, N, H))
-    gates = np.empty((T, N, 4 * H))
-    h, c = h0, c0
+    ig = np.empty((N, H))
     for t in range(T):
-        a = gi[t] + h @ W_hh_T
         act = gates[t]
-        act[:] = sigmoid(a)
-        np.tanh(a[:, 2 * H:3 * H], out=act[:, 2 * H:3 * H])
+        act += recurrent(h_all[t])
+        np.tanh(act, out=act)
+        act *= mul
+        act += add
         i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
-        c = np.multiply(f, c, out=cs[t])
-        c += i * g
-        np.tanh(c, out=tanh_c[t])
-        h = np.multiply(o, tanh_c[t], out=hs[t])
-    return LSTMTape(x=x, h0=h0, c0=c0, hs=hs, cs=cs, tanh_c=tanh_c, gates=gates)
+        c = np.multiply(f, c_all[t], out=c_all[t + 1])
+        c += np.multiply(i, g, out=ig)
+        np.multiply(o, np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
+    coef, dc_dh = _backward_coefficients(gates, c_all, tanh_c, H)
+    return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, coef=coef, dc_dh=dc_dh,
+                    back=BlockSumProduct(layer.W_hh, 4, N))
 
 
-def lstm_step_back(layer: LSTMLayer, tape: LSTMTape, t: int, dh: np.ndarray, dc_next: np.ndarray):
-    """Returns ``(dgi_t, dgh_t, dh_prev, dc_prev, dc_t)`` with dc_t the total ∂L/∂c_t."""
-    H = layer.H
-    act = tape.gates[t]
-    i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
-    tc = tape.tanh_c[t]
-    c_prev = tape.cs[t - 1] if t > 0 else tape.c0
-    dc = dc_next + dh * o * (1.0 - tc * tc)
-    da = np.empty_like(act)
-    da[:, :H] = dc * g * i * (1.0 - i)
-    da[:, H:2 * H] = dc * c_prev * f * (1.0 - f)
-    da[:, 2 * H:3 * H] = dc * i * (1.0 - g * g)
-    da[:, 3 * H:] = dh * tc * o * (1.0 - o)
-    return da, da, da @ layer.W_hh, dc * f, dc
+def _backward_coefficients(gates, c_all, tanh_c, H):
+    """Everything in the backward that depends on the forward alone, over all steps at once.
+
+    In place with one scratch array: fresh (T, N, H) temporaries cost more in page faults than in arithmetic.
+    """
+    i, f, g, o = (gates[..., k * H:(k + 1) * H] for k in range(4))
+    coef = np.empty_like(gates)
+    tmp = np.empty_like(tanh_c)
+
+    def sigmoid_grad_times(gate, other, out):  # other ⊙ σ' = other ⊙ gate (1 - gate)
+        np.subtract(1.0, gate, out=tmp)
+        np.multiply(tmp, gate, out=tmp)
+        np.multiply(tmp, other, out=out)
+
+    sigmoid_grad_times(i, g, coef[..., :H])
+    sigmoid_grad_times(f, c_all[:-1], coef[..., H:2 * H])
+    np.multiply(g, g, out=tmp)
+    np.subtract(1.0, tmp, out=tmp)
+    np.multiply(tmp, i, out=coef[..., 2 * H:3 * H])
+    sigmoid_grad_times(o, tanh_c, coef[..., 3 * H:])
+    dc_dh = np.multiply(tanh_c, tanh_c)
+    np.subtract(1.0, dc_dh, out=dc_dh)
+    dc_dh *= o
+    return coef, dc_dh
 
 
-def lstm_param_grads(layer: LSTMLayer, tape: LSTMTape, dgi: np.ndarray, dgh: np.ndarray) -> dict[str, np.ndarray]:
-    return linear_grads(tape.x, previous_states(tape.h0, tape.hs), dgi, dgh)
+def lstm_step_back(layer: LSTMLayer, tape: LSTMTape, t: int, dh: np.ndarray, dc_next: np.ndarray, out=None):
+    """Returns ``(dgi_t, dgh_t, dh_prev, dc_prev, dc_t)`` with dc_t the total ∂L/∂c_t.
+
+    ``out`` (N, 4H), if given, receives the pre-activation gradient (the same for both products).
+    """
+    N, H = dh.shape
+    dc = dh * tape.dc_dh[t]
+    dc += dc_next
+    da = np.empty((N, 4 * H)) if out is None else out
+    coef = tape.coef[t].reshape(N, 4, H)
+    da4 = da.reshape(N, 4, H)  # a view: da is contiguous
+    np.multiply(coef[:, :3], dc[:, None, :], out=da4[:, :3])
+    np.multiply(coef[:, 3], dh, out=da4[:, 3])
+    return da, da, tape.back(da), dc * tape.gates[t, :, H:2 * H], dc
+
+
+def lstm_param_grads(layer: LSTMLayer, tape: LSTMTape, dgi: np.ndarray, dgh=None) -> dict[str, np.ndarray]:
+    return linear_grads(tape.x, tape.h_all[:-1], dgi)

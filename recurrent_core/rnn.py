@@ -16,39 +16,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._ops import linear_grads, previous_states
+from ._ops import input_projection, linear_grads, with_initial
 from .layers import RNNLayer
 
 
 @dataclass(frozen=True, eq=False)
 class RNNTape:
-    x: np.ndarray      # (T, N, D)
-    h0: np.ndarray     # (N, H)
-    hs: np.ndarray     # (T, N, H)
-    dphi: np.ndarray   # (T, N, H) φ'(a_t), the "tanh factor" of each backward step
+    x: np.ndarray       # (T, N, D)
+    h_all: np.ndarray   # (T+1, N, H): h0, h_1 … h_T
+    dphi: np.ndarray    # (T, N, H) φ'(a_t), the "tanh factor" of each backward step
+
+    @property
+    def h0(self) -> np.ndarray:
+        return self.h_all[0]
+
+    @property
+    def hs(self) -> np.ndarray:
+        return self.h_all[1:]
 
 
 def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:
-    T, N, _ = x.shape
-    gi = x @ layer.W_ih.T
-    gi += layer.b_ih + layer.b_hh  # input projection hoisted out of the loop
+    T = x.shape[0]
+    gi = input_projection(x, layer.W_ih, layer.b_ih + layer.b_hh)
     W_hh_T = np.ascontiguousarray(layer.W_hh.T)
-    hs = np.empty((T, N, layer.H))
-    h = h0
+    h_all = with_initial(h0, T)
     relu = layer.nonlinearity == "relu"
     with np.errstate(over="ignore", invalid="ignore"):  # an exploding relu run is reported, not warned about
         for t in range(T):
-            a = gi[t] + h @ W_hh_T
-            h = np.maximum(a, 0.0, out=hs[t]) if relu else np.tanh(a, out=hs[t])
-    dphi = (hs > 0).astype(np.float64) if relu else 1.0 - hs * hs
-    return RNNTape(x=x, h0=h0, hs=hs, dphi=dphi)
+            a = np.matmul(h_all[t], W_hh_T, out=h_all[t + 1])
+            a += gi[t]
+            np.maximum(a, 0.0, out=a) if relu else np.tanh(a, out=a)
+    hs = h_all[1:]
+    if relu:
+        dphi = (hs > 0).astype(np.float64)
+    else:
+        dphi = np.multiply(hs, hs)
+        np.subtract(1.0, dphi, out=dphi)
+    return RNNTape(x=x, h_all=h_all, dphi=dphi)
 
 
-def rnn_step_back(layer: RNNLayer, tape: RNNTape, t: int, dh: np.ndarray, dc_next=None):
-    """Returns ``(dgi_t, dgh_t, dh_prev, dc_prev, dc_t)``; the RNN has no cell, so the last two are None."""
-    da = dh * tape.dphi[t]
+def rnn_step_back(layer: RNNLayer, tape: RNNTape, t: int, dh: np.ndarray, dc_next=None, out=None):
+    """Returns ``(dgi_t, dgh_t, dh_prev, dc_prev, dc_t)``; the RNN has no cell, so the last two are None.
+
+    ``out`` (N, H), if given, receives da_t (the pre-activation gradient, the same for both products).
+    """
+    da = np.multiply(dh, tape.dphi[t], out=out)
     return da, da, da @ layer.W_hh, None, None
 
 
-def rnn_param_grads(layer: RNNLayer, tape: RNNTape, dgi: np.ndarray, dgh: np.ndarray) -> dict[str, np.ndarray]:
-    return linear_grads(tape.x, previous_states(tape.h0, tape.hs), dgi, dgh)
+def rnn_param_grads(layer: RNNLayer, tape: RNNTape, dgi: np.ndarray, dgh=None) -> dict[str, np.ndarray]:
+    return linear_grads(tape.x, tape.h_all[:-1], dgi)
