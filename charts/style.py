@@ -27,8 +27,9 @@ def format_log10(v: float) -> str:
     m = 10.0 ** (v - e)
     if m >= 9.995:  # rounding to 3 digits carried into the next decade
         m, e = 1.0, e + 1
-    if -3 <= e <= 4:
-        return f"{m * 10.0 ** e:.3g}"
+    if -3 <= e <= 4:  # plain decimals: 0.00123 … 98700
+        text = f"{m * 10.0 ** e:.3g}"
+        return f"{float(text):.0f}" if "e" in text else text
     return f"{m:.3g}e{e:+d}"
 
 
@@ -39,7 +40,7 @@ def log_ticks(lo: float, hi: float, max_ticks: int = 9) -> tuple[list[float], li
     if hi - lo < 2.5:
         vals = [k + math.log10(m) for k in range(math.floor(lo) - 1, math.ceil(hi) + 1) for m in (1, 2, 5)]
         vals = [v for v in vals if lo - 0.35 <= v <= hi + 0.35]
-        return vals, [f"{10.0 ** v:.3g}" for v in vals]
+        return vals, [format_log10(v) for v in vals]
     lo_i, hi_i = math.floor(lo), math.ceil(hi)
     if hi_i == lo_i:
         hi_i += 1

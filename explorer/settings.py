@@ -141,9 +141,11 @@ def coerce(control: Control, raw: object) -> tuple[object, str | None]:
     if control.is_int:
         clamped = int(round(clamped))
     note = None
-    if clamped != value:
+    if not control.lo <= value <= control.hi:
         lo, hi = (int(control.lo), int(control.hi)) if control.is_int else (control.lo, control.hi)
         note = f"`{name}={_clean(text)}` is outside {lo}–{hi}: using {clamped}."
+    elif clamped != value:
+        note = f"`{name}={_clean(text)}` is not a whole number: using {clamped}."
     return clamped, note
 
 
@@ -163,6 +165,18 @@ def parse_params(params: dict) -> tuple[dict, list[str]]:
         if note:
             notices.append(note)
     return values, notices
+
+
+SCALED_SCHEMES = ("gaussian", "orthogonal", "identity", "book")
+
+
+def consistent(s: Settings) -> tuple[Settings, str | None]:
+    """``s`` without a combination the core cannot make: a target ρ for an all-zero W_hh (a scaled scheme at
+    scale 0) is dropped, with a notice."""
+    if s.set_rho and s.scheme in SCALED_SCHEMES and s.scale == 0:
+        return replace(s, set_rho=False), ("A spectral radius cannot be set for W_hh = 0 (init scale 0): "
+                                           "the target ρ is ignored.")
+    return s, None
 
 
 def within_budget(s: Settings) -> tuple[Settings, str | None]:

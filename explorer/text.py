@@ -11,9 +11,8 @@ from .settings import Settings
 
 def pct(log10_value: float) -> str:
     """A kept fraction given by its log10, as '40%' or '3.2e-14'."""
-    v = 10.0 ** log10_value if log10_value > -300 else 0.0
-    if v >= 0.01 and log10_value <= 2:
-        return f"{100 * v:.3g}%"
+    if -2 <= log10_value <= 0:  # a fraction of what was there: say it in percent
+        return f"{100 * 10.0 ** log10_value:.3g}%"
     return format_log10(log10_value)
 
 
@@ -59,9 +58,10 @@ def rnn_reading(r: RNNResult, s: Settings) -> list[str]:
     f = r.facts
     lines = [f"W_hh has spectral radius **ρ = {f.spectral_radius:.3g}** and largest singular value "
              f"**σ_max = {f.sigma_max:.3g}**."]
-    if s.T >= 8:
+    if s.T >= 8 and math.isfinite(r.rate_matmul):
         lines.append(f"Measured over the run, the W_hh-only chain changes by **×{r.rate_matmul:.3g} per step** — "
                      f"it follows ρ, not σ_max (σ_max only bounds a single step, Pascanu et al.).")
+    if s.T >= 8 and math.isfinite(r.rate_full):
         lines.append(f"The full BPTT changes by ×{r.rate_full:.3g} per step: the {s.act}' factor (≤ 1) "
                      "makes it vanish faster than W_hh alone would.")
     if f.sigma_max < 1:

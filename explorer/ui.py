@@ -10,7 +10,7 @@ import streamlit as st
 import charts
 from charts import export
 
-from .settings import CONTROLS, Control, Settings, from_values, parse_params, within_budget
+from .settings import CONTROLS, Control, Settings, consistent, from_values, parse_params, within_budget
 
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
                "act": "tanh", "loss": "last", "norm": "book"}
@@ -79,9 +79,9 @@ def sidebar_settings() -> tuple[Settings, list[str]]:
                 _widget(c, disabled=key == "rho" and not st.session_state.get("set_rho", False))
         st.button("Reset all controls", on_click=reset_controls, width="stretch")
     values = {c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}
-    settings, budget_note = within_budget(from_values(values))
-    if budget_note:
-        notices.append(budget_note)
+    settings, note = consistent(from_values(values))
+    settings, budget_note = within_budget(settings)
+    notices.extend(n for n in (note, budget_note) if n)
     return settings, notices
 
 
