@@ -9,7 +9,8 @@ from explorer import ui
 st.set_page_config(page_title="Gradient flow through time — RNN, LSTM, GRU", page_icon="📉", layout="wide")
 
 PAGES = [
-    st.Page("pages/compare.py", title="Compare RNN · LSTM · GRU", icon=":material/compare_arrows:", default=True, url_path="compare"),
+    st.Page("pages/compare.py", title="Compare RNN · LSTM · GRU", icon=":material/compare_arrows:", default=True,
+            url_path="compare"),
     st.Page("pages/rnn.py", title="Vanilla RNN: W_hh and tanh", icon=":material/repeat:", url_path="rnn"),
     st.Page("pages/lstm.py", title="LSTM: the cell-state path", icon=":material/memory:", url_path="lstm"),
     st.Page("pages/gru.py", title="GRU: the update gate", icon=":material/door_open:", url_path="gru"),

@@ -7,8 +7,8 @@ from explorer import cached, text, ui
 s = ui.current_settings()
 st.title("How far back does the gradient reach?")
 st.markdown(
-    "Each line is $\\lVert \\partial L / \\partial h_t \\rVert$: how strongly the loss at the last step still depends on the hidden state at "
-    "step *t*. The axis is logarithmic, so a straight falling line means the gradient shrinks by the same "
+    r"Each line is $\lVert \partial L / \partial h_t \rVert$: how strongly the loss at the last step still "
+    "depends on the hidden state at step *t*. The axis is logarithmic, so a straight falling line means the gradient shrinks by the same "
     "factor at every step back: it **vanishes**. Move **T** and the **LSTM forget-gate bias** in the sidebar "
     "and watch the blue line.")
 

@@ -13,13 +13,13 @@ st.markdown(
     r"h_t \odot k_t$. Move the **GRU keep-gate bias** in the sidebar, and switch the **formulation** to see how "
     "z flips.")
 if book:
-    st.info(r"**Book (DLFS2) formulation**: $h_t = (1 - z) \odot h_{t-1} + z \odot \tilde h$, with the reset gate applied before "
-            r"the matmul, $\tilde h = \tanh(x W_x + (r \odot h) W_h + b)$. Here z is the *update* gate: the keep gate is 1 − z, "
-            "so a large z forgets.")
+    st.info(r"**Book (DLFS2) formulation**: $h_t = (1 - z) \odot h_{t-1} + z \odot \tilde h$, with the reset "
+            r"gate applied before the matmul, $\tilde h = \tanh(x W_x + (r \odot h) W_h + b)$. Here z is the "
+            "*update* gate: the keep gate is 1 − z, so a large z forgets.")
 else:
-    st.info(r"**PyTorch formulation**: $h_t = (1 - z) \odot n + z \odot h_{t-1}$, with the reset gate applied after the "
-            r"matmul, $n = \tanh(W_{in} x + b_{in} + r \odot (W_{hn} h + b_{hn}))$. Here z itself is the keep gate: a large z "
-            "remembers. The book's z is PyTorch's 1 − z.")
+    st.info(r"**PyTorch formulation**: $h_t = (1 - z) \odot n + z \odot h_{t-1}$, with the reset gate "
+            r"applied after the matmul, $n = \tanh(W_{in} x + b_{in} + r \odot (W_{hn} h + b_{hn}))$. Here z "
+            "itself is the keep gate: a large z remembers. The book's z is PyTorch's 1 − z.")
 
 result = cached.gru_view(s)
 markers = cached.data.overflow_markers([result.summary])

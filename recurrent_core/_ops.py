@@ -20,6 +20,20 @@ def input_projection(x: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.nd
     return gi
 
 
+class HiddenStates:
+    """``h0`` and ``hs`` as views of a tape's ``h_all`` (T+1, N, H)."""
+
+    h_all: np.ndarray
+
+    @property
+    def h0(self) -> np.ndarray:
+        return self.h_all[0]
+
+    @property
+    def hs(self) -> np.ndarray:
+        return self.h_all[1:]
+
+
 def with_initial(first: np.ndarray, T: int) -> np.ndarray:
     """A (T+1, N, H) buffer whose slot 0 holds ``first``; slots 1..T receive the states, so ``buf[:-1]`` is the
     state entering each step and ``buf[1:]`` the state leaving it, both views."""

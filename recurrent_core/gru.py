@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._ops import BlockProduct, BlockSumProduct, input_projection, linear_grads, with_initial
+from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
 from .layers import GRULayer
 
 
 @dataclass(frozen=True, eq=False)
-class GRUTape:
+class GRUTape(HiddenStates):
     x: np.ndarray       # (T, N, D)
     h_all: np.ndarray   # (T+1, N, H): h0, h_1 … h_T
     r: np.ndarray       # (T, N, H)
@@ -34,14 +34,6 @@ class GRUTape:
     coef: np.ndarray    # (T, N, 3H) backward coefficients, see _backward_coefficients
     formulation: str
     back: BlockSumProduct  # pytorch: dgh ↦ dgh W_hh; dlfs2: [da_r da_z] ↦ [da_r da_z] W_hh[:2H]
-
-    @property
-    def h0(self) -> np.ndarray:
-        return self.h_all[0]
-
-    @property
-    def hs(self) -> np.ndarray:
-        return self.h_all[1:]
 
     @property
     def keep(self) -> np.ndarray:

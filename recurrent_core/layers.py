@@ -50,8 +50,12 @@ class _Layer:
 
     GATES: ClassVar[int] = 1
     KIND: ClassVar[str] = ""
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {}  # a kind's own string fields and their allowed values
 
     def __post_init__(self):
+        for name, allowed in self.OPTIONS.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name}: expected one of {allowed}, got {getattr(self, name)!r}")
         W_hh = as_float64("W_hh", self.W_hh)
         if W_hh.ndim != 2 or W_hh.shape[1] < 1 or W_hh.shape[0] != self.GATES * W_hh.shape[1]:
             raise ValueError(
@@ -92,11 +96,7 @@ class RNNLayer(_Layer):
 
     GATES: ClassVar[int] = 1
     KIND: ClassVar[str] = "rnn"
-
-    def __post_init__(self):
-        super().__post_init__()
-        if self.nonlinearity not in NONLINEARITIES:
-            raise ValueError(f"nonlinearity: expected one of {NONLINEARITIES}, got {self.nonlinearity!r}")
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"nonlinearity": NONLINEARITIES}
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,11 +124,7 @@ class GRULayer(_Layer):
 
     GATES: ClassVar[int] = 3
     KIND: ClassVar[str] = "gru"
-
-    def __post_init__(self):
-        super().__post_init__()
-        if self.formulation not in GRU_FORMULATIONS:
-            raise ValueError(f"formulation: expected one of {GRU_FORMULATIONS}, got {self.formulation!r}")
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"formulation": GRU_FORMULATIONS}
 
 
 Layer = RNNLayer | LSTMLayer | GRULayer

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._ops import BlockProduct, BlockSumProduct, input_projection, linear_grads, with_initial
+from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
 from .layers import LSTMLayer
 
 # σ(a) = (1 + tanh(a/2)) / 2: halving the i, f, o rows of the weights lets one tanh over all 4H rows give every
@@ -30,7 +30,7 @@ _ADD = np.array([0.5, 0.5, 0.0, 0.5])
 
 
 @dataclass(frozen=True, eq=False)
-class LSTMTape:
+class LSTMTape(HiddenStates):
     x: np.ndarray        # (T, N, D)
     h_all: np.ndarray    # (T+1, N, H): h0, h_1 … h_T
     c_all: np.ndarray    # (T+1, N, H): c0, c_1 … c_T
@@ -41,16 +41,8 @@ class LSTMTape:
     back: BlockSumProduct  # da ↦ da W_hh
 
     @property
-    def h0(self) -> np.ndarray:
-        return self.h_all[0]
-
-    @property
     def c0(self) -> np.ndarray:
         return self.c_all[0]
-
-    @property
-    def hs(self) -> np.ndarray:
-        return self.h_all[1:]
 
     @property
     def cs(self) -> np.ndarray:

@@ -16,23 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._ops import input_projection, linear_grads, with_initial
+from ._ops import HiddenStates, input_projection, linear_grads, with_initial
 from .layers import RNNLayer
 
 
 @dataclass(frozen=True, eq=False)
-class RNNTape:
+class RNNTape(HiddenStates):
     x: np.ndarray       # (T, N, D)
     h_all: np.ndarray   # (T+1, N, H): h0, h_1 … h_T
     dphi: np.ndarray    # (T, N, H) φ'(a_t), the "tanh factor" of each backward step
-
-    @property
-    def h0(self) -> np.ndarray:
-        return self.h_all[0]
-
-    @property
-    def hs(self) -> np.ndarray:
-        return self.h_all[1:]
 
 
 def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:
