@@ -9,8 +9,8 @@ st.title("How far back does the gradient reach?")
 st.markdown(
     r"Each line is $\lVert \partial L / \partial h_t \rVert$: how strongly the loss at the last step still "
     "depends on the hidden state at step *t*. The axis is logarithmic, so a straight falling line means the "
-    "gradient shrinks by the same factor at every step back: it **vanishes**. Move **T** and the **LSTM forget-gate bias** in the sidebar "
-    "and watch the blue line.")
+    "gradient shrinks by the same factor at every step back: it **vanishes**. Move **T** and the **LSTM "
+    "forget-gate bias** in the sidebar and watch the blue line.")
 
 left, right = st.columns(2)
 show_open = left.toggle(f"Also show LSTM and GRU with gates opened (bias +{cached.data.OPEN_GATE_BIAS:g})",
