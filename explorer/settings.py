@@ -20,6 +20,14 @@ class Control:
     step: float | None = None
     options: tuple = ()
     help: str = ""
+    label_ko: str = ""
+    help_ko: str = ""
+
+    def text(self, lang: str) -> tuple[str, str]:
+        """(label, help) in ``lang`` ("en" or "ko")."""
+        if lang == "ko":
+            return self.label_ko or self.label, self.help_ko or self.help
+        return self.label, self.help
 
     @property
     def is_int(self) -> bool:
@@ -27,32 +35,55 @@ class Control:
 
 
 CONTROLS: tuple[Control, ...] = (
-    Control("T", "Sequence length T", 50, 1, 1000, 1, help="How many steps the gradient flows back through."),
-    Control("H", "Hidden size H", 32, 1, 256, 1),
-    Control("seed", "Seed", 0, 0, 2**31 - 1, 1, help="Draws the weights and the inputs; same seed, same run."),
-    Control("N", "Batch size N", 1, 1, 64, 1),
-    Control("D", "Input size D", 8, 1, 64, 1),
-    Control("input_scale", "Input scale", 1.0, 0.0, 5.0, 0.1, help="x ~ N(0, scale²); 0 feeds zeros."),
+    Control("T", "Sequence length T", 50, 1, 1000, 1, help="How many steps the gradient flows back through.",
+            label_ko="시퀀스 길이 T", help_ko="기울기가 거슬러 올라가는 시간 단계 수."),
+    Control("H", "Hidden size H", 32, 1, 256, 1, label_ko="은닉 크기 H"),
+    Control("seed", "Seed", 0, 0, 2**31 - 1, 1, help="Draws the weights and the inputs; same seed, same run.",
+            label_ko="시드", help_ko="가중치와 입력을 뽑는 난수 시드. 같은 시드면 같은 결과."),
+    Control("N", "Batch size N", 1, 1, 64, 1, label_ko="배치 크기 N"),
+    Control("D", "Input size D", 8, 1, 64, 1, label_ko="입력 크기 D"),
+    Control("input_scale", "Input scale", 1.0, 0.0, 5.0, 0.1, help="x ~ N(0, scale²); 0 feeds zeros.",
+            label_ko="입력 크기 배율", help_ko="x ~ N(0, 배율²). 0이면 입력이 모두 0."),
     Control("scheme", "Recurrent init W_hh", "pytorch", options=SCHEMES,
             help="pytorch: U(±1/√H); dlfs2: randn/√H; gaussian: N(0, scale²/H); orthogonal and identity "
-                 "times scale; book: the chapter 6 matrix, np.random.seed(seed); randn(H, H) × scale."),
+                 "times scale; book: the chapter 6 matrix, np.random.seed(seed); randn(H, H) × scale.",
+            label_ko="순환 가중치 W_hh 초기화",
+            help_ko="pytorch: U(±1/√H), dlfs2: randn/√H, gaussian: N(0, 배율²/H), orthogonal·identity: 배율 × "
+                    "직교·단위 행렬, book: 6장의 행렬 np.random.seed(seed); randn(H, H) × 배율."),
     Control("scale", "Init scale (gain)", 1.0, 0.0, 3.0, 0.05,
-            help="Used by gaussian, orthogonal, identity and book."),
+            help="Used by gaussian, orthogonal, identity and book.",
+            label_ko="초기화 배율", help_ko="gaussian, orthogonal, identity, book에서 쓰입니다."),
     Control("set_rho", "Set the spectral radius ρ(W_hh)", False,
-            help="Rescale W_hh (each gate block for LSTM/GRU) to the ρ below."),
-    Control("rho", "Target spectral radius ρ", 1.0, 0.05, 3.0, 0.05),
-    Control("act", "RNN activation", "tanh", options=("tanh", "relu")),
+            help="Rescale W_hh (each gate block for LSTM/GRU) to the ρ below.",
+            label_ko="스펙트럼 반경 ρ(W_hh) 지정",
+            help_ko="W_hh(LSTM/GRU는 게이트 블록마다)를 아래 ρ가 되도록 다시 조정합니다."),
+    Control("rho", "Target spectral radius ρ", 1.0, 0.05, 3.0, 0.05, label_ko="목표 스펙트럼 반경 ρ"),
+    Control("act", "RNN activation", "tanh", options=("tanh", "relu"), label_ko="RNN 활성화 함수"),
     Control("forget_bias", "LSTM forget-gate bias (added)", 0.0, -3.0, 6.0, 0.5,
-            help="+1 is Jozefowicz et al.'s advice; + keeps more of the cell."),
+            help="+1 is Jozefowicz et al.'s advice; + keeps more of the cell.",
+            label_ko="LSTM 망각 게이트 편향 (더함)",
+            help_ko="+1은 Jozefowicz 등(2015)의 권장값. +일수록 셀을 더 오래 기억합니다."),
     Control("update_bias", "GRU keep-gate bias (added)", 0.0, -3.0, 6.0, 0.5,
-            help="+ keeps more of the old state in either formulation (z in PyTorch, 1 - z in the book)."),
+            help="+ keeps more of the old state in either formulation (z in PyTorch, 1 - z in the book).",
+            label_ko="GRU 유지 게이트 편향 (더함)",
+            help_ko="어느 정식화에서든 +일수록 이전 상태를 더 유지합니다 (PyTorch는 z, 책은 1 - z)."),
     Control("gru_form", "GRU formulation", "pytorch", options=("pytorch", "dlfs2"),
-            help="pytorch: reset after W_hn, h = (1-z)n + z h; dlfs2 (the book): reset before, h = (1-z)h + z h̃."),
+            help="pytorch: reset after W_hn, h = (1-z)n + z h; dlfs2 (the book): reset before, h = (1-z)h + z h̃.",
+            label_ko="GRU 정식화",
+            help_ko="pytorch: W_hn 뒤에 리셋, h = (1-z)n + z h. dlfs2(책): 앞에 리셋, h = (1-z)h + z h̃."),
     Control("loss", "Where the loss sits", "last", options=("last", "every"),
-            help="last: L = Σ h_T, as in the book; every: L = Σ_t Σ h_t."),
+            help="last: L = Σ h_T, as in the book; every: L = Σ_t Σ h_t.",
+            label_ko="손실의 위치", help_ko="last: 책처럼 L = Σ h_T (마지막 단계만). every: L = Σ_t Σ h_t."),
     Control("norm", "Norm over the batch", "l2", options=("l2", "book", "mean"),
-            help="l2: Frobenius over the batch; book: that ÷ N (DLFS2); mean: mean of per-sample norms."),
+            help="l2: Frobenius over the batch; book: that ÷ N (DLFS2); mean: mean of per-sample norms.",
+            label_ko="배치에 대한 노름",
+            help_ko="l2: 배치 전체의 프로베니우스 노름. book: 그것을 N으로 나눈 값(책). mean: 샘플별 노름의 평균."),
 )
+# The page language: not a setting of the computation, but in the URL like the others (?lang=ko).
+# Its options are what the buttons show, and so what the URL holds (?lang=한국어); ?lang=ko works too.
+LANG = Control("lang", "Language · 언어", "English", options=("English", "한국어"))
+LANG_CODES = {"English": "en", "한국어": "ko"}
+LANG_ALIASES = {"en": "English", "ko": "한국어", "kr": "한국어", "kor": "한국어", "korean": "한국어"}
 BY_KEY = {c.key: c for c in CONTROLS}
 
 # The largest forward+backward tape one view may hold: Community Cloud gives as little as ~690 MB per app.
@@ -156,7 +187,12 @@ def parse_params(params: dict) -> tuple[dict, list[str]]:
     """
     values, notices = {}, []
     for key, raw in params.items():
-        control = BY_KEY.get(key)
+        control = LANG if key == LANG.key else BY_KEY.get(key)
+        if control is LANG and isinstance(raw, (list, tuple)) and raw:
+            raw = raw[-1]
+        if control is LANG and str(raw).strip().lower() in LANG_ALIASES:
+            values[key] = LANG_ALIASES[str(raw).strip().lower()]
+            continue
         if control is None:
             notices.append(f"Ignored the unknown URL parameter `{_clean(key, 20)}`.")
             continue

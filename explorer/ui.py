@@ -10,33 +10,36 @@ import streamlit as st
 import charts
 from charts import export
 
-from .settings import CONTROLS, Control, Settings, consistent, from_values, parse_params, within_budget
+from .i18n import pick
+from .settings import (CONTROLS, LANG, LANG_ALIASES, LANG_CODES, Control, Settings, consistent, from_values,
+                       parse_params, within_budget)
 
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
                "act": "tanh", "loss": "last", "norm": "book"}
 GROUPS = (
-    ("Sequence and sizes", ("T", "H", "seed", "N", "D", "input_scale")),
-    ("Initialisation", ("scheme", "scale", "set_rho", "rho", "act")),
-    ("Gates", ("forget_bias", "update_bias", "gru_form")),
-    ("Loss and norm", ("loss", "norm")),
+    (("Sequence and sizes", "시퀀스와 크기"), ("T", "H", "seed", "N", "D", "input_scale")),
+    (("Initialisation", "초기화"), ("scheme", "scale", "set_rho", "rho", "act")),
+    (("Gates", "게이트"), ("forget_bias", "update_bias", "gru_form")),
+    (("Loss and norm", "손실과 노름"), ("loss", "norm")),
 )
 assert sorted(k for _, keys in GROUPS for k in keys) == sorted(c.key for c in CONTROLS)
 
 
-def _widget(c: Control, disabled: bool = False):
-    common = dict(key=c.key, help=c.help or None, bind="query-params", disabled=disabled)
+def _widget(c: Control, lang: str, disabled: bool = False):
+    label, help_text = c.text(lang)
+    common = dict(key=c.key, help=help_text or None, bind="query-params", disabled=disabled)
     if c.options:
         if len(c.options) <= 3:
-            return st.radio(c.label, c.options, index=c.options.index(c.default), horizontal=True, **common)
-        return st.selectbox(c.label, c.options, index=c.options.index(c.default), **common)
+            return st.radio(label, c.options, index=c.options.index(c.default), horizontal=True, **common)
+        return st.selectbox(label, c.options, index=c.options.index(c.default), **common)
     if isinstance(c.default, bool):
-        return st.toggle(c.label, value=c.default, **common)
+        return st.toggle(label, value=c.default, **common)
     if c.key == "seed":
-        return st.number_input(c.label, min_value=int(c.lo), max_value=int(c.hi), value=c.default, step=1,
+        return st.number_input(label, min_value=int(c.lo), max_value=int(c.hi), value=c.default, step=1,
                                **common)
     if c.is_int:
-        return st.slider(c.label, int(c.lo), int(c.hi), c.default, int(c.step), **common)
-    return st.slider(c.label, float(c.lo), float(c.hi), float(c.default), float(c.step), **common)
+        return st.slider(label, int(c.lo), int(c.hi), c.default, int(c.step), **common)
+    return st.slider(label, float(c.lo), float(c.hi), float(c.default), float(c.step), **common)
 
 
 def url_notices() -> list[str]:
@@ -71,18 +74,44 @@ def sidebar_settings() -> tuple[Settings, list[str]]:
     """Draw the shared controls (bound to the URL) and return the settings in force, with notices."""
     notices = list(url_notices())
     with st.sidebar:
-        for title, keys in GROUPS:
-            st.subheader(title)
+        st.segmented_control(LANG.label, LANG.options, default=LANG.default, key=LANG.key, bind="query-params",
+                             required=True)
+        lang = current_lang()
+        tr = pick(lang)
+        for titles, keys in GROUPS:
+            st.subheader(tr(*titles))
             for key in keys:
                 c = next(c for c in CONTROLS if c.key == key)
                 # the target ρ only matters once the toggle above it is on
-                _widget(c, disabled=key == "rho" and not st.session_state.get("set_rho", False))
-        st.button("Reset all controls", on_click=reset_controls, width="stretch")
+                _widget(c, lang, disabled=key == "rho" and not st.session_state.get("set_rho", False))
+        st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
     values = {c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}
     settings, note = consistent(from_values(values))
     settings, budget_note = within_budget(settings)
     notices.extend(n for n in (note, budget_note) if n)
     return settings, notices
+
+
+def ensure_app_ran() -> None:
+    """Call first in every page. A fresh server whose first request is a deep link (``/rnn?T=200``) sees the
+    ``pages/`` folder and runs the page alone, Streamlit's legacy multipage mode, without app.py's navigation and
+    sidebar. Leave that mode and run again, through app.py. A no-op once st.navigation has run."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without this internal: nothing to undo
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def current_lang() -> str:
+    """The page language chosen in the sidebar ("en" or "ko"); before the sidebar exists, the URL's."""
+    value = st.session_state.get(LANG.key)
+    if value is None:
+        value = st.query_params.get(LANG.key, "")
+        value = LANG_ALIASES.get(value.strip().lower(), value)
+    return LANG_CODES.get(value, "en")
 
 
 def current_settings() -> Settings:
@@ -126,22 +155,28 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, s: Settin
         "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2},
     })
     caption = s.caption()
+    tr = pick(current_lang())
     row = st.container(horizontal=True, gap="small")
     row.download_button("⬇ HTML", data=lambda: charts.figure_html(fig), file_name=f"{stem}.html",
-                            mime="text/html", on_click="ignore", key=f"html_{name}",
-                            help="Interactive, self-contained: opens offline in any browser.")
+                        mime="text/html", on_click="ignore", key=f"html_{name}",
+                        help=tr("Interactive, self-contained: opens offline in any browser.",
+                                "인터랙티브, 단독 파일: 어느 브라우저에서나 오프라인으로 열립니다."))
     row.download_button("⬇ CSV", data=lambda: charts.table_csv(table, caption), file_name=f"{stem}.csv",
-                            mime="text/csv", on_click="ignore", key=f"csv_{name}",
-                            help="The plotted numbers, one row per point, with the settings as columns.")
+                        mime="text/csv", on_click="ignore", key=f"csv_{name}",
+                        help=tr("The plotted numbers, one row per point, with the settings as columns.",
+                                "그래프의 숫자: 점 하나가 한 행, 설정값은 열로."))
     if charts.image_export_available():
         def render(fmt):
             image_server_started()
             return charts.image_bytes(fig, fmt)
         row.download_button("⬇ PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
-                                on_click="ignore", key=f"png_{name}", help="2× scale, for slides.")
+                            on_click="ignore", key=f"png_{name}", help=tr("2× scale, for slides.",
+                                                                          "2배 해상도, 발표 자료용."))
         row.download_button("⬇ SVG", data=lambda: render("svg"), file_name=f"{stem}.svg",
-                                mime="image/svg+xml", on_click="ignore", key=f"svg_{name}",
-                                help="Vector, for papers.")
+                            mime="image/svg+xml", on_click="ignore", key=f"svg_{name}",
+                            help=tr("Vector, for papers.", "벡터 그림, 논문용."))
     else:
-        row.caption("PNG/SVG downloads need Chromium on the server; the camera icon above the chart "
-                        "saves a PNG in your browser.")
+        row.caption(tr("PNG/SVG downloads need Chromium on the server; the camera icon above the chart "
+                       "saves a PNG in your browser.",
+                       "PNG/SVG 다운로드에는 서버의 Chromium이 필요합니다. 그래프 위 카메라 아이콘으로 "
+                       "브라우저에서 PNG를 저장할 수 있습니다."))

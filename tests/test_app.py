@@ -1,9 +1,7 @@
 """AppTest: the app and every page run headless, with default, extreme and hostile inputs.
 
-AppTest (1.67) re-runs only the page script after its first run or a ``switch_page``, without app.py and its
-sidebar; ``rerun`` below asks for the main script again (the default page). Other pages are tested on their
-own with the settings app.py would hand them. The URL written back by bound widgets and page switches are
-tested in a real browser in tests/e2e.
+Pages are also tested on their own with the settings app.py would hand them (many settings, quickly). The URL
+written back by bound widgets is tested in a real browser in tests/e2e (AppTest does not see it).
 """
 from __future__ import annotations
 
@@ -50,12 +48,6 @@ def run_page(name: str, settings: Settings) -> AppTest:
     return at.run()
 
 
-def rerun(at: AppTest) -> AppTest:
-    """Run again through app.py (AppTest would otherwise run the last page's script alone)."""
-    at._finished_page_script_hash = ""
-    return at.run()
-
-
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
@@ -76,6 +68,33 @@ def test_default_run_tells_the_story():
     np.testing.assert_allclose(decode(fig["data"][0]["y"]), expected, rtol=1e-12)
     reading = " ".join(m.value for m in at.markdown)
     assert "vanish too" in reading
+
+
+def test_page_switches_keep_the_shared_controls():
+    """Every page runs through app.py (also when Streamlit would run a pages/ file alone: ui.ensure_app_ran)."""
+    at = run_app()
+    at.slider(key="T").set_value(17).run()
+    at.slider(key="H").set_value(5).run()
+    for name in ("rnn", "lstm", "gru", "theory", "compare"):
+        at.switch_page(f"pages/{name}.py").run()
+        assert_clean(at)
+        assert at.slider(key="T").value == 17 and at.slider(key="H").value == 5
+        for fig in figures(at):
+            meta = fig["layout"]["meta"]["settings"]
+            if "x_scale" in meta:  # the app's settings (the book's fixed figure has its own)
+                assert meta["T"] == 17 and meta["H"] == 5
+
+
+def test_book_preset_moves_the_shared_controls_and_the_figure():
+    at = run_app()
+    at.switch_page("pages/rnn.py").run()
+    at.button(key="book_preset").click().run()
+    assert_clean(at)
+    assert (at.slider(key="T").value, at.slider(key="H").value, at.slider(key="N").value) == (20, 3, 2)
+    assert at.number_input(key="seed").value == 3 and at.selectbox(key="scheme").value == "book"
+    chains = figures(at)[1]
+    matmul = next(t for t in chains["data"] if "matmul" in t["name"])
+    np.testing.assert_allclose(10 ** decode(matmul["y"])[::-1][1:], rc.book_experiment().norms[:19], rtol=1e-12)
 
 
 def test_every_page_is_registered_in_the_navigation():
@@ -101,8 +120,7 @@ def test_each_control_at_its_extremes(control):
         widget = getattr(at, _widget_type(control))(key=control.key)
         if isinstance(control.default, int) and not isinstance(control.default, bool):
             value = int(value)
-        widget.set_value(value)
-        rerun(at)
+        widget.set_value(value).run()
         assert_clean(at)
         assert at.session_state[control.key] == value
         assert figures(at), "the chart is still drawn"
@@ -158,8 +176,7 @@ def test_oversized_run_is_refused_with_a_notice():
 
 def test_reset_button_restores_defaults():
     at = run_app({"T": "15"})
-    next(b for b in at.sidebar.button if b.label == "Reset all controls").click()
-    rerun(at)
+    next(b for b in at.sidebar.button if b.label == "Reset all controls").click().run()
     assert_clean(at)
     assert at.slider(key="T").value == Settings().T
 
@@ -167,8 +184,7 @@ def test_reset_button_restores_defaults():
 def test_rho_target_is_disabled_until_its_toggle_is_on():
     at = run_app()
     assert at.slider(key="rho").disabled
-    at.toggle(key="set_rho").set_value(True)
-    rerun(at)
+    at.toggle(key="set_rho").set_value(True).run()
     assert not at.slider(key="rho").disabled
 
 
@@ -252,3 +268,34 @@ def test_theory_page_shows_the_equations():
     at = run_page("theory", Settings())
     assert_clean(at)
     assert len(at.get("latex")) >= 6 if at.get("latex") else len(at.markdown) > 5
+
+
+# ------------------------------------------------------------------------------------------------ 한국어
+@pytest.mark.parametrize("lang", ["ko", "한국어", "KR"])
+def test_korean_from_the_url(lang):
+    at = run_app({"lang": lang})
+    assert_clean(at)
+    assert not at.warning
+    assert at.title[0].value == "기울기는 얼마나 멀리 거슬러 올라갈까?"
+    reading = " ".join(m.value for m in at.markdown)
+    assert "기울기 소실" in reading and "핵심" in reading
+    assert at.slider(key="T").label == "시퀀스 길이 T"
+
+
+def test_unknown_language_falls_back_to_english_with_a_notice():
+    at = run_app({"lang": "fr"})
+    assert_clean(at)
+    assert "lang=fr" in at.warning[0].value
+    assert at.title[0].value == "How far back does the gradient reach?"
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_in_korean(page):
+    at = AppTest.from_file(PAGES[page], default_timeout=120)
+    at.session_state["settings"] = Settings(T=30, H=8)
+    at.session_state["lang"] = "한국어"
+    at.run()
+    assert_clean(at)
+    title = at.title[0].value
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in title), title  # Hangul syllables
+    assert len(figures(at)) == CHARTS_PER_PAGE[page]

@@ -201,15 +201,16 @@ URL_VALUES = st.one_of(URL_TEXT, st.lists(URL_TEXT, max_size=3),
 @given(st.dictionaries(URL_KEYS, URL_VALUES, max_size=20))
 def test_parse_params_never_raises_and_stays_in_range(params):
     values, notices = S.parse_params(params)
-    assert set(values) == {k for k in params if k in S.BY_KEY}
+    known = {**S.BY_KEY, S.LANG.key: S.LANG}
+    assert set(values) == {k for k in params if k in known}
     for key, value in values.items():
-        assert valid(S.BY_KEY[key], value), (key, params[key], value)
-    unknown = [k for k in params if k not in S.BY_KEY]
+        assert valid(known[key], value), (key, params[key], value)
+    unknown = [k for k in params if k not in known]
     assert sum("unknown URL parameter" in n for n in notices) == len(unknown)
     for notice in notices:
         assert isinstance(notice, str)
         assert not set(quoted(notice)) & set("<>`\\\n")
-    s = S.from_values(values)
+    s = S.from_values({k: v for k, v in values.items() if k in S.BY_KEY})
     fitted, _ = S.within_budget(s)
     assert S.tape_bytes(fitted.T, fitted.N, fitted.H) <= MEMORY_BUDGET_BYTES
 
