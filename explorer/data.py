@@ -92,25 +92,29 @@ class CompareResult:
 
 def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
     """‖∂L/∂h_t‖ of the RNN, LSTM and GRU on the same inputs and seed; optionally the gated kinds again with
-    their keep gates opened by +3 (forget bias, keep bias), dashed."""
+    their keep gates opened by +3 (forget bias, keep bias), dashed. One forward tape is alive at a time."""
     x, dhs = make_inputs(s)
     steps = np.arange(s.T)
     frames, summaries, open_summaries = [], {}, {}
-    cell = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
-    for kind in ("rnn", "lstm", "gru"):
-        fn = cell.full if kind == "lstm" else rc.flow_norms(make_layer(s, kind), x, dhs)
+
+    def add(kind: str, fn: an.FlowNorms, label: str, dash: str, variant: str) -> KindSummary:
         agg = rc.aggregate(fn.log10_dh, s.norm)
-        frames.append(_curve(steps, agg, KIND_LABELS[kind], kind, kind=kind, variant="as set"))
-        summaries[kind] = _summary(kind, fn, agg)
+        frames.append(_curve(steps, agg, label, kind, dash, kind=kind, variant=variant))
+        return _summary(kind, fn, agg)
+
+    summaries["rnn"] = add("rnn", rc.flow_norms(make_layer(s, "rnn"), x, dhs), "RNN", "solid", "as set")
+    cell = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
+    summaries["lstm"] = add("lstm", cell.full, "LSTM", "solid", "as set")
+    path = rc.aggregate(cell.path.log10["c"], s.norm)
+    del cell  # its tape
+    summaries["gru"] = add("gru", rc.flow_norms(make_layer(s, "gru"), x, dhs), "GRU", "solid", "as set")
     if show_open_gates:
         for kind, bias in (("lstm", "forget_bias"), ("gru", "update_bias")):
             value = getattr(s, bias) + OPEN_GATE_BIAS
             fn = rc.flow_norms(make_layer(s, kind, **{bias: value}), x, dhs)
-            agg = rc.aggregate(fn.log10_dh, s.norm)
-            label = f"{KIND_LABELS[kind]}, gate bias {value:+g}"
-            frames.append(_curve(steps, agg, label, kind, "dash", kind=kind, variant=f"{bias}={value:g}"))
-            open_summaries[kind] = _summary(kind, fn, agg)
-    path = rc.aggregate(cell.path.log10["c"], s.norm)
+            open_summaries[kind] = add(kind, fn, f"{KIND_LABELS[kind]}, gate bias {value:+g}", "dash",
+                                       f"{bias}={value:g}")
+            del fn
     return CompareResult(curves=pd.concat(frames, ignore_index=True), summaries=summaries,
                          open_summaries=open_summaries, cell_path_log10_kept=float(path[0] - path[-1]))
 
