@@ -34,8 +34,9 @@ def _base_layout(fig: go.Figure, title: str, settings: Mapping | None, x_title: 
         template=TEMPLATE, font=FONT,
         title=dict(text=title + (f"<br><sup>{sub}</sup>" if sub else ""), x=0.0, xanchor="left"),
         xaxis_title=x_title, yaxis_title=y_title,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, title_text=""),
-        margin=dict(l=70, r=20, t=100 + 14 * sub.count("<br>"), b=60), hovermode="x unified",
+        # below the axis: above the plot it collides with the settings subtitle on narrow charts
+        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0.0, title_text=""),
+        margin=dict(l=70, r=20, t=90 + 14 * sub.count("<br>"), b=40), hovermode="x unified",
         meta={"settings": dict(settings or {})},
     )
     return fig

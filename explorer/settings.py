@@ -225,6 +225,20 @@ def within_budget(s: Settings) -> tuple[Settings, str | None]:
         f"over this app's budget of {MEMORY_BUDGET_BYTES / 2**20:.0f} MB: using N={n_max}.")
 
 
+def to_query(s: Settings, lang: str = "en") -> str:
+    """'?T=200&scheme=orthogonal…': the query string that reproduces ``s`` (defaults left out)."""
+    from urllib.parse import urlencode
+
+    items = {}
+    for c in CONTROLS:
+        value = getattr(s, c.key)
+        if value != c.default:
+            items[c.key] = str(value).lower() if isinstance(value, bool) else value
+    if lang != "en":
+        items[LANG.key] = lang
+    return "?" + urlencode(items) if items else ""
+
+
 def from_values(values: dict) -> Settings:
     """Settings from widget values (already in range), ignoring unknown keys."""
     return Settings(**{c.key: values.get(c.key, c.default) for c in CONTROLS})

@@ -12,7 +12,7 @@ from charts import export
 
 from .i18n import pick
 from .settings import (CONTROLS, LANG, LANG_ALIASES, LANG_CODES, Control, Settings, consistent, from_values,
-                       parse_params, within_budget)
+                       parse_params, to_query, within_budget)
 
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
                "act": "tanh", "loss": "last", "norm": "book"}
@@ -58,6 +58,22 @@ def url_notices() -> list[str]:
     return st.session_state["url_notices"]
 
 
+def share_link(settings: Settings, lang: str) -> None:
+    """The link to this exact view (every setting that differs from its default), with a copy button.
+
+    The address bar alone is not enough: a value corrected from the URL (clamped, or ?lang=ko) is in force but
+    Streamlit 1.67 does not write it back there.
+    """
+    query = to_query(settings, lang)
+    base = ""
+    try:
+        base = st.context.url.split("?")[0]
+    except Exception:  # no browser context (tests): the query alone still reproduces the view
+        pass
+    st.caption(pick(lang)("Link to this view", "이 화면의 링크"))
+    st.code(base + query, language=None, wrap_lines=True)
+
+
 def _raw_differs(raw: list, value) -> bool:
     text = str(raw[-1]).strip() if raw else ""
     if isinstance(value, bool):
@@ -85,11 +101,13 @@ def sidebar_settings() -> tuple[Settings, list[str]]:
                 # the target ρ only matters once the toggle above it is on
                 _widget(c, lang, disabled=key == "rho" and not st.session_state.get("set_rho", False))
         st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
-    values = {c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}
-    settings, note = consistent(from_values(values))
+    settings, note = consistent(from_values({c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}))
     settings, budget_note = within_budget(settings)
     notices.extend(n for n in (note, budget_note) if n)
+    with st.sidebar:
+        share_link(settings, lang)
     return settings, notices
+
 
 
 def ensure_app_ran() -> None:

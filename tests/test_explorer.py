@@ -711,3 +711,24 @@ def test_gate_reading_exploding_gru():
     assert r.full_log10_kept > 308
     lines = text.gate_reading(r, s, "z")
     assert charts.format_log10(r.full_log10_kept) in lines[1]
+
+
+# ============================================================================================ share link
+def test_to_query_leaves_defaults_out():
+    assert S.to_query(Settings()) == ""
+    assert S.to_query(Settings(), "ko") == "?lang=ko"
+    assert S.to_query(Settings(T=200, set_rho=True, scheme="orthogonal")) == "?T=200&scheme=orthogonal&set_rho=true"
+
+
+@given(T=st.integers(1, 1000), H=st.integers(1, 256), seed=st.integers(0, 2**31 - 1),
+       scheme=st.sampled_from(S.BY_KEY["scheme"].options), rho=st.sampled_from([0.05, 1.0, 2.5]),
+       set_rho=st.booleans(), bias=st.sampled_from([-3.0, 0.0, 1.5, 6.0]), lang=st.sampled_from(["en", "ko"]))
+@hsettings(max_examples=60, deadline=None)
+def test_to_query_round_trips_through_the_url_parser(T, H, seed, scheme, rho, set_rho, bias, lang):
+    from urllib.parse import parse_qs, urlsplit
+    s = Settings(T=T, H=H, seed=seed, scheme=scheme, rho=rho, set_rho=set_rho, forget_bias=bias)
+    query = parse_qs(urlsplit(S.to_query(s, lang)).query)
+    values, notices = S.parse_params(query)
+    assert notices == []
+    assert S.from_values(values) == s
+    assert values.get("lang", "English") == ("한국어" if lang == "ko" else "English")
