@@ -27,19 +27,24 @@ Step = Callable[[int, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
 def _log_norm(w: np.ndarray) -> np.ndarray:
     """Natural log of the L2 norm of each row; -inf for a zero row."""
     with np.errstate(divide="ignore"):
-        return np.log(np.sqrt(np.einsum("ns,ns->n", w, w)))
+        return 0.5 * np.log(np.einsum("ns,ns->n", w, w))
 
 
 def _renormalise(w: np.ndarray, log_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(w / ‖w‖, log_scale + log ‖w‖) per row; a zero row stays zero with log-scale -inf."""
-    log_w = _log_norm(w)
-    nonzero = np.isfinite(log_w)
-    unit = np.where(nonzero[:, None], w / np.where(nonzero, np.exp(log_w), 1.0)[:, None], 0.0)
-    return unit, np.where(nonzero, log_scale + log_w, -np.inf)
+    norm = np.sqrt(np.einsum("ns,ns->n", w, w))
+    if norm.all():  # the usual case, without the bookkeeping for zero rows
+        return w / norm[:, None], log_scale + np.log(norm)
+    nonzero = norm > 0
+    unit = w / np.where(nonzero, norm, 1.0)[:, None]
+    with np.errstate(divide="ignore"):
+        return unit, np.where(nonzero, log_scale + np.log(norm), -np.inf)
 
 
 def _add_scaled(unit: np.ndarray, log_scale: np.ndarray, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """e^log_scale · unit + upstream, again as (unit vector, log-scale), without leaving float range."""
+    if not upstream.any():  # no loss at this step (the common "loss at the last step" case)
+        return unit, log_scale
     u_unit, u_log = _renormalise(upstream, np.zeros(len(upstream)))
     top = np.maximum(log_scale, u_log)
     alive = np.isfinite(top)
@@ -74,16 +79,17 @@ def run_chain(T: int, upstream: np.ndarray, step: Step, check_dtypes=("float64",
     N, S = upstream.shape[1:]
     unit, log_scale = np.zeros((N, S)), np.full(N, -np.inf)
     logs: dict[str, np.ndarray] = {}
-    peak = -np.inf  # natural log of the largest |element| seen in the state or a measured vector
+    scales = np.empty((T, N))  # log-scale of the state arriving at each step: its norm bounds every element
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(T - 1, -1, -1):
             unit, log_scale = _add_scaled(unit, log_scale, upstream[t])
+            scales[t] = log_scale
             flow, measured = step(t, unit)
             for name, vec in measured.items():
-                logs.setdefault(name, np.empty((T, N)))[t] = log_scale + _log_norm(vec)
-                peak = max(peak, float(np.max(log_scale + np.log(np.max(np.abs(vec), axis=1)))))
+                logs.setdefault(name, np.empty((T, N)))[t] = log_scale + 0.5 * np.log(np.einsum("ns,ns->n", vec, vec))
             unit, log_scale = _renormalise(flow, log_scale)
-            peak = max(peak, float(np.max(log_scale + np.log(np.max(np.abs(unit), axis=1)))))
+    # natural log of a bound on the largest |element| the chain held (an element is at most its vector's norm)
+    peak = max([float(np.max(a)) for a in (scales, log_scale, *logs.values())])
     overflow = {}
     for dtype in check_dtypes:
         near = peak / LN10 > np.log10(np.finfo(dtype).max) - OVERFLOW_MARGIN or not np.isfinite(peak) and peak > 0
