@@ -70,8 +70,14 @@ def share_link(settings: Settings, lang: str) -> None:
         base = st.context.url.split("?")[0]
     except Exception:  # no browser context (tests): the query alone still reproduces the view
         pass
-    st.caption(pick(lang)("Link to this view", "이 화면의 링크"))
-    st.code(base + query, language=None, wrap_lines=True)
+    link = base + query
+    # a plain link, not st.code: the code block's highlighter and font cost ~0.3 s on the first load
+    st.caption(f"{pick(lang)('Link to this view', '이 화면의 링크')}: [{_link_text(link)}]({link})")
+
+
+def _link_text(link: str) -> str:
+    """The link as its own text, with markdown's special characters escaped."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in link)
 
 
 def _raw_differs(raw: list, value) -> bool:

@@ -10,11 +10,11 @@ s, lang = ui.current_settings(), ui.current_lang()
 tr = pick(lang)
 st.title(tr("How far back does the gradient reach?", "기울기는 얼마나 멀리 거슬러 올라갈까?"))
 st.markdown(tr(
-    r"Each line is $\lVert \partial L / \partial h_t \rVert$: how strongly the loss at the last step still "
+    "Each line is **‖∂L/∂hₜ‖**: how strongly the loss at the last step still "
     "depends on the hidden state at step *t*. The axis is logarithmic, so a straight falling line means the "
     "gradient shrinks by the same factor at every step back: it **vanishes**. Move **T** and the **LSTM "
     "forget-gate bias** in the sidebar and watch the blue line.",
-    r"각 선은 $\lVert \partial L / \partial h_t \rVert$, 즉 마지막 단계의 손실이 *t* 단계의 은닉 상태에 아직 얼마나 "
+    "각 선은 **‖∂L/∂hₜ‖**, 즉 마지막 단계의 손실이 *t* 단계의 은닉 상태에 아직 얼마나 "
     "의존하는지를 보여 줍니다. 세로축이 로그 눈금이므로 곧게 내려가는 선은 한 단계 거슬러 올라갈 때마다 기울기가 같은 "
     "비율로 줄어든다는 뜻, 곧 **기울기 소실**입니다. 사이드바에서 **T**와 **LSTM 망각 게이트 편향**을 움직이며 파란 "
     "선을 보세요."))

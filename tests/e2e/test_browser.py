@@ -336,7 +336,11 @@ def test_the_share_link_reproduces_a_corrected_view(page, new_page, app_url, que
     the sidebar's 'Link to this view' carries it, and opening that link gives the same view."""
     open_app(page, app_url, query)
     assert_no_exception(page)
-    link = page.get_by_test_id("stCode").last.inner_text().strip()
+    caption = page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(
+        has_text=re.compile("Link to this view|이 화면의 링크"))
+    anchor = caption.locator("a").first
+    link = anchor.get_attribute("href")
+    assert anchor.inner_text().strip() == link
     assert link.startswith(app_url.rstrip("/")), link
     assert f"T={T}" in link and (("lang=" in link) == korean), link
     first = chart_traces(page)
