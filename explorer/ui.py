@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -127,6 +128,13 @@ def ensure_app_ran() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def page_start() -> tuple[Settings, str, Callable[[str, str], str]]:
+    """The first line of every page: (settings in force, language, its text picker)."""
+    ensure_app_ran()
+    lang = current_lang()
+    return current_settings(), lang, pick(lang)
 
 
 def current_lang() -> str:

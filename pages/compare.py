@@ -3,11 +3,8 @@ import streamlit as st
 
 import charts
 from explorer import cached, text, ui
-from explorer.i18n import pick
 
-ui.ensure_app_ran()
-s, lang = ui.current_settings(), ui.current_lang()
-tr = pick(lang)
+s, lang, tr = ui.page_start()
 st.title(tr("How far back does the gradient reach?", "기울기는 얼마나 멀리 거슬러 올라갈까?"))
 st.markdown(tr(
     "Each line is **‖∂L/∂hₜ‖**: how strongly the loss at the last step still "

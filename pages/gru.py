@@ -3,11 +3,8 @@ import streamlit as st
 
 import charts
 from explorer import cached, text, ui
-from explorer.i18n import pick
 
-ui.ensure_app_ran()
-s, lang = ui.current_settings(), ui.current_lang()
-tr = pick(lang)
+s, lang, tr = ui.page_start()
 book = s.gru_form == "dlfs2"
 st.title(tr("GRU: the update gate's direct path", "GRU: 업데이트 게이트의 직접 경로"))
 st.markdown(tr(

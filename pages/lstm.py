@@ -3,11 +3,8 @@ import streamlit as st
 
 import charts
 from explorer import cached, text, ui
-from explorer.i18n import pick
 
-ui.ensure_app_ran()
-s, lang = ui.current_settings(), ui.current_lang()
-tr = pick(lang)
+s, lang, tr = ui.page_start()
 st.title(tr("LSTM: the cell-state path", "LSTM: 셀 상태 경로"))
 st.markdown(tr(
     r"Along the cell, the backward is $\partial L/\partial c_{t-1} = \partial L/\partial c_t \odot f_t$ (plus "

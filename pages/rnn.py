@@ -4,11 +4,8 @@ import streamlit as st
 
 import charts
 from explorer import cached, text, ui
-from explorer.i18n import pick
 
-ui.ensure_app_ran()
-s, lang = ui.current_settings(), ui.current_lang()
-tr = pick(lang)
+s, lang, tr = ui.page_start()
 st.title(tr("Vanilla RNN: the W_hh matmul and the tanh′ factor", "기본 RNN: W_hh 행렬곱과 tanh′ 인자"))
 st.markdown(tr(
     "Backward through one step multiplies by **tanh′(a_t) = 1 − h_t²** (at most 1) and then by **W_hh** "

@@ -2,10 +2,8 @@
 import streamlit as st
 
 from explorer import ui
-from explorer.i18n import pick
 
-ui.ensure_app_ran()
-tr = pick(ui.current_lang())
+_, _, tr = ui.page_start()
 st.title(tr("Theory: what the plots compute", "이론: 그래프가 계산하는 것"))
 st.markdown(tr(
     "The equations below are exactly what `recurrent_core` computes (float64, checked against finite differences "
