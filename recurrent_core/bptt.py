@@ -66,7 +66,10 @@ def check_inputs(layer, x, h0=None, c0=None):
 
 def forward(layer, x, h0=None, c0=None):
     """The forward tape alone (hidden states, gates), for a layer and inputs ``x`` of shape (T, N, D)."""
-    x, h0, c0 = check_inputs(layer, x, h0, c0)
+    return _forward(layer, *check_inputs(layer, x, h0, c0))
+
+
+def _forward(layer, x, h0, c0):
     fwd = cell_functions(layer)[0]
     return fwd(layer, x, h0, c0) if isinstance(layer, LSTMLayer) else fwd(layer, x, h0)
 
@@ -83,13 +86,14 @@ def bptt(layer, x, dhs, h0=None, c0=None, *, truncate: int | None = None) -> Tra
     the sequence is cut into blocks of k steps and no gradient flows from a block into the one before it
     (nor into h0/c0).
     """
-    tape = forward(layer, x, h0, c0)
-    T, N, _ = tape.x.shape
+    x, h0, c0 = check_inputs(layer, x, h0, c0)
+    T, N, _ = x.shape
     H = layer.H
     dhs = check_dhs(dhs, T, N, H)
     if truncate is not None and (isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer))
                                  or truncate < 1):
         raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
+    tape = _forward(layer, x, h0, c0)
     _, step_back, param_grads = cell_functions(layer)
     is_lstm = isinstance(layer, LSTMLayer)
     # only PyTorch's GRU has a hidden-product pre-activation gradient that differs from the input one
@@ -97,7 +101,6 @@ def bptt(layer, x, dhs, h0=None, c0=None, *, truncate: int | None = None) -> Tra
     k = layer.GATES * H
     dgi = np.empty((T, N, k))
     dgh = np.empty((T, N, k)) if separate_hh else None
-    extra = {}
     dh_all = np.empty((T, N, H))
     dc_all = np.empty((T, N, H)) if is_lstm else None
     dh_next = np.zeros((N, H))
@@ -105,9 +108,8 @@ def bptt(layer, x, dhs, h0=None, c0=None, *, truncate: int | None = None) -> Tra
     with np.errstate(over="ignore", invalid="ignore"):  # exploding runs overflow to inf by design
         for t in range(T - 1, -1, -1):
             dh = np.add(dhs[t], dh_next, out=dh_all[t])
-            if separate_hh:
-                extra["out_hh"] = dgh[t]
-            _, _, dh_next, dc_next, dc = step_back(layer, tape, t, dh, dc_next, out=dgi[t], **extra)
+            out_hh = {"out_hh": dgh[t]} if separate_hh else {}
+            _, _, dh_next, dc_next, dc = step_back(layer, tape, t, dh, dc_next, out=dgi[t], **out_hh)
             if is_lstm:
                 dc_all[t] = dc
             if truncate is not None and t % truncate == 0:
