@@ -249,7 +249,7 @@ def test_rnn_page_book_preset_sets_the_controls():
 def test_rnn_page_book_figure_is_the_books_numbers():
     at = run_page("rnn", Settings(scheme="book", T=20, H=3, N=2, seed=3, norm="book"))
     book_fig = figures(at)[0]
-    for trace, scale in zip(book_fig["data"], (1.0, 0.5)):
+    for trace, scale in zip(book_fig["data"], (1.0, 0.5), strict=True):
         np.testing.assert_allclose(decode(trace["y"]), rc.book_experiment(scale).norms, rtol=1e-15)
     chains = figures(at)[1]
     matmul = next(t for t in chains["data"] if "matmul" in t["name"])

@@ -44,7 +44,7 @@ def test_norm_chart_one_trace_per_curve_with_colour_dash_and_values():
     fig = charts.norm_chart(df, "Title", SETTINGS)
     traces = line_traces(fig)
     assert [t.name for t in traces] == list(CURVES)
-    for trace, (label, (key, dash, values)) in zip(traces, CURVES.items()):
+    for trace, (label, (key, dash, values)) in zip(traces, CURVES.items(), strict=True):
         assert trace.line.color == charts.COLOURS[key]
         assert trace.line.dash == DASHES[dash]
         v = np.asarray(values, dtype=float)
@@ -84,7 +84,7 @@ def test_norm_chart_y_axis_decade_ticks_span_the_data():
     assert all(float(v).is_integer() for v in vals)
     assert np.all(np.diff(vals) > 0)
     assert "1e-21" in text or "1e-20" in text or "1e-18" in text
-    for v, label in zip(vals, text):
+    for v, label in zip(vals, text, strict=True):
         assert re.fullmatch(r"1e-?\d+|1|10|100|0\.1|0\.01", label), label
         assert math.isclose(float(label), 10.0 ** v, rel_tol=1e-12)
     lo, hi = ax.range
@@ -271,7 +271,7 @@ def test_gain_chart_traces_per_label_and_bound_lines():
     fig = charts.gain_chart(g, "gains", SETTINGS, bound_log10=0.42, rho_log10=-0.2)
     assert [t.name for t in fig.data] == ["tanh' factor", "W_hh factor", "total"]
     assert [t.line.color for t in fig.data] == [charts.COLOURS[k] for k in ("tanh", "matmul", "rnn")]
-    for t, (_, part) in zip(fig.data, g.groupby("label", sort=False)):
+    for t, (_, part) in zip(fig.data, g.groupby("label", sort=False), strict=True):
         np.testing.assert_array_equal(np.asarray(t.y, float), part["log10_gain"].to_numpy())
         assert list(t.customdata) == [charts.format_log10(v) for v in part["log10_gain"]]
     hlines = [s for s in fig.layout.shapes if s.type == "line"]

@@ -191,7 +191,7 @@ def test_seed_input_redraws_the_chart_and_updates_the_url(page, app_url):
     assert eventually(lambda: params(page).get("seed"), lambda v: v == "9") == "9", page.url
     after = chart_traces(page)
     assert len(after[0]["x"]) == 50
-    assert all(a["y"] != b["y"] for a, b in zip(after, before)), "a curve did not change with the seed"
+    assert all(a["y"] != b["y"] for a, b in zip(after, before, strict=True)), "a curve did not change with the seed"
 
 
 def test_book_preset_sets_the_controls_and_draws_the_books_numbers(page, app_url):
@@ -246,7 +246,7 @@ def test_a_shared_url_reproduces_the_view(page, new_page, app_url):
     open_app(other, app_url, url)
     second = chart_traces(other)
     assert [t["name"] for t in first] == [t["name"] for t in second]
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert a["x"] == b["x"]
         np.testing.assert_array_equal(np.array(a["y"], dtype=float), np.array(b["y"], dtype=float), err_msg=a["name"])
 
@@ -353,7 +353,7 @@ def test_the_share_link_reproduces_a_corrected_view(page, new_page, app_url, que
     heading = other.locator("h1").first.inner_text()
     assert (heading == "기울기는 얼마나 멀리 거슬러 올라갈까?") == korean, heading
     second = chart_traces(other)
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(np.array(a["y"], dtype=float), np.array(b["y"], dtype=float))
     assert not other.get_by_test_id("stAlert").count(), "the link itself needs no correction"
 
