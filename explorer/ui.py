@@ -60,7 +60,7 @@ def url_notices() -> list[str]:
 
 
 def share_link(settings: Settings, lang: str) -> None:
-    """The link to this exact view (every setting that differs from its default), with a copy button.
+    """The link to this exact view: the page, with every setting that differs from its default.
 
     The address bar alone is not enough: a value corrected from the URL (clamped, or ?lang=ko) is in force but
     Streamlit 1.67 does not write it back there.
@@ -114,7 +114,6 @@ def sidebar_settings() -> tuple[Settings, list[str]]:
     with st.sidebar:
         share_link(settings, lang)
     return settings, notices
-
 
 
 def ensure_app_ran() -> None:
