@@ -15,6 +15,12 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import recurrent_core as rc  # noqa: E402
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+# CI (CI=true) replays the same examples every run, so a red run is reproducible; a developer's run explores anew.
+_hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")
 
 STATE_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
