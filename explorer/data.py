@@ -65,10 +65,11 @@ class KindSummary:
     forward_overflow: int | None
 
 
-def _summary(kind: str, fn: an.FlowNorms, agg: np.ndarray) -> KindSummary:
+def _summary(kind: str, agg: np.ndarray, overflow_step: dict, forward_overflow: int | None) -> KindSummary:
+    """What the readings say of one curve: ``agg`` its aggregated log10 norms, the overflow steps of its chain."""
     return KindSummary(kind=kind, log10_ratio=float(agg[0] - agg[-1]), steps_to_vanish=steps_below(agg),
-                       overflow64=fn.overflow_step["float64"], overflow32=fn.overflow_step["float32"],
-                       forward_overflow=fn.forward_overflow_step)
+                       overflow64=overflow_step["float64"], overflow32=overflow_step["float32"],
+                       forward_overflow=forward_overflow)
 
 
 def overflow_markers(summaries) -> list[dict]:
@@ -100,7 +101,7 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
     def add(kind: str, fn: an.FlowNorms, label: str, dash: str, variant: str) -> KindSummary:
         agg = rc.aggregate(fn.log10_dh, s.norm)
         frames.append(_curve(steps, agg, label, kind, dash, kind=kind, variant=variant))
-        return _summary(kind, fn, agg)
+        return _summary(kind, agg, fn.overflow_step, fn.forward_overflow_step)
 
     summaries["rnn"] = add("rnn", rc.flow_norms(make_layer(s, "rnn"), x, dhs), "RNN", "solid", "as set")
     cell = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
@@ -174,14 +175,11 @@ def rnn_view(s: Settings) -> RNNResult:
     spectrum = pd.concat([pd.DataFrame({"index": idx, "quantity": "σ_i", "value": facts.singular_values}),
                           pd.DataFrame({"index": idx, "quantity": "|λ_i|", "value": np.abs(eig)})],
                          ignore_index=True)
-    fn_like = an.FlowNorms(kind="rnn", log10_dh=dec.full.log10["h"], log10_dc=None,
-                           log10_dh0=dec.full.log10_into_h0, overflow_step=dec.full.overflow_step,
-                           forward_overflow_step=dec.forward_overflow_step, tape=None)
     skip = min(5, max(0, s.T - 3))  # the first steps back are transients, not the long-run rate
     return RNNResult(chains=chains, gains=gains, eigenvalues=eigenvalues, spectrum=spectrum, facts=facts,
                      rate_matmul=rc.long_run_rate(agg["matmul"], skip=skip),
                      rate_full=rc.long_run_rate(agg["full"], skip=skip),
-                     summary=_summary("rnn", fn_like, agg["full"]),
+                     summary=_summary("rnn", agg["full"], dec.full.overflow_step, dec.forward_overflow_step),
                      matmul_overflow64=dec.matmul_only.overflow_step["float64"],
                      matmul_overflow32=dec.matmul_only.overflow_step["float32"])
 
@@ -227,7 +225,8 @@ def lstm_view(s: Settings) -> GateResult:
         _curve(steps, dc, "‖∂L/∂c_t‖ (full)", "lstm", quantity="dc"),
         _curve(steps, path, "cell path alone: ∏ f", "tanh", "dash", quantity="cell_path"),
     ], ignore_index=True)
-    return GateResult(curves=curves, heatmap=gate_frame(res.gate), summary=_summary("lstm", res.full, dh),
+    summary = _summary("lstm", dh, res.full.overflow_step, res.full.forward_overflow_step)
+    return GateResult(curves=curves, heatmap=gate_frame(res.gate), summary=summary,
                       gate_mean=float(res.gate.mean()), path_log10_kept=float(path[0] - path[-1]),
                       full_log10_kept=float(dc[0] - dc[-1]))
 
@@ -243,6 +242,7 @@ def gru_view(s: Settings) -> GateResult:
         _curve(steps, dh, "‖∂L/∂h_t‖ (full)", "gru", quantity="dh"),
         _curve(steps, path, f"direct path alone: ∏ ({keep})", "tanh", "dash", quantity="direct_path"),
     ], ignore_index=True)
-    return GateResult(curves=curves, heatmap=gate_frame(res.update_gate), summary=_summary("gru", res.full, dh),
+    summary = _summary("gru", dh, res.full.overflow_step, res.full.forward_overflow_step)
+    return GateResult(curves=curves, heatmap=gate_frame(res.update_gate), summary=summary,
                       gate_mean=float(res.gate.mean()), path_log10_kept=float(path[0] - path[-1]),
                       full_log10_kept=float(dh[0] - dh[-1]))

@@ -12,7 +12,7 @@ import charts
 from charts import export
 
 from .i18n import pick
-from .settings import (CONTROLS, LANG, LANG_ALIASES, LANG_CODES, Control, Settings, consistent, from_values,
+from .settings import (BY_KEY, CONTROLS, LANG, LANG_ALIASES, LANG_CODES, Control, Settings, consistent, from_values,
                        parse_params, to_query, within_budget)
 
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
@@ -104,9 +104,8 @@ def sidebar_settings() -> tuple[Settings, list[str]]:
         for titles, keys in GROUPS:
             st.subheader(tr(*titles))
             for key in keys:
-                c = next(c for c in CONTROLS if c.key == key)
                 # the target ρ only matters once the toggle above it is on
-                _widget(c, lang, disabled=key == "rho" and not st.session_state.get("set_rho", False))
+                _widget(BY_KEY[key], lang, disabled=key == "rho" and not st.session_state.get("set_rho", False))
         st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
     settings, note = consistent(from_values({c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}))
     settings, budget_note = within_budget(settings)

@@ -148,9 +148,9 @@ def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytor
         b_hh = np.zeros(k * H)
     if spectral_radius is not None or sigma_max is not None:
         if spectral_radius is not None:
-            _positive("spectral_radius", spectral_radius, allow_zero=True)
+            spectral_radius = _positive("spectral_radius", spectral_radius, allow_zero=True)
         else:
-            _positive("sigma_max", sigma_max, allow_zero=True)
+            sigma_max = _positive("sigma_max", sigma_max, allow_zero=True)
         W_hh = np.concatenate([rescale(W_hh[j * H:(j + 1) * H], spectral_radius, sigma_max) for j in range(k)])
 
     if kind == "lstm":

@@ -434,3 +434,13 @@ def test_timedelta_and_masked_inputs_refused():
     x = np.ma.masked_array(np.zeros((2, 1, 2)), mask=[[[True, False]], [[False, False]]])
     with pytest.raises(ValueError, match="x: masked entries have no value"):
         rc.bptt(layer, x, np.zeros((2, 1, 3)))
+
+
+def test_spectral_targets_are_converted_or_refused():
+    """A target given as text is used as its number (as other numeric options are), or refused by name."""
+    layer = rc.init_layer("rnn", 2, 4, 0, scheme="gaussian", spectral_radius="2")
+    np.testing.assert_allclose(np.max(np.abs(np.linalg.eigvals(layer.W_hh))), 2.0, rtol=1e-12)
+    layer = rc.init_layer("rnn", 2, 4, 0, scheme="gaussian", sigma_max="1.5")
+    np.testing.assert_allclose(np.linalg.norm(layer.W_hh, 2), 1.5, rtol=1e-12)
+    with pytest.raises(ValueError, match="spectral_radius: expected a finite number >= 0"):
+        rc.init_layer("rnn", 2, 4, 0, spectral_radius="abc")
