@@ -23,6 +23,7 @@ and driven by Playwright with Debian's /usr/bin/chromium. Measured:
 
 Only figures are printed; nothing is asserted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,19 +50,32 @@ try:
 except ImportError:  # pragma: no cover - a setup problem, said plainly
     sys.exit("benchmarks.app needs psutil: pip install psutil")
 
+import contextlib
+
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1400, "height": 900}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 T_SLIDER = r"^Sequence length T( Sequence length T)?$"
 H_SLIDER = r"^Hidden size H( Hidden size H)?$"
-X_LEN = "() => { const d = document.querySelector('.js-plotly-plot'); return d && d._fullData ? d._fullData[0].x.length : -1; }"
-TITLE = "() => { const d = document.querySelector('.js-plotly-plot'); return d && d._fullData ? d.layout.title.text : ''; }"
+X_LEN = (
+    "() => { const d = document.querySelector('.js-plotly-plot');"
+    " return d && d._fullData ? d._fullData[0].x.length : -1; }"
+)
+TITLE = (
+    "() => { const d = document.querySelector('.js-plotly-plot'); return d && d._fullData ? d.layout.title.text : ''; }"
+)
 CHARTS_READY = """() => { const c = document.querySelectorAll('.js-plotly-plot');
     return c.length > 0 && Array.from(c).every(d => d._fullData && d._fullData.length > 0); }"""
 
@@ -89,14 +103,34 @@ class Server:
         self.t0 = 0.0
 
     def start(self) -> Server:
-        cmd = [sys.executable, "-m", "streamlit", "run", self.script, "--server.headless", "true",
-               "--server.address", HOST, "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            self.script,
+            "--server.headless",
+            "true",
+            "--server.address",
+            HOST,
+            "--server.port",
+            str(self.port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ]
         with open(self.log_path, "wb") as log:
             self.t0 = time.perf_counter()
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True,
-                                         env=dict(os.environ, PYTHONUNBUFFERED="1"))
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            )
         return self
 
     def wait_healthy(self, timeout: float = 90.0) -> float:
@@ -149,14 +183,12 @@ class RSSMonitor(threading.Thread):
     def tree_rss(proc: psutil.Process) -> int:
         total = 0
         try:
-            procs = [proc] + proc.children(recursive=True)
+            procs = [proc, *proc.children(recursive=True)]
         except psutil.Error:
             return 0
         for p in procs:
-            try:
+            with contextlib.suppress(psutil.Error):
                 total += p.memory_info().rss
-            except psutil.Error:
-                pass
         return total
 
     def run(self) -> None:
@@ -253,13 +285,18 @@ def machine_lines(browser_version: str) -> list[str]:
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     import plotly
     import streamlit
+
     mem = psutil.virtual_memory().total / 2**30
     load1, load5, _ = os.getloadavg()
     return [
-        (f"machine: {model}, nproc={affinity} (os.cpu_count()={os.cpu_count()}), {platform.machine()}, "
-         f"RAM {mem:.1f} GiB, load average {load1:.2f}/{load5:.2f} at start"),
-        (f"software: Python {platform.python_version()}, streamlit {streamlit.__version__}, plotly "
-         f"{plotly.__version__}, numpy {np.__version__}, chromium {browser_version}"),
+        (
+            f"machine: {model}, nproc={affinity} (os.cpu_count()={os.cpu_count()}), {platform.machine()}, "
+            f"RAM {mem:.1f} GiB, load average {load1:.2f}/{load5:.2f} at start"
+        ),
+        (
+            f"software: Python {platform.python_version()}, streamlit {streamlit.__version__}, plotly "
+            f"{plotly.__version__}, numpy {np.__version__}, chromium {browser_version}"
+        ),
     ]
 
 
@@ -305,10 +342,18 @@ def main(argv=None) -> None:
                 cold[label] = (server, healths, charts)
                 print(f"(i) {label}: cold start to first chart {', '.join(fmt_s(c) for c in charts)}", flush=True)
             app, trivial = cold["app"][0], cold["trivial"][0]
-            rows.append(("(i) start -> /_stcore/health (median)", median(cold["app"][1]), median(cold["trivial"][1]),
-                         "", None))
-            rows.append((f"(i) cold start -> first chart (median of {args.cold_runs})", median(cold["app"][2]),
-                         median(cold["trivial"][2]), "", None))
+            rows.append(
+                ("(i) start -> /_stcore/health (median)", median(cold["app"][1]), median(cold["trivial"][1]), "", None)
+            )
+            rows.append(
+                (
+                    f"(i) cold start -> first chart (median of {args.cold_runs})",
+                    median(cold["app"][2]),
+                    median(cold["trivial"][2]),
+                    "",
+                    None,
+                )
+            )
 
             pages = {}
             warm = {}
@@ -320,30 +365,34 @@ def main(argv=None) -> None:
 
             # (ii) slider moves, interleaved
             monitor.phase = "(ii) T slider moves"
-            sliders = {label: page.get_by_role("slider", name=re.compile(T_SLIDER))
-                       for label, page in pages.items()}
+            sliders = {label: page.get_by_role("slider", name=re.compile(T_SLIDER)) for label, page in pages.items()}
             samples = {"app": Sample(), "trivial": Sample()}
             for i in range(args.moves + 2):
                 for label, page in pages.items():
                     pair = timed_input(page, sliders[label].press, X_LEN, "ArrowRight")
                     if i >= 2:  # two warm-up moves each
                         samples[label].add(pair)
-            print(f"(ii) {args.moves} moves each: app chart "
-                  f"{', '.join(f'{x * 1000:.0f}' for x in samples['app'].chart)} ms", flush=True)
-            print(f"     trivial chart {', '.join(f'{x * 1000:.0f}' for x in samples['trivial'].chart)} ms",
-                  flush=True)
+            print(
+                f"(ii) {args.moves} moves each: app chart "
+                f"{', '.join(f'{x * 1000:.0f}' for x in samples['app'].chart)} ms",
+                flush=True,
+            )
+            print(f"     trivial chart {', '.join(f'{x * 1000:.0f}' for x in samples['trivial'].chart)} ms", flush=True)
             a, t = samples["app"], samples["trivial"]
             ratio = median(a.chart) / median(t.chart)
             rows.append(("(ii) T slider -> chart updated, median", median(a.chart), median(t.chart), "", None))
             rows.append(("(ii) T slider -> chart updated, p90", p90(a.chart), p90(t.chart), "", None))
             rows.append(("(ii) T slider -> app idle, median", median(a.idle), median(t.idle), "", None))
-            rows.append(("(ii) ratio app / trivial (medians, chart)", ratio, None, f"<= {TARGET_RATIO}",
-                         ratio <= TARGET_RATIO))
+            rows.append(
+                ("(ii) ratio app / trivial (medians, chart)", ratio, None, f"<= {TARGET_RATIO}", ratio <= TARGET_RATIO)
+            )
 
             # (iii) the largest settings
             big = {}
-            for name, query in (("T=1000, H=256", "?T=1000&H=256"),
-                                ("T=1000, H=256, N=64 (budget-capped)", "?T=1000&H=256&N=64")):
+            for name, query in (
+                ("T=1000, H=256", "?T=1000&H=256"),
+                ("T=1000, H=256, N=64 (budget-capped)", "?T=1000&H=256&N=64"),
+            ):
                 monitor.phase = f"(iii) / at {name}"
                 ctx, page = new_page(browser)
                 t_load = load(page, app.url + "/" + query)
@@ -353,15 +402,20 @@ def main(argv=None) -> None:
                     s.add(timed_input(page, h.press, TITLE, "ArrowLeft"))
                 ctx.close()
                 big[name] = (t_load, s)
-                print(f"(iii) {name}: load {fmt_s(t_load)}, H moves "
-                      f"{', '.join(fmt_s(x) for x in s.chart)}", flush=True)
+                print(f"(iii) {name}: load {fmt_s(t_load)}, H moves {', '.join(fmt_s(x) for x in s.chart)}", flush=True)
             for name, (t_load, s) in big.items():
                 main_row = name == "T=1000, H=256"
                 rows.append((f"(iii) {name}: load of /", t_load, None, "", None))
                 rows.append((f"(iii) {name}: H slider -> chart, median", median(s.chart), None, "", None))
-                rows.append((f"(iii) {name}: H slider -> chart, max", max(s.chart), None,
-                             f"<= {TARGET_BIG_S:g} s" if main_row else "(info)",
-                             max(s.chart) <= TARGET_BIG_S if main_row else None))
+                rows.append(
+                    (
+                        f"(iii) {name}: H slider -> chart, max",
+                        max(s.chart),
+                        None,
+                        f"<= {TARGET_BIG_S:g} s" if main_row else "(info)",
+                        max(s.chart) <= TARGET_BIG_S if main_row else None,
+                    )
+                )
             monitor.phase = "(iii) /rnn, /lstm, /gru at T=1000, H=256"
             for path in ("rnn", "lstm", "gru"):
                 ctx, page = new_page(browser)
@@ -376,14 +430,22 @@ def main(argv=None) -> None:
 
     peak_app = monitor.peak.get("app", 0) / 2**20
     peak_trivial = monitor.peak.get("trivial", 0) / 2**20
-    rows.append(("(iii) peak RSS of the server + children", peak_app, peak_trivial, f"< {TARGET_RSS_MB:g} MB",
-                 peak_app < TARGET_RSS_MB))
+    rows.append(
+        (
+            "(iii) peak RSS of the server + children",
+            peak_app,
+            peak_trivial,
+            f"< {TARGET_RSS_MB:g} MB",
+            peak_app < TARGET_RSS_MB,
+        )
+    )
 
     print()
     width = max(len(r[0]) for r in rows)
     head = f"{'measure':<{width}}  {'app':>10}  {'trivial':>10}  {'target':>10}  met"
     print(head)
     print("-" * len(head))
+
     def cell(name: str, v) -> str:
         if v is None:
             return ""
@@ -394,8 +456,10 @@ def main(argv=None) -> None:
         return fmt_s(v)
 
     for name, va, vt, target, met in rows:
-        print(f"{name:<{width}}  {cell(name, va):>10}  {cell(name, vt):>10}  {target:>10}  "
-              f"{'' if met is None else ('yes' if met else 'NO')}")
+        print(
+            f"{name:<{width}}  {cell(name, va):>10}  {cell(name, vt):>10}  {target:>10}  "
+            f"{'' if met is None else ('yes' if met else 'NO')}"
+        )
     print("\npeak RSS of the app's server (+ children) by phase:")
     for (label, phase), peak in monitor.phase_peak.items():
         if label == "app":

@@ -21,6 +21,7 @@ The gradients are compared once per case (max_rel_err = max over every output of
 max|ours - torch| / max|torch|). Times are the median of repeated calls with the garbage collector off,
 ours and PyTorch's called in turn so that load from elsewhere on the machine hits both alike.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,22 +29,23 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
-import ctypes  # noqa: E402
-import dataclasses  # noqa: E402
-import gc  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
+import argparse
+import contextlib
+import ctypes
+import dataclasses
+import gc
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import recurrent_core as rc  # noqa: E402
+import recurrent_core as rc
 
 try:
-    import torch  # noqa: E402
+    import torch
 except ImportError:  # the comparison columns are then left empty
     torch = None
 
@@ -80,18 +82,30 @@ def _openblas_runtime() -> str | None:
 def blas_summary() -> list[str]:
     try:
         from threadpoolctl import threadpool_info
-        return [" ".join(str(v) for v in (p.get("internal_api"), p.get("version"),
-                                           p.get("architecture") and f"core={p['architecture']}",
-                                           f"threads={p.get('num_threads')}",
-                                           f"({os.path.basename(p.get('filepath', ''))})") if v)
-                for p in threadpool_info()]
+
+        return [
+            " ".join(
+                str(v)
+                for v in (
+                    p.get("internal_api"),
+                    p.get("version"),
+                    p.get("architecture") and f"core={p['architecture']}",
+                    f"threads={p.get('num_threads')}",
+                    f"({os.path.basename(p.get('filepath', ''))})",
+                )
+                if v
+            )
+            for p in threadpool_info()
+        ]
     except ImportError:
         pass
     lines = []
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        lines.append(f"numpy built with {blas.get('name')} {blas.get('version')} "
-                     f"[{blas.get('openblas configuration', '').strip()}]")
+        lines.append(
+            f"numpy built with {blas.get('name')} {blas.get('version')} "
+            f"[{blas.get('openblas configuration', '').strip()}]"
+        )
     except Exception as exc:  # older NumPy: no mode="dicts"
         lines.append(f"np.show_config summary unavailable ({exc})")
     runtime = _openblas_runtime()
@@ -102,15 +116,21 @@ def blas_summary() -> list[str]:
 
 def print_environment() -> None:
     print("== environment")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"torch {torch.__version__ if torch is not None else 'not importable'}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"torch {torch.__version__ if torch is not None else 'not importable'}"
+    )
     for line in blas_summary():
         print(f"BLAS: {line}")
-    print(f"machine: {platform.machine()}, platform.processor()={platform.processor()!r}, {_cpu_model()}, "
-          f"nproc={os.cpu_count()}")
-    print("threads: " + ", ".join(f"{v}={os.environ.get(v)}" for v in
-                                  ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
-          + (f", torch.get_num_threads()={torch.get_num_threads()}" if torch is not None else ""))
+    print(
+        f"machine: {platform.machine()}, platform.processor()={platform.processor()!r}, {_cpu_model()}, "
+        f"nproc={os.cpu_count()}"
+    )
+    print(
+        "threads: "
+        + ", ".join(f"{v}={os.environ.get(v)}" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
+        + (f", torch.get_num_threads()={torch.get_num_threads()}" if torch is not None else "")
+    )
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')!s}")
     print()
 
@@ -160,8 +180,7 @@ class TorchSide:
     def __init__(self, case: Case):
         cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[case.kind]
         extra = {"nonlinearity": "tanh"} if case.kind == "rnn" else {}
-        self.module = cls(case.D, case.H, num_layers=1, bias=True, batch_first=False, dtype=torch.float64,
-                          **extra)
+        self.module = cls(case.D, case.H, num_layers=1, bias=True, batch_first=False, dtype=torch.float64, **extra)
         self.module.load_state_dict({k: torch.from_numpy(v) for k, v in rc.to_pytorch(case.layer).items()})
         self.x = torch.from_numpy(case.x.copy()).requires_grad_(True)
         self.h0 = torch.from_numpy(case.h0[None].copy()).requires_grad_(True)
@@ -215,7 +234,7 @@ def median_seconds(*fns, budget: float, min_reps: int = 5, max_reps: int = 300) 
         per_round = sum(t[0] for t in times)
         rounds = int(min(max_reps, max(min_reps, budget / max(per_round, 1e-9))))
         for _ in range(rounds - 1):
-            for fn, ts in zip(fns, times):
+            for fn, ts in zip(fns, times, strict=False):
                 ts.append(_timed(fn))
     finally:
         if gc_was_enabled:
@@ -239,8 +258,10 @@ def trace_bytes(trace) -> int:
 
 def print_memory(shape) -> None:
     T, N, D, H = shape
-    print(f"== tape memory for the largest case (T, N, D, H) = {shape}: "
-          "arrays held by the trace (hs, dh, dc, dx + tape), and peak allocation during one bptt call")
+    print(
+        f"== tape memory for the largest case (T, N, D, H) = {shape}: "
+        "arrays held by the trace (hs, dh, dc, dx + tape), and peak allocation during one bptt call"
+    )
     print(f"{'kind':<5} {'MiB':>8} {'/ (8*T*N*H)':>12} {'MiB at T/2':>11} {'T:T/2 ratio':>12} {'peak MiB':>9}")
     for kind in KINDS:
         full, half = make_case(kind, T, N, D, H), make_case(kind, T // 2, N, D, H)
@@ -251,10 +272,14 @@ def print_memory(shape) -> None:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         del trace
-        print(f"{kind:<5} {b_full / 2**20:>8.1f} {b_full / (8 * T * N * H):>12.2f} {b_half / 2**20:>11.1f} "
-              f"{b_full / b_half:>12.3f} {peak / 2**20:>9.1f}")
-    print("(bytes / (8*T*N*H) is the number of (T, N, H) float64 arrays held; it stays fixed and halving T "
-          "halves the bytes: O(T*N*(H + D)), nothing quadratic. Peak adds bptt's transient dgi/dgh.)")
+        print(
+            f"{kind:<5} {b_full / 2**20:>8.1f} {b_full / (8 * T * N * H):>12.2f} {b_half / 2**20:>11.1f} "
+            f"{b_full / b_half:>12.3f} {peak / 2**20:>9.1f}"
+        )
+    print(
+        "(bytes / (8*T*N*H) is the number of (T, N, H) float64 arrays held; it stays fixed and halving T "
+        "halves the bytes: O(T*N*(H + D)), nothing quadratic. Peak adds bptt's transient dgi/dgh.)"
+    )
     print()
 
 
@@ -262,40 +287,47 @@ def print_memory(shape) -> None:
 def print_breakdown(budget: float) -> None:
     """Forward alone vs the whole call, and ours per recurrent step."""
     print("== breakdown of ours: forward (rc.forward) vs backward (bptt - forward), per step")
-    print(f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'fwd_ms':>9} {'bwd_ms':>9} {'fwd_us/step':>12} "
-          f"{'bwd_us/step':>12}")
+    print(
+        f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'fwd_ms':>9} {'bwd_ms':>9} {'fwd_us/step':>12} "
+        f"{'bwd_us/step':>12}"
+    )
     for kind in KINDS:
         for shape in SHAPES:
             case = make_case(kind, *shape)
-            t_all, t_fwd = median_seconds(case.ours, lambda: rc.forward(case.layer, case.x, case.h0, case.c0),
-                                          budget=budget)
+            t_all, t_fwd = median_seconds(
+                case.ours, lambda case=case: rc.forward(case.layer, case.x, case.h0, case.c0), budget=budget
+            )
             T = shape[0]
-            print(f"{kind:<5} {shape[0]:>5} {shape[1]:>3} {shape[2]:>3} {shape[3]:>4} {t_fwd * 1e3:>9.3f} "
-                  f"{(t_all - t_fwd) * 1e3:>9.3f} {t_fwd / T * 1e6:>12.2f} {(t_all - t_fwd) / T * 1e6:>12.2f}")
+            print(
+                f"{kind:<5} {shape[0]:>5} {shape[1]:>3} {shape[2]:>3} {shape[3]:>4} {t_fwd * 1e3:>9.3f} "
+                f"{(t_all - t_fwd) * 1e3:>9.3f} {t_fwd / T * 1e6:>12.2f} {(t_all - t_fwd) / T * 1e6:>12.2f}"
+            )
     print()
 
 
 # ----------------------------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--budget", type=float, default=8.0,
-                        help="seconds of interleaved repeats per case (min 5, max 300 rounds); default 8 "
-                             "(about 2 minutes in all)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=8.0,
+        help="seconds of interleaved repeats per case (min 5, max 300 rounds); default 8 (about 2 minutes in all)",
+    )
     parser.add_argument("--breakdown", action="store_true", help="also time forward vs backward of ours")
     args = parser.parse_args(argv)
 
     if torch is not None:
         torch.set_num_threads(1)
-        try:
+        with contextlib.suppress(RuntimeError):  # only settable before any inter-op work
             torch.set_num_interop_threads(1)
-        except RuntimeError:  # only settable before any inter-op work
-            pass
     print_environment()
 
-    header = (f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'ours_ms':>10} {'torch_ms':>10} {'ratio':>7} "
-              f"{'max_rel_err':>12}")
-    print("== forward + backward, median wall time, one thread each (ratio = ours / torch; target <= "
-          f"{TARGET_RATIO})")
+    header = (
+        f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'ours_ms':>10} {'torch_ms':>10} {'ratio':>7} "
+        f"{'max_rel_err':>12}"
+    )
+    print(f"== forward + backward, median wall time, one thread each (ratio = ours / torch; target <= {TARGET_RATIO})")
     print(header)
     print("-" * len(header))
     ratios = []
@@ -327,8 +359,10 @@ def main(argv=None) -> int:
     else:
         n_ok = sum(r <= TARGET_RATIO for r in ratios)
         verdict = "MET" if n_ok == len(ratios) else "NOT MET"
-        print(f"target ours/torch <= {TARGET_RATIO} for every case: {verdict} ({n_ok}/{len(ratios)} cases; "
-              f"worst ratio {max(ratios):.2f}, best {min(ratios):.2f})")
+        print(
+            f"target ours/torch <= {TARGET_RATIO} for every case: {verdict} ({n_ok}/{len(ratios)} cases; "
+            f"worst ratio {max(ratios):.2f}, best {min(ratios):.2f})"
+        )
     return 0
 
 

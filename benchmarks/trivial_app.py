@@ -5,6 +5,7 @@ slider has the app's T label and range so the benchmark drives both the same way
 
     streamlit run benchmarks/trivial_app.py
 """
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st

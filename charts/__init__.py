@@ -2,11 +2,31 @@
 
 No Streamlit import here: every function is testable on the figure object or the bytes it returns.
 """
+
 from .export import figure_html, image_bytes, image_export_available, table_csv
-from .figures import (book_chart, gain_chart, gate_heatmap, norm_chart, settings_subtitle, singular_value_chart,
-                      spectrum_chart)
+from .figures import (
+    book_chart,
+    gain_chart,
+    gate_heatmap,
+    norm_chart,
+    settings_subtitle,
+    singular_value_chart,
+    spectrum_chart,
+)
 from .style import COLOURS, format_log10
 
-__all__ = ["figure_html", "image_bytes", "image_export_available", "table_csv", "book_chart", "gain_chart",
-           "gate_heatmap", "norm_chart", "settings_subtitle", "singular_value_chart", "spectrum_chart", "COLOURS",
-           "format_log10"]
+__all__ = [
+    "COLOURS",
+    "book_chart",
+    "figure_html",
+    "format_log10",
+    "gain_chart",
+    "gate_heatmap",
+    "image_bytes",
+    "image_export_available",
+    "norm_chart",
+    "settings_subtitle",
+    "singular_value_chart",
+    "spectrum_chart",
+    "table_csv",
+]

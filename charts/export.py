@@ -1,4 +1,5 @@
 """Exports of a chart: self-contained HTML, its data as CSV, and PNG/SVG through kaleido when a browser exists."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,8 +17,7 @@ IMAGE_FORMATS = ("png", "svg")
 
 def figure_html(fig: go.Figure) -> bytes:
     """The figure as one self-contained HTML file (plotly.js inlined, so it opens offline)."""
-    return fig.to_html(include_plotlyjs=True, full_html=True,
-                       config={"displaylogo": False}).encode("utf-8")
+    return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode("utf-8")
 
 
 def table_csv(data: pd.DataFrame, settings: Mapping | None = None) -> bytes:
@@ -61,6 +61,7 @@ def start_image_server() -> bool:
         return False
     try:
         import kaleido
+
         kaleido.start_sync_server(silence_warnings=True)
         return True
     except Exception:  # an old kaleido without the sync server, or a browser that will not start

@@ -1,4 +1,5 @@
 """Colours and axis conventions shared by every chart."""
+
 from __future__ import annotations
 
 import math
@@ -17,10 +18,24 @@ COLOURS = {
 }
 # Set on every figure: exported images do not follow the Streamlit theme. The essentials of "plotly_white"; the
 # full named template costs ~20 ms per figure to copy and validate, most of a rerun's chart time.
-_AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", ticks="", automargin=True,
-             title=dict(standoff=15))
-TEMPLATE = dict(layout=dict(paper_bgcolor="white", plot_bgcolor="white", font=dict(color="#2a3f5f"),
-                            hoverlabel=dict(align="left"), xaxis=_AXIS, yaxis=_AXIS))
+_AXIS = dict(
+    gridcolor="#EBF0F8",
+    linecolor="#EBF0F8",
+    zerolinecolor="#EBF0F8",
+    ticks="",
+    automargin=True,
+    title=dict(standoff=15),
+)
+TEMPLATE = dict(
+    layout=dict(
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        font=dict(color="#2a3f5f"),
+        hoverlabel=dict(align="left"),
+        xaxis=_AXIS,
+        yaxis=_AXIS,
+    )
+)
 FONT = dict(family="Noto Sans, Noto Sans KR, Arial, sans-serif", size=14)
 
 
@@ -33,7 +48,7 @@ def format_log10(v: float) -> str:
     if m >= 9.995:  # rounding to 3 digits carried into the next decade
         m, e = 1.0, e + 1
     if -3 <= e <= 4:  # plain decimals: 0.00123 … 98700
-        text = f"{m * 10.0 ** e:.3g}"
+        text = f"{m * 10.0**e:.3g}"
         return f"{float(text):.0f}" if "e" in text else text
     return f"{m:.3g}e{e:+d}"
 

@@ -4,6 +4,7 @@ BLAS runs on one thread in the app's process: the backward's per-step products a
 thread hand-off costs more than it saves on them (a (6, 1024) × (1024, 256) product took ~10× longer on two
 threads). Set once for the process, not per call: the limit is process-wide, and sessions run in threads.
 """
+
 from __future__ import annotations
 
 import streamlit as st

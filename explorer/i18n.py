@@ -6,6 +6,7 @@
 Chart titles, axis labels and exported files stay in English (mostly math), so a figure reads the same in any
 slide deck; the page texts, readings and controls follow the language chosen in the sidebar.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,6 +1,8 @@
 """Streamlit wiring shared by the pages: the sidebar controls, URL notices, and a chart with its exports."""
+
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 
@@ -12,11 +14,33 @@ import charts
 from charts import export
 
 from .i18n import pick
-from .settings import (BY_KEY, CONTROLS, LANG, LANG_ALIASES, LANG_CODES, Control, Settings, consistent, from_values,
-                       parse_params, to_query, within_budget)
+from .settings import (
+    BY_KEY,
+    CONTROLS,
+    LANG,
+    LANG_ALIASES,
+    LANG_CODES,
+    Control,
+    Settings,
+    consistent,
+    from_values,
+    parse_params,
+    to_query,
+    within_budget,
+)
 
-BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
-               "act": "tanh", "loss": "last", "norm": "book"}
+BOOK_PRESET = {
+    "T": 20,
+    "H": 3,
+    "N": 2,
+    "seed": 3,
+    "scheme": "book",
+    "scale": 1.0,
+    "set_rho": False,
+    "act": "tanh",
+    "loss": "last",
+    "norm": "book",
+}
 GROUPS = (
     (("Sequence and sizes", "시퀀스와 크기"), ("T", "H", "seed", "N", "D", "input_scale")),
     (("Initialisation", "초기화"), ("scheme", "scale", "set_rho", "rho", "act")),
@@ -36,8 +60,7 @@ def _widget(c: Control, lang: str, disabled: bool = False):
     if isinstance(c.default, bool):
         return st.toggle(label, value=c.default, **common)
     if c.key == "seed":
-        return st.number_input(label, min_value=int(c.lo), max_value=int(c.hi), value=c.default, step=1,
-                               **common)
+        return st.number_input(label, min_value=int(c.lo), max_value=int(c.hi), value=c.default, step=1, **common)
     if c.is_int:
         return st.slider(label, int(c.lo), int(c.hi), c.default, int(c.step), **common)
     return st.slider(label, float(c.lo), float(c.hi), float(c.default), float(c.step), **common)
@@ -48,7 +71,7 @@ def url_notices() -> list[str]:
     its clamped value or the default, here, before the widgets are drawn (Streamlit alone would drop it)."""
     if "url_notices" not in st.session_state:
         try:
-            params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+            params = {key: st.query_params.get_all(key) for key in st.query_params}
         except Exception:  # a URL the parser could not read at all
             params = {}
         values, notices = parse_params(params)
@@ -67,10 +90,8 @@ def share_link(settings: Settings, lang: str) -> None:
     """
     query = to_query(settings, lang)
     base = ""
-    try:
+    with contextlib.suppress(Exception):  # no browser context (tests): the query alone still reproduces the view
         base = st.context.url.split("?")[0]
-    except Exception:  # no browser context (tests): the query alone still reproduces the view
-        pass
     link = base + query
     # a plain link, not st.code: the code block's highlighter and font cost ~0.3 s on the first load
     st.caption(f"{pick(lang)('Link to this view', '이 화면의 링크')}: [{_link_text(link)}]({link})")
@@ -97,8 +118,9 @@ def sidebar_settings() -> tuple[Settings, list[str]]:
     """Draw the shared controls (bound to the URL) and return the settings in force, with notices."""
     notices = list(url_notices())
     with st.sidebar:
-        st.segmented_control(LANG.label, LANG.options, default=LANG.default, key=LANG.key, bind="query-params",
-                             required=True)
+        st.segmented_control(
+            LANG.label, LANG.options, default=LANG.default, key=LANG.key, bind="query-params", required=True
+        )
         lang = current_lang()
         tr = pick(lang)
         for titles, keys in GROUPS:
@@ -180,33 +202,71 @@ def image_server_started() -> bool:
 def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, s: Settings) -> None:
     """The chart, its modebar PNG (client-side), and downloads: HTML, CSV, and PNG/SVG when a browser exists."""
     stem = file_stem(name, s)
-    st.plotly_chart(fig, key=f"chart_{name}", config={
-        "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2},
-    })
+    st.plotly_chart(
+        fig,
+        key=f"chart_{name}",
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2},
+        },
+    )
     caption = s.caption()
     tr = pick(current_lang())
     row = st.container(horizontal=True, gap="small")
-    row.download_button("⬇ HTML", data=lambda: charts.figure_html(fig), file_name=f"{stem}.html",
-                        mime="text/html", on_click="ignore", key=f"html_{name}",
-                        help=tr("Interactive, self-contained: opens offline in any browser.",
-                                "인터랙티브, 단독 파일: 어느 브라우저에서나 오프라인으로 열립니다."))
-    row.download_button("⬇ CSV", data=lambda: charts.table_csv(table, caption), file_name=f"{stem}.csv",
-                        mime="text/csv", on_click="ignore", key=f"csv_{name}",
-                        help=tr("The plotted numbers, one row per point, with the settings as columns.",
-                                "그래프의 숫자: 점 하나가 한 행, 설정값은 열로."))
+    row.download_button(
+        "⬇ HTML",
+        data=lambda: charts.figure_html(fig),
+        file_name=f"{stem}.html",
+        mime="text/html",
+        on_click="ignore",
+        key=f"html_{name}",
+        help=tr(
+            "Interactive, self-contained: opens offline in any browser.",
+            "인터랙티브, 단독 파일: 어느 브라우저에서나 오프라인으로 열립니다.",
+        ),
+    )
+    row.download_button(
+        "⬇ CSV",
+        data=lambda: charts.table_csv(table, caption),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"csv_{name}",
+        help=tr(
+            "The plotted numbers, one row per point, with the settings as columns.",
+            "그래프의 숫자: 점 하나가 한 행, 설정값은 열로.",
+        ),
+    )
     if charts.image_export_available():
+
         def render(fmt):
             image_server_started()
             return charts.image_bytes(fig, fmt)
-        row.download_button("⬇ PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
-                            on_click="ignore", key=f"png_{name}", help=tr("2× scale, for slides.",
-                                                                          "2배 해상도, 발표 자료용."))
-        row.download_button("⬇ SVG", data=lambda: render("svg"), file_name=f"{stem}.svg",
-                            mime="image/svg+xml", on_click="ignore", key=f"svg_{name}",
-                            help=tr("Vector, for papers.", "벡터 그림, 논문용."))
+
+        row.download_button(
+            "⬇ PNG",
+            data=lambda: render("png"),
+            file_name=f"{stem}.png",
+            mime="image/png",
+            on_click="ignore",
+            key=f"png_{name}",
+            help=tr("2× scale, for slides.", "2배 해상도, 발표 자료용."),
+        )
+        row.download_button(
+            "⬇ SVG",
+            data=lambda: render("svg"),
+            file_name=f"{stem}.svg",
+            mime="image/svg+xml",
+            on_click="ignore",
+            key=f"svg_{name}",
+            help=tr("Vector, for papers.", "벡터 그림, 논문용."),
+        )
     else:
-        row.caption(tr("PNG/SVG downloads need Chromium on the server; the camera icon above the chart "
-                       "saves a PNG in your browser.",
-                       "PNG/SVG 다운로드에는 서버의 Chromium이 필요합니다. 그래프 위 카메라 아이콘으로 "
-                       "브라우저에서 PNG를 저장할 수 있습니다."))
+        row.caption(
+            tr(
+                "PNG/SVG downloads need Chromium on the server; the camera icon above the chart "
+                "saves a PNG in your browser.",
+                "PNG/SVG 다운로드에는 서버의 Chromium이 필요합니다. 그래프 위 카메라 아이콘으로 "
+                "브라우저에서 PNG를 저장할 수 있습니다.",
+            )
+        )

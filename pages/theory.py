@@ -1,70 +1,102 @@
 """Theory: the seed's equations, the backward equations the plots show, how to read them, and sources."""
+
 import streamlit as st
 
 from explorer import ui
 
 _, _, tr = ui.page_start()
 st.title(tr("Theory: what the plots compute", "이론: 그래프가 계산하는 것"))
-st.markdown(tr(
-    "The equations below are exactly what `recurrent_core` computes (float64, checked against finite differences "
-    "and PyTorch). Weights are in PyTorch's layout; the book (DLFS2) writes row vectors, `h W_h` with "
-    "`W_h = W_hhᵀ`. The loss is L = Σ_t ⟨g_t, h_t⟩ with g_t the upstream gradient: ones at the last step only "
-    "(the book's `dh = np.ones((N, H))`), or at every step.",
-    "아래 식은 `recurrent_core`가 계산하는 그대로입니다 (float64, 유한 차분과 PyTorch로 검증). 가중치는 PyTorch의 "
-    "배치를 따릅니다. 책(밑바닥부터 시작하는 딥러닝 2)은 행 벡터로 `h W_h`라고 쓰며 `W_h = W_hhᵀ`입니다. 손실은 "
-    "L = Σ_t ⟨g_t, h_t⟩이고 g_t는 위에서 흘러오는 기울기입니다. 마지막 단계만 1(책의 `dh = np.ones((N, H))`)이거나 "
-    "모든 단계에 있습니다."))
+st.markdown(
+    tr(
+        "The equations below are exactly what `recurrent_core` computes (float64, checked against finite differences "
+        "and PyTorch). Weights are in PyTorch's layout; the book (DLFS2) writes row vectors, `h W_h` with "
+        "`W_h = W_hhᵀ`. The loss is L = Σ_t ⟨g_t, h_t⟩ with g_t the upstream gradient: ones at the last step only "
+        "(the book's `dh = np.ones((N, H))`), or at every step.",
+        "아래 식은 `recurrent_core`가 계산하는 그대로입니다 (float64, 유한 차분과 PyTorch로 검증). 가중치는 PyTorch의 "
+        "배치를 따릅니다. 책(밑바닥부터 시작하는 딥러닝 2)은 행 벡터로 `h W_h`라고 쓰며 `W_h = W_hhᵀ`입니다. 손실은 "
+        "L = Σ_t ⟨g_t, h_t⟩이고 g_t는 위에서 흘러오는 기울기입니다. 마지막 단계만 1(책의 `dh = np.ones((N, H))`)이거나 "
+        "모든 단계에 있습니다.",
+    )
+)
 
 st.header(tr("Vanilla RNN", "기본 RNN"))
 st.latex(r"h_t = \tanh\left(x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b\right)")
-st.markdown(tr("Backward through one step: the tanh′ factor, then the same matrix every step.",
-               "한 단계의 역전파: tanh′ 인자, 그리고 매 단계 같은 행렬."))
-st.latex(r"\frac{\partial L}{\partial h_{t-1}} = g_{t-1} + "
-         r"\Big(\frac{\partial L}{\partial h_t} \odot \underbrace{(1 - h_t^2)}_{\tanh',\ \le 1}\Big) W_{hh}")
-st.markdown(tr(
-    "Over many steps the product of W_hh grows or shrinks like **ρ(W_hh)ᵏ**, the spectral radius to the k-th "
-    "power. Pascanu, Mikolov & Bengio (2013) bound one step: ‖∂L/∂h_{t−1}‖ ≤ σ_max(W_hh) · γ · ‖∂L/∂h_t‖ with "
-    "γ = max|tanh′| = 1, so σ_max < 1 is *sufficient* for vanishing and σ_max > 1 *necessary* for exploding. "
-    "The book's matrix has σ_max = 2.66 but ρ = 1.26; halved, σ_max = 1.33 > 1 and yet ρ = 0.63 and it "
-    "vanishes. tanh′ only shrinks: with a real forward pass, saturation can make the book's 'exploding' matrix "
-    "vanish.",
-    "여러 단계에 걸친 W_hh의 곱은 **ρ(W_hh)ᵏ**, 곧 스펙트럼 반경의 k제곱처럼 커지거나 작아집니다. Pascanu, Mikolov, "
-    "Bengio(2013)는 한 단계를 ‖∂L/∂h_{t−1}‖ ≤ σ_max(W_hh) · γ · ‖∂L/∂h_t‖ (γ = max|tanh′| = 1)로 묶습니다. 따라서 "
-    "σ_max < 1은 소실의 *충분*조건, σ_max > 1은 폭발의 *필요*조건입니다. 책의 행렬은 σ_max = 2.66이지만 ρ = 1.26이고, "
-    "절반으로 줄이면 σ_max = 1.33 > 1인데도 ρ = 0.63이라 소실됩니다. tanh′는 줄이기만 하므로, 실제 순전파가 있으면 "
-    "포화 때문에 책의 '폭발' 행렬도 소실될 수 있습니다."))
+st.markdown(
+    tr(
+        "Backward through one step: the tanh′ factor, then the same matrix every step.",
+        "한 단계의 역전파: tanh′ 인자, 그리고 매 단계 같은 행렬.",
+    )
+)
+st.latex(
+    r"\frac{\partial L}{\partial h_{t-1}} = g_{t-1} + "
+    r"\Big(\frac{\partial L}{\partial h_t} \odot \underbrace{(1 - h_t^2)}_{\tanh',\ \le 1}\Big) W_{hh}"
+)
+st.markdown(
+    tr(
+        "Over many steps the product of W_hh grows or shrinks like **ρ(W_hh)ᵏ**, the spectral radius to the k-th "
+        "power. Pascanu, Mikolov & Bengio (2013) bound one step: ‖∂L/∂h_{t−1}‖ ≤ σ_max(W_hh) · γ · ‖∂L/∂h_t‖ with "
+        "γ = max|tanh′| = 1, so σ_max < 1 is *sufficient* for vanishing and σ_max > 1 *necessary* for exploding. "
+        "The book's matrix has σ_max = 2.66 but ρ = 1.26; halved, σ_max = 1.33 > 1 and yet ρ = 0.63 and it "
+        "vanishes. tanh′ only shrinks: with a real forward pass, saturation can make the book's 'exploding' matrix "
+        "vanish.",
+        "여러 단계에 걸친 W_hh의 곱은 **ρ(W_hh)ᵏ**, 곧 스펙트럼 반경의 k제곱처럼 커지거나 작아집니다. Pascanu, Mikolov, "
+        "Bengio(2013)는 한 단계를 ‖∂L/∂h_{t−1}‖ ≤ σ_max(W_hh) · γ · ‖∂L/∂h_t‖ (γ = max|tanh′| = 1)로 묶습니다. 따라서 "
+        "σ_max < 1은 소실의 *충분*조건, σ_max > 1은 폭발의 *필요*조건입니다. 책의 행렬은 σ_max = 2.66이지만 ρ = 1.26이고, "
+        "절반으로 줄이면 σ_max = 1.33 > 1인데도 ρ = 0.63이라 소실됩니다. tanh′는 줄이기만 하므로, 실제 순전파가 있으면 "
+        "포화 때문에 책의 '폭발' 행렬도 소실될 수 있습니다.",
+    )
+)
 
 st.header("LSTM")
-st.latex(r"\begin{aligned} i, f, o &= \sigma(\cdot),\quad g = \tanh(\cdot)\quad "
-         r"\text{of } x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b \\ "
-         r"c_t &= f \odot c_{t-1} + i \odot g, \qquad h_t = o \odot \tanh(c_t) \end{aligned}")
-st.latex(r"\frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1} + "
-         r"\frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t)")
-st.markdown(tr(
-    "The first term is the **cell path**: element-wise, no matrix. Alone it keeps ∏ f of the gradient. "
-    "With gate bias 0 (PyTorch's default init) f ≈ σ(0) = 0.5 and f²⁰ ≈ 10⁻⁶: the LSTM vanishes too. A forget "
-    "bias of +1 (Jozefowicz et al. 2015) gives f²⁰ ≈ 2·10⁻³, +3 gives 0.38. Chrono init (Tallec & Ollivier "
-    "2018) sets b_f = log U[1, T_max − 1] for memories of about T_max steps.",
-    "첫 항이 **셀 경로**입니다. 행렬 없이 원소별 곱이며, 이것만으로는 기울기의 ∏ f를 유지합니다. 게이트 편향이 0이면 "
-    "(PyTorch 기본 초기화) f ≈ σ(0) = 0.5이고 f²⁰ ≈ 10⁻⁶이므로 LSTM도 소실됩니다. 망각 편향 +1(Jozefowicz 등 2015)이면 "
-    "f²⁰ ≈ 2·10⁻³, +3이면 0.38입니다. Chrono 초기화(Tallec & Ollivier 2018)는 약 T_max 단계를 기억하도록 "
-    "b_f = log U[1, T_max − 1]로 둡니다."))
+st.latex(
+    r"\begin{aligned} i, f, o &= \sigma(\cdot),\quad g = \tanh(\cdot)\quad "
+    r"\text{of } x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b \\ "
+    r"c_t &= f \odot c_{t-1} + i \odot g, \qquad h_t = o \odot \tanh(c_t) \end{aligned}"
+)
+st.latex(
+    r"\frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1} + "
+    r"\frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t)"
+)
+st.markdown(
+    tr(
+        "The first term is the **cell path**: element-wise, no matrix. Alone it keeps ∏ f of the gradient. "
+        "With gate bias 0 (PyTorch's default init) f ≈ σ(0) = 0.5 and f²⁰ ≈ 10⁻⁶: the LSTM vanishes too. A forget "
+        "bias of +1 (Jozefowicz et al. 2015) gives f²⁰ ≈ 2·10⁻³, +3 gives 0.38. Chrono init (Tallec & Ollivier "
+        "2018) sets b_f = log U[1, T_max − 1] for memories of about T_max steps.",
+        "첫 항이 **셀 경로**입니다. 행렬 없이 원소별 곱이며, 이것만으로는 기울기의 ∏ f를 유지합니다. 게이트 편향이 0이면 "
+        "(PyTorch 기본 초기화) f ≈ σ(0) = 0.5이고 f²⁰ ≈ 10⁻⁶이므로 LSTM도 소실됩니다. 망각 편향 +1(Jozefowicz 등 2015)이면 "
+        "f²⁰ ≈ 2·10⁻³, +3이면 0.38입니다. Chrono 초기화(Tallec & Ollivier 2018)는 약 T_max 단계를 기억하도록 "
+        "b_f = log U[1, T_max − 1]로 둡니다.",
+    )
+)
 
 st.header("GRU")
 st.markdown(tr("Two formulations, with the same gate rows r, z, n:", "게이트 행 r, z, n이 같은 두 가지 정식화:"))
-st.latex(r"\text{PyTorch: } n = \tanh\big(W_{in} x + b_{in} + r \odot (W_{hn} h_{t-1} + b_{hn})\big),\quad "
-         r"h_t = (1 - z) \odot n + z \odot h_{t-1}")
-st.latex(r"\text{DLFS2 (Cho v3): } \tilde h = \tanh\big(x W_x + (r \odot h_{t-1}) W_h + b\big),\quad "
-         r"h_t = (1 - z) \odot h_{t-1} + z \odot \tilde h")
-st.latex(r"\frac{\partial L}{\partial h_{t-1}} \ni \frac{\partial L}{\partial h_t} \odot k_t,\qquad "
-         r"k_t = \begin{cases} z_t & \text{PyTorch} \\ 1 - z_t & \text{DLFS2} \end{cases}")
-st.markdown(tr("The book's z is PyTorch's 1 − z; the two also differ numerically because the reset gate sits "
-               "before or after the matmul. In this app the **keep-gate bias** is added so that + always keeps more.",
-               "책의 z는 PyTorch의 1 − z입니다. 리셋 게이트가 행렬곱 앞에 있는지 뒤에 있는지에 따라 수치도 다릅니다. "
-               "이 앱의 **유지 게이트 편향**은 어느 쪽이든 +일수록 더 유지하도록 더해집니다."))
+st.latex(
+    r"\text{PyTorch: } n = \tanh\big(W_{in} x + b_{in} + r \odot (W_{hn} h_{t-1} + b_{hn})\big),\quad "
+    r"h_t = (1 - z) \odot n + z \odot h_{t-1}"
+)
+st.latex(
+    r"\text{DLFS2 (Cho v3): } \tilde h = \tanh\big(x W_x + (r \odot h_{t-1}) W_h + b\big),\quad "
+    r"h_t = (1 - z) \odot h_{t-1} + z \odot \tilde h"
+)
+st.latex(
+    r"\frac{\partial L}{\partial h_{t-1}} \ni \frac{\partial L}{\partial h_t} \odot k_t,\qquad "
+    r"k_t = \begin{cases} z_t & \text{PyTorch} \\ 1 - z_t & \text{DLFS2} \end{cases}"
+)
+st.markdown(
+    tr(
+        "The book's z is PyTorch's 1 − z; the two also differ numerically because the reset gate sits "
+        "before or after the matmul. In this app the **keep-gate bias** is added so that + always keeps more.",
+        "책의 z는 PyTorch의 1 − z입니다. 리셋 게이트가 행렬곱 앞에 있는지 뒤에 있는지에 따라 수치도 다릅니다. "
+        "이 앱의 **유지 게이트 편향**은 어느 쪽이든 +일수록 더 유지하도록 더해집니다.",
+    )
+)
 
 st.header(tr("How to read the plots", "그래프 읽는 법"))
-st.markdown(tr("""
+st.markdown(
+    tr(
+        """
 - **Log axis, straight line**: a constant factor per step. Its slope is log10 of that factor; compare it with
   log10 ρ on the RNN page.
 - **Dashed / dotted curves** isolate one path (W_hh alone, tanh′ alone, the cell path, the GRU's direct path);
@@ -76,7 +108,8 @@ st.markdown(tr("""
 - **Remedies** named in the book: gradient clipping (rescale when ‖g‖ > θ; `recurrent_core.clip_global_norm`),
   truncated BPTT (`recurrent_core.bptt(..., truncate=k)`), gated cells with open gates, orthogonal or identity
   (IRNN) initialisation.
-""", """
+""",
+        """
 - **로그 축의 직선**: 단계마다 일정한 비율. 기울기(slope)는 그 비율의 log10이며, RNN 페이지의 log10 ρ와 비교해 보세요.
 - **파선·점선**은 경로 하나만 떼어 낸 것입니다 (W_hh만, tanh′만, 셀 경로, GRU의 직접 경로). 실선이 전체 BPTT이며,
   둘이 겹치는 곳에서는 그 경로가 기울기를 나릅니다.
@@ -86,7 +119,9 @@ st.markdown(tr("""
   샘플별 노름의 평균입니다.
 - 책에 나오는 **대책**: 기울기 클리핑 (‖g‖ > θ이면 크기 조정, `recurrent_core.clip_global_norm`), Truncated BPTT
   (`recurrent_core.bptt(..., truncate=k)`), 게이트를 연 게이트 셀, 직교 또는 단위 행렬(IRNN) 초기화.
-"""))
+""",
+    )
+)
 
 st.header(tr("Glossary · 용어", "용어 · Glossary"))
 st.markdown("""

@@ -1,4 +1,5 @@
 """Small numeric helpers shared by the cells."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,13 +38,14 @@ class HiddenStates:
 def with_initial(first: np.ndarray, T: int) -> np.ndarray:
     """A (T+1, N, H) buffer whose slot 0 holds ``first``; slots 1..T receive the states, so ``buf[:-1]`` is the
     state entering each step and ``buf[1:]`` the state leaving it, both views."""
-    buf = np.empty((T + 1,) + first.shape)
+    buf = np.empty((T + 1, *first.shape))
     buf[0] = first
     return buf
 
 
-def linear_grads(x: np.ndarray, h_prev: np.ndarray, dgi: np.ndarray, dgh: np.ndarray | None = None
-                 ) -> dict[str, np.ndarray]:
+def linear_grads(
+    x: np.ndarray, h_prev: np.ndarray, dgi: np.ndarray, dgh: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Parameter gradients of ``gi = x W_ih^T + b_ih`` and ``gh = h_prev W_hh^T + b_hh`` summed over T and N.
 
     One BLAS product each over all steps at once, instead of T small ones. ``dgh=None`` means dgh = dgi
@@ -76,8 +78,11 @@ class BlockProduct:
         self.W = np.ascontiguousarray(W)
         self.width = W.shape[1] // blocks
         split = blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS
-        self.parts = [np.ascontiguousarray(W[:, j * self.width:(j + 1) * self.width])
-                      for j in range(blocks)] if split else None
+        self.parts = (
+            [np.ascontiguousarray(W[:, j * self.width : (j + 1) * self.width]) for j in range(blocks)]
+            if split
+            else None
+        )
 
     def __call__(self, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if self.parts is None:
@@ -85,7 +90,7 @@ class BlockProduct:
         if out is None:
             out = np.empty((a.shape[0], self.W.shape[1]))
         for j, part in enumerate(self.parts):
-            np.matmul(a, part, out=out[:, j * self.width:(j + 1) * self.width])
+            np.matmul(a, part, out=out[:, j * self.width : (j + 1) * self.width])
         return out
 
 
@@ -97,13 +102,14 @@ class BlockSumProduct:
         self.W = np.ascontiguousarray(W)
         self.height = W.shape[0] // blocks
         split = blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS
-        self.parts = [np.ascontiguousarray(W[j * self.height:(j + 1) * self.height])
-                      for j in range(blocks)] if split else None
+        self.parts = (
+            [np.ascontiguousarray(W[j * self.height : (j + 1) * self.height]) for j in range(blocks)] if split else None
+        )
 
     def __call__(self, a: np.ndarray) -> np.ndarray:
         if self.parts is None:
             return a @ self.W
-        out = a[:, :self.height] @ self.parts[0]
+        out = a[:, : self.height] @ self.parts[0]
         for j in range(1, len(self.parts)):
-            out += a[:, j * self.height:(j + 1) * self.height] @ self.parts[j]
+            out += a[:, j * self.height : (j + 1) * self.height] @ self.parts[j]
         return out

@@ -5,6 +5,7 @@ renormalised vector with its log-scale kept apart: norms stay exact in the log d
 (an exploding run at T = 1000). Separately, the same chain is run plainly in float64 and in float32 to report
 the step at which an ordinary computation first overflows to inf or NaN.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -92,10 +93,14 @@ def run_chain(T: int, upstream: np.ndarray, step: Step, check_dtypes=("float64",
     peak = max([float(np.max(a)) for a in (scales, log_scale, *logs.values())])
     overflow = {}
     for dtype in check_dtypes:
-        near = peak / LN10 > np.log10(np.finfo(dtype).max) - OVERFLOW_MARGIN or not np.isfinite(peak) and peak > 0
+        near = peak / LN10 > np.log10(np.finfo(dtype).max) - OVERFLOW_MARGIN or (not np.isfinite(peak) and peak > 0)
         overflow[dtype] = plain_overflow_step(T, upstream, step, np.dtype(dtype)) if near else None
-    return ChainNorms(log10={k: v / LN10 for k, v in logs.items()}, log10_into_h0=log_scale / LN10,
-                      overflow_step=overflow, into_h0_unit=unit)
+    return ChainNorms(
+        log10={k: v / LN10 for k, v in logs.items()},
+        log10_into_h0=log_scale / LN10,
+        overflow_step=overflow,
+        into_h0_unit=unit,
+    )
 
 
 def plain_overflow_step(T: int, upstream: np.ndarray, step: Step, dtype: np.dtype) -> int | None:
@@ -152,11 +157,11 @@ class FlowNorms:
     """Per-step log10 norms of the total ∂L/∂h_t (and ∂L/∂c_t for an LSTM) of one BPTT pass."""
 
     kind: str
-    log10_dh: np.ndarray                 # (T, N)
-    log10_dc: np.ndarray | None          # (T, N), LSTM only
-    log10_dh0: np.ndarray                # (N,) ∂L/∂h_0
+    log10_dh: np.ndarray  # (T, N)
+    log10_dc: np.ndarray | None  # (T, N), LSTM only
+    log10_dh0: np.ndarray  # (N,) ∂L/∂h_0
     overflow_step: dict[str, int | None]  # plain float64/float32 backward: first step holding inf/NaN
-    forward_overflow_step: int | None    # first step whose forward hidden state is inf/NaN (relu runs)
+    forward_overflow_step: int | None  # first step whose forward hidden state is inf/NaN (relu runs)
     tape: object
 
 
@@ -165,14 +170,17 @@ def _bptt_step(layer, tape) -> tuple[Step, int]:
     step_back = cell_functions(layer)[1]
     H = layer.H
     if isinstance(layer, LSTMLayer):
+
         def step(t, state):
             dh, dc_next = state[:, :H], state[:, H:]
             _, _, dh_prev, dc_prev, dc = step_back(layer, tape, t, dh, dc_next)
             return np.concatenate([dh_prev, dc_prev], axis=1), {"h": dh, "c": dc}
+
         return step, 2 * H
 
     def step(t, dh):
         return step_back(layer, tape, t, dh, None)[2], {"h": dh}
+
     return step, H
 
 
@@ -180,7 +188,7 @@ def _upstream(dhs: np.ndarray, width: int) -> np.ndarray:
     """dhs (T, N, H) padded with zeros to the chain's state width (the LSTM's dc has no upstream)."""
     if width == dhs.shape[-1]:
         return dhs
-    return np.concatenate([dhs, np.zeros(dhs.shape[:2] + (width - dhs.shape[-1],))], axis=-1)
+    return np.concatenate([dhs, np.zeros((*dhs.shape[:2], width - dhs.shape[-1]))], axis=-1)
 
 
 def flow_norms(layer, x, dhs, h0=None, c0=None) -> FlowNorms:
@@ -192,10 +200,16 @@ def flow_norms(layer, x, dhs, h0=None, c0=None) -> FlowNorms:
     chain = run_chain(T, _upstream(dhs, width), step)
     # the LSTM's chain state is [dh, dc]: ∂L/∂h_0 is its first H columns
     with np.errstate(invalid="ignore", divide="ignore"):
-        log10_dh0 = chain.log10_into_h0 + _log_norm(chain.into_h0_unit[:, :layer.H]) / LN10
-    return FlowNorms(kind=layer.kind, log10_dh=chain.log10["h"], log10_dc=chain.log10.get("c"),
-                     log10_dh0=log10_dh0, overflow_step=chain.overflow_step,
-                     forward_overflow_step=first_nonfinite_step(tape.hs), tape=tape)
+        log10_dh0 = chain.log10_into_h0 + _log_norm(chain.into_h0_unit[:, : layer.H]) / LN10
+    return FlowNorms(
+        kind=layer.kind,
+        log10_dh=chain.log10["h"],
+        log10_dc=chain.log10.get("c"),
+        log10_dh0=log10_dh0,
+        overflow_step=chain.overflow_step,
+        forward_overflow_step=first_nonfinite_step(tape.hs),
+        tape=tape,
+    )
 
 
 # -------------------------------------------------------------------------------------- RNN decomposition
@@ -208,12 +222,12 @@ class RNNDecomposition:
     ``log10_gain_tanh + log10_gain_matmul == log10_gain_total`` at every step.
     """
 
-    log10_gain_tanh: np.ndarray     # (T,) step t: ‖da_t‖ / ‖dh_t‖
-    log10_gain_matmul: np.ndarray   # (T,) step t: ‖da_t W_hh‖ / ‖da_t‖
-    log10_gain_total: np.ndarray    # (T,) step t: ‖da_t W_hh‖ / ‖dh_t‖
-    full: ChainNorms                # real BPTT: φ' and W_hh
-    matmul_only: ChainNorms         # W_hh alone, the book's linear chain
-    tanh_only: ChainNorms           # φ'(a_t) alone, W_hh replaced by the identity
+    log10_gain_tanh: np.ndarray  # (T,) step t: ‖da_t‖ / ‖dh_t‖
+    log10_gain_matmul: np.ndarray  # (T,) step t: ‖da_t W_hh‖ / ‖da_t‖
+    log10_gain_total: np.ndarray  # (T,) step t: ‖da_t W_hh‖ / ‖dh_t‖
+    full: ChainNorms  # real BPTT: φ' and W_hh
+    matmul_only: ChainNorms  # W_hh alone, the book's linear chain
+    tanh_only: ChainNorms  # φ'(a_t) alone, W_hh replaced by the identity
     forward_overflow_step: int | None
 
 
@@ -235,9 +249,15 @@ def rnn_decomposition(layer: RNNLayer, x, dhs, h0=None) -> RNNDecomposition:
     tanh_only = run_chain(T, dhs, lambda t, dh: (dh * tape.dphi[t], {"h": dh}))
     h, a, flow = (aggregate(full.log10[k]) for k in ("h", "a", "flow"))
     with np.errstate(invalid="ignore"):
-        return RNNDecomposition(log10_gain_tanh=a - h, log10_gain_matmul=flow - a, log10_gain_total=flow - h,
-                                full=full, matmul_only=matmul_only, tanh_only=tanh_only,
-                                forward_overflow_step=first_nonfinite_step(tape.hs))
+        return RNNDecomposition(
+            log10_gain_tanh=a - h,
+            log10_gain_matmul=flow - a,
+            log10_gain_total=flow - h,
+            full=full,
+            matmul_only=matmul_only,
+            tanh_only=tanh_only,
+            forward_overflow_step=first_nonfinite_step(tape.hs),
+        )
 
 
 # -------------------------------------------------------------------------------------------- LSTM / GRU
@@ -266,7 +286,7 @@ def lstm_cell_path(layer: LSTMLayer, x, dhs, h0=None, c0=None) -> GatePath:
     f, o = tape.gate("f"), tape.gate("o")
     T = len(f)
     dhs = check_dhs(dhs, T, f.shape[1], layer.H)
-    local = dhs * o * (1.0 - tape.tanh_c ** 2)  # what the loss at t puts on c_t directly
+    local = dhs * o * (1.0 - tape.tanh_c**2)  # what the loss at t puts on c_t directly
     path = run_chain(T, local, lambda t, dc: (dc * f[t], {"c": dc}))
     return GatePath(kind="lstm", path=path, full=full, gate=f)
 
@@ -290,12 +310,12 @@ class SpectralFacts:
     for vanishing, σ_max > 1/γ necessary for exploding); the long-run rate of the linear chain is ρ(W_hh).
     """
 
-    singular_values: np.ndarray   # (H,) descending
-    eigenvalues: np.ndarray       # (H,) complex, by descending modulus
+    singular_values: np.ndarray  # (H,) descending
+    eigenvalues: np.ndarray  # (H,) complex, by descending modulus
     spectral_radius: float
     sigma_max: float
     gamma: float
-    pascanu_bound: float          # σ_max · γ, the per-step bound on the gain
+    pascanu_bound: float  # σ_max · γ, the per-step bound on the gain
 
 
 def spectral_facts(W_hh: np.ndarray, nonlinearity: str = "tanh") -> SpectralFacts:
@@ -306,8 +326,14 @@ def spectral_facts(W_hh: np.ndarray, nonlinearity: str = "tanh") -> SpectralFact
     eig = np.linalg.eigvals(W)
     eig = eig[np.argsort(-np.abs(eig), kind="stable")]
     gamma = 1.0  # max |tanh'| = max |relu'| = 1
-    return SpectralFacts(singular_values=s, eigenvalues=eig, spectral_radius=float(np.abs(eig[0])),
-                         sigma_max=float(s[0]), gamma=gamma, pascanu_bound=float(s[0] * gamma))
+    return SpectralFacts(
+        singular_values=s,
+        eigenvalues=eig,
+        spectral_radius=float(np.abs(eig[0])),
+        sigma_max=float(s[0]),
+        gamma=gamma,
+        pascanu_bound=float(s[0] * gamma),
+    )
 
 
 def per_step_rate(log10_norms: np.ndarray) -> np.ndarray:
@@ -329,8 +355,8 @@ def long_run_rate(log10_norms: np.ndarray, skip: int = 0) -> float:
 class BookExperiment:
     """DLFS2 ch06/rnn_gradient_graph.py, reproduced exactly: no tanh, no forward pass, a pure linear chain."""
 
-    Wh: np.ndarray      # (H, H) in the book's row convention (h @ Wh), = W_hh^T
-    norms: np.ndarray   # (T,) sqrt(sum(dh**2)) / N after each of the T backward steps
+    Wh: np.ndarray  # (H, H) in the book's row convention (h @ Wh), = W_hh^T
+    norms: np.ndarray  # (T,) sqrt(sum(dh**2)) / N after each of the T backward steps
 
 
 def book_experiment(scale: float = 1.0, N: int = 2, H: int = 3, T: int = 20, seed: int = 3) -> BookExperiment:
@@ -345,5 +371,5 @@ def book_experiment(scale: float = 1.0, N: int = 2, H: int = 3, T: int = 20, see
     norms = np.empty(T)
     for t in range(T):
         dh = np.dot(dh, Wh.T)
-        norms[t] = np.sqrt(np.sum(dh ** 2)) / N
+        norms[t] = np.sqrt(np.sum(dh**2)) / N
     return BookExperiment(Wh=Wh, norms=norms)

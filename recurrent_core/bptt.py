@@ -1,4 +1,5 @@
 """Forward and full backpropagation through time for any layer kind."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ def cell_functions(layer):
     except KeyError:
         raise ValueError(
             f"layer: expected an RNNLayer, LSTMLayer or GRULayer (e.g. from rc.from_pytorch), "
-            f"got {type(layer).__name__}") from None
+            f"got {type(layer).__name__}"
+        ) from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,14 +36,14 @@ class Trace:
     """Everything one forward + backward pass computed. Shapes use T steps, N samples, H units, D inputs."""
 
     kind: str
-    hs: np.ndarray                 # (T, N, H) hidden states
-    dh: np.ndarray                 # (T, N, H) total ∂L/∂h_t (direct term + what flows back from t+1)
-    dc: np.ndarray | None          # (T, N, H) total ∂L/∂c_t (LSTM), else None
-    dx: np.ndarray                 # (T, N, D)
-    dh0: np.ndarray                # (N, H) ∂L/∂h_0
-    dc0: np.ndarray | None         # (N, H) ∂L/∂c_0 (LSTM), else None
-    grads: dict[str, np.ndarray]   # keyed like the PyTorch state dict
-    tape: Any                      # the forward pass (gates, activations), see rnn/lstm/gru
+    hs: np.ndarray  # (T, N, H) hidden states
+    dh: np.ndarray  # (T, N, H) total ∂L/∂h_t (direct term + what flows back from t+1)
+    dc: np.ndarray | None  # (T, N, H) total ∂L/∂c_t (LSTM), else None
+    dx: np.ndarray  # (T, N, D)
+    dh0: np.ndarray  # (N, H) ∂L/∂h_0
+    dc0: np.ndarray | None  # (N, H) ∂L/∂c_0 (LSTM), else None
+    grads: dict[str, np.ndarray]  # keyed like the PyTorch state dict
+    tape: Any  # the forward pass (gates, activations), see rnn/lstm/gru
 
 
 def check_inputs(layer, x, h0=None, c0=None):
@@ -90,8 +92,9 @@ def bptt(layer, x, dhs, h0=None, c0=None, *, truncate: int | None = None) -> Tra
     T, N, _ = x.shape
     H = layer.H
     dhs = check_dhs(dhs, T, N, H)
-    if truncate is not None and (isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer))
-                                 or truncate < 1):
+    if truncate is not None and (
+        isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1
+    ):
         raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
     tape = _forward(layer, x, h0, c0)
     _, step_back, param_grads = cell_functions(layer)
@@ -117,5 +120,6 @@ def bptt(layer, x, dhs, h0=None, c0=None, *, truncate: int | None = None) -> Tra
                 dc_next = np.zeros_like(dc_next) if is_lstm else None
         grads = param_grads(layer, tape, dgi, dgh)
         dx = dgi @ layer.W_ih
-    return Trace(kind=layer.kind, hs=tape.hs, dh=dh_all, dc=dc_all, dx=dx, dh0=dh_next, dc0=dc_next,
-                 grads=grads, tape=tape)
+    return Trace(
+        kind=layer.kind, hs=tape.hs, dh=dh_all, dc=dc_all, dx=dx, dh0=dh_next, dc0=dc_next, grads=grads, tape=tape
+    )

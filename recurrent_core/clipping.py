@@ -1,4 +1,5 @@
 """Remedies for exploding gradients, as functions of a gradient dict (e.g. ``trace.grads``)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -13,6 +13,7 @@
 
 In both, the direct path of the backward is ``dh_{t-1} ∋ dh_t ⊙ k_t``: element-wise, no matrix.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,13 +26,13 @@ from .layers import GRULayer
 
 @dataclass(frozen=True, eq=False)
 class GRUTape(HiddenStates):
-    x: np.ndarray       # (T, N, D)
-    h_all: np.ndarray   # (T+1, N, H): h0, h_1 … h_T
-    r: np.ndarray       # (T, N, H)
-    z: np.ndarray       # (T, N, H)
-    n: np.ndarray       # (T, N, H)
-    hh_n: np.ndarray    # (T, N, H) pytorch: W_hn h + b_hn; dlfs2: r ⊙ h_prev (the input of W_hn)
-    coef: np.ndarray    # (T, N, 3H) backward coefficients, see _backward_coefficients
+    x: np.ndarray  # (T, N, D)
+    h_all: np.ndarray  # (T+1, N, H): h0, h_1 … h_T
+    r: np.ndarray  # (T, N, H)
+    z: np.ndarray  # (T, N, H)
+    n: np.ndarray  # (T, N, H)
+    hh_n: np.ndarray  # (T, N, H) pytorch: W_hn h + b_hn; dlfs2: r ⊙ h_prev (the input of W_hn)
+    coef: np.ndarray  # (T, N, 3H) backward coefficients, see _backward_coefficients
     formulation: str
     back: BlockSumProduct  # pytorch: dgh ↦ dgh W_hh; dlfs2: [da_r da_z] ↦ [da_r da_z] W_hh[:2H]
 
@@ -47,24 +48,24 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     # σ(a) = (1 + tanh(a/2)) / 2: the r and z rows are halved once (exactly) so that one tanh gives both gates
     half = np.concatenate([np.full(2 * H, 0.5), np.ones(H)])
     b_in = layer.b_ih.copy()
-    b_in[:2 * H] += layer.b_hh[:2 * H]
+    b_in[: 2 * H] += layer.b_hh[: 2 * H]
     gi = input_projection(x, layer.W_ih * half[:, None], b_in * half)
-    W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)   # (H, 3H)
-    b_hn = layer.b_hh[2 * H:]
+    W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)  # (H, 3H)
+    b_hn = layer.b_hh[2 * H :]
     h_all = with_initial(h0, T)
     r_all, z_all, n_all, hh_n = (np.empty((T, N, H)) for _ in range(4))
     pytorch = layer.formulation == "pytorch"
-    W_rz_T, W_n_T = W_hh_T[:, :2 * H], np.ascontiguousarray(W_hh_T[:, 2 * H:])
+    W_rz_T, W_n_T = W_hh_T[:, : 2 * H], np.ascontiguousarray(W_hh_T[:, 2 * H :])
     recurrent = BlockProduct(W_hh_T, 3, N) if pytorch else BlockProduct(W_rz_T, 2, N)
     for t in range(T):
         h = h_all[t]
         if pytorch:
-            gh = recurrent(h)                   # one product for all three blocks
-            rz = gh[:, :2 * H]
-            np.add(gh[:, 2 * H:], b_hn, out=hh_n[t])
+            gh = recurrent(h)  # one product for all three blocks
+            rz = gh[:, : 2 * H]
+            np.add(gh[:, 2 * H :], b_hn, out=hh_n[t])
         else:
             rz = recurrent(h)
-        rz += gi[t, :, :2 * H]
+        rz += gi[t, :, : 2 * H]
         np.tanh(rz, out=rz)
         rz *= 0.5
         rz += 0.5
@@ -76,21 +77,22 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
             rh = np.multiply(r, h, out=hh_n[t])
             n = np.matmul(rh, W_n_T, out=n_all[t])
             n += b_hn
-        n += gi[t, :, 2 * H:]
+        n += gi[t, :, 2 * H :]
         np.tanh(n, out=n)
         h_new = h_all[t + 1]
-        if pytorch:                              # h = n + z ⊙ (h_prev - n)
+        if pytorch:  # h = n + z ⊙ (h_prev - n)
             np.subtract(h, n, out=h_new)
             h_new *= z
             h_new += n
-        else:                                    # h = h_prev + z ⊙ (n - h_prev)
+        else:  # h = h_prev + z ⊙ (n - h_prev)
             np.subtract(n, h, out=h_new)
             h_new *= z
             h_new += h
     coef = _backward_coefficients(layer.formulation, h_all, r_all, z_all, n_all, hh_n, H)
-    back = BlockSumProduct(layer.W_hh, 3, N) if pytorch else BlockSumProduct(layer.W_hh[:2 * H], 2, N)
-    return GRUTape(x=x, h_all=h_all, r=r_all, z=z_all, n=n_all, hh_n=hh_n, coef=coef,
-                   formulation=layer.formulation, back=back)
+    back = BlockSumProduct(layer.W_hh, 3, N) if pytorch else BlockSumProduct(layer.W_hh[: 2 * H], 2, N)
+    return GRUTape(
+        x=x, h_all=h_all, r=r_all, z=z_all, n=n_all, hh_n=hh_n, coef=coef, formulation=layer.formulation, back=back
+    )
 
 
 def _backward_coefficients(formulation, h_all, r, z, n, hh_n, H):
@@ -101,18 +103,18 @@ def _backward_coefficients(formulation, h_all, r, z, n, hh_n, H):
     multiplies ∂L/∂(r ⊙ h) rather than dh_t.
     """
     h_prev = h_all[:-1]
-    coef = np.empty(r.shape[:2] + (3 * H,))
-    c_r, c_z, c_n = coef[..., :H], coef[..., H:2 * H], coef[..., 2 * H:]
+    coef = np.empty((*r.shape[:2], 3 * H))
+    c_r, c_z, c_n = coef[..., :H], coef[..., H : 2 * H], coef[..., 2 * H :]
     tmp = np.empty_like(r)
     np.multiply(n, n, out=c_n)
-    np.subtract(1.0, c_n, out=c_n)                  # 1 - n²
+    np.subtract(1.0, c_n, out=c_n)  # 1 - n²
     np.subtract(1.0, z, out=tmp)
-    tmp *= z                                        # z (1 - z)
+    tmp *= z  # z (1 - z)
     if formulation == "pytorch":
         np.subtract(h_prev, n, out=c_z)
         c_z *= tmp
         np.subtract(1.0, z, out=tmp)
-        c_n *= tmp                                  # (1 - z)(1 - n²)
+        c_n *= tmp  # (1 - z)(1 - n²)
         np.subtract(1.0, r, out=tmp)
         tmp *= r
         tmp *= hh_n
@@ -120,7 +122,7 @@ def _backward_coefficients(formulation, h_all, r, z, n, hh_n, H):
     else:
         np.subtract(n, h_prev, out=c_z)
         c_z *= tmp
-        c_n *= z                                    # z (1 - n²)
+        c_n *= z  # z (1 - n²)
         np.subtract(1.0, r, out=tmp)
         tmp *= r
         np.multiply(tmp, h_prev, out=c_r)
@@ -136,17 +138,17 @@ def gru_step_back(layer: GRULayer, tape: GRUTape, t: int, dh: np.ndarray, dc_nex
     if layer.formulation == "pytorch":
         dgh = np.empty((N, 3 * H)) if out_hh is None else out_hh
         np.multiply(coef.reshape(N, 3, H), dh[:, None, :], out=dgi.reshape(N, 3, H))
-        dgh[:, :2 * H] = dgi[:, :2 * H]
-        np.multiply(dgi[:, 2 * H:], r, out=dgh[:, 2 * H:])
+        dgh[:, : 2 * H] = dgi[:, : 2 * H]
+        np.multiply(dgi[:, 2 * H :], r, out=dgh[:, 2 * H :])
         dh_prev = tape.back(dgh)
         dh_prev += dh * tape.z[t]
     else:
-        dan = np.multiply(dh, coef[:, 2 * H:], out=dgi[:, 2 * H:])
-        drh = dan @ layer.W_hh[2 * H:]
+        dan = np.multiply(dh, coef[:, 2 * H :], out=dgi[:, 2 * H :])
+        drh = dan @ layer.W_hh[2 * H :]
         np.multiply(drh, coef[:, :H], out=dgi[:, :H])
-        np.multiply(dh, coef[:, H:2 * H], out=dgi[:, H:2 * H])
+        np.multiply(dh, coef[:, H : 2 * H], out=dgi[:, H : 2 * H])
         dgh = dgi  # b_hn and W_hn act on the same pre-activation as the input product
-        dh_prev = tape.back(dgi[:, :2 * H])
+        dh_prev = tape.back(dgi[:, : 2 * H])
         dh_prev += drh * r
         dh_prev += dh * (1.0 - tape.z[t])
     return dgi, dgh, dh_prev, None, None
@@ -156,5 +158,5 @@ def gru_param_grads(layer: GRULayer, tape: GRUTape, dgi: np.ndarray, dgh=None) -
     grads = linear_grads(tape.x, tape.h_all[:-1], dgi, dgh)
     if layer.formulation == "dlfs2":  # W_hn multiplies r ⊙ h_prev, not h_prev
         H = layer.H
-        grads["weight_hh_l0"][2 * H:] = (tape.hh_n.reshape(-1, H).T @ dgi[..., 2 * H:].reshape(-1, H)).T
+        grads["weight_hh_l0"][2 * H :] = (tape.hh_n.reshape(-1, H).T @ dgi[..., 2 * H :].reshape(-1, H)).T
     return grads

@@ -2,6 +2,7 @@
 
 Every scheme draws from ``np.random.default_rng(seed)``, so the same seed gives the same layer.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -81,10 +82,22 @@ def chrono_bias(H: int, t_max: float, rng: np.random.Generator) -> np.ndarray:
     return np.log(rng.uniform(1.0, t_max - 1.0, H))
 
 
-def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytorch", scale: float = 1.0,
-               spectral_radius: float | None = None, sigma_max: float | None = None,
-               nonlinearity: str = "tanh", forget_bias: float = 0.0, update_bias: float = 0.0,
-               chrono_tmax: float | None = None, formulation: str = "pytorch"):
+def init_layer(
+    kind: str,
+    D: int,
+    H: int,
+    seed: int = 0,
+    *,
+    scheme: str = "pytorch",
+    scale: float = 1.0,
+    spectral_radius: float | None = None,
+    sigma_max: float | None = None,
+    nonlinearity: str = "tanh",
+    forget_bias: float = 0.0,
+    update_bias: float = 0.0,
+    chrono_tmax: float | None = None,
+    formulation: str = "pytorch",
+):
     """A seeded layer of ``kind`` ("rnn", "lstm", "gru") with input size D and hidden size H.
 
     Recurrent weights ``W_hh`` by ``scheme``:
@@ -115,10 +128,17 @@ def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytor
     forget_bias, update_bias = _finite("forget_bias", forget_bias), _finite("update_bias", update_bias)
     # options of another kind are refused, not silently ignored
     inapplicable = {
-        "rnn": {"forget_bias": forget_bias != 0, "update_bias": update_bias != 0,
-                "chrono_tmax": chrono_tmax is not None, "formulation": formulation != "pytorch"},
-        "lstm": {"nonlinearity": nonlinearity != "tanh", "update_bias": update_bias != 0,
-                 "formulation": formulation != "pytorch"},
+        "rnn": {
+            "forget_bias": forget_bias != 0,
+            "update_bias": update_bias != 0,
+            "chrono_tmax": chrono_tmax is not None,
+            "formulation": formulation != "pytorch",
+        },
+        "lstm": {
+            "nonlinearity": nonlinearity != "tanh",
+            "update_bias": update_bias != 0,
+            "formulation": formulation != "pytorch",
+        },
         "gru": {"nonlinearity": nonlinearity != "tanh", "forget_bias": forget_bias != 0},
     }[kind]
     given = [name for name, is_set in inapplicable.items() if is_set]
@@ -151,7 +171,7 @@ def init_layer(kind: str, D: int, H: int, seed: int = 0, *, scheme: str = "pytor
             spectral_radius = _positive("spectral_radius", spectral_radius, allow_zero=True)
         else:
             sigma_max = _positive("sigma_max", sigma_max, allow_zero=True)
-        W_hh = np.concatenate([rescale(W_hh[j * H:(j + 1) * H], spectral_radius, sigma_max) for j in range(k)])
+        W_hh = np.concatenate([rescale(W_hh[j * H : (j + 1) * H], spectral_radius, sigma_max) for j in range(k)])
 
     if kind == "lstm":
         f = slice(H, 2 * H)

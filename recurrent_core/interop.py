@@ -1,4 +1,5 @@
 """PyTorch single-layer state dicts held as NumPy arrays, and their safe .npz files."""
+
 from __future__ import annotations
 
 import io
@@ -25,12 +26,16 @@ def from_pytorch(state: Mapping, nonlinearity: str = "tanh"):
         raise ValueError(f"state: expected a mapping of {STATE_KEYS} to arrays, got {type(state).__name__}")
     missing = [key for key in STATE_KEYS if key not in state]
     if missing:
-        raise ValueError(f"state: missing {missing}; expected exactly {list(STATE_KEYS)} "
-                         "(a single-layer, unidirectional nn.RNN/GRU/LSTM with bias=True)")
+        raise ValueError(
+            f"state: missing {missing}; expected exactly {list(STATE_KEYS)} "
+            "(a single-layer, unidirectional nn.RNN/GRU/LSTM with bias=True)"
+        )
     extra = sorted(str(key) for key in state if key not in STATE_KEYS)
     if extra:
-        raise ValueError(f"state: unexpected keys {extra}; only a single-layer, unidirectional layer without "
-                         f"projections is supported (expected exactly {list(STATE_KEYS)})")
+        raise ValueError(
+            f"state: unexpected keys {extra}; only a single-layer, unidirectional layer without "
+            f"projections is supported (expected exactly {list(STATE_KEYS)})"
+        )
     arrays = {key: as_float64(key, state[key]) for key in STATE_KEYS}
     W_hh = arrays["weight_hh_l0"]
     if W_hh.ndim != 2 or W_hh.shape[1] < 1:
@@ -39,13 +44,17 @@ def from_pytorch(state: Mapping, nonlinearity: str = "tanh"):
     rows = arrays["weight_ih_l0"].shape[0] if arrays["weight_ih_l0"].ndim == 2 else None
     kinds = {H: RNNLayer, 3 * H: GRULayer, 4 * H: LSTMLayer}
     if rows not in kinds:
-        raise ValueError(f"weight_ih_l0: expected shape (H, D), (3H, D) or (4H, D) with H = {H} "
-                         f"(from weight_hh_l0), got {arrays['weight_ih_l0'].shape}")
+        raise ValueError(
+            f"weight_ih_l0: expected shape (H, D), (3H, D) or (4H, D) with H = {H} "
+            f"(from weight_hh_l0), got {arrays['weight_ih_l0'].shape}"
+        )
     cls = kinds[rows]
     if cls is not RNNLayer and nonlinearity != "tanh":
-        raise ValueError(f"nonlinearity: only an RNN takes one; this state is a {cls.KIND} "
-                         f"(weight_ih_l0 has {rows} = {rows // H}H rows)")
-    fields = {name: arrays[key] for name, key in zip(_FIELDS, STATE_KEYS)}
+        raise ValueError(
+            f"nonlinearity: only an RNN takes one; this state is a {cls.KIND} "
+            f"(weight_ih_l0 has {rows} = {rows // H}H rows)"
+        )
+    fields = {name: arrays[key] for name, key in zip(_FIELDS, STATE_KEYS, strict=False)}
     if cls is RNNLayer:
         return RNNLayer(**fields, nonlinearity=nonlinearity)
     return cls(**fields)
@@ -54,11 +63,13 @@ def from_pytorch(state: Mapping, nonlinearity: str = "tanh"):
 def to_pytorch(layer) -> dict[str, np.ndarray]:
     """The layer's PyTorch state dict (copies), e.g. for ``module.load_state_dict({k: torch.from_numpy(v)})``."""
     if isinstance(layer, GRULayer) and layer.formulation != "pytorch":
-        raise ValueError("to_pytorch: a GRU in the 'dlfs2' formulation applies the reset gate before W_hn; "
-                         "PyTorch's nn.GRU computes a different function with these weights")
+        raise ValueError(
+            "to_pytorch: a GRU in the 'dlfs2' formulation applies the reset gate before W_hn; "
+            "PyTorch's nn.GRU computes a different function with these weights"
+        )
     if not isinstance(layer, (RNNLayer, LSTMLayer, GRULayer)):
         raise ValueError(f"layer: expected an RNNLayer, LSTMLayer or GRULayer, got {type(layer).__name__}")
-    return {key: getattr(layer, name).copy() for key, name in zip(STATE_KEYS, _FIELDS)}
+    return {key: getattr(layer, name).copy() for key, name in zip(STATE_KEYS, _FIELDS, strict=False)}
 
 
 def save_npz(layer, file) -> None:

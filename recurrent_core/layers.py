@@ -4,6 +4,7 @@ Every weight is stored as PyTorch stores it (``W_ih`` of shape (kH, D), ``W_hh``
 biases of shape (kH,)), always as float64, so that one set of equations serves the app, the tests against
 PyTorch and state-dict interop. Gate rows are PyTorch's: LSTM ``i, f, g, o``; GRU ``r, z, n``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -59,7 +60,8 @@ class _Layer:
         W_hh = as_float64("W_hh", self.W_hh)
         if W_hh.ndim != 2 or W_hh.shape[1] < 1 or W_hh.shape[0] != self.GATES * W_hh.shape[1]:
             raise ValueError(
-                f"W_hh: expected shape ({self.GATES}*H, H) with H >= 1 for a {self.KIND}, got {W_hh.shape}")
+                f"W_hh: expected shape ({self.GATES}*H, H) with H >= 1 for a {self.KIND}, got {W_hh.shape}"
+            )
         H = W_hh.shape[1]
         W_ih = as_float64("W_ih", self.W_ih)
         if W_ih.ndim != 2 or W_ih.shape[0] != self.GATES * H or W_ih.shape[1] < 1:
@@ -81,7 +83,7 @@ class _Layer:
     def kind(self) -> str:
         return self.KIND
 
-    def replace(self, **changes) -> "_Layer":
+    def replace(self, **changes) -> _Layer:
         """A copy with some fields changed (checked again)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)

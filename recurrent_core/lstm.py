@@ -14,6 +14,7 @@ Backward through one step, with dh_t the total ∂L/∂h_t and dc_next = ∂L/�
     da_i, da_f, da_g = dc_t ⊙ g i(1-i), dc_t ⊙ c_{t-1} f(1-f), dc_t ⊙ i (1-g²);   da_o = dh_t ⊙ tanh c_t o(1-o)
     dh_{t-1} += [da_i da_f da_g da_o] W_hh
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,13 +32,13 @@ _ADD = np.array([0.5, 0.5, 0.0, 0.5])
 
 @dataclass(frozen=True, eq=False)
 class LSTMTape(HiddenStates):
-    x: np.ndarray        # (T, N, D)
-    h_all: np.ndarray    # (T+1, N, H): h0, h_1 … h_T
-    c_all: np.ndarray    # (T+1, N, H): c0, c_1 … c_T
-    tanh_c: np.ndarray   # (T, N, H)
-    gates: np.ndarray    # (T, N, 4H) activated i, f, g, o
-    coef: np.ndarray     # (T, N, 4H) backward coefficients: g i(1-i), c_prev f(1-f), i(1-g²), tanh c o(1-o)
-    dc_dh: np.ndarray    # (T, N, H) o (1 - tanh² c): what dh_t puts on dc_t
+    x: np.ndarray  # (T, N, D)
+    h_all: np.ndarray  # (T+1, N, H): h0, h_1 … h_T
+    c_all: np.ndarray  # (T+1, N, H): c0, c_1 … c_T
+    tanh_c: np.ndarray  # (T, N, H)
+    gates: np.ndarray  # (T, N, 4H) activated i, f, g, o
+    coef: np.ndarray  # (T, N, 4H) backward coefficients: g i(1-i), c_prev f(1-f), i(1-g²), tanh c o(1-o)
+    dc_dh: np.ndarray  # (T, N, H) o (1 - tanh² c): what dh_t puts on dc_t
     back: BlockSumProduct  # da ↦ da W_hh
 
     @property
@@ -52,7 +53,7 @@ class LSTMTape(HiddenStates):
         """(T, N, H) values of gate ``name`` in "ifgo"."""
         H = self.tanh_c.shape[-1]
         k = "ifgo".index(name)
-        return self.gates[..., k * H:(k + 1) * H]
+        return self.gates[..., k * H : (k + 1) * H]
 
 
 def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMTape:
@@ -71,13 +72,21 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
         np.tanh(act, out=act)
         act *= mul
         act += add
-        i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
+        i, f, g, o = act[:, :H], act[:, H : 2 * H], act[:, 2 * H : 3 * H], act[:, 3 * H :]
         c = np.multiply(f, c_all[t], out=c_all[t + 1])
         c += np.multiply(i, g, out=ig)
         np.multiply(o, np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
     coef, dc_dh = _backward_coefficients(gates, c_all, tanh_c, H)
-    return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, coef=coef, dc_dh=dc_dh,
-                    back=BlockSumProduct(layer.W_hh, 4, N))
+    return LSTMTape(
+        x=x,
+        h_all=h_all,
+        c_all=c_all,
+        tanh_c=tanh_c,
+        gates=gates,
+        coef=coef,
+        dc_dh=dc_dh,
+        back=BlockSumProduct(layer.W_hh, 4, N),
+    )
 
 
 def _backward_coefficients(gates, c_all, tanh_c, H):
@@ -85,7 +94,7 @@ def _backward_coefficients(gates, c_all, tanh_c, H):
 
     In place with one scratch array: fresh (T, N, H) temporaries cost more in page faults than in arithmetic.
     """
-    i, f, g, o = (gates[..., k * H:(k + 1) * H] for k in range(4))
+    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
     coef = np.empty_like(gates)
     tmp = np.empty_like(tanh_c)
 
@@ -95,11 +104,11 @@ def _backward_coefficients(gates, c_all, tanh_c, H):
         np.multiply(tmp, other, out=out)
 
     sigmoid_grad_times(i, g, coef[..., :H])
-    sigmoid_grad_times(f, c_all[:-1], coef[..., H:2 * H])
+    sigmoid_grad_times(f, c_all[:-1], coef[..., H : 2 * H])
     np.multiply(g, g, out=tmp)
     np.subtract(1.0, tmp, out=tmp)
-    np.multiply(tmp, i, out=coef[..., 2 * H:3 * H])
-    sigmoid_grad_times(o, tanh_c, coef[..., 3 * H:])
+    np.multiply(tmp, i, out=coef[..., 2 * H : 3 * H])
+    sigmoid_grad_times(o, tanh_c, coef[..., 3 * H :])
     dc_dh = np.multiply(tanh_c, tanh_c)
     np.subtract(1.0, dc_dh, out=dc_dh)
     dc_dh *= o
@@ -119,7 +128,7 @@ def lstm_step_back(layer: LSTMLayer, tape: LSTMTape, t: int, dh: np.ndarray, dc_
     da4 = da.reshape(N, 4, H)  # a view: da is contiguous
     np.multiply(coef[:, :3], dc[:, None, :], out=da4[:, :3])
     np.multiply(coef[:, 3], dh, out=da4[:, 3])
-    return da, da, tape.back(da), dc * tape.gates[t, :, H:2 * H], dc
+    return da, da, tape.back(da), dc * tape.gates[t, :, H : 2 * H], dc
 
 
 def lstm_param_grads(layer: LSTMLayer, tape: LSTMTape, dgi: np.ndarray, dgh=None) -> dict[str, np.ndarray]:

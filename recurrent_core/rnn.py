@@ -10,6 +10,7 @@ Backward through one step, with dh_t the *total* ∂L/∂h_t::
     da_t      = dh_t ⊙ φ'(a_t)          (tanh: 1 - h_t², at most 1; relu: 1[a_t > 0])
     dh_{t-1} += da_t W_hh               (the same matrix every step)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,9 +23,9 @@ from .layers import RNNLayer
 
 @dataclass(frozen=True, eq=False)
 class RNNTape(HiddenStates):
-    x: np.ndarray       # (T, N, D)
-    h_all: np.ndarray   # (T+1, N, H): h0, h_1 … h_T
-    dphi: np.ndarray    # (T, N, H) φ'(a_t), the "tanh factor" of each backward step
+    x: np.ndarray  # (T, N, D)
+    h_all: np.ndarray  # (T+1, N, H): h0, h_1 … h_T
+    dphi: np.ndarray  # (T, N, H) φ'(a_t), the "tanh factor" of each backward step
 
 
 def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:

@@ -1,97 +1,16 @@
-"""Shared helpers for the recurrent_core tests.
+"""pytest configuration: hypothesis replays the same examples under CI, so a red run is reproducible.
 
-The repository root goes on sys.path so that ``import recurrent_core`` works without installing the package.
-The helpers below are plain functions (imported by the test modules with ``from conftest import ...``).
+The repository root and tests/ are on sys.path through pyproject.toml (``pythonpath``); shared helpers live in
+tests/helpers.py.
 """
+
 from __future__ import annotations
 
 import os
-import sys
 
-import numpy as np
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-import recurrent_core as rc  # noqa: E402
-from hypothesis import settings as _hypothesis_settings  # noqa: E402
+from hypothesis import settings as _hypothesis_settings
 
 # CI (CI=true) replays the same examples every run, so a red run is reproducible; a developer's run explores anew.
 _hypothesis_settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     _hypothesis_settings.load_profile("ci")
-
-STATE_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-
-# (name, kind, option) for every kind and variant the core implements.
-VARIANTS = [
-    ("rnn_tanh", "rnn", "tanh"),
-    ("rnn_relu", "rnn", "relu"),
-    ("lstm", "lstm", None),
-    ("gru_pytorch", "gru", "pytorch"),
-    ("gru_dlfs2", "gru", "dlfs2"),
-]
-VARIANT_IDS = [v[0] for v in VARIANTS]
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-
-
-def random_state(rng: np.random.Generator, kind: str, D: int, H: int, scale: float = 0.5) -> dict:
-    """A random PyTorch-shaped single-layer state dict (float64 numpy arrays)."""
-    k = GATES[kind] * H
-    return {
-        "weight_ih_l0": rng.normal(0.0, scale, (k, D)),
-        "weight_hh_l0": rng.normal(0.0, scale, (k, H)),
-        "bias_ih_l0": rng.normal(0.0, scale, k),
-        "bias_hh_l0": rng.normal(0.0, scale, k),
-    }
-
-
-def make_layer(kind: str, option, state: dict):
-    """A layer of ``kind`` built from a state dict through the public constructors."""
-    args = (state["weight_ih_l0"], state["weight_hh_l0"], state["bias_ih_l0"], state["bias_hh_l0"])
-    if kind == "rnn":
-        return rc.RNNLayer(*args, nonlinearity=option)
-    if kind == "lstm":
-        return rc.LSTMLayer(*args)
-    return rc.GRULayer(*args, formulation=option)
-
-
-def loss(layer, x, dhs, h0=None, c0=None) -> float:
-    """L = Σ_t <dhs[t], h_t>, from the forward pass alone."""
-    return float(np.sum(dhs * rc.forward(layer, x, h0, c0).hs))
-
-
-def rnn_preactivations(layer, x, h0=None) -> np.ndarray:
-    """(T, N, H) pre-activations a_t of an RNN layer, recomputed from the forward's hidden states."""
-    hs = rc.forward(layer, x, h0).hs
-    h0 = np.zeros_like(hs[0]) if h0 is None else h0
-    h_prev = np.concatenate([h0[None], hs[:-1]], axis=0)
-    return x @ layer.W_ih.T + layer.b_ih + layer.b_hh + h_prev @ layer.W_hh.T
-
-
-def rel_err(a, b, floor: float = 1e-8) -> float:
-    """Norm-based relative error ||a - b|| / max(||a||, ||b||, floor)."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), floor))
-
-
-def problem(variant, T, N, D, H, seed, *, with_h0=True, scale=0.5):
-    """(layer, x, dhs, h0, c0, state) for a variant; c0 only for the LSTM. RNN-relu is made kink-free
-    (no pre-activation within 1e-4 of 0) by trying successive seeds."""
-    _, kind, option = variant
-    for attempt in range(200):
-        rng = np.random.default_rng(seed + 7919 * attempt)
-        state = random_state(rng, kind, D, H, scale)
-        layer = make_layer(kind, option, state)
-        x = rng.normal(size=(T, N, D))
-        dhs = rng.normal(size=(T, N, H))
-        h0 = rng.normal(0.0, 0.5, (N, H)) if with_h0 else None
-        c0 = rng.normal(0.0, 0.5, (N, H)) if (with_h0 and kind == "lstm") else None
-        if kind == "rnn" and option == "relu":
-            a = rnn_preactivations(layer, x, h0)
-            if np.min(np.abs(a)) < 1e-4 or not np.any(a > 0):
-                continue
-        return layer, x, dhs, h0, c0, state
-    raise AssertionError("no kink-free ReLU problem found")

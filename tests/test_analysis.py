@@ -3,17 +3,13 @@
 Every chain in analysis.py is run in the log domain; these tests compare it with plain computations (the book's
 code, rc.bptt, explicit products) where those are finite, and check the claims in /work/shared/FACTS.md.
 """
+
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import numpy as np
+import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import recurrent_core as rc  # noqa: E402
+import recurrent_core as rc
 
 LOG10_3 = np.log10(3.0)
 
@@ -64,9 +60,9 @@ def book_code(scale=None):
         else:
             Wh = np.random.randn(H, H) * scale  # the book's vanishing case, scale 0.5
         norm_list = []
-        for t in range(T):
+        for _t in range(T):
             dh = np.dot(dh, Wh.T)
-            norm = np.sqrt(np.sum(dh ** 2)) / N
+            norm = np.sqrt(np.sum(dh**2)) / N
             norm_list.append(norm)
         return Wh, np.array(norm_list)
     finally:
@@ -142,8 +138,9 @@ def test_book_chain_equals_matmul_only_chain(scale):
     dec20 = rc.rnn_decomposition(layer20, x20, last_step_only(20, 2, 3))
     into_h0 = rc.aggregate(dec20.matmul_only.log10_into_h0, "book")
     assert into_h0 == pytest.approx(np.log10(book.norms[-1]), abs=1e-12)
-    np.testing.assert_allclose(rc.aggregate(dec20.matmul_only.log10["h"], "book")[:19][::-1],
-                               np.log10(book.norms[:19]), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        rc.aggregate(dec20.matmul_only.log10["h"], "book")[:19][::-1], np.log10(book.norms[:19]), rtol=0, atol=1e-12
+    )
 
 
 # --------------------------------------------------------------------------------- flow_norms vs rc.bptt
@@ -326,8 +323,7 @@ def test_decomposition_gains_add_up(where):
     T = len(x)
     for g in (dec.log10_gain_tanh, dec.log10_gain_matmul, dec.log10_gain_total):
         assert g.shape == (T,) and np.isfinite(g).all()
-    np.testing.assert_allclose(dec.log10_gain_tanh + dec.log10_gain_matmul, dec.log10_gain_total,
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(dec.log10_gain_tanh + dec.log10_gain_matmul, dec.log10_gain_total, rtol=0, atol=1e-12)
     # the per-step gains are the measured ratios of the full chain
     h = rc.aggregate(dec.full.log10["h"])
     a = rc.aggregate(dec.full.log10["a"])
@@ -504,8 +500,7 @@ def test_gru_direct_path_with_zero_w_hh_is_the_whole_gradient(formulation, where
         dhs[:-1] = 0.0
     gp = rc.gru_direct_path(layer, x, dhs)
     np.testing.assert_allclose(gp.path.log10["h"], gp.full.log10_dh, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(gp.path.log10_into_h0, plain_log10_norms(rc.bptt(layer, x, dhs).dh0),
-                               rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gp.path.log10_into_h0, plain_log10_norms(rc.bptt(layer, x, dhs).dh0), rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("formulation", ["pytorch", "dlfs2"])
@@ -570,8 +565,10 @@ def test_facts_lstm_forget_bias(facts_inputs):
 @pytest.mark.parametrize("formulation", ["pytorch", "dlfs2"])
 def test_facts_gru_update_bias(facts_inputs, formulation):
     x, dhs, D, H = facts_inputs
-    r = {b: _ratio(rc.init_layer("gru", D, H, seed=0, update_bias=b, formulation=formulation), x, dhs)
-         for b in (0.0, 1.0, 3.0)}
+    r = {
+        b: _ratio(rc.init_layer("gru", D, H, seed=0, update_bias=b, formulation=formulation), x, dhs)
+        for b in (0.0, 1.0, 3.0)
+    }
     assert r[0.0] < -15
     assert r[3.0] > -3
     assert r[0.0] < r[1.0] < r[3.0]
@@ -582,11 +579,13 @@ def test_aggregate_norms():
     rng = np.random.default_rng(0)
     norms = rng.uniform(0.1, 10.0, (7, 4))
     logs = np.log10(norms)
-    np.testing.assert_allclose(rc.aggregate(logs, "l2"), np.log10(np.sqrt(np.sum(norms ** 2, axis=1))),
-                               rtol=0, atol=1e-13)
+    np.testing.assert_allclose(
+        rc.aggregate(logs, "l2"), np.log10(np.sqrt(np.sum(norms**2, axis=1))), rtol=0, atol=1e-13
+    )
     np.testing.assert_allclose(rc.aggregate(logs), rc.aggregate(logs, "l2"), rtol=0, atol=0)
-    np.testing.assert_allclose(rc.aggregate(logs, "book"), np.log10(np.sqrt(np.sum(norms ** 2, axis=1)) / 4),
-                               rtol=0, atol=1e-13)
+    np.testing.assert_allclose(
+        rc.aggregate(logs, "book"), np.log10(np.sqrt(np.sum(norms**2, axis=1)) / 4), rtol=0, atol=1e-13
+    )
     np.testing.assert_allclose(rc.aggregate(logs, "mean"), np.log10(norms.mean(axis=1)), rtol=0, atol=1e-13)
     # the l2 of the batch is the Frobenius norm of the stacked vectors
     vecs = rng.standard_normal((5, 3, 6))
@@ -662,8 +661,17 @@ def test_spectral_facts_orders_and_values():
     assert rc.spectral_facts(W, "relu").gamma == 1.0
 
 
-@pytest.mark.parametrize("bad", [np.zeros((2, 3)), np.zeros(3), np.zeros((0, 0)), np.zeros((2, 2, 2)),
-                                 np.array([[1.0, np.nan], [0.0, 1.0]]), np.array([[np.inf, 0.0], [0.0, 1.0]])])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((2, 3)),
+        np.zeros(3),
+        np.zeros((0, 0)),
+        np.zeros((2, 2, 2)),
+        np.array([[1.0, np.nan], [0.0, 1.0]]),
+        np.array([[np.inf, 0.0], [0.0, 1.0]]),
+    ],
+)
 def test_spectral_facts_rejects_bad_input(bad):
     with pytest.raises(ValueError):
         rc.spectral_facts(bad)

@@ -3,6 +3,7 @@
 Pages are also tested on their own with the settings app.py would hand them (many settings, quickly). The URL
 written back by bound widgets is tested in a real browser in tests/e2e (AppTest does not see it).
 """
+
 from __future__ import annotations
 
 import base64
@@ -145,12 +146,15 @@ def test_url_parameters_in():
     assert "T=37" in fig["layout"]["title"]["text"] and "init=orthogonal" in fig["layout"]["title"]["text"]
 
 
-@pytest.mark.parametrize("query, expect", [
-    ({"T": "-5", "H": "abc", "seed": "1e99", "zz": "<script>alert(1)</script>"}, {"T": 1, "H": 32}),
-    ({"T": "99999999999999999999", "rho": "nan", "set_rho": "maybe"}, {"T": 1000}),
-    ({"scheme": "\x00\xff", "act": "sigmoid", "loss": "", "norm": "<b>"}, {"T": 50}),
-    ({"input_scale": "inf", "forget_bias": "-1e308", "N": "0.5"}, {"T": 50}),
-])
+@pytest.mark.parametrize(
+    "query, expect",
+    [
+        ({"T": "-5", "H": "abc", "seed": "1e99", "zz": "<script>alert(1)</script>"}, {"T": 1, "H": 32}),
+        ({"T": "99999999999999999999", "rho": "nan", "set_rho": "maybe"}, {"T": 1000}),
+        ({"scheme": "\x00\xff", "act": "sigmoid", "loss": "", "norm": "<b>"}, {"T": 50}),
+        ({"input_scale": "inf", "forget_bias": "-1e308", "N": "0.5"}, {"T": 50}),
+    ],
+)
 def test_malformed_urls_give_a_notice_not_a_traceback(query, expect):
     at = run_app(query)
     assert_clean(at)
@@ -197,7 +201,7 @@ EXTREMES = [
     Settings(T=300, H=64, N=64, loss="every", norm="mean"),
     Settings(scheme="identity", scale=3.0, act="relu", input_scale=5.0, T=1000),  # forward overflows
     Settings(scheme="orthogonal", set_rho=True, rho=3.0, input_scale=0.0, T=1000, H=16),  # float64 overflows
-    Settings(scheme="gaussian", scale=0.0, T=20),                                # W_hh = 0
+    Settings(scheme="gaussian", scale=0.0, T=20),  # W_hh = 0
     Settings(scheme="book", T=20, H=3, N=2, seed=3, norm="book"),
     Settings(forget_bias=6.0, update_bias=6.0, gru_form="dlfs2", T=200),
     Settings(forget_bias=-3.0, update_bias=-3.0, seed=2**31 - 1),

@@ -1,12 +1,14 @@
 """Bad input is refused with a ValueError that says what was wrong."""
+
 from __future__ import annotations
 
 import io
+
 import numpy as np
 import pytest
+from helpers import STATE_KEYS, VARIANT_IDS, VARIANTS, make_layer, random_state
 
 import recurrent_core as rc
-from conftest import STATE_KEYS, VARIANT_IDS, VARIANTS, make_layer, random_state
 
 T, N, D, H = 3, 2, 4, 5
 
@@ -30,6 +32,7 @@ def valid_state(kind="rnn"):
 
 
 # --- x ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("shape", [(N, D), (D,), (), (T, N, D, 1), (1, T, N, D)])
 def test_x_wrong_ndim(case, shape):
@@ -109,8 +112,22 @@ def test_integer_and_list_inputs_are_accepted_as_float64(case):
 
 # --- dhs ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape", [(N, H), (1, N, H), (T, 1, H), (T, N, 1), (T, N, H + 1), (T - 1, N, H),
-                                   (T + 1, N, H), (T, N, H, 1), (T * N * H,), ()])
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        (N, H),
+        (1, N, H),
+        (T, 1, H),
+        (T, N, 1),
+        (T, N, H + 1),
+        (T - 1, N, H),
+        (T + 1, N, H),
+        (T, N, H, 1),
+        (T * N * H,),
+        (),
+    ],
+)
 def test_dhs_wrong_shape_no_broadcasting(case, shape):
     layer, x, _, h0, c0, _ = case
     with pytest.raises(ValueError, match=rf"dhs: expected shape \({T}, {N}, {H}\)"):
@@ -133,6 +150,7 @@ def test_dhs_not_finite(case, value):
 
 
 # --- h0 / c0 ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("shape", [(H,), (1, N, H), (N, H + 1), (N + 1, H), (H, N)])
 def test_h0_wrong_shape(case, shape):
@@ -167,6 +185,7 @@ def test_c0_rules(case):
 
 
 # --- layers and weights -------------------------------------------------------------------------------
+
 
 def test_not_a_layer():
     with pytest.raises(ValueError, match=r"layer: expected an RNNLayer, LSTMLayer or GRULayer"):
@@ -208,8 +227,14 @@ def test_hidden_size_below_one(cls, k):
     with pytest.raises(ValueError, match=r"W_hh: expected shape .* with H >= 1"):
         cls(np.zeros((0, D)), np.zeros((0, 0)), np.zeros(0), np.zeros(0))
     with pytest.raises(ValueError, match=r"weight_hh_l0: expected shape \(kH, H\) with H >= 1"):
-        rc.from_pytorch({"weight_ih_l0": np.zeros((0, D)), "weight_hh_l0": np.zeros((0, 0)),
-                         "bias_ih_l0": np.zeros(0), "bias_hh_l0": np.zeros(0)})
+        rc.from_pytorch(
+            {
+                "weight_ih_l0": np.zeros((0, D)),
+                "weight_hh_l0": np.zeros((0, 0)),
+                "bias_ih_l0": np.zeros(0),
+                "bias_hh_l0": np.zeros(0),
+            }
+        )
 
 
 @pytest.mark.parametrize("cls,k", [(rc.RNNLayer, 1), (rc.LSTMLayer, 4), (rc.GRULayer, 3)])
@@ -270,8 +295,12 @@ def test_bad_truncate(case, bad):
 
 # --- from_pytorch state dicts ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("state", [None, [], ("a", "b"), "weight_ih_l0", np.zeros((3, 3)), 42],
-                         ids=["None", "list", "tuple", "str", "array", "int"])
+
+@pytest.mark.parametrize(
+    "state",
+    [None, [], ("a", "b"), "weight_ih_l0", np.zeros((3, 3)), 42],
+    ids=["None", "list", "tuple", "str", "array", "int"],
+)
 def test_state_not_a_mapping(state):
     with pytest.raises(ValueError, match=r"state: expected a mapping"):
         rc.from_pytorch(state)
@@ -303,7 +332,9 @@ def test_state_extra_key(extra):
 def test_state_weight_ih_rows_not_H_3H_4H(rows):
     state = valid_state("rnn")
     state["weight_ih_l0"] = np.zeros((rows, D))
-    with pytest.raises(ValueError, match=rf"weight_ih_l0: expected shape \(H, D\), \(3H, D\) or \(4H, D\) with H = {H}"):
+    with pytest.raises(
+        ValueError, match=rf"weight_ih_l0: expected shape \(H, D\), \(3H, D\) or \(4H, D\) with H = {H}"
+    ):
         rc.from_pytorch(state)
 
 
@@ -332,6 +363,7 @@ def test_state_wrong_shapes():
 
 
 # --- init_layer -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["transformer", "RNN", "", None, "lstm2"])
 def test_init_unknown_kind(kind):
@@ -386,23 +418,33 @@ def test_init_bad_numbers():
 
 
 # --- gaps found in review: every bad argument gives a ValueError that names it ---------------------------
-@pytest.mark.parametrize("kwargs, pattern", [
-    (dict(forget_bias=None), "forget_bias: expected a finite number"),
-    (dict(forget_bias="a"), "forget_bias: expected a finite number"),
-    (dict(chrono_tmax=float("inf")), "chrono_tmax: expected a finite number > 2"),
-    (dict(chrono_tmax="a"), "chrono_tmax: expected a finite number > 2, got 'a'"),
-    (dict(update_bias=1.0), "update_bias: not an option of a lstm layer"),
-    (dict(nonlinearity="relu"), "nonlinearity: not an option of a lstm layer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        (dict(forget_bias=None), "forget_bias: expected a finite number"),
+        (dict(forget_bias="a"), "forget_bias: expected a finite number"),
+        (dict(chrono_tmax=float("inf")), "chrono_tmax: expected a finite number > 2"),
+        (dict(chrono_tmax="a"), "chrono_tmax: expected a finite number > 2, got 'a'"),
+        (dict(update_bias=1.0), "update_bias: not an option of a lstm layer"),
+        (dict(nonlinearity="relu"), "nonlinearity: not an option of a lstm layer"),
+    ],
+)
 def test_init_lstm_bad_options(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         rc.init_layer("lstm", 2, 3, **kwargs)
 
 
-@pytest.mark.parametrize("kind, kwargs", [
-    ("rnn", dict(forget_bias=1.0)), ("rnn", dict(update_bias=1.0)), ("rnn", dict(chrono_tmax=10)),
-    ("rnn", dict(formulation="dlfs2")), ("gru", dict(forget_bias=1.0)), ("gru", dict(nonlinearity="relu")),
-])
+@pytest.mark.parametrize(
+    "kind, kwargs",
+    [
+        ("rnn", dict(forget_bias=1.0)),
+        ("rnn", dict(update_bias=1.0)),
+        ("rnn", dict(chrono_tmax=10)),
+        ("rnn", dict(formulation="dlfs2")),
+        ("gru", dict(forget_bias=1.0)),
+        ("gru", dict(nonlinearity="relu")),
+    ],
+)
 def test_init_refuses_options_of_another_kind(kind, kwargs):
     with pytest.raises(ValueError, match="not an option of a"):
         rc.init_layer(kind, 2, 3, **kwargs)

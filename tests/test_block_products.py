@@ -1,4 +1,5 @@
 """The split recurrent products (a speed-up for large N·H) compute the same BPTT as one product."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Unit tests of the chart builders (charts.figures, charts.style): figures are checked as objects, not pixels."""
+
 from __future__ import annotations
 
 import math
@@ -8,7 +9,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 import charts
 from charts import style
@@ -21,8 +24,17 @@ def tidy_curves(curves: dict[str, tuple[str, str, list[float]]]) -> pd.DataFrame
     """A norm_chart input from {label: (colour_key, dash, log10 values)}."""
     frames = []
     for label, (key, dash, values) in curves.items():
-        frames.append(pd.DataFrame({"step": np.arange(len(values)), "curve": label, "colour_key": key,
-                                    "dash": dash, "log10_norm": np.asarray(values, dtype=float)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "step": np.arange(len(values)),
+                    "curve": label,
+                    "colour_key": key,
+                    "dash": dash,
+                    "log10_norm": np.asarray(values, dtype=float),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -44,7 +56,7 @@ def test_norm_chart_one_trace_per_curve_with_colour_dash_and_values():
     fig = charts.norm_chart(df, "Title", SETTINGS)
     traces = line_traces(fig)
     assert [t.name for t in traces] == list(CURVES)
-    for trace, (label, (key, dash, values)) in zip(traces, CURVES.items(), strict=True):
+    for trace, (_label, (key, dash, values)) in zip(traces, CURVES.items(), strict=True):
         assert trace.line.color == charts.COLOURS[key]
         assert trace.line.dash == DASHES[dash]
         v = np.asarray(values, dtype=float)
@@ -86,19 +98,25 @@ def test_norm_chart_y_axis_decade_ticks_span_the_data():
     assert "1e-21" in text or "1e-20" in text or "1e-18" in text
     for v, label in zip(vals, text, strict=True):
         assert re.fullmatch(r"1e-?\d+|1|10|100|0\.1|0\.01", label), label
-        assert math.isclose(float(label), 10.0 ** v, rel_tol=1e-12)
+        assert math.isclose(float(label), 10.0**v, rel_tol=1e-12)
     lo, hi = ax.range
     assert lo < finite.min() and hi > finite.max()
     assert ax.type in (None, "-", "linear")  # log10 units on a linear axis, not Plotly's log axis
 
 
 def test_norm_chart_bands_add_fill_traces_and_widen_the_axis():
-    df = tidy_curves({"RNN": ("rnn", "solid", [-3.0, -2.0, -1.0, 0.0]),
-                      "GRU": ("gru", "solid", [-2.0, -1.5, -1.0, 0.0])})
-    bands = pd.DataFrame({"step": np.tile(np.arange(4), 2), "curve": ["RNN"] * 4 + ["GRU"] * 4,
-                          "colour_key": ["rnn"] * 4 + ["gru"] * 4,
-                          "lo": [-30.0, -2.5, -1.2, 0.0, -2.5, -1.7, -1.1, 0.0],
-                          "hi": [-2.0, -1.5, -0.8, 0.0, -1.5, -1.3, -0.9, 0.0]})
+    df = tidy_curves(
+        {"RNN": ("rnn", "solid", [-3.0, -2.0, -1.0, 0.0]), "GRU": ("gru", "solid", [-2.0, -1.5, -1.0, 0.0])}
+    )
+    bands = pd.DataFrame(
+        {
+            "step": np.tile(np.arange(4), 2),
+            "curve": ["RNN"] * 4 + ["GRU"] * 4,
+            "colour_key": ["rnn"] * 4 + ["gru"] * 4,
+            "lo": [-30.0, -2.5, -1.2, 0.0, -2.5, -1.7, -1.1, 0.0],
+            "hi": [-2.0, -1.5, -0.8, 0.0, -1.5, -1.3, -0.9, 0.0],
+        }
+    )
     fig = charts.norm_chart(df, "t", bands=bands)
     fills = [t for t in fig.data if t.fill == "toself"]
     assert len(fills) == 2 and len(fig.data) == 4
@@ -112,8 +130,10 @@ def test_norm_chart_bands_add_fill_traces_and_widen_the_axis():
 
 
 def test_norm_chart_markers_add_vertical_lines_and_labels():
-    markers = [{"step": 1, "label": "RNN: float64 overflows"},
-               {"step": 3, "label": "LSTM: float32 overflows<br>GRU: float32 overflows"}]
+    markers = [
+        {"step": 1, "label": "RNN: float64 overflows"},
+        {"step": 3, "label": "LSTM: float32 overflows<br>GRU: float32 overflows"},
+    ]
     fig = charts.norm_chart(tidy_curves(CURVES), "t", markers=markers)
     shapes = [s for s in fig.layout.shapes if s.type == "line"]
     assert len(shapes) == 2
@@ -153,29 +173,32 @@ def test_norm_chart_exploding_values_beyond_float64():
 
 
 # ------------------------------------------------------------------------------------------- format_log10
-@pytest.mark.parametrize("v, expected", [
-    (0.0, "1"),
-    (1.0, "10"),
-    (2.0, "100"),
-    (-1.0, "0.1"),
-    (-2.0, "0.01"),
-    (-3.0, "0.001"),
-    (math.log10(0.4), "0.4"),
-    (math.log10(42.0), "42"),
-    (-27.3, "5.01e-28"),
-    (477.2, "1.58e+477"),
-    (-477.2, "6.31e-478"),
-    (5.0, "1e+5"),
-    (math.log10(2.5e-7), "2.5e-7"),
-    (math.log10(9.999e5), "1e+6"),    # rounding carries into the next decade
-    (math.log10(9.9951e-9), "1e-8"),
-    (math.log10(9.994e5), "9.99e+5"),  # no carry just below
-    (-np.inf, "0"),
-    (np.inf, "inf"),
-    (np.nan, "n/a"),
-    (None, "n/a"),
-    (np.float64(2.0), "100"),
-])
+@pytest.mark.parametrize(
+    "v, expected",
+    [
+        (0.0, "1"),
+        (1.0, "10"),
+        (2.0, "100"),
+        (-1.0, "0.1"),
+        (-2.0, "0.01"),
+        (-3.0, "0.001"),
+        (math.log10(0.4), "0.4"),
+        (math.log10(42.0), "42"),
+        (-27.3, "5.01e-28"),
+        (477.2, "1.58e+477"),
+        (-477.2, "6.31e-478"),
+        (5.0, "1e+5"),
+        (math.log10(2.5e-7), "2.5e-7"),
+        (math.log10(9.999e5), "1e+6"),  # rounding carries into the next decade
+        (math.log10(9.9951e-9), "1e-8"),
+        (math.log10(9.994e5), "9.99e+5"),  # no carry just below
+        (-np.inf, "0"),
+        (np.inf, "inf"),
+        (np.nan, "n/a"),
+        (None, "n/a"),
+        (np.float64(2.0), "100"),
+    ],
+)
 def test_format_log10(v, expected):
     assert charts.format_log10(v) == expected
 
@@ -259,11 +282,14 @@ def test_settings_subtitle_long_item_gets_its_own_line():
 # --------------------------------------------------------------------------------------------- gain_chart
 def gains_frame() -> pd.DataFrame:
     steps = np.arange(5)
-    return pd.concat([
-        pd.DataFrame({"step": steps, "factor": "tanh", "label": "tanh' factor", "log10_gain": -0.1 * steps}),
-        pd.DataFrame({"step": steps, "factor": "matmul", "label": "W_hh factor", "log10_gain": 0.05 + 0 * steps}),
-        pd.DataFrame({"step": steps, "factor": "rnn", "label": "total", "log10_gain": 0.05 - 0.1 * steps}),
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame({"step": steps, "factor": "tanh", "label": "tanh' factor", "log10_gain": -0.1 * steps}),
+            pd.DataFrame({"step": steps, "factor": "matmul", "label": "W_hh factor", "log10_gain": 0.05 + 0 * steps}),
+            pd.DataFrame({"step": steps, "factor": "rnn", "label": "total", "log10_gain": 0.05 - 0.1 * steps}),
+        ],
+        ignore_index=True,
+    )
 
 
 def test_gain_chart_traces_per_label_and_bound_lines():
@@ -326,9 +352,13 @@ def test_spectrum_chart_only_unit_circle_by_default():
 # ------------------------------------------------------------------------------------- singular_value_chart
 def test_singular_value_chart_bars_per_quantity():
     idx = np.arange(1, 4)
-    values = pd.concat([pd.DataFrame({"index": idx, "quantity": "σ_i", "value": [2.6, 1.1, 0.3]}),
-                        pd.DataFrame({"index": idx, "quantity": "|λ_i|", "value": [1.25, 1.25, 0.2]})],
-                       ignore_index=True)
+    values = pd.concat(
+        [
+            pd.DataFrame({"index": idx, "quantity": "σ_i", "value": [2.6, 1.1, 0.3]}),
+            pd.DataFrame({"index": idx, "quantity": "|λ_i|", "value": [1.25, 1.25, 0.2]}),
+        ],
+        ignore_index=True,
+    )
     fig = charts.singular_value_chart(values, "sv", SETTINGS)
     assert [t.type for t in fig.data] == ["bar", "bar"]
     assert [t.name for t in fig.data] == ["σ_i", "|λ_i|"]
@@ -345,8 +375,9 @@ def test_gate_heatmap_grid_is_units_by_steps():
     T, H = 6, 4
     rng = np.random.default_rng(0)
     gate = rng.uniform(size=(T, H))
-    frame = pd.DataFrame({"step": np.repeat(np.arange(T), H), "unit": np.tile(np.arange(H), T),
-                          "value": gate.reshape(-1)})
+    frame = pd.DataFrame(
+        {"step": np.repeat(np.arange(T), H), "unit": np.tile(np.arange(H), T), "value": gate.reshape(-1)}
+    )
     fig = charts.gate_heatmap(frame, "f", SETTINGS, gate_label="f")
     (hm,) = fig.data
     assert hm.type == "heatmap"
@@ -362,11 +393,15 @@ def test_gate_heatmap_grid_is_units_by_steps():
 
 # --------------------------------------------------------------------------------------------- book_chart
 def test_book_chart_log_axis_and_traces():
-    norms = pd.concat([
-        pd.DataFrame({"step": np.arange(1, 4), "curve": "Wh", "colour_key": "rnn", "norm": [2.0, 5.0, 12.0]}),
-        pd.DataFrame({"step": np.arange(1, 4), "curve": "Wh × 0.5", "colour_key": "matmul",
-                      "norm": [1.0, 0.6, 0.3]}),
-    ], ignore_index=True)
+    norms = pd.concat(
+        [
+            pd.DataFrame({"step": np.arange(1, 4), "curve": "Wh", "colour_key": "rnn", "norm": [2.0, 5.0, 12.0]}),
+            pd.DataFrame(
+                {"step": np.arange(1, 4), "curve": "Wh × 0.5", "colour_key": "matmul", "norm": [1.0, 0.6, 0.3]}
+            ),
+        ],
+        ignore_index=True,
+    )
     fig = charts.book_chart(norms, "book", {"N": 2, "H": 3, "T": 20, "seed": 3})
     assert fig.layout.yaxis.type == "log"
     assert [t.name for t in fig.data] == ["Wh", "Wh × 0.5"]

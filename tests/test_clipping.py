@@ -1,24 +1,20 @@
 """Tests of recurrent_core.clipping: DLFS2's global-norm clipping and min-char-rnn's element-wise clipping."""
+
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import recurrent_core as rc  # noqa: E402
+import recurrent_core as rc
 
 
 def dlfs2_clip_grads(grads, max_norm):
     """DLFS2 common/util.py clip_grads, literally (it scales the list's arrays in place)."""
     total_norm = 0
     for grad in grads:
-        total_norm += np.sum(grad ** 2)
+        total_norm += np.sum(grad**2)
     total_norm = np.sqrt(total_norm)
 
     rate = max_norm / (total_norm + 1e-6)
@@ -52,12 +48,12 @@ def test_clip_global_norm_matches_dlfs2(seed, max_norm):
     dlfs2_clip_grads(book, max_norm)
     clipped, total, factor = rc.clip_global_norm(grads, max_norm)
     assert list(clipped) == list(grads)
-    for got, want in zip(clipped.values(), book):
+    for got, want in zip(clipped.values(), book, strict=False):
         np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
     # the inputs are not modified (unlike DLFS2's in-place version)
     for k in grads:
         np.testing.assert_array_equal(grads[k], original[k])
-    expected_total = np.sqrt(sum(np.sum(g ** 2) for g in original.values()))
+    expected_total = np.sqrt(sum(np.sum(g**2) for g in original.values()))
     assert total == pytest.approx(expected_total, rel=1e-15)
     assert total == pytest.approx(rc.global_norm(grads), rel=0)
     rate = max_norm / (expected_total + 1e-6)
@@ -86,7 +82,7 @@ def test_clip_global_norm_on_a_real_bptt_gradient():
     assert total > 0.25 and factor < 1
     book = [g.copy() for g in grads.values()]
     dlfs2_clip_grads(book, 0.25)
-    for got, want in zip(clipped.values(), book):
+    for got, want in zip(clipped.values(), book, strict=False):
         np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
     assert cosine(clipped, grads) == pytest.approx(1.0, abs=1e-12)
 
@@ -94,7 +90,7 @@ def test_clip_global_norm_on_a_real_bptt_gradient():
 @settings(max_examples=50, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), log_scale=st.floats(-3, 3), max_norm=st.floats(1e-3, 1e3))
 def test_clip_global_norm_properties(seed, log_scale, max_norm):
-    grads = random_grads(seed, 10.0 ** log_scale)
+    grads = random_grads(seed, 10.0**log_scale)
     clipped, total, factor = rc.clip_global_norm(grads, max_norm)
     assert 0 < factor <= 1
     assert rc.global_norm(clipped) <= max(max_norm, total) * (1 + 1e-12)
@@ -132,7 +128,7 @@ def test_clip_elementwise_exact_counts():
 
 def test_global_clipping_keeps_direction_elementwise_does_not():
     grads = {"w": np.array([20.0, 4.0]), "b": np.array([-1.0])}
-    g_clip, total, factor = rc.clip_global_norm(grads, 5.0)
+    g_clip, _total, factor = rc.clip_global_norm(grads, 5.0)
     e_clip, fraction = rc.clip_elementwise(grads, 5.0)
     assert factor < 1 and fraction == pytest.approx(1 / 3)
     assert cosine(g_clip, grads) == pytest.approx(1.0, abs=1e-15)

@@ -3,6 +3,7 @@
 The numbers a page shows must be the numbers the core computes: the data tests recompute them with
 recurrent_core directly (layers built by rc.init_layer, inputs drawn here) and compare.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,7 +13,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 import charts
 import recurrent_core as rc
@@ -20,8 +23,9 @@ from explorer import data, text
 from explorer import settings as S
 from explorer.settings import CONTROLS, MEMORY_BUDGET_BYTES, Settings
 
-BOOK_PRESET = dict(T=20, H=3, N=2, seed=3, scheme="book", scale=1.0, set_rho=False, act="tanh", loss="last",
-                   norm="book")
+BOOK_PRESET = dict(
+    T=20, H=3, N=2, seed=3, scheme="book", scale=1.0, set_rho=False, act="tanh", loss="last", norm="book"
+)
 EXPLODING = Settings(scheme="orthogonal", set_rho=True, rho=3.0, T=1000, H=16, input_scale=0.0)
 
 
@@ -61,9 +65,37 @@ def test_from_values_fills_defaults_and_ignores_unknown_keys():
     assert s == dataclasses.replace(Settings(), T=7, scheme="identity")
 
 
-@pytest.mark.parametrize("raw", ["-5", "abc", "1e99", "-1e99", "nan", "NaN", "inf", "-inf", "", "  ", "1e400",
-                                 "<script>alert(1)</script>", "`rm -rf`", "0x10", "1,5", "2.5", "3.7", "\x00",
-                                 ["1", "2"], [], ["<b>x</b>"], ("7",), None, 12, -3.5, True])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "-5",
+        "abc",
+        "1e99",
+        "-1e99",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "",
+        "  ",
+        "1e400",
+        "<script>alert(1)</script>",
+        "`rm -rf`",
+        "0x10",
+        "1,5",
+        "2.5",
+        "3.7",
+        "\x00",
+        ["1", "2"],
+        [],
+        ["<b>x</b>"],
+        ("7",),
+        None,
+        12,
+        -3.5,
+        True,
+    ],
+)
 def test_parse_params_garbage_gives_valid_values_and_safe_notices(raw):
     params = {c.key: raw for c in CONTROLS}
     values, notices = S.parse_params(params)
@@ -87,24 +119,33 @@ def test_parse_params_garbage_gives_valid_values_and_safe_notices(raw):
                 assert values[c.key] == text_raw
             elif isinstance(c.default, bool):
                 assert str(values[c.key]).lower() == text_raw.lower() or text_raw.lower() in (
-                    "1", "0", "yes", "no", "on", "off")
+                    "1",
+                    "0",
+                    "yes",
+                    "no",
+                    "on",
+                    "off",
+                )
             else:
                 assert float(text_raw) == values[c.key]
 
 
-@pytest.mark.parametrize("raw, expected, note", [
-    ("-5", 1, "outside 1–1000"),
-    ("1e99", 1000, "outside 1–1000"),
-    ("inf", 1000, "outside"),
-    ("-inf", 1, "outside"),
-    ("abc", 50, "not a number"),
-    ("nan", 50, "not a number"),
-    ("", 50, "not a number"),
-    ("100", 100, None),
-    (" 100 ", 100, None),
-    ("100.0", 100, None),
-    (["3", "200"], 200, None),  # a repeated URL key: the last one counts
-])
+@pytest.mark.parametrize(
+    "raw, expected, note",
+    [
+        ("-5", 1, "outside 1–1000"),
+        ("1e99", 1000, "outside 1–1000"),
+        ("inf", 1000, "outside"),
+        ("-inf", 1, "outside"),
+        ("abc", 50, "not a number"),
+        ("nan", 50, "not a number"),
+        ("", 50, "not a number"),
+        ("100", 100, None),
+        (" 100 ", 100, None),
+        ("100.0", 100, None),
+        (["3", "200"], 200, None),  # a repeated URL key: the last one counts
+    ],
+)
 def test_parse_params_int_control(raw, expected, note):
     values, notices = S.parse_params({"T": raw})
     assert values == {"T": expected} and type(values["T"]) is int
@@ -126,19 +167,28 @@ def test_parse_params_rounding_notice_does_not_claim_out_of_range():
     assert "outside" not in notices[0]
 
 
-@pytest.mark.parametrize("key, raw, expected", [
-    ("input_scale", "9", 5.0), ("input_scale", "-1", 0.0), ("input_scale", "2.5", 2.5),
-    ("rho", "0", 0.05), ("rho", "1e99", 3.0), ("forget_bias", "-100", -3.0), ("update_bias", "6", 6.0),
-    ("scale", "abc", 1.0),
-])
+@pytest.mark.parametrize(
+    "key, raw, expected",
+    [
+        ("input_scale", "9", 5.0),
+        ("input_scale", "-1", 0.0),
+        ("input_scale", "2.5", 2.5),
+        ("rho", "0", 0.05),
+        ("rho", "1e99", 3.0),
+        ("forget_bias", "-100", -3.0),
+        ("update_bias", "6", 6.0),
+        ("scale", "abc", 1.0),
+    ],
+)
 def test_parse_params_float_control(key, raw, expected):
     values, _ = S.parse_params({key: raw})
     assert values[key] == expected and isinstance(values[key], float)
 
 
 def test_parse_params_script_tags_are_not_echoed():
-    values, notices = S.parse_params({"scheme": "<script>alert(1)</script>", "T": "<img src=x onerror=1>",
-                                      "<script>": "1"})
+    values, notices = S.parse_params(
+        {"scheme": "<script>alert(1)</script>", "T": "<img src=x onerror=1>", "<script>": "1"}
+    )
     assert values == {"scheme": "pytorch", "T": 50}
     assert len(notices) == 3
     for notice in notices:
@@ -155,22 +205,59 @@ def test_parse_params_unknown_keys_are_ignored_with_a_notice():
 
 
 def test_parse_params_valid_values_need_no_notice():
-    params = {"T": "100", "H": "16", "seed": "2147483647", "input_scale": "0", "scheme": "orthogonal",
-              "scale": "0.5", "set_rho": "true", "rho": "2.5", "act": "relu", "forget_bias": "-1.5",
-              "gru_form": "dlfs2", "loss": "every", "norm": "mean"}
+    params = {
+        "T": "100",
+        "H": "16",
+        "seed": "2147483647",
+        "input_scale": "0",
+        "scheme": "orthogonal",
+        "scale": "0.5",
+        "set_rho": "true",
+        "rho": "2.5",
+        "act": "relu",
+        "forget_bias": "-1.5",
+        "gru_form": "dlfs2",
+        "loss": "every",
+        "norm": "mean",
+    }
     values, notices = S.parse_params(params)
     assert notices == []
-    assert values == {"T": 100, "H": 16, "seed": 2**31 - 1, "input_scale": 0.0, "scheme": "orthogonal",
-                      "scale": 0.5, "set_rho": True, "rho": 2.5, "act": "relu", "forget_bias": -1.5,
-                      "gru_form": "dlfs2", "loss": "every", "norm": "mean"}
+    assert values == {
+        "T": 100,
+        "H": 16,
+        "seed": 2**31 - 1,
+        "input_scale": 0.0,
+        "scheme": "orthogonal",
+        "scale": 0.5,
+        "set_rho": True,
+        "rho": 2.5,
+        "act": "relu",
+        "forget_bias": -1.5,
+        "gru_form": "dlfs2",
+        "loss": "every",
+        "norm": "mean",
+    }
     s = S.from_values(values)
     assert s.T == 100 and s.set_rho is True and s.scheme == "orthogonal"
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("true", True), ("True", True), ("1", True), ("yes", True), ("ON", True), (" on ", True),
-    ("false", False), ("FALSE", False), ("0", False), ("no", False), ("off", False), (["false", "true"], True),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("true", True),
+        ("True", True),
+        ("1", True),
+        ("yes", True),
+        ("ON", True),
+        (" on ", True),
+        ("false", False),
+        ("FALSE", False),
+        ("0", False),
+        ("no", False),
+        ("off", False),
+        (["false", "true"], True),
+    ],
+)
 def test_coerce_bool(raw, expected):
     assert S.coerce(S.BY_KEY["set_rho"], raw) == (expected, None)
 
@@ -192,9 +279,12 @@ def test_coerce_options_are_exact():
 
 URL_TEXT = st.text(max_size=60)
 URL_KEYS = st.one_of(st.sampled_from([c.key for c in CONTROLS]), st.text(max_size=30))
-URL_VALUES = st.one_of(URL_TEXT, st.lists(URL_TEXT, max_size=3),
-                       st.floats(allow_nan=True, allow_infinity=True).map(str),
-                       st.integers(min_value=-10**30, max_value=10**30).map(str))
+URL_VALUES = st.one_of(
+    URL_TEXT,
+    st.lists(URL_TEXT, max_size=3),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+)
 
 
 @hsettings(max_examples=300, deadline=None)
@@ -245,7 +335,7 @@ def test_caption_keys():
     assert list(cap) == base
     assert cap["init"] == "pytorch" and cap["x_scale"] == 1.0 and cap["b_f"] == 0.0
     cap = Settings(scheme="orthogonal", scale=1.5, set_rho=True, rho=0.9, forget_bias=1.0).caption()
-    assert list(cap) == base[:7] + ["rho"] + base[7:]
+    assert list(cap) == [*base[:7], "rho", *base[7:]]
     assert cap["init"] == "orthogonal×1.5" and cap["rho"] == 0.9 and cap["b_f"] == 1.0
     assert Settings(scheme="dlfs2", scale=2.0).caption()["init"] == "dlfs2"  # scale does not apply
 
@@ -254,10 +344,21 @@ def test_caption_keys():
 def core_layer(s: Settings, kind: str, **override):
     """The layer built straight from recurrent_core, independent of explorer.data.make_layer."""
     p = s.as_dict() | override
-    own = {"rnn": dict(nonlinearity=p["act"]), "lstm": dict(forget_bias=p["forget_bias"]),
-           "gru": dict(update_bias=p["update_bias"], formulation=p["gru_form"])}[kind]
-    return rc.init_layer(kind, p["D"], p["H"], p["seed"], scheme=p["scheme"], scale=p["scale"],
-                         spectral_radius=p["rho"] if p["set_rho"] else None, **own)
+    own = {
+        "rnn": dict(nonlinearity=p["act"]),
+        "lstm": dict(forget_bias=p["forget_bias"]),
+        "gru": dict(update_bias=p["update_bias"], formulation=p["gru_form"]),
+    }[kind]
+    return rc.init_layer(
+        kind,
+        p["D"],
+        p["H"],
+        p["seed"],
+        scheme=p["scheme"],
+        scale=p["scale"],
+        spectral_radius=p["rho"] if p["set_rho"] else None,
+        **own,
+    )
 
 
 def core_inputs(s: Settings):
@@ -341,17 +442,34 @@ def test_compare_without_open_gates():
     assert (r.curves["dash"] == "solid").all()
 
 
-@pytest.mark.parametrize("s", [
-    Settings(),
-    Settings(T=30, H=6, N=3, D=4, seed=5, loss="every", norm="mean", gru_form="dlfs2", forget_bias=1.0,
-             update_bias=-0.5, act="relu"),
-    Settings(T=25, H=5, N=4, seed=2, scheme="gaussian", scale=1.3, set_rho=True, rho=0.8, norm="book"),
-], ids=["defaults", "every-mean-dlfs2", "gaussian-rho-book"])
+@pytest.mark.parametrize(
+    "s",
+    [
+        Settings(),
+        Settings(
+            T=30,
+            H=6,
+            N=3,
+            D=4,
+            seed=5,
+            loss="every",
+            norm="mean",
+            gru_form="dlfs2",
+            forget_bias=1.0,
+            update_bias=-0.5,
+            act="relu",
+        ),
+        Settings(T=25, H=5, N=4, seed=2, scheme="gaussian", scale=1.3, set_rho=True, rho=0.8, norm="book"),
+    ],
+    ids=["defaults", "every-mean-dlfs2", "gaussian-rho-book"],
+)
 def test_compare_numbers_are_the_core_numbers(s):
     r = data.compare(s)
     x, dhs = core_inputs(s)
     expected = {
-        "RNN": core_layer(s, "rnn"), "LSTM": core_layer(s, "lstm"), "GRU": core_layer(s, "gru"),
+        "RNN": core_layer(s, "rnn"),
+        "LSTM": core_layer(s, "lstm"),
+        "GRU": core_layer(s, "gru"),
         f"LSTM, gate bias {s.forget_bias + 3:+g}": core_layer(s, "lstm", forget_bias=s.forget_bias + 3),
         f"GRU, gate bias {s.update_bias + 3:+g}": core_layer(s, "gru", update_bias=s.update_bias + 3),
     }
@@ -390,13 +508,15 @@ def test_steps_below():
 
 
 def summary(kind, o64=None, o32=None, fwd=None):
-    return data.KindSummary(kind=kind, log10_ratio=0.0, steps_to_vanish=None, overflow64=o64, overflow32=o32,
-                            forward_overflow=fwd)
+    return data.KindSummary(
+        kind=kind, log10_ratio=0.0, steps_to_vanish=None, overflow64=o64, overflow32=o32, forward_overflow=fwd
+    )
 
 
 def test_overflow_markers_merge_and_sort():
-    markers = data.overflow_markers([summary("rnn", 354, 920), summary("lstm", None, 596),
-                                     summary("gru", None, 596, 10)])
+    markers = data.overflow_markers(
+        [summary("rnn", 354, 920), summary("lstm", None, 596), summary("gru", None, 596, 10)]
+    )
     assert markers == [
         {"step": 10, "label": "GRU: forward overflows"},
         {"step": 354, "label": "RNN: float64 overflows"},
@@ -405,7 +525,8 @@ def test_overflow_markers_merge_and_sort():
     ]
     assert data.overflow_markers([summary("rnn"), summary("lstm")]) == []
     assert data.overflow_markers([summary("rnn", 0, 0)]) == [
-        {"step": 0, "label": "RNN: float64 overflows<br>RNN: float32 overflows"}]
+        {"step": 0, "label": "RNN: float64 overflows<br>RNN: float32 overflows"}
+    ]
 
 
 def test_exploding_setting_overflows_and_stays_finite(exploding_compare):
@@ -456,8 +577,11 @@ def test_seed_band_wraps_the_seed():
 def test_rnn_view_chains_and_gains_match_the_core():
     s = Settings(T=40, H=8, N=2, seed=1)
     r = data.rnn_view(s)
-    assert list(r.chains["curve"].unique()) == ["full BPTT (tanh' and W_hh)", "W_hh matmul only (the book's chain)",
-                                                "tanh' only (W_hh = I)"]
+    assert list(r.chains["curve"].unique()) == [
+        "full BPTT (tanh' and W_hh)",
+        "W_hh matmul only (the book's chain)",
+        "tanh' only (W_hh = I)",
+    ]
     assert list(r.chains["chain"].unique()) == ["full", "matmul_only", "tanh_only"]
     assert list(r.chains.groupby("curve", sort=False)["dash"].first()) == ["solid", "dash", "dot"]
     x, dhs = core_inputs(s)
@@ -477,8 +601,9 @@ def test_rnn_view_chains_and_gains_match_the_core():
     sv = r.spectrum.loc[r.spectrum["quantity"] == "σ_i", "value"].to_numpy()
     np.testing.assert_allclose(sv, facts.singular_values)
     assert r.summary.kind == "rnn"
-    assert r.summary.log10_ratio == pytest.approx(rc.aggregate(dec.full.log10["h"])[0]
-                                                  - rc.aggregate(dec.full.log10["h"])[-1])
+    assert r.summary.log10_ratio == pytest.approx(
+        rc.aggregate(dec.full.log10["h"])[0] - rc.aggregate(dec.full.log10["h"])[-1]
+    )
 
 
 def test_rnn_view_matmul_rate_follows_rho():
@@ -581,15 +706,27 @@ def test_zero_scale_with_target_rho_is_computable(scheme):
     r = data.compare(s)
     assert len(r.curves) == 25
     assert S.consistent(Settings(scheme=scheme, scale=0.5, set_rho=True)) == (
-        Settings(scheme=scheme, scale=0.5, set_rho=True), None)
+        Settings(scheme=scheme, scale=0.5, set_rho=True),
+        None,
+    )
 
 
 # ================================================================================================== text
-@pytest.mark.parametrize("log10_value, expected", [
-    (0.0, "100%"), (math.log10(0.4), "40%"), (math.log10(0.0123), "1.23%"), (-2.0, "1%"),
-    (-2.5, charts.format_log10(-2.5)), (-13.2, charts.format_log10(-13.2)), (-1000.0, "1e-1000"),
-    (3.0, charts.format_log10(3.0)), (-np.inf, "0"), (np.nan, "n/a"),
-])
+@pytest.mark.parametrize(
+    "log10_value, expected",
+    [
+        (0.0, "100%"),
+        (math.log10(0.4), "40%"),
+        (math.log10(0.0123), "1.23%"),
+        (-2.0, "1%"),
+        (-2.5, charts.format_log10(-2.5)),
+        (-13.2, charts.format_log10(-13.2)),
+        (-1000.0, "1e-1000"),
+        (3.0, charts.format_log10(3.0)),
+        (-np.inf, "0"),
+        (np.nan, "n/a"),
+    ],
+)
 def test_pct(log10_value, expected):
     assert text.pct(log10_value) == expected
 
@@ -672,8 +809,9 @@ def test_rnn_reading_overflow_line():
     s = Settings(scheme="orthogonal", set_rho=True, rho=3.0, T=700, H=4, input_scale=0.0)
     r = data.rnn_view(s)
     assert r.matmul_overflow64 is not None
-    assert (f"overflows float64 at step {r.matmul_overflow64} (float32 at {r.matmul_overflow32})"
-            in "\n".join(text.rnn_reading(r, s)))
+    assert f"overflows float64 at step {r.matmul_overflow64} (float32 at {r.matmul_overflow32})" in "\n".join(
+        text.rnn_reading(r, s)
+    )
 
 
 def test_rnn_reading_forward_overflow():
@@ -720,12 +858,20 @@ def test_to_query_leaves_defaults_out():
     assert S.to_query(Settings(T=200, set_rho=True, scheme="orthogonal")) == "?T=200&scheme=orthogonal&set_rho=true"
 
 
-@given(T=st.integers(1, 1000), H=st.integers(1, 256), seed=st.integers(0, 2**31 - 1),
-       scheme=st.sampled_from(S.BY_KEY["scheme"].options), rho=st.sampled_from([0.05, 1.0, 2.5]),
-       set_rho=st.booleans(), bias=st.sampled_from([-3.0, 0.0, 1.5, 6.0]), lang=st.sampled_from(["en", "ko"]))
+@given(
+    T=st.integers(1, 1000),
+    H=st.integers(1, 256),
+    seed=st.integers(0, 2**31 - 1),
+    scheme=st.sampled_from(S.BY_KEY["scheme"].options),
+    rho=st.sampled_from([0.05, 1.0, 2.5]),
+    set_rho=st.booleans(),
+    bias=st.sampled_from([-3.0, 0.0, 1.5, 6.0]),
+    lang=st.sampled_from(["en", "ko"]),
+)
 @hsettings(max_examples=60, deadline=None)
 def test_to_query_round_trips_through_the_url_parser(T, H, seed, scheme, rho, set_rho, bias, lang):
     from urllib.parse import parse_qs, urlsplit
+
     s = Settings(T=T, H=H, seed=seed, scheme=scheme, rho=rho, set_rho=set_rho, forget_bias=bias)
     query = parse_qs(urlsplit(S.to_query(s, lang)).query)
     values, notices = S.parse_params(query)

@@ -1,4 +1,5 @@
 """Exports of a chart: self-contained HTML, CSV that round-trips, and PNG/SVG through kaleido + Chromium."""
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,15 @@ SETTINGS = Settings(T=3, scheme="orthogonal", scale=1.5).caption()
 
 
 def small_figure() -> go.Figure:
-    df = pd.DataFrame({"step": [0, 1, 2], "curve": "trace-name-xyz", "colour_key": "lstm", "dash": "solid",
-                       "log10_norm": [-3.0, -1.5, 0.2]})
+    df = pd.DataFrame(
+        {
+            "step": [0, 1, 2],
+            "curve": "trace-name-xyz",
+            "colour_key": "lstm",
+            "dash": "solid",
+            "log10_norm": [-3.0, -1.5, 0.2],
+        }
+    )
     return charts.norm_chart(df, "Export test", SETTINGS)
 
 
@@ -48,12 +56,14 @@ def test_figure_html_is_self_contained():
 # -------------------------------------------------------------------------------------------------- CSV
 def test_table_csv_round_trips_numbers_exactly_with_setting_columns():
     rng = np.random.default_rng(1)
-    data = pd.DataFrame({
-        "step": np.arange(8),
-        "curve": ["RNN", "LSTM, gate bias +3", "GRU", "a,b", 'q"uote', "σ_i", "RNN", "RNN"],
-        "log10_norm": np.concatenate([rng.normal(0, 100, 4), [1e-300, 0.1, 477.2461934562829, -np.inf]]),
-        "value": rng.uniform(size=8) / 3.0,
-    })
+    data = pd.DataFrame(
+        {
+            "step": np.arange(8),
+            "curve": ["RNN", "LSTM, gate bias +3", "GRU", "a,b", 'q"uote', "σ_i", "RNN", "RNN"],
+            "log10_norm": np.concatenate([rng.normal(0, 100, 4), [1e-300, 0.1, 477.2461934562829, -np.inf]]),
+            "value": rng.uniform(size=8) / 3.0,
+        }
+    )
     before = data.copy()
     raw = charts.table_csv(data, SETTINGS)
     assert isinstance(raw, bytes)
@@ -84,6 +94,7 @@ def test_table_csv_without_settings_has_only_data_columns():
 
 def test_table_csv_of_app_data_round_trips():
     from explorer import data as xdata
+
     s = Settings(T=12, H=4, N=2)
     curves = xdata.compare(s).curves
     back = pd.read_csv(io.BytesIO(charts.table_csv(curves, s.caption())))

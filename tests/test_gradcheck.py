@@ -1,11 +1,12 @@
 """Central finite differences in float64 against rc.bptt, entry by entry, for every kind and variant."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import STATE_KEYS, VARIANT_IDS, VARIANTS, loss, make_layer, problem, rel_err, rnn_preactivations
 
 import recurrent_core as rc
-from conftest import STATE_KEYS, VARIANT_IDS, VARIANTS, loss, make_layer, problem, rel_err, rnn_preactivations
 
 EPS = 1e-6
 TOL = 1e-6
@@ -30,7 +31,7 @@ def assert_close(analytic, numeric, what):
     assert err < TOL, f"{what}: relative error {err:.3e}\nanalytic={analytic}\nnumeric={numeric}"
 
 
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "T%dN%dD%dH%d" % s)
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "T{}N{}D{}H{}".format(*s))
 @pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
 def test_param_grads_match_finite_differences(variant, shape):
     T, N, D, H = shape
@@ -39,6 +40,7 @@ def test_param_grads_match_finite_differences(variant, shape):
     trace = rc.bptt(layer, x, dhs, h0=h0, c0=c0)
     assert set(trace.grads) == set(STATE_KEYS)
     for key in STATE_KEYS:
+
         def f(value, key=key):
             return loss(make_layer(kind, option, {**state, key: value}), x, dhs, h0, c0)
 
@@ -47,7 +49,7 @@ def test_param_grads_match_finite_differences(variant, shape):
         assert_close(trace.grads[key], numeric, key)
 
 
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "T%dN%dD%dH%d" % s)
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "T{}N{}D{}H{}".format(*s))
 @pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
 def test_input_and_initial_state_grads_match_finite_differences(variant, shape):
     T, N, D, H = shape
@@ -95,8 +97,8 @@ def test_total_dh_at_every_step(variant):
         c_t = tape.cs[t] if kind == "lstm" else None
 
         def f(h, t=t, c_t=c_t):
-            tail = rc.forward(layer, x[t + 1:], h, c_t).hs
-            return float(np.sum(dhs[t] * h) + np.sum(dhs[t + 1:] * tail))
+            tail = rc.forward(layer, x[t + 1 :], h, c_t).hs
+            return float(np.sum(dhs[t] * h) + np.sum(dhs[t + 1 :] * tail))
 
         assert_close(trace.dh[t], fd_grad(f, tape.hs[t]), f"dh[{t}]")
 
@@ -111,11 +113,12 @@ def test_lstm_total_dc_at_every_step():
     # the tape's o gate is consistent with the forward: h_t = o_t ⊙ tanh(c_t)
     np.testing.assert_allclose(tape.hs, o * np.tanh(tape.cs), rtol=1e-14, atol=1e-15)
     for t in range(T):
+
         def f(c, t=t):
             h = o[t] * np.tanh(c)
             total = float(np.sum(dhs[t] * h))
             if t + 1 < T:
-                total += float(np.sum(dhs[t + 1:] * rc.forward(layer, x[t + 1:], h, c).hs))
+                total += float(np.sum(dhs[t + 1 :] * rc.forward(layer, x[t + 1 :], h, c).hs))
             return total
 
         assert_close(trace.dc[t], fd_grad(f, tape.cs[t]), f"dc[{t}]")

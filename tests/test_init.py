@@ -1,11 +1,12 @@
 """rc.init_layer: shapes, determinism, each scheme's defining property, spectral targets and gate biases."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import GATES, STATE_KEYS
 
 import recurrent_core as rc
-from conftest import GATES, STATE_KEYS
 
 KINDS = ["rnn", "lstm", "gru"]
 SCHEMES = ["pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book"]
@@ -15,7 +16,7 @@ D, H = 3, 6
 
 def blocks(W, H):
     """The (H, H) gate blocks of a (kH, H) recurrent matrix."""
-    return [W[j * H:(j + 1) * H] for j in range(W.shape[0] // H)]
+    return [W[j * H : (j + 1) * H] for j in range(W.shape[0] // H)]
 
 
 def arrays(layer):
@@ -49,7 +50,7 @@ def test_deterministic_per_seed(kind, scheme):
     a = rc.init_layer(kind, D, H, 123, scheme=scheme)
     b = rc.init_layer(kind, D, H, 123, scheme=scheme)
     c = rc.init_layer(kind, D, H, 124, scheme=scheme)
-    for x, y in zip(arrays(a), arrays(b)):
+    for x, y in zip(arrays(a), arrays(b), strict=False):
         np.testing.assert_array_equal(x, y)
     # a different seed changes the random parts (identity's W_hh and the zero biases are not random)
     assert not np.array_equal(a.W_ih, c.W_ih)
@@ -64,7 +65,7 @@ def test_deterministic_per_seed(kind, scheme):
     np.random.seed(99)
     np.random.rand(10)
     e = rc.init_layer(kind, D, H, 123, scheme=scheme)
-    for x, y in zip(arrays(d), arrays(e)):
+    for x, y in zip(arrays(d), arrays(e), strict=False):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_array_equal(d.W_ih, a.W_ih)
 
@@ -110,8 +111,8 @@ def test_orthogonal_blocks(kind, scale):
     bs = blocks(layer.W_hh, H)
     assert len(bs) == GATES[kind]
     for Q in bs:
-        np.testing.assert_allclose(Q.T @ Q, scale ** 2 * np.eye(H), atol=1e-12)
-        np.testing.assert_allclose(Q @ Q.T, scale ** 2 * np.eye(H), atol=1e-12)
+        np.testing.assert_allclose(Q.T @ Q, scale**2 * np.eye(H), atol=1e-12)
+        np.testing.assert_allclose(Q @ Q.T, scale**2 * np.eye(H), atol=1e-12)
     if len(bs) > 1:  # independent draws per gate
         assert not np.allclose(bs[0], bs[1])
 
@@ -164,7 +165,7 @@ def spectral_radius(W):
 def test_spectral_radius_per_block(kind, scheme, r):
     layer = rc.init_layer(kind, D, H, 5, scheme=scheme, spectral_radius=r)
     plain = rc.init_layer(kind, D, H, 5, scheme=scheme)
-    for B, P in zip(blocks(layer.W_hh, H), blocks(plain.W_hh, H)):
+    for B, P in zip(blocks(layer.W_hh, H), blocks(plain.W_hh, H), strict=False):
         assert spectral_radius(B) == pytest.approx(r, rel=1e-10)
         # a pure rescaling of the scheme's block
         c = B.ravel() @ P.ravel() / (P.ravel() @ P.ravel())
@@ -199,7 +200,7 @@ def test_forget_bias_adds_to_the_f_slice_of_b_ih(scheme, fb):
     base = rc.init_layer("lstm", D, H, 9, scheme=scheme)
     layer = rc.init_layer("lstm", D, H, 9, scheme=scheme, forget_bias=fb)
     expected = base.b_ih.copy()
-    expected[H:2 * H] += fb
+    expected[H : 2 * H] += fb
     np.testing.assert_array_equal(layer.b_ih, expected)
     np.testing.assert_array_equal(layer.b_hh, base.b_hh)
     np.testing.assert_array_equal(layer.W_ih, base.W_ih)
@@ -214,7 +215,7 @@ def test_gru_update_bias_sign_follows_formulation(scheme, formulation, sign, ub)
     layer = rc.init_layer("gru", D, H, 4, scheme=scheme, formulation=formulation, update_bias=ub)
     assert layer.formulation == formulation
     expected = base.b_ih.copy()
-    expected[H:2 * H] += sign * ub
+    expected[H : 2 * H] += sign * ub
     np.testing.assert_array_equal(layer.b_ih, expected)
     np.testing.assert_array_equal(layer.b_hh, base.b_hh)
     np.testing.assert_array_equal(layer.W_hh, base.W_hh)
@@ -229,8 +230,7 @@ def test_positive_update_bias_means_keep_more(formulation):
     x = np.zeros((1, 1, 2))
     keeps = []
     for ub in (0.0, 2.0):
-        layer = rc.init_layer("gru", 2, H1, 0, scheme="identity", scale=0.0, formulation=formulation,
-                              update_bias=ub)
+        layer = rc.init_layer("gru", 2, H1, 0, scheme="identity", scale=0.0, formulation=formulation, update_bias=ub)
         hs = rc.forward(layer, x, h0).hs
         keeps.append(hs[0, 0, 0])  # n = tanh(0) = 0, so h_1 = keep * h_0
     assert keeps[0] == pytest.approx(0.5)
@@ -242,17 +242,17 @@ def test_positive_update_bias_means_keep_more(formulation):
 def test_lstm_chrono_init(scheme, tmax):
     layer = rc.init_layer("lstm", D, 64, 2, scheme=scheme, chrono_tmax=tmax)
     H64 = 64
-    b_f = layer.b_ih[H64:2 * H64]
+    b_f = layer.b_ih[H64 : 2 * H64]
     b_i = layer.b_ih[:H64]
     assert np.all(b_f >= 0.0) and np.all(b_f <= np.log(tmax - 1))
     assert b_f.max() > 0.5 * np.log(tmax - 1)  # spread over the range, not a constant
     np.testing.assert_array_equal(b_i, -b_f)
     # the total bias of those gates is the chrono bias: b_hh slices are zeroed
-    np.testing.assert_array_equal(layer.b_hh[:2 * H64], 0.0)
+    np.testing.assert_array_equal(layer.b_hh[: 2 * H64], 0.0)
     # other gates are the scheme's
     base = rc.init_layer("lstm", D, H64, 2, scheme=scheme)
-    np.testing.assert_array_equal(layer.b_ih[2 * H64:], base.b_ih[2 * H64:])
-    np.testing.assert_array_equal(layer.b_hh[2 * H64:], base.b_hh[2 * H64:])
+    np.testing.assert_array_equal(layer.b_ih[2 * H64 :], base.b_ih[2 * H64 :])
+    np.testing.assert_array_equal(layer.b_hh[2 * H64 :], base.b_hh[2 * H64 :])
     # deterministic per seed
     again = rc.init_layer("lstm", D, 64, 2, scheme=scheme, chrono_tmax=tmax)
     np.testing.assert_array_equal(again.b_ih, layer.b_ih)

@@ -1,4 +1,5 @@
 """PyTorch state-dict interop (from_pytorch / to_pytorch) and the safe .npz files (save_npz / load_npz)."""
+
 from __future__ import annotations
 
 import io
@@ -6,9 +7,9 @@ import zipfile
 
 import numpy as np
 import pytest
+from helpers import STATE_KEYS, random_state
 
 import recurrent_core as rc
-from conftest import STATE_KEYS, random_state
 
 KINDS = {"rnn": rc.RNNLayer, "lstm": rc.LSTMLayer, "gru": rc.GRULayer}
 
@@ -59,8 +60,12 @@ def test_relu_rnn_round_trip_keeps_nonlinearity():
 def test_kind_follows_weight_ih_rows():
     H = 3
     for rows, cls in ((H, rc.RNNLayer), (3 * H, rc.GRULayer), (4 * H, rc.LSTMLayer)):
-        state = {"weight_ih_l0": np.ones((rows, 2)), "weight_hh_l0": np.ones((rows, H)),
-                 "bias_ih_l0": np.ones(rows), "bias_hh_l0": np.ones(rows)}
+        state = {
+            "weight_ih_l0": np.ones((rows, 2)),
+            "weight_hh_l0": np.ones((rows, H)),
+            "bias_ih_l0": np.ones(rows),
+            "bias_hh_l0": np.ones(rows),
+        }
         layer = rc.from_pytorch(state)
         assert type(layer) is cls
         if cls is rc.GRULayer:
@@ -110,6 +115,7 @@ def test_to_pytorch_refuses_non_layers(bad):
 
 
 # --- .npz ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_npz_round_trip_through_bytesio(kind):
@@ -173,8 +179,11 @@ def test_load_npz_refuses_object_arrays():
         rc.load_npz(npz_bytes(**state))
 
 
-@pytest.mark.parametrize("data", [b"", b"not a zip at all", b"PK\x03\x04garbage", b"\x93NUMPY\x01\x00"],
-                         ids=["empty", "text", "zip-magic", "npy-magic"])
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"not a zip at all", b"PK\x03\x04garbage", b"\x93NUMPY\x01\x00"],
+    ids=["empty", "text", "zip-magic", "npy-magic"],
+)
 def test_load_npz_refuses_non_zip_bytes(data):
     with pytest.raises(ValueError, match=r"npz: not a readable .npz archive"):
         rc.load_npz(data)
@@ -204,8 +213,12 @@ def test_load_npz_refuses_archives_over_max_bytes():
 
 def test_load_npz_refuses_a_small_compressed_archive_that_inflates_past_max_bytes():
     H, D = 2, 250_000  # 2 x 250k float64 zeros = 4 MB uncompressed, a few kB compressed
-    state = {"weight_ih_l0": np.zeros((H, D)), "weight_hh_l0": np.zeros((H, H)),
-             "bias_ih_l0": np.zeros(H), "bias_hh_l0": np.zeros(H)}
+    state = {
+        "weight_ih_l0": np.zeros((H, D)),
+        "weight_hh_l0": np.zeros((H, H)),
+        "bias_ih_l0": np.zeros(H),
+        "bias_hh_l0": np.zeros(H),
+    }
     data = npz_bytes(compressed=True, **state)
     assert len(data) < 100_000
     with pytest.raises(ValueError, match=r"over the limit of 1000000 bytes"):

@@ -1,13 +1,14 @@
 """Hypothesis properties of rc.bptt over random shapes, kinds and seeds, and truncated BPTT."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import STATE_KEYS, VARIANT_IDS, VARIANTS, loss, make_layer, problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import recurrent_core as rc
-from conftest import STATE_KEYS, VARIANT_IDS, VARIANTS, loss, make_layer, problem
 
 SETTINGS = settings(max_examples=30, deadline=None)
 
@@ -44,8 +45,12 @@ def test_directional_derivatives_match_finite_differences(variant, shape, seed):
         assert abs(analytic - numeric) <= 1e-6 * scale, (what, analytic, numeric)
 
     for key in STATE_KEYS:
-        check(trace.grads[key], state[key],
-              lambda v, key=key: loss(make_layer(kind, option, {**state, key: v}), x, dhs, h0, c0), key)
+        check(
+            trace.grads[key],
+            state[key],
+            lambda v, key=key: loss(make_layer(kind, option, {**state, key: v}), x, dhs, h0, c0),
+            key,
+        )
     check(trace.dx, x, lambda v: loss(layer, v, dhs, h0, c0), "x")
     check(trace.dh0, h0, lambda v: loss(layer, x, dhs, v, c0), "h0")
     if kind == "lstm":
@@ -56,7 +61,7 @@ def test_directional_derivatives_match_finite_differences(variant, shape, seed):
 @given(variant=variants, shape=shapes, seed=seeds, with_h0=st.booleans())
 def test_trace_field_shapes(variant, shape, seed, with_h0):
     T, N, D, H = shape
-    _, kind, option = variant
+    _, kind, _option = variant
     layer, x, dhs, h0, c0, state = problem(variant, T, N, D, H, seed, with_h0=with_h0)
     trace = rc.bptt(layer, x, dhs, h0=h0, c0=c0)
     assert trace.kind == kind
@@ -103,7 +108,7 @@ def test_bptt_is_deterministic_and_does_not_mutate_inputs(variant, shape, seed):
     before = [a.copy() for a in (x, dhs, h0, *state.values())]
     t1 = rc.bptt(layer, x, dhs, h0=h0, c0=c0)
     t2 = rc.bptt(layer, x, dhs, h0=h0, c0=c0)
-    for a, b in zip(before, (x, dhs, h0, *state.values())):
+    for a, b in zip(before, (x, dhs, h0, *state.values()), strict=False):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(t1.hs, t2.hs)
     for name, arr in trace_fields(t1).items():
@@ -112,6 +117,7 @@ def test_bptt_is_deterministic_and_does_not_mutate_inputs(variant, shape, seed):
 
 # ---------------------------------------------------------------------------------------------------------
 # Truncated BPTT: blocks [0, k), [k, 2k), ...; no gradient flows from a block into the one before it.
+
 
 def blockwise_reference(layer, x, dhs, h0, c0, k):
     """The truncated result built from separate full bptt runs, one per block, each started from its true state

@@ -1,6 +1,7 @@
 """rc.bptt against PyTorch autograd in float64: nn.RNN (tanh, relu), nn.LSTM, nn.GRU, and a hand-written torch
 GRU for the 'dlfs2' formulation. Hidden states, dx, dh0, dc0, every parameter gradient, and the total dL/dh_t
 (and dL/dc_t) at every step (from a step-by-step torch forward with retain_grad)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,12 +9,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from helpers import STATE_KEYS, VARIANT_IDS, VARIANTS, random_state, rel_err  # noqa: E402
+
 import recurrent_core as rc  # noqa: E402
-from conftest import STATE_KEYS, VARIANT_IDS, VARIANTS, random_state, rel_err  # noqa: E402
 
 TOL = 1e-9
 SHAPES = [(1, 1, 3, 4), (5, 3, 4, 5), (50, 4, 6, 16)]  # (T, N, D, H)
-SHAPE_IDS = ["T%dN%dD%dH%d" % s for s in SHAPES]
+SHAPE_IDS = ["T{}N{}D{}H{}".format(*s) for s in SHAPES]
 
 
 def t64(a):
@@ -52,7 +54,7 @@ def torch_step_by_step(kind, option, params, x, h0, c0):
             h = torch.tanh(a) if option == "tanh" else torch.relu(a)
         elif kind == "lstm":
             a = gi + h @ W_hh.T + b_hh
-            i, f, g, o = (a[:, j * H:(j + 1) * H] for j in range(4))
+            i, f, g, o = (a[:, j * H : (j + 1) * H] for j in range(4))
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(c)
             c.retain_grad()
@@ -60,13 +62,13 @@ def torch_step_by_step(kind, option, params, x, h0, c0):
         elif option == "pytorch":
             gh = h @ W_hh.T + b_hh
             r = torch.sigmoid(gi[:, :H] + gh[:, :H])
-            z = torch.sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
-            n = torch.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+            z = torch.sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
+            n = torch.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
             h = (1 - z) * n + z * h
         else:  # dlfs2: reset applied to h before W_hn; z is the update gate
             r = torch.sigmoid(gi[:, :H] + h @ W_hh[:H].T + b_hh[:H])
-            z = torch.sigmoid(gi[:, H:2 * H] + h @ W_hh[H:2 * H].T + b_hh[H:2 * H])
-            n = torch.tanh(gi[:, 2 * H:] + (r * h) @ W_hh[2 * H:].T + b_hh[2 * H:])
+            z = torch.sigmoid(gi[:, H : 2 * H] + h @ W_hh[H : 2 * H].T + b_hh[H : 2 * H])
+            n = torch.tanh(gi[:, 2 * H :] + (r * h) @ W_hh[2 * H :].T + b_hh[2 * H :])
             h = (1 - z) * h + z * n
         h.retain_grad()
         hs.append(h)
@@ -97,7 +99,7 @@ def our_layer(kind, option, state):
 @pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if v[0] != "gru_dlfs2"], ids=VARIANT_IDS[:4])
 def test_matches_torch_module(variant, shape):
-    T, N, D, H = shape
+    T, _N, D, H = shape
     _, kind, option = variant
     state, x, dhs, h0, c0 = make_problem(variant, shape, seed=100 + T)
     trace = rc.bptt(our_layer(kind, option, state), x, dhs, h0=h0, c0=c0)
@@ -130,7 +132,7 @@ def test_matches_torch_module(variant, shape):
 def test_matches_torch_step_by_step(variant, shape):
     """Every trace field, including the total dL/dh_t (and dL/dc_t) at each step, for all variants
     (the only reference for the 'dlfs2' GRU, which torch has no module for)."""
-    T, N, D, H = shape
+    T, _N, _D, _H = shape
     _, kind, option = variant
     state, x, dhs, h0, c0 = make_problem(variant, shape, seed=200 + T)
     trace = rc.bptt(our_layer(kind, option, state), x, dhs, h0=h0, c0=c0)

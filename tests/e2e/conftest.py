@@ -5,6 +5,7 @@ goes to ``test-artifacts/e2e-streamlit.log``. The browser is Debian's ``/usr/bin
 (``playwright install`` cannot download browsers here). A test that fails leaves a screenshot of its page in
 ``test-artifacts/FAILED-<test>.png``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,13 +24,17 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 HOST = "127.0.0.1"
 SERVER_START_TIMEOUT = 90.0
 VIEWPORT = {"width": 1400, "height": 900}
@@ -61,9 +66,23 @@ def free_port() -> int:
 
 
 def streamlit_command(script: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "streamlit", "run", script,
-            "--server.headless", "true", "--server.address", HOST, "--server.port", str(port),
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        script,
+        "--server.headless",
+        "true",
+        "--server.address",
+        HOST,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
 
 
 def healthy(url: str) -> bool:
@@ -77,10 +96,8 @@ def healthy(url: str) -> bool:
 def stop(proc: subprocess.Popen) -> None:
     """End the server and whatever it started (its own process group: kaleido's browser, say)."""
     if proc.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -109,8 +126,15 @@ def serve(script: str, log_path: Path):
     url = f"http://{HOST}:{port}"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(streamlit_command(script, port), cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            streamlit_command(script, port),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not healthy(url):
@@ -142,7 +166,8 @@ def fresh_app_url(artifacts) -> str:
 def browser():
     assert os.path.exists(CHROMIUM), (
         f"{CHROMIUM} not found: the browser tests need Debian's chromium. Install it with "
-        "`apt-get install chromium` (`playwright install` cannot download browsers here).")
+        "`apt-get install chromium` (`playwright install` cannot download browsers here)."
+    )
     pw = sync_playwright().start()
     try:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -7,6 +7,7 @@ Chart data is read from the Plotly div itself (``div._fullData``: plotly>=6 ship
 Waiting: after an input, Streamlit flips ``data-test-script-state`` to running only 40-80 ms later, so each input
 waits first for the page's content (chart titles and data, the page heading) to change, then for the app to be idle.
 """
+
 from __future__ import annotations
 
 import io
@@ -279,8 +280,9 @@ def test_every_download_of_the_compare_chart_is_a_valid_file(page, app_url):
     curves = data.compare(s).curves
     expected = curves[curves["curve"] == "RNN"]
     assert rnn["step"].tolist() == list(range(s.T))
-    np.testing.assert_allclose(rnn["log10_norm"].to_numpy(float), expected["log10_norm"].to_numpy(float),
-                               rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        rnn["log10_norm"].to_numpy(float), expected["log10_norm"].to_numpy(float), rtol=1e-12, atol=0
+    )
     drawn = next(t for t in chart_traces(page) if t["name"] == "RNN")  # the chart shows the same numbers
     np.testing.assert_allclose(drawn["y"], rnn["log10_norm"].to_numpy(float), rtol=1e-12, atol=0)
 
@@ -297,8 +299,11 @@ def test_every_download_of_the_compare_chart_is_a_valid_file(page, app_url):
 
 
 MALFORMED = [  # (query, (T, H, seed) in force, fragments of the notice)
-    ("?T=-5&H=abc&seed=1e99&foo=<script>alert(1)</script>", (1, 32, 2**31 - 1),
-     ("T=-5 is outside", "H=abc is not a number", "seed=1e99 is outside", "unknown URL parameter")),
+    (
+        "?T=-5&H=abc&seed=1e99&foo=<script>alert(1)</script>",
+        (1, 32, 2**31 - 1),
+        ("T=-5 is outside", "H=abc is not a number", "seed=1e99 is outside", "unknown URL parameter"),
+    ),
     ("?T=99999999999999999999", (1000, 32, 0), ("is outside 1–1000: using 1000",)),
     ("?scheme=%00%ff", (50, 32, 0), ("is not one of", "using pytorch")),
 ]
@@ -329,15 +334,21 @@ def test_malformed_urls_give_a_notice_and_a_chart(page, app_url, query, in_force
     assert np.isfinite(ys).any()
 
 
-@pytest.mark.parametrize("query, T, korean", [("?T=99999999999999999999", 1000, False),
-                                              ("?lang=ko&T=0", 1, True)], ids=["clamped_T", "lang_alias"])
+@pytest.mark.parametrize(
+    "query, T, korean",
+    [("?T=99999999999999999999", 1000, False), ("?lang=ko&T=0", 1, True)],
+    ids=["clamped_T", "lang_alias"],
+)
 def test_the_share_link_reproduces_a_corrected_view(page, new_page, app_url, query, T, korean):
     """A value corrected from the URL is in force but Streamlit does not write it back to the address bar;
     the sidebar's 'Link to this view' carries it, and opening that link gives the same view."""
     open_app(page, app_url, query)
     assert_no_exception(page)
-    caption = page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(
-        has_text=re.compile("Link to this view|이 화면의 링크"))
+    caption = (
+        page.get_by_test_id("stSidebar")
+        .get_by_test_id("stCaptionContainer")
+        .filter(has_text=re.compile("Link to this view|이 화면의 링크"))
+    )
     anchor = caption.locator("a").first
     link = anchor.get_attribute("href")
     assert anchor.inner_text().strip() == link
