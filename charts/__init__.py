@@ -3,7 +3,7 @@
 No Streamlit import here: every function is testable on the figure object or the bytes it returns.
 """
 
-from .export import figure_html, image_bytes, image_export_available, table_csv
+from .export import figure_html, image_bytes, image_export_available, table_csv, with_plain_norm
 from .figures import (
     book_chart,
     gain_chart,
@@ -13,10 +13,13 @@ from .figures import (
     singular_value_chart,
     spectrum_chart,
 )
-from .style import COLOURS, format_log10
+from .style import COLOURS, EXPORT_WIDTH, HEIGHT, ROLE_DASH, format_log10, power_of_ten
 
 __all__ = [
     "COLOURS",
+    "EXPORT_WIDTH",
+    "HEIGHT",
+    "ROLE_DASH",
     "book_chart",
     "figure_html",
     "format_log10",
@@ -25,8 +28,10 @@ __all__ = [
     "image_bytes",
     "image_export_available",
     "norm_chart",
+    "power_of_ten",
     "settings_subtitle",
     "singular_value_chart",
     "spectrum_chart",
     "table_csv",
+    "with_plain_norm",
 ]

@@ -1,7 +1,13 @@
-"""Plotly figures of gradient flow. Every builder takes tidy DataFrames and returns a ``go.Figure``.
+"""Plotly figures of gradient flow. Every builder takes tidy DataFrames (and labels) and returns a ``go.Figure``.
 
-Norms are drawn in log10 units on a linear axis with decade labels ("1e-20"), not on Plotly's log axis:
-a log-domain value like 1e+477 from an exploding run has no float64, so it could not be drawn otherwise.
+Norms are drawn in log10 units on a linear axis with 10ⁿ tick labels, not on Plotly's log axis: a log-domain
+value like 10⁴⁷⁷ from an exploding run has no float64, so it could not be drawn otherwise.
+
+The x axis is either the time step t (0 … T, the loss on the right) or, as in the book's figure, the number of
+backward steps from the loss (``back`` = T − t, 0 at the loss on the left): pick it with ``x``.
+
+Labels (legend names, axis titles, the chart title) come from the caller, in the reader's language. Reference
+lines (the Pascanu bound, ρ, 1) are legend entries, never text on the plot, so nothing covers a curve.
 
 Each builder assembles its traces and one layout dict, then constructs the figure once: Plotly validates every
 ``update_layout``/``add_hline`` call separately, and that cost ~25 ms of each rerun.
@@ -10,19 +16,22 @@ Each builder assembles its traces and one layout dict, then constructs the figur
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import COLOURS, FONT, TEMPLATE, format_log10, log_ticks
+from .style import COLOURS, FALLBACK_COLOUR, FONT, HEIGHT, ROLE_DASH, TEMPLATE, format_log10, log_ticks, wrap
 
-DASHES = {"solid": "solid", "dash": "dash", "dot": "dot", "dashdot": "dashdot"}
+Curve = Mapping[str, Any]  # {"id", "name", "colour_key", "role"}
+MARKER_COLOUR = "#B00020"
 
 
-def settings_subtitle(settings: Mapping, width: int = 70) -> str:
+def settings_subtitle(settings: Mapping[str, Any], width: int = 62) -> str:
     """'T=50 · H=32 · seed=0 · …' for titles, so an exported figure says how to reproduce it (wrapped)."""
-    lines, line = [], ""
+    lines: list[str] = []
+    line = ""
     for item in (f"{k}={v}" for k, v in settings.items()):
         if line and len(line) + len(item) + 3 > width:
             lines.append(line)
@@ -32,17 +41,20 @@ def settings_subtitle(settings: Mapping, width: int = 70) -> str:
     return "<br>".join([*lines, line])
 
 
-def _layout(title: str, settings: Mapping | None, x_title: str, y_title: str, **extra) -> dict:
+def _layout(title: str, settings: Mapping[str, Any] | None, x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
     sub = settings_subtitle(settings) if settings else ""
-    layout = dict(
+    head = wrap(title)
+    n_lines = head.count("<br>") + 1 + (sub.count("<br>") + 1 if sub else 0)
+    layout: dict[str, Any] = dict(
         template=TEMPLATE,
         font=FONT,
-        title=dict(text=title + (f"<br><sup>{sub}</sup>" if sub else ""), x=0.0, xanchor="left"),
+        height=HEIGHT,
+        title=dict(text=head + (f"<br><sup>{sub}</sup>" if sub else ""), x=0.0, xanchor="left", y=0.98, yanchor="top"),
         xaxis=dict(title=dict(text=x_title)),
         yaxis=dict(title=dict(text=y_title)),
         # below the axis: above the plot it collides with the settings subtitle on narrow charts
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0.0, title=dict(text="")),
-        margin=dict(l=70, r=20, t=90 + 14 * sub.count("<br>"), b=40),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0, title=dict(text="")),
+        margin=dict(l=70, r=20, t=30 + 22 * n_lines, b=40),
         hovermode="x unified",
         meta={"settings": dict(settings or {})},
     )
@@ -54,8 +66,8 @@ def _layout(title: str, settings: Mapping | None, x_title: str, y_title: str, **
     return layout
 
 
-def _log_axis(values: np.ndarray) -> dict:
-    """y-axis settings for values in log10 units: decade (or 1-2-5) tick labels and a padded range."""
+def _log_axis(values: np.ndarray) -> dict[str, Any]:
+    """y-axis settings for values in log10 units: round-decade (or 1-2-5) tick labels and a padded range."""
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
     pad = max(0.3, 0.05 * (hi - lo))
@@ -63,169 +75,174 @@ def _log_axis(values: np.ndarray) -> dict:
     return dict(tickmode="array", tickvals=tickvals, ticktext=ticktext, range=[lo - pad, hi + pad], zeroline=False)
 
 
-def _hline(y: float, text: str, colour: str, dash: str, position: str = "left") -> tuple[dict, dict]:
-    """A horizontal line across the plot with its label (a shape and an annotation)."""
-    shape = dict(
-        type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, line=dict(color=colour, dash=dash, width=1.5)
+def _ref_line(x_lo: float, x_hi: float, y: float, name: str, dash: str, colour: str) -> dict[str, Any]:
+    """A horizontal reference line as a legend entry (a two-point trace), not a label on the plot."""
+    return dict(
+        type="scatter",
+        x=[x_lo, x_hi],
+        y=[y, y],
+        mode="lines",
+        name=name,
+        hoverinfo="skip",
+        line=dict(color=colour, dash=dash, width=1.5),
     )
-    note = dict(
-        xref="x domain",
-        x=0 if position == "left" else 1,
-        yref="y",
-        y=y,
-        text=text,
-        showarrow=False,
-        xanchor=position,
-        yanchor="bottom",
-    )
-    return shape, note
+
+
+def _mode(n: int) -> str:
+    return "lines+markers" if n <= 2 else "lines"  # a lone point or two would not show as a line
 
 
 def norm_chart(
     curves: pd.DataFrame,
+    info: Sequence[Curve],
     title: str,
-    settings: Mapping | None = None,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    x: str = "t",
+    x_title: str = "time step t",
     y_title: str = "‖∂L/∂h_t‖ (log scale)",
     bands: pd.DataFrame | None = None,
-    markers: Sequence[Mapping] = (),
+    band_names: Mapping[str, str] | None = None,
+    markers: Sequence[Mapping[str, Any]] = (),
 ) -> go.Figure:
-    """Lines of log10 norms against the time step.
+    """Lines of log10 norms against time (``x="t"``) or backward steps from the loss (``x="back"``).
 
-    ``curves``: columns ``step``, ``curve`` (legend label), ``colour_key`` (a COLOURS key), ``dash``
-    (solid/dash/dot), ``log10_norm``. ``bands`` (optional): ``step``, ``curve``, ``colour_key``, ``lo``, ``hi``
-    in log10, drawn as shaded ranges. ``markers``: dicts with ``step`` and ``label``, drawn as vertical lines
-    (e.g. where a plain float64 computation overflowed).
+    ``curves``: columns ``t``, ``back``, ``curve`` (an id), ``log10_norm``. ``info``: one dict per curve id, in
+    drawing order, with ``id``, ``name`` (legend label), ``colour_key`` (a COLOURS key) and ``role`` ("full" solid,
+    "path" dashed, "variant" dotted). ``bands`` (optional): ``t``, ``back``, ``curve`` (an id), ``lo``, ``hi`` in
+    log10, drawn as shaded ranges named by ``band_names``. ``markers``: dicts with ``t`` and ``label``, drawn as
+    vertical lines (where a plain float64 computation overflowed), each a legend entry.
     """
-    traces = []
-    values = curves["log10_norm"].to_numpy(dtype=float)
+    traces: list[dict[str, Any]] = []
+    values = [curves["log10_norm"].to_numpy(dtype=float)]
     if bands is not None and len(bands):
-        for curve, band in bands.groupby("curve", sort=False):
-            colour = COLOURS.get(band["colour_key"].iloc[0], "#888")
+        for curve_id, band in bands.groupby("curve", sort=False):
+            colour = COLOURS.get(str(curve_id), FALLBACK_COLOUR)
+            xs = band[x].to_numpy()
             traces.append(
                 dict(
                     type="scatter",
-                    x=np.concatenate([band["step"], band["step"][::-1]]),
-                    y=np.concatenate([band["hi"], band["lo"][::-1]]),
+                    x=np.concatenate([xs, xs[::-1]]),
+                    y=np.concatenate([band["hi"].to_numpy(), band["lo"].to_numpy()[::-1]]),
                     fill="toself",
                     fillcolor=colour,
-                    opacity=0.18,
-                    line=dict(width=0),
+                    opacity=0.25,
+                    line=dict(width=0.5, color=colour),
                     hoverinfo="skip",
-                    name=f"{curve} (range over seeds)",
+                    name=(band_names or {}).get(str(curve_id), f"{curve_id} (range over seeds)"),
                     showlegend=True,
                 )
             )
-        values = np.concatenate([values, bands["lo"].to_numpy(float), bands["hi"].to_numpy(float)])
-    for curve, part in curves.groupby("curve", sort=False):
+            values += [band["lo"].to_numpy(float), band["hi"].to_numpy(float)]
+    grouped = {str(k): part for k, part in curves.groupby("curve", sort=False)}
+    for c in info:
+        part = grouped.get(str(c["id"]))
+        if part is None:
+            continue
         y = part["log10_norm"].to_numpy(dtype=float)
         traces.append(
             dict(
                 type="scatter",
-                x=part["step"].to_numpy(),
+                x=part[x].to_numpy(),
                 y=np.where(np.isfinite(y), y, np.nan),
-                mode="lines",
-                name=str(curve),
-                line=dict(
-                    color=COLOURS.get(part["colour_key"].iloc[0], "#888"),
-                    width=2.5,
-                    dash=DASHES.get(part["dash"].iloc[0], "solid"),
-                ),
-                customdata=[format_log10(v) for v in y],
+                mode=_mode(len(y)),
+                name=str(c["name"]),
                 hovertemplate="%{customdata}",
+                customdata=[format_log10(v) for v in y],
+                line=dict(
+                    color=COLOURS.get(str(c["colour_key"]), FALLBACK_COLOUR),
+                    width=2.5,
+                    dash=ROLE_DASH.get(str(c["role"]), "solid"),
+                ),
             )
         )
-    shapes = [
-        dict(
-            type="line",
-            xref="x",
-            x0=m["step"],
-            x1=m["step"],
-            yref="y domain",
-            y0=0,
-            y1=1,
-            line=dict(color="#B00020", dash="dot", width=1.5),
+    all_values = np.concatenate(values)
+    finite = all_values[np.isfinite(all_values)]
+    y_lo, y_hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    T = int(curves["t"].max()) if len(curves) else 0
+    for m in markers:
+        mx = m["t"] if x == "t" else T - m["t"]
+        traces.append(
+            dict(
+                type="scatter",
+                x=[mx, mx],
+                y=[y_lo, y_hi],
+                mode="lines",
+                name=str(m["label"]),
+                hoverinfo="skip",
+                line=dict(color=MARKER_COLOUR, dash="dashdot", width=1.5),
+            )
         )
-        for m in markers
-    ]
-    notes = [
-        dict(
-            x=m["step"],
-            y=1.0,
-            yref="paper",
-            text=m["label"],
-            showarrow=False,
-            xanchor="left",
-            yanchor="top",
-            font=dict(color="#B00020", size=12),
-            bgcolor="rgba(255,255,255,0.8)",
-        )
-        for m in markers
-    ]
-    layout = _layout(title, settings, "time step t", y_title, yaxis=_log_axis(values), shapes=shapes, annotations=notes)
+    layout = _layout(title, settings, x_title, y_title, yaxis=_log_axis(all_values))
     return go.Figure(data=traces, layout=layout)
 
 
 def gain_chart(
     gains: pd.DataFrame,
+    names: Mapping[str, str],
     title: str,
-    settings: Mapping | None = None,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    x: str = "t",
+    x_title: str = "backward step t → t−1",
+    y_title: str = "gain per step (log scale)",
     bound_log10: float | None = None,
     rho_log10: float | None = None,
+    bound_name: str = "Pascanu bound σ_max·γ",
+    rho_name: str = "spectral radius ρ",
 ) -> go.Figure:
-    """Per-step log10 gains of the backward factors. ``gains``: ``step``, ``factor`` (a COLOURS key:
-    tanh, matmul, rnn for the total), ``label``, ``log10_gain``. Horizontal lines mark log10 of the Pascanu
-    bound σ_max·γ and of ρ, the long-run rate, when given."""
-    traces = []
-    for label, part in gains.groupby("label", sort=False):
+    """Per-step log10 gains of the backward factors. ``gains``: ``t``, ``back``, ``factor`` ("phi", "matmul",
+    "total"), ``log10_gain``; ``names`` maps each factor to its legend label. Horizontal lines (legend entries)
+    mark log10 of the Pascanu bound σ_max·γ and of ρ, the long-run rate, when given."""
+    colours = {"phi": COLOURS["tanh"], "matmul": COLOURS["matmul"], "total": COLOURS["rnn"]}
+    traces: list[dict[str, Any]] = []
+    for factor, part in gains.groupby("factor", sort=False):
         y = part["log10_gain"].to_numpy(dtype=float)
         traces.append(
             dict(
                 type="scatter",
-                x=part["step"].to_numpy(),
+                x=part[x].to_numpy(),
                 y=y,
                 mode="lines+markers",
-                name=str(label),
+                name=names.get(str(factor), str(factor)),
                 marker=dict(size=4),
-                line=dict(color=COLOURS.get(part["factor"].iloc[0], "#888"), width=2),
+                line=dict(color=colours.get(str(factor), FALLBACK_COLOUR), width=2),
                 customdata=[format_log10(v) for v in y],
                 hovertemplate="×%{customdata}",
             )
         )
-    lines = []  # the two labels sit at opposite ends: σ_max = ρ for a normal matrix (orthogonal, identity)
-    if bound_log10 is not None:
-        lines.append((bound_log10, f"Pascanu bound σ_max·γ = {format_log10(bound_log10)}", "dash", "left"))
-    if rho_log10 is not None:
-        lines.append((rho_log10, f"spectral radius ρ = {format_log10(rho_log10)}", "dot", "right"))
-    drawn = [_hline(y, text, COLOURS["bound"], dash, side) for y, text, dash, side in lines]
+    xs = gains[x].to_numpy(dtype=float)
+    x_lo, x_hi = (float(xs.min()), float(xs.max())) if xs.size else (0.0, 1.0)
+    lines = [
+        (v, f"{name} = {format_log10(v)}", dash)
+        for v, name, dash in ((bound_log10, bound_name, "dash"), (rho_log10, rho_name, "dot"))
+        if v is not None
+    ]
+    traces += [_ref_line(x_lo, x_hi, v, text, dash, COLOURS["bound"]) for v, text, dash in lines]
     values = np.concatenate([gains["log10_gain"].to_numpy(float), [line[0] for line in lines]])
-    layout = _layout(
-        title,
-        settings,
-        "backward step t → t-1",
-        "gain per step (log scale)",
-        yaxis=_log_axis(values),
-        shapes=[s for s, _ in drawn],
-        annotations=[n for _, n in drawn],
-    )
+    layout = _layout(title, settings, x_title, y_title, yaxis=_log_axis(values))
     return go.Figure(data=traces, layout=layout)
 
 
 def spectrum_chart(
     eigenvalues: pd.DataFrame,
     title: str,
-    settings: Mapping | None = None,
+    settings: Mapping[str, Any] | None = None,
     spectral_radius: float | None = None,
     sigma_max: float | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Eigenvalues of W_hh in the complex plane against the unit circle (and circles of radius ρ and σ_max).
-    ``eigenvalues``: columns ``real``, ``imag``, ``modulus``."""
+    ``eigenvalues``: columns ``real``, ``imag``, ``modulus``. ``names`` may relabel "unit", "eig"."""
+    n = names or {}
     theta = np.linspace(0, 2 * np.pi, 241)
-    circles = [(1.0, "unit circle (|λ| = 1)", "#999", "solid")]
+    circles = [(1.0, n.get("unit", "unit circle (|λ| = 1)"), "#999", "solid")]
     if spectral_radius is not None:
         circles.append((spectral_radius, f"ρ = {spectral_radius:.3g}", COLOURS["rnn"], "dot"))
     if sigma_max is not None:
         circles.append((sigma_max, f"σ_max = {sigma_max:.3g}", COLOURS["bound"], "dash"))
-    traces = [
+    traces: list[dict[str, Any]] = [
         dict(
             type="scatter",
             x=r * np.cos(theta),
@@ -243,7 +260,7 @@ def spectrum_chart(
             x=eigenvalues["real"].to_numpy(),
             y=eigenvalues["imag"].to_numpy(),
             mode="markers",
-            name="eigenvalues λ of W_hh",
+            name=n.get("eig", "eigenvalues λ of W_hh"),
             marker=dict(color=COLOURS["matmul"], size=8, line=dict(color="white", width=1)),
             customdata=eigenvalues["modulus"].to_numpy(),
             hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}",
@@ -253,32 +270,49 @@ def spectrum_chart(
     return go.Figure(data=traces, layout=layout)
 
 
-def singular_value_chart(values: pd.DataFrame, title: str, settings: Mapping | None = None) -> go.Figure:
+def singular_value_chart(
+    values: pd.DataFrame,
+    title: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    x_title: str = "index i (largest first)",
+    y_title: str = "value",
+    one_name: str = "1",
+) -> go.Figure:
     """Singular values σ_i and eigenvalue moduli |λ_i| of W_hh, sorted. ``values``: ``index``, ``quantity``
-    ("σ_i" or "|λ_i|"), ``value``."""
+    ("σ_i" or "|λ_i|"), ``value``. A dotted line (a legend entry) marks 1."""
     colours = {"σ_i": COLOURS["bound"], "|λ_i|": COLOURS["matmul"]}
-    traces = [
+    traces: list[dict[str, Any]] = [
         dict(
             type="bar",
             x=part["index"].to_numpy(),
             y=part["value"].to_numpy(),
             name=str(quantity),
-            marker=dict(color=colours.get(quantity, "#888")),
+            marker=dict(color=colours.get(str(quantity), FALLBACK_COLOUR)),
         )
         for quantity, part in values.groupby("quantity", sort=False)
     ]
-    shape, note = _hline(1.0, "1", "#999", "dot", position="right")
-    layout = _layout(
-        title, settings, "index i (largest first)", "value", barmode="group", shapes=[shape], annotations=[note]
-    )
+    idx = values["index"].to_numpy(dtype=float)
+    lo, hi = (float(idx.min()) - 0.5, float(idx.max()) + 0.5) if idx.size else (0.5, 1.5)
+    traces.append(_ref_line(lo, hi, 1.0, one_name, "dot", "#999"))
+    layout = _layout(title, settings, x_title, y_title, barmode="group")
     return go.Figure(data=traces, layout=layout)
 
 
 def gate_heatmap(
-    gates: pd.DataFrame, title: str, settings: Mapping | None = None, gate_label: str = "gate value"
+    gates: pd.DataFrame,
+    title: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    x: str = "t",
+    x_title: str = "time step t",
+    y_title: str = "hidden unit",
+    gate_label: str = "gate value",
 ) -> go.Figure:
-    """A heatmap of one gate's values over time × unit. ``gates``: ``step``, ``unit``, ``value`` in [0, 1]."""
-    grid = gates.pivot(index="unit", columns="step", values="value")
+    """A heatmap of one gate's values over time × unit. ``gates``: ``t`` (and optionally ``back``), ``unit``,
+    ``value`` in [0, 1]."""
+    col = x if x in gates.columns else "t"
+    grid = gates.pivot(index="unit", columns=col, values="value")
     trace = dict(
         type="heatmap",
         z=grid.to_numpy(),
@@ -288,31 +322,41 @@ def gate_heatmap(
         zmax=1.0,
         colorscale="Viridis",
         colorbar=dict(title=dict(text=gate_label)),
-        hovertemplate="t=%{x}, unit %{y}<br>" + gate_label + " = %{z:.3f}<extra></extra>",
+        hovertemplate=f"{col}=%{{x}}, unit %{{y}}<br>{gate_label} = %{{z:.3f}}<extra></extra>",
     )
-    layout = _layout(title, settings, "time step t", "hidden unit", hovermode="closest")
+    layout = _layout(title, settings, x_title, y_title, hovermode="closest")
     return go.Figure(data=[trace], layout=layout)
 
 
-def book_chart(norms: pd.DataFrame, title: str, settings: Mapping | None = None) -> go.Figure:
-    """The book's figure: ``step`` (1..T backward multiplications), ``curve``, ``colour_key``, ``norm``.
-    Drawn on a real log axis, as in the book (its values stay inside float range)."""
-    traces = [
-        dict(
-            type="scatter",
-            x=part["step"].to_numpy(),
-            y=part["norm"].to_numpy(),
-            mode="lines+markers",
-            name=str(curve),
-            line=dict(color=COLOURS.get(part["colour_key"].iloc[0], "#888"), width=2.5),
+def book_chart(
+    norms: pd.DataFrame,
+    names: Mapping[float, str],
+    title: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    x_title: str = "backward steps from the loss (the book's time step)",
+    y_title: str = "norm √Σdh² / N (log scale)",
+) -> go.Figure:
+    """The book's figure: ``back`` (1 … T backward multiplications), ``scale``, ``norm``; one curve per scale,
+    named by ``names``. Drawn in log10 units with the same 10ⁿ ticks as every norm chart."""
+    colours = {1.0: COLOURS["rnn"], 0.5: COLOURS["matmul"]}
+    traces: list[dict[str, Any]] = []
+    logs = []
+    for scale, part in norms.groupby("scale", sort=False):
+        y = np.log10(part["norm"].to_numpy(dtype=float))
+        logs.append(y)
+        traces.append(
+            dict(
+                type="scatter",
+                x=part["back"].to_numpy(),
+                y=y,
+                mode="lines+markers",
+                name=names.get(float(scale), f"scale {scale:g}"),
+                customdata=part["norm"].to_numpy(),
+                hovertemplate="%{customdata:.6g}",
+                line=dict(color=colours.get(float(scale), FALLBACK_COLOUR), width=2.5),
+            )
         )
-        for curve, part in norms.groupby("curve", sort=False)
-    ]
-    layout = _layout(
-        title,
-        settings,
-        "backward step (time step count)",
-        "norm  sqrt(Σ dh²) / N",
-        yaxis=dict(type="log", exponentformat="e"),
-    )
+    values = np.concatenate(logs) if logs else np.zeros(1)
+    layout = _layout(title, settings, x_title, y_title, yaxis=_log_axis(values))
     return go.Figure(data=traces, layout=layout)

@@ -1,4 +1,4 @@
-"""Colours and axis conventions shared by every chart."""
+"""Colours, line styles and axis conventions shared by every chart."""
 
 from __future__ import annotations
 
@@ -11,20 +11,25 @@ COLOURS = {
     "rnn": "#D55E00",
     "lstm": "#0072B2",
     "gru": "#009E73",
-    # the RNN's factors
+    "cell": "#56B4E9",  # the LSTM's cell state c, beside its h
+    # the RNN's factors and the isolated paths
     "matmul": "#CC79A7",
     "tanh": "#E69F00",
     "bound": "#555555",
 }
-# Set on every figure: exported images do not follow the Streamlit theme. The essentials of "plotly_white"; the
-# full named template costs ~20 ms per figure to copy and validate, most of a rerun's chart time.
+FALLBACK_COLOUR = "#888888"
+# One meaning per line style on every page: solid = full BPTT, dashed = one isolated path, dotted = a variant of
+# the settings (e.g. the gates opened).
+ROLE_DASH = {"full": "solid", "path": "dash", "variant": "dot"}
+# Set on every figure, on screen too (st.plotly_chart(theme=None)): an exported PNG/SVG then looks like the screen.
+# The essentials of "plotly_white"; the full named template costs ~20 ms per figure to copy and validate.
 _AXIS = dict(
     gridcolor="#EBF0F8",
     linecolor="#EBF0F8",
     zerolinecolor="#EBF0F8",
     ticks="",
     automargin=True,
-    title=dict(standoff=15),
+    title=dict(standoff=12),
 )
 TEMPLATE = dict(
     layout=dict(
@@ -36,10 +41,14 @@ TEMPLATE = dict(
         yaxis=_AXIS,
     )
 )
-FONT = dict(family="Noto Sans, Noto Sans KR, Arial, sans-serif", size=14)
+FONT = dict(family="Noto Sans, Noto Sans CJK KR, Noto Sans KR, Arial, sans-serif", size=14)
+# Every figure's size, on screen (height) and in every export (the toolbar PNG, the server PNG and SVG)
+EXPORT_WIDTH, HEIGHT = 1000, 520
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def format_log10(v: float) -> str:
+def format_log10(v: float | None) -> str:
     """A number given by its log10, as text, even far past float64's range: 2.0 -> '100', -27.3 -> '5.01e-28'."""
     if v is None or not np.isfinite(v):
         return "0" if v == -np.inf else ("inf" if v == np.inf else "n/a")
@@ -53,22 +62,41 @@ def format_log10(v: float) -> str:
     return f"{m:.3g}e{e:+d}"
 
 
-def log_ticks(lo: float, hi: float, max_ticks: int = 9) -> tuple[list[float], list[str]]:
-    """Tick positions and labels for an axis drawn in log10 units: decades, or 1-2-5 within a narrow range."""
+def power_of_ten(exponent: int, mantissa: int = 1) -> str:
+    """'10⁻⁴', or '2×10⁻⁴' with a mantissa: the one format of every log tick."""
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)
+    return power if mantissa == 1 else f"{mantissa}×{power}"
+
+
+# Decade steps between ticks: round numbers only, so ticks sit on 10⁰, 10⁻²⁰, 10⁻⁴⁰ …
+_DECADE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000)
+
+
+def log_ticks(lo: float, hi: float, max_ticks: int = 8) -> tuple[list[float], list[str]]:
+    """Tick positions and labels for an axis drawn in log10 units: round decades, or 1-2-5 within a narrow range."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         lo, hi = -1.0, 1.0
-    if hi - lo < 2.5:
-        vals = [k + math.log10(m) for k in range(math.floor(lo) - 1, math.ceil(hi) + 1) for m in (1, 2, 5)]
-        vals = [v for v in vals if lo - 0.35 <= v <= hi + 0.35]
-        return vals, [format_log10(v) for v in vals]
-    lo_i, hi_i = math.floor(lo), math.ceil(hi)
-    if hi_i == lo_i:
-        hi_i += 1
-    step = max(1, math.ceil((hi_i - lo_i) / max_ticks))
-    start = lo_i - (lo_i % step)
-    vals = list(range(start, hi_i + step, step))
-    return [float(v) for v in vals], [_decade(v) for v in vals]
+    if hi - lo < 2.0:
+        pairs = [(k, m) for k in range(math.floor(lo) - 1, math.ceil(hi) + 1) for m in (1, 2, 5)]
+        pairs = [(k, m) for k, m in pairs if lo - 0.35 <= k + math.log10(m) <= hi + 0.35]
+        return [k + math.log10(m) for k, m in pairs], [power_of_ten(k, m) for k, m in pairs]
+    span = math.ceil(hi) - math.floor(lo)
+    step = next((d for d in _DECADE_STEPS if span / d <= max_ticks), None)
+    if step is None:
+        step = 10 ** math.ceil(math.log10(span / max_ticks))
+    first, last = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    vals = list(range(first, last + step, step))
+    return [float(v) for v in vals], [power_of_ten(v) for v in vals]
 
 
-def _decade(k: int) -> str:
-    return {0: "1", 1: "10", 2: "100", -1: "0.1", -2: "0.01"}.get(k, f"1e{k}")
+def wrap(text: str, width: int = 48) -> str:
+    """``text`` broken into lines of at most ``width`` characters with <br> (a title that fits a phone)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "<br>".join([*lines, line])

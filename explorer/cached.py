@@ -1,47 +1,33 @@
-"""The data functions behind ``st.cache_data``, keyed on the small Settings value (never on arrays).
-
-BLAS runs on one thread in the app's process: the backward's per-step products are small, and OpenBLAS's
-thread hand-off costs more than it saves on them (a (6, 1024) × (1024, 256) product took ~10× longer on two
-threads). Set once for the process, not per call: the limit is process-wide, and sessions run in threads.
-"""
+"""The data functions of explorer/data.py behind the byte-bounded cache and the one-at-a-time lock
+(explorer/work.py), keyed on the small, hashable Settings value (never on arrays). No Streamlit here."""
 
 from __future__ import annotations
 
-import streamlit as st
-from threadpoolctl import threadpool_limits
+import pandas as pd
 
-from . import data
+from . import data, work
 from .settings import Settings
 
-CACHE = dict(max_entries=16, show_spinner=False)
-_BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
 
-
-@st.cache_data(**CACHE)
 def compare(s: Settings, show_open_gates: bool) -> data.CompareResult:
-    return data.compare(s, show_open_gates)
+    return work.run(("compare", s, show_open_gates), lambda: data.compare(s, show_open_gates))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def seed_band(s: Settings, n_seeds: int):
-    return data.seed_band(s, n_seeds)
+def seed_band(s: Settings) -> pd.DataFrame:
+    return work.run(("seed_band", s), lambda: data.seed_band(s))
 
 
-@st.cache_data(**CACHE)
 def rnn_view(s: Settings) -> data.RNNResult:
-    return data.rnn_view(s)
+    return work.run(("rnn", s), lambda: data.rnn_view(s))
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def book_view():
-    return data.book_view()
+def book_view() -> pd.DataFrame:
+    return work.run(("book",), data.book_view)
 
 
-@st.cache_data(**CACHE)
 def lstm_view(s: Settings) -> data.GateResult:
-    return data.lstm_view(s)
+    return work.run(("lstm", s), lambda: data.lstm_view(s))
 
 
-@st.cache_data(**CACHE)
 def gru_view(s: Settings) -> data.GateResult:
-    return data.gru_view(s)
+    return work.run(("gru", s), lambda: data.gru_view(s))

@@ -1,43 +1,35 @@
-"""From settings to the tidy DataFrames and numbers each page shows. Pure: no Streamlit import.
+"""From settings to everything a page shows: tidy curves, their trends, markers and facts. Pure: no Streamlit.
 
-Every number a page prints comes from here, computed from the core's results for the current settings.
+Every number a page prints or draws comes from here, computed from the core's results for the current settings.
+
+Time convention of every curve: ``t`` = 0 … T with ``h_0`` the initial state and ``h_T`` the last; the loss
+sits on ``h_T`` ("last") or on every ``h_t`` ("every"). ``back`` = T − t counts backward steps from the loss,
+the x axis of the book's figure. Gradients of the cell state ``c`` start at t = 1.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import recurrent_core as rc
-from recurrent_core import analysis as an
 
-from .settings import Settings
+from .settings import Settings, Text, layer_kwargs
 
 KIND_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 OPEN_GATE_BIAS = 3.0
-VANISH_LEVEL = -6.0  # "below 1e-6 of its start"
+VANISH_LEVEL = -6.0  # "below 10⁻⁶ of its value at the loss"
+# A curve vanishes when it keeps at most 1 % of its value at the loss, explodes when it grows at least 100×.
+TREND_DECADES = 2.0
+SEED_BAND_SEEDS = 10
 
 
-def make_layer(s: Settings, kind: str, **override):
-    """The layer of ``kind`` that the settings describe (``override`` changes a gate bias, say)."""
-    p = s.as_dict() | override
-    own = {
-        "rnn": {"nonlinearity": p["act"]},
-        "lstm": {"forget_bias": p["forget_bias"]},
-        "gru": {"update_bias": p["update_bias"], "formulation": p["gru_form"]},
-    }[kind]
-    return rc.init_layer(
-        kind,
-        p["D"],
-        p["H"],
-        p["seed"],
-        scheme=p["scheme"],
-        scale=p["scale"],
-        spectral_radius=p["rho"] if p["set_rho"] else None,
-        **own,
-    )
+def make_layer(s: Settings, kind: str, **override: Any) -> Any:
+    """The layer of ``kind`` that the settings describe (``override`` changes a control, a gate bias say)."""
+    return rc.init_layer(kind, **layer_kwargs(s, kind, **override))
 
 
 def make_inputs(s: Settings) -> tuple[np.ndarray, np.ndarray]:
@@ -55,168 +47,291 @@ def make_inputs(s: Settings) -> tuple[np.ndarray, np.ndarray]:
     return x, dhs
 
 
-def _curve(steps, log10_norm, label: str, colour_key: str, dash: str = "solid", **extra) -> pd.DataFrame:
-    return pd.DataFrame(
-        {"step": steps, "curve": label, "colour_key": colour_key, "dash": dash, "log10_norm": log10_norm, **extra}
-    )
+# ---------------------------------------------------------------------------------------------- curves and trends
+@dataclass(frozen=True)
+class CurveInfo:
+    """What one curve is: its legend label, colour, line role (solid full BPTT, dashed an isolated path, dotted a
+    variant of the settings), and which gradient of which architecture it measures."""
+
+    id: str
+    label: Text
+    colour_key: str
+    role: str  # "full" | "path" | "variant"
+    kind: str
+    quantity: str  # "dh" (∂L/∂h_t), "dc" (∂L/∂c_t), "cell_path", "direct_path", "matmul_only", "tanh_only"
+
+
+@dataclass(frozen=True)
+class Trend:
+    """What a curve does from the loss back to its first point, measured on the curve as drawn."""
+
+    curve: str
+    kind: str
+    quantity: str
+    log10_ratio: float  # log10 (norm at the first point / norm at the loss)
+    steps: int  # backward steps between those two points
+    steps_to_vanish: int | None  # steps back until 10⁻⁶ of the value at the loss (None: never)
+    overflow64: int | None = None  # t at which a plain float64 backward held inf/NaN
+    overflow32: int | None = None
+    forward_overflow: int | None = None  # t at which the forward hidden state itself overflowed (relu)
+
+    @property
+    def direction(self) -> str:
+        """From the measured ratio: "vanishes" (keeps ≤ 1 %), "explodes" (grows ≥ 100×) or "steady";
+        "undefined" after a forward overflow."""
+        if self.forward_overflow is not None or self.steps == 0 or not np.isfinite(self.log10_ratio):
+            return "undefined" if self.forward_overflow is not None else "steady"
+        if self.log10_ratio <= -TREND_DECADES:
+            return "vanishes"
+        if self.log10_ratio >= TREND_DECADES:
+            return "explodes"
+        return "steady"
+
+    @property
+    def log10_rate(self) -> float:
+        """log10 of the geometric-mean change per backward step."""
+        return self.log10_ratio / self.steps if self.steps else 0.0
 
 
 def steps_below(log10_norm: np.ndarray, level: float = VANISH_LEVEL) -> int | None:
-    """Backward steps from the last step until the norm first falls ``level`` decades below its start."""
+    """Backward steps from the last point until the norm first falls ``level`` decades below it."""
     rel = log10_norm[::-1] - log10_norm[-1]
     below = np.flatnonzero(rel < level)
     return int(below[0]) if below.size else None
 
 
-@dataclass(frozen=True)
-class KindSummary:
-    kind: str
-    log10_ratio: float  # log10 ‖dh_1‖ / ‖dh_T‖ (first step against the last)
-    steps_to_vanish: int | None  # steps back until 1e-6 of the start
-    overflow64: int | None
-    overflow32: int | None
-    forward_overflow: int | None
-
-
-def _summary(kind: str, agg: np.ndarray, overflow_step: dict, forward_overflow: int | None) -> KindSummary:
-    """What the readings say of one curve: ``agg`` its aggregated log10 norms, the overflow steps of its chain."""
-    return KindSummary(
-        kind=kind,
-        log10_ratio=float(agg[0] - agg[-1]),
-        steps_to_vanish=steps_below(agg),
-        overflow64=overflow_step["float64"],
-        overflow32=overflow_step["float32"],
+def trend(
+    info: CurveInfo,
+    log10_norm: np.ndarray,
+    overflow: dict[str, int | None] | None = None,
+    forward_overflow: int | None = None,
+) -> Trend:
+    """The trend of a curve given by its log10 norms in time order (first point first, the loss last)."""
+    ov = overflow or {}
+    return Trend(
+        curve=info.id,
+        kind=info.kind,
+        quantity=info.quantity,
+        log10_ratio=float(log10_norm[0] - log10_norm[-1]),
+        steps=len(log10_norm) - 1,
+        steps_to_vanish=steps_below(log10_norm),
+        overflow64=ov.get("float64"),
+        overflow32=ov.get("float32"),
         forward_overflow=forward_overflow,
     )
 
 
-def overflow_markers(summaries) -> list[dict]:
-    """Vertical markers where a plain computation overflowed, one per step (labels merged)."""
-    by_step: dict[int, list[str]] = {}
-    for sm in summaries:
-        for step, what in (
-            (sm.overflow64, "float64 overflows"),
-            (sm.overflow32, "float32 overflows"),
-            (sm.forward_overflow, "forward overflows"),
+def _with_h0(per_sample: np.ndarray, into_h0: np.ndarray, norm: str) -> np.ndarray:
+    """Aggregated log10 norms at t = 0 … T from per-sample (T, N) values at h_1 … h_T and (N,) at h_0."""
+    return rc.aggregate(np.concatenate([into_h0[None], per_sample]), norm)
+
+
+def _t_index(overflow: dict[str, int | None]) -> dict[str, int | None]:
+    """The core counts steps 0 … T−1 for h_1 … h_T: shift to t."""
+    return {k: (None if v is None else v + 1) for k, v in overflow.items()}
+
+
+def _frame(info: CurveInfo, t: np.ndarray, log10_norm: np.ndarray, T: int) -> pd.DataFrame:
+    return pd.DataFrame({"t": t, "back": T - t, "curve": info.id, "log10_norm": log10_norm})
+
+
+def overflow_markers(trends: list[Trend] | tuple[Trend, ...]) -> list[dict[str, Any]]:
+    """Vertical markers where a plain computation overflowed, one per t (labels merged), in time order."""
+    by_t: dict[int, list[Text]] = {}
+    for tr in trends:
+        name = KIND_LABELS[tr.kind]
+        for t, what in (
+            (tr.overflow64, ("float64 overflows", "float64 오버플로")),
+            (tr.overflow32, ("float32 overflows", "float32 오버플로")),
+            (tr.forward_overflow, ("forward overflows", "순전파 오버플로")),
         ):
-            if step is not None:
-                by_step.setdefault(step, []).append(f"{KIND_LABELS[sm.kind]}: {what}")
-    return [{"step": step, "label": "<br>".join(labels)} for step, labels in sorted(by_step.items())]
+            if t is not None:
+                label = (f"{name}: {what[0]}", f"{name}: {what[1]}")
+                if label not in by_t.setdefault(t, []):
+                    by_t[t].append(label)
+    return [
+        {"t": t, "label": (" · ".join(a for a, _ in labels), " · ".join(b for _, b in labels))}
+        for t, labels in sorted(by_t.items())
+    ]
 
 
 @dataclass(frozen=True)
-class CompareResult:
+class FlowView:
+    """Curves of one page (tidy: ``t``, ``back``, ``curve``, ``log10_norm``), what each is, and its trend."""
+
     curves: pd.DataFrame
-    summaries: dict[str, KindSummary]
-    open_summaries: dict[str, KindSummary]
-    cell_path_log10_kept: float  # log10 of what the LSTM's cell path alone keeps over the whole sequence
+    info: tuple[CurveInfo, ...]
+    trends: dict[str, Trend]
+    markers: list[dict[str, Any]] = field(default_factory=list)
+
+    def curve(self, curve_id: str) -> np.ndarray:
+        return self.curves.loc[self.curves["curve"] == curve_id, "log10_norm"].to_numpy()
 
 
-def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
-    """‖∂L/∂h_t‖ of the RNN, LSTM and GRU on the same inputs and seed; optionally the gated kinds again with
-    their keep gates opened by +3 (forget bias, keep bias), dashed. One forward tape is alive at a time."""
-    x, dhs = make_inputs(s)
-    steps = np.arange(s.T)
-    frames, summaries, open_summaries = [], {}, {}
-
-    def add(kind: str, fn: an.FlowNorms, label: str, dash: str, variant: str) -> KindSummary:
-        agg = rc.aggregate(fn.log10_dh, s.norm)
-        frames.append(_curve(steps, agg, label, kind, dash, kind=kind, variant=variant))
-        return _summary(kind, agg, fn.overflow_step, fn.forward_overflow_step)
-
-    summaries["rnn"] = add("rnn", rc.flow_norms(make_layer(s, "rnn"), x, dhs), "RNN", "solid", "as set")
-    cell = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
-    summaries["lstm"] = add("lstm", cell.full, "LSTM", "solid", "as set")
-    path = rc.aggregate(cell.path.log10["c"], s.norm)
-    del cell  # its tape
-    summaries["gru"] = add("gru", rc.flow_norms(make_layer(s, "gru"), x, dhs), "GRU", "solid", "as set")
-    if show_open_gates:
-        for kind, bias in (("lstm", "forget_bias"), ("gru", "update_bias")):
-            value = getattr(s, bias) + OPEN_GATE_BIAS
-            fn = rc.flow_norms(make_layer(s, kind, **{bias: value}), x, dhs)
-            open_summaries[kind] = add(
-                kind, fn, f"{KIND_LABELS[kind]}, gate bias {value:+g}", "dash", f"{bias}={value:g}"
-            )
-            del fn
-    return CompareResult(
+def _collect(parts: list[tuple[CurveInfo, np.ndarray, np.ndarray, Trend]], T: int) -> FlowView:
+    frames = [_frame(info, t, y, T) for info, t, y, _ in parts]
+    trends = {info.id: tr for info, _, _, tr in parts}
+    return FlowView(
         curves=pd.concat(frames, ignore_index=True),
-        summaries=summaries,
-        open_summaries=open_summaries,
-        cell_path_log10_kept=float(path[0] - path[-1]),
+        info=tuple(p[0] for p in parts),
+        trends=trends,
+        markers=overflow_markers(list(trends.values())),
     )
 
 
-def seed_band(s: Settings, n_seeds: int) -> pd.DataFrame:
-    """Min–max over ``n_seeds`` seeds (seed, seed+1, …) of each architecture's log10 ‖∂L/∂h_t‖."""
+# ----------------------------------------------------------------------------------------------------- compare
+@dataclass(frozen=True)
+class CompareResult:
+    flow: FlowView
+    gate_means: dict[str, float]  # curve id of a gated kind -> mean of the gate on its element-wise path
+    open_bias: dict[str, float]  # "lstm"/"gru" -> the bias of its dotted "opened" curve
+    cell_path: Trend  # the LSTM's cell path alone (∏ f), over the same steps as ∂L/∂c_t
+
+
+def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
+    """‖∂L/∂h_t‖ of the RNN, LSTM and GRU on the same inputs and seed; optionally the gated kinds again with their
+    keep gates opened by +3 (forget bias, update bias), dotted. One forward tape is alive at a time."""
+    x, dhs = make_inputs(s)
+    t = np.arange(s.T + 1)
+    parts: list[tuple[CurveInfo, np.ndarray, np.ndarray, Trend]] = []
+    gate_means: dict[str, float] = {}
+
+    def add(info: CurveInfo, fn: Any) -> None:
+        y = _with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
+        parts.append((info, t, y, trend(info, y, _t_index(fn.overflow_step), _fwd(fn.forward_overflow_step))))
+
+    add(CurveInfo("rnn", ("RNN", "RNN"), "rnn", "full", "rnn", "dh"), rc.flow_norms(make_layer(s, "rnn"), x, dhs))
+    cell = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
+    add(CurveInfo("lstm", ("LSTM", "LSTM"), "lstm", "full", "lstm", "dh"), cell.full)
+    gate_means["lstm"] = float(cell.gate.mean())
+    path = rc.aggregate(cell.path.log10["c"], s.norm)
+    cell_info = CurveInfo(
+        "lstm_cell_path", ("LSTM cell path ∏ f", "LSTM 셀 경로 ∏ f"), "lstm", "path", "lstm", "cell_path"
+    )
+    cell_path = trend(cell_info, path)
+    del cell  # its tape
+    gru = rc.gru_direct_path(make_layer(s, "gru"), x, dhs)
+    add(CurveInfo("gru", ("GRU", "GRU"), "gru", "full", "gru", "dh"), gru.full)
+    gate_means["gru"] = float(gru.gate.mean())
+    del gru
+    open_bias: dict[str, float] = {}
+    if show_open_gates:
+        for kind, bias in (("lstm", "forget_bias"), ("gru", "update_bias")):
+            value = float(getattr(s, bias) + OPEN_GATE_BIAS)
+            open_bias[kind] = value
+            name = KIND_LABELS[kind]
+            info = CurveInfo(
+                f"{kind}_open",
+                (f"{name}, gate bias {value:+g}", f"{name}, 게이트 편향 {value:+g}"),
+                kind,
+                "variant",
+                kind,
+                "dh",
+            )
+            layer = make_layer(s, kind, **{bias: value})
+            res = rc.lstm_cell_path(layer, x, dhs) if kind == "lstm" else rc.gru_direct_path(layer, x, dhs)
+            gate_means[info.id] = float(res.gate.mean())
+            add(info, res.full)
+            del res
+    return CompareResult(flow=_collect(parts, s.T), gate_means=gate_means, open_bias=open_bias, cell_path=cell_path)
+
+
+def _fwd(step: int | None) -> int | None:
+    return None if step is None else step + 1
+
+
+def seed_band(s: Settings, n_seeds: int = SEED_BAND_SEEDS) -> pd.DataFrame:
+    """Min–max over ``n_seeds`` seeds (seed, seed+1, …) of each architecture's log10 ‖∂L/∂h_t‖, t = 0 … T."""
     rows = []
+    t = np.arange(s.T + 1)
     for kind in ("rnn", "lstm", "gru"):
         runs = []
         for k in range(n_seeds):
             sk = replace(s, seed=(s.seed + k) % (2**31))
             x, dhs = make_inputs(sk)
-            runs.append(rc.aggregate(rc.flow_norms(make_layer(sk, kind), x, dhs).log10_dh, s.norm))
-        runs = np.array(runs)
+            fn = rc.flow_norms(make_layer(sk, kind), x, dhs)
+            runs.append(_with_h0(fn.log10_dh, fn.log10_dh0, s.norm))
+        arr = np.array(runs)
         rows.append(
-            pd.DataFrame(
-                {
-                    "step": np.arange(s.T),
-                    "curve": KIND_LABELS[kind],
-                    "colour_key": kind,
-                    "lo": runs.min(axis=0),
-                    "hi": runs.max(axis=0),
-                }
-            )
+            pd.DataFrame({"t": t, "back": s.T - t, "curve": kind, "lo": arr.min(axis=0), "hi": arr.max(axis=0)})
         )
     return pd.concat(rows, ignore_index=True)
 
 
+# ---------------------------------------------------------------------------------------------------- RNN page
 @dataclass(frozen=True)
 class RNNResult:
-    chains: pd.DataFrame
-    gains: pd.DataFrame
+    flow: FlowView  # full BPTT, W_hh alone (the book's chain), φ′ alone
+    gains: pd.DataFrame  # t (the step h_t -> h_{t-1}), back, factor, log10_gain
     eigenvalues: pd.DataFrame
     spectrum: pd.DataFrame
-    facts: an.SpectralFacts
-    rate_matmul: float  # measured geometric-mean gain per step of the matmul-only chain
-    rate_full: float  # … of the full BPTT chain
-    summary: KindSummary
-    matmul_overflow64: int | None
-    matmul_overflow32: int | None
+    spectral_radius: float
+    sigma_max: float
+    log10_bound: float | None  # log10 of Pascanu's per-step bound σ_max·γ (None for W_hh = 0)
+    log10_rho: float | None
+    log10_rate_matmul: float  # measured long-run change per step of the W_hh-only chain (log10)
+    log10_rate_full: float  # … of the full BPTT
+    log10_gain_phi: float  # mean log10 gain of the φ′ factor per step
+    activation: str  # "tanh" or "relu": the φ of φ′
+
+
+RATE_SKIP = 5  # the first steps back are transients, not the long-run rate
+
+
+def _rate(y: np.ndarray, skip: int) -> float:
+    """log10 of the geometric-mean change per step of a curve in time order, leaving out the ``skip`` points
+    nearest the loss; NaN when fewer than two points remain or an end is not finite."""
+    z = y[: len(y) - skip] if skip else y
+    if len(z) < 2 or not np.isfinite(z[[0, -1]]).all():
+        return float("nan")
+    return float((z[0] - z[-1]) / (len(z) - 1))
 
 
 def rnn_view(s: Settings) -> RNNResult:
     x, dhs = make_inputs(s)
     layer = make_layer(s, "rnn")
     dec = rc.rnn_decomposition(layer, x, dhs)
-    steps = np.arange(s.T)
-    agg = {
-        name: rc.aggregate(chain.log10["h"], s.norm)
-        for name, chain in (("full", dec.full), ("matmul", dec.matmul_only), ("tanh", dec.tanh_only))
-    }
-    act = s.act
-    chains = pd.concat(
-        [
-            _curve(steps, agg["full"], f"full BPTT ({act}' and W_hh)", "rnn", chain="full"),
-            _curve(steps, agg["matmul"], "W_hh matmul only (the book's chain)", "matmul", "dash", chain="matmul_only"),
-            _curve(steps, agg["tanh"], f"{act}' only (W_hh = I)", "tanh", "dot", chain="tanh_only"),
-        ],
-        ignore_index=True,
+    act = s.nonlinearity
+    t = np.arange(s.T + 1)
+    fwd = _fwd(dec.forward_overflow_step)
+    full_y = _with_h0(dec.full.log10["h"], dec.full.log10_into_h0, s.norm)
+    tanh_y = _with_h0(dec.tanh_only.log10["h"], dec.tanh_only.log10_into_h0, s.norm)
+    # the book's norm_list: the norm after each of the T multiplications, t = T−1 … 0 (the loss's own point left out)
+    matmul_y = _with_h0(dec.matmul_only.log10["h"], dec.matmul_only.log10_into_h0, s.norm)[:-1]
+    full = CurveInfo("full", (f"full BPTT ({act}′ and W_hh)", f"전체 BPTT ({act}′와 W_hh)"), "rnn", "full", "rnn", "dh")
+    matmul = CurveInfo(
+        "matmul_only",
+        ("W_hh matmul only (the book's chain)", "W_hh 행렬 곱만 반복 (책의 실험)"),
+        "matmul",
+        "path",
+        "rnn",
+        "matmul_only",
     )
+    phi = CurveInfo(
+        "tanh_only", (f"{act}′ only (W_hh = I)", f"{act}′만 (W_hh = I)"), "tanh", "path", "rnn", "tanh_only"
+    )
+    parts = [
+        (full, t, full_y, trend(full, full_y, _t_index(dec.full.overflow_step), fwd)),
+        (
+            matmul,
+            t[:-1],
+            matmul_y,
+            trend(matmul, np.append(matmul_y, full_y[-1]), _t_index(dec.matmul_only.overflow_step)),
+        ),
+        (phi, t, tanh_y, trend(phi, tanh_y, _t_index(dec.tanh_only.overflow_step), fwd)),
+    ]
+    steps = np.arange(s.T, 0, -1)  # gain of the step h_t -> h_{t-1}, from the loss backwards
+    rev = slice(None, None, -1)
     gains = pd.concat(
         [
-            pd.DataFrame(
-                {"step": steps, "factor": "tanh", "label": f"{act}' factor", "log10_gain": dec.log10_gain_tanh}
-            ),
-            pd.DataFrame(
-                {"step": steps, "factor": "matmul", "label": "W_hh factor", "log10_gain": dec.log10_gain_matmul}
-            ),
-            pd.DataFrame(
-                {"step": steps, "factor": "rnn", "label": "total (their product)", "log10_gain": dec.log10_gain_total}
-            ),
+            pd.DataFrame({"t": steps, "factor": "phi", "log10_gain": dec.log10_gain_tanh[rev]}),
+            pd.DataFrame({"t": steps, "factor": "matmul", "log10_gain": dec.log10_gain_matmul[rev]}),
+            pd.DataFrame({"t": steps, "factor": "total", "log10_gain": dec.log10_gain_total[rev]}),
         ],
         ignore_index=True,
     )
-    facts = rc.spectral_facts(layer.W_hh, s.act)
+    gains["back"] = s.T - gains["t"] + 1
+    facts = rc.spectral_facts(layer.W_hh)
     eig = facts.eigenvalues
     eigenvalues = pd.DataFrame({"real": eig.real, "imag": eig.imag, "modulus": np.abs(eig)})
     idx = np.arange(1, s.H + 1)
@@ -227,104 +342,106 @@ def rnn_view(s: Settings) -> RNNResult:
         ],
         ignore_index=True,
     )
-    skip = min(5, max(0, s.T - 3))  # the first steps back are transients, not the long-run rate
+    skip = min(RATE_SKIP, max(0, s.T - 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi_gain = dec.log10_gain_tanh[np.isfinite(dec.log10_gain_tanh)]
+        mean_phi = float(phi_gain.mean()) if phi_gain.size else float("nan")
     return RNNResult(
-        chains=chains,
+        flow=_collect(parts, s.T),
         gains=gains,
         eigenvalues=eigenvalues,
         spectrum=spectrum,
-        facts=facts,
-        rate_matmul=rc.long_run_rate(agg["matmul"], skip=skip),
-        rate_full=rc.long_run_rate(agg["full"], skip=skip),
-        summary=_summary("rnn", agg["full"], dec.full.overflow_step, dec.forward_overflow_step),
-        matmul_overflow64=dec.matmul_only.overflow_step["float64"],
-        matmul_overflow32=dec.matmul_only.overflow_step["float32"],
+        spectral_radius=facts.spectral_radius,
+        sigma_max=facts.sigma_max,
+        log10_bound=_log10_or_none(facts.pascanu_bound),
+        log10_rho=_log10_or_none(facts.spectral_radius),
+        log10_rate_matmul=_rate(np.append(matmul_y, full_y[-1]), skip),
+        log10_rate_full=_rate(full_y, skip),
+        log10_gain_phi=mean_phi,
+        activation=act,
     )
 
 
-def book_view(scales=(1.0, 0.5)) -> pd.DataFrame:
-    """The book's figure, exactly: norms after each of the 20 steps for Wh and Wh × 0.5."""
+def _log10_or_none(v: float) -> float | None:
+    return float(np.log10(v)) if v > 0 and np.isfinite(v) else None
+
+
+BOOK_SCALES = (1.0, 0.5)
+
+
+def book_view() -> pd.DataFrame:
+    """The book's figure, exactly: its 20 norms after k = 1 … 20 backward steps, for Wh and Wh × 0.5."""
     frames = []
-    for scale, key in zip(scales, ("rnn", "matmul"), strict=False):
+    for scale in BOOK_SCALES:
         b = rc.book_experiment(scale)
-        label = "Wh = randn(3, 3)" if scale == 1.0 else f"Wh = randn(3, 3) × {scale:g}"
-        frames.append(
-            pd.DataFrame(
-                {
-                    "step": np.arange(1, len(b.norms) + 1),
-                    "curve": label,
-                    "colour_key": key,
-                    "scale": scale,
-                    "norm": b.norms,
-                }
-            )
-        )
+        frames.append(pd.DataFrame({"back": np.arange(1, len(b.norms) + 1), "scale": scale, "norm": b.norms}))
     return pd.concat(frames, ignore_index=True)
 
 
+# ------------------------------------------------------------------------------------------------- LSTM / GRU
 def gate_frame(gate: np.ndarray, sample: int = 0) -> pd.DataFrame:
-    """Tidy (step, unit, value) of one sample's gate values, shape (T, N, H)."""
+    """Tidy (t, unit, value) of one sample's gate values, shape (T, N, H); t = 1 … T (the step that made h_t)."""
     T, _, H = gate.shape
     g = gate[:, sample, :]
-    return pd.DataFrame({"step": np.repeat(np.arange(T), H), "unit": np.tile(np.arange(H), T), "value": g.reshape(-1)})
+    return pd.DataFrame(
+        {"t": np.repeat(np.arange(1, T + 1), H), "unit": np.tile(np.arange(H), T), "value": g.reshape(-1)}
+    )
 
 
 @dataclass(frozen=True)
 class GateResult:
-    curves: pd.DataFrame
-    heatmap: pd.DataFrame
-    summary: KindSummary
-    gate_mean: float  # mean of the gate along the path (f, or the GRU's keep gate)
-    path_log10_kept: float  # log10 of what the element-wise path alone keeps from t=T-1 to 0
-    full_log10_kept: float
+    flow: FlowView
+    heatmap: pd.DataFrame  # t, unit, value: the gate as the formulation writes it (f, or the GRU's z)
+    gate_mean: float  # mean of the gate along the element-wise path (f, or the GRU's keep gate)
+    keep_symbol: str  # "f", "z" or "1 − z": the factor of the element-wise path
 
 
 def lstm_view(s: Settings) -> GateResult:
     x, dhs = make_inputs(s)
     res = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
-    steps = np.arange(s.T)
-    dh = rc.aggregate(res.full.log10_dh, s.norm)
+    t = np.arange(s.T + 1)
+    dh = _with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
+    assert res.full.log10_dc is not None
     dc = rc.aggregate(res.full.log10_dc, s.norm)
     path = rc.aggregate(res.path.log10["c"], s.norm)
-    curves = pd.concat(
-        [
-            _curve(steps, dh, "‖∂L/∂h_t‖", "lstm", "dot", quantity="dh"),
-            _curve(steps, dc, "‖∂L/∂c_t‖ (full)", "lstm", quantity="dc"),
-            _curve(steps, path, "cell path alone: ∏ f", "tanh", "dash", quantity="cell_path"),
-        ],
-        ignore_index=True,
-    )
-    summary = _summary("lstm", dh, res.full.overflow_step, res.full.forward_overflow_step)
+    dh_info = CurveInfo("dh", ("‖∂L/∂h_t‖ (full BPTT)", "‖∂L/∂h_t‖ (전체 BPTT)"), "lstm", "full", "lstm", "dh")
+    dc_info = CurveInfo("dc", ("‖∂L/∂c_t‖ (full BPTT)", "‖∂L/∂c_t‖ (전체 BPTT)"), "cell", "full", "lstm", "dc")
+    path_info = CurveInfo("cell_path", ("cell path alone: ∏ f", "셀 경로만: ∏ f"), "tanh", "path", "lstm", "cell_path")
+    ov = _t_index(res.full.overflow_step)
+    fwd = _fwd(res.full.forward_overflow_step)
+    parts = [
+        (dh_info, t, dh, trend(dh_info, dh, ov, fwd)),
+        (dc_info, t[1:], dc, trend(dc_info, dc, ov, fwd)),
+        (path_info, t[1:], path, trend(path_info, path)),
+    ]
     return GateResult(
-        curves=curves,
-        heatmap=gate_frame(res.gate),
-        summary=summary,
-        gate_mean=float(res.gate.mean()),
-        path_log10_kept=float(path[0] - path[-1]),
-        full_log10_kept=float(dc[0] - dc[-1]),
+        flow=_collect(parts, s.T), heatmap=gate_frame(res.gate), gate_mean=float(res.gate.mean()), keep_symbol="f"
     )
 
 
 def gru_view(s: Settings) -> GateResult:
     x, dhs = make_inputs(s)
     res = rc.gru_direct_path(make_layer(s, "gru"), x, dhs)
-    steps = np.arange(s.T)
-    dh = rc.aggregate(res.full.log10_dh, s.norm)
-    path = rc.aggregate(res.path.log10["h"], s.norm)
-    keep = "z" if s.gru_form == "pytorch" else "1 - z"
-    curves = pd.concat(
-        [
-            _curve(steps, dh, "‖∂L/∂h_t‖ (full)", "gru", quantity="dh"),
-            _curve(steps, path, f"direct path alone: ∏ ({keep})", "tanh", "dash", quantity="direct_path"),
-        ],
-        ignore_index=True,
+    t = np.arange(s.T + 1)
+    dh = _with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
+    path = _with_h0(res.path.log10["h"], res.path.log10_into_h0, s.norm)
+    keep = "z" if s.formulation == "pytorch" else "1 − z"
+    dh_info = CurveInfo("dh", ("‖∂L/∂h_t‖ (full BPTT)", "‖∂L/∂h_t‖ (전체 BPTT)"), "gru", "full", "gru", "dh")
+    path_info = CurveInfo(
+        "direct_path",
+        (f"direct path alone: ∏ ({keep})", f"직접 경로만: ∏ ({keep})"),
+        "tanh",
+        "path",
+        "gru",
+        "direct_path",
     )
-    summary = _summary("gru", dh, res.full.overflow_step, res.full.forward_overflow_step)
+    ov = _t_index(res.full.overflow_step)
+    fwd = _fwd(res.full.forward_overflow_step)
+    parts = [(dh_info, t, dh, trend(dh_info, dh, ov, fwd)), (path_info, t, path, trend(path_info, path))]
+    assert res.update_gate is not None
     return GateResult(
-        curves=curves,
+        flow=_collect(parts, s.T),
         heatmap=gate_frame(res.update_gate),
-        summary=summary,
         gate_mean=float(res.gate.mean()),
-        path_log10_kept=float(path[0] - path[-1]),
-        full_log10_kept=float(dh[0] - dh[-1]),
+        keep_symbol=keep,
     )

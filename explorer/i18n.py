@@ -3,18 +3,67 @@
     tr = pick(lang)
     st.title(tr("How far back does the gradient reach?", "기울기는 얼마나 멀리 거슬러 올라갈까?"))
 
-Chart titles, axis labels and exported files stay in English (mostly math), so a figure reads the same in any
-slide deck; the page texts, readings and controls follow the language chosen in the sidebar.
+Korean particles after a Latin word or a number follow its pronunciation (LSTM은, GRU는, 5460을, 2.1을):
+``josa("LSTM", "은/는")`` picks the right one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-LANGS = ("en", "ko")
+Picker = Callable[[str, str], str]
 
 
-def pick(lang: str) -> Callable[[str, str], str]:
+def pick(lang: str) -> Picker:
     """A function that returns its Korean argument when ``lang`` is "ko", else its English one."""
     korean = lang == "ko"
     return lambda en, ko: ko if korean else en
+
+
+# How a Korean reader says the last character, reduced to what a particle needs: the final consonant (받침)
+# of its last syllable, "" for none. Letters as their Korean names (엘, 엠, 엔, 알 end in a consonant).
+_LETTER_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
+_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ", "9": ""}
+# A round number is read by its last unit: 10 십, 100 백, 1000 천, 10⁴…10⁷ 만, 10⁸…10¹¹ 억, 10¹² 조
+_ZEROS_FINAL = {1: "ㅂ", 2: "ㄱ", 3: "ㄴ", 4: "ㄴ", 5: "ㄴ", 6: "ㄴ", 7: "ㄴ", 8: "ㄱ", 9: "ㄱ", 10: "ㄱ", 11: "ㄱ"}
+_JONGSEONG = ("", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ")
+_SILENT = set(" )]}'\"*`_~")  # markdown and closing brackets do not change the reading
+
+
+def final_consonant(word: str) -> str:
+    """The final consonant of ``word``'s last syllable as read aloud in Korean ("" for none)."""
+    text = word.rstrip()
+    while text and text[-1] in _SILENT:
+        text = text[:-1]
+    if not text:
+        return ""
+    ch = text[-1]
+    if "가" <= ch <= "힣":
+        return _JONGSEONG[(ord(ch) - 0xAC00) % 28]
+    if ch.isdigit():
+        digits = text.split(".")[-1] if "." in text else text
+        if "." not in text and ch == "0":
+            stripped = digits.rstrip("0")
+            zeros = len(digits) - len(stripped)
+            if stripped and stripped[-1].isdigit():
+                return _ZEROS_FINAL.get(zeros, "")
+            return "ㅇ"  # 0 itself: 영
+        return _DIGIT_FINAL[ch]
+    if ch == "%":
+        return ""  # 퍼센트
+    if ch == "‖":
+        return "ㅁ"  # ‖x‖ is read 노름
+    if ch.isascii() and ch.isalpha():
+        return _LETTER_FINAL.get(ch.lower(), "")
+    return ""
+
+
+def josa(word: str, pair: str) -> str:
+    """``word`` followed by the particle of ``pair`` ("은/는", "이/가", "을/를", "과/와", "으로/로") that its
+    pronunciation takes: the first form after a final consonant, the second after a vowel. For 으로/로, a final
+    ㄹ takes 로."""
+    with_final, without = pair.split("/")
+    final = final_consonant(word)
+    if pair == "으로/로":
+        return word + (without if final in ("", "ㄹ") else with_final)
+    return word + (with_final if final else without)

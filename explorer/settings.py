@@ -1,221 +1,332 @@
-"""The shared controls: their ranges and defaults, URL parsing with notices, and the memory budget.
+"""Every control of the app, each declared once: its URL key, range, labels, and the core keyword it feeds.
 
-Pure Python (no Streamlit): the sidebar in ``explorer/ui.py`` draws one widget per entry of ``CONTROLS``.
+One entry per control. ``Settings`` (what the computation depends on) and ``View`` (how it is shown) are
+dataclasses whose fields *are* the controls: ``field(default=..., metadata={"spec": Spec(...)})``. From them come
+the sidebar widgets (explorer/ui.py), URL parsing and writing, the figure captions, and the keyword arguments of
+``rc.init_layer`` (``layer_kwargs``). Old URL keys stay readable as aliases so shared links keep working.
+
+Pure Python (no Streamlit).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+from urllib.parse import urlencode
 
 from recurrent_core.init import SCHEMES
 
+from .i18n import josa
+
+Text = tuple[str, str]  # (English, Korean)
+KINDS = ("rnn", "lstm", "gru")
+
 
 @dataclass(frozen=True)
-class Control:
-    key: str
-    label: str
-    default: object
+class Spec:
+    """How one control looks and behaves. ``key`` is the field name (filled in from the dataclass)."""
+
+    default: Any
+    label: Text
+    group: str
+    help: Text = ("", "")
     lo: float | None = None
     hi: float | None = None
     step: float | None = None
-    options: tuple = ()
-    help: str = ""
-    label_ko: str = ""
-    help_ko: str = ""
+    options: tuple[str, ...] = ()
+    option_labels: Mapping[str, Text] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # URL keys of earlier versions, still read
+    layer_arg: str | None = None  # the rc.init_layer keyword this control feeds
+    kinds: tuple[str, ...] = KINDS  # the layer kinds it applies to
+    page: str | None = None  # a page's own control (None: shared, in the sidebar)
+    key: str = ""
 
     def text(self, lang: str) -> tuple[str, str]:
         """(label, help) in ``lang`` ("en" or "ko")."""
-        if lang == "ko":
-            return self.label_ko or self.label, self.help_ko or self.help
-        return self.label, self.help
+        k = 1 if lang == "ko" else 0
+        return self.label[k], self.help[k]
+
+    def option_text(self, option: str, lang: str) -> str:
+        """What the widget shows for ``option`` (the URL keeps the option itself)."""
+        label = self.option_labels.get(option)
+        return label[1 if lang == "ko" else 0] if label else option
 
     @property
     def is_int(self) -> bool:
         return isinstance(self.default, int) and not isinstance(self.default, bool)
 
+    @property
+    def is_bool(self) -> bool:
+        return isinstance(self.default, bool)
 
-CONTROLS: tuple[Control, ...] = (
-    Control(
-        "T",
-        "Sequence length T",
-        50,
-        1,
-        1000,
-        1,
-        help="How many steps the gradient flows back through.",
-        label_ko="시퀀스 길이 T",
-        help_ko="기울기가 거슬러 올라가는 시간 단계 수.",
-    ),
-    Control("H", "Hidden size H", 32, 1, 256, 1, label_ko="은닉 크기 H"),
-    Control(
-        "seed",
-        "Seed",
-        0,
-        0,
-        2**31 - 1,
-        1,
-        help="Draws the weights and the inputs; same seed, same run.",
-        label_ko="시드",
-        help_ko="가중치와 입력을 뽑는 난수 시드. 같은 시드면 같은 결과.",
-    ),
-    Control("N", "Batch size N", 1, 1, 64, 1, label_ko="배치 크기 N"),
-    Control("D", "Input size D", 8, 1, 64, 1, label_ko="입력 크기 D"),
-    Control(
-        "input_scale",
-        "Input scale",
-        1.0,
-        0.0,
-        5.0,
-        0.1,
-        help="x ~ N(0, scale²); 0 feeds zeros.",
-        label_ko="입력 크기 배율",
-        help_ko="x ~ N(0, 배율²). 0이면 입력이 모두 0.",
-    ),
-    Control(
-        "scheme",
-        "Recurrent init W_hh",
-        "pytorch",
-        options=SCHEMES,
-        help="pytorch: U(±1/√H); dlfs2: randn/√H; gaussian: N(0, scale²/H); orthogonal and identity "
-        "times scale; book: the chapter 6 matrix, np.random.seed(seed); randn(H, H) × scale.",
-        label_ko="순환 가중치 W_hh 초기화",
-        help_ko="pytorch: U(±1/√H), dlfs2: randn/√H, gaussian: N(0, 배율²/H), orthogonal·identity: 배율 × "
-        "직교·단위 행렬, book: 6장의 행렬 np.random.seed(seed); randn(H, H) × 배율.",
-    ),
-    Control(
-        "scale",
-        "Init scale (gain)",
-        1.0,
-        0.0,
-        3.0,
-        0.05,
-        help="Used by gaussian, orthogonal, identity and book.",
-        label_ko="초기화 배율",
-        help_ko="gaussian, orthogonal, identity, book에서 쓰입니다.",
-    ),
-    Control(
-        "set_rho",
-        "Set the spectral radius ρ(W_hh)",
-        False,
-        help="Rescale W_hh (each gate block for LSTM/GRU) to the ρ below.",
-        label_ko="스펙트럼 반경 ρ(W_hh) 지정",
-        help_ko="W_hh(LSTM/GRU는 게이트 블록마다)를 아래 ρ가 되도록 다시 조정합니다.",
-    ),
-    Control("rho", "Target spectral radius ρ", 1.0, 0.05, 3.0, 0.05, label_ko="목표 스펙트럼 반경 ρ"),
-    Control("act", "RNN activation", "tanh", options=("tanh", "relu"), label_ko="RNN 활성화 함수"),
-    Control(
-        "forget_bias",
-        "LSTM forget-gate bias (added)",
-        0.0,
-        -3.0,
-        6.0,
-        0.5,
-        help="+1 is Jozefowicz et al.'s advice; + keeps more of the cell.",
-        label_ko="LSTM 망각 게이트 편향 (더함)",
-        help_ko="+1은 Jozefowicz 등(2015)의 권장값. +일수록 셀을 더 오래 기억합니다.",
-    ),
-    Control(
-        "update_bias",
-        "GRU keep-gate bias (added)",
-        0.0,
-        -3.0,
-        6.0,
-        0.5,
-        help="+ keeps more of the old state in either formulation (z in PyTorch, 1 - z in the book).",
-        label_ko="GRU 유지 게이트 편향 (더함)",
-        help_ko="어느 정식화에서든 +일수록 이전 상태를 더 유지합니다 (PyTorch는 z, 책은 1 - z).",
-    ),
-    Control(
-        "gru_form",
-        "GRU formulation",
-        "pytorch",
-        options=("pytorch", "dlfs2"),
-        help="pytorch: reset after W_hn, h = (1-z)n + z h; dlfs2 (the book): reset before, h = (1-z)h + z h̃.",
-        label_ko="GRU 정식화",
-        help_ko="pytorch: W_hn 뒤에 리셋, h = (1-z)n + z h. dlfs2(책): 앞에 리셋, h = (1-z)h + z h̃.",
-    ),
-    Control(
-        "loss",
-        "Where the loss sits",
-        "last",
-        options=("last", "every"),
-        help="last: L = Σ h_T, as in the book; every: L = Σ_t Σ h_t.",
-        label_ko="손실의 위치",
-        help_ko="last: 책처럼 L = Σ h_T (마지막 단계만). every: L = Σ_t Σ h_t.",
-    ),
-    Control(
-        "norm",
-        "Norm over the batch",
-        "l2",
-        options=("l2", "book", "mean"),
-        help="l2: Frobenius over the batch; book: that ÷ N (DLFS2); mean: mean of per-sample norms.",
-        label_ko="배치에 대한 노름",
-        help_ko="l2: 배치 전체의 프로베니우스 노름. book: 그것을 N으로 나눈 값(책). mean: 샘플별 노름의 평균.",
-    ),
+
+def control(default: Any, label: Text, group: str, **spec: Any) -> Any:
+    """A dataclass field that declares a control (see ``Spec``)."""
+    return field(default=default, metadata={"spec": Spec(default, label, group, **spec)})
+
+
+GROUPS: dict[str, Text] = {
+    "sizes": ("Sequence and sizes", "시퀀스와 크기"),
+    "init": ("Initialisation", "초기화"),
+    "gates": ("Gates", "게이트"),
+    "loss": ("Loss and norm", "손실과 노름"),
+    "view": ("View", "보기"),
+}
+
+_SCHEME_HELP = (
+    "pytorch: U(±1/√H); dlfs2: randn/√H; gaussian: N(0, scale²/H); orthogonal and identity times scale; "
+    "book: the chapter 6 matrix, np.random.seed(seed); randn(H, H) × scale.",
+    "pytorch: U(±1/√H), dlfs2: randn/√H, gaussian: N(0, 배율²/H), orthogonal·identity: 배율 × 직교·단위 행렬, "
+    "book: 6장의 행렬 np.random.seed(seed); randn(H, H) × 배율.",
 )
-# The page language: not a setting of the computation, but in the URL like the others (?lang=ko).
-# Its options are what the buttons show, and so what the URL holds (?lang=한국어); ?lang=ko works too.
-LANG = Control("lang", "Language · 언어", "English", options=("English", "한국어"))
-LANG_CODES = {"English": "en", "한국어": "ko"}
-LANG_ALIASES = {"en": "English", "ko": "한국어", "kr": "한국어", "kor": "한국어", "korean": "한국어"}
-BY_KEY = {c.key: c for c in CONTROLS}
-
-# The largest forward+backward tape one view may hold: Community Cloud gives as little as ~690 MB per app.
-MEMORY_BUDGET_BYTES = 160 * 1024 * 1024
-# float64 arrays per (step, sample, unit) an LSTM run keeps: hs, cs, tanh(c), 4 gates, dh, dc, log-domain
-# temporaries; RNN and GRU keep fewer, so the LSTM's count bounds every view.
-_ARRAYS_PER_UNIT = 12
 
 
 @dataclass(frozen=True)
 class Settings:
-    T: int = 50
-    H: int = 32
-    seed: int = 0
-    N: int = 1
-    D: int = 8
-    input_scale: float = 1.0
-    scheme: str = "pytorch"
-    scale: float = 1.0
-    set_rho: bool = False
-    rho: float = 1.0
-    act: str = "tanh"
-    forget_bias: float = 0.0
-    update_bias: float = 0.0
-    gru_form: str = "pytorch"
-    loss: str = "last"
-    norm: str = "l2"
+    """What one computation depends on: the layers, the inputs, the loss and the norm over the batch."""
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    T: int = control(
+        50,
+        ("Sequence length T", "시퀀스 길이 T"),
+        "sizes",
+        lo=1,
+        hi=1000,
+        step=1,
+        help=("How many steps the gradient flows back through.", "기울기가 거슬러 올라가는 시각의 수."),
+    )
+    H: int = control(32, ("Hidden size H", "은닉 상태 크기 H"), "sizes", lo=1, hi=256, step=1, layer_arg="H")
+    seed: int = control(
+        0,
+        ("Seed", "시드"),
+        "sizes",
+        lo=0,
+        hi=2**31 - 1,
+        step=1,
+        layer_arg="seed",
+        help=(
+            "Draws the weights and the inputs; same seed, same run.",
+            "가중치와 입력을 뽑는 난수 시드. 같은 시드면 같은 결과.",
+        ),
+    )
+    N: int = control(1, ("Batch size N", "배치 크기 N"), "sizes", lo=1, hi=64, step=1)
+    D: int = control(8, ("Input size D", "입력 크기 D"), "sizes", lo=1, hi=64, step=1, layer_arg="D")
+    input_scale: float = control(
+        1.0,
+        ("Input scale", "입력값 배율 (표준편차)"),
+        "sizes",
+        lo=0.0,
+        hi=5.0,
+        step=0.1,
+        help=("x ~ N(0, scale²); 0 feeds zeros.", "x ~ N(0, 배율²). 0이면 입력이 모두 0."),
+    )
+    scheme: str = control(
+        "pytorch",
+        ("Recurrent init W_hh (scheme)", "순환 가중치 W_hh 초기화 (scheme)"),
+        "init",
+        options=SCHEMES,
+        layer_arg="scheme",
+        help=_SCHEME_HELP,
+    )
+    scale: float = control(
+        1.0,
+        ("Init scale (gain)", "초기화 배율"),
+        "init",
+        lo=0.0,
+        hi=3.0,
+        step=0.05,
+        layer_arg="scale",
+        help=("Used by gaussian, orthogonal, identity and book.", "gaussian, orthogonal, identity, book에서 쓰입니다."),
+    )
+    set_rho: bool = control(
+        False,
+        ("Set the spectral radius ρ(W_hh)", "스펙트럼 반경 ρ(W_hh) 지정"),
+        "init",
+        help=(
+            "Rescale W_hh (each gate block for LSTM/GRU) to the ρ below.",
+            "W_hh(LSTM/GRU는 게이트 블록마다)를 아래 ρ가 되도록 다시 조정합니다.",
+        ),
+    )
+    rho: float = control(
+        1.0,
+        ("Target spectral radius ρ", "목표 스펙트럼 반경 ρ"),
+        "init",
+        lo=0.05,
+        hi=3.0,
+        step=0.05,
+        layer_arg="spectral_radius",
+    )
+    nonlinearity: str = control(
+        "tanh",
+        ("RNN activation (nonlinearity)", "RNN 활성화 함수 (nonlinearity)"),
+        "init",
+        options=("tanh", "relu"),
+        aliases=("act",),
+        layer_arg="nonlinearity",
+        kinds=("rnn",),
+    )
+    forget_bias: float = control(
+        0.0,
+        ("LSTM forget-gate bias (added)", "LSTM 망각 게이트 편향 (더함)"),
+        "gates",
+        lo=-3.0,
+        hi=6.0,
+        step=0.5,
+        layer_arg="forget_bias",
+        kinds=("lstm",),
+        help=(
+            "+1 is Jozefowicz et al.'s advice; + keeps more of the cell.",
+            "+1은 Jozefowicz 등(2015)의 권장값. +일수록 기억 셀을 더 오래 유지합니다.",
+        ),
+    )
+    update_bias: float = control(
+        0.0,
+        ("GRU update-gate bias (added; + keeps more)", "GRU 업데이트 게이트 편향 (더함, +일수록 더 유지)"),
+        "gates",
+        lo=-3.0,
+        hi=6.0,
+        step=0.5,
+        layer_arg="update_bias",
+        kinds=("gru",),
+        help=(
+            "Added to the gate that keeps the old state, so + keeps more in either "
+            "formulation: PyTorch's z, the book's 1 − z.",
+            "이전 상태를 그대로 넘기는 비율(PyTorch의 z, 책의 1 − z)에 더하므로 어느 수식에서든 +일수록 더 유지합니다.",
+        ),
+    )
+    formulation: str = control(
+        "pytorch",
+        ("GRU formulation", "GRU 수식"),
+        "gates",
+        options=("pytorch", "dlfs2"),
+        aliases=("gru_form",),
+        layer_arg="formulation",
+        kinds=("gru",),
+        option_labels={"dlfs2": ("dlfs2 (book)", "dlfs2 (책)")},
+        help=(
+            "pytorch: reset after W_hn, h = (1−z)n + z h; dlfs2 (the book): reset before, h = (1−z)h + z h̃.",
+            "pytorch: W_hn 뒤에 리셋, h = (1−z)n + z h. dlfs2(책): 앞에 리셋, h = (1−z)h + z h̃.",
+        ),
+    )
+    loss: str = control(
+        "last",
+        ("Where the loss sits", "손실의 위치"),
+        "loss",
+        options=("last", "every"),
+        option_labels={"last": ("last step", "마지막 시각"), "every": ("every step", "모든 시각")},
+        help=(
+            "last: L = Σ h_T, as in the book; every: L = Σ_t Σ h_t.",
+            "last: 책처럼 L = Σ h_T (마지막 시각만). every: L = Σ_t Σ h_t.",
+        ),
+    )
+    norm: str = control(
+        "l2",
+        ("Norm over the batch", "배치에 대한 노름"),
+        "loss",
+        options=("l2", "book", "mean"),
+        help=(
+            "l2: Frobenius over the batch; book: that ÷ N (DLFS2); mean: mean of per-sample norms.",
+            "l2: 배치 전체의 프로베니우스 노름. book: 그것을 N으로 나눈 값(책). mean: 샘플별 노름의 평균.",
+        ),
+    )
 
-    def caption(self) -> dict:
-        """The settings that matter for a figure, for titles, CSV columns and file names."""
-        d = {
-            "T": self.T,
-            "H": self.H,
-            "N": self.N,
-            "D": self.D,
-            "seed": self.seed,
-            "x_scale": self.input_scale,
-            "init": self.scheme if self.scheme in ("pytorch", "dlfs2") else f"{self.scheme}×{self.scale:g}",
-        }
-        if self.set_rho:
-            d["rho"] = self.rho
-        d.update(
-            act=self.act,
-            b_f=self.forget_bias,
-            b_keep=self.update_bias,
-            gru=self.gru_form,
-            loss=self.loss,
-            norm=self.norm,
-        )
-        return d
+    def as_dict(self) -> dict[str, Any]:
+        return {c.key: getattr(self, c.key) for c in CONTROLS}
+
+    def caption(self) -> dict[str, Any]:
+        """The settings a figure depends on, by their control keys: for titles, CSV headers and file names.
+
+        ``scale`` only where the scheme uses it, ``rho`` only when it is set; ``set_rho`` is implied by ``rho``.
+        """
+        out: dict[str, Any] = {}
+        for c in CONTROLS:
+            if c.key == "set_rho" or (c.key == "rho" and not self.set_rho):
+                continue
+            if c.key == "scale" and self.scheme not in SCALED_SCHEMES:
+                continue
+            out[c.key] = getattr(self, c.key)
+        return out
 
 
-assert [f.name for f in fields(Settings)] == [c.key for c in CONTROLS]
-assert all(getattr(Settings(), c.key) == c.default for c in CONTROLS)
+@dataclass(frozen=True)
+class View:
+    """How results are shown (not part of any computation): the x axis, and each page's own toggles."""
+
+    axis: str = control(
+        "time",
+        ("x axis", "가로축"),
+        "view",
+        options=("time", "back"),
+        option_labels={
+            "time": ("time step t", "시각 t"),
+            "back": ("steps back from the loss (book)", "손실에서 거슬러 간 시각 수 (책)"),
+        },
+        help=(
+            "time: t = 0 … T, the loss on the right. back: 0 at the loss, counting backward steps "
+            "to the right, as the book's figure does.",
+            "time: t = 0 … T, 손실은 오른쪽. back: 손실 위치가 0이고 오른쪽으로 갈수록 거슬러 간 "
+            "시각 수가 늘어납니다 (책의 그림처럼).",
+        ),
+    )
+    show_open: bool = control(
+        True,
+        ("Also show LSTM and GRU with their gates opened (bias +3)", "게이트를 연 LSTM·GRU도 표시 (편향 +3)"),
+        "view",
+        page="compare",
+    )
+    band: bool = control(
+        False, ("Range over 10 seeds (slower)", "시드 10개에 대한 범위 (느림)"), "view", page="compare"
+    )
+
+
+def _specs(cls: type) -> tuple[Spec, ...]:
+    return tuple(replace(f.metadata["spec"], key=f.name) for f in fields(cls))
+
+
+CONTROLS: tuple[Spec, ...] = _specs(Settings)
+VIEW_CONTROLS: tuple[Spec, ...] = _specs(View)
+# The page language: in the URL like the others (?lang=ko); the button shows the language's own name.
+LANG = Spec(
+    "en",
+    ("Language · 언어", "Language · 언어"),
+    "view",
+    options=("en", "ko"),
+    option_labels={"en": ("English", "English"), "ko": ("한국어", "한국어")},
+    key="lang",
+)
+LANG_ALIASES = {"en": "en", "english": "en", "ko": "ko", "kr": "ko", "kor": "ko", "korean": "ko", "한국어": "ko"}
+BY_KEY: dict[str, Spec] = {c.key: c for c in (*CONTROLS, *VIEW_CONTROLS, LANG)}
+ALIASES: dict[str, str] = {alias: c.key for c in BY_KEY.values() for alias in c.aliases}
+SCALED_SCHEMES = ("gaussian", "orthogonal", "identity", "book")
+
+# Added to links by messengers and ad networks; never a setting, so dropped without a word.
+TRACKING_PREFIXES = ("utm_",)
+TRACKING_KEYS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "yclid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "si",
+    }
+)
+
+# The largest forward+backward tape one view may hold; every view is computed one at a time (explorer/work.py),
+# so this bounds the server's working memory. Community Cloud gives as little as ~690 MB per app.
+MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
+# float64 arrays per (step, sample, unit) an LSTM run keeps: hs, cs, tanh(c), 4 gates, 4 backward coefficients,
+# dh, dc, log-domain temporaries; RNN and GRU keep fewer, so the LSTM's count bounds every view.
+_ARRAYS_PER_UNIT = 16
 
 
 def tape_bytes(T: int, N: int, H: int) -> int:
@@ -226,110 +337,178 @@ def max_batch(T: int, H: int) -> int:
     return max(1, MEMORY_BUDGET_BYTES // (_ARRAYS_PER_UNIT * 8 * T * H))
 
 
+# ------------------------------------------------------------------------------------------------ URL parsing
 def _clean(text: object, limit: int = 40) -> str:
-    """Untrusted text made safe to quote in a notice: printable, no markdown code fences, short."""
-    s = "".join(ch for ch in str(text) if ch.isprintable() and ch not in "`\\<>")
+    """Untrusted text made safe to quote in a notice: printable, no markdown code or HTML characters, short."""
+    s = "".join(ch for ch in str(text) if ch.isprintable() and ch not in "`\\<>*_[]")
     return s[:limit] + ("…" if len(s) > limit else "")
 
 
-def coerce(control: Control, raw: object) -> tuple[object, str | None]:
-    """A valid value for ``control`` from an untrusted ``raw`` one, and a notice if it had to change."""
-    name = control.key
+def coerce(spec: Spec, raw: object) -> tuple[Any, Text | None]:
+    """A valid value for ``spec`` from an untrusted ``raw`` one, and a notice (en, ko) if it had to change."""
+    name = spec.key
     if isinstance(raw, (list, tuple)):
         raw = raw[-1] if raw else ""
     text = str(raw).strip()
-    if control.options:
-        if text in control.options:
-            return text, None
-        return control.default, (
-            f"`{name}={_clean(text)}` is not one of {', '.join(control.options)}: using {control.default}."
+    shown = _clean(text)
+    if spec is LANG:
+        code = LANG_ALIASES.get(text.lower())
+        if code:
+            return code, None
+        return "en", (
+            f"`lang={shown}` is not a language of this app (en, ko): using English.",
+            f"`lang={shown}`: 이 앱의 언어(en, ko)가 아닙니다. English로 표시합니다.",
         )
-    if isinstance(control.default, bool):
+    if spec.options:
+        if text in spec.options:
+            return text, None
+        listed = ", ".join(spec.options)
+        return spec.default, (
+            f"`{name}={shown}` is not one of {listed}: using {spec.default}.",
+            f"`{name}={shown}`: {listed} 중 하나가 아닙니다. {josa(str(spec.default), '으로/로')} 둡니다.",
+        )
+    if spec.is_bool:
         lowered = text.lower()
         if lowered in ("true", "1", "yes", "on"):
             return True, None
         if lowered in ("false", "0", "no", "off"):
             return False, None
-        return control.default, f"`{name}={_clean(text)}` is not true or false: using {control.default}."
+        return spec.default, (
+            f"`{name}={shown}` is not true or false: using {spec.default}.",
+            f"`{name}={shown}`: true나 false가 아닙니다. {josa(str(spec.default), '으로/로')} 둡니다.",
+        )
+    assert spec.lo is not None and spec.hi is not None
     try:
         value = float(text)
     except ValueError:
-        return control.default, f"`{name}={_clean(text)}` is not a number: using the default {control.default}."
+        value = math.nan
     if math.isnan(value):
-        return control.default, f"`{name}={_clean(text)}` is not a number: using the default {control.default}."
-    clamped = min(max(value, control.lo), control.hi)
-    if control.is_int:
+        return spec.default, (
+            f"`{name}={shown}` is not a number: using the default {spec.default}.",
+            f"`{name}={shown}`: 숫자가 아닙니다. 기본값 {josa(str(spec.default), '으로/로')} 둡니다.",
+        )
+    clamped: float | int = min(max(value, spec.lo), spec.hi)
+    if spec.is_int:
         clamped = round(clamped)
-    note = None
-    if not control.lo <= value <= control.hi:
-        lo, hi = (int(control.lo), int(control.hi)) if control.is_int else (control.lo, control.hi)
-        note = f"`{name}={_clean(text)}` is outside {lo}–{hi}: using {clamped}."
-    elif clamped != value:
-        note = f"`{name}={_clean(text)}` is not a whole number: using {clamped}."
-    return clamped, note
+    if not spec.lo <= value <= spec.hi:
+        lo, hi = (int(spec.lo), int(spec.hi)) if spec.is_int else (spec.lo, spec.hi)
+        return clamped, (
+            f"`{name}={shown}` is outside {lo}–{hi}: using {clamped}.",
+            f"`{name}={shown}`: 범위 {lo}–{hi} 밖입니다. {josa(str(clamped), '으로/로')} 둡니다.",
+        )
+    if clamped != value:
+        return clamped, (
+            f"`{name}={shown}` is not a whole number: using {clamped}.",
+            f"`{name}={shown}`: 정수가 아닙니다. {josa(str(clamped), '으로/로')} 둡니다.",
+        )
+    return clamped, None
 
 
-def parse_params(params: dict) -> tuple[dict, list[str]]:
-    """Valid values for the known keys of a URL's query parameters, and notices for what was changed.
+def is_tracking(key: str) -> bool:
+    return key.lower().startswith(TRACKING_PREFIXES) or key.lower() in TRACKING_KEYS
 
-    Unknown keys are ignored, with a notice.
+
+def parse_params(params: Mapping[str, object]) -> tuple[dict[str, Any], list[Text]]:
+    """Valid values for the known keys of a URL's query parameters (by canonical key), and notices (en, ko).
+
+    Each value may be a list (a key repeated in the URL): the last one wins, with a notice. Aliases (``act``,
+    ``gru_form``) are read as their control; the canonical key wins over an alias. Tracking parameters
+    (``utm_*``, ``fbclid``, …) are dropped silently; other unknown keys get one summary notice.
     """
-    values, notices = {}, []
-    for key, raw in params.items():
-        control = LANG if key == LANG.key else BY_KEY.get(key)
-        if control is LANG and isinstance(raw, (list, tuple)) and raw:
-            raw = raw[-1]
-        if control is LANG and str(raw).strip().lower() in LANG_ALIASES:
-            values[key] = LANG_ALIASES[str(raw).strip().lower()]
+    values: dict[str, Any] = {}
+    notices: list[Text] = []
+    unknown: list[str] = []
+    ordered = sorted(params.items(), key=lambda kv: kv[0] in ALIASES, reverse=True)  # aliases first, canonical wins
+    for key, raw in ordered:
+        if is_tracking(key):
             continue
-        if control is None:
-            notices.append(f"Ignored the unknown URL parameter `{_clean(key, 20)}`.")
+        canonical = ALIASES.get(key, key)
+        spec = BY_KEY.get(canonical)
+        if spec is None:
+            unknown.append(key)
             continue
-        value, note = coerce(control, raw)
-        values[key] = value
+        if isinstance(raw, (list, tuple)) and len(raw) > 1:
+            notices.append(
+                (
+                    f"`{_clean(key, 20)}` appears {len(raw)} times in the link: the last one counts.",
+                    f"링크에 `{_clean(key, 20)}` 값이 {len(raw)}개 있습니다. 마지막 값을 씁니다.",
+                )
+            )
+        value, note = coerce(spec, raw)
+        values[canonical] = value
         if note:
             notices.append(note)
+    if unknown:
+        shown = ", ".join(_clean(k, 20) for k in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        n = len(unknown)
+        notices.append(
+            (
+                f"Ignored {n} unknown URL parameter{'s' if n > 1 else ''}: `{shown}`.",
+                f"알 수 없는 URL 매개변수 {n}개를 무시했습니다: `{shown}`.",
+            )
+        )
     return values, notices
 
 
-SCALED_SCHEMES = ("gaussian", "orthogonal", "identity", "book")
-
-
-def consistent(s: Settings) -> tuple[Settings, str | None]:
+# ------------------------------------------------------------------------------------------- settings in force
+def consistent(s: Settings) -> tuple[Settings, Text | None]:
     """``s`` without a combination the core cannot make: a target ρ for an all-zero W_hh (a scaled scheme at
     scale 0) is dropped, with a notice."""
     if s.set_rho and s.scheme in SCALED_SCHEMES and s.scale == 0:
         return replace(s, set_rho=False), (
-            "A spectral radius cannot be set for W_hh = 0 (init scale 0): the target ρ is ignored."
+            "A spectral radius cannot be set for W_hh = 0 (init scale 0): the target ρ is ignored.",
+            "W_hh = 0(초기화 배율 0)에는 스펙트럼 반경을 정할 수 없습니다. 목표 ρ는 무시합니다.",
         )
     return s, None
 
 
-def within_budget(s: Settings) -> tuple[Settings, str | None]:
+def within_budget(s: Settings) -> tuple[Settings, Text | None]:
     """``s`` with the batch reduced so one run's tape fits the memory budget, and a notice if it was."""
     n_max = max_batch(s.T, s.H)
     if n_max >= s.N:
         return s, None
+    mb, budget = tape_bytes(s.T, s.N, s.H) / 2**20, MEMORY_BUDGET_BYTES / 2**20
     return replace(s, N=n_max), (
-        f"T={s.T}, H={s.H}, N={s.N} would need about {tape_bytes(s.T, s.N, s.H) / 2**20:.0f} MB for one run, "
-        f"over this app's budget of {MEMORY_BUDGET_BYTES / 2**20:.0f} MB: using N={n_max}."
+        f"T={s.T}, H={s.H}, N={s.N} would need about {mb:.0f} MB for one run, over this app's budget of "
+        f"{budget:.0f} MB: using N={n_max}.",
+        f"T={s.T}, H={s.H}, N={s.N}이면 한 번 계산에 약 {mb:.0f} MB가 필요해 이 앱의 한도 {budget:.0f} MB를 "
+        f"넘습니다. N={josa(str(n_max), '으로/로')} 계산합니다.",
     )
 
 
-def to_query(s: Settings, lang: str = "en") -> str:
-    """'?T=200&scheme=orthogonal…': the query string that reproduces ``s`` (defaults left out)."""
-    from urllib.parse import urlencode
-
-    items = {}
-    for c in CONTROLS:
-        value = getattr(s, c.key)
-        if value != c.default:
-            items[c.key] = str(value).lower() if isinstance(value, bool) else value
-    if lang != "en":
-        items[LANG.key] = lang
-    return "?" + urlencode(items) if items else ""
-
-
-def from_values(values: dict) -> Settings:
+def from_values(values: Mapping[str, Any]) -> Settings:
     """Settings from widget values (already in range), ignoring unknown keys."""
     return Settings(**{c.key: values.get(c.key, c.default) for c in CONTROLS})
+
+
+def view_from_values(values: Mapping[str, Any]) -> View:
+    return View(**{c.key: values.get(c.key, c.default) for c in VIEW_CONTROLS})
+
+
+def layer_kwargs(s: Settings, kind: str, **override: Any) -> dict[str, Any]:
+    """The keyword arguments of ``rc.init_layer(kind, **kwargs)`` that ``s`` describes (``override`` by key)."""
+    values = s.as_dict() | override
+    kwargs = {c.layer_arg: values[c.key] for c in CONTROLS if c.layer_arg and kind in c.kinds}
+    if not values["set_rho"]:
+        kwargs["spectral_radius"] = None
+    return kwargs
+
+
+def query_items(s: Settings, view: View, lang: str = "en", page: str | None = None) -> dict[str, str]:
+    """The URL parameters that reproduce ``s`` and ``view`` on ``page`` (defaults left out, canonical keys)."""
+    items: dict[str, str] = {}
+    for c in (*CONTROLS, *VIEW_CONTROLS):
+        if c.page is not None and c.page != page:
+            continue
+        value = getattr(view if c in VIEW_CONTROLS else s, c.key)
+        if value != c.default:
+            items[c.key] = str(value).lower() if isinstance(value, bool) else str(value)
+    if lang != LANG.default:
+        items[LANG.key] = lang
+    return items
+
+
+def to_query(s: Settings, view: View | None = None, lang: str = "en", page: str | None = None) -> str:
+    """'?T=200&scheme=orthogonal…': the query string that reproduces ``s`` (defaults left out)."""
+    items = query_items(s, view or View(), lang, page)
+    return "?" + urlencode(items) if items else ""

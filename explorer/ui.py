@@ -1,10 +1,18 @@
-"""Streamlit wiring shared by the pages: the sidebar controls, URL notices, and a chart with its exports."""
+"""Streamlit wiring shared by the pages: the sidebar controls, the URL, notices, and a chart with its exports.
+
+Every control's state is seeded once in ``st.session_state`` (from the URL on a session's first run, else its
+default) and the widgets only read it (no ``value=``): presets, the reset button and URL corrections write the
+same state, so there is one source of truth. The URL is written by the app itself after each run
+(``sync_url``), with canonical keys and defaults left out.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,88 +21,192 @@ import streamlit as st
 import charts
 from charts import export
 
-from .i18n import pick
+from . import compat, work
+from .i18n import Picker, pick
 from .settings import (
-    BY_KEY,
     CONTROLS,
+    GROUPS,
     LANG,
-    LANG_ALIASES,
-    LANG_CODES,
-    Control,
+    VIEW_CONTROLS,
     Settings,
+    Spec,
+    Text,
+    View,
     consistent,
     from_values,
     parse_params,
-    to_query,
+    query_items,
+    view_from_values,
     within_budget,
 )
 
-BOOK_PRESET = {
-    "T": 20,
-    "H": 3,
-    "N": 2,
-    "seed": 3,
-    "scheme": "book",
-    "scale": 1.0,
-    "set_rho": False,
-    "act": "tanh",
-    "loss": "last",
-    "norm": "book",
-}
-GROUPS = (
-    (("Sequence and sizes", "시퀀스와 크기"), ("T", "H", "seed", "N", "D", "input_scale")),
-    (("Initialisation", "초기화"), ("scheme", "scale", "set_rho", "rho", "act")),
-    (("Gates", "게이트"), ("forget_bias", "update_bias", "gru_form")),
-    (("Loss and norm", "손실과 노름"), ("loss", "norm")),
-)
-assert sorted(k for _, keys in GROUPS for k in keys) == sorted(c.key for c in CONTROLS)
+CONTEXT_KEY = "_context"
+URL_SEEDED_KEY = "_url_seeded"
+URL_PENDING_KEY = "_url_pending"  # page controls read from the URL, seeded when their page first draws them
+BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
+               "nonlinearity": "tanh", "loss": "last", "norm": "book", "formulation": "dlfs2", "axis": "back",
+               "input_scale": 1.0}  # fmt: skip
+BOOK_VANISHING_PRESET = BOOK_PRESET | {"scale": 0.5}
 
 
-def _widget(c: Control, lang: str, disabled: bool = False):
-    label, help_text = c.text(lang)
-    common = dict(key=c.key, help=help_text or None, bind="query-params", disabled=disabled)
-    if c.options:
-        if len(c.options) <= 3:
-            return st.radio(label, c.options, index=c.options.index(c.default), horizontal=True, **common)
-        return st.selectbox(label, c.options, index=c.options.index(c.default), **common)
-    if isinstance(c.default, bool):
-        return st.toggle(label, value=c.default, **common)
-    if c.key == "seed":
-        return st.number_input(label, min_value=int(c.lo), max_value=int(c.hi), value=c.default, step=1, **common)
-    if c.is_int:
-        return st.slider(label, int(c.lo), int(c.hi), c.default, int(c.step), **common)
-    return st.slider(label, float(c.lo), float(c.hi), float(c.default), float(c.step), **common)
+@dataclass(frozen=True)
+class Context:
+    """What app.py put in force for this run: settings, view, language, notices, and the current page."""
+
+    settings: Settings
+    view: View
+    lang: str
+    notices: list[Text] = field(default_factory=list)
+    page: str = ""
+
+    @property
+    def tr(self) -> Picker:
+        return pick(self.lang)
+
+    def caption(self) -> dict[str, Any]:
+        return self.settings.caption()
 
 
-def url_notices() -> list[str]:
-    """On a session's first run, check the URL's parameters; what was out of range or unreadable is replaced by
-    its clamped value or the default, here, before the widgets are drawn (Streamlit alone would drop it)."""
-    if "url_notices" not in st.session_state:
-        try:
-            params = {key: st.query_params.get_all(key) for key in st.query_params}
-        except Exception:  # a URL the parser could not read at all
-            params = {}
-        values, notices = parse_params(params)
-        for key, value in values.items():
-            if _raw_differs(params[key], value):
-                st.session_state[key] = value
-        st.session_state["url_notices"] = notices
-    return st.session_state["url_notices"]
+# ---------------------------------------------------------------------------------------------- state and URL
+def seed_from_url() -> list[Text]:
+    """On a session's first run: read the URL, put every control's value (from the URL, else its default) into
+    ``st.session_state``, and return the notices about what had to change. Later runs return []."""
+    if st.session_state.get(URL_SEEDED_KEY):
+        return []
+    try:
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+    except Exception:  # a URL the parser could not read at all
+        params = {}
+    values, notices = parse_params(params)
+    for c in (*CONTROLS, LANG, *(c for c in VIEW_CONTROLS if c.page is None)):
+        st.session_state[c.key] = values.get(c.key, c.default)
+    st.session_state[URL_PENDING_KEY] = {c.key: values[c.key] for c in VIEW_CONTROLS if c.page and c.key in values}
+    st.session_state[URL_SEEDED_KEY] = True
+    return notices
 
 
-def share_link(settings: Settings, lang: str) -> None:
-    """The link to this exact view: the page, with every setting that differs from its default.
+def _seed(spec: Spec) -> None:
+    """Give a widget its state before it is drawn (again, after Streamlit dropped an undrawn widget's key)."""
+    if spec.key not in st.session_state:
+        pending = st.session_state.get(URL_PENDING_KEY, {})
+        st.session_state[spec.key] = pending.pop(spec.key, spec.default)
 
-    The address bar alone is not enough: a value corrected from the URL (clamped, or ?lang=ko) is in force but
-    Streamlit 1.67 does not write it back there.
-    """
-    query = to_query(settings, lang)
+
+def widget(spec: Spec, lang: str, disabled: bool = False) -> Any:
+    """The widget of one control, reading its seeded state (key = the control's key)."""
+    _seed(spec)
+    label, help_text = spec.text(lang)
+    common: dict[str, Any] = dict(key=spec.key, help=help_text or None, disabled=disabled)
+    if spec.options:
+        fmt: Callable[[str], str] = lambda o: spec.option_text(o, lang)  # noqa: E731
+        if len(spec.options) <= 3:
+            return st.radio(label, spec.options, format_func=fmt, horizontal=True, **common)
+        return st.selectbox(label, spec.options, format_func=fmt, **common)
+    if spec.is_bool:
+        return st.toggle(label, **common)
+    assert spec.lo is not None and spec.hi is not None and spec.step is not None
+    if spec.key == "seed":
+        return st.number_input(label, min_value=int(spec.lo), max_value=int(spec.hi), step=1, **common)
+    if spec.is_int:
+        return st.slider(label, int(spec.lo), int(spec.hi), step=int(spec.step), **common)
+    return st.slider(label, float(spec.lo), float(spec.hi), step=float(spec.step), **common)
+
+
+def set_controls(values: Mapping[str, Any]) -> None:
+    """A callback (presets, reset) that moves controls; they are drawn after it, on the rerun."""
+    for key, value in values.items():
+        st.session_state[key] = value
+
+
+def reset_controls() -> None:
+    set_controls({c.key: c.default for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None))})
+
+
+def sidebar(notices: list[Text]) -> Context:
+    """Draw the shared controls and return the context in force: settings (made consistent and fitted to the
+    memory budget), view, language and notices (``notices``: those of ``seed_from_url``)."""
+    notices = list(notices)
+    with st.sidebar:
+        _seed(LANG)
+        st.segmented_control(LANG.label[0], LANG.options, key=LANG.key, required=True,
+                             format_func=lambda o: LANG.option_text(o, "en"))  # fmt: skip
+        lang = str(st.session_state.get(LANG.key) or "en")
+        tr = pick(lang)
+        by_group: dict[str, list[Spec]] = {}
+        for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None)):
+            by_group.setdefault(c.group, []).append(c)
+        for group, specs in by_group.items():
+            st.subheader(tr(*GROUPS[group]))
+            for c in specs:
+                # the target ρ only matters once the toggle above it is on
+                widget(c, lang, disabled=c.key == "rho" and not st.session_state.get("set_rho", False))
+        st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
+    values = {c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}
+    settings, note = consistent(from_values(values))
+    settings, budget_note = within_budget(settings)
+    notices.extend(n for n in (note, budget_note) if n)
+    view = view_from_values({c.key: st.session_state.get(c.key, c.default) for c in VIEW_CONTROLS})
+    return Context(settings=settings, view=view, lang=lang, notices=notices)
+
+
+def put_context(ctx: Context) -> None:
+    """app.py hands the context to the page it runs (the one writer)."""
+    st.session_state[CONTEXT_KEY] = ctx
+
+
+def page_context(page: str) -> Context:
+    """The first line of every page (the one reader): the context app.py put in force, with this page's own
+    controls read. A page run without app.py (Streamlit's legacy mode) reruns through it; any other missing
+    context is a visible error, not silent defaults."""
+    compat.leave_legacy_pages_mode()
+    ctx = st.session_state.get(CONTEXT_KEY)
+    if not isinstance(ctx, Context):
+        st.error("This page runs inside the app: start it with `streamlit run app.py`.", icon=":material/error:")
+        st.stop()
+    assert isinstance(ctx, Context)
+    return ctx
+
+
+def page_toggle(ctx: Context, key: str) -> bool:
+    """A page's own toggle (kept in the URL while the page is shown)."""
+    spec = next(c for c in VIEW_CONTROLS if c.key == key)
+    value = bool(widget(spec, ctx.lang))
+    return value
+
+
+def current_view(ctx: Context) -> View:
+    """The view with the page toggles drawn so far."""
+    return view_from_values({c.key: st.session_state.get(c.key, c.default) for c in VIEW_CONTROLS})
+
+
+def share_url(ctx: Context, page_path: str, view: View) -> str:
+    """The link to this exact view: the page's own path (always one that exists), every setting that differs from
+    its default, and the page's toggles."""
+    items = query_items(ctx.settings, view, ctx.lang, page=ctx.page)
     base = ""
-    with contextlib.suppress(Exception):  # no browser context (tests): the query alone still reproduces the view
-        base = st.context.url.split("?")[0]
-    link = base + query
+    try:
+        parts = urlsplit(st.context.url or "")
+        if parts.scheme and parts.netloc:
+            prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+            path = "/".join(p for p in (prefix, page_path) if p)
+            base = f"{parts.scheme}://{parts.netloc}/{path}"
+    except Exception:  # no browser context (tests): the query alone still reproduces the view
+        base = ""
+    return base + ("?" + urlencode(items) if items else "")
+
+
+def sync_url(ctx: Context, view: View) -> None:
+    """Write the view's parameters to the address bar (canonical keys, defaults and strangers left out)."""
+    want = query_items(ctx.settings, view, ctx.lang, page=ctx.page)
+    have = {k: st.query_params.get_all(k)[-1] for k in st.query_params}
+    if have != want:
+        st.query_params.from_dict(want)
+
+
+def share_link(ctx: Context, page_path: str, view: View, slot: Any) -> None:
+    link = share_url(ctx, page_path, view)
     # a plain link, not st.code: the code block's highlighter and font cost ~0.3 s on the first load
-    st.caption(f"{pick(lang)('Link to this view', '이 화면의 링크')}: [{_link_text(link)}]({link})")
+    slot.caption(f"{ctx.tr('Link to this view', '이 화면의 링크')}: [{_link_text(link)}]({link})")
 
 
 def _link_text(link: str) -> str:
@@ -102,171 +214,92 @@ def _link_text(link: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in link)
 
 
-def _raw_differs(raw: list, value) -> bool:
-    text = str(raw[-1]).strip() if raw else ""
-    if isinstance(value, bool):
-        return text.lower() != str(value).lower()
-    if isinstance(value, (int, float)):
-        try:
-            return float(text) != value
-        except ValueError:
-            return True
-    return text != value
-
-
-def sidebar_settings() -> tuple[Settings, list[str]]:
-    """Draw the shared controls (bound to the URL) and return the settings in force, with notices."""
-    notices = list(url_notices())
-    with st.sidebar:
-        st.segmented_control(
-            LANG.label, LANG.options, default=LANG.default, key=LANG.key, bind="query-params", required=True
-        )
-        lang = current_lang()
-        tr = pick(lang)
-        for titles, keys in GROUPS:
-            st.subheader(tr(*titles))
-            for key in keys:
-                # the target ρ only matters once the toggle above it is on
-                _widget(BY_KEY[key], lang, disabled=key == "rho" and not st.session_state.get("set_rho", False))
-        st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
-    settings, note = consistent(from_values({c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}))
-    settings, budget_note = within_budget(settings)
-    notices.extend(n for n in (note, budget_note) if n)
-    with st.sidebar:
-        share_link(settings, lang)
-    return settings, notices
-
-
-def ensure_app_ran() -> None:
-    """Call first in every page. A fresh server whose first request is a deep link (``/rnn?T=200``) sees the
-    ``pages/`` folder and runs the page alone, Streamlit's legacy multipage mode, without app.py's navigation and
-    sidebar. Leave that mode and run again, through app.py. A no-op once st.navigation has run."""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without this internal: nothing to undo
-        return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def page_start() -> tuple[Settings, str, Callable[[str, str], str]]:
-    """The first line of every page: (settings in force, language, its text picker)."""
-    ensure_app_ran()
-    lang = current_lang()
-    return current_settings(), lang, pick(lang)
-
-
-def current_lang() -> str:
-    """The page language chosen in the sidebar ("en" or "ko"); before the sidebar exists, the URL's."""
-    value = st.session_state.get(LANG.key)
-    if value is None:
-        value = st.query_params.get(LANG.key, "")
-        value = LANG_ALIASES.get(value.strip().lower(), value)
-    return LANG_CODES.get(value, "en")
-
-
-def current_settings() -> Settings:
-    """The settings app.py put in force for this run (defaults when a page runs on its own)."""
-    settings = st.session_state.get("settings")
-    return settings if isinstance(settings, Settings) else Settings()
-
-
-def set_controls(values: dict) -> None:
-    """A callback that moves the shared controls (they are drawn after it, on the rerun)."""
-    for key, value in values.items():
-        st.session_state[key] = value
-
-
-def reset_controls() -> None:
-    set_controls({c.key: c.default for c in CONTROLS})
-
-
-def show_notices(notices: list[str]) -> None:
+def show_notices(notices: list[Text], lang: str) -> None:
     if notices:
-        st.warning("  \n".join(notices), icon=":material/warning:")
+        k = 1 if lang == "ko" else 0
+        st.warning("  \n".join(n[k] for n in notices), icon=":material/warning:")
 
 
+def waiting_notice(tr: Picker) -> None:
+    """Say so when this session's computation has to wait for another one (one at a time on this server)."""
+    n = work.waiting()
+    if n:
+        st.caption(tr(f"The server is busy: {n} computation(s) ahead of yours.",
+                      f"서버가 바쁩니다: 앞에 계산 {n}개가 있습니다."))  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------- charts and exports
 def file_stem(name: str, s: Settings) -> str:
     """A file name that says what the figure is and how to make it again."""
     stem = f"{name}_T{s.T}_H{s.H}_N{s.N}_seed{s.seed}_{s.scheme}"
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem)
 
 
-@st.cache_resource(show_spinner=False)
-def image_server_started() -> bool:
-    """One kaleido browser per process, started on first use (see charts.export)."""
-    return export.start_image_server()
-
-
-def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, s: Settings) -> None:
-    """The chart, its modebar PNG (client-side), and downloads: HTML, CSV, and PNG/SVG when a browser exists."""
+def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Context, title: str = "",
+                       caption: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+    """The chart (drawn with its own template, so every export looks like the screen), its toolbar PNG
+    (client-side), and downloads: HTML, CSV, and PNG/SVG rendered on the server when a browser exists."""
+    s, tr = ctx.settings, ctx.tr
     stem = file_stem(name, s)
-    st.plotly_chart(
-        fig,
-        key=f"chart_{name}",
-        config={
-            "displaylogo": False,
-            "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2},
-        },
-    )
-    caption = s.caption()
-    tr = pick(current_lang())
+    st.plotly_chart(fig, key=f"chart_{name}", theme=None, config={
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2, "width": charts.EXPORT_WIDTH,
+                                 "height": charts.HEIGHT},
+    })  # fmt: skip
+    meta = dict(caption if caption is not None else ctx.caption())
     row = st.container(horizontal=True, gap="small")
-    row.download_button(
-        "⬇ HTML",
-        data=lambda: charts.figure_html(fig),
-        file_name=f"{stem}.html",
-        mime="text/html",
-        on_click="ignore",
-        key=f"html_{name}",
-        help=tr(
-            "Interactive, self-contained: opens offline in any browser.",
-            "인터랙티브, 단독 파일: 어느 브라우저에서나 오프라인으로 열립니다.",
-        ),
-    )
-    row.download_button(
-        "⬇ CSV",
-        data=lambda: charts.table_csv(table, caption),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key=f"csv_{name}",
-        help=tr(
-            "The plotted numbers, one row per point, with the settings as columns.",
-            "그래프의 숫자: 점 하나가 한 행, 설정값은 열로.",
-        ),
-    )
-    if charts.image_export_available():
+    row.download_button("⬇ HTML", data=lambda: charts.figure_html(fig), file_name=f"{stem}.html",
+                        mime="text/html", on_click="ignore", key=f"html_{name}",
+                        help=tr("Interactive, self-contained: opens offline in any browser.",
+                                "인터랙티브, 단독 파일: 어느 브라우저에서나 오프라인으로 열립니다."))  # fmt: skip
+    row.download_button("⬇ CSV", data=lambda: charts.table_csv(table, meta, title), file_name=f"{stem}.csv",
+                        mime="text/csv", on_click="ignore", key=f"csv_{name}",
+                        help=tr("The plotted numbers (norm and log10_norm), the settings once at the top; UTF-8 "
+                                "with BOM for Excel. Column names stay English.",
+                                "그래프의 숫자(norm, log10_norm)와 맨 위에 설정값. Excel용 UTF-8(BOM). 열 이름은 "
+                                "영어로 둡니다."))  # fmt: skip
+    if export.image_export_available():
 
-        def render(fmt):
-            image_server_started()
-            return charts.image_bytes(fig, fmt)
+        def render(fmt: str) -> bytes:
+            return work.exclusive(lambda: charts.image_bytes(fig, fmt))
 
-        row.download_button(
-            "⬇ PNG",
-            data=lambda: render("png"),
-            file_name=f"{stem}.png",
-            mime="image/png",
-            on_click="ignore",
-            key=f"png_{name}",
-            help=tr("2× scale, for slides.", "2배 해상도, 발표 자료용."),
-        )
-        row.download_button(
-            "⬇ SVG",
-            data=lambda: render("svg"),
-            file_name=f"{stem}.svg",
-            mime="image/svg+xml",
-            on_click="ignore",
-            key=f"svg_{name}",
-            help=tr("Vector, for papers.", "벡터 그림, 논문용."),
-        )
+        row.download_button("⬇ PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
+                            on_click="ignore", key=f"png_{name}",
+                            help=tr("2× scale, for slides (rendered on the server, a few seconds).",
+                                    "2배 해상도, 발표 자료용 (서버에서 그리므로 몇 초 걸립니다)."))  # fmt: skip
+        row.download_button("⬇ SVG", data=lambda: render("svg"), file_name=f"{stem}.svg",
+                            mime="image/svg+xml", on_click="ignore", key=f"svg_{name}",
+                            help=tr("Vector, for papers.", "벡터 그림, 논문용."))  # fmt: skip
     else:
-        row.caption(
-            tr(
-                "PNG/SVG downloads need Chromium on the server; the camera icon above the chart "
-                "saves a PNG in your browser.",
-                "PNG/SVG 다운로드에는 서버의 Chromium이 필요합니다. 그래프 위 카메라 아이콘으로 "
-                "브라우저에서 PNG를 저장할 수 있습니다.",
-            )
-        )
+        row.caption(tr("PNG/SVG downloads need Chromium on the server; the camera icon above the chart saves a PNG "
+                       "in your browser.",
+                       "PNG/SVG 다운로드에는 서버의 Chromium이 필요합니다. 그래프 위 카메라 아이콘으로 브라우저에서 "
+                       "PNG를 저장할 수 있습니다."))  # fmt: skip
+
+
+def axis_titles(ctx: Context) -> tuple[str, str]:
+    """(x column, x-axis title) for the chosen orientation."""
+    tr = ctx.tr
+    if ctx.view.axis == "back":
+        return "back", tr("steps back from the loss (0 = the loss; the book's figure)",
+                          "손실에서 거슬러 간 시각 수 (0 = 손실 위치, 책의 그림)")  # fmt: skip
+    return "t", tr("time step t (the loss at t = T)", "시각 t (손실은 t = T)")
+
+
+def curve_info(info: Any, lang: str) -> list[dict[str, Any]]:
+    """The chart's view of CurveInfo records, labelled in ``lang``."""
+    k = 1 if lang == "ko" else 0
+    return [{"id": c.id, "name": c.label[k], "colour_key": c.colour_key, "role": c.role} for c in info]
+
+
+def export_table(flow: Any) -> pd.DataFrame:
+    """A FlowView's curves for the CSV: the English label of each curve instead of its id, no styling columns."""
+    labels = {c.id: c.label[0] for c in flow.info}
+    out = flow.curves.copy()
+    out["curve"] = out["curve"].map(labels)
+    return out
+
+
+def marker_list(markers: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    k = 1 if lang == "ko" else 0
+    return [{"t": m["t"], "label": m["label"][k]} for m in markers]

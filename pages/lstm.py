@@ -1,47 +1,47 @@
-"""LSTM: the cell-state path through the forget gate."""
+"""LSTM: the memory cell path through the forget gate."""
 
 import streamlit as st
 
 import charts
-from explorer import cached, text, ui
+from explorer import cached, claims, ui
 
-s, lang, tr = ui.page_start()
-st.title(tr("LSTM: the cell-state path", "LSTM: 셀 상태 경로"))
-st.markdown(
-    tr(
-        r"Along the cell, the backward is $\partial L/\partial c_{t-1} = \partial L/\partial c_t \odot f_t$ (plus "
-        r"terms through h): an element-wise product with a new forget gate each step, no matrix. So the cell path "
-        r"keeps about $f^T$ of the gradient: with $f \approx \sigma(b_f) = 0.5$ at bias 0 that still vanishes. "
-        "Move the **LSTM forget-gate bias** in the sidebar.",
-        r"셀을 따라가는 역전파는 $\partial L/\partial c_{t-1} = \partial L/\partial c_t \odot f_t$ (h를 거치는 항 "
-        r"제외)입니다. 행렬 없이 매 단계 새로운 망각 게이트와의 원소별 곱입니다. 그래서 셀 경로는 기울기의 약 $f^T$를 "
-        r"유지합니다. 편향이 0이면 $f \approx \sigma(b_f) = 0.5$이므로 여전히 소실됩니다. 사이드바에서 **LSTM 망각 "
-        "게이트 편향**을 움직여 보세요.",
-    )
-)
+ctx = ui.page_context("lstm")
+s, tr = ctx.settings, ctx.tr
+st.title(tr("LSTM: the memory cell path", "LSTM: 기억 셀 경로"))
+st.markdown(tr(
+    r"Along the memory cell c, the backward is $\partial L/\partial c_{t-1} = \partial L/\partial c_t \odot f_t$ "
+    r"(plus terms through h): an element-wise product with a new forget gate each step, no matrix. So the cell path "
+    r"keeps about $\prod_t f_t$ of the gradient: with $f \approx \sigma(b_f) = 0.5$ at bias 0 that still vanishes. "
+    "Move the **LSTM forget-gate bias** in the sidebar.",
+    r"기억 셀(셀 상태) c를 따라가는 역전파는 $\partial L/\partial c_{t-1} = \partial L/\partial c_t \odot f_t$ (h를 "
+    r"거치는 항 제외)입니다. 행렬 없이 매 시각 새로운 망각 게이트와의 원소별 곱입니다. 그래서 셀 경로는 기울기의 약 "
+    r"$\prod_t f_t$를 간직합니다. 편향이 0이면 $f \approx \sigma(b_f) = 0.5$이므로 여전히 소실됩니다. 사이드바에서 "
+    "**LSTM 망각 게이트 편향**을 움직여 보세요.",
+))  # fmt: skip
 
+ui.waiting_notice(tr)
 result = cached.lstm_view(s)
-markers = cached.data.overflow_markers([result.summary])
-fig = charts.norm_chart(
-    result.curves,
-    "LSTM backward: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖ and the cell path ∏ f",
-    s.caption(),
-    y_title="gradient norm (log scale)",
-    markers=markers,
+x, x_title = ui.axis_titles(ctx)
+title = tr(
+    "LSTM backward: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖ and the cell path ∏ f", "LSTM 역전파: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖와 셀 경로 ∏ f"
 )
-ui.chart_with_exports(fig, result.curves, "lstm_paths", s)
+fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
+                        x_title=x_title, y_title=tr("gradient norm (log scale)", "기울기 노름 (로그 눈금)"),
+                        markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
+ui.chart_with_exports(fig, ui.export_table(result.flow), "lstm_paths", ctx, title)
+st.caption(tr("Solid: the full BPTT gradients (blue ‖∂L/∂h_t‖, light blue ‖∂L/∂c_t‖, from t = 1); dashed: the cell "
+              "path alone.",
+              "실선: 전체 BPTT 기울기 (파랑 ‖∂L/∂h_t‖, 하늘색 ‖∂L/∂c_t‖, t = 1부터), 파선: 셀 경로만."))  # fmt: skip
 
 st.subheader(tr("What the plot says", "그래프 읽기"))
-for line in text.gate_reading(result, s, "f", lang):
+for line in claims.render(claims.gate_claims(result, s, "lstm"), ctx.lang):
     st.markdown(f"- {line}")
 
-st.subheader(tr("Forget gate f over time × unit (sample 1)", "시간 × 유닛에 따른 망각 게이트 f (샘플 1)"))
-st.markdown(
-    tr(
-        "Bright = open (keeps the cell), dark = closed (forgets). The gradient along the cell path of a "
-        "unit is the product of its row.",
-        "밝을수록 열림(셀을 유지), 어두울수록 닫힘(잊음). 한 유닛의 셀 경로 기울기는 그 행의 곱입니다.",
-    )
-)
-heat = charts.gate_heatmap(result.heatmap, "Forget gate f_t", s.caption(), gate_label="f")
-ui.chart_with_exports(heat, result.heatmap, "lstm_forget_gate", s)
+st.subheader(tr("Forget gate f over time × unit (sample 1)", "시각 × 유닛에 따른 망각 게이트 f (샘플 1)"))
+st.markdown(tr("Bright = open (keeps the cell), dark = closed (forgets). The gradient along the cell path of a unit is "
+               "the product of its row.",
+               "밝을수록 열림(기억 셀을 유지), 어두울수록 닫힘(잊음). 한 유닛의 셀 경로 기울기는 그 행의 곱입니다."))  # fmt: skip
+heat_title = tr("Forget gate f_t", "망각 게이트 f_t")
+heat = charts.gate_heatmap(result.heatmap, heat_title, ctx.caption(), x_title=tr("time step t", "시각 t"),
+                           y_title=tr("hidden unit", "은닉 유닛"), gate_label="f")  # fmt: skip
+ui.chart_with_exports(heat, result.heatmap, "lstm_forget_gate", ctx, heat_title)

@@ -1,119 +1,110 @@
-"""Vanilla RNN: the repeated W_hh matmul and the tanh derivative, separated."""
+"""Vanilla RNN: the repeated W_hh matmul and the activation's derivative, separated."""
 
-import numpy as np
 import streamlit as st
 
 import charts
-from explorer import cached, text, ui
+from explorer import cached, claims, ui
 
-s, lang, tr = ui.page_start()
-st.title(tr("Vanilla RNN: the W_hh matmul and the tanh′ factor", "기본 RNN: W_hh 행렬곱과 tanh′ 인자"))
-st.markdown(
-    tr(
-        "Backward through one step multiplies by **tanh′(a_t) = 1 − h_t²** (at most 1) and then by **W_hh** "
-        "(the same matrix every step). Here the two are separated: the W_hh-only chain is the book's experiment, "
-        "the tanh′-only chain replaces W_hh with the identity. Try **Recurrent init → orthogonal** or "
-        "**Set the spectral radius** in the sidebar.",
-        "한 단계의 역전파는 **tanh′(a_t) = 1 − h_t²**(최대 1)를 곱한 뒤 **W_hh**(매 단계 같은 행렬)를 곱합니다. 여기서는 "
-        "둘을 따로 봅니다. W_hh만의 연쇄는 책의 실험이고, tanh′만의 연쇄는 W_hh를 단위 행렬로 바꾼 것입니다. 사이드바에서 "
-        "**순환 가중치 초기화 → orthogonal**이나 **스펙트럼 반경 지정**을 시도해 보세요.",
-    )
-)
+ctx = ui.page_context("rnn")
+s, tr = ctx.settings, ctx.tr
+act = s.nonlinearity
+st.title(tr(f"Vanilla RNN: the W_hh matmul and the {act}′ factor", f"기본 RNN: W_hh 행렬 곱과 {act}′ 인자"))
+deriv = "1 − h_t²" if act == "tanh" else "1[a_t > 0]"
+st.markdown(tr(
+    f"Backward through one step multiplies by **{act}′(a_t) = {deriv}** (at most 1) and then by **W_hh** (the same "
+    f"matrix every step). Here the two are separated: the W_hh-only chain is the book's experiment, the {act}′-only "
+    "chain replaces W_hh with the identity. Try **Recurrent init → orthogonal** or **Set the spectral radius** in "
+    "the sidebar.",
+    f"한 시각의 역전파는 **{act}′(a_t) = {deriv}**(최댓값 1)를 곱한 뒤 **W_hh**(매 시각 같은 행렬)를 곱합니다. 여기서는 "
+    f"둘을 따로 봅니다. W_hh 행렬 곱만 반복한 곡선은 책의 실험이고, {act}′만의 곡선은 W_hh를 단위 행렬로 바꾼 "
+    "것입니다. 사이드바에서 **순환 가중치 초기화 → orthogonal**이나 **스펙트럼 반경 지정**을 시도해 보세요.",
+))  # fmt: skip
 
-st.button(
-    tr(
-        "Book preset: DLFS2 chapter 6 (N=2, H=3, T=20, np.random.seed(3))",
-        "책 설정: 밑바닥부터 시작하는 딥러닝 2, 6장 (N=2, H=3, T=20, np.random.seed(3))",
-    ),
-    on_click=ui.set_controls,
-    args=(ui.BOOK_PRESET,),
-    key="book_preset",
-    type="primary",
-    icon=":material/menu_book:",
-)
+left, right = st.columns(2)
+left.button(tr("Book preset: exploding (Wh = randn(3, 3), np.random.seed(3))",
+               "책 설정: 기울기 폭발 (Wh = randn(3, 3), np.random.seed(3))"),
+            on_click=ui.set_controls, args=(ui.BOOK_PRESET,), key="book_preset", type="primary",
+            icon=":material/menu_book:", width="stretch")  # fmt: skip
+right.button(tr("Book preset: vanishing (Wh × 0.5)", "책 설정: 기울기 소실 (Wh × 0.5)"),
+             on_click=ui.set_controls, args=(ui.BOOK_VANISHING_PRESET,), key="book_preset_vanishing",
+             icon=":material/menu_book:", width="stretch")  # fmt: skip
+st.caption(tr("Both presets set DLFS2 chapter 6's N=2, H=3, T=20, seed 3, the book's norm ÷ N, the book's GRU "
+              "formulation, and the x axis in the book's orientation.",
+              "두 설정 모두 밑바닥부터 시작하는 딥러닝 2의 6장처럼 N=2, H=3, T=20, 시드 3, 책의 노름(÷ N), 책의 GRU "
+              "수식, 책의 그림과 같은 가로축을 씁니다."))  # fmt: skip
 
-with st.expander(
-    tr("The book's figure, exactly (ch06/rnn_gradient_graph.py)", "책의 그림 그대로 (ch06/rnn_gradient_graph.py)"),
-    expanded=s.scheme == "book",
-):
+with st.expander(tr("The book's figure, exactly (ch06/rnn_gradient_graph.py)", "책의 그림 그대로 (ch06/rnn_gradient_graph.py)"),
+                 expanded=s.scheme == "book"):  # fmt: skip
     book = cached.book_view()
-    st.markdown(
-        tr(
-            "`np.random.seed(3); Wh = np.random.randn(3, 3)`, then 20 times `dh = dh @ Wh.T` from "
-            "`dh = np.ones((2, 3))`, with the book's norm `sqrt(sum(dh**2)) / N`. No tanh, no forward pass.",
-            "`np.random.seed(3); Wh = np.random.randn(3, 3)`로 만든 뒤 `dh = np.ones((2, 3))`에서 시작해 "
-            "`dh = dh @ Wh.T`를 20번 반복하고, 책의 노름 `sqrt(sum(dh**2)) / N`을 잽니다. tanh도 순전파도 "
-            "없습니다.",
-        )
+    st.markdown(tr("`np.random.seed(3); Wh = np.random.randn(3, 3)`, then 20 times `dh = dh @ Wh.T` from "
+                   "`dh = np.ones((2, 3))`, with the book's norm `sqrt(sum(dh**2)) / N` after each step. No tanh, "
+                   "no forward pass.",
+                   "`np.random.seed(3); Wh = np.random.randn(3, 3)`로 만든 뒤 `dh = np.ones((2, 3))`에서 시작해 "
+                   "`dh = dh @ Wh.T`를 20번 반복하며 매번 책의 노름 `sqrt(sum(dh**2)) / N`을 잽니다. tanh도 순전파도 "
+                   "없습니다."))  # fmt: skip
+    names = {1.0: "Wh = randn(3, 3)", 0.5: "Wh = randn(3, 3) × 0.5"}
+    book_title = tr(
+        "DLFS2 ch. 6: exploding (Wh) and vanishing (Wh × 0.5)",
+        "밑바닥부터 시작하는 딥러닝 2, 6장: 폭발(Wh)과 소실(Wh × 0.5)",
     )
-    ui.chart_with_exports(
-        charts.book_chart(
-            book, "DLFS2 ch. 6: exploding (Wh) and vanishing (Wh × 0.5)", {"N": 2, "H": 3, "T": 20, "seed": 3}
-        ),
-        book,
-        "book_figure",
-        s,
-    )
-    wide = book.pivot(index="step", columns="curve", values="norm")
+    book_caption = {"N": 2, "H": 3, "T": 20, "seed": 3}
+    ui.chart_with_exports(charts.book_chart(book, names, book_title, book_caption,
+                                            x_title=tr("backward steps from the loss (the book's time step)",
+                                                       "손실에서 거슬러 간 시각 수 (책의 time step)")),
+                          book, "book_figure", ctx, book_title, book_caption)  # fmt: skip
+    wide = book.pivot(index="back", columns="scale", values="norm").rename(columns=names)
     st.dataframe(wide.style.format("{:.6g}"), height=250)
-    st.caption(
-        tr(
-            "σ_max(Wh) = 2.66 but ρ(Wh) = 1.26; × 0.5 gives σ_max = 1.33 > 1, yet ρ = 0.63 < 1 and it "
-            "vanishes: the long-run rate is the spectral radius. With the preset on, the dashed W_hh-only "
-            "curve below repeats these numbers, while the full BPTT with a real forward pass (tanh "
-            "saturating) vanishes even for the 'exploding' matrix.",
-            "σ_max(Wh) = 2.66이지만 ρ(Wh) = 1.26입니다. 0.5를 곱하면 σ_max = 1.33 > 1인데도 ρ = 0.63 < 1이라 "
-            "소실됩니다. 긴 구간의 비율은 스펙트럼 반경이 정합니다. 책 설정에서는 아래의 W_hh만의 점선이 이 "
-            "숫자를 그대로 재현하고, 실제 순전파가 있는 전체 BPTT는 (tanh 포화 때문에) '폭발' 행렬에서도 "
-            "소실됩니다.",
-        )
-    )
+    st.caption(tr("σ_max(Wh) = 2.66 but ρ(Wh) = 1.26; × 0.5 gives σ_max = 1.33 > 1, yet ρ = 0.63 < 1 and it "
+                  "vanishes: the long-run rate is the spectral radius. With a book preset on, the dashed W_hh-only "
+                  "curve below is exactly this table's column (20 values after 1 … 20 steps back), while the full "
+                  "BPTT adds a real forward pass with tanh.",
+                  "σ_max(Wh) = 2.66이지만 ρ(Wh) = 1.26입니다. 0.5를 곱하면 σ_max = 1.33 > 1인데도 ρ = 0.63 < 1이라 "
+                  "소실됩니다. 긴 구간의 비율은 스펙트럼 반경이 정합니다. 책 설정에서는 아래의 W_hh 행렬 곱만 반복한 "
+                  "파선이 이 표의 열(1 … 20 시각을 거슬러 간 20개의 값)과 정확히 같고, 전체 BPTT에는 tanh가 있는 실제 "
+                  "순전파가 더해집니다."))  # fmt: skip
 
+ui.waiting_notice(tr)
 result = cached.rnn_view(s)
-markers = cached.data.overflow_markers([result.summary])
-fig = charts.norm_chart(result.chains, "RNN backward: full BPTT, W_hh alone, tanh′ alone", s.caption(), markers=markers)
-ui.chart_with_exports(fig, result.chains, "rnn_chains", s)
+x, x_title = ui.axis_titles(ctx)
+title = tr(f"RNN backward: full BPTT, W_hh alone, {act}′ alone", f"RNN 역전파: 전체 BPTT, W_hh만, {act}′만")
+fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
+                        x_title=x_title, markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
+ui.chart_with_exports(fig, ui.export_table(result.flow), "rnn_chains", ctx, title)
 
-st.subheader(tr("Gain of each factor, step by step", "단계별 각 인자의 이득"))
-st.markdown(
-    tr(
-        "Their logs add up to the total at every step. The dashed line is the Pascanu bound "
-        "σ_max·γ on a single step (γ = max|tanh′| = 1); the dotted line is ρ, the long-run rate.",
-        "매 단계 두 인자의 로그를 더하면 전체가 됩니다. 파선은 한 단계에 대한 Pascanu 상한 σ_max·γ "
-        "(γ = max|tanh′| = 1), 점선은 긴 구간의 비율 ρ입니다.",
-    )
-)
-facts = result.facts
-with np.errstate(divide="ignore"):
-    bound, rho = np.log10(facts.pascanu_bound), np.log10(facts.spectral_radius)
-gain_fig = charts.gain_chart(
-    result.gains,
-    "Per-step gains: tanh′ × W_hh = total",
-    s.caption(),
-    bound_log10=bound if np.isfinite(bound) else None,
-    rho_log10=rho if np.isfinite(rho) else None,
-)
-ui.chart_with_exports(gain_fig, result.gains, "rnn_gains", s)
+st.subheader(tr("Gain of each factor, step by step", "시각별 각 인자의 증폭률"))
+st.markdown(tr(f"Their logs add up to the total at every step. The dashed line is the Pascanu bound σ_max·γ on a "
+               f"single step (γ = max|{act}′| = 1); the dotted line is ρ, the long-run rate.",
+               f"매 시각 두 인자의 로그를 더하면 전체가 됩니다. 파선은 한 시각에 대한 Pascanu 상한 σ_max·γ "
+               f"(γ = max|{act}′| = 1), 점선은 긴 구간의 비율 ρ입니다."))  # fmt: skip
+gain_names = {"phi": tr(f"{act}′ factor", f"{act}′ 인자"), "matmul": tr("W_hh factor", "W_hh 인자"),
+              "total": tr("total (their product)", "전체 (두 인자의 곱)")}  # fmt: skip
+gain_title = tr(f"Per-step gains: {act}′ × W_hh = total", f"시각별 증폭률: {act}′ × W_hh = 전체")
+gx_title = tr("backward steps from the loss", "손실에서 거슬러 간 시각 수") if x == "back" else tr(
+    "backward step t → t−1", "역전파 단계 t → t−1")  # fmt: skip
+gain_fig = charts.gain_chart(result.gains, gain_names, gain_title, ctx.caption(), x=x, x_title=gx_title,
+                             y_title=tr("gain per step (log scale)", "시각별 증폭률 (로그 눈금)"),
+                             bound_log10=result.log10_bound, rho_log10=result.log10_rho,
+                             bound_name=tr("Pascanu bound σ_max·γ", "Pascanu 상한 σ_max·γ"),
+                             rho_name=tr("spectral radius ρ", "스펙트럼 반경 ρ"))  # fmt: skip
+ui.chart_with_exports(gain_fig, result.gains, "rnn_gains", ctx, gain_title)
 
 st.subheader(tr("The spectrum of W_hh", "W_hh의 스펙트럼"))
 left, right = st.columns(2)
 with left:
+    eig_title = tr("Eigenvalues of W_hh", "W_hh의 고윳값")
     ui.chart_with_exports(
-        charts.spectrum_chart(
-            result.eigenvalues, "Eigenvalues of W_hh", s.caption(), facts.spectral_radius, facts.sigma_max
-        ),
-        result.eigenvalues,
-        "rnn_eigenvalues",
-        s,
-    )
+        charts.spectrum_chart(result.eigenvalues, eig_title, ctx.caption(), result.spectral_radius, result.sigma_max,
+                              names={"unit": tr("unit circle (|λ| = 1)", "단위원 (|λ| = 1)"),
+                                     "eig": tr("eigenvalues λ of W_hh", "W_hh의 고윳값 λ")}),
+        result.eigenvalues, "rnn_eigenvalues", ctx, eig_title)  # fmt: skip
 with right:
+    sv_title = tr("Singular values and |eigenvalues|", "특잇값과 |고윳값|")
     ui.chart_with_exports(
-        charts.singular_value_chart(result.spectrum, "Singular values and |eigenvalues|", s.caption()),
-        result.spectrum,
-        "rnn_singular_values",
-        s,
-    )
+        charts.singular_value_chart(result.spectrum, sv_title, ctx.caption(),
+                                    x_title=tr("index i (largest first)", "번호 i (큰 것부터)"),
+                                    y_title=tr("value", "값")),
+        result.spectrum, "rnn_singular_values", ctx, sv_title)  # fmt: skip
 
 st.subheader(tr("What the plots say", "그래프 읽기"))
-for line in text.rnn_reading(result, s, lang):
+for line in claims.render(claims.rnn_claims(result, s), ctx.lang):
     st.markdown(f"- {line}")

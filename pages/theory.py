@@ -4,7 +4,7 @@ import streamlit as st
 
 from explorer import ui
 
-_, _, tr = ui.page_start()
+tr = ui.page_context("theory").tr
 st.title(tr("Theory: what the plots compute", "이론: 그래프가 계산하는 것"))
 st.markdown(
     tr(
@@ -13,9 +13,9 @@ st.markdown(
         "`W_h = W_hhᵀ`. The loss is L = Σ_t ⟨g_t, h_t⟩ with g_t the upstream gradient: ones at the last step only "
         "(the book's `dh = np.ones((N, H))`), or at every step.",
         "아래 식은 `recurrent_core`가 계산하는 그대로입니다 (float64, 유한 차분과 PyTorch로 검증). 가중치는 PyTorch의 "
-        "배치를 따릅니다. 책(밑바닥부터 시작하는 딥러닝 2)은 행 벡터로 `h W_h`라고 쓰며 `W_h = W_hhᵀ`입니다. 손실은 "
-        "L = Σ_t ⟨g_t, h_t⟩이고 g_t는 위에서 흘러오는 기울기입니다. 마지막 단계만 1(책의 `dh = np.ones((N, H))`)이거나 "
-        "모든 단계에 있습니다.",
+        "배열 방식을 따릅니다. 책(밑바닥부터 시작하는 딥러닝 2)은 행 벡터로 `h W_h`라고 쓰며 `W_h = W_hhᵀ`입니다. 손실은 "
+        "L = Σ_t ⟨g_t, h_t⟩이고 g_t는 상류에서 흘러오는 기울기(상류 기울기)입니다. 마지막 시각만 1(책의 `dh = np.ones((N, H))`)이거나 "
+        "모든 시각에 있습니다.",
     )
 )
 
@@ -24,12 +24,12 @@ st.latex(r"h_t = \tanh\left(x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b\right)")
 st.markdown(
     tr(
         "Backward through one step: the tanh′ factor, then the same matrix every step.",
-        "한 단계의 역전파: tanh′ 인자, 그리고 매 단계 같은 행렬.",
+        "한 시각의 역전파: tanh′ 인자, 그리고 매 시각 같은 행렬.",
     )
 )
 st.latex(
-    r"\frac{\partial L}{\partial h_{t-1}} = g_{t-1} + "
-    r"\Big(\frac{\partial L}{\partial h_t} \odot \underbrace{(1 - h_t^2)}_{\tanh',\ \le 1}\Big) W_{hh}"
+    r"\begin{aligned} \frac{\partial L}{\partial h_{t-1}} = {} & g_{t-1} \\ "
+    r"& + \Big(\frac{\partial L}{\partial h_t} \odot \underbrace{(1 - h_t^2)}_{\tanh',\ \le 1}\Big) W_{hh} \end{aligned}"
 )
 st.markdown(
     tr(
@@ -39,8 +39,8 @@ st.markdown(
         "The book's matrix has σ_max = 2.66 but ρ = 1.26; halved, σ_max = 1.33 > 1 and yet ρ = 0.63 and it "
         "vanishes. tanh′ only shrinks: with a real forward pass, saturation can make the book's 'exploding' matrix "
         "vanish.",
-        "여러 단계에 걸친 W_hh의 곱은 **ρ(W_hh)ᵏ**, 곧 스펙트럼 반경의 k제곱처럼 커지거나 작아집니다. Pascanu, Mikolov, "
-        "Bengio(2013)는 한 단계를 ‖∂L/∂h_{t−1}‖ ≤ σ_max(W_hh) · γ · ‖∂L/∂h_t‖ (γ = max|tanh′| = 1)로 묶습니다. 따라서 "
+        "여러 시각에 걸친 W_hh의 곱은 **ρ(W_hh)ᵏ**, 곧 스펙트럼 반경의 k제곱처럼 커지거나 작아집니다. Pascanu, Mikolov, "
+        "Bengio(2013)는 한 시각을 ‖∂L/∂h_{t−1}‖ ≤ σ_max(W_hh) · γ · ‖∂L/∂h_t‖ (γ = max|tanh′| = 1)로 묶습니다. 따라서 "
         "σ_max < 1은 소실의 *충분*조건, σ_max > 1은 폭발의 *필요*조건입니다. 책의 행렬은 σ_max = 2.66이지만 ρ = 1.26이고, "
         "절반으로 줄이면 σ_max = 1.33 > 1인데도 ρ = 0.63이라 소실됩니다. tanh′는 줄이기만 하므로, 실제 순전파가 있으면 "
         "포화 때문에 책의 '폭발' 행렬도 소실될 수 있습니다.",
@@ -49,13 +49,13 @@ st.markdown(
 
 st.header("LSTM")
 st.latex(
-    r"\begin{aligned} i, f, o &= \sigma(\cdot),\quad g = \tanh(\cdot)\quad "
-    r"\text{of } x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b \\ "
-    r"c_t &= f \odot c_{t-1} + i \odot g, \qquad h_t = o \odot \tanh(c_t) \end{aligned}"
+    r"\begin{aligned} [a_i\ a_f\ a_g\ a_o] &= x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b \\ "
+    r"i, f, o &= \sigma(a_i), \sigma(a_f), \sigma(a_o),\quad g = \tanh(a_g) \\ "
+    r"c_t &= f \odot c_{t-1} + i \odot g \\ h_t &= o \odot \tanh(c_t) \end{aligned}"
 )
 st.latex(
-    r"\frac{\partial L}{\partial c_t} = \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1} + "
-    r"\frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t)"
+    r"\begin{aligned} \frac{\partial L}{\partial c_t} = {} & \frac{\partial L}{\partial c_{t+1}} \odot f_{t+1} \\ "
+    r"& + \frac{\partial L}{\partial h_t} \odot o_t \odot (1 - \tanh^2 c_t) \end{aligned}"
 )
 st.markdown(
     tr(
@@ -63,33 +63,33 @@ st.markdown(
         "With gate bias 0 (PyTorch's default init) f ≈ σ(0) = 0.5 and f²⁰ ≈ 10⁻⁶: the LSTM vanishes too. A forget "
         "bias of +1 (Jozefowicz et al. 2015) gives f²⁰ ≈ 2·10⁻³, +3 gives 0.38. Chrono init (Tallec & Ollivier "
         "2018) sets b_f = log U[1, T_max − 1] for memories of about T_max steps.",
-        "첫 항이 **셀 경로**입니다. 행렬 없이 원소별 곱이며, 이것만으로는 기울기의 ∏ f를 유지합니다. 게이트 편향이 0이면 "
+        "첫 항이 **셀 경로**입니다. 행렬 없이 원소별 곱이며, 이것만으로는 기울기의 ∏ f를 간직합니다. 게이트 편향이 0이면 "
         "(PyTorch 기본 초기화) f ≈ σ(0) = 0.5이고 f²⁰ ≈ 10⁻⁶이므로 LSTM도 소실됩니다. 망각 편향 +1(Jozefowicz 등 2015)이면 "
-        "f²⁰ ≈ 2·10⁻³, +3이면 0.38입니다. Chrono 초기화(Tallec & Ollivier 2018)는 약 T_max 단계를 기억하도록 "
+        "f²⁰ ≈ 2·10⁻³, +3이면 0.38입니다. Chrono 초기화(Tallec & Ollivier 2018)는 약 T_max 시각을 기억하도록 "
         "b_f = log U[1, T_max − 1]로 둡니다.",
     )
 )
 
 st.header("GRU")
-st.markdown(tr("Two formulations, with the same gate rows r, z, n:", "게이트 행 r, z, n이 같은 두 가지 정식화:"))
+st.markdown(tr("Two formulations, with the same gate rows r, z, n:", "게이트 행 r, z, n이 같은 두 가지 수식:"))
 st.latex(
-    r"\text{PyTorch: } n = \tanh\big(W_{in} x + b_{in} + r \odot (W_{hn} h_{t-1} + b_{hn})\big),\quad "
-    r"h_t = (1 - z) \odot n + z \odot h_{t-1}"
+    r"\begin{aligned} \text{PyTorch: } n &= \tanh\big(W_{in} x + b_{in} + r \odot (W_{hn} h_{t-1} + b_{hn})\big) \\ "
+    r"h_t &= (1 - z) \odot n + z \odot h_{t-1} \end{aligned}"
 )
 st.latex(
-    r"\text{DLFS2 (Cho v3): } \tilde h = \tanh\big(x W_x + (r \odot h_{t-1}) W_h + b\big),\quad "
-    r"h_t = (1 - z) \odot h_{t-1} + z \odot \tilde h"
+    r"\begin{aligned} \text{DLFS2 (Cho v3): } \tilde h &= \tanh\big(x W_x + (r \odot h_{t-1}) W_h + b\big) \\ "
+    r"h_t &= (1 - z) \odot h_{t-1} + z \odot \tilde h \end{aligned}"
 )
 st.latex(
-    r"\frac{\partial L}{\partial h_{t-1}} \ni \frac{\partial L}{\partial h_t} \odot k_t,\qquad "
-    r"k_t = \begin{cases} z_t & \text{PyTorch} \\ 1 - z_t & \text{DLFS2} \end{cases}"
+    r"\begin{aligned} \frac{\partial L}{\partial h_{t-1}} &= \frac{\partial L}{\partial h_t} \odot k_t + \dots \\ "
+    r"k_t &= \begin{cases} z_t & \text{PyTorch} \\ 1 - z_t & \text{DLFS2} \end{cases} \end{aligned}"
 )
 st.markdown(
     tr(
         "The book's z is PyTorch's 1 − z; the two also differ numerically because the reset gate sits "
-        "before or after the matmul. In this app the **keep-gate bias** is added so that + always keeps more.",
-        "책의 z는 PyTorch의 1 − z입니다. 리셋 게이트가 행렬곱 앞에 있는지 뒤에 있는지에 따라 수치도 다릅니다. "
-        "이 앱의 **유지 게이트 편향**은 어느 쪽이든 +일수록 더 유지하도록 더해집니다.",
+        "before or after the matmul. In this app the **update-gate bias** is added to the keep gate k (PyTorch's z, the book's 1 − z), so + always keeps more.",
+        "책의 z는 PyTorch의 1 − z입니다. 리셋 게이트가 행렬 곱 앞에 있는지 뒤에 있는지에 따라 수치도 다릅니다. "
+        "이 앱의 **업데이트 게이트 편향**은 이전 상태를 그대로 넘기는 비율 k(PyTorch의 z, 책의 1 − z)에 더해지므로 어느 쪽이든 +일수록 더 유지합니다.",
     )
 )
 
@@ -99,26 +99,35 @@ st.markdown(
         """
 - **Log axis, straight line**: a constant factor per step. Its slope is log10 of that factor; compare it with
   log10 ρ on the RNN page.
-- **Dashed / dotted curves** isolate one path (W_hh alone, tanh′ alone, the cell path, the GRU's direct path);
-  the solid curve is the full BPTT. Where they agree, that path carries the gradient.
-- **Red dotted verticals** mark where a plain float64 or float32 computation overflowed to inf; the curve keeps
+- **Line styles**, one meaning on every page: **solid** = the full BPTT gradient; **dashed** = one isolated path
+  (W_hh alone, tanh′ alone, the cell path, the GRU's direct path); **dotted** = a variant of your settings (the
+  gates opened by +3). Where a dashed path and the solid curve agree, that path carries the gradient.
+- **Red dash-dot verticals** mark where a plain float64 or float32 computation overflowed to inf; the curve keeps
   going because norms are tracked in the log domain (the backward is linear in the upstream gradient).
+- **x axis**: time t = 0 … T (the loss at T, on the right) or, as in the book's figure, steps back from the loss
+  (0 at the loss, on the left); choose it under *View* in the sidebar.
 - **Norm over the batch**: `l2` is the Frobenius norm over all samples, `book` divides it by N as DLFS2 does,
   `mean` averages the per-sample norms.
-- **Remedies** named in the book: gradient clipping (rescale when ‖g‖ > θ; `recurrent_core.clip_global_norm`),
-  truncated BPTT (`recurrent_core.bptt(..., truncate=k)`), gated cells with open gates, orthogonal or identity
-  (IRNN) initialisation.
+- **Remedies** the book names: gradient clipping (chapter 6, `clip_grads`: rescale when ‖g‖ > θ;
+  `recurrent_core.clip_global_norm`), truncated BPTT (chapter 5; `recurrent_core.bptt(..., truncate=k)`) and gated
+  cells (LSTM, GRU) — with their gates open. The study notes add ReLU instead of tanh with identity initialisation
+  (IRNN, Le et al. 2015) and weight decay; orthogonal initialisation comes from Saxe et al. (2014), not the book.
 """,
         """
-- **로그 축의 직선**: 단계마다 일정한 비율. 기울기(slope)는 그 비율의 log10이며, RNN 페이지의 log10 ρ와 비교해 보세요.
-- **파선·점선**은 경로 하나만 떼어 낸 것입니다 (W_hh만, tanh′만, 셀 경로, GRU의 직접 경로). 실선이 전체 BPTT이며,
-  둘이 겹치는 곳에서는 그 경로가 기울기를 나릅니다.
-- **빨간 세로 점선**은 보통의 float64나 float32 계산이 inf로 넘친 단계입니다. 노름을 로그 영역에서 추적하므로
-  (역전파는 위에서 오는 기울기에 대해 선형) 곡선은 계속 이어집니다.
+- **로그 축의 직선**: 시각마다 일정한 비율. 기울기(slope)는 그 비율의 log10이며, RNN 페이지의 log10 ρ와 비교해 보세요.
+- **선 모양**은 모든 페이지에서 같은 뜻입니다: **실선** = 전체 BPTT 기울기, **파선** = 경로 하나만 떼어 낸 것
+  (W_hh만, tanh′만, 셀 경로, GRU의 직접 경로), **점선** = 설정을 바꾼 변형 (게이트를 +3 연 것). 파선과 실선이 겹치는
+  곳에서는 그 경로가 기울기를 나릅니다.
+- **빨간 세로 일점쇄선**은 보통의 float64나 float32 계산이 inf로 넘친 시각입니다. 노름을 로그 영역에서 추적하므로
+  (역전파는 상류 기울기에 대해 선형) 곡선은 계속 이어집니다.
+- **가로축**: 시각 t = 0 … T (손실은 오른쪽 T) 또는 책의 그림처럼 손실에서 거슬러 간 시각 수 (손실 위치가 왼쪽의 0).
+  사이드바의 *보기*에서 고릅니다.
 - **배치에 대한 노름**: `l2`는 모든 샘플에 대한 프로베니우스 노름, `book`은 책처럼 그것을 N으로 나눈 값, `mean`은
   샘플별 노름의 평균입니다.
-- 책에 나오는 **대책**: 기울기 클리핑 (‖g‖ > θ이면 크기 조정, `recurrent_core.clip_global_norm`), Truncated BPTT
-  (`recurrent_core.bptt(..., truncate=k)`), 게이트를 연 게이트 셀, 직교 또는 단위 행렬(IRNN) 초기화.
+- 책이 말하는 **대책**: 기울기 클리핑 (6장의 `clip_grads`, ‖g‖ > θ이면 크기 조정, `recurrent_core.clip_global_norm`),
+  Truncated BPTT (5장, `recurrent_core.bptt(..., truncate=k)`), 게이트를 연 게이트 셀(LSTM, GRU). 학습 노트는 여기에
+  tanh 대신 ReLU와 단위 행렬 초기화(IRNN, Le 등 2015), 가중치 감소를 더합니다. 직교 초기화는 책이 아니라 Saxe 등
+  (2014)에서 왔습니다.
 """,
     )
 )
@@ -129,10 +138,14 @@ st.markdown("""
 |---|---|
 | vanishing / exploding gradient | 기울기 소실 / 기울기 폭발 |
 | backpropagation through time (BPTT), truncated BPTT | 시간 방향 오차역전파법 (BPTT), Truncated BPTT |
-| hidden state h, cell state c | 은닉 상태 h, 셀 상태 c (기억 셀) |
+| hidden state h, memory cell c | 은닉 상태 h, 기억 셀 c (셀 상태) |
 | forget / input / output gate | 망각 / 입력 / 출력 게이트 |
 | reset / update gate | 리셋 / 업데이트 게이트 |
-| spectral radius ρ, largest singular value σ_max, eigenvalue | 스펙트럼 반경 ρ, 최대 특이값 σ_max, 고윳값 |
+| spectral radius ρ, largest singular value σ_max, eigenvalue | 스펙트럼 반경 ρ, 최대 특잇값 σ_max, 고윳값 |
+| upstream gradient | 상류에서 흘러오는 기울기 (상류 기울기) |
+| time step t | 시각 t |
+| weight decay | 가중치 감소 |
+| truncated BPTT block (`time_size`) | 블록 |
 | gradient clipping | 기울기 클리핑 |
 """)
 

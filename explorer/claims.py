@@ -1,0 +1,432 @@
+"""The readings under the charts, as typed claims computed from a result, each rendered in English and Korean.
+
+A claim holds the numbers it speaks of (taken from the result, never fixed text) and chooses its words from them:
+"keeps" only for a ratio below 1 and "grows" only above, "vanishes"/"explodes" only when the curve's measured
+trend says so, a gate described by its measured mean. ``tests/test_claims.py`` checks over hundreds of random
+settings that no rendered claim contradicts the numbers of the same result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from charts import format_log10
+
+from .data import (
+    KIND_LABELS,
+    OPEN_GATE_BIAS,
+    TREND_DECADES,
+    CompareResult,
+    GateResult,
+    RNNResult,
+    Trend,
+)
+from .i18n import josa, pick
+from .settings import Settings, Text
+
+# What each measured quantity is, as the sentence names it
+QUANTITY: dict[str, Text] = {
+    "dh": ("‖∂L/∂h_t‖", "‖∂L/∂h_t‖"),
+    "dc": ("‖∂L/∂c_t‖", "‖∂L/∂c_t‖"),
+    "cell_path": ("the cell path alone (∏ f)", "셀 경로만 (∏ f)"),
+    "direct_path": ("the direct path alone", "직접 경로만"),
+    "matmul_only": ("the W_hh-only chain", "W_hh 행렬 곱만 반복한 곡선"),
+    "tanh_only": ("the φ′-only chain", "φ′만의 곡선"),
+}
+# Two rates closer than this (log10 per step) count as the same
+SAME_RATE = 0.005
+
+
+def pct(log10_value: float) -> str:
+    """A ratio given by its log10: '40%' for a fraction from 1 % to 100 %, else a number ('3.2e-14', '5460')."""
+    if -2 <= log10_value <= 0:
+        return f"{100 * 10.0**log10_value:.3g}%"
+    return format_log10(log10_value)
+
+
+def ratio_text(log10_ratio: float, lang: str) -> str:
+    """'keeps 40%' / 'grows 5460×' (and Korean), chosen by the sign of the ratio."""
+    tr = pick(lang)
+    if log10_ratio < 0:
+        return tr(f"keeps {pct(log10_ratio)}", f"{pct(log10_ratio)}만 남습니다")
+    if log10_ratio > 0:
+        return tr(f"grows {format_log10(log10_ratio)}×", f"{format_log10(log10_ratio)}배로 커집니다")
+    return tr("stays the same", "그대로입니다")
+
+
+def rate_text(log10_rate: float) -> str:
+    """'×0.618' per step, three significant digits."""
+    return f"×{10.0**log10_rate:.3g}" if math.isfinite(log10_rate) else "×?"
+
+
+@dataclass(frozen=True)
+class TrendClaim:
+    """What one curve does from the loss back to its first point."""
+
+    name: str  # "RNN", "LSTM", …
+    trend: Trend
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        t, q = self.trend, QUANTITY[self.trend.quantity]
+        head = f"**{self.name}** {tr(*q)}"
+        if t.direction == "undefined":
+            return tr(
+                f"{head}: the forward pass itself overflowed at t = {t.forward_overflow} (relu with a recurrent gain "
+                "above 1), so the gradients are undefined from there on.",
+                f"{head}: 순전파 자체가 시각 t = {t.forward_overflow}에서 오버플로했습니다 (순환 증폭률이 1보다 큰 "
+                "relu). 그 이후의 기울기는 정의되지 않습니다.",
+            )
+        if t.steps == 0:
+            return tr(
+                f"{head}: one point, no step to flow back through.", f"{head}: 점 하나뿐, 거슬러 갈 시각이 없습니다."
+            )
+        rate = rate_text(t.log10_rate)
+        ratio = ratio_text(t.log10_ratio, lang)
+        text = tr(
+            f"{head} {ratio} of its value at the loss after {t.steps} steps back ({rate} per step)",
+            f"{josa(head, '은/는')} 손실 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} (시각마다 {rate})",
+        )
+        if t.direction == "vanishes":
+            text += tr(": it **vanishes**", ". **기울기 소실**입니다")
+            if t.steps_to_vanish is not None:
+                text += tr(
+                    f", below 10⁻⁶ of its value at the loss after {t.steps_to_vanish} steps back",
+                    f". {t.steps_to_vanish} 시각을 거슬러 가면 손실 위치 값의 10⁻⁶ 아래로 떨어집니다",
+                )
+        elif t.direction == "explodes":
+            text += tr(": it **explodes**", ". **기울기 폭발**입니다")
+            if t.overflow64 is not None:
+                text += tr(
+                    f"; a plain float64 computation overflows to inf at t = {t.overflow64}"
+                    + (f" (float32 at t = {t.overflow32})" if t.overflow32 is not None else "")
+                    + "; the curve continues in the log domain",
+                    f". 보통의 float64 계산은 시각 t = {t.overflow64}에서 inf로 넘칩니다"
+                    + (f" (float32는 t = {t.overflow32})" if t.overflow32 is not None else "")
+                    + ". 곡선은 로그 영역에서 계속 계산됩니다",
+                )
+            elif t.overflow32 is not None:
+                text += tr(
+                    f"; float32 would overflow at t = {t.overflow32}",
+                    f". float32였다면 t = {t.overflow32}에서 넘칩니다",
+                )
+        return text + "."
+
+
+@dataclass(frozen=True)
+class GateClaim:
+    """The measured mean of the gate on an element-wise path, and that mean to the power of the steps back."""
+
+    name: str
+    symbol: str  # "f", "z", "1 − z"
+    mean: float
+    steps: int
+
+    @property
+    def log10_power(self) -> float:
+        return self.steps * math.log10(self.mean) if self.mean > 0 else -math.inf
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        gate = (
+            tr("forget gate f", "망각 게이트 f")
+            if self.symbol == "f"
+            else tr(f"keep gate {self.symbol}", f"이전 상태를 넘기는 비율 {self.symbol}")
+        )
+        return tr(
+            f"The {self.name}'s {gate} averages **{self.mean:.3f}** over all steps and units; to the power {self.steps} "
+            f"(the steps back) that is {format_log10(self.log10_power)}.",
+            f"{self.name}의 {gate}의 평균은 모든 시각과 유닛에 대해 **{self.mean:.3f}**이고, 거슬러 가는 "
+            f"시각 수 {self.steps}만큼 거듭제곱하면 {format_log10(self.log10_power)}입니다.",
+        )
+
+
+@dataclass(frozen=True)
+class CompareClaim:
+    """Which of two curves keeps more over the same steps back."""
+
+    a: str
+    b: str
+    a_log10: float
+    b_log10: float
+
+    @property
+    def relation(self) -> str:
+        if abs(self.a_log10 - self.b_log10) < 1e-9:
+            return "same"
+        return "more" if self.a_log10 > self.b_log10 else "less"
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        a_k, b_k = pct(self.a_log10), pct(self.b_log10)
+        if self.relation == "same":
+            return tr(
+                f"The {self.a} and the {self.b} end at the same ratio ({a_k}).",
+                f"{josa(self.a, '과/와')} {self.b}의 비율이 같습니다 ({a_k}).",
+            )
+        word = tr("more", "더 많이") if self.relation == "more" else tr("less", "더 적게")
+        return tr(
+            f"The {self.a} keeps {word} of its gradient at t = 0 than the {self.b}: {a_k} against {b_k} of the value "
+            "at the loss.",
+            f"t = 0에서 {josa(self.a, '은/는')} {self.b}보다 기울기를 {word} 간직합니다: 손실 위치 값의 {a_k} 대 {b_k}.",
+        )
+
+
+@dataclass(frozen=True)
+class OpenClaim:
+    """The dotted curve: a gated kind with its gate bias raised by +3, against the same kind as set."""
+
+    name: str
+    bias: float
+    opened: Trend
+    as_set: Trend
+    gate_mean: float
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        o = self.opened
+        better = o.log10_ratio > self.as_set.log10_ratio
+        ratio = ratio_text(o.log10_ratio, lang)
+        text = tr(
+            f"Opened to gate bias {self.bias:+g} (dotted; its gate averages {self.gate_mean:.3f}), the {self.name} "
+            f"{ratio} at t = 0, {'more' if better else 'no more'} than at the bias you set ({pct(self.as_set.log10_ratio)})",
+            f"게이트 편향을 {self.bias:+g}(으)로 열면 (점선, 게이트 평균 {self.gate_mean:.3f}) t = 0에서 "
+            f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({pct(self.as_set.log10_ratio)})보다 "
+            f"{'많습니다' if better else '많지 않습니다'}",
+        ).replace(f"{self.bias:+g}(으)로", josa(f"{self.bias:+g}", "으로/로"))
+        if o.direction == "vanishes":
+            text += tr(": even opened, it still **vanishes**", ". 열어도 여전히 **기울기 소실**입니다")
+        elif o.direction == "explodes":
+            text += tr(": opened, it **explodes**", ". 열면 **기울기 폭발**입니다")
+        return text + "."
+
+
+@dataclass(frozen=True)
+class RateClaim:
+    """The W_hh-only chain's measured long-run rate against ρ and σ_max (which one it follows)."""
+
+    log10_rate: float
+    rho: float
+    sigma_max: float
+
+    @property
+    def follows(self) -> str:
+        """ "rho", "sigma" or "both" (ρ = σ_max, a normal matrix), by which log10 is nearer the measured rate."""
+        if not (self.rho > 0 and self.sigma_max > 0 and math.isfinite(self.log10_rate)):
+            return "none"
+        d_rho = abs(self.log10_rate - math.log10(self.rho))
+        d_sigma = abs(self.log10_rate - math.log10(self.sigma_max))
+        if abs(d_rho - d_sigma) < SAME_RATE:
+            return "both"
+        return "rho" if d_rho < d_sigma else "sigma"
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        r = rate_text(self.log10_rate)
+        base = tr(
+            f"Measured over the run, the W_hh-only chain changes by **{r} per step**",
+            f"실제로 재 보면 W_hh 행렬 곱만 반복한 곡선은 **시각마다 {r}**",
+        )
+        if self.follows == "rho":
+            return base + tr(
+                f": close to ρ = {self.rho:.3g}, not σ_max = {self.sigma_max:.3g} (σ_max only bounds a single step, "
+                "Pascanu et al.).",
+                f"배가 됩니다. σ_max = {self.sigma_max:.3g}가 아니라 ρ = {self.rho:.3g}에 가깝습니다 (σ_max는 한 "
+                "시각의 상한일 뿐입니다, Pascanu 등).",
+            )
+        if self.follows == "sigma":
+            return base + tr(
+                f": here closer to σ_max = {self.sigma_max:.3g} than to ρ = {self.rho:.3g} (too few steps for the "
+                "long-run rate ρ to show).",
+                f"배가 됩니다. 여기서는 ρ = {self.rho:.3g}보다 σ_max = {self.sigma_max:.3g}에 가깝습니다 (긴 구간의 "
+                "비율 ρ가 드러나기에는 시각이 짧습니다).",
+            )
+        if self.follows == "both":
+            return base + tr(
+                f", as ρ = σ_max = {self.rho:.3g} predicts.",
+                f"배가 됩니다. ρ = σ_max = {self.rho:.3g}가 예측하는 그대로입니다.",
+            )
+        return base + tr(".", "배가 됩니다.")
+
+
+@dataclass(frozen=True)
+class FactorClaim:
+    """What the activation's derivative φ′ measurably does: the full BPTT's rate against W_hh alone's."""
+
+    activation: str
+    log10_gain_phi: float  # mean log10 gain of the φ′ factor per step
+    log10_rate_full: float
+    log10_rate_matmul: float
+    full_direction: str
+    matmul_direction: str
+
+    @property
+    def effect(self) -> str:
+        """ "shrinks", "none" or "grows": the full chain's rate below, equal to, or above W_hh alone's."""
+        if not (math.isfinite(self.log10_rate_full) and math.isfinite(self.log10_rate_matmul)):
+            return "unknown"
+        diff = self.log10_rate_full - self.log10_rate_matmul
+        if abs(diff) < SAME_RATE:
+            return "none"
+        return "shrinks" if diff < 0 else "grows"
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        a = self.activation
+        g = rate_text(self.log10_gain_phi)
+        rf, rm = rate_text(self.log10_rate_full), rate_text(self.log10_rate_matmul)
+        head = tr(
+            f"The {a}′ factor multiplies the gradient by {g} per step on average (never more than 1); the full BPTT "
+            f"changes by {rf} per step against {rm} for W_hh alone",
+            f"{a}′ 인자는 기울기에 평균 시각마다 {g}를 곱합니다 (최댓값 1). 전체 BPTT는 시각마다 {rf}, W_hh만 "
+            f"반복하면 {rm}입니다",
+        )
+        if self.effect == "unknown":
+            return head + "."
+        if self.effect == "none":
+            return head + tr(
+                f": here {a}′ changes the rate very little.", f". 여기서는 {a}′가 비율을 거의 바꾸지 않습니다."
+            )
+        if self.effect == "grows":
+            return head + tr(
+                ": here the full chain changes faster than W_hh alone (φ′ also turns the direction of the gradient).",
+                ". 여기서는 전체 곡선이 W_hh만일 때보다 더 빨리 변합니다 (φ′가 기울기의 방향도 바꿉니다).",
+            )
+        fd, md = self.full_direction, self.matmul_direction
+        if md == "explodes" and fd == "explodes":
+            return head + tr(f": {a}′ slows the growth.", f". {a}′가 증가를 늦춥니다.")
+        if md == "explodes" and fd != "explodes":
+            return head + tr(
+                f": {a}′ turns W_hh's growth into {'vanishing' if fd == 'vanishes' else 'a steady gradient'}.",
+                f". {a}′ 때문에 W_hh의 증가가 {'소실' if fd == 'vanishes' else '안정된 기울기'}로 바뀝니다.",
+            )
+        if fd == "vanishes":
+            return head + tr(
+                f": {a}′ makes it vanish faster than W_hh alone.", f". {a}′ 때문에 W_hh만일 때보다 더 빨리 소실됩니다."
+            )
+        return head + tr(f": {a}′ shrinks the gradient further.", f". {a}′가 기울기를 더 줄입니다.")
+
+
+@dataclass(frozen=True)
+class TheoryClaim:
+    """Pascanu et al.'s conditions, from σ_max and ρ (true for every matrix: tested as invariants)."""
+
+    sigma_max: float
+    rho: float
+
+    @property
+    def case(self) -> str:
+        if self.sigma_max < 1:
+            return "sufficient"
+        if self.rho < 1:
+            return "rho_below"
+        return "necessary"
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        if self.case == "sufficient":
+            return tr(
+                "σ_max < 1/γ = 1: no step back can grow what flows from a later loss, so it must vanish "
+                "(Pascanu's sufficient condition).",
+                "σ_max < 1/γ = 1: 어느 시각도 뒤쪽 손실에서 흘러오는 기울기를 키울 수 없으므로 소실될 수밖에 "
+                "없습니다 (Pascanu의 충분조건).",
+            )
+        if self.case == "rho_below":
+            return tr(
+                "σ_max ≥ 1 yet ρ < 1: a single step may grow, but W_hh's powers shrink in the long run.",
+                "σ_max ≥ 1이지만 ρ < 1: 한 시각은 커질 수 있어도 W_hh를 거듭 곱하면 결국 줄어듭니다.",
+            )
+        return tr(
+            "σ_max ≥ 1/γ = 1: exploding is possible (Pascanu's necessary condition), not guaranteed.",
+            "σ_max ≥ 1/γ = 1: 폭발이 가능합니다 (Pascanu의 필요조건). 보장되지는 않습니다.",
+        )
+
+
+Claim = TrendClaim | GateClaim | CompareClaim | OpenClaim | RateClaim | FactorClaim | TheoryClaim
+
+
+# ------------------------------------------------------------------------------------------ claims of each page
+def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
+    tr_ = r.flow.trends
+    claims: list[Claim] = [TrendClaim(KIND_LABELS[k], tr_[k]) for k in ("rnn", "lstm", "gru")]
+    if s.T >= 1:
+        claims.append(GateClaim("LSTM", "f", r.gate_means["lstm"], s.T))
+        keep = "z" if s.formulation == "pytorch" else "1 − z"
+        claims.append(GateClaim("GRU", keep, r.gate_means["gru"], s.T))
+        for kind in ("lstm", "gru"):
+            claims.append(CompareClaim(KIND_LABELS[kind], "RNN", tr_[kind].log10_ratio, tr_["rnn"].log10_ratio))
+        for kind, bias in r.open_bias.items():
+            claims.append(
+                OpenClaim(KIND_LABELS[kind], bias, tr_[f"{kind}_open"], tr_[kind], r.gate_means[f"{kind}_open"])
+            )
+    return claims
+
+
+def rnn_claims(r: RNNResult, s: Settings) -> list[Claim]:
+    tr_ = r.flow.trends
+    claims: list[Claim] = [TrendClaim("RNN", tr_["full"]), TrendClaim("RNN", tr_["matmul_only"])]
+    if s.T > RATE_MIN_T:
+        claims.append(RateClaim(r.log10_rate_matmul, r.spectral_radius, r.sigma_max))
+        if tr_["full"].direction != "undefined":
+            claims.append(
+                FactorClaim(
+                    r.activation,
+                    r.log10_gain_phi,
+                    r.log10_rate_full,
+                    r.log10_rate_matmul,
+                    tr_["full"].direction,
+                    tr_["matmul_only"].direction,
+                )
+            )
+    claims.append(TheoryClaim(r.sigma_max, r.spectral_radius))
+    return claims
+
+
+RATE_MIN_T = 7  # fewer steps than this leave no long run to measure a rate over (5 are skipped as transients)
+
+
+def gate_claims(r: GateResult, s: Settings, kind: str) -> list[Claim]:
+    name = KIND_LABELS[kind]
+    claims: list[Claim] = [GateClaim(name, r.keep_symbol, r.gate_mean, s.T)]
+    claims.extend(TrendClaim(name, t) for t in r.flow.trends.values())
+    return claims
+
+
+def render(claims: list[Claim], lang: str) -> list[str]:
+    return [c.render(lang) for c in claims]
+
+
+def point(r: CompareResult, lang: str) -> str | None:
+    """The compare page's one-line summary, derived from the same trends (None when there is nothing to add)."""
+    tr = pick(lang)
+    trends = r.flow.trends
+    vanish = [KIND_LABELS[k] for k in ("lstm", "gru") if trends[k].direction == "vanishes"]
+    if not vanish:
+        return None
+    rescued = [
+        KIND_LABELS[k]
+        for k in r.open_bias
+        if trends[f"{k}_open"].direction != "vanishes"
+        and trends[f"{k}_open"].log10_ratio >= trends[k].log10_ratio + TREND_DECADES
+    ]
+    like_rnn = trends["rnn"].direction == "vanishes"
+    text = tr(
+        f"**The point:** at these gate biases the {' and the '.join(vanish)} "
+        f"{'vanish' if len(vanish) > 1 else 'vanishes'}{' too, like the RNN' if like_rnn else ''}: a gate that is "
+        "not open multiplies the gradient by less than 1 at every step back.",
+        f"**핵심:** 이 게이트 편향에서는 {'RNN처럼 ' if like_rnn else ''}{_and_ko(vanish)}도 기울기가 소실됩니다. "
+        "열려 있지 않은 게이트는 거슬러 가는 시각마다 기울기에 1보다 작은 값을 곱하기 때문입니다.",
+    )
+    if rescued:
+        text += tr(
+            f" Opened by +{OPEN_GATE_BIAS:g} (dotted), the {' and the '.join(rescued)} no longer vanish"
+            f"{'es' if len(rescued) == 1 else ''}.",
+            f" 편향을 +{OPEN_GATE_BIAS:g} 열면 (점선) {josa(_and_ko(rescued), '은/는')} 더 이상 소실되지 않습니다.",
+        )
+    return text
+
+
+def _and_ko(names: list[str]) -> str:
+    """'LSTM과 GRU': names joined by the particle their pronunciation takes."""
+    return " ".join([josa(n, "과/와") for n in names[:-1]] + names[-1:])

@@ -1,0 +1,52 @@
+"""Once per server process, from app.py: BLAS on one thread, glibc's allocator told to give memory back, and
+Streamlit's page-not-found dialog replaced by the app's own notice (explorer/compat.py).
+
+Nothing here runs on import: a notebook or a test that imports ``explorer`` keeps its process as it was.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import threading
+
+_lock = threading.Lock()
+_done = False
+_blas_limit: object | None = None
+
+# glibc mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+
+
+def tune_malloc() -> bool:
+    """Large arrays from mmap (returned to the system when freed) and two arenas for all the session threads: the
+    server's memory then follows what it holds instead of its peak. False where glibc is not the allocator."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    ok = [mallopt(_M_MMAP_THRESHOLD, 256 * 1024), mallopt(_M_TRIM_THRESHOLD, 1024 * 1024), mallopt(_M_ARENA_MAX, 2)]
+    return all(v == 1 for v in ok)
+
+
+def configure() -> None:
+    """Idempotent: the app's entry point calls it on every run; only the first call does anything."""
+    global _done, _blas_limit
+    with _lock:
+        if _done:
+            return
+        from threadpoolctl import threadpool_limits
+
+        from . import compat
+
+        # the backward's per-step products are small: OpenBLAS's thread hand-off costs more than it saves
+        # ((6, 1024) × (1024, 256) took ~10× longer on two threads); the limit is process-wide, set once
+        _blas_limit = threadpool_limits(limits=1, user_api="blas")
+        tune_malloc()
+        compat.install()
+        _done = True
