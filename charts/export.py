@@ -37,7 +37,7 @@ def with_plain_norm(data: pd.DataFrame) -> pd.DataFrame:
     logs = out["log10_norm"].to_numpy(dtype=float)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         plain = np.where(np.isfinite(logs) & (logs <= _MAX_LOG10), 10.0**logs, np.nan)
-    plain[(plain == 0) & np.isfinite(logs)] = np.nan  # underflow to 0 is not the value
+    plain[~np.isfinite(plain) | ((plain == 0) & np.isfinite(logs))] = np.nan  # over- or underflowed: no value
     plain[logs == -np.inf] = 0.0  # an exact zero stays zero
     out.insert(out.columns.get_loc("log10_norm") + 1, "norm", plain)
     return out
@@ -50,9 +50,10 @@ def table_csv(data: pd.DataFrame, settings: Mapping[str, Any] | None = None, tit
     buf = io.StringIO()
     buf.write(BOM)
     if title:
-        buf.write(f"# {title}\n")
+        buf.write(f"# title: {title}\n")
     for key, value in (settings or {}).items():
         buf.write(f"# {key}: {value}\n")
+    # text quoted, so a '#' inside a label cannot start a comment for the reader
     with_plain_norm(data).to_csv(buf, index=False, float_format="%.17g", lineterminator="\n")
     return buf.getvalue().encode("utf-8")
 

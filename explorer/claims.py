@@ -71,6 +71,11 @@ class TrendClaim:
         tr = pick(lang)
         t, q = self.trend, QUANTITY[self.trend.quantity]
         head = f"**{self.name}** {tr(*q)}"
+        if t.direction == "undefined" and t.forward_overflow is None:
+            return tr(
+                f"{head} is exactly 0 at the loss (its activation saturated), so it has no ratio to that value.",
+                f"{head}: 손실 위치에서 정확히 0이므로 (활성화 함수가 포화) 그 값에 대한 비율이 없습니다.",
+            )
         if t.direction == "undefined":
             return tr(
                 f"{head}: the forward pass itself overflowed at t = {t.forward_overflow} (relu with a recurrent gain "
@@ -186,15 +191,17 @@ class OpenClaim:
     def render(self, lang: str) -> str:
         tr = pick(lang)
         o = self.opened
-        better = o.log10_ratio > self.as_set.log10_ratio
+        diff = o.log10_ratio - self.as_set.log10_ratio
+        rel_en, rel_ko = (
+            ("more", "많습니다") if diff > 0 else ("less", "적습니다") if diff < 0 else ("as much", "같습니다")
+        )
         ratio = ratio_text(o.log10_ratio, lang)
         text = tr(
             f"Opened to gate bias {self.bias:+g} (dotted; its gate averages {self.gate_mean:.3f}), the {self.name} "
-            f"{ratio} at t = 0, {'more' if better else 'no more'} than at the bias you set ({pct(self.as_set.log10_ratio)})",
-            f"게이트 편향을 {self.bias:+g}(으)로 열면 (점선, 게이트 평균 {self.gate_mean:.3f}) t = 0에서 "
-            f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({pct(self.as_set.log10_ratio)})보다 "
-            f"{'많습니다' if better else '많지 않습니다'}",
-        ).replace(f"{self.bias:+g}(으)로", josa(f"{self.bias:+g}", "으로/로"))
+            f"{ratio} at t = 0: {rel_en} than at the bias you set ({pct(self.as_set.log10_ratio)})",
+            f"게이트 편향을 {josa(f'{self.bias:+g}', '으로/로')} 열면 (점선, 게이트 평균 {self.gate_mean:.3f}) t = 0에서 "
+            f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({pct(self.as_set.log10_ratio)})보다 {rel_ko}",
+        )
         if o.direction == "vanishes":
             text += tr(": even opened, it still **vanishes**", ". 열어도 여전히 **기울기 소실**입니다")
         elif o.direction == "explodes":
@@ -366,9 +373,11 @@ def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
 def rnn_claims(r: RNNResult, s: Settings) -> list[Claim]:
     tr_ = r.flow.trends
     claims: list[Claim] = [TrendClaim("RNN", tr_["full"]), TrendClaim("RNN", tr_["matmul_only"])]
-    if s.T > RATE_MIN_T:
+    measurable = [math.isfinite(v) for v in (r.log10_rate_matmul, r.log10_rate_full, r.log10_gain_phi)]
+    if s.T > RATE_MIN_T and measurable[0]:
         claims.append(RateClaim(r.log10_rate_matmul, r.spectral_radius, r.sigma_max))
-        if tr_["full"].direction != "undefined":
+        # a gradient that is exactly 0 (every relu off) or undefined has no rate for φ′ to change
+        if all(measurable) and tr_["full"].direction != "undefined":
             claims.append(
                 FactorClaim(
                     r.activation,

@@ -79,8 +79,11 @@ class Trend:
     def direction(self) -> str:
         """From the measured ratio: "vanishes" (keeps ≤ 1 %), "explodes" (grows ≥ 100×) or "steady";
         "undefined" after a forward overflow."""
-        if self.forward_overflow is not None or self.steps == 0 or not np.isfinite(self.log10_ratio):
-            return "undefined" if self.forward_overflow is not None else "steady"
+        # after a forward overflow, or with a value of exactly 0 at the loss, there is no ratio to speak of
+        if self.forward_overflow is not None or np.isnan(self.log10_ratio) or self.log10_ratio == np.inf:
+            return "undefined"
+        if self.steps == 0:
+            return "steady"
         if self.log10_ratio <= -TREND_DECADES:
             return "vanishes"
         if self.log10_ratio >= TREND_DECADES:
@@ -95,6 +98,8 @@ class Trend:
 
 def steps_below(log10_norm: np.ndarray, level: float = VANISH_LEVEL) -> int | None:
     """Backward steps from the last point until the norm first falls ``level`` decades below it."""
+    if not np.isfinite(log10_norm[-1]):
+        return None
     rel = log10_norm[::-1] - log10_norm[-1]
     below = np.flatnonzero(rel < level)
     return int(below[0]) if below.size else None
@@ -121,14 +126,22 @@ def trend(
     )
 
 
+def _ratio(log10_norm: np.ndarray) -> float:
+    """log10 (first / last); +inf when the last is exactly 0 (a ratio to 0 has no value), whatever the first."""
+    if log10_norm[-1] == -np.inf:
+        return float("inf")
+    return float(log10_norm[0] - log10_norm[-1])
+
+
 def _with_h0(per_sample: np.ndarray, into_h0: np.ndarray, norm: str) -> np.ndarray:
     """Aggregated log10 norms at t = 0 … T from per-sample (T, N) values at h_1 … h_T and (N,) at h_0."""
     return rc.aggregate(np.concatenate([into_h0[None], per_sample]), norm)
 
 
 def _t_index(overflow: dict[str, int | None]) -> dict[str, int | None]:
-    """The core counts steps 0 … T−1 for h_1 … h_T: shift to t."""
-    return {k: (None if v is None else v + 1) for k, v in overflow.items()}
+    """The core's overflow step t is the step whose outgoing gradient, ∂L/∂h_t in this module's t, first held inf:
+    the same number."""
+    return dict(overflow)
 
 
 def _frame(info: CurveInfo, t: np.ndarray, log10_norm: np.ndarray, T: int) -> pd.DataFrame:

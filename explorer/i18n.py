@@ -30,6 +30,13 @@ _JONGSEONG = ("", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆ
 _SILENT = set(" )]}'\"*`_~")  # markdown and closing brackets do not change the reading
 
 
+# Whole English words the app prints, as a Korean reader says them (타임, 북, 백, 민, 라스트, 에브리, 모델 …); a word
+# not listed is read letter by letter (LSTM, RNN, GRU, l2).
+_WORD_FINAL = {"time": "ㅁ", "book": "ㄱ", "back": "ㄱ", "mean": "ㄴ", "last": "", "every": "", "pytorch": "",
+               "tanh": "", "relu": "", "gaussian": "ㄴ", "orthogonal": "ㄹ", "identity": "", "dlfs2": "",
+               "english": ""}  # fmt: skip
+
+
 def final_consonant(word: str) -> str:
     """The final consonant of ``word``'s last syllable as read aloud in Korean ("" for none)."""
     text = word.rstrip()
@@ -37,6 +44,9 @@ def final_consonant(word: str) -> str:
         text = text[:-1]
     if not text:
         return ""
+    last_word = text.split()[-1].lower()
+    if last_word in _WORD_FINAL:
+        return _WORD_FINAL[last_word]
     ch = text[-1]
     if "가" <= ch <= "힣":
         return _JONGSEONG[(ord(ch) - 0xAC00) % 28]

@@ -1,0 +1,252 @@
+"""explorer.work: the byte-bounded LRU result cache, ``size_of``, and ``run`` (one computation at a time, each key
+computed once even when several sessions ask for it together)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from explorer import work
+from explorer.work import ResultCache, size_of
+
+KB = 1024
+
+
+def blob(n_bytes: int) -> np.ndarray:
+    """An array holding ``n_bytes`` bytes of data."""
+    return np.zeros(n_bytes // 8)
+
+
+# ================================================================================================= size_of
+def test_size_of_an_array_counts_its_buffer():
+    a = np.zeros(10_000)
+    assert 80_000 <= size_of(a) <= 80_000 + 1024
+    assert size_of(np.zeros((100, 100), dtype=np.float32)) >= 40_000
+
+
+def test_size_of_a_dataframe_counts_its_columns():
+    df = pd.DataFrame({"t": np.arange(10_000), "y": np.zeros(10_000)})
+    assert 160_000 <= size_of(df) <= 160_000 + 4096
+    strings = pd.DataFrame({"curve": ["a long curve name"] * 1000})
+    assert size_of(strings) > 1000 * len("a long curve name")  # object columns counted deeply
+    assert size_of(df["y"]) >= 80_000
+
+
+@dataclass(frozen=True)
+class Result:
+    curves: pd.DataFrame
+    arrays: dict[str, np.ndarray]
+    parts: tuple[np.ndarray, ...]
+    label: str
+
+
+def test_size_of_a_dataclass_counts_everything_it_holds():
+    r = Result(
+        curves=pd.DataFrame({"y": np.zeros(5_000)}),
+        arrays={"a": np.zeros(2_000), "b": np.zeros(3_000)},
+        parts=(np.zeros(1_000), np.zeros(1_000)),
+        label="x",
+    )
+    inner = 8 * (5_000 + 2_000 + 3_000 + 1_000 + 1_000)
+    assert inner <= size_of(r) <= inner + 8 * KB
+
+
+def test_size_of_real_results():
+    from explorer import data
+    from explorer.settings import Settings
+
+    res = data.compare(Settings(T=50, H=8))
+    assert size_of(res) >= res.flow.curves.memory_usage(deep=True).sum()
+    assert size_of(res) < 1024 * KB
+
+
+def test_size_of_plain_values_and_deep_nesting_do_not_fail():
+    assert size_of(3) > 0 and size_of("abc") > 0 and size_of(None) > 0
+    nested: list = []
+    for _ in range(50):
+        nested = [nested]
+    assert size_of(nested) > 0
+    cyclic: list = []
+    cyclic.append(cyclic)
+    assert size_of(cyclic) > 0
+
+
+# =============================================================================================== the cache
+def test_cache_hits_and_misses():
+    cache = ResultCache(max_bytes=100 * KB)
+    assert cache.get("a") == (False, None)
+    cache.put("a", blob(10 * KB))
+    found, value = cache.get("a")
+    assert found and value.nbytes == 10 * KB
+    assert (cache.hits, cache.misses) == (1, 1)
+    assert len(cache) == 1
+    assert 10 * KB <= cache.bytes <= 11 * KB
+
+
+def test_cache_keeps_a_falsy_value():
+    cache = ResultCache(max_bytes=100 * KB)
+    cache.put("none", None)
+    assert cache.get("none") == (True, None)
+
+
+def test_cache_evicts_the_least_recently_used_when_over_budget():
+    cache = ResultCache(max_bytes=36 * KB)  # three 10 KB values fit, four do not
+    for key in "abc":
+        cache.put(key, blob(10 * KB))
+    assert len(cache) == 3
+    assert cache.get("a")[0]  # a is now the most recently used: b is the oldest
+    cache.put("d", blob(10 * KB))
+    assert [k for k in "abcd" if cache.get(k)[0]] == ["a", "c", "d"]  # b went; the gets leave the order a, c, d
+    assert cache.bytes <= cache.max_bytes
+    cache.put("e", blob(25 * KB))  # 55 KB: a and c (the two oldest) go, d and e fit
+    assert [k for k in "acde" if cache.get(k)[0]] == ["d", "e"]
+    assert cache.bytes <= cache.max_bytes
+
+
+def test_cache_never_exceeds_its_budget():
+    cache = ResultCache(max_bytes=64 * KB)
+    rng = np.random.default_rng(0)
+    for i in range(200):
+        cache.put(i, blob(int(rng.integers(1, 20)) * KB))
+        assert cache.bytes <= cache.max_bytes
+        assert cache.get(i)[0]  # the newest always stays (it fits on its own)
+    assert cache.bytes == sum(size_of(cache.get(k)[1]) for k in range(200) if cache.get(k)[0])
+
+
+def test_a_value_larger_than_the_budget_is_not_kept():
+    cache = ResultCache(max_bytes=20 * KB)
+    cache.put("small", blob(5 * KB))
+    cache.put("huge", blob(50 * KB))
+    assert not cache.get("huge")[0]
+    assert cache.get("small")[0]  # and nothing was evicted for it
+    assert cache.bytes <= 6 * KB
+
+
+def test_replacing_a_key_recounts_its_bytes():
+    cache = ResultCache(max_bytes=100 * KB)
+    cache.put("k", blob(40 * KB))
+    cache.put("k", blob(10 * KB))
+    assert len(cache) == 1
+    assert 10 * KB <= cache.bytes <= 11 * KB
+    cache.put("k", blob(400 * KB))  # too large: the old value is gone too, not left stale
+    assert cache.get("k") == (False, None)
+    assert cache.bytes == 0
+
+
+def test_clear():
+    cache = ResultCache(max_bytes=100 * KB)
+    cache.put("a", blob(KB))
+    cache.clear()
+    assert len(cache) == 0 and cache.bytes == 0 and not cache.get("a")[0]
+
+
+# ===================================================================================================== run
+def test_run_computes_once_and_then_serves_from_the_cache():
+    cache = ResultCache(max_bytes=100 * KB)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return blob(KB)
+
+    first = work.run(("k", 1), compute, cache)
+    second = work.run(("k", 1), compute, cache)
+    assert second is first and len(calls) == 1
+    work.run(("k", 2), compute, cache)
+    assert len(calls) == 2
+
+
+def test_run_computes_once_for_concurrent_callers_of_the_same_key():
+    cache = ResultCache(max_bytes=1024 * KB)
+    calls = []
+    lock = threading.Lock()
+
+    def compute():
+        with lock:
+            calls.append(threading.get_ident())
+        time.sleep(0.2)
+        return blob(KB)
+
+    results: list = [None] * 8
+    barrier = threading.Barrier(8)
+
+    def caller(i: int) -> None:
+        barrier.wait()
+        results[i] = work.run("same", compute, cache)
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=10)
+    assert len(calls) == 1
+    assert all(r is results[0] for r in results)
+    assert work.waiting() == 0
+
+
+def test_run_does_one_computation_at_a_time_and_counts_the_queue():
+    cache = ResultCache(max_bytes=1024 * KB)
+    active = 0
+    most = 0
+    gate = threading.Event()
+    lock = threading.Lock()
+
+    def compute(i: int):
+        nonlocal active, most
+        with lock:
+            active += 1
+            most = max(most, active)
+        gate.wait(timeout=5)
+        time.sleep(0.01)
+        with lock:
+            active -= 1
+        return i
+
+    threads = [threading.Thread(target=work.run, args=(f"key{i}", lambda i=i: compute(i), cache)) for i in range(4)]
+    for th in threads:
+        th.start()
+    deadline = time.monotonic() + 5
+    while work.waiting() < 4 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert work.waiting() == 4  # one running, three in line: all ahead of a newcomer
+    gate.set()
+    for th in threads:
+        th.join(timeout=10)
+    assert most == 1
+    assert work.waiting() == 0
+    assert [cache.get(f"key{i}")[1] for i in range(4)] == [0, 1, 2, 3]
+
+
+def test_run_does_not_cache_a_failure():
+    cache = ResultCache(max_bytes=100 * KB)
+
+    def fail():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        work.run("k", fail, cache)
+    assert work.waiting() == 0
+    assert work.run("k", lambda: 5, cache) == 5
+
+
+def test_exclusive_runs_under_the_same_lock():
+    order = []
+    started = threading.Event()
+
+    def long():
+        started.set()
+        time.sleep(0.1)
+        order.append("run")
+        return 1
+
+    th = threading.Thread(target=work.run, args=("excl", long, ResultCache(100 * KB)))
+    th.start()
+    started.wait(timeout=5)
+    assert work.exclusive(lambda: order.append("exclusive") or 2) == 2
+    th.join(timeout=5)
+    assert order == ["run", "exclusive"]
