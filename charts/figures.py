@@ -139,6 +139,7 @@ def norm_chart(
         part = grouped.get(str(c["id"]))
         if part is None:
             continue
+        part = part.sort_values(x)  # left to right, whichever the orientation
         y = part["log10_norm"].to_numpy(dtype=float)
         traces.append(
             dict(
