@@ -28,17 +28,10 @@ Curve = Mapping[str, Any]  # {"id", "name", "colour_key", "role"}
 MARKER_COLOUR = "#B00020"
 
 
-def settings_subtitle(settings: Mapping[str, Any], width: int = 62) -> str:
-    """'T=50 · H=32 · seed=0 · …' for titles, so an exported figure says how to reproduce it (wrapped)."""
-    lines: list[str] = []
-    line = ""
-    for item in (f"{k}={v}" for k, v in settings.items()):
-        if line and len(line) + len(item) + 3 > width:
-            lines.append(line)
-            line = item
-        else:
-            line = f"{line} · {item}" if line else item
-    return "<br>".join([*lines, line])
+def settings_subtitle(settings: Mapping[str, Any], width: int = 48) -> str:
+    """'T=50 · H=32 · seed=0 · …' for titles, so an exported figure says how to reproduce it (wrapped to fit a
+    phone in the subtitle's smaller type)."""
+    return wrap(" · ".join(f"{k}={v}" for k, v in settings.items()), width, sep=" · ")
 
 
 def _layout(title: str, settings: Mapping[str, Any] | None, x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
@@ -49,12 +42,20 @@ def _layout(title: str, settings: Mapping[str, Any] | None, x_title: str, y_titl
         template=TEMPLATE,
         font=FONT,
         height=HEIGHT,
-        title=dict(text=head + (f"<br><sup>{sub}</sup>" if sub else ""), x=0.0, xanchor="left", y=0.98, yanchor="top"),
+        title=dict(
+            text=head + (f"<br><sup>{sub}</sup>" if sub else ""),
+            x=0.0,
+            xanchor="left",
+            yref="container",
+            y=1.0,
+            yanchor="top",
+            pad=dict(t=8),
+        ),
         xaxis=dict(title=dict(text=x_title)),
         yaxis=dict(title=dict(text=y_title)),
         # below the axis: above the plot it collides with the settings subtitle on narrow charts
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0, title=dict(text="")),
-        margin=dict(l=70, r=20, t=30 + 22 * n_lines, b=40),
+        margin=dict(l=70, r=20, t=24 + 21 * n_lines, b=40),
         hovermode="x unified",
         meta={"settings": dict(settings or {})},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import numpy as np
 
@@ -89,14 +90,19 @@ def log_ticks(lo: float, hi: float, max_ticks: int = 8) -> tuple[list[float], li
     return [float(v) for v in vals], [power_of_ten(v) for v in vals]
 
 
-def wrap(text: str, width: int = 48) -> str:
-    """``text`` broken into lines of at most ``width`` characters with <br> (a title that fits a phone)."""
+def display_width(text: str) -> int:
+    """Columns ``text`` takes: Hangul, other wide characters and ambiguous ones (‖, ∂, σ in most fonts) count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def wrap(text: str, width: int = 36, sep: str = " ") -> str:
+    """``text`` broken into lines of at most ``width`` columns with <br> (a title that fits a 390 px phone)."""
     lines: list[str] = []
     line = ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
+    for word in text.split(sep):
+        if line and display_width(line) + len(sep) + display_width(word) > width:
             lines.append(line)
             line = word
         else:
-            line = f"{line} {word}" if line else word
+            line = f"{line}{sep}{word}" if line else word
     return "<br>".join([*lines, line])

@@ -26,13 +26,13 @@ _LETTER_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
 _DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ", "9": ""}
 # A round number is read by its last unit: 10 십, 100 백, 1000 천, 10⁴…10⁷ 만, 10⁸…10¹¹ 억, 10¹² 조
 _ZEROS_FINAL = {1: "ㅂ", 2: "ㄱ", 3: "ㄴ", 4: "ㄴ", 5: "ㄴ", 6: "ㄴ", 7: "ㄴ", 8: "ㄱ", 9: "ㄱ", 10: "ㄱ", 11: "ㄱ"}
-_JONGSEONG = ("", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ")
+_JONGSEONG: tuple[str, ...] = ("", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ")
 _SILENT = set(" )]}'\"*`_~")  # markdown and closing brackets do not change the reading
 
 
 # Whole English words the app prints, as a Korean reader says them (타임, 북, 백, 민, 라스트, 에브리, 모델 …); a word
 # not listed is read letter by letter (LSTM, RNN, GRU, l2).
-_WORD_FINAL = {"time": "ㅁ", "book": "ㄱ", "back": "ㄱ", "mean": "ㄴ", "last": "", "every": "", "pytorch": "",
+_WORD_FINAL: dict[str, str] = {"time": "ㅁ", "book": "ㄱ", "back": "ㄱ", "mean": "ㄴ", "last": "", "every": "", "pytorch": "",
                "tanh": "", "relu": "", "gaussian": "ㄴ", "orthogonal": "ㄹ", "identity": "", "dlfs2": "",
                "english": ""}  # fmt: skip
 

@@ -45,7 +45,7 @@ TITLE = "d => d.layout.title ? d.layout.title.text : ''"
 PAGES = [  # (url path, heading, has charts) — url_path values from app.py; "" is the default page (compare)
     ("", "How far back does the gradient reach?", True),
     ("rnn", "Vanilla RNN: the W_hh matmul and the tanh′ factor", True),
-    ("lstm", "LSTM: the cell-state path", True),
+    ("lstm", "LSTM: the memory cell path", True),
     ("gru", "GRU: the update gate's direct path", True),
     ("theory", "Theory: what the plots compute", False),
 ]
@@ -155,11 +155,11 @@ def test_page_loads_without_errors(page, app_url, artifacts, path, heading, has_
 def test_T_slider_redraws_the_chart_and_updates_the_url(page, app_url):
     open_app(page, app_url)
     t = slider(page, T_LABEL)
-    assert x_len(page) == 50 and "T" not in params(page)  # a bound control at its default stays out of the URL
+    assert x_len(page) == 51 and "T" not in params(page)  # a control at its default stays out of the URL
 
     for key, value in (("ArrowRight", 51), ("End", 1000), ("Home", 1)):
         act(page, lambda key=key: t.press(key))
-        assert eventually(lambda: x_len(page), lambda n, want=value: n == want) == value, f"after {key}"
+        assert eventually(lambda: x_len(page), lambda n, want=value: n == want + 1) == value + 1, f"after {key}"
         expect(t).to_have_attribute("aria-valuetext", str(value))
         want = str(value)
         assert eventually(lambda: params(page).get("T"), lambda v, want=want: v == want) == want, page.url
@@ -175,7 +175,7 @@ def test_H_slider_redraws_the_chart_and_updates_the_url(page, app_url):
     assert "H=33 ·" in eventually(lambda: chart_title(page), lambda s: "H=33 ·" in s)
     assert eventually(lambda: params(page).get("H"), lambda v: v == "33") == "33", page.url
     assert chart_traces(page)[0]["y"] != before[0]["y"]
-    assert x_len(page) == 50
+    assert x_len(page) == 51
 
 
 def test_seed_input_redraws_the_chart_and_updates_the_url(page, app_url):
@@ -191,13 +191,13 @@ def test_seed_input_redraws_the_chart_and_updates_the_url(page, app_url):
     assert "seed=9 ·" in eventually(lambda: chart_title(page), lambda s: "seed=9 ·" in s)
     assert eventually(lambda: params(page).get("seed"), lambda v: v == "9") == "9", page.url
     after = chart_traces(page)
-    assert len(after[0]["x"]) == 50
+    assert len(after[0]["x"]) == 51
     assert all(a["y"] != b["y"] for a, b in zip(after, before, strict=True)), "a curve did not change with the seed"
 
 
 def test_book_preset_sets_the_controls_and_draws_the_books_numbers(page, app_url):
     open_app(page, app_url, "rnn")
-    act(page, lambda: page.get_by_role("button", name=re.compile("Book preset")).click())
+    act(page, lambda: page.get_by_role("button", name=re.compile("Book preset: exploding")).click())
 
     for label, value in ((T_LABEL, "20"), (H_LABEL, "3"), (N_LABEL, "2")):
         expect(slider(page, label)).to_have_attribute("aria-valuetext", value)
@@ -214,29 +214,34 @@ def test_book_preset_sets_the_controls_and_draws_the_books_numbers(page, app_url
     for name, scale in (("Wh = randn(3, 3)", 1.0), ("Wh = randn(3, 3) × 0.5", 0.5)):
         expected = rc.book_experiment(scale).norms
         assert traces[name]["x"] == list(range(1, 21))
-        np.testing.assert_allclose(traces[name]["y"], expected, rtol=1e-12, atol=0, err_msg=name)
+        np.testing.assert_allclose(10.0 ** np.array(traces[name]["y"]), expected, rtol=1e-12, atol=0, err_msg=name)
+    # below, the W_hh-only chain of the app is the same 20 values, in the book's orientation
+    chains = {t["name"]: t for t in page.locator(".js-plotly-plot").nth(1).evaluate(TRACES)}
+    matmul = chains["W_hh matmul only (the book's chain)"]
+    assert matmul["x"] == list(range(1, 21))
+    np.testing.assert_allclose(10.0 ** np.array(matmul["y"]), rc.book_experiment(1.0).norms, rtol=1e-12)
 
 
 def test_switching_pages_keeps_the_shared_controls(page, app_url):
     open_app(page, app_url)
     act(page, lambda: slider(page, T_LABEL).press("ArrowRight"))
-    assert eventually(lambda: x_len(page), lambda n: n == 51) == 51
+    assert eventually(lambda: x_len(page), lambda n: n == 52) == 52
 
-    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text="LSTM: the cell-state path")
+    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text="LSTM: the memory cell path")
     act(page, link.click)
-    expect(page.locator("h1").first).to_contain_text("LSTM: the cell-state path")
+    expect(page.locator("h1").first).to_contain_text("LSTM: the memory cell path")
     page.wait_for_function(CHARTS_READY)
     assert urlsplit(page.url).path == "/lstm"
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "51")
-    assert eventually(lambda: x_len(page), lambda n: n == 51) == 51
-    assert params(page).get("T") == "51", page.url
+    assert eventually(lambda: x_len(page), lambda n: n == 52) == 52
+    assert eventually(lambda: params(page).get("T"), lambda v: v == "51") == "51", page.url
     assert_no_exception(page)
 
 
 def test_a_shared_url_reproduces_the_view(page, new_page, app_url):
     url = "?T=37&H=5&seed=9"
     open_app(page, app_url, url)
-    assert x_len(page) == 37
+    assert x_len(page) == 38
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "37")
     expect(slider(page, H_LABEL)).to_have_attribute("aria-valuetext", "5")
     expect(seed_input(page)).to_have_value("9")
@@ -273,13 +278,16 @@ def test_every_download_of_the_compare_chart_is_a_valid_file(page, app_url):
 
     name, csv = download("⬇ CSV")
     assert name == f"{stem}.csv"
-    table = pd.read_csv(io.BytesIO(csv))
-    assert {"step", "curve", "log10_norm", "setting_T"} <= set(table.columns), list(table.columns)
-    assert (table["setting_T"] == s.T).all()
+    assert csv.startswith("\ufeff".encode())  # UTF-8 with BOM, for Excel
+    header = [line for line in csv.decode("utf-8-sig").splitlines() if line.startswith("#")]
+    assert f"# T: {s.T}" in header and f"# H: {s.H}" in header  # the settings once, not on every row
+    table = pd.read_csv(io.BytesIO(csv), comment="#", encoding="utf-8-sig")
+    assert list(table.columns) == ["t", "back", "curve", "log10_norm", "norm"], list(table.columns)
     rnn = table[table["curve"] == "RNN"]
-    curves = data.compare(s).curves
-    expected = curves[curves["curve"] == "RNN"]
-    assert rnn["step"].tolist() == list(range(s.T))
+    curves = data.compare(s).flow.curves
+    expected = curves[curves["curve"] == "rnn"]
+    assert rnn["t"].tolist() == list(range(s.T + 1))
+    np.testing.assert_allclose(rnn["norm"].to_numpy(float), 10.0 ** rnn["log10_norm"].to_numpy(float), rtol=1e-14)
     np.testing.assert_allclose(
         rnn["log10_norm"].to_numpy(float), expected["log10_norm"].to_numpy(float), rtol=1e-12, atol=0
     )
@@ -328,7 +336,7 @@ def test_malformed_urls_give_a_notice_and_a_chart(page, app_url, query, in_force
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", str(T))
     expect(slider(page, H_LABEL)).to_have_attribute("aria-valuetext", str(H))
     expect(seed_input(page)).to_have_value(str(seed))
-    assert x_len(page) == T
+    assert x_len(page) == T + 1
     assert f"T={T} · H={H} ·" in chart_title(page)
     ys = np.concatenate([np.array(t["y"], dtype=float) for t in chart_traces(page)])
     assert np.isfinite(ys).any()
@@ -360,7 +368,7 @@ def test_the_share_link_reproduces_a_corrected_view(page, new_page, app_url, que
     other.goto(link)
     wait_idle(other)
     other.wait_for_function(CHARTS_READY)
-    assert x_len(other) == T
+    assert x_len(other) == T + 1
     heading = other.locator("h1").first.inner_text()
     assert (heading == "기울기는 얼마나 멀리 거슬러 올라갈까?") == korean, heading
     second = chart_traces(other)
@@ -384,7 +392,7 @@ def test_narrow_viewport_sidebar_opens_and_its_slider_works(new_page, app_url, a
     page.wait_for_function(f"() => ({in_view})(document.querySelector('[aria-label=\"{T_LABEL}\"]'))")
     t.scroll_into_view_if_needed()
     act(page, lambda: t.press("ArrowRight"))
-    assert eventually(lambda: x_len(page), lambda n: n == 51) == 51
+    assert eventually(lambda: x_len(page), lambda n: n == 52) == 52
     expect(t).to_have_attribute("aria-valuetext", "51")
     assert params(page).get("T") == "51", page.url
     assert_no_exception(page)
@@ -396,6 +404,76 @@ def test_deep_link_on_a_fresh_server_runs_the_app(page, fresh_app_url):
     Streamlit then runs pages/rnn.py alone (legacy pages/ folder mode) unless the page reroutes through app.py."""
     open_app(page, fresh_app_url, "rnn?T=20")
     nav = [a.inner_text().strip().splitlines()[-1] for a in page.locator('[data-testid="stSidebarNav"] a').all()]
-    assert nav[:2] == ["Compare RNN · LSTM · GRU", "Vanilla RNN: W_hh and tanh"], nav
+    assert nav[:2] == ["Compare RNN · LSTM · GRU", "Vanilla RNN: W_hh and tanh′"], nav
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "20")
-    assert x_len(page, 1) == 20  # the RNN chains chart (the book figure comes first)
+    assert x_len(page, 1) == 21  # the RNN chains chart (the book figure comes first)
+
+
+# ------------------------------------------------------------------------------------- page paths and URL state
+NO_DIALOG = "() => !Array.from(document.querySelectorAll('[role=dialog]')).some(d => d.offsetParent !== null)"
+
+
+def share_link(page) -> str:
+    caption = page.get_by_test_id("stSidebar").get_by_test_id("stCaptionContainer").filter(
+        has_text=re.compile("Link to this view|이 화면의 링크"))  # fmt: skip
+    return caption.locator("a").first.get_attribute("href")
+
+
+def test_the_compare_pages_own_path_works_and_its_link_stays_there(page, app_url):
+    open_app(page, app_url, "compare?T=12")
+    expect(page.locator("h1").first).to_contain_text("How far back does the gradient reach?")
+    assert page.evaluate(NO_DIALOG), "a dialog opened on /compare"
+    assert "Page not found" not in page.inner_text("body")
+    assert x_len(page) == 13
+    link = share_link(page)
+    assert urlsplit(link).path == "/compare" and "T=12" in link, link
+
+
+def test_an_unknown_path_gets_a_korean_notice_and_a_link_to_a_page_that_exists(page, app_url):
+    open_app(page, app_url, "nosuchpage?T=5&lang=ko")
+    assert page.evaluate(NO_DIALOG), "Streamlit's English 'Page not found' dialog opened"
+    body = page.inner_text("body")
+    assert "Page not found" not in body
+    assert "nosuchpage" in body and "페이지는 없습니다" in body
+    assert x_len(page) == 6
+    link = share_link(page)
+    assert urlsplit(link).path in ("", "/"), link  # the app's root: a page that exists
+    assert "T=5" in link and "lang=ko" in link
+
+
+def test_tracking_parameters_are_dropped_silently_from_the_address_bar(page, app_url):
+    open_app(page, app_url, "?T=20&utm_source=kakao&utm_medium=chat&fbclid=abc123")
+    assert page.get_by_test_id("stAlert").count() == 0
+    assert eventually(lambda: params(page), lambda p: p == {"T": "20"}) == {"T": "20"}, page.url
+    assert "utm_" not in share_link(page) and "fbclid" not in share_link(page)
+
+
+def test_page_toggles_and_the_orientation_are_in_the_url_and_the_link(page, app_url):
+    open_app(page, app_url, "?T=15&H=4")
+    act(page, lambda: page.get_by_text("Range over 10 seeds (slower)").click())
+    assert eventually(lambda: params(page).get("band"), lambda v: v == "true") == "true", page.url
+    names = [t["name"] for t in chart_traces(page)]
+    assert sum("range over 10 seeds" in n for n in names) == 3, names
+    act(page, lambda: page.get_by_text("steps back from the loss (book)").click())
+    assert eventually(lambda: params(page).get("axis"), lambda v: v == "back") == "back", page.url
+    rnn = next(t for t in chart_traces(page) if t["name"] == "RNN")
+    assert rnn["x"][0] == 0 and rnn["x"][-1] == 15
+    link = share_link(page)
+    assert "band=true" in link and "axis=back" in link and "T=15" in link, link
+
+
+@pytest.mark.parametrize("path", ["", "rnn", "lstm", "gru", "theory"])
+def test_korean_pages_at_phone_width(new_page, app_url, artifacts, path):
+    """Korean screens as a reader sees them on a phone: no exception, Korean headings, chart titles that wrap
+    inside the chart instead of being cut."""
+    page = new_page({"width": 390, "height": 844})
+    open_app(page, app_url, f"{path}?lang=ko&T=30", charts=path != "theory")
+    assert_no_exception(page)
+    heading = page.locator("h1").first.inner_text()
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in heading), heading
+    fits = """d => { const t = d.querySelector('.gtitle'); if (!t) return true;
+        const r = t.getBoundingClientRect(), c = d.getBoundingClientRect();
+        return r.left >= c.left - 1 && r.right <= c.right + 1; }"""
+    for i in range(page.locator(".js-plotly-plot").count()):
+        assert page.locator(".js-plotly-plot").nth(i).evaluate(fits), f"chart {i} title cut on /{path}"
+    full_screenshot(page, artifacts / f"ko-phone-{path or 'compare'}.png")
