@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from .bptt import cell_functions, check_dhs, forward
-from .layers import GRULayer, LSTMLayer, RNNLayer
+from .bptt import check_dhs, forward
+from .cell import Cell
+from .layers import GRULayer, Layer, LSTMLayer, RNNLayer, Tape
 
 LN10 = np.log(10.0)
 NORMS = ("l2", "book", "mean")
@@ -162,26 +164,26 @@ class FlowNorms:
     log10_dh0: np.ndarray  # (N,) ∂L/∂h_0
     overflow_step: dict[str, int | None]  # plain float64/float32 backward: first step holding inf/NaN
     forward_overflow_step: int | None  # first step whose forward hidden state is inf/NaN (relu runs)
-    tape: object
+    tape: Tape
 
 
-def _bptt_step(layer, tape) -> tuple[Step, int]:
+def _bptt_step(cell: Cell[Any], tape: Any) -> tuple[Step, int]:
     """The full backward step in the chain form, for any kind; the state is dh_t (and dc_{t+1} f_{t+1})."""
-    step_back = cell_functions(layer)[1]
-    H = layer.H
-    if isinstance(layer, LSTMLayer):
+    H = cell.H
+    if cell.HAS_CELL:
 
-        def step(t, state):
+        def step(t: int, state: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
             dh, dc_next = state[:, :H], state[:, H:]
-            _, _, dh_prev, dc_prev, dc = step_back(layer, tape, t, dh, dc_next)
-            return np.concatenate([dh_prev, dc_prev], axis=1), {"h": dh, "c": dc}
+            g = cell.step_back(tape, t, dh, dc_next)
+            assert g.dc_prev is not None and g.dc is not None
+            return np.concatenate([g.dh_prev, g.dc_prev], axis=1), {"h": dh, "c": g.dc}
 
         return step, 2 * H
 
-    def step(t, dh):
-        return step_back(layer, tape, t, dh, None)[2], {"h": dh}
+    def step_h(t: int, dh: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        return cell.step_back(tape, t, dh, None).dh_prev, {"h": dh}
 
-    return step, H
+    return step_h, H
 
 
 def _upstream(dhs: np.ndarray, width: int) -> np.ndarray:
@@ -191,7 +193,7 @@ def _upstream(dhs: np.ndarray, width: int) -> np.ndarray:
     return np.concatenate([dhs, np.zeros((*dhs.shape[:2], width - dhs.shape[-1]))], axis=-1)
 
 
-def flow_norms(layer, x, dhs, h0=None, c0=None) -> FlowNorms:
+def flow_norms(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> FlowNorms:
     """log10 ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and sample for ``L = Σ_t <dhs[t], h_t>``, overflow-safe."""
     tape = forward(layer, x, h0, c0)
     T, N, _ = tape.x.shape
@@ -231,7 +233,7 @@ class RNNDecomposition:
     forward_overflow_step: int | None
 
 
-def rnn_decomposition(layer: RNNLayer, x, dhs, h0=None) -> RNNDecomposition:
+def rnn_decomposition(layer: RNNLayer, x: Any, dhs: Any, h0: Any = None) -> RNNDecomposition:
     if not isinstance(layer, RNNLayer):
         raise ValueError(f"rnn_decomposition: expected an RNNLayer, got {type(layer).__name__}")
     tape = forward(layer, x, h0)
@@ -278,7 +280,7 @@ class GatePath:
     update_gate: np.ndarray | None = None
 
 
-def lstm_cell_path(layer: LSTMLayer, x, dhs, h0=None, c0=None) -> GatePath:
+def lstm_cell_path(layer: LSTMLayer, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> GatePath:
     if not isinstance(layer, LSTMLayer):
         raise ValueError(f"lstm_cell_path: expected an LSTMLayer, got {type(layer).__name__}")
     full = flow_norms(layer, x, dhs, h0, c0)
@@ -291,7 +293,7 @@ def lstm_cell_path(layer: LSTMLayer, x, dhs, h0=None, c0=None) -> GatePath:
     return GatePath(kind="lstm", path=path, full=full, gate=f)
 
 
-def gru_direct_path(layer: GRULayer, x, dhs, h0=None) -> GatePath:
+def gru_direct_path(layer: GRULayer, x: Any, dhs: Any, h0: Any = None) -> GatePath:
     if not isinstance(layer, GRULayer):
         raise ValueError(f"gru_direct_path: expected a GRULayer, got {type(layer).__name__}")
     full = flow_norms(layer, x, dhs, h0)

@@ -8,9 +8,14 @@ PyTorch and state-dict interop. Gate rows are PyTorch's: LSTM ``i, f, g, o``; GR
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
+
+from .cell import State
+from .gru import GRUTape, gru_forward, gru_param_grads, gru_step_back
+from .lstm import LSTMTape, lstm_forward, lstm_param_grads, lstm_step_back
+from .rnn import RNNTape, rnn_forward, rnn_param_grads, rnn_step_back
 
 Array = np.ndarray
 
@@ -18,7 +23,7 @@ NONLINEARITIES = ("tanh", "relu")
 GRU_FORMULATIONS = ("pytorch", "dlfs2")
 
 
-def as_float64(name: str, value, shape: tuple[int, ...] | None = None) -> Array:
+def as_float64(name: str, value: Any, shape: tuple[int, ...] | None = None) -> Array:
     """``value`` as a fresh float64 array, or ValueError saying what was expected.
 
     Integers and floats are accepted; bool, complex, object and string arrays are not. NaN and inf are refused,
@@ -52,8 +57,9 @@ class _Layer:
     GATES: ClassVar[int] = 1
     KIND: ClassVar[str] = ""
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {}  # a kind's own string fields and their allowed values
+    HAS_CELL: ClassVar[bool] = False  # a second state c (LSTM)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, allowed in self.OPTIONS.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}: expected one of {allowed}, got {getattr(self, name)!r}")
@@ -73,17 +79,22 @@ class _Layer:
 
     @property
     def H(self) -> int:
-        return self.W_hh.shape[1]
+        return int(self.W_hh.shape[1])
 
     @property
     def D(self) -> int:
-        return self.W_ih.shape[1]
+        return int(self.W_ih.shape[1])
+
+    @property
+    def separate_hh(self) -> bool:
+        """Whether the hidden product's pre-activation gradient differs from the input one's (bptt keeps both)."""
+        return False
 
     @property
     def kind(self) -> str:
         return self.KIND
 
-    def replace(self, **changes) -> _Layer:
+    def replace(self, **changes: Any) -> Self:
         """A copy with some fields changed (checked again)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
@@ -100,6 +111,13 @@ class RNNLayer(_Layer):
     KIND: ClassVar[str] = "rnn"
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"nonlinearity": NONLINEARITIES}
 
+    def forward(self, x: Array, state0: State) -> RNNTape:
+        return rnn_forward(self, x, state0.h)
+
+    # the kernels themselves as methods: no extra call per step
+    step_back = rnn_step_back
+    param_grads = rnn_param_grads
+
 
 @dataclass(frozen=True, eq=False)
 class LSTMLayer(_Layer):
@@ -110,6 +128,15 @@ class LSTMLayer(_Layer):
 
     GATES: ClassVar[int] = 4
     KIND: ClassVar[str] = "lstm"
+    HAS_CELL: ClassVar[bool] = True
+
+    def forward(self, x: Array, state0: State) -> LSTMTape:
+        assert state0.c is not None, "an LSTM starts from (h0, c0)"
+        return lstm_forward(self, x, state0.h, state0.c)
+
+    # the kernels themselves as methods: no extra call per step
+    step_back = lstm_step_back
+    param_grads = lstm_param_grads
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,5 +155,20 @@ class GRULayer(_Layer):
     KIND: ClassVar[str] = "gru"
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"formulation": GRU_FORMULATIONS}
 
+    @property
+    def separate_hh(self) -> bool:  # reset after W_hn: dgh's n block is dgi's ⊙ r
+        return self.formulation == "pytorch"
+
+    def forward(self, x: Array, state0: State) -> GRUTape:
+        return gru_forward(self, x, state0.h)
+
+    # the kernels themselves as methods: no extra call per step
+    step_back = gru_step_back
+    param_grads = gru_param_grads
+
 
 Layer = RNNLayer | LSTMLayer | GRULayer
+"""One recurrent layer of any kind; each implements ``cell.Cell`` with its own tape."""
+Tape = RNNTape | LSTMTape | GRUTape
+"""The forward tape of any kind (see rnn.py, lstm.py, gru.py)."""
+LAYER_TYPES = (RNNLayer, LSTMLayer, GRULayer)
