@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from .bptt import check_dhs, forward
 from .cell import Cell
-from .layers import GRULayer, Layer, LSTMLayer, RNNLayer, Tape
+from .layers import GRULayer, Layer, LSTMLayer, RNNLayer, Stack, Tape
+from .stack import stack_bptt
 
 LN10 = np.log(10.0)
 NORMS = ("l2", "book", "mean")
@@ -193,14 +194,41 @@ def _upstream(dhs: np.ndarray, width: int) -> np.ndarray:
     return np.concatenate([dhs, np.zeros((*dhs.shape[:2], width - dhs.shape[-1]))], axis=-1)
 
 
-def flow_norms(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> FlowNorms:
-    """log10 ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and sample for ``L = Σ_t <dhs[t], h_t>``, overflow-safe."""
+@overload
+def flow_norms(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> FlowNorms: ...
+
+
+@overload
+def flow_norms(layer: Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> dict[tuple[int, str], FlowNorms]: ...
+
+
+def flow_norms(
+    layer: Layer | Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None
+) -> FlowNorms | dict[tuple[int, str], FlowNorms]:
+    """log10 ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and sample for ``L = Σ_t <dhs[t], h_t>``, overflow-safe.
+
+    x (T, N, D), dhs (T, N, H), h0/c0 (N, H) -> ``FlowNorms`` with (T, N) arrays. For a ``Stack`` (dhs
+    (T, N, dirs·H), h0/c0 (L·dirs, N, H)): a dict keyed (k, direction) of each layer's ``FlowNorms``, in the
+    layer's own step order (for "reverse", step s is time T-1-s). What each layer receives from the layer above
+    comes from the exact float64 stack backward; only the flow along each layer's own recurrence is log-domain.
+    """
+    if isinstance(layer, Stack):
+        trace = stack_bptt(layer, x, dhs, h0, c0)
+        return {
+            key: _flow_norms(layer.layer(*key), trace.tape.layers[key], trace.upstream[key])
+            for key in layer.layer_keys()
+        }
     tape = forward(layer, x, h0, c0)
     T, N, _ = tape.x.shape
-    dhs = check_dhs(dhs, T, N, layer.H)
+    return _flow_norms(layer, tape, check_dhs(dhs, T, N, layer.H))
+
+
+def _flow_norms(layer: Layer, tape: Tape, dhs: np.ndarray) -> FlowNorms:
+    T = len(dhs)
     step, width = _bptt_step(layer, tape)
     chain = run_chain(T, _upstream(dhs, width), step)
     # the LSTM's chain state is [dh, dc]: ∂L/∂h_0 is its first H columns
+    assert chain.into_h0_unit is not None
     with np.errstate(invalid="ignore", divide="ignore"):
         log10_dh0 = chain.log10_into_h0 + _log_norm(chain.into_h0_unit[:, : layer.H]) / LN10
     return FlowNorms(

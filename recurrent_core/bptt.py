@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from .cell import Cell, State
-from .layers import LAYER_TYPES, Layer, Tape, as_float64
+from .layers import LAYER_TYPES, Layer, Stack, Tape, as_float64
+
+if TYPE_CHECKING:
+    from .stack import StackTape, StackTrace
 
 
 def check_layer(layer: object) -> Layer:
@@ -58,11 +61,24 @@ def check_inputs(
     return x, h0, c0
 
 
-def forward(layer: Layer, x: Any, h0: Any = None, c0: Any = None) -> Tape:
+@overload
+def forward(layer: Layer, x: Any, h0: Any = None, c0: Any = None) -> Tape: ...
+
+
+@overload
+def forward(layer: Stack, x: Any, h0: Any = None, c0: Any = None) -> StackTape: ...
+
+
+def forward(layer: Layer | Stack, x: Any, h0: Any = None, c0: Any = None) -> Tape | StackTape:
     """The forward tape alone (hidden states, gates), for a layer and inputs ``x`` of shape (T, N, D).
 
-    ``h0`` and ``c0`` (LSTM only) are (N, H), zeros when None. ``tape.hs`` is (T, N, H).
+    ``h0`` and ``c0`` (LSTM only) are (N, H), zeros when None. ``tape.hs`` is (T, N, H). For a ``Stack``, h0 and
+    c0 are (num_layers·dirs, N, H) as in PyTorch and the result is a ``StackTape`` (``hs`` is PyTorch's out).
     """
+    if isinstance(layer, Stack):
+        from .stack import check_stack_inputs, stack_forward  # stack.py builds on this module
+
+        return stack_forward(layer, *check_stack_inputs(layer, x, h0, c0))
     x, h0, c0 = check_inputs(layer, x, h0, c0)
     return layer.forward(x, State(h0, c0))
 
@@ -79,14 +95,36 @@ def check_truncate(truncate: object) -> int | None:
     return None if truncate is None else int(truncate)
 
 
-def bptt(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None) -> Trace:
+@overload
+def bptt(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None) -> Trace: ...
+
+
+@overload
+def bptt(
+    layer: Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None
+) -> StackTrace: ...
+
+
+def bptt(
+    layer: Layer | Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None
+) -> Trace | StackTrace:
     """Forward over ``x`` (T, N, D), then backpropagate ``L = Σ_t <dhs[t], h_t>`` through all T steps.
 
     ``dhs`` (T, N, H) is the upstream gradient at each step: ones at the last step only reproduces "loss at
     the last step"; nonzero everywhere, "loss at every step". With ``truncate=k``, truncated BPTT as in DLFS2:
     the sequence is cut into blocks of k steps and no gradient flows from a block into the one before it
-    (nor into h0/c0).
+    (nor into h0/c0). ``h0``, ``c0`` (LSTM only): (N, H), zeros when None. Returns a ``Trace``.
+
+    For a ``Stack``: ``dhs`` has the shape of the module's output (T, N, dirs·H), the loss is
+    ``Σ_t <dhs[t], out[t]>``, h0/c0 are (num_layers·dirs, N, H) as in PyTorch, and the result is a
+    ``StackTrace`` (see stack.py). Truncation is for single layers only.
     """
+    if isinstance(layer, Stack):
+        if truncate is not None:
+            raise ValueError("truncate: truncated BPTT is for a single layer; pass truncate=None for a Stack")
+        from .stack import stack_bptt  # stack.py builds on this module
+
+        return stack_bptt(layer, x, dhs, h0, c0)
     x, h0, c0 = check_inputs(layer, x, h0, c0)
     T, N, _ = x.shape
     dhs = check_dhs(dhs, T, N, layer.H)
@@ -95,9 +133,12 @@ def bptt(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, trun
 
 def backprop(cell: Cell[Any], x: np.ndarray, dhs: np.ndarray, state0: State, truncate: int | None = None) -> Trace:
     """bptt on validated float64 inputs: one loop for every kind, through the ``Cell`` protocol."""
-    T, N, _ = x.shape
-    H = cell.H
-    tape = cell.forward(x, state0)
+    return backward(cell, cell.forward(x, state0), dhs, truncate)
+
+
+def backward(cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None = None) -> Trace:
+    """The backward pass over a tape ``cell.forward`` made, for upstream ``dhs`` (T, N, H)."""
+    T, N, H = dhs.shape
     k = cell.GATES * H
     dgi = np.empty((T, N, k))
     dgh = np.empty((T, N, k)) if cell.separate_hh else None
