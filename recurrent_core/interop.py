@@ -103,8 +103,6 @@ def _layer(state: Mapping[str, Any], suffix: str, nonlinearity: str) -> Layer:
         raise ValueError(
             f"nonlinearity: only an RNN takes one; this state is a {cls.KIND} ({ih} has {rows} = {rows // H}H rows)"
         )
-    if W_hh.shape[0] != rows:
-        raise ValueError(f"{hh}: expected shape ({rows}, {H}) to match {ih}'s {rows} rows, got {W_hh.shape}")
     fields = {name: arrays[key] for name, key in zip(_FIELDS, (ih, hh, b_ih, b_hh), strict=True)}
     try:
         if cls is RNNLayer:

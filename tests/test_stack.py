@@ -185,7 +185,7 @@ def base_state():
         ),
         (
             lambda s: s.update(weight_ih_l1=np.zeros((12, 8))),
-            r"weight_hh_l1: expected shape \(12, 4\) to match weight_ih_l1's 12 rows",
+            r"weight_hh_l1: expected shape \(3\*H, H\) with H >= 1 for a gru, got \(16, 4\)",
         ),
         (lambda s: s.update(weight_ih_l01=np.zeros((16, 8))), r"unexpected keys \['weight_ih_l01'\]"),
     ],
