@@ -13,6 +13,12 @@ compared once per case. Then the memory the trace holds, per step, sample, unit 
 
 from __future__ import annotations
 
+import os
+
+# one BLAS thread: read once when NumPy/torch load, so set before importing them (see benchmarks/core.py)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
 import argparse
 import sys
 import time
@@ -20,7 +26,7 @@ import time
 import numpy as np
 
 import recurrent_core as rc
-from benchmarks import core  # sets the BLAS thread variables before NumPy is imported
+from benchmarks import core
 
 torch = core.torch
 
