@@ -101,7 +101,15 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     )
 
 
-def _backward_coefficients(formulation, h_all, r, z, n, hh_n, H):
+def _backward_coefficients(
+    formulation: str,
+    h_all: np.ndarray,
+    r: np.ndarray,
+    z: np.ndarray,
+    n: np.ndarray,
+    hh_n: np.ndarray,
+    H: int,
+) -> np.ndarray:
     """What the backward needs from the forward alone, over all steps at once (in place, one scratch array).
 
     pytorch: dgi_t = dh_t ⊙ coef_t per block (r, z, n), coef = [hh_n r(1-r) c_n, (h_prev - n) z(1-z), c_n]

@@ -103,11 +103,11 @@ def _layer(state: Mapping[str, Any], suffix: str, nonlinearity: str) -> Layer:
         raise ValueError(
             f"nonlinearity: only an RNN takes one; this state is a {cls.KIND} ({ih} has {rows} = {rows // H}H rows)"
         )
-    fields = {name: arrays[key] for name, key in zip(_FIELDS, (ih, hh, b_ih, b_hh), strict=True)}
+    weights = (arrays[ih], arrays[hh], arrays[b_ih], arrays[b_hh])
     try:
         if cls is RNNLayer:
-            return RNNLayer(**fields, nonlinearity=nonlinearity)
-        return cls(**fields)
+            return RNNLayer(*weights, nonlinearity=nonlinearity)
+        return cls(*weights)
     except ValueError as exc:  # the layer names its fields (b_ih); say which keys they came from
         if suffix == "_l0":
             raise
@@ -138,7 +138,7 @@ def to_pytorch(layer: Layer | Stack) -> dict[str, np.ndarray]:
 
 def save_npz(layer: Layer | Stack, file: Any) -> None:
     """Write the layer's (or stack's) PyTorch state dict to ``file`` (a path or binary file object) as .npz."""
-    np.savez(file, **to_pytorch(layer))
+    np.savez(file, **to_pytorch(layer))  # type: ignore[arg-type]  # numpy's stub types **kwds as its allow_pickle
 
 
 def load_npz(file: Any, nonlinearity: str = "tanh", max_bytes: int = MAX_NPZ_BYTES) -> Layer | Stack:

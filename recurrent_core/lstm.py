@@ -47,7 +47,8 @@ class LSTMTape(HiddenStates):
 
     @property
     def c0(self) -> np.ndarray:
-        return self.c_all[0]
+        c0: np.ndarray = self.c_all[0]
+        return c0
 
     @property
     def cs(self) -> np.ndarray:
@@ -95,7 +96,9 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
     )
 
 
-def _backward_coefficients(gates, c_all, tanh_c, H):
+def _backward_coefficients(
+    gates: np.ndarray, c_all: np.ndarray, tanh_c: np.ndarray, H: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Everything in the backward that depends on the forward alone, over all steps at once.
 
     In place with one scratch array: fresh (T, N, H) temporaries cost more in page faults than in arithmetic.
@@ -104,7 +107,9 @@ def _backward_coefficients(gates, c_all, tanh_c, H):
     coef = np.empty_like(gates)
     tmp = np.empty_like(tanh_c)
 
-    def sigmoid_grad_times(gate, other, out):  # other ⊙ σ' = other ⊙ gate (1 - gate)
+    def sigmoid_grad_times(
+        gate: np.ndarray, other: np.ndarray, out: np.ndarray
+    ) -> None:  # other ⊙ σ' = other ⊙ gate (1 - gate)
         np.subtract(1.0, gate, out=tmp)
         np.multiply(tmp, gate, out=tmp)
         np.multiply(tmp, other, out=out)
