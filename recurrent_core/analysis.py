@@ -165,6 +165,11 @@ class RNNDecomposition:
 
 
 def rnn_decomposition(layer: RNNLayer, x: Any, dhs: Any, h0: Any = None) -> RNNDecomposition:
+    """The RNN's backward split into φ' and W_hh, for x (T, N, D), dhs (T, N, H), h0 (N, H) or None.
+
+    Returns per-step gains (T,) of each factor (Frobenius over the batch, log10) and the three chains (full,
+    matmul-only = the book's, tanh-only), each a ``ChainNorms`` with (T, N) log10 norms per sample.
+    """
     if not isinstance(layer, RNNLayer):
         raise ValueError(f"rnn_decomposition: expected an RNNLayer, got {type(layer).__name__}")
     tape = forward(layer, x, h0)
@@ -213,6 +218,10 @@ class GatePath:
 
 
 def lstm_cell_path(layer: LSTMLayer, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> GatePath:
+    """The LSTM's cell path alone (∏ f) against the full ∂L/∂c_t, for x (T, N, D), dhs (T, N, H), h0/c0 (N, H).
+
+    ``path.log10["c"]`` and ``full.log10_dc`` are (T, N); ``gate`` (T, N, H) holds the forget gates f_t.
+    """
     if not isinstance(layer, LSTMLayer):
         raise ValueError(f"lstm_cell_path: expected an LSTMLayer, got {type(layer).__name__}")
     full = flow_norms(layer, x, dhs, h0, c0)
@@ -227,6 +236,11 @@ def lstm_cell_path(layer: LSTMLayer, x: Any, dhs: Any, h0: Any = None, c0: Any =
 
 
 def gru_direct_path(layer: GRULayer, x: Any, dhs: Any, h0: Any = None) -> GatePath:
+    """The GRU's direct path alone (∏ keep gate) against the full ∂L/∂h_t, for x (T, N, D), dhs (T, N, H).
+
+    ``path.log10["h"]`` and ``full.log10_dh`` are (T, N); ``gate`` (T, N, H) is the keep gate (z in PyTorch's
+    formulation, 1 - z in the book's) and ``update_gate`` (T, N, H) the z as the formulation writes it.
+    """
     if not isinstance(layer, GRULayer):
         raise ValueError(f"gru_direct_path: expected a GRULayer, got {type(layer).__name__}")
     full = flow_norms(layer, x, dhs, h0)
@@ -256,6 +270,11 @@ class SpectralFacts:
 
 
 def spectral_facts(W_hh: np.ndarray, nonlinearity: str = "tanh") -> SpectralFacts:
+    """Singular values (H,), eigenvalues (H,) by modulus, ρ, σ_max and the Pascanu bound of a square W_hh (H, H).
+
+    ``nonlinearity`` does not change the result (γ = max|φ'| is 1 for both tanh and relu); it is accepted so
+    that existing callers keep working.
+    """
     W = np.asarray(W_hh, dtype=np.float64)
     if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] < 1 or not np.isfinite(W).all():
         raise ValueError(f"W_hh: expected a finite square (H, H) matrix, got shape {W.shape}")
