@@ -30,6 +30,7 @@ from .analysis import (
 from .bptt import Trace, bptt, forward
 from .cell import Cell, State, StepGrads
 from .clipping import clip_elementwise, clip_global_norm, global_norm
+from .contributions import StepContributions, step_contribution_matrices, step_contributions
 from .init import SCHEMES, init_layer, rescale
 from .interop import STATE_KEYS, from_pytorch, load_npz, save_npz, to_pytorch
 from .layers import DIRECTIONS, GRU_FORMULATIONS, NONLINEARITIES, GRULayer, Layer, LSTMLayer, RNNLayer, Stack, Tape
@@ -56,6 +57,7 @@ __all__ = [
     "StackTape",
     "StackTrace",
     "State",
+    "StepContributions",
     "StepGrads",
     "Tape",
     "Trace",
@@ -81,6 +83,8 @@ __all__ = [
     "save_npz",
     "spectral_facts",
     "state_key",
+    "step_contribution_matrices",
+    "step_contributions",
     "time_ordered",
     "to_pytorch",
 ]

@@ -138,6 +138,14 @@ def backprop(cell: Cell[Any], x: np.ndarray, dhs: np.ndarray, state0: State, tru
 
 def backward(cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None = None) -> Trace:
     """The backward pass over a tape ``cell.forward`` made, for upstream ``dhs`` (T, N, H)."""
+    return backward_with_preactivations(cell, tape, dhs, truncate)[0]
+
+
+def backward_with_preactivations(
+    cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None = None
+) -> tuple[Trace, np.ndarray, np.ndarray]:
+    """``backward``, also returning dgi and dgh (T, N, kH): ∂L/∂ of the input and hidden products'
+    pre-activations at every step (the same array unless ``cell.separate_hh``)."""
     T, N, H = dhs.shape
     k = cell.GATES * H
     dgi = np.empty((T, N, k))
@@ -158,6 +166,7 @@ def backward(cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None =
                 dc_next = None if dc_next is None else np.zeros_like(dc_next)
         grads = cell.param_grads(tape, dgi, dgh)
         dx = dgi @ cell.W_ih
-    return Trace(
+    trace = Trace(
         kind=cell.kind, hs=tape.hs, dh=dh_all, dc=dc_all, dx=dx, dh0=dh_next, dc0=dc_next, grads=grads, tape=tape
     )
+    return trace, dgi, dgi if dgh is None else dgh
