@@ -98,3 +98,22 @@ def test_bad_input():
         rc.step_contributions(layer, np.zeros((4, 1, 2)), np.zeros((4, 1, 2)))
     with pytest.raises(ValueError, match=r"layer: expected an RNNLayer, LSTMLayer or GRULayer"):
         rc.step_contributions("gru", np.zeros((4, 1, 2)), np.zeros((4, 1, 3)))
+
+
+def test_stack_contributions_sum_to_the_stack_gradients():
+    torch.manual_seed(0)
+    mod = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True).double()
+    state = {k: v.detach().numpy().copy() for k, v in mod.state_dict().items()}
+    stack = rc.from_pytorch(state)
+    rng = np.random.default_rng(1)
+    x, dhs = rng.normal(size=(5, 2, 3)), rng.normal(size=(5, 2, 8))
+    trace = rc.bptt(stack, x, dhs)
+    matrices = rc.step_contribution_matrices(stack, x, dhs)
+    norms = rc.step_contributions(stack, x, dhs)
+    assert set(matrices) == set(norms) == set(trace.layers)
+    for (k, direction), (hh, ih) in matrices.items():
+        assert rel_err(hh.sum(axis=0), trace.grads[rc.state_key("weight_hh", k, direction)]) < 1e-12
+        assert rel_err(ih.sum(axis=0), trace.grads[rc.state_key("weight_ih", k, direction)]) < 1e-12
+        sc = norms[(k, direction)]
+        np.testing.assert_allclose(sc.W_hh, np.linalg.norm(hh.reshape(5, 4, 4, 4), axis=(2, 3)), rtol=1e-10)
+        np.testing.assert_allclose(sc.W_ih_total, np.linalg.norm(ih, axis=(1, 2)), rtol=1e-10)
