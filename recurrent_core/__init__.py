@@ -31,7 +31,7 @@ from .bptt import Trace, bptt, forward
 from .cell import Cell, State, StepGrads
 from .clipping import clip_elementwise, clip_global_norm, global_norm
 from .contributions import StepContributions, step_contribution_matrices, step_contributions
-from .init import SCHEMES, init_layer, rescale
+from .init import SCHEMES, init_layer, init_stack, rescale
 from .interop import STATE_KEYS, from_pytorch, load_npz, save_npz, to_pytorch
 from .layers import DIRECTIONS, GRU_FORMULATIONS, NONLINEARITIES, GRULayer, Layer, LSTMLayer, RNNLayer, Stack, Tape
 from .stack import StackTape, StackTrace, state_key, time_ordered
@@ -74,6 +74,7 @@ __all__ = [
     "global_norm",
     "gru_direct_path",
     "init_layer",
+    "init_stack",
     "load_npz",
     "long_run_rate",
     "lstm_cell_path",

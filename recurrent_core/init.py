@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .layers import GRULayer, Layer, LSTMLayer, RNNLayer
+from .layers import GRULayer, Layer, LSTMLayer, RNNLayer, Stack
 
 SCHEMES = ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book")
 KINDS: dict[str, type[Layer]] = {"rnn": RNNLayer, "lstm": LSTMLayer, "gru": GRULayer}
@@ -196,3 +196,26 @@ def init_layer(
         b_ih[z] += sign * update_bias
         return GRULayer(W_ih, W_hh, b_ih, b_hh, formulation=formulation)
     return RNNLayer(W_ih, W_hh, b_ih, b_hh, nonlinearity=nonlinearity)
+
+
+def init_stack(
+    kind: str, D: int, H: int, num_layers: int = 2, bidirectional: bool = False, seed: int = 0, **options: Any
+) -> Stack:
+    """A seeded ``Stack``: ``init_layer(kind, D_k, H, seed_k, **options)`` for every layer and direction, with
+    D_0 = D and D_k = dirs·H above; seed_k are drawn from ``default_rng(seed)`` (one per layer-direction).
+
+    ``num_layers=1, bidirectional=False`` still gives a Stack (h0 of shape (1, N, H)).
+    """
+    if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)) or not 1 <= num_layers <= 16:
+        raise ValueError(f"num_layers: expected a whole number from 1 to 16, got {num_layers!r}")
+    if not isinstance(bidirectional, bool):
+        raise ValueError(f"bidirectional: expected True or False, got {bidirectional!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed: expected a whole number from 0 to 2**32 - 1, got {seed!r}")
+    dirs = 2 if bidirectional else 1
+    seeds = np.random.default_rng(seed).integers(0, 2**32, size=num_layers * dirs)
+    H = _size("H", H)
+    layers = tuple(
+        init_layer(kind, D if i < dirs else dirs * H, H, int(seeds[i]), **options) for i in range(num_layers * dirs)
+    )
+    return Stack(layers, num_layers=int(num_layers), bidirectional=bidirectional)

@@ -237,3 +237,25 @@ def test_bad_inputs():
     gru = rc.from_pytorch(numpy_state(module("gru", "pytorch", 3, 4, 2, False, seed=0)))
     with pytest.raises(ValueError, match=r"c0: only an LSTM"):
         rc.bptt(gru, x, np.zeros((T, N, 4)), c0=np.zeros((2, N, 4)))
+
+
+def test_init_stack():
+    stack = rc.init_stack("lstm", 3, 4, num_layers=3, bidirectional=True, seed=5, forget_bias=1.0)
+    assert stack.num_layers == 3 and stack.dirs == 2 and len(stack.layers) == 6
+    assert [layer.D for layer in stack.layers] == [3, 3, 8, 8, 8, 8]
+    again = rc.to_pytorch(rc.init_stack("lstm", 3, 4, num_layers=3, bidirectional=True, seed=5, forget_bias=1.0))
+    state = rc.to_pytorch(stack)
+    assert all(np.array_equal(state[k], again[k]) for k in state)  # same seed, same stack
+    assert not np.array_equal(state["weight_hh_l0"], state["weight_hh_l0_reverse"])  # each layer its own draw
+    mod = torch.nn.LSTM(3, 4, num_layers=3, bidirectional=True).double()
+    mod.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
+    single = rc.init_stack("gru", 2, 3, num_layers=1)
+    assert isinstance(single, rc.Stack) and rc.bptt(single, np.ones((2, 1, 2)), np.ones((2, 1, 3))).dh0.shape == (
+        1,
+        1,
+        3,
+    )
+    with pytest.raises(ValueError, match=r"num_layers: expected a whole number from 1 to 16"):
+        rc.init_stack("rnn", 2, 3, num_layers=0)
+    with pytest.raises(ValueError, match=r"forget_bias: not an option of a rnn layer"):
+        rc.init_stack("rnn", 2, 3, forget_bias=1.0)
