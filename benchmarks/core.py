@@ -43,6 +43,7 @@ import tracemalloc
 import numpy as np
 
 import recurrent_core as rc
+from recurrent_core import _ops
 
 try:
     import torch
@@ -214,6 +215,40 @@ def max_rel_err(case: Case, side: TorchSide) -> float:
     return worst
 
 
+def floor_fn(case: Case):
+    """The matrix products BPTT cannot avoid, timed alone on the same shapes (one BLAS call each): the input
+    projection (T·N, D) @ (D, kH), T forward recurrent products (N, H) @ (H, kH), T backward ones
+    (N, kH) @ (kH, H), and the two weight-gradient products (D, T·N) @ (T·N, kH) and (H, T·N) @ (T·N, kH).
+    The recurrent products are split into gate blocks where that is faster, as the core does (_ops.BlockProduct).
+    (The input gradient (T·N, kH) @ (kH, D) is left out, as in the issue's definition of the floor.)"""
+    T, N, D, H = case.T, case.N, case.D, case.H
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[case.kind]
+    k = gates * H
+    rng = np.random.default_rng(0)
+    x2 = rng.standard_normal((T * N, D))
+    W_ih_T = rng.standard_normal((D, k))
+    W_hh_T = rng.standard_normal((H, k))
+    forward_product = _ops.BlockProduct(W_hh_T, gates, N)
+    backward_product = _ops.BlockSumProduct(np.ascontiguousarray(W_hh_T.T), gates, N)
+    h = rng.standard_normal((T, N, H))
+    da = rng.standard_normal((T, N, k))
+    gi = np.empty((T * N, k))
+    gh = np.empty((N, k))
+    dW_ih, dW_hh = np.empty((D, k)), np.empty((H, k))
+    x2_T, h2_T, da2 = np.ascontiguousarray(x2.T), np.ascontiguousarray(h.reshape(T * N, H).T), da.reshape(T * N, k)
+
+    def run() -> None:
+        np.matmul(x2, W_ih_T, out=gi)
+        for t in range(T):
+            forward_product(h[t], out=gh)
+        for t in range(T - 1, -1, -1):
+            backward_product(da[t])
+        np.matmul(x2_T, da2, out=dW_ih)
+        np.matmul(h2_T, da2, out=dW_hh)
+
+    return run
+
+
 def _timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -325,9 +360,10 @@ def main(argv=None) -> int:
 
     header = (
         f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'ours_ms':>10} {'torch_ms':>10} {'ratio':>7} "
-        f"{'max_rel_err':>12}"
+        f"{'floor_ms':>9} {'/floor':>7} {'max_rel_err':>12}"
     )
     print(f"== forward + backward, median wall time, one thread each (ratio = ours / torch; target <= {TARGET_RATIO})")
+    print("   floor = the unavoidable matrix products alone (see floor_fn); /floor = ours / floor")
     print(header)
     print("-" * len(header))
     ratios = []
@@ -338,13 +374,13 @@ def main(argv=None) -> int:
             if torch is not None:
                 side = TorchSide(case)
                 err = max_rel_err(case, side)
-                ours, theirs = median_seconds(case.ours, side.run, budget=args.budget)
+                ours, theirs, floor = median_seconds(case.ours, side.run, floor_fn(case), budget=args.budget)
                 ratio = ours / theirs
                 ratios.append(ratio)
-                cols = f"{theirs * 1e3:>10.3f} {ratio:>7.2f} {err:>12.2e}"
+                cols = f"{theirs * 1e3:>10.3f} {ratio:>7.2f} {floor * 1e3:>9.3f} {ours / floor:>7.2f} {err:>12.2e}"
             else:
-                (ours,) = median_seconds(case.ours, budget=args.budget)
-                cols = f"{'-':>10} {'-':>7} {'-':>12}"
+                ours, floor = median_seconds(case.ours, floor_fn(case), budget=args.budget)
+                cols = f"{'-':>10} {'-':>7} {floor * 1e3:>9.3f} {ours / floor:>7.2f} {'-':>12}"
             T, N, D, H = shape
             print(f"{kind:<5} {T:>5} {N:>3} {D:>3} {H:>4} {ours * 1e3:>10.3f} {cols}", flush=True)
     print(f"({time.perf_counter() - started:.0f} s)")

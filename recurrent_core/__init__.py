@@ -5,6 +5,8 @@ NumPy only. The public interface::
     layer = rc.from_pytorch(state)      # PyTorch single-layer names -> RNNLayer / GRULayer / LSTMLayer
     state = rc.to_pytorch(layer)
     trace = rc.bptt(layer, x, dhs)      # trace.hs, .dh, .dc, .dx, .grads
+    stack = rc.from_pytorch(module_state)   # num_layers > 1 or bidirectional -> Stack
+    trace = rc.bptt(stack, x, dhs)      # StackTrace: hs = PyTorch's out, .layers[(k, "forward")] -> Trace
 """
 
 from . import analysis, clipping
@@ -26,25 +28,38 @@ from .analysis import (
     spectral_facts,
 )
 from .bptt import Trace, bptt, forward
+from .cell import Cell, State, StepGrads
 from .clipping import clip_elementwise, clip_global_norm, global_norm
-from .init import SCHEMES, init_layer, rescale
+from .contributions import StepContributions, step_contribution_matrices, step_contributions
+from .init import SCHEMES, init_layer, init_stack, rescale
 from .interop import STATE_KEYS, from_pytorch, load_npz, save_npz, to_pytorch
-from .layers import GRU_FORMULATIONS, NONLINEARITIES, GRULayer, LSTMLayer, RNNLayer
+from .layers import DIRECTIONS, GRU_FORMULATIONS, NONLINEARITIES, GRULayer, Layer, LSTMLayer, RNNLayer, Stack, Tape
+from .stack import StackTape, StackTrace, state_key, time_ordered
 
 __all__ = [
+    "DIRECTIONS",
     "GRU_FORMULATIONS",
     "NONLINEARITIES",
     "SCHEMES",
     "STATE_KEYS",
     "BookExperiment",
+    "Cell",
     "ChainNorms",
     "FlowNorms",
     "GRULayer",
     "GatePath",
     "LSTMLayer",
+    "Layer",
     "RNNDecomposition",
     "RNNLayer",
     "SpectralFacts",
+    "Stack",
+    "StackTape",
+    "StackTrace",
+    "State",
+    "StepContributions",
+    "StepGrads",
+    "Tape",
     "Trace",
     "aggregate",
     "analysis",
@@ -59,6 +74,7 @@ __all__ = [
     "global_norm",
     "gru_direct_path",
     "init_layer",
+    "init_stack",
     "load_npz",
     "long_run_rate",
     "lstm_cell_path",
@@ -67,5 +83,9 @@ __all__ = [
     "rnn_decomposition",
     "save_npz",
     "spectral_facts",
+    "state_key",
+    "step_contribution_matrices",
+    "step_contributions",
+    "time_ordered",
     "to_pytorch",
 ]

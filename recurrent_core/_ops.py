@@ -5,18 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """σ(a) without overflow warnings for large |a| (σ(a) = (1 + tanh(a/2)) / 2)."""
-    out = np.tanh(0.5 * a)
-    out += 1.0
-    out *= 0.5
-    return out
-
-
 def input_projection(x: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """``x W_ih^T + bias`` for all T·N rows at once, (T, N, kH): one 2-D BLAS product, hoisted out of the loop."""
     T, N, D = x.shape
-    gi = (x.reshape(T * N, D) @ W_ih.T).reshape(T, N, -1)
+    gi: np.ndarray = (x.reshape(T * N, D) @ W_ih.T).reshape(T, N, -1)
     gi += bias
     return gi
 
@@ -28,7 +20,8 @@ class HiddenStates:
 
     @property
     def h0(self) -> np.ndarray:
-        return self.h_all[0]
+        h0: np.ndarray = self.h_all[0]
+        return h0
 
     @property
     def hs(self) -> np.ndarray:
@@ -108,8 +101,9 @@ class BlockSumProduct:
 
     def __call__(self, a: np.ndarray) -> np.ndarray:
         if self.parts is None:
-            return a @ self.W
-        out = a[:, : self.height] @ self.parts[0]
+            whole: np.ndarray = a @ self.W
+            return whole
+        out: np.ndarray = a[:, : self.height] @ self.parts[0]
         for j in range(1, len(self.parts)):
             out += a[:, j * self.height : (j + 1) * self.height] @ self.parts[j]
         return out

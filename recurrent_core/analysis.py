@@ -1,154 +1,60 @@
 """Analyses of gradient flow: arrays, not plots.
 
-The backward pass is linear in the upstream gradient for a fixed forward pass, so every chain here is run on a
-renormalised vector with its log-scale kept apart: norms stay exact in the log domain far past float64's range
-(an exploding run at T = 1000). Separately, the same chain is run plainly in float64 and in float32 to report
-the step at which an ordinary computation first overflows to inf or NaN.
+Every chain here runs through ``logdomain.run_chain``: norms exact in the log domain far past float64's range,
+and the step at which a plain float64 or float32 computation would first overflow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 
-from .bptt import cell_functions, check_dhs, forward
-from .layers import GRULayer, LSTMLayer, RNNLayer
+from .bptt import check_dhs, forward
+from .cell import Cell
+from .gru import GRUTape
+from .layers import GRULayer, Layer, LSTMLayer, RNNLayer, Stack, Tape
+from .logdomain import (  # re-exported: analysis.aggregate, analysis.ChainNorms … keep working
+    LN10,
+    NORMS,
+    OVERFLOW_MARGIN,
+    ChainNorms,
+    Step,
+    _log_norm,
+    aggregate,
+    first_nonfinite_step,
+    plain_overflow_step,
+    run_chain,
+)
+from .lstm import LSTMTape
+from .rnn import RNNTape
+from .stack import stack_bptt
 
-LN10 = np.log(10.0)
-NORMS = ("l2", "book", "mean")
-OVERFLOW_MARGIN = 8.0  # decades between a chain's largest element and a dtype's maximum that no step can bridge
-
-# A step maps the state arriving at step t (N, S) to (the flow into step t-1, {name: vector measured at t}).
-Step = Callable[[int, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
-
-
-# ----------------------------------------------------------------------------------------------- log domain
-def _log_norm(w: np.ndarray) -> np.ndarray:
-    """Natural log of the L2 norm of each row; -inf for a zero row (callers silence the divide warning: this
-    runs once per step, and entering np.errstate each time costs more than the arithmetic)."""
-    return 0.5 * np.log(np.einsum("ns,ns->n", w, w))
-
-
-def _renormalise(w: np.ndarray, log_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(w / ‖w‖, log_scale + log ‖w‖) per row; a zero row stays zero with log-scale -inf."""
-    norm = np.sqrt(np.einsum("ns,ns->n", w, w))
-    if norm.all():  # the usual case, without the bookkeeping for zero rows
-        return w / norm[:, None], log_scale + np.log(norm)
-    nonzero = norm > 0
-    unit = w / np.where(nonzero, norm, 1.0)[:, None]
-    with np.errstate(divide="ignore"):
-        return unit, np.where(nonzero, log_scale + np.log(norm), -np.inf)
-
-
-def _add_scaled(unit: np.ndarray, log_scale: np.ndarray, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """e^log_scale · unit + upstream, again as (unit vector, log-scale), without leaving float range."""
-    if not upstream.any():  # no loss at this step (the common "loss at the last step" case)
-        return unit, log_scale
-    u_unit, u_log = _renormalise(upstream, np.zeros(len(upstream)))
-    top = np.maximum(log_scale, u_log)
-    alive = np.isfinite(top)
-    with np.errstate(invalid="ignore"):
-        a = np.where(alive & np.isfinite(log_scale), np.exp(log_scale - top), 0.0)
-        b = np.where(alive & np.isfinite(u_log), np.exp(u_log - top), 0.0)
-    unit, log_w = _renormalise(a[:, None] * unit + b[:, None] * u_unit, np.zeros(len(unit)))
-    return unit, np.where(alive, top + log_w, -np.inf)
-
-
-@dataclass(frozen=True)
-class ChainNorms:
-    """log10 norms along one backward chain, per step and per sample (-inf where exactly zero).
-
-    ``log10[name]`` has shape (T, N); ``log10_into_h0`` (N,) is the norm of what flows out of step 0.
-    ``overflow_step`` maps a dtype name to the first step t (counting down from T-1) at which the same chain
-    computed plainly in that dtype held an inf or NaN, or None if it never did.
-    """
-
-    log10: dict[str, np.ndarray]
-    log10_into_h0: np.ndarray
-    overflow_step: dict[str, int | None] = field(default_factory=dict)
-    into_h0_unit: np.ndarray | None = None  # (N, S) direction of what flows out of step 0 (norm 1 or 0)
-
-
-def run_chain(T: int, upstream: np.ndarray, step: Step, check_dtypes=("float64", "float32")) -> ChainNorms:
-    """Run ``step`` backwards from t = T-1 to 0, adding ``upstream[t]`` (T, N, S) at each step, in log domain.
-
-    The plain runs that find each dtype's overflow step are made only when the chain's largest element comes
-    within ``OVERFLOW_MARGIN`` decades of that dtype's maximum; below that a plain run cannot overflow.
-    """
-    N, S = upstream.shape[1:]
-    unit, log_scale = np.zeros((N, S)), np.full(N, -np.inf)
-    logs: dict[str, np.ndarray] = {}
-    scales = np.empty((T, N))  # log-scale of the state arriving at each step: its norm bounds every element
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for t in range(T - 1, -1, -1):
-            unit, log_scale = _add_scaled(unit, log_scale, upstream[t])
-            scales[t] = log_scale
-            flow, measured = step(t, unit)
-            for name, vec in measured.items():
-                logs.setdefault(name, np.empty((T, N)))[t] = log_scale + _log_norm(vec)
-            unit, log_scale = _renormalise(flow, log_scale)
-    # natural log of a bound on the largest |element| the chain held (an element is at most its vector's norm)
-    peak = max([float(np.max(a)) for a in (scales, log_scale, *logs.values())])
-    overflow = {}
-    for dtype in check_dtypes:
-        near = peak / LN10 > np.log10(np.finfo(dtype).max) - OVERFLOW_MARGIN or (not np.isfinite(peak) and peak > 0)
-        overflow[dtype] = plain_overflow_step(T, upstream, step, np.dtype(dtype)) if near else None
-    return ChainNorms(
-        log10={k: v / LN10 for k, v in logs.items()},
-        log10_into_h0=log_scale / LN10,
-        overflow_step=overflow,
-        into_h0_unit=unit,
-    )
-
-
-def plain_overflow_step(T: int, upstream: np.ndarray, step: Step, dtype: np.dtype) -> int | None:
-    """First t (from T-1 down) where the chain, computed plainly and rounded to ``dtype`` after every step,
-    holds an inf or NaN; None if it stays finite down to h0."""
-    state = np.zeros(upstream.shape[1:], dtype=dtype)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(T - 1, -1, -1):
-            state = (state + upstream[t]).astype(dtype)
-            flow, measured = step(t, state.astype(np.float64))
-            if not (np.isfinite(state).all() and all(np.isfinite(v.astype(dtype)).all() for v in measured.values())):
-                return t
-            state = flow.astype(dtype)
-            if not np.isfinite(state).all():
-                return t
-    return None
-
-
-def aggregate(log10_per_sample: np.ndarray, norm: str = "l2") -> np.ndarray:
-    """Combine per-sample log10 norms (..., N) into one per step.
-
-    ``"l2"``: the Frobenius norm over the batch; ``"book"``: that divided by N (DLFS2's
-    ``sqrt(sum(dh**2)) / N``); ``"mean"``: the mean of the per-sample norms.
-    """
-    if norm not in NORMS:
-        raise ValueError(f"norm: expected one of {NORMS}, got {norm!r}")
-    x = np.asarray(log10_per_sample, dtype=np.float64) * LN10
-    N = x.shape[-1]
-    if norm == "mean":
-        out = _logsumexp(x) - np.log(N)
-    else:
-        out = 0.5 * _logsumexp(2.0 * x)
-        if norm == "book":
-            out = out - np.log(N)
-    return out / LN10
-
-
-def _logsumexp(x: np.ndarray) -> np.ndarray:
-    top = np.max(x, axis=-1)
-    safe = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return safe + np.log(np.sum(np.exp(x - safe[..., None]), axis=-1))
-
-
-def first_nonfinite_step(values: np.ndarray) -> int | None:
-    """The first t along axis 0 whose slice holds an inf or NaN (a forward overflow), or None."""
-    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
-    return int(np.argmax(bad)) if bad.any() else None
+__all__ = [
+    "LN10",
+    "NORMS",
+    "OVERFLOW_MARGIN",
+    "BookExperiment",
+    "ChainNorms",
+    "FlowNorms",
+    "GatePath",
+    "RNNDecomposition",
+    "SpectralFacts",
+    "Step",
+    "aggregate",
+    "book_experiment",
+    "first_nonfinite_step",
+    "flow_norms",
+    "gru_direct_path",
+    "long_run_rate",
+    "lstm_cell_path",
+    "per_step_rate",
+    "plain_overflow_step",
+    "rnn_decomposition",
+    "run_chain",
+    "spectral_facts",
+]
 
 
 # --------------------------------------------------------------------------------------------- full BPTT
@@ -162,26 +68,26 @@ class FlowNorms:
     log10_dh0: np.ndarray  # (N,) ∂L/∂h_0
     overflow_step: dict[str, int | None]  # plain float64/float32 backward: first step holding inf/NaN
     forward_overflow_step: int | None  # first step whose forward hidden state is inf/NaN (relu runs)
-    tape: object
+    tape: Tape
 
 
-def _bptt_step(layer, tape) -> tuple[Step, int]:
+def _bptt_step(cell: Cell[Any], tape: Any) -> tuple[Step, int]:
     """The full backward step in the chain form, for any kind; the state is dh_t (and dc_{t+1} f_{t+1})."""
-    step_back = cell_functions(layer)[1]
-    H = layer.H
-    if isinstance(layer, LSTMLayer):
+    H = cell.H
+    if cell.HAS_CELL:
 
-        def step(t, state):
+        def step(t: int, state: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
             dh, dc_next = state[:, :H], state[:, H:]
-            _, _, dh_prev, dc_prev, dc = step_back(layer, tape, t, dh, dc_next)
-            return np.concatenate([dh_prev, dc_prev], axis=1), {"h": dh, "c": dc}
+            g = cell.step_back(tape, t, dh, dc_next)
+            assert g.dc_prev is not None and g.dc is not None
+            return np.concatenate([g.dh_prev, g.dc_prev], axis=1), {"h": dh, "c": g.dc}
 
         return step, 2 * H
 
-    def step(t, dh):
-        return step_back(layer, tape, t, dh, None)[2], {"h": dh}
+    def step_h(t: int, dh: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        return cell.step_back(tape, t, dh, None).dh_prev, {"h": dh}
 
-    return step, H
+    return step_h, H
 
 
 def _upstream(dhs: np.ndarray, width: int) -> np.ndarray:
@@ -191,14 +97,41 @@ def _upstream(dhs: np.ndarray, width: int) -> np.ndarray:
     return np.concatenate([dhs, np.zeros((*dhs.shape[:2], width - dhs.shape[-1]))], axis=-1)
 
 
-def flow_norms(layer, x, dhs, h0=None, c0=None) -> FlowNorms:
-    """log10 ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and sample for ``L = Σ_t <dhs[t], h_t>``, overflow-safe."""
+@overload
+def flow_norms(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> FlowNorms: ...
+
+
+@overload
+def flow_norms(layer: Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> dict[tuple[int, str], FlowNorms]: ...
+
+
+def flow_norms(
+    layer: Layer | Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None
+) -> FlowNorms | dict[tuple[int, str], FlowNorms]:
+    """log10 ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) per step and sample for ``L = Σ_t <dhs[t], h_t>``, overflow-safe.
+
+    x (T, N, D), dhs (T, N, H), h0/c0 (N, H) -> ``FlowNorms`` with (T, N) arrays. For a ``Stack`` (dhs
+    (T, N, dirs·H), h0/c0 (L·dirs, N, H)): a dict keyed (k, direction) of each layer's ``FlowNorms``, in the
+    layer's own step order (for "reverse", step s is time T-1-s). What each layer receives from the layer above
+    comes from the exact float64 stack backward; only the flow along each layer's own recurrence is log-domain.
+    """
+    if isinstance(layer, Stack):
+        trace = stack_bptt(layer, x, dhs, h0, c0)
+        return {
+            key: _flow_norms(layer.layer(*key), trace.tape.layers[key], trace.upstream[key])
+            for key in layer.layer_keys()
+        }
     tape = forward(layer, x, h0, c0)
     T, N, _ = tape.x.shape
-    dhs = check_dhs(dhs, T, N, layer.H)
+    return _flow_norms(layer, tape, check_dhs(dhs, T, N, layer.H))
+
+
+def _flow_norms(layer: Layer, tape: Tape, dhs: np.ndarray) -> FlowNorms:
+    T = len(dhs)
     step, width = _bptt_step(layer, tape)
     chain = run_chain(T, _upstream(dhs, width), step)
     # the LSTM's chain state is [dh, dc]: ∂L/∂h_0 is its first H columns
+    assert chain.into_h0_unit is not None
     with np.errstate(invalid="ignore", divide="ignore"):
         log10_dh0 = chain.log10_into_h0 + _log_norm(chain.into_h0_unit[:, : layer.H]) / LN10
     return FlowNorms(
@@ -231,15 +164,21 @@ class RNNDecomposition:
     forward_overflow_step: int | None
 
 
-def rnn_decomposition(layer: RNNLayer, x, dhs, h0=None) -> RNNDecomposition:
+def rnn_decomposition(layer: RNNLayer, x: Any, dhs: Any, h0: Any = None) -> RNNDecomposition:
+    """The RNN's backward split into φ' and W_hh, for x (T, N, D), dhs (T, N, H), h0 (N, H) or None.
+
+    Returns per-step gains (T,) of each factor (Frobenius over the batch, log10) and the three chains (full,
+    matmul-only = the book's, tanh-only), each a ``ChainNorms`` with (T, N) log10 norms per sample.
+    """
     if not isinstance(layer, RNNLayer):
         raise ValueError(f"rnn_decomposition: expected an RNNLayer, got {type(layer).__name__}")
     tape = forward(layer, x, h0)
+    assert isinstance(tape, RNNTape)
     T, N, _ = tape.x.shape
     dhs = check_dhs(dhs, T, N, layer.H)
     W_hh = layer.W_hh
 
-    def full_step(t, dh):
+    def full_step(t: int, dh: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         da = dh * tape.dphi[t]
         flow = da @ W_hh
         return flow, {"h": dh, "a": da, "flow": flow}
@@ -278,11 +217,16 @@ class GatePath:
     update_gate: np.ndarray | None = None
 
 
-def lstm_cell_path(layer: LSTMLayer, x, dhs, h0=None, c0=None) -> GatePath:
+def lstm_cell_path(layer: LSTMLayer, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> GatePath:
+    """The LSTM's cell path alone (∏ f) against the full ∂L/∂c_t, for x (T, N, D), dhs (T, N, H), h0/c0 (N, H).
+
+    ``path.log10["c"]`` and ``full.log10_dc`` are (T, N); ``gate`` (T, N, H) holds the forget gates f_t.
+    """
     if not isinstance(layer, LSTMLayer):
         raise ValueError(f"lstm_cell_path: expected an LSTMLayer, got {type(layer).__name__}")
     full = flow_norms(layer, x, dhs, h0, c0)
     tape = full.tape
+    assert isinstance(tape, LSTMTape)
     f, o = tape.gate("f"), tape.gate("o")
     T = len(f)
     dhs = check_dhs(dhs, T, f.shape[1], layer.H)
@@ -291,14 +235,21 @@ def lstm_cell_path(layer: LSTMLayer, x, dhs, h0=None, c0=None) -> GatePath:
     return GatePath(kind="lstm", path=path, full=full, gate=f)
 
 
-def gru_direct_path(layer: GRULayer, x, dhs, h0=None) -> GatePath:
+def gru_direct_path(layer: GRULayer, x: Any, dhs: Any, h0: Any = None) -> GatePath:
+    """The GRU's direct path alone (∏ keep gate) against the full ∂L/∂h_t, for x (T, N, D), dhs (T, N, H).
+
+    ``path.log10["h"]`` and ``full.log10_dh`` are (T, N); ``gate`` (T, N, H) is the keep gate (z in PyTorch's
+    formulation, 1 - z in the book's) and ``update_gate`` (T, N, H) the z as the formulation writes it.
+    """
     if not isinstance(layer, GRULayer):
         raise ValueError(f"gru_direct_path: expected a GRULayer, got {type(layer).__name__}")
     full = flow_norms(layer, x, dhs, h0)
-    keep = full.tape.keep
+    tape = full.tape
+    assert isinstance(tape, GRUTape)
+    keep = tape.keep
     dhs = check_dhs(dhs, len(keep), keep.shape[1], layer.H)
     path = run_chain(len(keep), dhs, lambda t, dh: (dh * keep[t], {"h": dh}))
-    return GatePath(kind="gru", path=path, full=full, gate=keep, update_gate=full.tape.z)
+    return GatePath(kind="gru", path=path, full=full, gate=keep, update_gate=tape.z)
 
 
 # ------------------------------------------------------------------------------------------ spectral facts
@@ -319,6 +270,11 @@ class SpectralFacts:
 
 
 def spectral_facts(W_hh: np.ndarray, nonlinearity: str = "tanh") -> SpectralFacts:
+    """Singular values (H,), eigenvalues (H,) by modulus, ρ, σ_max and the Pascanu bound of a square W_hh (H, H).
+
+    ``nonlinearity`` does not change the result (γ = max|φ'| is 1 for both tanh and relu); it is accepted so
+    that existing callers keep working.
+    """
     W = np.asarray(W_hh, dtype=np.float64)
     if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] < 1 or not np.isfinite(W).all():
         raise ValueError(f"W_hh: expected a finite square (H, H) matrix, got shape {W.shape}")
@@ -339,7 +295,8 @@ def spectral_facts(W_hh: np.ndarray, nonlinearity: str = "tanh") -> SpectralFact
 def per_step_rate(log10_norms: np.ndarray) -> np.ndarray:
     """Measured gain of each backward step, ‖dh_{t-1}‖/‖dh_t‖ (length T-1, index t-1), from log10 norms (T,)."""
     with np.errstate(invalid="ignore"):
-        return 10.0 ** (np.asarray(log10_norms)[:-1] - np.asarray(log10_norms)[1:])
+        rate: np.ndarray = 10.0 ** (np.asarray(log10_norms)[:-1] - np.asarray(log10_norms)[1:])
+    return rate
 
 
 def long_run_rate(log10_norms: np.ndarray, skip: int = 0) -> float:

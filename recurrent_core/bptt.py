@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from .gru import gru_forward, gru_param_grads, gru_step_back
-from .layers import GRULayer, LSTMLayer, RNNLayer, as_float64
-from .lstm import lstm_forward, lstm_param_grads, lstm_step_back
-from .rnn import rnn_forward, rnn_param_grads, rnn_step_back
+from .cell import Cell, State
+from .layers import LAYER_TYPES, Layer, Stack, Tape, as_float64
 
-# Per kind: (forward, step_back, param_grads). step_back(layer, tape, t, dh_t, dc_next) returns
-# (dgi_t, dgh_t, dh_prev, dc_prev, dc_t) and is linear in (dh_t, dc_next) for a fixed tape.
-_CELLS = {
-    RNNLayer: (rnn_forward, rnn_step_back, rnn_param_grads),
-    LSTMLayer: (lstm_forward, lstm_step_back, lstm_param_grads),
-    GRULayer: (gru_forward, gru_step_back, gru_param_grads),
-}
+if TYPE_CHECKING:
+    from .stack import StackTape, StackTrace
 
 
-def cell_functions(layer):
-    try:
-        return _CELLS[type(layer)]
-    except KeyError:
+def check_layer(layer: object) -> Layer:
+    """``layer`` if it is one of the three kinds, else ValueError."""
+    if not isinstance(layer, LAYER_TYPES):
         raise ValueError(
             f"layer: expected an RNNLayer, LSTMLayer or GRULayer (e.g. from rc.from_pytorch), "
             f"got {type(layer).__name__}"
-        ) from None
+        )
+    return layer
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,12 +36,14 @@ class Trace:
     dh0: np.ndarray  # (N, H) ∂L/∂h_0
     dc0: np.ndarray | None  # (N, H) ∂L/∂c_0 (LSTM), else None
     grads: dict[str, np.ndarray]  # keyed like the PyTorch state dict
-    tape: Any  # the forward pass (gates, activations), see rnn/lstm/gru
+    tape: Tape  # the forward pass (gates, activations), see rnn/lstm/gru
 
 
-def check_inputs(layer, x, h0=None, c0=None):
+def check_inputs(
+    layer: Layer, x: Any, h0: Any = None, c0: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Validated float64 copies of ``x`` (T, N, D), ``h0`` and ``c0`` (N, H; zeros when None)."""
-    cell_functions(layer)
+    check_layer(layer)
     x = as_float64("x", x)
     if x.ndim != 3:
         raise ValueError(f"x: expected shape (T, N, D) = (T, N, {layer.D}), got {x.shape}")
@@ -59,67 +54,122 @@ def check_inputs(layer, x, h0=None, c0=None):
         raise ValueError(f"x: expected shape (T, N, {layer.D}) for this layer's D = {layer.D}, got {x.shape}")
     shape = (N, layer.H)
     h0 = np.zeros(shape) if h0 is None else as_float64("h0", h0, shape)
-    if isinstance(layer, LSTMLayer):
+    if layer.HAS_CELL:
         c0 = np.zeros(shape) if c0 is None else as_float64("c0", c0, shape)
     elif c0 is not None:
         raise ValueError(f"c0: only an LSTM has a cell state; pass c0=None for a {layer.kind}")
     return x, h0, c0
 
 
-def forward(layer, x, h0=None, c0=None):
-    """The forward tape alone (hidden states, gates), for a layer and inputs ``x`` of shape (T, N, D)."""
-    return _forward(layer, *check_inputs(layer, x, h0, c0))
+@overload
+def forward(layer: Layer, x: Any, h0: Any = None, c0: Any = None) -> Tape: ...
 
 
-def _forward(layer, x, h0, c0):
-    fwd = cell_functions(layer)[0]
-    return fwd(layer, x, h0, c0) if isinstance(layer, LSTMLayer) else fwd(layer, x, h0)
+@overload
+def forward(layer: Stack, x: Any, h0: Any = None, c0: Any = None) -> StackTape: ...
 
 
-def check_dhs(dhs, T: int, N: int, H: int) -> np.ndarray:
+def forward(layer: Layer | Stack, x: Any, h0: Any = None, c0: Any = None) -> Tape | StackTape:
+    """The forward tape alone (hidden states, gates), for a layer and inputs ``x`` of shape (T, N, D).
+
+    ``h0`` and ``c0`` (LSTM only) are (N, H), zeros when None. ``tape.hs`` is (T, N, H). For a ``Stack``, h0 and
+    c0 are (num_layers·dirs, N, H) as in PyTorch and the result is a ``StackTape`` (``hs`` is PyTorch's out).
+    """
+    if isinstance(layer, Stack):
+        from .stack import check_stack_inputs, stack_forward  # stack.py builds on this module
+
+        return stack_forward(layer, *check_stack_inputs(layer, x, h0, c0))
+    x, h0, c0 = check_inputs(layer, x, h0, c0)
+    return layer.forward(x, State(h0, c0))
+
+
+def check_dhs(dhs: Any, T: int, N: int, H: int) -> np.ndarray:
     return as_float64("dhs", dhs, (T, N, H))
 
 
-def bptt(layer, x, dhs, h0=None, c0=None, *, truncate: int | None = None) -> Trace:
+def check_truncate(truncate: object) -> int | None:
+    if truncate is not None and (
+        isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1
+    ):
+        raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
+    return None if truncate is None else int(truncate)
+
+
+@overload
+def bptt(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None) -> Trace: ...
+
+
+@overload
+def bptt(
+    layer: Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None
+) -> StackTrace: ...
+
+
+def bptt(
+    layer: Layer | Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None
+) -> Trace | StackTrace:
     """Forward over ``x`` (T, N, D), then backpropagate ``L = Σ_t <dhs[t], h_t>`` through all T steps.
 
     ``dhs`` (T, N, H) is the upstream gradient at each step: ones at the last step only reproduces "loss at
     the last step"; nonzero everywhere, "loss at every step". With ``truncate=k``, truncated BPTT as in DLFS2:
     the sequence is cut into blocks of k steps and no gradient flows from a block into the one before it
-    (nor into h0/c0).
+    (nor into h0/c0). ``h0``, ``c0`` (LSTM only): (N, H), zeros when None. Returns a ``Trace``.
+
+    For a ``Stack``: ``dhs`` has the shape of the module's output (T, N, dirs·H), the loss is
+    ``Σ_t <dhs[t], out[t]>``, h0/c0 are (num_layers·dirs, N, H) as in PyTorch, and the result is a
+    ``StackTrace`` (see stack.py). Truncation is for single layers only.
     """
+    if isinstance(layer, Stack):
+        if truncate is not None:
+            raise ValueError("truncate: truncated BPTT is for a single layer; pass truncate=None for a Stack")
+        from .stack import stack_bptt  # stack.py builds on this module
+
+        return stack_bptt(layer, x, dhs, h0, c0)
     x, h0, c0 = check_inputs(layer, x, h0, c0)
     T, N, _ = x.shape
-    H = layer.H
-    dhs = check_dhs(dhs, T, N, H)
-    if truncate is not None and (
-        isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1
-    ):
-        raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
-    tape = _forward(layer, x, h0, c0)
-    _, step_back, param_grads = cell_functions(layer)
-    is_lstm = isinstance(layer, LSTMLayer)
-    # only PyTorch's GRU has a hidden-product pre-activation gradient that differs from the input one
-    separate_hh = isinstance(layer, GRULayer) and layer.formulation == "pytorch"
-    k = layer.GATES * H
+    dhs = check_dhs(dhs, T, N, layer.H)
+    return backprop(layer, x, dhs, State(h0, c0), check_truncate(truncate))
+
+
+def backprop(cell: Cell[Any], x: np.ndarray, dhs: np.ndarray, state0: State, truncate: int | None = None) -> Trace:
+    """bptt on validated float64 inputs: one loop for every kind, through the ``Cell`` protocol."""
+    return backward(cell, cell.forward(x, state0), dhs, truncate)
+
+
+def backward(cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None = None) -> Trace:
+    """The backward pass over a tape ``cell.forward`` made, for upstream ``dhs`` (T, N, H)."""
+    return backward_with_preactivations(cell, tape, dhs, truncate)[0]
+
+
+def backward_with_preactivations(
+    cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None = None
+) -> tuple[Trace, np.ndarray, np.ndarray]:
+    """``backward``, also returning dgi and dgh (T, N, kH): ∂L/∂ of the input and hidden products'
+    pre-activations at every step (the same array unless ``cell.separate_hh``)."""
+    T, N, H = dhs.shape
+    k = cell.GATES * H
     dgi = np.empty((T, N, k))
-    dgh = np.empty((T, N, k)) if separate_hh else None
+    dgh = np.empty((T, N, k)) if cell.separate_hh else None
     dh_all = np.empty((T, N, H))
-    dc_all = np.empty((T, N, H)) if is_lstm else None
+    dc_all = np.empty((T, N, H)) if cell.HAS_CELL else None
     dh_next = np.zeros((N, H))
-    dc_next = np.zeros((N, H)) if is_lstm else None
+    dc_next = np.zeros((N, H)) if cell.HAS_CELL else None
     with np.errstate(over="ignore", invalid="ignore"):  # exploding runs overflow to inf by design
         for t in range(T - 1, -1, -1):
             dh = np.add(dhs[t], dh_next, out=dh_all[t])
-            out_hh = {"out_hh": dgh[t]} if separate_hh else {}
-            _, _, dh_next, dc_next, dc = step_back(layer, tape, t, dh, dc_next, out=dgi[t], **out_hh)
-            if is_lstm:
-                dc_all[t] = dc
+            step = cell.step_back(tape, t, dh, dc_next, out=dgi[t], out_hh=None if dgh is None else dgh[t])
+            dh_next, dc_next = step.dh_prev, step.dc_prev
+            if dc_all is not None:
+                dc_all[t] = step.dc
             if truncate is not None and t % truncate == 0:
                 dh_next = np.zeros_like(dh_next)
-                dc_next = np.zeros_like(dc_next) if is_lstm else None
-        grads = param_grads(layer, tape, dgi, dgh)
-        dx = dgi @ layer.W_ih
-    return Trace(
-        kind=layer.kind, hs=tape.hs, dh=dh_all, dc=dc_all, dx=dx, dh0=dh_next, dc0=dc_next, grads=grads, tape=tape
+                dc_next = None if dc_next is None else np.zeros_like(dc_next)
+        grads = cell.param_grads(tape, dgi, dgh)
+        if cell.D >= 128:  # OpenBLAS: one (T·N, kH) @ (kH, D) product is 1.5-3x faster for wide D (a stack's
+            dx = (dgi.reshape(T * N, -1) @ cell.W_ih).reshape(T, N, -1)  # upper layers), T batched ones for narrow
+        else:
+            dx = dgi @ cell.W_ih
+    trace = Trace(
+        kind=cell.kind, hs=tape.hs, dh=dh_all, dc=dc_all, dx=dx, dh0=dh_next, dc0=dc_next, grads=grads, tape=tape
     )
+    return trace, dgi, dgi if dgh is None else dgh

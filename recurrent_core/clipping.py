@@ -9,7 +9,9 @@ def global_norm(grads: dict[str, np.ndarray]) -> float:
     return float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
 
 
-def clip_global_norm(grads: dict[str, np.ndarray], max_norm: float, eps: float = 1e-6):
+def clip_global_norm(
+    grads: dict[str, np.ndarray], max_norm: float, eps: float = 1e-6
+) -> tuple[dict[str, np.ndarray], float, float]:
     """DLFS2's ``clip_grads`` (Pascanu et al. 2013, Alg. 1): if ‖g‖ is over ``max_norm``, scale every gradient
     by ``max_norm / (‖g‖ + eps)``. Returns (clipped copies, the norm before, the factor applied)."""
     if not max_norm > 0:
@@ -20,7 +22,7 @@ def clip_global_norm(grads: dict[str, np.ndarray], max_norm: float, eps: float =
     return {k: g * factor for k, g in grads.items()}, total, factor
 
 
-def clip_elementwise(grads: dict[str, np.ndarray], limit: float = 5.0):
+def clip_elementwise(grads: dict[str, np.ndarray], limit: float = 5.0) -> tuple[dict[str, np.ndarray], float]:
     """min-char-rnn's clipping: each element to [-limit, limit]; the direction of g changes.
     Returns (clipped copies, the fraction of elements that were clipped)."""
     if not limit > 0:

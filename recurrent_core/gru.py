@@ -17,11 +17,15 @@ In both, the direct path of the backward is ``dh_{t-1} ∋ dh_t ⊙ k_t``: eleme
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
-from .layers import GRULayer
+from .cell import StepGrads
+
+if TYPE_CHECKING:  # layers.py imports this module: GRULayer.forward is gru_forward
+    from .layers import GRULayer
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +47,8 @@ class GRUTape(HiddenStates):
 
 
 def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
+    """x (T, N, D), h0 (N, H), float64 and validated -> the tape: h_all (T+1, N, H), gates r, z, n (T, N, H)
+    each, hh_n (T, N, H) and ``tape.keep`` (T, N, H), the gate on the direct path."""
     T, N, _ = x.shape
     H = layer.H
     # σ(a) = (1 + tanh(a/2)) / 2: the r and z rows are halved once (exactly) so that one tanh gives both gates
@@ -95,7 +101,15 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     )
 
 
-def _backward_coefficients(formulation, h_all, r, z, n, hh_n, H):
+def _backward_coefficients(
+    formulation: str,
+    h_all: np.ndarray,
+    r: np.ndarray,
+    z: np.ndarray,
+    n: np.ndarray,
+    hh_n: np.ndarray,
+    H: int,
+) -> np.ndarray:
     """What the backward needs from the forward alone, over all steps at once (in place, one scratch array).
 
     pytorch: dgi_t = dh_t ⊙ coef_t per block (r, z, n), coef = [hh_n r(1-r) c_n, (h_prev - n) z(1-z), c_n]
@@ -129,9 +143,19 @@ def _backward_coefficients(formulation, h_all, r, z, n, hh_n, H):
     return coef
 
 
-def gru_step_back(layer: GRULayer, tape: GRUTape, t: int, dh: np.ndarray, dc_next=None, out=None, out_hh=None):
-    """Returns ``(dgi_t, dgh_t, dh_prev, None, None)``. ``out`` and ``out_hh`` (N, 3H), if given, receive the
-    gradients of the input and hidden products' pre-activations; in the dlfs2 form they are the same array."""
+def gru_step_back(
+    layer: GRULayer,
+    tape: GRUTape,
+    t: int,
+    dh: np.ndarray,
+    dc_next: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+    out_hh: np.ndarray | None = None,
+) -> StepGrads:
+    """Backward through step t for dh (N, H), the total ∂L/∂h_t; no cell, so ``dc_prev`` and ``dc`` are None.
+
+    ``out`` and ``out_hh`` (N, 3H), if given, receive the gradients of the input and hidden products'
+    pre-activations; in the dlfs2 form they are the same array."""
     N, H = dh.shape
     dgi = np.empty((N, 3 * H)) if out is None else out
     coef, r = tape.coef[t], tape.r[t]
@@ -151,10 +175,13 @@ def gru_step_back(layer: GRULayer, tape: GRUTape, t: int, dh: np.ndarray, dc_nex
         dh_prev = tape.back(dgi[:, : 2 * H])
         dh_prev += drh * r
         dh_prev += dh * (1.0 - tape.z[t])
-    return dgi, dgh, dh_prev, None, None
+    return StepGrads(dgi=dgi, dgh=dgh, dh_prev=dh_prev, dc_prev=None, dc=None)
 
 
-def gru_param_grads(layer: GRULayer, tape: GRUTape, dgi: np.ndarray, dgh=None) -> dict[str, np.ndarray]:
+def gru_param_grads(
+    layer: GRULayer, tape: GRUTape, dgi: np.ndarray, dgh: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """dgi, dgh (T, N, 3H) -> gradients of weight_ih_l0 (3H, D), weight_hh_l0 (3H, H), bias_ih_l0, bias_hh_l0."""
     grads = linear_grads(tape.x, tape.h_all[:-1], dgi, dgh)
     if layer.formulation == "dlfs2":  # W_hn multiplies r ⊙ h_prev, not h_prev
         H = layer.H

@@ -5,12 +5,14 @@ Every scheme draws from ``np.random.default_rng(seed)``, so the same seed gives 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .layers import GRULayer, LSTMLayer, RNNLayer
+from .layers import GRULayer, Layer, LSTMLayer, RNNLayer, Stack
 
 SCHEMES = ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book")
-KINDS = {"rnn": RNNLayer, "lstm": LSTMLayer, "gru": GRULayer}
+KINDS: dict[str, type[Layer]] = {"rnn": RNNLayer, "lstm": LSTMLayer, "gru": GRULayer}
 MAX_SIZE = 4096
 
 
@@ -20,9 +22,11 @@ def _recurrent_block(scheme: str, H: int, scale: float, rng: np.random.Generator
         bound = 1.0 / np.sqrt(H)
         return rng.uniform(-bound, bound, (H, H))
     if scheme == "dlfs2":
-        return rng.standard_normal((H, H)) / np.sqrt(H)
+        W: np.ndarray = rng.standard_normal((H, H)) / np.sqrt(H)
+        return W
     if scheme == "gaussian":
-        return rng.standard_normal((H, H)) * (scale / np.sqrt(H))
+        W = rng.standard_normal((H, H)) * (scale / np.sqrt(H))
+        return W
     if scheme == "orthogonal":  # Saxe et al. 2013: Q of a Gaussian's QR, signs fixed so Q is Haar-distributed
         q, r = np.linalg.qr(rng.standard_normal((H, H)))
         return scale * q * np.sign(np.where(np.diag(r) == 0, 1.0, np.diag(r)))
@@ -34,17 +38,20 @@ def _recurrent_block(scheme: str, H: int, scale: float, rng: np.random.Generator
 def rescale(W: np.ndarray, spectral_radius: float | None = None, sigma_max: float | None = None) -> np.ndarray:
     """``W`` scaled so that its spectral radius ρ(W) (or its largest singular value) is the target."""
     if spectral_radius is not None:
-        current = np.max(np.abs(np.linalg.eigvals(W)))
+        current = float(np.max(np.abs(np.linalg.eigvals(W))))
         target = spectral_radius
-    else:
-        current = np.linalg.norm(W, 2)
+    elif sigma_max is not None:
+        current = float(np.linalg.norm(W, 2))
         target = sigma_max
+    else:
+        raise ValueError("rescale: give spectral_radius or sigma_max")
     if current == 0:
         raise ValueError("cannot rescale an all-zero recurrent matrix to a spectral target")
-    return W * (target / current)
+    scaled: np.ndarray = W * (target / current)
+    return scaled
 
 
-def _finite(name: str, value) -> float:
+def _finite(name: str, value: Any) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -54,7 +61,7 @@ def _finite(name: str, value) -> float:
     return v
 
 
-def _positive(name: str, value, allow_zero: bool = False) -> float:
+def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
     try:
         v = _finite(name, value)
     except ValueError:
@@ -64,7 +71,7 @@ def _positive(name: str, value, allow_zero: bool = False) -> float:
     return v
 
 
-def _size(name: str, value) -> int:
+def _size(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= MAX_SIZE:
         raise ValueError(f"{name}: expected a whole number from 1 to {MAX_SIZE}, got {value!r}")
     return int(value)
@@ -97,7 +104,7 @@ def init_layer(
     update_bias: float = 0.0,
     chrono_tmax: float | None = None,
     formulation: str = "pytorch",
-):
+) -> Layer:
     """A seeded layer of ``kind`` ("rnn", "lstm", "gru") with input size D and hidden size H.
 
     Recurrent weights ``W_hh`` by ``scheme``:
@@ -189,3 +196,26 @@ def init_layer(
         b_ih[z] += sign * update_bias
         return GRULayer(W_ih, W_hh, b_ih, b_hh, formulation=formulation)
     return RNNLayer(W_ih, W_hh, b_ih, b_hh, nonlinearity=nonlinearity)
+
+
+def init_stack(
+    kind: str, D: int, H: int, num_layers: int = 2, bidirectional: bool = False, seed: int = 0, **options: Any
+) -> Stack:
+    """A seeded ``Stack``: ``init_layer(kind, D_k, H, seed_k, **options)`` for every layer and direction, with
+    D_0 = D and D_k = dirs·H above; seed_k are drawn from ``default_rng(seed)`` (one per layer-direction).
+
+    ``num_layers=1, bidirectional=False`` still gives a Stack (h0 of shape (1, N, H)).
+    """
+    if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)) or not 1 <= num_layers <= 16:
+        raise ValueError(f"num_layers: expected a whole number from 1 to 16, got {num_layers!r}")
+    if not isinstance(bidirectional, bool):
+        raise ValueError(f"bidirectional: expected True or False, got {bidirectional!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed: expected a whole number from 0 to 2**32 - 1, got {seed!r}")
+    dirs = 2 if bidirectional else 1
+    seeds = np.random.default_rng(seed).integers(0, 2**32, size=num_layers * dirs)
+    H = _size("H", H)
+    layers = tuple(
+        init_layer(kind, D if i < dirs else dirs * H, H, int(seeds[i]), **options) for i in range(num_layers * dirs)
+    )
+    return Stack(layers, num_layers=int(num_layers), bidirectional=bidirectional)

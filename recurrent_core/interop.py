@@ -4,81 +4,145 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from .layers import GRULayer, LSTMLayer, RNNLayer, as_float64
+from .layers import DIRECTIONS, PARAM_NAMES, GRULayer, Layer, LSTMLayer, RNNLayer, Stack, as_float64
 
 STATE_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 _FIELDS = ("W_ih", "W_hh", "b_ih", "b_hh")
 MAX_NPZ_BYTES = 64 * 1024 * 1024
 
 
-def from_pytorch(state: Mapping, nonlinearity: str = "tanh"):
-    """A layer from PyTorch's single-layer names (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0).
+_KEY = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh)_l(0|[1-9][0-9]*)(_reverse)?")
+_PROJECTION = re.compile(r"weight_hr_l\d+(_reverse)?")
 
-    The kind follows from the rows of weight_ih_l0 against H = weight_hh_l0's columns: H rows is an RNN,
+
+def from_pytorch(state: Mapping[str, Any], nonlinearity: str = "tanh") -> Layer | Stack:
+    """A layer, or a ``Stack``, from the ``state_dict`` of an nn.RNN, nn.LSTM or nn.GRU (arrays, not tensors).
+
+    One unidirectional layer (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) gives an RNNLayer, GRULayer or
+    LSTMLayer; more layers (``_l1``, ``_l2``, …) or ``_reverse`` keys give a ``Stack`` of ``num_layers · dirs``
+    layers. The kind follows from the rows of weight_ih_l0 against H = weight_hh_l0's columns: H rows is an RNN,
     3H a GRU (PyTorch's formulation), 4H an LSTM. ``nonlinearity`` ("tanh" or "relu") applies to an RNN only.
+    A ``proj_size > 0`` LSTM (weight_hr_l{k}) and ``bias=False`` modules are refused.
     """
     if not isinstance(state, Mapping):
         raise ValueError(f"state: expected a mapping of {STATE_KEYS} to arrays, got {type(state).__name__}")
+    groups: dict[tuple[int, bool], list[str]] = {}
+    extra = []
+    for key in state:
+        match = _KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is None:
+            extra.append(str(key))
+        else:
+            groups.setdefault((int(match[2]), match[3] is not None), []).append(key)
     missing = [key for key in STATE_KEYS if key not in state]
     if missing:
         raise ValueError(
             f"state: missing {missing}; expected exactly {list(STATE_KEYS)} "
-            "(a single-layer, unidirectional nn.RNN/GRU/LSTM with bias=True)"
+            "(a single-layer, unidirectional nn.RNN/GRU/LSTM with bias=True), or those of every layer of a stack"
         )
-    extra = sorted(str(key) for key in state if key not in STATE_KEYS)
     if extra:
-        raise ValueError(
-            f"state: unexpected keys {extra}; only a single-layer, unidirectional layer without "
-            f"projections is supported (expected exactly {list(STATE_KEYS)})"
+        why = (
+            "weight_hr_l{k} is the projection of an LSTM with proj_size > 0, which is not supported"
+            if any(_PROJECTION.fullmatch(key) for key in extra)
+            else "expected PyTorch's names weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} [+ _reverse]"
         )
-    arrays = {key: as_float64(key, state[key]) for key in STATE_KEYS}
-    W_hh = arrays["weight_hh_l0"]
+        raise ValueError(f"state: unexpected keys {sorted(extra)}; {why}")
+    num_layers = max(k for k, _ in groups) + 1
+    bidirectional = any(reverse for _, reverse in groups)
+    for k in range(num_layers):
+        for reverse in (False, True) if bidirectional else (False,):
+            suffix = f"_l{k}" + ("_reverse" if reverse else "")
+            want = [f"{name}{suffix}" for name in PARAM_NAMES]
+            have = groups.get((k, reverse), [])
+            where = f"layer {k}{' (reverse)' if reverse else ''}"
+            if not have:
+                raise ValueError(
+                    f"state: missing {want}: {where} is absent, but the keys name layers l0 to l{num_layers - 1}"
+                    + (" in both directions" if bidirectional else "")
+                )
+            if sorted(have) != sorted(want):
+                absent = [key for key in want if key not in have]
+                raise ValueError(
+                    f"state: unexpected keys {sorted(have)} without the rest of {where}: missing {absent}; "
+                    "a stack needs all four keys of every layer" + (" and direction" if bidirectional else "")
+                )
+    if num_layers == 1 and not bidirectional:
+        return _layer(state, "_l0", nonlinearity)
+    layers = [
+        _layer(state, f"_l{k}" + ("_reverse" if d == "reverse" else ""), nonlinearity)
+        for k in range(num_layers)
+        for d in DIRECTIONS[: 2 if bidirectional else 1]
+    ]
+    return Stack(tuple(layers), num_layers=num_layers, bidirectional=bidirectional)
+
+
+def _layer(state: Mapping[str, Any], suffix: str, nonlinearity: str) -> Layer:
+    """One layer from the four keys ending in ``suffix`` (e.g. "_l1_reverse")."""
+    ih, hh, b_ih, b_hh = (f"{name}{suffix}" for name in PARAM_NAMES)
+    arrays = {key: as_float64(key, state[key]) for key in (ih, hh, b_ih, b_hh)}
+    W_hh = arrays[hh]
     if W_hh.ndim != 2 or W_hh.shape[1] < 1:
-        raise ValueError(f"weight_hh_l0: expected shape (kH, H) with H >= 1, got {W_hh.shape}")
+        raise ValueError(f"{hh}: expected shape (kH, H) with H >= 1, got {W_hh.shape}")
     H = W_hh.shape[1]
-    rows = arrays["weight_ih_l0"].shape[0] if arrays["weight_ih_l0"].ndim == 2 else None
-    kinds = {H: RNNLayer, 3 * H: GRULayer, 4 * H: LSTMLayer}
+    rows = arrays[ih].shape[0] if arrays[ih].ndim == 2 else None
+    kinds: dict[int | None, type[Layer]] = {H: RNNLayer, 3 * H: GRULayer, 4 * H: LSTMLayer}
     if rows not in kinds:
         raise ValueError(
-            f"weight_ih_l0: expected shape (H, D), (3H, D) or (4H, D) with H = {H} "
-            f"(from weight_hh_l0), got {arrays['weight_ih_l0'].shape}"
+            f"{ih}: expected shape (H, D), (3H, D) or (4H, D) with H = {H} (from {hh}), got {arrays[ih].shape}"
         )
     cls = kinds[rows]
+    assert rows is not None
     if cls is not RNNLayer and nonlinearity != "tanh":
         raise ValueError(
-            f"nonlinearity: only an RNN takes one; this state is a {cls.KIND} "
-            f"(weight_ih_l0 has {rows} = {rows // H}H rows)"
+            f"nonlinearity: only an RNN takes one; this state is a {cls.KIND} ({ih} has {rows} = {rows // H}H rows)"
         )
-    fields = {name: arrays[key] for name, key in zip(_FIELDS, STATE_KEYS, strict=False)}
-    if cls is RNNLayer:
-        return RNNLayer(**fields, nonlinearity=nonlinearity)
-    return cls(**fields)
+    weights = (arrays[ih], arrays[hh], arrays[b_ih], arrays[b_hh])
+    try:
+        if cls is RNNLayer:
+            return RNNLayer(*weights, nonlinearity=nonlinearity)
+        return cls(*weights)
+    except ValueError as exc:  # the layer names its fields (b_ih); say which keys they came from
+        if suffix == "_l0":
+            raise
+        message = str(exc)
+        for name, key in zip(_FIELDS, (ih, hh, b_ih, b_hh), strict=True):
+            message = message.replace(f"{name}:", f"{key}:", 1) if message.startswith(f"{name}:") else message
+        raise ValueError(message) from None
 
 
-def to_pytorch(layer) -> dict[str, np.ndarray]:
-    """The layer's PyTorch state dict (copies), e.g. for ``module.load_state_dict({k: torch.from_numpy(v)})``."""
+def to_pytorch(layer: Layer | Stack) -> dict[str, np.ndarray]:
+    """The layer's (or stack's) PyTorch state dict (copies), in PyTorch's key order, e.g. for
+    ``module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})``."""
+    if isinstance(layer, Stack):
+        state = {}
+        for (k, direction), part in zip(layer.layer_keys(), layer.layers, strict=True):
+            suffix = f"_l{k}" + ("_reverse" if direction == "reverse" else "")
+            state.update({key.replace("_l0", suffix): value for key, value in to_pytorch(part).items()})
+        return state
     if isinstance(layer, GRULayer) and layer.formulation != "pytorch":
         raise ValueError(
             "to_pytorch: a GRU in the 'dlfs2' formulation applies the reset gate before W_hn; "
             "PyTorch's nn.GRU computes a different function with these weights"
         )
     if not isinstance(layer, (RNNLayer, LSTMLayer, GRULayer)):
-        raise ValueError(f"layer: expected an RNNLayer, LSTMLayer or GRULayer, got {type(layer).__name__}")
-    return {key: getattr(layer, name).copy() for key, name in zip(STATE_KEYS, _FIELDS, strict=False)}
+        raise ValueError(f"layer: expected an RNNLayer, LSTMLayer or GRULayer, or a Stack, got {type(layer).__name__}")
+    return {key: getattr(layer, name).copy() for key, name in zip(STATE_KEYS, _FIELDS, strict=True)}
 
 
-def save_npz(layer, file) -> None:
-    """Write the layer's PyTorch state dict to ``file`` (a path or binary file object) as .npz."""
-    np.savez(file, **to_pytorch(layer))
+def save_npz(layer: Layer | Stack, file: Any) -> None:
+    """Write the layer's (or stack's) PyTorch state dict to ``file`` (a path or binary file object) as .npz."""
+    np.savez(file, **to_pytorch(layer))  # type: ignore[arg-type]  # numpy's stub types **kwds as its allow_pickle
 
 
-def load_npz(file, nonlinearity: str = "tanh", max_bytes: int = MAX_NPZ_BYTES):
-    """A layer from an .npz of PyTorch names, read safely: no pickles, at most ``max_bytes`` uncompressed.
+def load_npz(file: Any, nonlinearity: str = "tanh", max_bytes: int = MAX_NPZ_BYTES) -> Layer | Stack:
+    """A layer (or stack) from an .npz of PyTorch names, read safely: no pickles, at most ``max_bytes`` uncompressed.
 
     ``file`` is a path, bytes, or a binary file object (e.g. a Streamlit upload).
     """

@@ -8,9 +8,14 @@ PyTorch and state-dict interop. Gate rows are PyTorch's: LSTM ``i, f, g, o``; GR
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
+
+from .cell import State
+from .gru import GRUTape, gru_forward, gru_param_grads, gru_step_back
+from .lstm import LSTMTape, lstm_forward, lstm_param_grads, lstm_step_back
+from .rnn import RNNTape, rnn_forward, rnn_param_grads, rnn_step_back
 
 Array = np.ndarray
 
@@ -18,7 +23,7 @@ NONLINEARITIES = ("tanh", "relu")
 GRU_FORMULATIONS = ("pytorch", "dlfs2")
 
 
-def as_float64(name: str, value, shape: tuple[int, ...] | None = None) -> Array:
+def as_float64(name: str, value: Any, shape: tuple[int, ...] | None = None) -> Array:
     """``value`` as a fresh float64 array, or ValueError saying what was expected.
 
     Integers and floats are accepted; bool, complex, object and string arrays are not. NaN and inf are refused,
@@ -52,8 +57,9 @@ class _Layer:
     GATES: ClassVar[int] = 1
     KIND: ClassVar[str] = ""
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {}  # a kind's own string fields and their allowed values
+    HAS_CELL: ClassVar[bool] = False  # a second state c (LSTM)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, allowed in self.OPTIONS.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}: expected one of {allowed}, got {getattr(self, name)!r}")
@@ -73,17 +79,22 @@ class _Layer:
 
     @property
     def H(self) -> int:
-        return self.W_hh.shape[1]
+        return int(self.W_hh.shape[1])
 
     @property
     def D(self) -> int:
-        return self.W_ih.shape[1]
+        return int(self.W_ih.shape[1])
+
+    @property
+    def separate_hh(self) -> bool:
+        """Whether the hidden product's pre-activation gradient differs from the input one's (bptt keeps both)."""
+        return False
 
     @property
     def kind(self) -> str:
         return self.KIND
 
-    def replace(self, **changes) -> _Layer:
+    def replace(self, **changes: Any) -> Self:
         """A copy with some fields changed (checked again)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
@@ -100,6 +111,13 @@ class RNNLayer(_Layer):
     KIND: ClassVar[str] = "rnn"
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"nonlinearity": NONLINEARITIES}
 
+    def forward(self, x: Array, state0: State) -> RNNTape:
+        return rnn_forward(self, x, state0.h)
+
+    # the kernels themselves as methods: no extra call per step
+    step_back = rnn_step_back
+    param_grads = rnn_param_grads
+
 
 @dataclass(frozen=True, eq=False)
 class LSTMLayer(_Layer):
@@ -110,6 +128,15 @@ class LSTMLayer(_Layer):
 
     GATES: ClassVar[int] = 4
     KIND: ClassVar[str] = "lstm"
+    HAS_CELL: ClassVar[bool] = True
+
+    def forward(self, x: Array, state0: State) -> LSTMTape:
+        assert state0.c is not None, "an LSTM starts from (h0, c0)"
+        return lstm_forward(self, x, state0.h, state0.c)
+
+    # the kernels themselves as methods: no extra call per step
+    step_back = lstm_step_back
+    param_grads = lstm_param_grads
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,5 +155,114 @@ class GRULayer(_Layer):
     KIND: ClassVar[str] = "gru"
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"formulation": GRU_FORMULATIONS}
 
+    @property
+    def separate_hh(self) -> bool:  # reset after W_hn: dgh's n block is dgi's ⊙ r
+        return self.formulation == "pytorch"
+
+    def forward(self, x: Array, state0: State) -> GRUTape:
+        return gru_forward(self, x, state0.h)
+
+    # the kernels themselves as methods: no extra call per step
+    step_back = gru_step_back
+    param_grads = gru_param_grads
+
 
 Layer = RNNLayer | LSTMLayer | GRULayer
+"""One recurrent layer of any kind; each implements ``cell.Cell`` with its own tape."""
+Tape = RNNTape | LSTMTape | GRUTape
+"""The forward tape of any kind (see rnn.py, lstm.py, gru.py)."""
+LAYER_TYPES = (RNNLayer, LSTMLayer, GRULayer)
+
+DIRECTIONS = ("forward", "reverse")
+PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # PyTorch's, before the _l{k}[_reverse] suffix
+
+
+@dataclass(frozen=True, eq=False)
+class Stack:
+    """``num_layers`` recurrent layers of one kind, each one or two directions, as PyTorch's nn.RNN/LSTM/GRU with
+    ``num_layers`` and ``bidirectional``: layer k > 0 reads the concatenated outputs (T, N, dirs·H) of layer k-1.
+
+    ``layers`` holds the ``num_layers · dirs`` layers in PyTorch's order (l0, l0_reverse, l1, …); a reverse layer
+    runs over the time-reversed sequence. Dropout between layers is a training-time device and is not modelled.
+    """
+
+    layers: tuple[Layer, ...]
+    num_layers: int
+    bidirectional: bool = False
+
+    def __post_init__(self) -> None:
+        layers = tuple(self.layers) if isinstance(self.layers, (tuple, list)) else None
+        if isinstance(self.num_layers, bool) or not isinstance(self.num_layers, int) or self.num_layers < 1:
+            raise ValueError(f"num_layers: expected a whole number >= 1, got {self.num_layers!r}")
+        if not isinstance(self.bidirectional, bool):
+            raise ValueError(f"bidirectional: expected True or False, got {self.bidirectional!r}")
+        dirs = 2 if self.bidirectional else 1
+        if layers is None or len(layers) != self.num_layers * dirs:
+            raise ValueError(
+                f"layers: expected a tuple of num_layers·dirs = {self.num_layers * dirs} layers, got {self.layers!r}"
+            )
+        first = layers[0]
+        for i, layer in enumerate(layers):
+            name = f"layers[{i}] (layer {i // dirs} {DIRECTIONS[i % dirs]})"
+            if not isinstance(layer, LAYER_TYPES):
+                raise ValueError(f"{name}: expected an RNNLayer, LSTMLayer or GRULayer, got {type(layer).__name__}")
+            if type(layer) is not type(first) or layer_options(layer) != layer_options(first):
+                raise ValueError(
+                    f"{name}: expected every layer to be a {first.kind} {layer_options(first)}, "
+                    f"got a {layer.kind} {layer_options(layer)}"
+                )
+            if layer.H != first.H:
+                raise ValueError(f"{name}: expected H = {first.H} (from layer 0), got H = {layer.H}")
+            D = first.D if i < dirs else dirs * first.H
+            if layer.D != D:
+                source = (
+                    "layer 0's input size" if i < dirs else f"dirs·H = {dirs}·{first.H}, layer {i // dirs - 1}'s output"
+                )
+                raise ValueError(f"{name}: expected D = {D} ({source}), got D = {layer.D}")
+        object.__setattr__(self, "layers", layers)
+
+    @property
+    def dirs(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def directions(self) -> tuple[str, ...]:
+        return DIRECTIONS[: self.dirs]
+
+    @property
+    def kind(self) -> str:
+        return self.layers[0].kind
+
+    @property
+    def H(self) -> int:
+        return self.layers[0].H
+
+    @property
+    def D(self) -> int:
+        """The input size of layer 0 (x is (T, N, D))."""
+        return self.layers[0].D
+
+    @property
+    def HAS_CELL(self) -> bool:
+        return self.layers[0].HAS_CELL
+
+    def layer_keys(self) -> list[tuple[int, str]]:
+        """(k, direction) of every layer, in PyTorch's order."""
+        return [(k, d) for k in range(self.num_layers) for d in self.directions]
+
+    def index(self, k: int, direction: str = "forward") -> int:
+        """Position of layer (k, direction) in ``layers``, and in the first axis of h0, c0, dh0, dc0."""
+        if direction not in self.directions:
+            raise ValueError(f"direction: expected one of {self.directions}, got {direction!r}")
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < self.num_layers:
+            raise ValueError(f"k: expected a layer index in 0..{self.num_layers - 1}, got {k!r}")
+        return int(k) * self.dirs + self.directions.index(direction)
+
+    def layer(self, k: int, direction: str = "forward") -> Layer:
+        """Layer k in ``direction`` ("forward" or "reverse"), e.g. ``stack.layer(1, "reverse").W_hh``."""
+        return self.layers[self.index(k, direction)]
+
+
+def layer_options(layer: Layer) -> dict[str, str]:
+    """A kind's own string options (nonlinearity, formulation) and their values."""
+    return {name: getattr(layer, name) for name in layer.OPTIONS}

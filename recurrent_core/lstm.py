@@ -18,11 +18,15 @@ Backward through one step, with dh_t the total ∂L/∂h_t and dc_next = ∂L/�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
-from .layers import LSTMLayer
+from .cell import StepGrads
+
+if TYPE_CHECKING:  # layers.py imports this module: LSTMLayer.forward is lstm_forward
+    from .layers import LSTMLayer
 
 # σ(a) = (1 + tanh(a/2)) / 2: halving the i, f, o rows of the weights lets one tanh over all 4H rows give every
 # gate (exact: halving is a power of two), then act = tanh · MUL + ADD per block.
@@ -43,7 +47,8 @@ class LSTMTape(HiddenStates):
 
     @property
     def c0(self) -> np.ndarray:
-        return self.c_all[0]
+        c0: np.ndarray = self.c_all[0]
+        return c0
 
     @property
     def cs(self) -> np.ndarray:
@@ -57,6 +62,8 @@ class LSTMTape(HiddenStates):
 
 
 def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMTape:
+    """x (T, N, D), h0 and c0 (N, H), float64 and validated -> the tape: h_all and c_all (T+1, N, H), gates
+    (T, N, 4H) activated i, f, g, o (``tape.gate("f")`` is (T, N, H)), tanh_c (T, N, H)."""
     T, N, _ = x.shape
     H = layer.H
     half = np.repeat(_HALF, H)
@@ -89,7 +96,9 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
     )
 
 
-def _backward_coefficients(gates, c_all, tanh_c, H):
+def _backward_coefficients(
+    gates: np.ndarray, c_all: np.ndarray, tanh_c: np.ndarray, H: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Everything in the backward that depends on the forward alone, over all steps at once.
 
     In place with one scratch array: fresh (T, N, H) temporaries cost more in page faults than in arithmetic.
@@ -98,7 +107,9 @@ def _backward_coefficients(gates, c_all, tanh_c, H):
     coef = np.empty_like(gates)
     tmp = np.empty_like(tanh_c)
 
-    def sigmoid_grad_times(gate, other, out):  # other ⊙ σ' = other ⊙ gate (1 - gate)
+    def sigmoid_grad_times(
+        gate: np.ndarray, other: np.ndarray, out: np.ndarray
+    ) -> None:  # other ⊙ σ' = other ⊙ gate (1 - gate)
         np.subtract(1.0, gate, out=tmp)
         np.multiply(tmp, gate, out=tmp)
         np.multiply(tmp, other, out=out)
@@ -115,11 +126,21 @@ def _backward_coefficients(gates, c_all, tanh_c, H):
     return coef, dc_dh
 
 
-def lstm_step_back(layer: LSTMLayer, tape: LSTMTape, t: int, dh: np.ndarray, dc_next: np.ndarray, out=None):
-    """Returns ``(dgi_t, dgh_t, dh_prev, dc_prev, dc_t)`` with dc_t the total ∂L/∂c_t.
+def lstm_step_back(
+    layer: LSTMLayer,
+    tape: LSTMTape,
+    t: int,
+    dh: np.ndarray,
+    dc_next: np.ndarray | None,
+    out: np.ndarray | None = None,
+    out_hh: np.ndarray | None = None,
+) -> StepGrads:
+    """Backward through step t for dh (N, H), the total ∂L/∂h_t, and dc_next (N, H), what flows into c_t from
+    t+1. ``dc`` is the total ∂L/∂c_t and ``dc_prev = dc ⊙ f_t``.
 
     ``out`` (N, 4H), if given, receives the pre-activation gradient (the same for both products).
     """
+    assert dc_next is not None, "an LSTM step needs dc_next"
     N, H = dh.shape
     dc = dh * tape.dc_dh[t]
     dc += dc_next
@@ -128,8 +149,11 @@ def lstm_step_back(layer: LSTMLayer, tape: LSTMTape, t: int, dh: np.ndarray, dc_
     da4 = da.reshape(N, 4, H)  # a view: da is contiguous
     np.multiply(coef[:, :3], dc[:, None, :], out=da4[:, :3])
     np.multiply(coef[:, 3], dh, out=da4[:, 3])
-    return da, da, tape.back(da), dc * tape.gates[t, :, H : 2 * H], dc
+    return StepGrads(dgi=da, dgh=da, dh_prev=tape.back(da), dc_prev=dc * tape.gates[t, :, H : 2 * H], dc=dc)
 
 
-def lstm_param_grads(layer: LSTMLayer, tape: LSTMTape, dgi: np.ndarray, dgh=None) -> dict[str, np.ndarray]:
+def lstm_param_grads(
+    layer: LSTMLayer, tape: LSTMTape, dgi: np.ndarray, dgh: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """dgi (T, N, 4H) -> gradients of weight_ih_l0 (4H, D), weight_hh_l0 (4H, H), bias_ih_l0, bias_hh_l0."""
     return linear_grads(tape.x, tape.h_all[:-1], dgi)

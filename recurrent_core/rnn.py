@@ -14,11 +14,15 @@ Backward through one step, with dh_t the *total* ∂L/∂h_t::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._ops import HiddenStates, input_projection, linear_grads, with_initial
-from .layers import RNNLayer
+from .cell import StepGrads
+
+if TYPE_CHECKING:  # layers.py imports this module: RNNLayer.forward is rnn_forward
+    from .layers import RNNLayer
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +33,7 @@ class RNNTape(HiddenStates):
 
 
 def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:
+    """x (T, N, D), h0 (N, H), both float64 and validated -> the tape: h_all (T+1, N, H), dphi (T, N, H)."""
     T = x.shape[0]
     gi = input_projection(x, layer.W_ih, layer.b_ih + layer.b_hh)
     W_hh_T = np.ascontiguousarray(layer.W_hh.T)
@@ -48,14 +53,26 @@ def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:
     return RNNTape(x=x, h_all=h_all, dphi=dphi)
 
 
-def rnn_step_back(layer: RNNLayer, tape: RNNTape, t: int, dh: np.ndarray, dc_next=None, out=None):
-    """Returns ``(dgi_t, dgh_t, dh_prev, dc_prev, dc_t)``; the RNN has no cell, so the last two are None.
+def rnn_step_back(
+    layer: RNNLayer,
+    tape: RNNTape,
+    t: int,
+    dh: np.ndarray,
+    dc_next: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+    out_hh: np.ndarray | None = None,
+) -> StepGrads:
+    """Backward through step t for dh (N, H), the total ∂L/∂h_t: ``da_t = dh ⊙ φ'(a_t)``, ``dh_prev = da_t W_hh``.
 
-    ``out`` (N, H), if given, receives da_t (the pre-activation gradient, the same for both products).
+    ``out`` (N, H), if given, receives da_t (the pre-activation gradient, the same for both products); the RNN
+    has no cell, so ``dc_prev`` and ``dc`` are None.
     """
     da = np.multiply(dh, tape.dphi[t], out=out)
-    return da, da, da @ layer.W_hh, None, None
+    return StepGrads(dgi=da, dgh=da, dh_prev=da @ layer.W_hh, dc_prev=None, dc=None)
 
 
-def rnn_param_grads(layer: RNNLayer, tape: RNNTape, dgi: np.ndarray, dgh=None) -> dict[str, np.ndarray]:
+def rnn_param_grads(
+    layer: RNNLayer, tape: RNNTape, dgi: np.ndarray, dgh: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """dgi (T, N, H) -> gradients of weight_ih_l0 (H, D), weight_hh_l0 (H, H), bias_ih_l0, bias_hh_l0 (H,)."""
     return linear_grads(tape.x, tape.h_all[:-1], dgi)

@@ -1,0 +1,84 @@
+"""The step protocol every kind implements: a recurrent ``State``, the ``StepGrads`` of one backward step, and the
+``Cell`` protocol (``forward``, ``step_back``, ``param_grads``) that drives BPTT without knowing the kind.
+
+As in equinox, the cell is the typed parameter object itself: ``RNNLayer``, ``LSTMLayer`` and ``GRULayer`` each
+implement ``Cell`` with their own tape type.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, NamedTuple, Protocol, TypeVar
+
+import numpy as np
+
+Array = np.ndarray
+
+TapeT = TypeVar("TapeT")
+
+
+class State(NamedTuple):
+    """The recurrent state entering or leaving a step: ``h`` (N, H), and ``c`` (N, H) for an LSTM, else None."""
+
+    h: Array
+    c: Array | None = None
+
+
+class StepGrads(NamedTuple):
+    """One step of BPTT, t, for dh = the total ∂L/∂h_t and dc_next (what flows into c_t from t+1).
+
+    ``dgi``/``dgh`` (N, kH) are the gradients of the input and hidden products' pre-activations (the same array
+    unless the GRU is PyTorch's, whose reset gate sits between W_hn h and the candidate); ``dh_prev`` (N, H) is
+    what flows back into h_{t-1}; for an LSTM ``dc`` is the total ∂L/∂c_t and ``dc_prev`` = dc ⊙ f_t what flows
+    into c_{t-1}, else both None. Linear in (dh, dc_next) for a fixed tape.
+    """
+
+    dgi: Array
+    dgh: Array
+    dh_prev: Array
+    dc_prev: Array | None
+    dc: Array | None
+
+
+class Cell(Protocol[TapeT]):
+    """What BPTT needs from a kind: a forward pass that returns its tape, one backward step, and the parameter
+    gradients from every step's pre-activation gradients (keyed like PyTorch's single-layer state dict)."""
+
+    GATES: ClassVar[int]  # k: the weights have kH rows
+    HAS_CELL: ClassVar[bool]  # an LSTM's second state c
+
+    @property
+    def H(self) -> int: ...
+
+    @property
+    def D(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def separate_hh(self) -> bool:
+        """dgh differs from dgi (PyTorch's GRU), so bptt keeps both."""
+        ...
+
+    @property
+    def W_ih(self) -> Array: ...
+
+    def forward(self, x: Array, state0: State) -> TapeT:
+        """x (T, N, D), state0 = (h0, c0) each (N, H) -> the tape of the whole sequence."""
+        ...
+
+    def step_back(
+        self,
+        tape: TapeT,
+        t: int,
+        dh: Array,
+        dc_next: Array | None,
+        out: Array | None = None,
+        out_hh: Array | None = None,
+    ) -> StepGrads:
+        """Backward through step t; ``out``/``out_hh`` (N, kH), if given, receive dgi/dgh."""
+        ...
+
+    def param_grads(self, tape: TapeT, dgi: Array, dgh: Array | None) -> dict[str, Array]:
+        """dgi, dgh (T, N, kH) -> the gradient of every parameter, summed over steps and samples."""
+        ...
