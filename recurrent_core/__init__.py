@@ -69,3 +69,7 @@ __all__ = [
     "spectral_facts",
     "to_pytorch",
 ]
+
+from .weights import MAX_BYTES, load_weights, read_safetensors_header, read_state, save_weights, write_safetensors
+
+__all__ += ["MAX_BYTES", "load_weights", "read_safetensors_header", "read_state", "save_weights", "write_safetensors"]
