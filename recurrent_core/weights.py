@@ -226,8 +226,12 @@ def _entry(name: str, info: object, data_len: int) -> _Entry:
     if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(o) for o in offsets)):
         raise ValueError(f"{where}: expected data_offsets [begin, end] of whole numbers, found {_describe(offsets)}")
     begin, end = offsets
-    if not begin <= end <= data_len:
-        raise ValueError(f"{where}: expected 0 <= begin <= end <= {data_len} (the data's size), found [{begin}, {end}]")
+    if begin > end:
+        raise ValueError(f"{where}: expected data_offsets [begin, end] with begin <= end, found [{begin}, {end}]")
+    if end > data_len:
+        raise ValueError(
+            f"{where}: its data_offsets [{begin}, {end}] reach past the file's {data_len} bytes of data (truncated?)"
+        )
     count = 1
     for d in shape:
         count *= d  # Python ints: an absurd shape cannot overflow, it just fails the next check
@@ -355,6 +359,8 @@ def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[
 def _container(stream: IO[bytes], size: int, name: str, max_bytes: int) -> _Container:
     head = stream.read(9)
     stream.seek(0)
+    if size < 9:
+        raise ValueError(f"weights: {size} bytes is too short for a .safetensors or .npz file (truncated?)")
     if head[:2] == b"PK":
         return _npz_container(stream, max_bytes)
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
