@@ -8,8 +8,8 @@ The large file is a 2-layer bidirectional LSTM with D = 64, H = 512 (8.7 M param
 them: 35 MB), written once as .safetensors (our writer; the ``safetensors`` package's reader is timed beside ours
 when it is installed) and as .npz. Peak memory is tracemalloc's (NumPy's allocations included), measured in a
 separate call from the timing. The hostile files: a zip whose members claim 10 GB, a .safetensors header whose
-length claims 2**60 bytes, and 60 MB of random bytes (under the 64 MiB default cap, so it is read up to the check
-of its first bytes).
+length claims 2**60 bytes, 60 MB of random bytes (under the 64 MiB default cap: refused on its first bytes), and
+the largest header the 4 MiB header cap lets through (70,000 empty tensors), parsed in full before the refusal.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import io
+import json
 import statistics
 import struct
 import tempfile
@@ -89,6 +90,13 @@ def zip_bomb() -> bytes:
     return bytes(out)
 
 
+def many_tensors() -> bytes:
+    """The worst header under the 4 MiB header cap: 70,000 empty tensors and no recurrent module."""
+    header = {f"t{i:06d}": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]} for i in range(70_000)}
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    return struct.pack("<Q", len(raw)) + raw
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     state = lstm_state(rng)
@@ -122,17 +130,19 @@ def main() -> None:
         random_path.write_bytes(rng.bytes(60_000_000))
         bomb = zip_bomb()
         lying = struct.pack("<Q", 2**60) + b'{"weight_ih_l0": {}}'
+        crowd = many_tensors()
         print("\nrefusals (ValueError)")
         hostile: list[tuple[str, Callable[[], Any]]] = [
             (f"zip bomb claiming 10 GB ({len(bomb)} bytes)", lambda: rc.read_state(bomb)),
             ("safetensors header length 2**60", lambda: rc.read_state(lying)),
             ("60 MB random file (path)", lambda: rc.read_state(random_path)),
+            (f"header of {len(crowd) / 2**20:.1f} MiB: 70k empty tensors", lambda: rc.read_state(crowd)),
             ("60 MB random bytes", lambda: rc.read_state(random_bytes)),
         ]
         random_bytes = random_path.read_bytes()
         for name, call in hostile:
             run = refused(call)
-            print(f"{name:<44} {timed(run, 20) * 1e3:>10.3f} {peak(run) / 1e6:>9.3f}")
+            print(f"{name:<44} {timed(run, 5) * 1e3:>10.3f} {peak(run) / 1e6:>9.3f}")
 
 
 if __name__ == "__main__":

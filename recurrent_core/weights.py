@@ -27,6 +27,9 @@ import numpy as np
 from . import interop
 
 MAX_BYTES = 64 * 1024 * 1024
+# A .safetensors JSON header or a zip's central directory parses into Python objects about ten times its size;
+# 4 MiB (tens of thousands of tensors) bounds that whatever max_bytes is.
+MAX_HEADER_BYTES = 4 * 1024 * 1024
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 Format = Literal["npz", "safetensors"]
@@ -188,6 +191,8 @@ def _safetensors_index(stream: IO[bytes], size: int) -> tuple[dict[str, _Entry],
     (n,) = struct.unpack("<Q", _read_exact(stream, 8, "safetensors"))
     if n > size - 8:
         raise ValueError(f"safetensors: the header claims {n} bytes but the file has only {size - 8} after its length")
+    if n > MAX_HEADER_BYTES:
+        raise ValueError(f"safetensors: the header claims {n} bytes, over the limit of {MAX_HEADER_BYTES} for a header")
     if n < 2:
         raise ValueError(f"safetensors: expected a JSON header of at least 2 bytes, found a length of {n}")
     raw = _read_exact(stream, n, "safetensors header")
@@ -285,7 +290,29 @@ def read_safetensors_header(source: Source, max_bytes: int = MAX_BYTES) -> dict[
 # --- .npz -----------------------------------------------------------------------------------------------------
 
 
-def _npz_container(stream: IO[bytes], max_bytes: int) -> _Container:
+def _check_zip_directory(stream: IO[bytes], size: int) -> None:
+    """The central directory's declared size, from the end record, before zipfile parses the directory."""
+    tail_len = min(size, 22 + 65535)  # the end record and at most a 64 KiB comment
+    stream.seek(size - tail_len)
+    tail = stream.read(tail_len)
+    stream.seek(0)
+    # where zipfile looks: the last 22 bytes if they are a record without comment, else the last signature
+    end = len(tail) - 22 if tail[-22:-18] == b"PK\x05\x06" and tail[-2:] == b"\x00\x00" else tail.rfind(b"PK\x05\x06")
+    if end < 0 or len(tail) - end < 22:
+        raise ValueError("npz: not a readable zip archive (no end-of-directory record; truncated?)")
+    if end >= 20 and tail[end - 20 : end - 16] == b"PK\x06\x07":  # zip64 (torch.save writes it): its own record
+        record = tail[end - 76 : end - 20] if end >= 76 else b""
+        if record[:4] != b"PK\x06\x06":
+            raise ValueError("npz: not a readable zip archive (its zip64 end record is missing)")
+        (directory,) = struct.unpack("<Q", record[40:48])
+    else:
+        (directory,) = struct.unpack("<I", tail[end + 12 : end + 16])
+    if directory > MAX_HEADER_BYTES:
+        raise ValueError(f"npz: the zip directory claims {directory} bytes, over the limit of {MAX_HEADER_BYTES}")
+
+
+def _npz_container(stream: IO[bytes], size: int, max_bytes: int) -> _Container:
+    _check_zip_directory(stream, size)
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -362,7 +389,7 @@ def _container(stream: IO[bytes], size: int, name: str, max_bytes: int) -> _Cont
     if size < 9:
         raise ValueError(f"weights: {size} bytes is too short for a .safetensors or .npz file (truncated?)")
     if head[:2] == b"PK":
-        return _npz_container(stream, max_bytes)
+        return _npz_container(stream, size, max_bytes)
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         raise ValueError(f"weights: this is a pickle (a legacy torch.save file). {_pickle_refusal()}")
     if head[8:9] == b"{" or name.lower().endswith(".safetensors"):

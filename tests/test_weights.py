@@ -610,3 +610,27 @@ def test_pickle_is_never_called():
         rc.read_state(data)
     with pytest.raises(ValueError, match=r"a pickle"):
         rc.read_state(pickle.dumps(Boom(), protocol=4))
+
+
+def test_refuses_headers_and_zip_directories_over_the_header_cap():
+    n = rc.weights.MAX_HEADER_BYTES + 8
+    data = struct.pack("<Q", n) + b"{" + b" " * (n - 1)
+    with pytest.raises(ValueError, match=rf"the header claims {n} bytes, over the limit of 4194304 for a header"):
+        rc.read_state(data)
+    # a zip whose end record claims a 16 MB central directory (zipfile would parse it into ~10x the objects)
+    out = bytearray(npz_bytes(**gru_state()))
+    end = out.rfind(b"PK\x05\x06")
+    struct.pack_into("<I", out, end + 12, 16_000_000)
+    with pytest.raises(ValueError, match=r"npz: the zip directory claims 16000000 bytes, over the limit of 4194304"):
+        rc.read_state(bytes(out))
+    # torch.save's zip64 archives are parsed as far as their directory, to say what they are
+    buf = io.BytesIO()
+    torch.save(torch.nn.GRU(2, 3).state_dict(), buf)
+    out = bytearray(buf.getvalue())
+    locator = out.rfind(b"PK\x06\x07")
+    struct.pack_into("<Q", out, locator - 56 + 40, 2**40)
+    with pytest.raises(ValueError, match=r"npz: the zip directory claims 1099511627776 bytes"):
+        rc.read_state(bytes(out))
+    del out[locator - 56 : locator - 52]  # no zip64 record where the locator says
+    with pytest.raises(ValueError, match=r"npz: not a readable zip archive"):
+        rc.read_state(bytes(out))
