@@ -65,10 +65,17 @@ _PARAM = re.compile(
     r"(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?P<layer>0|[1-9][0-9]{0,3})(?P<rev>_reverse)?"
 )
 _PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+# shown when a pickle is refused: the two lines that turn a trusted .pt into a file this module reads
+EXPORT_SNIPPET = (
+    "    import torch; from safetensors.torch import save_file\n"
+    "    save_file(torch.load('model.pt', weights_only=True), 'model.safetensors')"
+)
 _EXPORT_HINT = (
-    "export the weights once in PyTorch instead:\n"
-    "    from safetensors.torch import save_file; save_file(model.state_dict(), 'model.safetensors')\n"
-    "    # or: import numpy as np; np.savez('model.npz', **{k: v.numpy() for k, v in model.state_dict().items()})"
+    "Export it once where you trust it, with PyTorch (weights_only=True loads tensors only), and load the result:\n"
+    f"{EXPORT_SNIPPET}\n"
+    "  or for .npz: np.savez('model.npz', "
+    "**{k: v.numpy() for k, v in torch.load('model.pt', weights_only=True).items()})"
+    "\n  (for a whole checkpoint, pass its state dict, e.g. ckpt['model'])"
 )
 
 
@@ -88,8 +95,9 @@ def _show_list(names: list[str], limit: int = 8) -> str:
 @contextmanager
 def _open(source: Source, max_bytes: int) -> Iterator[tuple[IO[bytes], int, str]]:
     """(seekable stream at 0, size in bytes, name) of a path, bytes or binary file object, size checked."""
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
-        raise ValueError(f"max_bytes: expected a whole number of bytes >= 1, got {max_bytes!r}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
+        raise ValueError(f"max_bytes: expected a whole number of bytes >= 1, got {max_bytes!r:.40}")
+    max_bytes = int(max_bytes)
     if isinstance(source, (bytes, bytearray, memoryview)):
         size = memoryview(source).nbytes
         _check_size(size, max_bytes)
@@ -97,7 +105,7 @@ def _open(source: Source, max_bytes: int) -> Iterator[tuple[IO[bytes], int, str]
     elif isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
         if name.lower().endswith(_PICKLE_SUFFIXES):
-            raise ValueError(f"weights: {_pickle_refusal()}")
+            raise _pickle_refusal("weights: a PyTorch .pt/.pth checkpoint is a pickle")
         try:
             stream = open(name, "rb")  # noqa: SIM115 (closed below, after the caller's block)
         except OSError as exc:
@@ -110,7 +118,7 @@ def _open(source: Source, max_bytes: int) -> Iterator[tuple[IO[bytes], int, str]
         name = getattr(source, "name", "")
         name = name if isinstance(name, str) else ""
         if name.lower().endswith(_PICKLE_SUFFIXES):
-            raise ValueError(f"weights: {_pickle_refusal()}")
+            raise _pickle_refusal("weights: a PyTorch .pt/.pth checkpoint is a pickle")
         seekable = getattr(source, "seekable", None)
         if callable(seekable) and seekable():
             size = source.seek(0, io.SEEK_END)  # the whole stream, wherever it was left (an upload, re-read)
@@ -118,13 +126,24 @@ def _open(source: Source, max_bytes: int) -> Iterator[tuple[IO[bytes], int, str]
             source.seek(0)
             yield source, size, name
         else:
-            data = source.read(max_bytes + 1)
-            if not isinstance(data, bytes):
-                raise ValueError(f"weights: expected a binary file object, its read() gave {type(data).__name__}")
+            data = _read_at_most(source, max_bytes + 1)  # one byte more than allowed tells "too large"
             _check_size(len(data), max_bytes)
             yield io.BytesIO(data), len(data), name
     else:
         raise ValueError(f"weights: expected a path, bytes or a binary file object, got {type(source).__name__}")
+
+
+def _read_at_most(stream: IO[bytes], n: int) -> bytes:
+    """Up to n bytes, in chunks: a raw stream (a pipe, a socket) may return fewer than asked per read."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = stream.read(min(n - len(buf), 1 << 20))
+        if not isinstance(chunk, (bytes, bytearray)):
+            raise ValueError(f"weights: expected a binary file object, its read() gave {type(chunk).__name__}")
+        if not chunk:
+            break
+        buf += chunk
+    return bytes(buf)
 
 
 def _check_size(size: int, max_bytes: int) -> None:
@@ -134,8 +153,8 @@ def _check_size(size: int, max_bytes: int) -> None:
         raise ValueError(f"weights: the file has {size} bytes, over the limit of max_bytes={max_bytes}")
 
 
-def _pickle_refusal() -> str:
-    return f"a PyTorch .pt/.pth checkpoint is a pickle, which can run code when loaded; it is not read. {_EXPORT_HINT}"
+def _pickle_refusal(what: str) -> ValueError:
+    return ValueError(f"{what}; a pickle can run code when it is loaded, so it is not read. {_EXPORT_HINT}")
 
 
 def _read_exact(stream: IO[bytes], n: int, what: str) -> bytes:
@@ -320,9 +339,7 @@ def _npz_container(stream: IO[bytes], size: int, max_bytes: int) -> _Container:
     infos = archive.infolist()
     names = [info.filename for info in infos]
     if any(n.endswith(".pkl") for n in names):
-        raise ValueError(
-            f"npz: this zip holds a pickle (a PyTorch checkpoint saved by torch.save). {_pickle_refusal()}"
-        )
+        raise _pickle_refusal("npz: this zip holds a pickle (a PyTorch checkpoint saved by torch.save)")
     if len(set(names)) != len(names):
         raise ValueError("npz: the archive names a member twice")
     odd = [n for n in names if not n.endswith(".npy")]
@@ -391,7 +408,7 @@ def _container(stream: IO[bytes], size: int, name: str, max_bytes: int) -> _Cont
     if head[:2] == b"PK":
         return _npz_container(stream, size, max_bytes)
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        raise ValueError(f"weights: this is a pickle (a legacy torch.save file). {_pickle_refusal()}")
+        raise _pickle_refusal("weights: this is a pickle (a legacy torch.save file)")
     if head[8:9] == b"{" or name.lower().endswith(".safetensors"):
         return _safetensors_container(stream, size)
     raise ValueError(
