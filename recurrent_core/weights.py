@@ -194,11 +194,15 @@ class _Entry:
     end: int
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"safetensors: the header names {_show(key)} twice")
+            raise _DuplicateKey(f"safetensors: the header names {_show(key)} twice")
         out[key] = value
     return out
 
@@ -217,11 +221,13 @@ def _safetensors_index(stream: IO[bytes], size: int) -> tuple[dict[str, _Entry],
     raw = _read_exact(stream, n, "safetensors header")
     try:
         header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except _DuplicateKey:
+        raise
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, too deep, an int of over 4300 digits
         raise ValueError(f"safetensors: the header is not UTF-8 JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict):
         raise ValueError(f"safetensors: expected a JSON object as the header, found {type(header).__name__}")
-    metadata = header.pop("__metadata__", {})
+    metadata = header.pop("__metadata__", None) or {}  # absent or null
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise ValueError("safetensors: expected __metadata__ to map strings to strings")
     data_len = size - 8 - n
@@ -230,7 +236,9 @@ def _safetensors_index(stream: IO[bytes], size: int) -> tuple[dict[str, _Entry],
     for name, e in sorted(entries.items(), key=lambda item: (item[1].begin, item[1].end)):
         if e.begin != end:
             problem = "overlaps the tensor before it" if e.begin < end else f"leaves a hole of {e.begin - end} bytes"
-            raise ValueError(f"safetensors: {_show(name)} at byte {e.begin} {problem} (which ends at byte {end})")
+            raise ValueError(
+                f"safetensors: {_show(name)} at byte {e.begin} {problem} (the data before it ends at byte {end})"
+            )
         end = e.end
     if end != data_len:
         raise ValueError(f"safetensors: the tensors cover {end} bytes of data, the file holds {data_len}")

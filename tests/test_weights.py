@@ -501,6 +501,7 @@ def test_refuses_safetensors_headers_that_are_not_json_objects(tmp_path):
         (b"{\xff\xfe}", r"the header is not UTF-8 JSON"),
         (b'{"a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", r"the header is not UTF-8 JSON"),
         (b'{"a": 1, "a": 2}', r"the header names 'a' twice"),
+        (b'{"a": ' + b"9" * 5000 + b"}", r"the header is not UTF-8 JSON"),
     ]:
         data = struct.pack("<Q", len(raw)) + raw
         with pytest.raises(ValueError, match=message):
