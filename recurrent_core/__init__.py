@@ -89,3 +89,16 @@ __all__ = [
     "time_ordered",
     "to_pytorch",
 ]
+
+from . import reference
+from .weights import MAX_BYTES, load_weights, read_safetensors_header, read_state, save_weights, write_safetensors
+
+__all__ += [
+    "MAX_BYTES",
+    "load_weights",
+    "read_safetensors_header",
+    "read_state",
+    "reference",
+    "save_weights",
+    "write_safetensors",
+]

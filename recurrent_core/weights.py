@@ -1,0 +1,620 @@
+"""Weight files from the PyTorch ecosystem, read safely: ``.safetensors`` and ``.npz``, whole models or one module.
+
+NumPy and the standard library only: the ``.safetensors`` format (a little-endian u64 header length N, N bytes of
+JSON, then raw little-endian data) is read and written here with ``struct``, ``json`` and ``numpy.frombuffer``,
+because NumPy has no bfloat16 and the core may not import the ``safetensors`` package.
+
+Nothing runs on load: no pickle (``.pt``/``.pth`` files are refused), and every size a file declares (header
+length, tensor offsets, zip members, ``.npy`` headers) is checked against the file's real size and ``max_bytes``
+before anything is read or allocated.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import struct
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any, Literal
+
+import numpy as np
+
+from . import interop
+
+MAX_BYTES = 64 * 1024 * 1024
+# A .safetensors JSON header or a zip's central directory parses into Python objects about ten times its size;
+# 4 MiB (tens of thousands of tensors) bounds that whatever max_bytes is.
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+Format = Literal["npz", "safetensors"]
+
+# from_pytorch is untyped (another branch is reworking it); seen through a typed name here
+_from_pytorch: Callable[..., Any] = interop.from_pytorch
+_to_pytorch: Callable[..., dict[str, np.ndarray]] = interop.to_pytorch
+
+# bytes per element of every safetensors dtype; only the floats load as weights
+_ST_ITEMSIZE = {
+    "BOOL": 1,
+    "U8": 1,
+    "I8": 1,
+    "F8_E5M2": 1,
+    "F8_E4M3": 1,
+    "F8_E8M0": 1,
+    "I16": 2,
+    "U16": 2,
+    "F16": 2,
+    "BF16": 2,
+    "I32": 4,
+    "U32": 4,
+    "F32": 4,
+    "I64": 8,
+    "U64": 8,
+    "F64": 8,
+    "C64": 8,
+}
+_ST_FLOATS = {"F16": "<f2", "BF16": "<u2", "F32": "<f4", "F64": "<f8"}
+_ST_OF_NUMPY = {"float16": "F16", "float32": "F32", "float64": "F64"}
+
+_PARAM = re.compile(
+    r"(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?P<layer>0|[1-9][0-9]{0,3})(?P<rev>_reverse)?"
+)
+_PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+# shown when a pickle is refused: the two lines that turn a trusted .pt into a file this module reads
+EXPORT_SNIPPET = (
+    "    import torch; from safetensors.torch import save_file\n"
+    "    save_file(torch.load('model.pt', weights_only=True), 'model.safetensors')"
+)
+_EXPORT_HINT = (
+    "Export it once where you trust it, with PyTorch (weights_only=True loads tensors only), and load the result:\n"
+    f"{EXPORT_SNIPPET}\n"
+    "  or for .npz: np.savez('model.npz', "
+    "**{k: v.numpy() for k, v in torch.load('model.pt', weights_only=True).items()})"
+    "\n  (for a whole checkpoint, pass its state dict, e.g. ckpt['model'])"
+)
+
+
+def _show(text: str, limit: int = 40) -> str:
+    """An untrusted name for a message: repr, cut to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _show_list(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(_show(n) for n in names[:limit])
+    return f"[{shown}{f', … {len(names) - limit} more' if len(names) > limit else ''}]"
+
+
+# --- sources ------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _open(source: Source, max_bytes: int) -> Iterator[tuple[IO[bytes], int, str]]:
+    """(seekable stream at 0, size in bytes, name) of a path, bytes or binary file object, size checked."""
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
+        raise ValueError(f"max_bytes: expected a whole number of bytes >= 1, got {max_bytes!r:.40}")
+    max_bytes = int(max_bytes)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        size = memoryview(source).nbytes
+        _check_size(size, max_bytes)
+        yield io.BytesIO(source if isinstance(source, bytes) else bytes(source)), size, ""
+    elif isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if name.lower().endswith(_PICKLE_SUFFIXES):
+            raise _pickle_refusal("weights: a PyTorch .pt/.pth checkpoint is a pickle")
+        try:
+            stream = open(name, "rb")  # noqa: SIM115 (closed below, after the caller's block)
+        except OSError as exc:
+            raise ValueError(f"weights: cannot open the file ({exc.strerror or exc})") from None
+        with stream:
+            size = os.fstat(stream.fileno()).st_size
+            _check_size(size, max_bytes)
+            yield stream, size, name
+    elif hasattr(source, "read"):
+        name = getattr(source, "name", "")
+        name = name if isinstance(name, str) else ""
+        if name.lower().endswith(_PICKLE_SUFFIXES):
+            raise _pickle_refusal("weights: a PyTorch .pt/.pth checkpoint is a pickle")
+        seekable = getattr(source, "seekable", None)
+        if callable(seekable) and seekable():
+            size = source.seek(0, io.SEEK_END)  # the whole stream, wherever it was left (an upload, re-read)
+            _check_size(size, max_bytes)
+            source.seek(0)
+            yield source, size, name
+        else:
+            data = _read_at_most(source, max_bytes + 1)  # one byte more than allowed tells "too large"
+            _check_size(len(data), max_bytes)
+            yield io.BytesIO(data), len(data), name
+    else:
+        raise ValueError(f"weights: expected a path, bytes or a binary file object, got {type(source).__name__}")
+
+
+def _read_at_most(stream: IO[bytes], n: int) -> bytes:
+    """Up to n bytes, in chunks: a raw stream (a pipe, a socket) may return fewer than asked per read."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = stream.read(min(n - len(buf), 1 << 20))
+        if not isinstance(chunk, (bytes, bytearray)):
+            raise ValueError(f"weights: expected a binary file object, its read() gave {type(chunk).__name__}")
+        if not chunk:
+            break
+        buf += chunk
+    return bytes(buf)
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size == 0:
+        raise ValueError("weights: the file is empty (0 bytes); expected a .safetensors or .npz file")
+    if size > max_bytes:
+        raise ValueError(f"weights: the file has {size} bytes, over the limit of max_bytes={max_bytes}")
+
+
+def _pickle_refusal(what: str) -> ValueError:
+    return ValueError(f"{what}; a pickle can run code when it is loaded, so it is not read. {_EXPORT_HINT}")
+
+
+def _read_exact(stream: IO[bytes], n: int, what: str) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise ValueError(f"{what}: truncated: expected {n} bytes, found {len(data)}")
+    return data
+
+
+# --- the container: names, then one tensor at a time ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Container:
+    """The tensor names of a file and a reader of one tensor (as float64, checked)."""
+
+    kind: Format
+    names: tuple[str, ...]
+    read: Callable[[str], np.ndarray]
+
+
+def _finite64(name: str, arr: np.ndarray) -> np.ndarray:
+    out = arr.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{_show(name)}: contains NaN or inf")
+    return out
+
+
+# --- .safetensors ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    dtype: str
+    shape: tuple[int, ...]
+    begin: int
+    end: int
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(f"safetensors: the header names {_show(key)} twice")
+        out[key] = value
+    return out
+
+
+def _safetensors_index(stream: IO[bytes], size: int) -> tuple[dict[str, _Entry], dict[str, str], int]:
+    """The validated header: entries, metadata and the data's start. Reads the header only."""
+    if size < 8:
+        raise ValueError(f"safetensors: truncated: {size} bytes, expected at least the 8-byte header length")
+    (n,) = struct.unpack("<Q", _read_exact(stream, 8, "safetensors"))
+    if n > size - 8:
+        raise ValueError(f"safetensors: the header claims {n} bytes but the file has only {size - 8} after its length")
+    if n > MAX_HEADER_BYTES:
+        raise ValueError(f"safetensors: the header claims {n} bytes, over the limit of {MAX_HEADER_BYTES} for a header")
+    if n < 2:
+        raise ValueError(f"safetensors: expected a JSON header of at least 2 bytes, found a length of {n}")
+    raw = _read_exact(stream, n, "safetensors header")
+    try:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except _DuplicateKey:
+        raise
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, too deep, an int of over 4300 digits
+        raise ValueError(f"safetensors: the header is not UTF-8 JSON ({type(exc).__name__})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"safetensors: expected a JSON object as the header, found {type(header).__name__}")
+    metadata = header.pop("__metadata__", None) or {}  # absent or null
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise ValueError("safetensors: expected __metadata__ to map strings to strings")
+    data_len = size - 8 - n
+    entries = {name: _entry(name, info, data_len) for name, info in header.items()}
+    end = 0  # the data must be covered exactly, in order, with no overlap and no hole (as the format demands)
+    for name, e in sorted(entries.items(), key=lambda item: (item[1].begin, item[1].end)):
+        if e.begin != end:
+            problem = "overlaps the tensor before it" if e.begin < end else f"leaves a hole of {e.begin - end} bytes"
+            raise ValueError(
+                f"safetensors: {_show(name)} at byte {e.begin} {problem} (the data before it ends at byte {end})"
+            )
+        end = e.end
+    if end != data_len:
+        raise ValueError(f"safetensors: the tensors cover {end} bytes of data, the file holds {data_len}")
+    return entries, metadata, 8 + n
+
+
+def _entry(name: str, info: object, data_len: int) -> _Entry:
+    where = f"safetensors: {_show(name)}"
+    if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
+        raise ValueError(f"{where}: expected {{'dtype', 'shape', 'data_offsets'}}, found {_describe(info)}")
+    dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
+    if not isinstance(dtype, str) or dtype not in _ST_ITEMSIZE:
+        shown = _show(dtype) if isinstance(dtype, str) else type(dtype).__name__
+        raise ValueError(f"{where}: expected a dtype of {sorted(_ST_ITEMSIZE)}, found {shown}")
+    if not isinstance(shape, list) or not all(_is_count(d) for d in shape) or len(shape) > 32:
+        raise ValueError(f"{where}: expected a shape of at most 32 whole numbers >= 0, found {_describe(shape)}")
+    if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(o) for o in offsets)):
+        raise ValueError(f"{where}: expected data_offsets [begin, end] of whole numbers, found {_describe(offsets)}")
+    begin, end = offsets
+    if begin > end:
+        raise ValueError(f"{where}: expected data_offsets [begin, end] with begin <= end, found [{begin}, {end}]")
+    if end > data_len:
+        raise ValueError(
+            f"{where}: its data_offsets [{begin}, {end}] reach past the file's {data_len} bytes of data (truncated?)"
+        )
+    count = 1
+    for d in shape:
+        count *= d  # Python ints: an absurd shape cannot overflow, it just fails the next check
+    if count * _ST_ITEMSIZE[dtype] != end - begin:
+        raise ValueError(
+            f"{where}: {dtype} of shape {tuple(shape) if len(shape) <= 8 else '(…)'} needs "
+            f"{count * _ST_ITEMSIZE[dtype] if count < 2**64 else 'over 2**64'} bytes, its offsets span {end - begin}"
+        )
+    return _Entry(dtype, tuple(shape), begin, end)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**64
+
+
+def _describe(value: object) -> str:
+    text = json.dumps(value) if isinstance(value, (list, dict, str, int, float)) else type(value).__name__
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _safetensors_container(stream: IO[bytes], size: int) -> _Container:
+    entries, _, start = _safetensors_index(stream, size)
+
+    def read(name: str) -> np.ndarray:
+        e = entries[name]
+        if e.dtype not in _ST_FLOATS:
+            raise ValueError(f"{_show(name)}: expected a float tensor (F16, BF16, F32 or F64), found {e.dtype}")
+        stream.seek(start + e.begin)
+        raw = np.frombuffer(_read_exact(stream, e.end - e.begin, _show(name)), dtype=_ST_FLOATS[e.dtype])
+        if e.dtype == "BF16":  # bfloat16 is the top half of a float32: widen the bits
+            raw = (raw.astype(np.uint32) << 16).view(np.float32)
+        return _finite64(name, raw.reshape(e.shape))
+
+    return _Container("safetensors", tuple(entries), read)
+
+
+def read_safetensors_header(source: Source, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
+    """The validated JSON header of a .safetensors file (``{name: {dtype, shape, data_offsets}}`` and
+    ``__metadata__``), reading nothing past the header."""
+    with _open(source, max_bytes) as (stream, size, _):
+        entries, metadata, _ = _safetensors_index(stream, size)
+    header: dict[str, Any] = {
+        name: {"dtype": e.dtype, "shape": list(e.shape), "data_offsets": [e.begin, e.end]}
+        for name, e in entries.items()
+    }
+    if metadata:
+        header["__metadata__"] = metadata
+    return header
+
+
+# --- .npz -----------------------------------------------------------------------------------------------------
+
+
+def _check_zip_directory(stream: IO[bytes], size: int) -> None:
+    """The central directory's declared size, from the end record, before zipfile parses the directory."""
+    tail_len = min(size, 22 + 65535)  # the end record and at most a 64 KiB comment
+    stream.seek(size - tail_len)
+    tail = stream.read(tail_len)
+    stream.seek(0)
+    # where zipfile looks: the last 22 bytes if they are a record without comment, else the last signature
+    end = len(tail) - 22 if tail[-22:-18] == b"PK\x05\x06" and tail[-2:] == b"\x00\x00" else tail.rfind(b"PK\x05\x06")
+    if end < 0 or len(tail) - end < 22:
+        raise ValueError("npz: not a readable zip archive (no end-of-directory record; truncated?)")
+    if end >= 20 and tail[end - 20 : end - 16] == b"PK\x06\x07":  # zip64 (torch.save writes it): its own record
+        record = tail[end - 76 : end - 20] if end >= 76 else b""
+        if record[:4] != b"PK\x06\x06":
+            raise ValueError("npz: not a readable zip archive (its zip64 end record is missing)")
+        (directory,) = struct.unpack("<Q", record[40:48])
+    else:
+        (directory,) = struct.unpack("<I", tail[end + 12 : end + 16])
+    if directory > MAX_HEADER_BYTES:
+        raise ValueError(f"npz: the zip directory claims {directory} bytes, over the limit of {MAX_HEADER_BYTES}")
+
+
+def _npz_container(stream: IO[bytes], size: int, max_bytes: int) -> _Container:
+    _check_zip_directory(stream, size)
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"npz: not a readable zip archive ({exc})") from None
+    infos = archive.infolist()
+    names = [info.filename for info in infos]
+    if any(n.endswith(".pkl") for n in names):
+        raise _pickle_refusal("npz: this zip holds a pickle (a PyTorch checkpoint saved by torch.save)")
+    if len(set(names)) != len(names):
+        raise ValueError("npz: the archive names a member twice")
+    odd = [n for n in names if not n.endswith(".npy")]
+    if odd:
+        raise ValueError(f"npz: expected only .npy members (as np.savez writes), found {_show_list(odd)}")
+    total = sum(info.file_size for info in infos)  # declared sizes, before inflating anything
+    if total > max_bytes:
+        raise ValueError(f"npz: the members inflate to {total} bytes, over the limit of max_bytes={max_bytes}")
+    headers = {info.filename[: -len(".npy")]: _npy_header(archive, info) for info in infos}
+
+    def read(name: str) -> np.ndarray:
+        info = archive.getinfo(name + ".npy")
+        shape, fortran, dtype, offset = headers[name]
+        if dtype.kind != "f" or dtype.itemsize not in (2, 4, 8):
+            raise ValueError(f"{_show(name)}: expected float16, float32 or float64, found {dtype}")
+        try:
+            with archive.open(info) as member:
+                _read_exact(member, offset, _show(name))
+                raw = _read_exact(member, info.file_size - offset, _show(name))
+                if member.read(1):  # reaching the end checks the CRC
+                    raise ValueError(f"{_show(name)}: more data than the zip declares")
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise ValueError(f"npz: {_show(name)} is corrupt ({exc})") from None
+        arr = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+        return _finite64(name, arr)
+
+    return _Container("npz", tuple(headers), read)
+
+
+def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, ...], bool, np.dtype[Any], int]:
+    """(shape, fortran_order, dtype, header length) of one member, its data size checked against the zip's."""
+    where = f"npz: {_show(info.filename)}"
+    try:
+        with archive.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ValueError(f"expected .npy format version 1.0 or 2.0, found {version}")
+            offset = member.tell()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, SyntaxError) as exc:
+        raise ValueError(f"{where}: not a readable .npy member ({str(exc)[:80]})") from None
+    if dtype.hasobject:
+        raise ValueError(f"{where}: an object array needs pickle to load, and allow_pickle=False; it is not read")
+    count = 1
+    for d in shape:
+        count *= d
+    if count * dtype.itemsize != info.file_size - offset:
+        raise ValueError(
+            f"{where}: its header declares {dtype} of shape {shape if len(shape) <= 8 else '(…)'}, "
+            f"which is not the {info.file_size - offset} bytes of data the zip declares"
+        )
+    return shape, fortran, dtype, offset
+
+
+# --- finding the recurrent module -----------------------------------------------------------------------------
+
+
+def _container(stream: IO[bytes], size: int, name: str, max_bytes: int) -> _Container:
+    head = stream.read(9)
+    stream.seek(0)
+    if size < 9:
+        raise ValueError(f"weights: {size} bytes is too short for a .safetensors or .npz file (truncated?)")
+    if head[:2] == b"PK":
+        return _npz_container(stream, size, max_bytes)
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        raise _pickle_refusal("weights: this is a pickle (a legacy torch.save file)")
+    if head[8:9] == b"{" or name.lower().endswith(".safetensors"):
+        return _safetensors_container(stream, size)
+    raise ValueError(
+        "weights: expected a .safetensors file (8-byte length, then a JSON header) or a .npz (zip) archive; "
+        f"the first bytes are neither ({size} bytes in all)"
+    )
+
+
+def _modules(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Recurrent parameter keys grouped by module: {module prefix: {param key: full key}}."""
+    groups: dict[str, dict[str, str]] = {}
+    for full in names:
+        head, _, last = full.rpartition(".")
+        if _PARAM.fullmatch(last):
+            groups.setdefault(head, {})[last] = full
+    return groups
+
+
+def _module_keys(module: str, params: dict[str, str], names: tuple[str, ...]) -> list[str]:
+    """The expected keys of a module, in PyTorch's order, after checking what it has against what it needs."""
+    where = f"module {_show(module)}" if module else "the state dict"
+    if any(k.startswith("weight_hr") for k in params):
+        raise ValueError(f"{where}: weight_hr_l* is an LSTM with proj_size > 0 (projected hidden state); not supported")
+    layers = 1 + max(int(_match(k).group("layer")) for k in params)
+    directions = ["", "_reverse"] if any(k.endswith("_reverse") for k in params) else [""]
+    kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if any(k.startswith("bias") for k in params) else [])
+    expected = [f"{p}_l{layer}{d}" for layer in range(layers) for d in directions for p in kinds]
+    missing = [k for k in expected if k not in params]
+    prefix = f"{module}." if module else ""
+    extra = [
+        n for n in names if n.startswith(prefix) and "." not in n[len(prefix) :] and n[len(prefix) :] not in expected
+    ]
+    if missing or extra:
+        raise ValueError(
+            f"{where}: expected the keys of a {layers}-layer{', bidirectional' if len(directions) == 2 else ''} "
+            f"nn.RNN/GRU/LSTM ({', '.join(expected[: len(kinds)])}, …); "
+            + (f"missing {_show_list(missing)}" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"unexpected {_show_list(extra)}" if extra else "")
+        )
+    return expected
+
+
+def _match(key: str) -> re.Match[str]:
+    m = _PARAM.fullmatch(key)
+    assert m is not None
+    return m
+
+
+def _check_shapes(module: str, state: dict[str, np.ndarray]) -> None:
+    """Shapes of a (multi-layer, bidirectional) module: W_hh (kH, H) with k in 1, 3, 4 fixes the kind."""
+    W_hh = state["weight_hh_l0"]
+    if W_hh.ndim != 2 or W_hh.shape[1] < 1 or W_hh.shape[0] not in {k * W_hh.shape[1] for k in (1, 3, 4)}:
+        raise ValueError(
+            f"{_show(module + '.weight_hh_l0' if module else 'weight_hh_l0')}: expected shape (H, H), (3H, H) or "
+            f"(4H, H) (RNN, GRU, LSTM), found {W_hh.shape}"
+        )
+    rows, H = W_hh.shape
+    directions = 2 if "weight_ih_l0_reverse" in state else 1
+    W_ih = state["weight_ih_l0"]
+    D = W_ih.shape[1] if W_ih.ndim == 2 and W_ih.shape[1] >= 1 else 0
+    for key, value in state.items():
+        m = _match(key)
+        if m.group("param") == "weight_hh":
+            want: tuple[int, ...] = (rows, H)
+        elif m.group("param") == "weight_ih":
+            want = (rows, D if m.group("layer") == "0" else directions * H)
+        else:
+            want = (rows,)
+        if value.shape != want or D == 0:
+            name = f"{module}.{key}" if module else key
+            shown = "(kH, D) with D >= 1" if D == 0 else str(want)
+            raise ValueError(f"{_show(name)}: expected shape {shown} (H = {H} from weight_hh_l0), found {value.shape}")
+
+
+def read_state(
+    source: Source, prefix: str | None = None, max_bytes: int = MAX_BYTES
+) -> tuple[dict[str, np.ndarray], str]:
+    """The recurrent module's state dict in a .safetensors or .npz file, and the module's prefix.
+
+    ``source`` is a path, bytes or a binary file object; a whole model's file is fine. The keys returned are the
+    module's own (``weight_ih_l0``, … ``_l1``, ``_reverse``; prefix stripped), as float64 arrays, checked: all
+    keys of each layer and direction, consistent shapes, finite values. ``prefix`` (e.g. ``"encoder.lstm"``)
+    chooses among several recurrent modules; ``""`` is a bare module's dict. A module built with ``bias=False``
+    has no bias keys. Every refusal is a ValueError.
+    """
+    with _open(source, max_bytes) as (stream, size, name):
+        container = _container(stream, size, name, max_bytes)
+        groups = _modules(container.names)
+        if prefix is not None:
+            if not isinstance(prefix, str):
+                raise ValueError(f"prefix: expected a module name such as 'encoder.lstm', got {type(prefix).__name__}")
+            module = prefix[:-1] if prefix.endswith(".") else prefix
+            if module not in groups:
+                raise ValueError(
+                    f"prefix: no recurrent module {_show(module)} in this file; "
+                    f"found {_show_list(sorted(groups)) if groups else 'none'}"
+                )
+        elif len(groups) == 1:
+            (module,) = groups
+        elif not groups:
+            raise ValueError(
+                f"weights: no recurrent weights (keys ending in weight_ih_l0, weight_hh_l0, …) among the file's "
+                f"{len(container.names)} tensors {_show_list(sorted(container.names), 5)}"
+            )
+        else:
+            raise ValueError(
+                f"weights: {len(groups)} recurrent modules in this file, {_show_list(sorted(groups))}; "
+                "choose one with prefix="
+            )
+        keys = _module_keys(module, groups[module], container.names)
+        state = {key: container.read(groups[module][key]) for key in keys}
+    _check_shapes(module, state)
+    return state, module
+
+
+def load_weights(
+    source: Source, prefix: str | None = None, max_bytes: int = MAX_BYTES, nonlinearity: str = "tanh"
+) -> Any:
+    """A layer from a .safetensors or .npz file: ``read_state`` then ``rc.from_pytorch(state, nonlinearity)``.
+
+    The kind (RNN, GRU, LSTM) follows from the shapes; an RNN's nonlinearity ("tanh" or "relu") cannot, so it is
+    a parameter. A ``bias=False`` module loads with zero biases (the same function). Returns an RNNLayer,
+    GRULayer or LSTMLayer (a multi-layer or bidirectional module needs a ``from_pytorch`` that accepts it).
+    """
+    state, _ = read_state(source, prefix=prefix, max_bytes=max_bytes)
+    for key in [k for k in state if k.startswith("weight_ih")]:
+        bias = {"bias_ih" + key[len("weight_ih") :], "bias_hh" + key[len("weight_ih") :]}
+        for b in bias - set(state):  # bias=False: PyTorch adds nothing, i.e. zero biases
+            state[b] = np.zeros(state[key].shape[0])
+    return _from_pytorch(state, nonlinearity=nonlinearity)
+
+
+# --- writing --------------------------------------------------------------------------------------------------
+
+
+def _state_of(state_or_layer: object) -> dict[str, np.ndarray]:
+    if isinstance(state_or_layer, Mapping):
+        state: dict[str, np.ndarray] = {}
+        for key, value in state_or_layer.items():
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"state: expected non-empty string keys, found {key!r:.40}")
+            arr = np.asarray(value)
+            if arr.dtype.name not in _ST_OF_NUMPY:
+                raise ValueError(f"{_show(key)}: expected float16, float32 or float64, found {arr.dtype}")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{_show(key)}: contains NaN or inf")
+            state[key] = arr
+        return state
+    return _to_pytorch(state_or_layer)  # a layer (or what to_pytorch accepts); ValueError otherwise
+
+
+def write_safetensors(tensors: Mapping[str, np.ndarray], target: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Write float16/32/64 arrays as a .safetensors file (readable by ``safetensors.numpy.load_file``)."""
+    arrays = _state_of(tensors)
+    header: dict[str, Any] = {}
+    offset = 0
+    for key, arr in arrays.items():
+        header[key] = {"dtype": _ST_OF_NUMPY[arr.dtype.name], "shape": list(arr.shape), "data_offsets": []}
+        header[key]["data_offsets"] = [offset, offset + arr.nbytes]
+        offset += arr.nbytes
+    raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    raw += b" " * (-len(raw) % 8)  # the data starts 8-byte aligned, as the reference writer pads it
+
+    def write(stream: IO[bytes]) -> None:
+        stream.write(struct.pack("<Q", len(raw)))
+        stream.write(raw)
+        for arr in arrays.values():
+            stream.write(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes())
+
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, "wb") as stream:
+            write(stream)
+    else:
+        write(target)
+
+
+def save_weights(state_or_layer: object, target: str | os.PathLike[str] | IO[bytes], fmt: Format | None = None) -> None:
+    """Write a layer (as its PyTorch state dict, float64) or a state dict of float arrays to ``target``.
+
+    The format follows the path's suffix (``.npz``: ``np.savez``, no pickle; ``.safetensors``) or ``fmt``
+    ("npz" or "safetensors"), which a file object needs.
+    """
+    if fmt is None:
+        suffix = os.fspath(target).lower().rpartition(".")[2] if isinstance(target, (str, os.PathLike)) else ""
+        if suffix not in ("npz", "safetensors"):
+            raise ValueError(
+                "save_weights: expected a path ending in .npz or .safetensors, or fmt='npz' / 'safetensors' "
+                f"(needed for a file object), got {'suffix ' + repr(suffix) if suffix else 'no suffix'}"
+            )
+        fmt = "npz" if suffix == "npz" else "safetensors"
+    if fmt not in ("npz", "safetensors"):
+        raise ValueError(f"fmt: expected 'npz' or 'safetensors', got {fmt!r:.40}")
+    state = _state_of(state_or_layer)
+    if fmt == "safetensors":
+        write_safetensors(state, target)
+    elif isinstance(target, (str, os.PathLike)):
+        with open(target, "wb") as stream:  # np.savez would append .npz to any other suffix
+            np.savez(stream, **state)  # type: ignore[arg-type]
+    else:
+        np.savez(target, **state)  # type: ignore[arg-type]
