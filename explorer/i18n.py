@@ -32,9 +32,22 @@ _SILENT = set(" )]}'\"*`_~")  # markdown and closing brackets do not change the 
 
 # Whole English words the app prints, as a Korean reader says them (타임, 북, 백, 민, 라스트, 에브리, 모델 …); a word
 # not listed is read letter by letter (LSTM, RNN, GRU, l2).
-_WORD_FINAL: dict[str, str] = {"time": "ㅁ", "book": "ㄱ", "back": "ㄱ", "mean": "ㄴ", "last": "", "every": "", "pytorch": "",
-               "tanh": "", "relu": "", "gaussian": "ㄴ", "orthogonal": "ㄹ", "identity": "", "dlfs2": "",
-               "english": ""}  # fmt: skip
+_WORD_FINAL: dict[str, str] = {
+    "time": "ㅁ",
+    "book": "ㄱ",
+    "back": "ㄱ",
+    "mean": "ㄴ",
+    "last": "",
+    "every": "",
+    "pytorch": "",
+    "tanh": "",
+    "relu": "",
+    "gaussian": "ㄴ",
+    "orthogonal": "ㄹ",
+    "identity": "",
+    "dlfs2": "",
+    "english": "",
+}
 
 
 def final_consonant(word: str) -> str:

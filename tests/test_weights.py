@@ -207,9 +207,13 @@ def test_multi_layer_module_from_npz_of_a_whole_model():
     assert prefix == "encoder.rnn"
     assert_same_state(state, module_state(model.encoder.rnn))
     assert len(state) == 3 * 2 * 4
-    # this branch's from_pytorch takes single layers only; it says so
-    with pytest.raises(ValueError, match=r"state: unexpected keys"):
-        rc.load_weights(data)
+    stack = rc.load_weights(data)  # the whole 3-layer bidirectional module, as a Stack
+    assert isinstance(stack, rc.Stack) and stack.kind == "gru"
+    assert stack.num_layers == 3 and stack.bidirectional
+    back = rc.to_pytorch(stack)
+    assert list(back) == list(module_state(model.encoder.rnn))  # PyTorch's key order
+    for key, value in module_state(model.encoder.rnn).items():
+        np.testing.assert_array_equal(back[key], np.asarray(value, dtype=np.float64))
 
 
 @pytest.mark.parametrize("how", ["path", "pathlib", "bytearray", "memoryview", "bytesio-not-rewound", "unseekable"])
