@@ -30,12 +30,20 @@ from .clipping import clip_elementwise, clip_global_norm, global_norm
 from .init import SCHEMES, init_layer, rescale
 from .interop import STATE_KEYS, from_pytorch, load_npz, save_npz, to_pytorch
 from .layers import GRU_FORMULATIONS, NONLINEARITIES, GRULayer, LSTMLayer, RNNLayer
+from .optim import OPTIMIZERS, SGD, Adam
+from .tasks import TASKS, probe_batch, task_batch, task_spec
+from .training import LAB_DEFAULTS, TrainingRun, lab_settings, save_run, save_state, train, train_iter
 
 __all__ = [
     "GRU_FORMULATIONS",
+    "LAB_DEFAULTS",
     "NONLINEARITIES",
+    "OPTIMIZERS",
     "SCHEMES",
+    "SGD",
     "STATE_KEYS",
+    "TASKS",
+    "Adam",
     "BookExperiment",
     "ChainNorms",
     "FlowNorms",
@@ -46,6 +54,7 @@ __all__ = [
     "RNNLayer",
     "SpectralFacts",
     "Trace",
+    "TrainingRun",
     "aggregate",
     "analysis",
     "book_experiment",
@@ -59,13 +68,21 @@ __all__ = [
     "global_norm",
     "gru_direct_path",
     "init_layer",
+    "lab_settings",
     "load_npz",
     "long_run_rate",
     "lstm_cell_path",
     "per_step_rate",
+    "probe_batch",
     "rescale",
     "rnn_decomposition",
     "save_npz",
+    "save_run",
+    "save_state",
     "spectral_facts",
+    "task_batch",
+    "task_spec",
     "to_pytorch",
+    "train",
+    "train_iter",
 ]
