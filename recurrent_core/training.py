@@ -28,36 +28,42 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .analysis import aggregate, flow_norms
-from .bptt import bptt, forward
+from .bptt import bptt
+from .bptt import forward as _forward_untyped
+from .fused import FusedStep
 from .init import KINDS, init_layer
 from .layers import GRU_FORMULATIONS, NONLINEARITIES, GRULayer, LSTMLayer, RNNLayer
-from .optim import OPTIMIZERS, check_clip, clip_grads_, make_optimizer, positive
+from .optim import OPTIMIZERS, SGD, Adam, check_clip, clip_grads_, make_optimizer, positive
 from .tasks import DEFAULT_SYMBOLS, TASKS, TaskSpec, probe_batch, readout_loss, task_batch, task_spec
 
 Array = np.ndarray
 Layer = RNNLayer | LSTMLayer | GRULayer
 STATE_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 READOUT_KEYS = ("fc.weight", "fc.bias")
+forward = cast(Callable[..., Any], _forward_untyped)  # rc.forward (not yet typed in bptt.py)
+# "fused": recurrent_core.fused (one forward, reused buffers; the book's GRU falls back to "bptt");
+# "bptt": the public rc.forward + rc.bptt, the reference the fused step is tested against
+ENGINES = ("fused", "bptt")
 _READOUT_STREAM = 0x5EAD
 
 # The lab's default run, chosen by measurement: `python -m benchmarks.sweep` (lag T × kind × 5 seeds; its table is
 # in the README). Per kind, the gate bias that opens the gate (the RNN has none).
 LAB_DEFAULTS: dict[str, Any] = {
     "task": "adding",
-    "T": 50,
+    "T": 30,
     "H": 32,
     "batch": 32,
-    "steps": 600,
+    "steps": 1000,
     "optimizer": "adam",
-    "lr": 0.01,
+    "lr": 0.02,
     "clip": ("norm", 1.0),
     "truncate": None,
     "record_every": 25,
@@ -231,6 +237,21 @@ def loss_and_grads(
     return StepResult(loss, metric, grads)
 
 
+def _fused_loss_and_grads(
+    step: FusedStep, params: Mapping[str, Array], x: Array, y: Array, spec: TaskSpec, truncate: int | None
+) -> StepResult:
+    """:func:`loss_and_grads` through :class:`~recurrent_core.fused.FusedStep` (one forward, buffers reused)."""
+    W_fc = params["fc.weight"]
+    h_T = step.forward(params, x)
+    out = h_T @ W_fc.T
+    out += params["fc.bias"]
+    loss, metric, dout = readout_loss(spec, out, y)
+    grads = step.backward(dout @ W_fc, truncate)
+    grads["fc.weight"] = dout.T @ h_T
+    grads["fc.bias"] = dout.sum(axis=0)
+    return StepResult(loss, metric, grads)
+
+
 def _probe_flow(
     params: Mapping[str, Array],
     x: Array,
@@ -280,6 +301,7 @@ def train_iter(
     record_every: int | None = None,
     probe_batch_size: int = 64,
     n_symbols: int = DEFAULT_SYMBOLS,
+    engine: str = "fused",
 ) -> Iterator[TrainingRun]:
     """Train and yield a :class:`TrainingRun` snapshot at each checkpoint: after 0, r, 2r, … updates and at the end
     (r = ``record_every``, default ``max(1, steps // 25)``). The last snapshot has status "done" (or "diverged").
@@ -294,7 +316,7 @@ def train_iter(
     seed = _whole("seed", seed, 0, 2**32 - 1)
     lr = positive("lr", lr)
     clip_ = check_clip(clip)
-    every = max(1, steps // 25) if record_every is None else _whole("record_every", record_every, 1, steps)
+    every = max(1, steps // 25) if record_every is None else _whole("record_every", record_every, 1, 10_000_000)
     n_probe = _whole("probe_batch_size", probe_batch_size, 1, 100_000)
     if kind != "rnn" and nonlinearity != "tanh":
         raise ValueError(f"nonlinearity: an option of the rnn only, not of a {kind}")
@@ -302,6 +324,8 @@ def train_iter(
         raise ValueError(f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}")
     if formulation not in GRU_FORMULATIONS:
         raise ValueError(f"formulation: expected one of {GRU_FORMULATIONS}, got {formulation!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine: expected one of {ENGINES}, got {engine!r}")
     opt = make_optimizer(optimizer, lr, weight_decay=weight_decay, momentum=momentum)
     settings: dict[str, Any] = {
         "kind": kind,
@@ -326,6 +350,7 @@ def train_iter(
         "record_every": every,
         "probe_batch_size": n_probe,
         "n_symbols": spec.out if task == "first" else None,
+        "engine": engine,
     }
     initial = initial_state(
         kind,
@@ -341,13 +366,49 @@ def train_iter(
     )
     params = {k: v.copy() for k, v in initial.items()}
     x_probe, y_probe = probe_batch(task, T, n_probe, seed, n_symbols=n_symbols)
+    dhs = np.zeros((T, N, H))
+    fused = (
+        FusedStep(kind, T, N, spec.D, H, nonlinearity)
+        if engine == "fused" and not (kind == "gru" and formulation != "pytorch")
+        else None
+    )
+
+    return _loop(
+        kind, task, T, steps, truncate, spec, N, clip_, every, opt, settings, initial, params, x_probe, y_probe,
+        fused, dhs, nonlinearity, formulation, seed, n_symbols,
+    )  # fmt: skip
+
+
+def _loop(
+    kind: str,
+    task: str,
+    T: int,
+    steps: int,
+    truncate: int | None,
+    spec: TaskSpec,
+    N: int,
+    clip_: tuple[str, float] | None,
+    every: int,
+    opt: SGD | Adam,
+    settings: dict[str, Any],
+    initial: dict[str, Array],
+    params: dict[str, Array],
+    x_probe: Array,
+    y_probe: Array,
+    fused: FusedStep | None,
+    dhs: Array,
+    nonlinearity: str,
+    formulation: str,
+    seed: int,
+    n_symbols: int,
+) -> Iterator[TrainingRun]:
+    """The training loop of :func:`train_iter` (arguments already checked)."""
     loss = np.empty(steps)
     metric = np.empty(steps)
     gnorm = np.empty(steps)
     checkpoints: list[int] = []
     flows: list[Array] = []
     probe_losses: list[float] = []
-    dhs = np.zeros((T, N, H))
     seconds = 0.0
     start = time.perf_counter()
 
@@ -386,9 +447,20 @@ def train_iter(
         start = time.perf_counter()
         x, y = task_batch(task, T, N, seed, s, n_symbols=n_symbols)
         with np.errstate(over="ignore", invalid="ignore"):
-            result = loss_and_grads(
-                params, x, y, spec, kind, nonlinearity=nonlinearity, formulation=formulation, truncate=truncate, dhs=dhs
-            )
+            if fused is not None:
+                result = _fused_loss_and_grads(fused, params, x, y, spec, truncate)
+            else:
+                result = loss_and_grads(
+                    params,
+                    x,
+                    y,
+                    spec,
+                    kind,
+                    nonlinearity=nonlinearity,
+                    formulation=formulation,
+                    truncate=truncate,
+                    dhs=dhs,
+                )
             loss[s], metric[s] = result.loss, result.metric
             gnorm[s] = clip_grads_(result.grads, clip_)
         if not (math.isfinite(result.loss) and math.isfinite(gnorm[s])):
@@ -433,6 +505,7 @@ def train(
     record_every: int | None = None,
     probe_batch_size: int = 64,
     n_symbols: int = DEFAULT_SYMBOLS,
+    engine: str = "fused",
 ) -> TrainingRun:
     """Train a ``kind`` layer ("rnn", "lstm", "gru") of H units and a linear readout on ``task`` ("adding",
     "first") at lag ``T`` for ``steps`` steps of ``batch`` sequences; returns the finished :class:`TrainingRun`.
@@ -467,6 +540,7 @@ def train(
         record_every=record_every,
         probe_batch_size=probe_batch_size,
         n_symbols=n_symbols,
+        engine=engine,
     ):
         pass
     assert run is not None
@@ -490,7 +564,8 @@ def save_state(state: Mapping[str, Array], path: str | os.PathLike[str]) -> Path
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"path: expected a .npz file name, got {str(path)!r}")
-    np.savez(path, **{k: np.asarray(v) for k, v in state.items()})
+    arrays: dict[str, Any] = {k: np.asarray(v) for k, v in state.items()}
+    np.savez(path, **arrays)
     return path
 
 

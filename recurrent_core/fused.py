@@ -1,0 +1,209 @@
+"""One training step's forward and backward, fused for a loss at the last step only, with reused buffers.
+
+The training loop needs less than ``rc.bptt``: one upstream gradient (∂L/∂h_T from the readout), no ∂L/∂x, no
+per-step ∂L/∂h_t kept, and only the last truncation block (the gradient never reaches an earlier block when the
+loss sits at t = T). :class:`FusedStep` does exactly that in one forward pass and one backward pass over buffers
+allocated once per run. Its results equal ``rc.forward`` + ``rc.bptt`` up to rounding (tested to 1e-12, and
+the whole training loop against PyTorch to 1e-8); it is the fast path of ``rc.train`` for the RNN, the LSTM and
+PyTorch's GRU (the book's GRU goes through ``rc.bptt``).
+
+Equations (PyTorch's layout; a = pre-activation; h_0 = c_0 = 0)::
+
+    RNN   h_t = φ(a_t),  a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+          da_t = dh_t ⊙ φ'(a_t);  dh_{t-1} = da_t W_hh
+    LSTM  [i f g o] = [σ σ tanh σ](W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+          c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh c_t
+          dc_t = dc_{t+1} ⊙ f_{t+1} + dh_t ⊙ o (1 - tanh² c_t)
+          [da_i da_f da_g da_o] = [dc_t g i(1-i), dc_t c_{t-1} f(1-f), dc_t i (1-g²), dh_t tanh c_t o(1-o)]
+          dh_{t-1} = da W_hh
+    GRU   [r z] = σ(W_i[rz] x_t + b_i[rz] + W_h[rz] h_{t-1} + b_h[rz]);  m = W_hn h_{t-1} + b_hn
+          n = tanh(W_in x_t + b_in + r ⊙ m);  h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+          da_n = dh_t (1-z)(1-n²);  da_r = da_n m r(1-r);  da_z = dh_t (h_{t-1} - n) z(1-z)
+          ∂/∂(input products) = [da_r da_z da_n];  ∂/∂(hidden products) = [da_r da_z da_n ⊙ r]
+          dh_{t-1} = dh_t ⊙ z + [da_r da_z da_n ⊙ r] W_hh
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def _sigmoid_(a: Array) -> Array:
+    """σ(a) in place, as (1 + tanh(a/2)) / 2 (no overflow warnings)."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+    return a
+
+
+class FusedStep:
+    """Buffers and code for one kind at fixed (T, N, D, H): ``h_T = step.forward(params, x)``, then
+    ``grads = step.backward(dh_T, truncate)`` (the layer's four gradients, keyed like its state dict)."""
+
+    def __init__(self, kind: str, T: int, N: int, D: int, H: int, nonlinearity: str = "tanh") -> None:
+        if kind not in ("rnn", "lstm", "gru"):
+            raise ValueError(f"kind: expected 'rnn', 'lstm' or 'gru', got {kind!r}")
+        self.kind, self.T, self.N, self.D, self.H = kind, T, N, D, H
+        self.relu = nonlinearity == "relu"
+        k = {"rnn": 1, "lstm": 4, "gru": 3}[kind] * H
+        self.k = k
+        self.gates = np.empty((T, N, k))  # activations (LSTM, GRU) or h itself (RNN: unused)
+        self.h_all = np.zeros((T + 1, N, H))  # h_0 = 0, h_1 … h_T
+        self.dgi = np.empty((T, N, k))  # ∂L/∂(input products)
+        self.dgh = np.empty((T, N, k)) if kind == "gru" else self.dgi
+        self.tmp_k = np.empty((N, k))
+        if kind == "lstm":
+            self.c_all = np.zeros((T + 1, N, H))
+            self.tanh_c = np.empty((T, N, H))
+            self.ig = np.empty((N, H))
+        if kind == "gru":
+            self.m = np.empty((T, N, H))  # W_hn h + b_hn
+            self.tmp_h = np.empty((N, H))
+        self.x: Array | None = None
+        self.params: Mapping[str, Array] = {}
+
+    # ------------------------------------------------------------------------------------------ forward
+    def forward(self, params: Mapping[str, Array], x: Array) -> Array:
+        """Run the layer over x (T, N, D) from zero state; returns h_T (N, H), a view of a reused buffer."""
+        self.x, self.params = x, params
+        T, N, D, H = self.T, self.N, self.D, self.H
+        W_ih, W_hh = params["weight_ih_l0"], params["weight_hh_l0"]
+        b_ih, b_hh = params["bias_ih_l0"], params["bias_hh_l0"]
+        gates, h_all, tmp = self.gates, self.h_all, self.tmp_k
+        np.matmul(x.reshape(T * N, D), W_ih.T, out=gates.reshape(T * N, self.k))
+        W_hh_T = np.ascontiguousarray(W_hh.T)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.kind == "rnn":
+                gates += b_ih + b_hh
+                for t in range(T):
+                    a = np.matmul(h_all[t], W_hh_T, out=h_all[t + 1])
+                    a += gates[t]
+                    np.maximum(a, 0.0, out=a) if self.relu else np.tanh(a, out=a)
+            elif self.kind == "lstm":
+                gates += b_ih + b_hh
+                c_all, tanh_c, ig = self.c_all, self.tanh_c, self.ig
+                for t in range(T):
+                    act = gates[t]
+                    act += np.matmul(h_all[t], W_hh_T, out=tmp)
+                    np.tanh(act[:, 2 * H : 3 * H], out=act[:, 2 * H : 3 * H])
+                    _sigmoid_(act[:, : 2 * H])
+                    _sigmoid_(act[:, 3 * H :])
+                    c = np.multiply(act[:, H : 2 * H], c_all[t], out=c_all[t + 1])
+                    c += np.multiply(act[:, :H], act[:, 2 * H : 3 * H], out=ig)
+                    np.multiply(act[:, 3 * H :], np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
+            else:
+                gates += b_ih
+                m, tmp_h = self.m, self.tmp_h
+                for t in range(T):
+                    act = gates[t]
+                    gh = np.matmul(h_all[t], W_hh_T, out=tmp)
+                    gh += b_hh
+                    act[:, : 2 * H] += gh[:, : 2 * H]
+                    _sigmoid_(act[:, : 2 * H])
+                    m[t] = gh[:, 2 * H :]
+                    n = act[:, 2 * H :]
+                    n += np.multiply(act[:, :H], m[t], out=tmp_h)
+                    np.tanh(n, out=n)
+                    # h = n + z (h_prev - n)
+                    h = np.subtract(h_all[t], n, out=h_all[t + 1])
+                    h *= act[:, H : 2 * H]
+                    h += n
+        h_T: Array = h_all[T]
+        return h_T
+
+    # ------------------------------------------------------------------------------------------ backward
+    def backward(self, dh_T: Array, truncate: int | None = None) -> dict[str, Array]:
+        """Gradients of L (whose only dependence on the states is through h_T, with ∂L/∂h_T = ``dh_T``) w.r.t.
+        the layer's parameters, after the last :meth:`forward`. With ``truncate=k`` only the steps from
+        t0 = ⌊(T-1)/k⌋·k on receive gradient, as in ``rc.bptt(truncate=k)`` with an upstream at the last step."""
+        assert self.x is not None
+        T, H = self.T, self.H
+        t0 = 0 if truncate is None else ((T - 1) // truncate) * truncate
+        W_hh = self.params["weight_hh_l0"]
+        gates, h_all, dgi, dgh = self.gates, self.h_all, self.dgi, self.dgh
+        r = slice(t0, T)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.kind == "rnn":
+                hs = h_all[1:][r]
+                if self.relu:
+                    coef = (hs > 0).astype(np.float64)
+                else:
+                    coef = np.multiply(hs, hs)
+                    np.subtract(1.0, coef, out=coef)
+                dh = dh_T
+                for t in range(T - 1, t0 - 1, -1):
+                    da = np.multiply(dh, coef[t - t0], out=dgi[t])
+                    dh = da @ W_hh
+            elif self.kind == "lstm":
+                coef, dc_dh = self._lstm_coefficients(t0)
+                f = gates[r, :, H : 2 * H]
+                dh, dc = dh_T, np.zeros_like(dh_T)
+                N = dh.shape[0]
+                for t in range(T - 1, t0 - 1, -1):
+                    j = t - t0
+                    dc += dh * dc_dh[j]
+                    da4 = dgi[t].reshape(N, 4, H)
+                    c4 = coef[j].reshape(N, 4, H)
+                    np.multiply(c4[:, :3], dc[:, None, :], out=da4[:, :3])
+                    np.multiply(c4[:, 3], dh, out=da4[:, 3])
+                    dh = dgi[t] @ W_hh
+                    dc *= f[j]
+            else:
+                coef_i, coef_h, z = self._gru_coefficients(t0)
+                dh = dh_T
+                N = dh.shape[0]
+                for t in range(T - 1, t0 - 1, -1):
+                    j = t - t0
+                    np.multiply(coef_i[j].reshape(N, 3, H), dh[:, None, :], out=dgi[t].reshape(N, 3, H))
+                    np.multiply(coef_h[j], dh, out=dgh[t, :, 2 * H :])
+                    dgh[t, :, : 2 * H] = dgi[t, :, : 2 * H]
+                    dh_prev = dh * z[j]
+                    dh_prev += dgh[t] @ W_hh
+                    dh = dh_prev
+            return self._param_grads(t0)
+
+    def _lstm_coefficients(self, t0: int) -> tuple[Array, Array]:
+        H = self.H
+        g4 = self.gates[t0:]
+        i, f, g, o = (g4[..., k * H : (k + 1) * H] for k in range(4))
+        tanh_c = self.tanh_c[t0:]
+        coef = np.empty_like(g4)
+        coef[..., :H] = g * i * (1.0 - i)
+        coef[..., H : 2 * H] = self.c_all[t0:-1] * f * (1.0 - f)
+        coef[..., 2 * H : 3 * H] = i * (1.0 - g * g)
+        coef[..., 3 * H :] = tanh_c * o * (1.0 - o)
+        dc_dh = o * (1.0 - tanh_c * tanh_c)
+        return coef, dc_dh
+
+    def _gru_coefficients(self, t0: int) -> tuple[Array, Array, Array]:
+        H = self.H
+        g3 = self.gates[t0:]
+        rg, z, n = (g3[..., k * H : (k + 1) * H] for k in range(3))
+        m = self.m[t0:]
+        h_prev = self.h_all[t0:-1]
+        coef_i = np.empty_like(g3)
+        cn = (1.0 - z) * (1.0 - n * n)  # ∂h/∂a_n per unit of dh
+        coef_i[..., 2 * H :] = cn
+        coef_i[..., :H] = cn * m * rg * (1.0 - rg)
+        coef_i[..., H : 2 * H] = (h_prev - n) * z * (1.0 - z)
+        return coef_i, cn * rg, z
+
+    def _param_grads(self, t0: int) -> dict[str, Array]:
+        assert self.x is not None
+        k, D, H = self.k, self.D, self.H
+        dgi = self.dgi[t0:].reshape(-1, k)
+        dgh = dgi if self.dgh is self.dgi else self.dgh[t0:].reshape(-1, k)
+        x = self.x[t0:].reshape(-1, D)
+        h_prev = self.h_all[t0 : self.T].reshape(-1, H)
+        db_ih = dgi.sum(axis=0)
+        return {
+            "weight_ih_l0": dgi.T @ x,
+            "weight_hh_l0": dgh.T @ h_prev,
+            "bias_ih_l0": db_ih,
+            "bias_hh_l0": db_ih.copy() if dgh is dgi else dgh.sum(axis=0),
+        }
