@@ -32,15 +32,6 @@ import numpy as np
 Array = np.ndarray
 
 
-def _sigmoid_(a: Array) -> Array:
-    """σ(a) in place, as (1 + tanh(a/2)) / 2 (no overflow warnings)."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a += 1.0
-    a *= 0.5
-    return a
-
-
 class FusedStep:
     """Buffers and code for one kind at fixed (T, N, D, H): ``h_T = step.forward(params, x)``, then
     ``grads = step.backward(dh_T, truncate)`` (the layer's four gradients, keyed like its state dict)."""
@@ -61,9 +52,17 @@ class FusedStep:
             self.c_all = np.zeros((T + 1, N, H))
             self.tanh_c = np.empty((T, N, H))
             self.ig = np.empty((N, H))
+            self.coef = np.empty((T, N, k))
+            self.dc_dh = np.empty((T, N, H))
+            self.tmp_T = np.empty((T, N, H))
         if kind == "gru":
             self.m = np.empty((T, N, H))  # W_hn h + b_hn
             self.tmp_h = np.empty((N, H))
+        # which rows are sigmoid gates (halved) and the affine map from tanh(a/2) to σ(a) (LSTM: i f g o; GRU: r z n)
+        blocks = {"rnn": [1.0], "lstm": [0.5, 0.5, 1.0, 0.5], "gru": [0.5, 0.5, 1.0]}[kind]
+        self.half = np.repeat(blocks, H)
+        self.mul = self.half.copy()
+        self.add = np.repeat([0.5 if b == 0.5 else 0.0 for b in blocks], H)
         self.x: Array | None = None
         self.params: Mapping[str, Array] = {}
 
@@ -75,6 +74,13 @@ class FusedStep:
         W_ih, W_hh = params["weight_ih_l0"], params["weight_hh_l0"]
         b_ih, b_hh = params["bias_ih_l0"], params["bias_hh_l0"]
         gates, h_all, tmp = self.gates, self.h_all, self.tmp_k
+        if self.kind != "rnn":
+            # σ(a) = (1 + tanh(a/2)) / 2: the sigmoid gates' rows are halved (exact, a power of two) so that one
+            # tanh over the whole row block gives every gate, then act = tanh · mul + add
+            half, mul, add = self.half, self.mul, self.add
+            W_ih = W_ih * half[:, None]
+            W_hh = W_hh * half[:, None]
+            b_ih, b_hh = b_ih * half, b_hh * half
         np.matmul(x.reshape(T * N, D), W_ih.T, out=gates.reshape(T * N, self.k))
         W_hh_T = np.ascontiguousarray(W_hh.T)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -90,9 +96,9 @@ class FusedStep:
                 for t in range(T):
                     act = gates[t]
                     act += np.matmul(h_all[t], W_hh_T, out=tmp)
-                    np.tanh(act[:, 2 * H : 3 * H], out=act[:, 2 * H : 3 * H])
-                    _sigmoid_(act[:, : 2 * H])
-                    _sigmoid_(act[:, 3 * H :])
+                    np.tanh(act, out=act)
+                    act *= mul
+                    act += add
                     c = np.multiply(act[:, H : 2 * H], c_all[t], out=c_all[t + 1])
                     c += np.multiply(act[:, :H], act[:, 2 * H : 3 * H], out=ig)
                     np.multiply(act[:, 3 * H :], np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
@@ -103,8 +109,11 @@ class FusedStep:
                     act = gates[t]
                     gh = np.matmul(h_all[t], W_hh_T, out=tmp)
                     gh += b_hh
-                    act[:, : 2 * H] += gh[:, : 2 * H]
-                    _sigmoid_(act[:, : 2 * H])
+                    rz = act[:, : 2 * H]
+                    rz += gh[:, : 2 * H]
+                    np.tanh(rz, out=rz)
+                    rz *= 0.5
+                    rz += 0.5
                     m[t] = gh[:, 2 * H :]
                     n = act[:, 2 * H :]
                     n += np.multiply(act[:, :H], m[t], out=tmp_h)
@@ -168,16 +177,29 @@ class FusedStep:
             return self._param_grads(t0)
 
     def _lstm_coefficients(self, t0: int) -> tuple[Array, Array]:
+        """Everything of the backward that depends on the forward alone, steps t0 … T-1 at once, in place."""
         H = self.H
         g4 = self.gates[t0:]
         i, f, g, o = (g4[..., k * H : (k + 1) * H] for k in range(4))
         tanh_c = self.tanh_c[t0:]
-        coef = np.empty_like(g4)
-        coef[..., :H] = g * i * (1.0 - i)
-        coef[..., H : 2 * H] = self.c_all[t0:-1] * f * (1.0 - f)
-        coef[..., 2 * H : 3 * H] = i * (1.0 - g * g)
-        coef[..., 3 * H :] = tanh_c * o * (1.0 - o)
-        dc_dh = o * (1.0 - tanh_c * tanh_c)
+        coef = self.coef[t0:]
+        tmp = self.tmp_T[t0:]
+
+        def sigmoid_grad_times(gate: Array, other: Array, out: Array) -> None:  # other ⊙ gate (1 - gate)
+            np.subtract(1.0, gate, out=tmp)
+            np.multiply(tmp, gate, out=tmp)
+            np.multiply(tmp, other, out=out)
+
+        sigmoid_grad_times(i, g, coef[..., :H])
+        sigmoid_grad_times(f, self.c_all[t0:-1], coef[..., H : 2 * H])
+        sigmoid_grad_times(o, tanh_c, coef[..., 3 * H :])
+        np.multiply(g, g, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        np.multiply(tmp, i, out=coef[..., 2 * H : 3 * H])
+        dc_dh = self.dc_dh[t0:]
+        np.multiply(tanh_c, tanh_c, out=dc_dh)
+        np.subtract(1.0, dc_dh, out=dc_dh)
+        dc_dh *= o
         return coef, dc_dh
 
     def _gru_coefficients(self, t0: int) -> tuple[Array, Array, Array]:
