@@ -33,6 +33,11 @@ ROWS = [
     ("GRU update bias 0", "gru", {"update_bias": 0.0}),
     ("GRU update bias +1", "gru", {"update_bias": 1.0}),
 ]
+# controls: can the tanh RNN learn the task at all, at short lags or a smaller learning rate?
+CONTROLS = [
+    ("RNN tanh", "rnn", {}, [5, 10]),
+    ("RNN tanh, lr 0.002", "rnn", {"lr": 0.002}, [5, 10, 20, 30]),
+]
 LEARNED = 0.2
 WINDOW = 100
 
@@ -46,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lags", type=int, nargs="+", default=[20, 30, 50, 75])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=None, help="default: LAB_DEFAULTS['steps']")
+    parser.add_argument("--part", choices=("main", "controls", "all"), default="all")
     parser.add_argument("--json", default=None, help="also write every score to this file")
     args = parser.parse_args(argv)
     steps = args.steps or rc.LAB_DEFAULTS["steps"]
@@ -57,15 +63,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     results = []
     start = time.perf_counter()
-    for T in args.lags:
-        for label, kind, gate in ROWS:
-            scores, rates = [], []
-            for seed in range(args.seeds):
-                run = rc.train(kind, task, T, H, steps, seed, **{**d, **gate, "record_every": steps})
-                scores.append(score(run) if run.status == "done" else float("nan"))
-                rates.append(run.steps_per_second)
-            results.append({"T": T, "row": label, "scores": scores, "steps_per_s": float(np.median(rates))})
-            print(f"  T={T:<3} {label:<22} " + " ".join(f"{s:6.3f}" for s in scores), flush=True)
+    grid = [(T, label, kind, gate) for T in args.lags for label, kind, gate in ROWS] if args.part != "controls" else []
+    if args.part != "main":
+        grid += [(T, label, kind, gate) for label, kind, gate, lags in CONTROLS for T in lags]
+    for T, label, kind, gate in grid:
+        scores, rates = [], []
+        for seed in range(args.seeds):
+            run = rc.train(kind, task, T, H, steps, seed, **{**d, **gate, "record_every": steps})
+            scores.append(score(run) if run.status == "done" else float("nan"))
+            rates.append(run.steps_per_second)
+        results.append({"T": T, "row": label, "scores": scores, "steps_per_s": float(np.median(rates))})
+        print(f"  T={T:<3} {label:<22} " + " ".join(f"{s:6.3f}" for s in scores), flush=True)
     total = time.perf_counter() - start
     print(f"\ntotal {total / 60:.1f} min\n")
     print("| T | model | score per seed (loss / baseline, last 100 steps) | median | learned | steps/s |")

@@ -32,6 +32,15 @@ import numpy as np
 Array = np.ndarray
 
 
+def _log10_norm(a: Array) -> float:
+    """log10 of the Frobenius norm of ``a``, scaled so that squaring neither underflows nor overflows."""
+    scale = float(np.max(np.abs(a)))
+    if scale == 0.0 or not np.isfinite(scale):
+        return float(np.log10(scale)) if scale == 0.0 or scale == np.inf else float("nan")
+    u = a / scale
+    return float(np.log10(scale) + 0.5 * np.log10(np.dot(u.ravel(), u.ravel())))
+
+
 class FusedStep:
     """Buffers and code for one kind at fixed (T, N, D, H): ``h_T = step.forward(params, x)``, then
     ``grads = step.backward(dh_T, truncate)`` (the layer's four gradients, keyed like its state dict)."""
@@ -126,10 +135,14 @@ class FusedStep:
         return h_T
 
     # ------------------------------------------------------------------------------------------ backward
-    def backward(self, dh_T: Array, truncate: int | None = None) -> dict[str, Array]:
+    def backward(self, dh_T: Array, truncate: int | None = None, log10_dh: Array | None = None) -> dict[str, Array]:
         """Gradients of L (whose only dependence on the states is through h_T, with ∂L/∂h_T = ``dh_T``) w.r.t.
         the layer's parameters, after the last :meth:`forward`. With ``truncate=k`` only the steps from
-        t0 = ⌊(T-1)/k⌋·k on receive gradient, as in ``rc.bptt(truncate=k)`` with an upstream at the last step."""
+        t0 = ⌊(T-1)/k⌋·k on receive gradient, as in ``rc.bptt(truncate=k)`` with an upstream at the last step.
+
+        ``log10_dh`` (T,), if given, receives log10 ‖∂L/∂h_t‖ (Frobenius over the batch) for t = t0 … T-1: the
+        total gradient at each state (the direct path and every path through later states). A gradient that
+        underflowed to 0 gives -inf, one that overflowed inf."""
         assert self.x is not None
         T, H = self.T, self.H
         t0 = 0 if truncate is None else ((T - 1) // truncate) * truncate
@@ -146,6 +159,8 @@ class FusedStep:
                     np.subtract(1.0, coef, out=coef)
                 dh = dh_T
                 for t in range(T - 1, t0 - 1, -1):
+                    if log10_dh is not None:
+                        log10_dh[t] = _log10_norm(dh)
                     da = np.multiply(dh, coef[t - t0], out=dgi[t])
                     dh = da @ W_hh
             elif self.kind == "lstm":
@@ -154,6 +169,8 @@ class FusedStep:
                 dh, dc = dh_T, np.zeros_like(dh_T)
                 N = dh.shape[0]
                 for t in range(T - 1, t0 - 1, -1):
+                    if log10_dh is not None:
+                        log10_dh[t] = _log10_norm(dh)
                     j = t - t0
                     dc += dh * dc_dh[j]
                     da4 = dgi[t].reshape(N, 4, H)
@@ -167,6 +184,8 @@ class FusedStep:
                 dh = dh_T
                 N = dh.shape[0]
                 for t in range(T - 1, t0 - 1, -1):
+                    if log10_dh is not None:
+                        log10_dh[t] = _log10_norm(dh)
                     j = t - t0
                     np.multiply(coef_i[j].reshape(N, 3, H), dh[:, None, :], out=dgi[t].reshape(N, 3, H))
                     np.multiply(coef_h[j], dh, out=dgh[t, :, 2 * H :])

@@ -260,10 +260,22 @@ def _probe_flow(
     kind: str,
     nonlinearity: str,
     formulation: str,
+    probe: FusedStep | None = None,
 ) -> tuple[Array, float]:
-    """log10 ‖∂L/∂h_t‖ over the probe batch (T,), full BPTT and overflow-safe, and the probe loss."""
-    layer = _layer(params, kind, nonlinearity, formulation)
+    """log10 ‖∂L/∂h_t‖ over the probe batch (T,), full BPTT, and the probe loss.
+
+    Through ``probe`` (a :class:`FusedStep` sized for the probe batch) when given; otherwise (the book's GRU)
+    through ``rc.flow_norms``, the overflow-safe log-domain chain.
+    """
     W_fc = params["fc.weight"]
+    if probe is not None:
+        h_T = probe.forward(params, x)
+        loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
+        row = np.empty(x.shape[0])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            probe.backward(dout @ W_fc, None, log10_dh=row)
+        return row, loss
+    layer = _layer(params, kind, nonlinearity, formulation)
     h_T = forward(layer, x).hs[-1]
     loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
     dhs = np.zeros((x.shape[0], x.shape[1], layer.H))
@@ -434,8 +446,10 @@ def _loop(
             status=status,
         )
 
+    probe = None if fused is None else FusedStep(kind, T, x_probe.shape[1], spec.D, fused.H, nonlinearity)
+
     def checkpoint(done: int) -> None:
-        row, probe_loss = _probe_flow(params, x_probe, y_probe, spec, kind, nonlinearity, formulation)
+        row, probe_loss = _probe_flow(params, x_probe, y_probe, spec, kind, nonlinearity, formulation, probe)
         checkpoints.append(done)
         flows.append(row)
         probe_losses.append(probe_loss)

@@ -347,3 +347,19 @@ def test_command_line_reports_bad_input(capsys):
 def test_save_state_refuses_other_formats(tmp_path):
     with pytest.raises(ValueError, match="npz"):
         rc.save_state({"a": np.zeros(2)}, tmp_path / "w.pt")
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+def test_fused_flow_equals_the_log_domain_flow_norms(variant):
+    """The checkpoints' log10 ‖∂L/∂h_t‖ from the fused backward against rc.flow_norms + rc.aggregate("l2")."""
+    from recurrent_core.training import _probe_flow
+
+    kind, options = variant
+    T, N, H = 12, 6, 5
+    spec = task_spec("adding")
+    params = initial_state(kind, spec, H, 3, **options)
+    x, y = rc.probe_batch("adding", T, N, 3)
+    nl = options.get("nonlinearity", "tanh")
+    ref, ref_loss = _probe_flow(params, x, y, spec, kind, nl, "pytorch")
+    row, loss = _probe_flow(params, x, y, spec, kind, nl, "pytorch", FusedStep(kind, T, N, 2, H, nl))
+    assert np.max(np.abs(row - ref)) < 1e-12 and loss == pytest.approx(ref_loss, rel=1e-14)
