@@ -80,10 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|---|---|")
     for r in results:
         s = np.array(r["scores"])
-        cells = ", ".join(f"{v:.2f}" for v in s)
+        cells = ", ".join(f"{v:.3f}" for v in s)
         learned = int(np.sum(s < LEARNED))
         print(
-            f"| {r['T']} | {r['row']} | {cells} | {np.nanmedian(s):.2f} | {learned}/{len(s)} | {r['steps_per_s']:.0f} |"
+            f"| {r['T']} | {r['row']} | {cells} | {np.nanmedian(s):.3f} | {learned}/{len(s)} | {r['steps_per_s']:.0f} |"
         )
     if args.json:
         with open(args.json, "w") as f:
