@@ -112,18 +112,20 @@ class FusedStep:
                     c += np.multiply(act[:, :H], act[:, 2 * H : 3 * H], out=ig)
                     np.multiply(act[:, 3 * H :], np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
             else:
+                # b_hh of r and z joins the input projection; b_hn stays inside the reset product (m below)
                 gates += b_ih
+                gates[..., : 2 * H] += b_hh[: 2 * H]
+                b_hn = b_hh[2 * H :]
                 m, tmp_h = self.m, self.tmp_h
                 for t in range(T):
                     act = gates[t]
                     gh = np.matmul(h_all[t], W_hh_T, out=tmp)
-                    gh += b_hh
                     rz = act[:, : 2 * H]
                     rz += gh[:, : 2 * H]
                     np.tanh(rz, out=rz)
                     rz *= 0.5
                     rz += 0.5
-                    m[t] = gh[:, 2 * H :]
+                    np.add(gh[:, 2 * H :], b_hn, out=m[t])
                     n = act[:, 2 * H :]
                     n += np.multiply(act[:, :H], m[t], out=tmp_h)
                     np.tanh(n, out=n)
@@ -168,28 +170,31 @@ class FusedStep:
                 f = gates[r, :, H : 2 * H]
                 dh, dc = dh_T, np.zeros_like(dh_T)
                 N = dh.shape[0]
+                dgi4 = dgi.reshape(T, N, 4, H)  # views: per step, the i f g block and the o block
+                coef4 = coef.reshape(-1, N, 4, H)
+                tmp_h = self.ig
                 for t in range(T - 1, t0 - 1, -1):
                     if log10_dh is not None:
                         log10_dh[t] = _log10_norm(dh)
                     j = t - t0
-                    dc += dh * dc_dh[j]
-                    da4 = dgi[t].reshape(N, 4, H)
-                    c4 = coef[j].reshape(N, 4, H)
-                    np.multiply(c4[:, :3], dc[:, None, :], out=da4[:, :3])
-                    np.multiply(c4[:, 3], dh, out=da4[:, 3])
+                    dc += np.multiply(dh, dc_dh[j], out=tmp_h)
+                    np.multiply(coef4[j, :, :3], dc[:, None, :], out=dgi4[t, :, :3])
+                    np.multiply(coef4[j, :, 3], dh, out=dgi4[t, :, 3])
                     dh = dgi[t] @ W_hh
                     dc *= f[j]
             else:
                 coef_i, coef_h, z = self._gru_coefficients(t0)
                 dh = dh_T
                 N = dh.shape[0]
+                dgi3, dgh3 = dgi.reshape(T, N, 3, H), dgh.reshape(T, N, 3, H)
+                ci3, ch3 = coef_i.reshape(-1, N, 3, H), coef_h.reshape(-1, N, 3, H)
                 for t in range(T - 1, t0 - 1, -1):
                     if log10_dh is not None:
                         log10_dh[t] = _log10_norm(dh)
                     j = t - t0
-                    np.multiply(coef_i[j].reshape(N, 3, H), dh[:, None, :], out=dgi[t].reshape(N, 3, H))
-                    np.multiply(coef_h[j], dh, out=dgh[t, :, 2 * H :])
-                    dgh[t, :, : 2 * H] = dgi[t, :, : 2 * H]
+                    up = dh[:, None, :]
+                    np.multiply(ci3[j], up, out=dgi3[t])
+                    np.multiply(ch3[j], up, out=dgh3[t])
                     dh_prev = dh * z[j]
                     dh_prev += dgh[t] @ W_hh
                     dh = dh_prev
@@ -232,7 +237,10 @@ class FusedStep:
         coef_i[..., 2 * H :] = cn
         coef_i[..., :H] = cn * m * rg * (1.0 - rg)
         coef_i[..., H : 2 * H] = (h_prev - n) * z * (1.0 - z)
-        return coef_i, cn * rg, z
+        coef_h = np.empty_like(g3)  # the hidden products: the same for r and z, ⊙ r for n
+        coef_h[..., : 2 * H] = coef_i[..., : 2 * H]
+        np.multiply(cn, rg, out=coef_h[..., 2 * H :])
+        return coef_i, coef_h, z
 
     def _param_grads(self, t0: int) -> dict[str, Array]:
         assert self.x is not None
