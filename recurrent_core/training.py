@@ -29,7 +29,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -108,7 +108,6 @@ class TrainingRun:
     final: dict[str, Array]
     seconds: float  # wall time of the steps and checkpoints so far
     status: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def stopped(self) -> bool:
