@@ -67,6 +67,7 @@ class FusedStep:
         if kind == "gru":
             self.m = np.empty((T, N, H))  # W_hn h + b_hn
             self.tmp_h = np.empty((N, H))
+
         # which rows are sigmoid gates (halved) and the affine map from tanh(a/2) to σ(a) (LSTM: i f g o; GRU: r z n)
         blocks = {"rnn": [1.0], "lstm": [0.5, 0.5, 1.0, 0.5], "gru": [0.5, 0.5, 1.0]}[kind]
         self.half = np.repeat(blocks, H)
@@ -204,19 +205,17 @@ class FusedStep:
         """Everything of the backward that depends on the forward alone, steps t0 … T-1 at once, in place."""
         H = self.H
         g4 = self.gates[t0:]
-        i, f, g, o = (g4[..., k * H : (k + 1) * H] for k in range(4))
+        i, g, o = (g4[..., k * H : (k + 1) * H] for k in (0, 2, 3))
         tanh_c = self.tanh_c[t0:]
         coef = self.coef[t0:]
         tmp = self.tmp_T[t0:]
-
-        def sigmoid_grad_times(gate: Array, other: Array, out: Array) -> None:  # other ⊙ gate (1 - gate)
-            np.subtract(1.0, gate, out=tmp)
-            np.multiply(tmp, gate, out=tmp)
-            np.multiply(tmp, other, out=out)
-
-        sigmoid_grad_times(i, g, coef[..., :H])
-        sigmoid_grad_times(f, self.c_all[t0:-1], coef[..., H : 2 * H])
-        sigmoid_grad_times(o, tanh_c, coef[..., 3 * H :])
+        # σ' = s (1 - s) over the whole 4H block at once (contiguous; the g block is overwritten below), then
+        # each sigmoid block times what it multiplies: g (for i), c_{t-1} (for f), tanh c_t (for o)
+        np.subtract(1.0, g4, out=coef)
+        coef *= g4
+        coef[..., :H] *= g
+        coef[..., H : 2 * H] *= self.c_all[t0:-1]
+        coef[..., 3 * H :] *= tanh_c
         np.multiply(g, g, out=tmp)
         np.subtract(1.0, tmp, out=tmp)
         np.multiply(tmp, i, out=coef[..., 2 * H : 3 * H])
