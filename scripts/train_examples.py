@@ -46,7 +46,7 @@ def main() -> None:
         "Each `.npz` is the PyTorch state dict of `nn.LSTM(2, 32)` plus `fc.weight`, `fc.bias` of the readout "
         "`nn.Linear(32, 1)` on the last hidden state.",
         "",
-        "| file | steps | mean loss, last 100 steps | ÷ baseline (1/6) | accuracy (|ŷ − y| < 0.04) | "
+        "| file | steps | mean loss, last 100 steps | ÷ baseline (1/6) | accuracy (error < 0.04) | "
         "held-out loss (1000 sequences) |",
         "|---|---|---|---|---|---|",
     ]
@@ -67,6 +67,12 @@ def main() -> None:
         print(f"{name}: {run.status}, loss {loss:.4f} ({loss / run.baseline:.3f}× baseline), accuracy {acc:.2f}, "
               f"held-out {held_out:.4f}, {run.seconds:.0f} s, {size} bytes")  # fmt: skip
         lines.append(f"| `{name}` | {steps} | {loss:.4f} | {loss / run.baseline:.3f} | {acc:.2f} | {held_out:.4f} |")
+    lines += [
+        "",
+        "The two differ only in their budget: the second is the first model 1500 steps earlier, before its loss "
+        "dropped. A closed forget gate was not a reliable contrast at this lag: with Adam, forget bias −2 and −4 "
+        "also learned T=100 within 1500 steps from seed 0 (seen while choosing these).",
+    ]
     (OUT / "README.md").write_text("\n".join(lines) + "\n")
 
 
