@@ -57,6 +57,9 @@ class FusedStep:
         self.dgi = np.empty((T, N, k))  # ∂L/∂(input products)
         self.dgh = np.empty((T, N, k)) if kind == "gru" else self.dgi
         self.tmp_k = np.empty((N, k))
+        # per-step views of the buffers for the LSTM and GRU loops (see below)
+        self.fwd_views: list[tuple[Array, ...]] = []
+        self.back_views: list[tuple[Array, ...]] = []
         if kind == "lstm":
             self.c_all = np.zeros((T + 1, N, H))
             self.tanh_c = np.empty((T, N, H))
@@ -64,9 +67,32 @@ class FusedStep:
             self.coef = np.empty((T, N, k))
             self.dc_dh = np.empty((T, N, H))
             self.tmp_T = np.empty((T, N, H))
+            self.dc = np.zeros((N, H))
+            self.dh_bufs = (np.empty((N, H)), np.empty((N, H)))
+            # every per-step view the loops use, made once: slicing costs as much as a small ufunc call
+            g4, c4, d4 = self.gates.reshape(T, N, 4, H), self.coef.reshape(T, N, 4, H), self.dgi.reshape(T, N, 4, H)
+            h, c = self.h_all, self.c_all
+            self.fwd_views = [
+                (self.gates[t], h[t], h[t + 1], c[t], c[t + 1], self.tanh_c[t], *(g4[t, :, j] for j in range(4)))
+                for t in range(T)
+            ]
+            self.back_views = [
+                (c4[t, :, :3], c4[t, :, 3], d4[t, :, :3], d4[t, :, 3], self.dgi[t], self.dc_dh[t], g4[t, :, 1])
+                for t in range(T)
+            ]
         if kind == "gru":
             self.m = np.empty((T, N, H))  # W_hn h + b_hn
             self.tmp_h = np.empty((N, H))
+            g3 = self.gates.reshape(T, N, 3, H)
+            h = self.h_all
+            self.fwd_views = [
+                (self.gates[t, :, : 2 * H], g3[t, :, 0], g3[t, :, 1], g3[t, :, 2], h[t], h[t + 1], self.m[t])
+                for t in range(T)
+            ]
+            di3, dh3 = self.dgi.reshape(T, N, 3, H), self.dgh.reshape(T, N, 3, H)
+            self.back_views = [(di3[t], dh3[t], self.dgh[t], g3[t, :, 1]) for t in range(T)]
+            self.dh_bufs = (np.empty((N, H)), np.empty((N, H)))
+            self.dh_up = tuple(b[:, None, :] for b in self.dh_bufs)  # (N, 1, H) views for the gate blocks
 
         # which rows are sigmoid gates (halved) and the affine map from tanh(a/2) to σ(a) (LSTM: i f g o; GRU: r z n)
         blocks = {"rnn": [1.0], "lstm": [0.5, 0.5, 1.0, 0.5], "gru": [0.5, 0.5, 1.0]}[kind]
@@ -102,37 +128,34 @@ class FusedStep:
                     np.maximum(a, 0.0, out=a) if self.relu else np.tanh(a, out=a)
             elif self.kind == "lstm":
                 gates += b_ih + b_hh
-                c_all, tanh_c, ig = self.c_all, self.tanh_c, self.ig
-                for t in range(T):
-                    act = gates[t]
-                    act += np.matmul(h_all[t], W_hh_T, out=tmp)
+                ig = self.ig
+                for act, h_prev, h, c_prev, c, tanh_c, i, f, g, o in self.fwd_views:
+                    act += np.matmul(h_prev, W_hh_T, out=tmp)
                     np.tanh(act, out=act)
                     act *= mul
                     act += add
-                    c = np.multiply(act[:, H : 2 * H], c_all[t], out=c_all[t + 1])
-                    c += np.multiply(act[:, :H], act[:, 2 * H : 3 * H], out=ig)
-                    np.multiply(act[:, 3 * H :], np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
+                    np.multiply(f, c_prev, out=c)
+                    c += np.multiply(i, g, out=ig)
+                    np.multiply(o, np.tanh(c, out=tanh_c), out=h)
             else:
                 # b_hh of r and z joins the input projection; b_hn stays inside the reset product (m below)
                 gates += b_ih
                 gates[..., : 2 * H] += b_hh[: 2 * H]
                 b_hn = b_hh[2 * H :]
-                m, tmp_h = self.m, self.tmp_h
-                for t in range(T):
-                    act = gates[t]
-                    gh = np.matmul(h_all[t], W_hh_T, out=tmp)
-                    rz = act[:, : 2 * H]
-                    rz += gh[:, : 2 * H]
+                tmp_h = self.tmp_h
+                gh_rz, gh_n = tmp[:, : 2 * H], tmp[:, 2 * H :]
+                for rz, r, z, n, h_prev, h, m in self.fwd_views:
+                    np.matmul(h_prev, W_hh_T, out=tmp)
+                    rz += gh_rz
                     np.tanh(rz, out=rz)
                     rz *= 0.5
                     rz += 0.5
-                    np.add(gh[:, 2 * H :], b_hn, out=m[t])
-                    n = act[:, 2 * H :]
-                    n += np.multiply(act[:, :H], m[t], out=tmp_h)
+                    np.add(gh_n, b_hn, out=m)
+                    n += np.multiply(r, m, out=tmp_h)
                     np.tanh(n, out=n)
                     # h = n + z (h_prev - n)
-                    h = np.subtract(h_all[t], n, out=h_all[t + 1])
-                    h *= act[:, H : 2 * H]
+                    np.subtract(h_prev, n, out=h)
+                    h *= z
                     h += n
         h_T: Array = h_all[T]
         return h_T
@@ -150,7 +173,7 @@ class FusedStep:
         T, H = self.T, self.H
         t0 = 0 if truncate is None else ((T - 1) // truncate) * truncate
         W_hh = self.params["weight_hh_l0"]
-        gates, h_all, dgi, dgh = self.gates, self.h_all, self.dgi, self.dgh
+        h_all, dgi = self.h_all, self.dgi
         r = slice(t0, T)
         with np.errstate(over="ignore", invalid="ignore"):
             if self.kind == "rnn":
@@ -167,37 +190,37 @@ class FusedStep:
                     da = np.multiply(dh, coef[t - t0], out=dgi[t])
                     dh = da @ W_hh
             elif self.kind == "lstm":
-                coef, dc_dh = self._lstm_coefficients(t0)
-                f = gates[r, :, H : 2 * H]
-                dh, dc = dh_T, np.zeros_like(dh_T)
-                N = dh.shape[0]
-                dgi4 = dgi.reshape(T, N, 4, H)  # views: per step, the i f g block and the o block
-                coef4 = coef.reshape(-1, N, 4, H)
-                tmp_h = self.ig
+                self._lstm_coefficients(t0)
+                dh, dc = dh_T, self.dc
+                dc.fill(0.0)
+                dc3 = dc[:, None, :]
+                tmp_h, bufs = self.ig, self.dh_bufs
                 for t in range(T - 1, t0 - 1, -1):
+                    c_ifg, c_o, d_ifg, d_o, da, dc_dh, f = self.back_views[t]
                     if log10_dh is not None:
                         log10_dh[t] = _log10_norm(dh)
-                    j = t - t0
-                    dc += np.multiply(dh, dc_dh[j], out=tmp_h)
-                    np.multiply(coef4[j, :, :3], dc[:, None, :], out=dgi4[t, :, :3])
-                    np.multiply(coef4[j, :, 3], dh, out=dgi4[t, :, 3])
-                    dh = dgi[t] @ W_hh
-                    dc *= f[j]
+                    dc += np.multiply(dh, dc_dh, out=tmp_h)
+                    np.multiply(c_ifg, dc3, out=d_ifg)
+                    np.multiply(c_o, dh, out=d_o)
+                    dh = np.matmul(da, W_hh, out=bufs[t & 1])
+                    dc *= f
             else:
-                coef_i, coef_h, z = self._gru_coefficients(t0)
-                dh = dh_T
-                N = dh.shape[0]
-                dgi3, dgh3 = dgi.reshape(T, N, 3, H), dgh.reshape(T, N, 3, H)
+                coef_i, coef_h, _ = self._gru_coefficients(t0)
+                N = dh_T.shape[0]
                 ci3, ch3 = coef_i.reshape(-1, N, 3, H), coef_h.reshape(-1, N, 3, H)
+                bufs, ups, tmp_h = self.dh_bufs, self.dh_up, self.tmp_h
+                dh = bufs[T & 1]
+                dh[...] = dh_T
                 for t in range(T - 1, t0 - 1, -1):
+                    d_i3, d_h3, dgh_t, z = self.back_views[t]
                     if log10_dh is not None:
                         log10_dh[t] = _log10_norm(dh)
                     j = t - t0
-                    up = dh[:, None, :]
-                    np.multiply(ci3[j], up, out=dgi3[t])
-                    np.multiply(ch3[j], up, out=dgh3[t])
-                    dh_prev = dh * z[j]
-                    dh_prev += dgh[t] @ W_hh
+                    up = ups[(t + 1) & 1]  # dh lives in bufs[(t + 1) & 1]
+                    np.multiply(ci3[j], up, out=d_i3)
+                    np.multiply(ch3[j], up, out=d_h3)
+                    dh_prev = np.multiply(dh, z, out=bufs[t & 1])
+                    dh_prev += np.matmul(dgh_t, W_hh, out=tmp_h)
                     dh = dh_prev
             return self._param_grads(t0)
 
