@@ -83,6 +83,9 @@ class FusedStep:
         if kind == "gru":
             self.m = np.empty((T, N, H))  # W_hn h + b_hn
             self.tmp_h = np.empty((N, H))
+            self.coef = np.empty((T, N, k))
+            self.coef_h = np.empty((T, N, k))
+            self.tmp_T = np.empty((T, N, H))
             g3 = self.gates.reshape(T, N, 3, H)
             h = self.h_all
             self.fwd_views = [
@@ -139,8 +142,9 @@ class FusedStep:
                     np.multiply(o, np.tanh(c, out=tanh_c), out=h)
             else:
                 # b_hh of r and z joins the input projection; b_hn stays inside the reset product (m below)
-                gates += b_ih
-                gates[..., : 2 * H] += b_hh[: 2 * H]
+                b_in = b_ih.copy()
+                b_in[: 2 * H] += b_hh[: 2 * H]
+                gates += b_in
                 b_hn = b_hh[2 * H :]
                 tmp_h = self.tmp_h
                 gh_rz, gh_n = tmp[:, : 2 * H], tmp[:, 2 * H :]
@@ -249,20 +253,28 @@ class FusedStep:
         return coef, dc_dh
 
     def _gru_coefficients(self, t0: int) -> tuple[Array, Array, Array]:
+        """Per unit of dh_t, steps t0 … T-1 at once, in reused buffers: the input products' coefficients
+        [r z n], the hidden products' (the same for r and z, ⊙ r for n), and z (the direct path)."""
         H = self.H
         g3 = self.gates[t0:]
+        rz = g3[..., : 2 * H]
         rg, z, n = (g3[..., k * H : (k + 1) * H] for k in range(3))
-        m = self.m[t0:]
-        h_prev = self.h_all[t0:-1]
-        coef_i = np.empty_like(g3)
-        cn = (1.0 - z) * (1.0 - n * n)  # ∂h/∂a_n per unit of dh
-        coef_i[..., 2 * H :] = cn
-        coef_i[..., :H] = cn * m * rg * (1.0 - rg)
-        coef_i[..., H : 2 * H] = (h_prev - n) * z * (1.0 - z)
-        coef_h = np.empty_like(g3)  # the hidden products: the same for r and z, ⊙ r for n
-        coef_h[..., : 2 * H] = coef_i[..., : 2 * H]
-        np.multiply(cn, rg, out=coef_h[..., 2 * H :])
-        return coef_i, coef_h, z
+        m, h_prev = self.m[t0:], self.h_all[t0:-1]
+        ci, ch, tmp = self.coef[t0:], self.coef_h[t0:], self.tmp_T[t0:]
+        cn = ci[..., 2 * H :]  # ∂h/∂a_n = (1 - z)(1 - n²)
+        np.multiply(n, n, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        np.subtract(1.0, z, out=cn)
+        cn *= tmp
+        np.subtract(1.0, rz, out=ci[..., : 2 * H])  # σ' = s (1 - s) for r and z
+        ci[..., : 2 * H] *= rz
+        np.multiply(cn, m, out=tmp)  # r: cn m σ'(r)
+        ci[..., :H] *= tmp
+        np.subtract(h_prev, n, out=tmp)  # z: (h_{t-1} - n) σ'(z)
+        ci[..., H : 2 * H] *= tmp
+        ch[..., : 2 * H] = ci[..., : 2 * H]
+        np.multiply(cn, rg, out=ch[..., 2 * H :])
+        return ci, ch, z
 
     def _param_grads(self, t0: int) -> dict[str, Array]:
         assert self.x is not None
