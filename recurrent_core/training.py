@@ -7,11 +7,13 @@ The model, for x (T, N, D)::
     L = MSE(out, y) or CE(out, y)    (see tasks.readout_loss)
 
 One step s: the batch ``task_batch(task, T, batch, seed, s)``; the forward pass; ``dL/dout``; the readout's
-gradients ``dW_fc = doutᵀ h_T``, ``db_fc = Σ_n dout``, and ``dL/dh_T = dout W_fc``, which is the only nonzero
-upstream gradient of ``rc.bptt`` (loss at the last step); truncated BPTT with ``truncate=k`` cuts the gradient at
-t = k, 2k, … (counted from the start, the hidden state itself is carried); then clipping over every parameter
-(readout included) and the optimizer step. ``run.loss[s]`` is the loss of step s's batch *before* its update,
-as ``loss.item()`` is in a PyTorch loop.
+gradients ``dW_fc = doutᵀ h_T``, ``db_fc = Σ_n dout``, and ``dL/dh_T = dout W_fc``, the only nonzero upstream
+gradient of BPTT (loss at the last step); truncated BPTT with ``truncate=k`` cuts the gradient at t = k, 2k, …
+(counted from the start, as ``rc.bptt(truncate=k)``; the hidden state itself is carried); then clipping over every
+parameter (readout included) and the optimizer step. BPTT runs in :class:`~recurrent_core.fused.FusedStep`
+(``engine="fused"``, one forward pass and buffers reused across steps) or through the public ``rc.forward`` +
+``rc.bptt`` (``engine="bptt"``, and always for the book's GRU); the two agree to rounding (tested).
+``run.loss[s]`` is the loss of step s's batch *before* its update, as ``loss.item()`` is in a PyTorch loop.
 
 ``train_iter`` yields a snapshot (:class:`TrainingRun`) at each checkpoint, so a caller can show progress and stop
 by no longer iterating; ``train`` runs it to the end. Memory per step is one tape, O(T·N·H); no weight history.
