@@ -34,14 +34,22 @@ from .contributions import StepContributions, step_contribution_matrices, step_c
 from .init import SCHEMES, init_layer, init_stack, rescale
 from .interop import STATE_KEYS, from_pytorch, load_npz, save_npz, to_pytorch
 from .layers import DIRECTIONS, GRU_FORMULATIONS, NONLINEARITIES, GRULayer, Layer, LSTMLayer, RNNLayer, Stack, Tape
+from .optim import OPTIMIZERS, SGD, Adam
 from .stack import StackTape, StackTrace, state_key, time_ordered
+from .tasks import TASKS, probe_batch, task_batch, task_spec
+from .training import LAB_DEFAULTS, TrainingRun, lab_settings, save_run, save_state, train, train_iter
 
 __all__ = [
     "DIRECTIONS",
     "GRU_FORMULATIONS",
+    "LAB_DEFAULTS",
     "NONLINEARITIES",
+    "OPTIMIZERS",
     "SCHEMES",
+    "SGD",
     "STATE_KEYS",
+    "TASKS",
+    "Adam",
     "BookExperiment",
     "Cell",
     "ChainNorms",
@@ -61,6 +69,7 @@ __all__ = [
     "StepGrads",
     "Tape",
     "Trace",
+    "TrainingRun",
     "aggregate",
     "analysis",
     "book_experiment",
@@ -75,19 +84,27 @@ __all__ = [
     "gru_direct_path",
     "init_layer",
     "init_stack",
+    "lab_settings",
     "load_npz",
     "long_run_rate",
     "lstm_cell_path",
     "per_step_rate",
+    "probe_batch",
     "rescale",
     "rnn_decomposition",
     "save_npz",
+    "save_run",
+    "save_state",
     "spectral_facts",
     "state_key",
     "step_contribution_matrices",
     "step_contributions",
+    "task_batch",
+    "task_spec",
     "time_ordered",
     "to_pytorch",
+    "train",
+    "train_iter",
 ]
 
 from . import reference
