@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import threading
+from pathlib import Path
 
 _lock = threading.Lock()
 _done = False
@@ -50,3 +52,35 @@ def configure() -> None:
         tune_malloc()
         compat.install()
         _done = True
+
+
+# Server-side PNG/SVG starts a Chromium (~250 MB shared among its processes) for each export. A server with little
+# memory (Community Cloud: about 1 GB) keeps it for computing; the chart's camera button saves the same PNG in the
+# reader's browser (the figure carries its own template and size).
+SMALL_SERVER_BYTES = 2 * 1024**3
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
+def memory_limit_bytes() -> int | None:
+    """The container's memory limit (cgroup v2 or v1), or None where there is none."""
+    for path in _CGROUP_LIMITS:
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2**60:
+            return int(text)
+        return None
+    return None
+
+
+def server_images() -> bool:
+    """Whether this server renders PNG/SVG downloads: SERVER_IMAGE_EXPORT=on|off, else (auto) only when the
+    container may use more than 2 GiB."""
+    setting = os.environ.get("SERVER_IMAGE_EXPORT", "auto").strip().lower()
+    if setting in ("on", "1", "true", "yes"):
+        return True
+    if setting in ("off", "0", "false", "no"):
+        return False
+    limit = memory_limit_bytes()
+    return limit is None or limit > SMALL_SERVER_BYTES

@@ -21,7 +21,7 @@ import streamlit as st
 import charts
 from charts import export
 
-from . import compat, work
+from . import compat, process, work
 from .i18n import Picker, pick
 from .settings import (
     CONTROLS,
@@ -258,7 +258,7 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Cont
                                 "with BOM for Excel. Column names stay English.",
                                 "그래프의 숫자(norm, log10_norm)와 맨 위에 설정값. Excel용 UTF-8(BOM). 열 이름은 "
                                 "영어로 둡니다."))  # fmt: skip
-    if export.image_export_available():
+    if export.image_export_available() and process.server_images():
 
         def render(fmt: str) -> bytes:
             return work.exclusive(lambda: charts.image_bytes(fig, fmt))
@@ -271,10 +271,14 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Cont
                             mime="image/svg+xml", on_click="ignore", key=f"svg_{name}",
                             help=tr("Vector, for papers.", "벡터 그림, 논문용."))  # fmt: skip
     else:
-        row.caption(tr("PNG/SVG downloads need Chromium on the server; the camera icon above the chart saves a PNG "
-                       "in your browser.",
-                       "PNG/SVG 다운로드에는 서버의 Chromium이 필요합니다. 그래프 위 카메라 아이콘으로 브라우저에서 "
-                       "PNG를 저장할 수 있습니다."))  # fmt: skip
+        row.caption(
+            tr(
+                "PNG: the camera icon above the chart saves it in your browser, exactly as drawn (this server "
+                "renders no images: it keeps its memory for computing).",
+                "PNG: 그래프 위 카메라 아이콘으로 브라우저에서 보이는 그대로 저장합니다 (이 서버는 계산에 "
+                "메모리를 쓰도록 이미지를 만들지 않습니다).",
+            )
+        )
 
 
 def axis_titles(ctx: Context) -> tuple[str, str]:

@@ -1,0 +1,49 @@
+"""The once-per-process set-up (explorer/process.py): the allocator, and whether the server renders images."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer import process
+
+
+def test_tune_malloc_on_glibc_reports_success():
+    assert process.tune_malloc() is True  # this machine's Python runs on glibc
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("1073741824\n", 1073741824),                # cgroup v2: 1 GiB
+    ("max\n", None),                             # cgroup v2: no limit
+    ("9223372036854771712\n", None),             # cgroup v1: "no limit" is a huge number
+])  # fmt: skip
+def test_memory_limit_from_the_cgroup(tmp_path, monkeypatch, content, expected):
+    f = tmp_path / "memory.max"
+    f.write_text(content)
+    monkeypatch.setattr(process, "_CGROUP_LIMITS", (str(f),))
+    assert process.memory_limit_bytes() == expected
+
+
+def test_no_cgroup_file_means_no_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(process, "_CGROUP_LIMITS", (str(tmp_path / "absent"),))
+    assert process.memory_limit_bytes() is None
+
+
+@pytest.mark.parametrize("env, limit, expected", [
+    ("auto", 1024**3, False),        # Community Cloud's ~1 GB: no server-side Chromium
+    ("auto", 8 * 1024**3, True),
+    ("auto", None, True),            # a laptop: no container limit
+    ("on", 1024**3, True),
+    ("off", None, False),
+    ("OFF ", None, False),
+])  # fmt: skip
+def test_server_images_follow_the_setting_and_the_memory(monkeypatch, env, limit, expected):
+    monkeypatch.setenv("SERVER_IMAGE_EXPORT", env)
+    monkeypatch.setattr(process, "memory_limit_bytes", lambda: limit)
+    assert process.server_images() is expected
+
+
+def test_configure_is_idempotent():
+    process.configure()
+    limit = process._blas_limit
+    process.configure()
+    assert process._blas_limit is limit
