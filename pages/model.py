@@ -56,9 +56,9 @@ else:
         st.stop()
     st.caption(tr(
         "The examples are 1-layer LSTMs (H = 32) trained on the adding problem by `scripts/make_example_models.py` "
-        "(NumPy, under a minute each); `examples/README.md` gives how, and whether each learned (its final loss).",
+        "(NumPy, 1500 Adam steps each); `examples/README.md` gives how, and whether each learned (its final loss).",
         "예제는 `scripts/make_example_models.py`가 덧셈 문제(adding problem)로 학습한 1층 LSTM(H = 32)입니다 (NumPy, "
-        "각각 1분 이내). 만든 방법과 학습 여부(최종 손실)는 `examples/README.md`에 있습니다.",
+        "각각 Adam 1500단계). 만든 방법과 학습 여부(최종 손실)는 `examples/README.md`에 있습니다.",
     ))  # fmt: skip
 
 prefix: str | None = None
@@ -172,7 +172,15 @@ for line in model_claims.render(model_claims.model_claims(result), lang):
 gates, names, colour_keys = model_view.gate_series(result)
 if not gates.empty:
     gate = tr("forget gate f", "망각 게이트 f") if result.kind == "lstm" else tr("keep gate z", "유지 비율 z")
-    st.subheader(tr(f"The {gate} over time: has training opened it?", f"시각에 따른 {gate}: 학습이 게이트를 열었나?"))
+    st.subheader(tr(f"The {gate} over time, against a fresh init", f"시각에 따른 {gate}: 새로 초기화한 모델과 비교"))
+    st.caption(tr(
+        "The fresh init is PyTorch's default (gate biases 0). A difference from it is what training *and* the "
+        "initialisation did: a model initialised with an opened forget gate differs even before training. The gates "
+        "are measured on the input above (random N(0, scale²) unless you upload one), not on the training data.",
+        "새로 초기화한 모델은 PyTorch 기본값(게이트 편향 0)입니다. 그와의 차이는 학습*과* 초기화가 함께 만든 것입니다. "
+        "망각 게이트를 열어 초기화한 모델은 학습 전에도 다릅니다. 게이트는 학습 데이터가 아니라 위의 입력(입력을 "
+        "올리지 않으면 무작위 N(0, 배율²))에서 잰 값입니다.",
+    ))  # fmt: skip
     g_title = tr(f"Mean {gate} over units (band: 10–90 % of units); dotted: fresh init",
                  f"유닛 평균 {gate} (띠: 유닛의 10–90 %), 점선: 새로 초기화")  # fmt: skip
     fig = gate_stats_chart(gates, {k: v[1 if lang == "ko" else 0] for k, v in names.items()},

@@ -177,7 +177,8 @@ def write_readme(rows: list[tuple[str, int, float, list[float], float, int]], ar
         "",
         "Each file holds the LSTM under `lstm.` (`lstm.weight_ih_l0`, …) and the readout under `head.` (`head.weight`,",
         "`head.bias`), float32, as a whole model's `state_dict` saved with `safetensors` would. These are small toy",
-        "models trained for under a minute each, not tuned: what they show is how the gradient flows in *these*",
+        "models trained for a minute or so each on a quiet machine, not tuned: what they show is how the gradient",
+        "flows in *these*",
         'weights. "Learned?" is yes when the final held-out MSE is below 0.05 (a third of the baseline\'s).',
         "",
     ]
