@@ -152,6 +152,7 @@ class InputSpec:
 
     T: int = 100
     N: int = 1
+    kind: str = "random"  # "random" | "adding" (the adding problem, D = 2) | "file"
     scale: float = 1.0
     seed: int = 0
     loss: str = "last"  # "last" | "every"
@@ -164,6 +165,7 @@ def input_spec(view: View) -> InputSpec:
     return InputSpec(
         T=int(view.model_T),
         N=int(view.model_N),
+        kind=str(view.model_input),
         scale=float(view.model_scale),
         seed=int(view.model_seed),
         loss=str(view.model_loss),
@@ -175,6 +177,20 @@ def input_spec(view: View) -> InputSpec:
 def random_inputs(spec: InputSpec, D: int) -> np.ndarray:
     """x (T, N, D) ~ N(0, scale²) from the page's seed."""
     return np.random.default_rng([spec.seed, 11]).standard_normal((spec.T, spec.N, D)) * spec.scale
+
+
+def adding_inputs(spec: InputSpec) -> np.ndarray:
+    """x (T, N, 2) of the adding problem (the examples' task): channel 0 ~ U[0, 1), channel 1 marks one step in
+    each half (one step when T = 1)."""
+    rng = np.random.default_rng([spec.seed, 12])
+    T, N = spec.T, spec.N
+    x = np.zeros((T, N, 2))
+    x[:, :, 0] = rng.random((T, N))
+    half = max(1, T // 2)
+    cols = np.arange(N)
+    x[rng.integers(0, half, size=N), cols, 1] = 1.0
+    x[rng.integers(min(half, T - 1), T, size=N), cols, 1] = 1.0
+    return x
 
 
 def read_input(data: bytes, name: str, D: int) -> np.ndarray:
@@ -478,7 +494,17 @@ def run(loaded: LoadedModel, spec: InputSpec, x_upload: np.ndarray | None = None
     model and of its fresh twin on the same inputs and upstream gradient."""
     stack = loaded.stack
     notices: list[Text] = []
-    x = random_inputs(spec, stack.D) if x_upload is None else x_upload
+    if x_upload is not None:
+        x = x_upload
+    elif spec.kind == "adding" and stack.D == 2:
+        x = adding_inputs(spec)
+    else:
+        if spec.kind == "adding":
+            notices.append((
+                f"The adding problem has D = 2 inputs per step; this model reads D = {stack.D}: random inputs instead.",
+                f"덧셈 문제의 입력은 시각마다 D = 2개인데 이 모델은 D = {stack.D}개를 읽습니다. 무작위 입력을 씁니다.",
+            ))  # fmt: skip
+        x = random_inputs(spec, stack.D)
     x, note = fit_budget(x, stack)
     if note:
         notices.append(note)

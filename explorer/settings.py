@@ -301,6 +301,20 @@ class View:
             "upload": ("upload a .safetensors / .npz file", ".safetensors / .npz 파일 올리기"),
         },
     )
+    model_input: str = control(
+        "random",
+        ("Input", "입력"),
+        "view",
+        page="model",
+        options=("random", "adding", "file"),
+        option_labels={
+            "random": ("random N(0, scale²)", "무작위 N(0, 배율²)"),
+            "adding": ("adding problem (D = 2)", "덧셈 문제 (D = 2)"),
+            "file": ("upload .npy / .csv", ".npy / .csv 올리기"),
+        },
+        help=("The adding problem: channel 0 ~ U[0, 1), channel 1 marks one step in each half (the examples' task).",
+              "덧셈 문제: 채널 0 ~ U[0, 1), 채널 1은 앞·뒤 절반에서 한 시각씩 표시 (예제 모델의 과제)."),
+    )  # fmt: skip
     model_T: int = control(
         100, ("Input length T", "입력 길이 T"), "view", page="model", lo=1, hi=1000, step=1,
         help=("Steps of the random input (an uploaded input keeps its own).",

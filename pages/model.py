@@ -75,14 +75,12 @@ if data is not None:
         prefix = modules[0]
 
 st.subheader(tr("Input and loss", "입력과 손실"))
-input_kind = st.radio(tr("Input", "입력"), ("random", "file"), horizontal=True, key="model_input_kind",
-                      format_func=lambda o: tr("random sequences", "무작위 시퀀스") if o == "random"
-                      else tr("upload .npy / .csv", ".npy / .csv 올리기"))  # fmt: skip
+input_kind = ui.widget(BY_KEY["model_input"], lang)
 input_data: bytes | None = None
 input_name = ""
 cols = st.columns(3)
 with cols[0]:
-    if input_kind == "random":
+    if input_kind != "file":
         ui.widget(BY_KEY["model_T"], lang)
         ui.widget(BY_KEY["model_N"], lang)
     else:
@@ -106,6 +104,10 @@ if data is None:
     st.info(tr("Choose a weights file to analyse.", "분석할 가중치 파일을 고르세요."), icon=":material/upload:")
     st.stop()
 
+if input_kind == "file" and input_data is None:
+    st.info(tr("Upload an input file, or choose random or adding-problem inputs.",
+               "입력 파일을 올리거나 무작위 입력 또는 덧셈 문제 입력을 고르세요."), icon=":material/upload:")  # fmt: skip
+    st.stop()
 spec = model_view.input_spec(ui.current_view(ctx))
 ui.waiting_notice(tr)
 try:
@@ -121,7 +123,8 @@ st.markdown(f"**{info.describe(lang)}** · T = {result.T}, N = {result.N}")
 ui.show_notices(result.notices, lang)
 caption = {"model": file_name, "T": result.T, "N": result.N, "loss": spec.loss,
            "unit": "all" if spec.unit < 0 else spec.unit, "seed": spec.seed}  # fmt: skip
-if input_data is None:
+caption["input"] = spec.kind
+if spec.kind == "random":
     caption["input_scale"] = spec.scale
 x_col, x_title = "t", tr("time step t", "시각 t")
 

@@ -76,3 +76,16 @@ def test_upload_mode_without_a_file_asks_for_one():
     at = run_page({"model_source": "upload"})
     assert not at.exception
     assert any("Choose a weights file" in i.value for i in at.info)
+
+
+def test_adding_problem_inputs_for_the_examples():
+    at = run_page({"model_input": "adding", "model_T": "150", "model_N": "4"})
+    assert_clean(at)
+    text = "\n".join(m.value for m in at.markdown)
+    assert "T = 150, N = 4" in text and "forget gate f averages" in text
+
+
+def test_file_input_without_a_file_asks_for_one():
+    at = run_page({"model_input": "file"})
+    assert not at.exception
+    assert any("Upload an input file" in i.value for i in at.info)

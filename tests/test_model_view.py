@@ -292,3 +292,11 @@ def test_a_safetensors_header_whose_length_starts_like_a_pickle_loads():
     data = file_of(rc.init_stack("rnn", 2, 3, 2, True, 0))
     assert data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
     assert model_view.load_model(data).info.num_layers == 2
+
+
+def test_adding_inputs_mark_one_step_in_each_half_and_need_d_2():
+    x = model_view.adding_inputs(InputSpec(T=10, N=5, seed=1))
+    assert x.shape == (10, 5, 2) and (x[:, :, 1].sum(axis=0) == 2).all()
+    assert (x[:5, :, 1].sum(axis=0) == 1).all() and ((x[:, :, 0] >= 0) & (x[:, :, 0] < 1)).all()
+    r = model_view.run(model_view.load_model(file_of(small_stack("lstm", 1, False))), InputSpec(T=4, kind="adding"))
+    assert any("D = 2" in n[0] for n in r.notices)

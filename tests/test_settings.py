@@ -59,6 +59,7 @@ INT_KEYS = {"T", "H", "seed", "N", "D"}
 # The "Your model" page's own controls (View fields with page="model")
 MODEL_DEFAULTS = {
     "model_source": "T150_open",
+    "model_input": "random",
     "model_T": 100,
     "model_N": 1,
     "model_scale": 1.0,
@@ -81,6 +82,7 @@ OPTIONS = {
     "lang": ("en", "ko"),
     "model_source": ("T150_open", "T150_default", "T250_open", "upload"),
     "model_loss": ("last", "every"),
+    "model_input": ("random", "adding", "file"),
     "model_act": ("tanh", "relu"),
 }
 BOOL_KEYS = {"set_rho", "show_open", "band", "model_spectra"}
