@@ -278,6 +278,92 @@ class View:
     band: bool = control(
         False, ("Range over 10 seeds (slower)", "시드 10개에 대한 범위 (느림)"), "view", page="compare"
     )
+    # the "Your model" page (pages/model.py): which model, and the input and loss it is analysed on
+    model_source: str = control(
+        "T150_open",
+        ("Model", "모델"),
+        "view",
+        page="model",
+        options=("T150_open", "T150_default", "T250_open", "upload"),
+        option_labels={
+            "T150_open": (
+                "example: LSTM, adding problem T=150, forget bias +3 at init",
+                "예제: LSTM, 덧셈 문제 T=150, 초기 망각 게이트 편향 +3",
+            ),
+            "T150_default": (
+                "example: LSTM, adding problem T=150, PyTorch's default init",
+                "예제: LSTM, 덧셈 문제 T=150, PyTorch 기본 초기화",
+            ),
+            "T250_open": (
+                "example: LSTM, adding problem T=250, forget bias +3 at init",
+                "예제: LSTM, 덧셈 문제 T=250, 초기 망각 게이트 편향 +3",
+            ),
+            "upload": ("upload a .safetensors / .npz file", ".safetensors / .npz 파일 올리기"),
+        },
+    )
+    model_input: str = control(
+        "random",
+        ("Input", "입력"),
+        "view",
+        page="model",
+        options=("random", "adding", "file"),
+        option_labels={
+            "random": ("random N(0, scale²)", "무작위 N(0, 배율²)"),
+            "adding": ("adding problem (D = 2)", "덧셈 문제 (D = 2)"),
+            "file": ("upload .npy / .csv", ".npy / .csv 올리기"),
+        },
+        help=("The adding problem: channel 0 ~ U[0, 1), channel 1 marks one step in each half (the examples' task).",
+              "덧셈 문제: 채널 0 ~ U[0, 1), 채널 1은 앞·뒤 절반에서 한 시각씩 표시 (예제 모델의 과제)."),
+    )  # fmt: skip
+    model_T: int = control(
+        100, ("Input length T", "입력 길이 T"), "view", page="model", lo=1, hi=1000, step=1,
+        help=("Steps of the random input (an uploaded input keeps its own).",
+              "무작위 입력의 시각 수 (올린 입력은 자신의 길이를 씁니다)."),
+    )  # fmt: skip
+    model_N: int = control(1, ("Batch size N", "배치 크기 N"), "view", page="model", lo=1, hi=64, step=1)
+    model_scale: float = control(
+        1.0, ("Input scale", "입력값 배율 (표준편차)"), "view", page="model", lo=0.0, hi=5.0, step=0.1,
+        help=("x ~ N(0, scale²).", "x ~ N(0, 배율²)."),
+    )  # fmt: skip
+    model_seed: int = control(
+        0, ("Seed (input and fresh init)", "시드 (입력과 새 초기화)"), "view", page="model", lo=0, hi=2**31 - 1, step=1
+    )
+    model_loss: str = control(
+        "last",
+        ("Where the loss sits", "손실의 위치"),
+        "view",
+        page="model",
+        options=("last", "every"),
+        option_labels={"last": ("last step", "마지막 시각"), "every": ("every step", "모든 시각")},
+    )
+    model_unit: int = control(
+        -1,
+        ("Output unit of the loss (−1: all)", "손실을 둘 출력 유닛 (−1: 전체)"),
+        "view",
+        page="model",
+        lo=-1,
+        hi=4095,
+        step=1,
+        help=("An index into the module's output (dirs·H units), or −1 for every unit.",
+              "모듈 출력(dirs·H개 유닛)의 번호. −1이면 모든 유닛."),
+    )  # fmt: skip
+    model_act: str = control(
+        "tanh",
+        ("RNN activation of the file", "파일 RNN의 활성화 함수"),
+        "view",
+        page="model",
+        options=("tanh", "relu"),
+        help=(
+            "A file cannot say whether an nn.RNN used tanh or relu.",
+            "파일만으로는 nn.RNN이 tanh인지 relu인지 알 수 없습니다.",
+        ),
+    )
+    model_spectra: bool = control(
+        False,
+        ("Eigenvalues of every W_hh block (slow for large H)", "모든 W_hh 블록의 고윳값 (H가 크면 느림)"),
+        "view",
+        page="model",
+    )
 
 
 def _specs(cls: type) -> tuple[Spec, ...]:

@@ -415,6 +415,10 @@ def _container(stream: IO[bytes], size: int, name: str, max_bytes: int) -> _Cont
         raise ValueError(f"weights: {size} bytes is too short for a .safetensors or .npz file (truncated?)")
     if head[:2] == b"PK":
         return _npz_container(stream, size, max_bytes)
+    # a .safetensors header length may begin with the bytes of a pickle's protocol mark (e.g. 0x280 bytes:
+    # 80 02 00 …); its JSON at byte 8 and a length that fits the file tell it apart first
+    if head[8:9] == b"{" and 0 < struct.unpack("<Q", head[:8])[0] <= size - 8:
+        return _safetensors_container(stream, size)
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         raise _pickle_refusal("weights: this is a pickle (a legacy torch.save file)")
     if head[8:9] == b"{" or name.lower().endswith(".safetensors"):

@@ -56,6 +56,22 @@ RANGES = {
     "update_bias": (-3.0, 6.0),
 }
 INT_KEYS = {"T", "H", "seed", "N", "D"}
+# The "Your model" page's own controls (View fields with page="model")
+MODEL_DEFAULTS = {
+    "model_source": "T150_open",
+    "model_input": "random",
+    "model_T": 100,
+    "model_N": 1,
+    "model_scale": 1.0,
+    "model_seed": 0,
+    "model_loss": "last",
+    "model_unit": -1,
+    "model_act": "tanh",
+    "model_spectra": False,
+}
+RANGES |= {"model_T": (1, 1000), "model_N": (1, 64), "model_scale": (0.0, 5.0), "model_seed": (0, 2**31 - 1),
+           "model_unit": (-1, 4095)}  # fmt: skip
+INT_KEYS |= {"model_T", "model_N", "model_seed", "model_unit"}
 OPTIONS = {
     "scheme": ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book"),
     "nonlinearity": ("tanh", "relu"),
@@ -64,8 +80,12 @@ OPTIONS = {
     "norm": ("l2", "book", "mean"),
     "axis": ("time", "back"),
     "lang": ("en", "ko"),
+    "model_source": ("T150_open", "T150_default", "T250_open", "upload"),
+    "model_loss": ("last", "every"),
+    "model_input": ("random", "adding", "file"),
+    "model_act": ("tanh", "relu"),
 }
-BOOL_KEYS = {"set_rho", "show_open", "band"}
+BOOL_KEYS = {"set_rho", "show_open", "band", "model_spectra"}
 ALL_KEYS = set(DEFAULTS) | {"axis", "show_open", "band", "lang"}
 
 
@@ -99,7 +119,8 @@ def assert_safe(notice: S.Text) -> None:
 def test_settings_fields_are_the_documented_controls_with_their_defaults():
     assert Settings().as_dict() == DEFAULTS
     assert [c.key for c in S.CONTROLS] == list(DEFAULTS)
-    assert {c.key for c in S.VIEW_CONTROLS} == {"axis", "show_open", "band"}
+    assert {c.key for c in S.VIEW_CONTROLS} == {"axis", "show_open", "band", *MODEL_DEFAULTS}
+    assert {c.key: c.default for c in S.VIEW_CONTROLS if c.page == "model"} == MODEL_DEFAULTS
     assert View() == View(axis="time", show_open=True, band=False)
     for key, (lo, hi) in RANGES.items():
         spec = S.BY_KEY[key]
@@ -126,7 +147,7 @@ def test_every_numeric_control_at_its_extremes(key):
     for raw, expected in ((str(lo), lo), (str(hi), hi)):
         values, notices = S.parse_params({key: raw})
         assert values == {key: expected} and notices == [], (raw, values, notices)
-        assert type(values[key]) is type(DEFAULTS[key])
+        assert type(values[key]) is type((DEFAULTS | MODEL_DEFAULTS)[key])
     step = 1 if key in INT_KEYS else 0.01
     for raw, expected in ((str(lo - step), lo), (str(hi + step), hi)):
         values, notices = S.parse_params({key: raw})

@@ -1,0 +1,150 @@
+"""The readings of the "Your model" page: typed claims computed from a ``ModelResult``, in English and Korean.
+
+Each claim holds the numbers it speaks of and chooses its words from them, with ``explorer.data.Trend``'s
+thresholds (vanishes when it keeps ≤ 1 %, explodes when it grows ≥ 100×; "keeps" below 1, "grows" above).
+``tests/test_model_view.py`` checks over random small models that no rendered claim contradicts its numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .claims import pct, rate_text, ratio_text
+from .data import Trend
+from .i18n import josa, pick
+from .model_view import ModelResult, Text
+
+# a gate mean this far from the fresh init's counts as opened / closed by training
+GATE_SHIFT = 0.05
+
+
+def layer_name(key: str) -> Text:
+    """'L1-rev' -> ('layer 2 reverse', '2층 역방향')."""
+    k, d = int(key[1:].split("-")[0]), key.split("-")[1]
+    en = f"layer {k + 1} {'forward' if d == 'fwd' else 'reverse'}"
+    return en, f"{k + 1}층 {'순방향' if d == 'fwd' else '역방향'}"
+
+
+@dataclass(frozen=True)
+class LayerTrendClaim:
+    """What ‖∂L/∂h_t‖ of one layer-direction does from where the gradient enters back to the far end."""
+
+    name: Text
+    trend: Trend
+    fresh: bool = False
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        t = self.trend
+        who = tr(self.name[0], self.name[1])
+        if self.fresh:
+            who += tr(" at a fresh init", " (새로 초기화)")
+        head = f"**{who}** ‖∂L/∂h_t‖"
+        if t.log10_ratio != t.log10_ratio or t.direction == "undefined":  # NaN: no gradient reaches this layer
+            return tr(f"{head}: no gradient from this loss reaches it.", f"{head}: 이 손실의 기울기가 닿지 않습니다.")
+        if t.steps == 0:
+            return tr(
+                f"{head}: the loss reaches it at one step only; nothing flows back through its recurrence.",
+                f"{head}: 손실이 한 시각에만 닿고, 순환을 따라 거슬러 흐르는 기울기는 없습니다.",
+            )
+        ratio = ratio_text(t.log10_ratio, lang)
+        text = tr(
+            f"{head}, {t.steps} steps back from where the gradient enters, {ratio} "
+            f"({rate_text(t.log10_rate)} per step)",
+            f"{josa(head, '은/는')} 기울기가 들어오는 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} "
+            f"(시각마다 {rate_text(t.log10_rate)})",
+        )
+        if t.direction == "vanishes":
+            text += tr(": it **vanishes**", ". **기울기 소실**입니다")
+        elif t.direction == "explodes":
+            text += tr(": it **explodes**", ". **기울기 폭발**입니다")
+        return text + "."
+
+
+@dataclass(frozen=True)
+class GateShiftClaim:
+    """A layer-direction's keep gate (LSTM f, GRU keep gate) in the model against the fresh init's."""
+
+    name: Text
+    symbol: str  # "f" or "keep"
+    trained: float
+    fresh: float
+
+    @property
+    def shift(self) -> str:
+        """ "opened", "closed" or "same" by the difference of the means (threshold GATE_SHIFT)."""
+        d = self.trained - self.fresh
+        if d >= GATE_SHIFT:
+            return "opened"
+        if d <= -GATE_SHIFT:
+            return "closed"
+        return "same"
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        gate = tr("forget gate f", "망각 게이트 f") if self.symbol == "f" else tr(
+            "keep gate (PyTorch's z)", "이전 상태를 그대로 넘기는 비율 (PyTorch의 z)")  # fmt: skip
+        who = tr(self.name[0], self.name[1])
+        a, b = f"{self.trained:.3f}", f"{self.fresh:.3f}"
+        text = tr(
+            f"In {who} the {gate} averages **{a}** here against {b} at a fresh init",
+            f"{who}의 {gate} 평균은 **{a}**, 새로 초기화한 모델에서는 {b}입니다",
+        )
+        if self.shift == "opened":
+            return text + tr(": these weights keep more of the old state (the gate is more open).",
+                             ". 이 가중치는 이전 상태를 더 많이 유지합니다 (게이트가 더 열려 있습니다).")  # fmt: skip
+        if self.shift == "closed":
+            return text + tr(": these weights forget faster (the gate is more closed).",
+                             ". 이 가중치는 더 빨리 잊습니다 (게이트가 더 닫혀 있습니다).")  # fmt: skip
+        return text + tr(": about the same.", ". 거의 같습니다.")
+
+
+@dataclass(frozen=True)
+class TwinClaim:
+    """Which keeps more of its gradient over the same steps: the model or its fresh twin."""
+
+    name: Text
+    model_log10: float
+    fresh_log10: float
+
+    @property
+    def relation(self) -> str:
+        if abs(self.model_log10 - self.fresh_log10) < 1e-9:
+            return "same"
+        return "more" if self.model_log10 > self.fresh_log10 else "less"
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        who = tr(self.name[0], self.name[1])
+        m, f = pct(self.model_log10), pct(self.fresh_log10)
+        if self.relation == "same":
+            return tr(f"In {who} the model and the fresh init keep the same share ({m}).",
+                      f"{who}에서 이 모델과 새로 초기화한 모델이 같은 비율({m})을 간직합니다.")  # fmt: skip
+        word = tr("more", "더 많이") if self.relation == "more" else tr("less", "더 적게")
+        return tr(
+            f"In {who} these weights keep {word} of the gradient than a fresh init: {m} against {f}.",
+            f"{who}에서 이 가중치는 새로 초기화한 모델보다 기울기를 {word} 간직합니다: {m} 대 {f}.",
+        )
+
+
+ModelClaim = LayerTrendClaim | GateShiftClaim | TwinClaim
+
+
+def model_claims(r: ModelResult) -> list[ModelClaim]:
+    out: list[ModelClaim] = []
+    symbol = "f" if r.kind == "lstm" else "keep"
+    for key in r.keys:
+        name = layer_name(key)
+        tm, tf = r.model.flow.trends[f"{key}:dh"], r.fresh.flow.trends[f"{key}:dh"]
+        out.append(LayerTrendClaim(name, tm))
+        out.append(LayerTrendClaim(name, tf, fresh=True))
+        if tm.steps > 0 and tm.steps == tf.steps and all(math.isfinite(v) for v in (tm.log10_ratio, tf.log10_ratio)):
+            out.append(TwinClaim(name, tm.log10_ratio, tf.log10_ratio))
+        if key in r.model.gate_means and key in r.fresh.gate_means:
+            out.append(GateShiftClaim(name, symbol, r.model.gate_means[key], r.fresh.gate_means[key]))
+    return out
+
+
+def render(claims: list[ModelClaim], lang: str) -> list[str]:
+    return [c.render(lang) for c in claims]

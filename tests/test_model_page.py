@@ -1,0 +1,91 @@
+"""AppTest: the "Your model" page through app.py with each example model, in English and Korean, with hostile URL
+values; uploads are tested on the pure functions the page calls (tests/test_model_view.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer import model_view
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def run_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    at.switch_page("pages/model.py").run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("source", sorted(model_view.EXAMPLES))
+def test_the_page_runs_with_each_example_model(source):
+    at = run_page({"model_source": source, "model_T": "60"})
+    assert_clean(at)
+    figs = figures(at)
+    # two heatmaps, ‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ curves (LSTM), the forget gate
+    assert len(figs) == 5
+    assert [f["data"][0]["type"] for f in figs[:2]] == ["heatmap", "heatmap"]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "LSTM `lstm`: 1 layer" in text and "T = 60" in text
+    assert "forget gate f averages" in text and "fresh init" in text
+    assert at.dataframe  # the spectral facts (H = 32: computed)
+
+
+def test_the_page_in_korean_with_the_loss_on_one_unit_and_every_step():
+    at = run_page({"lang": "ko", "model_loss": "every", "model_unit": "5", "model_T": "30", "model_N": "2"})
+    assert_clean(at)
+    text = "\n".join(m.value for m in at.markdown)
+    assert "망각 게이트 f 평균" in text and "N = 2" in text
+
+
+def test_a_unit_past_the_output_gives_a_notice_not_an_error():
+    at = run_page({"model_unit": "4000", "model_T": "20"})
+    assert not at.exception
+    assert any("does not exist" in w.value for w in at.warning)
+
+
+def test_hostile_url_values_are_clamped_with_a_notice():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"model_T": "-5", "model_scale": "abc", "model_source": "<script>"})
+    at.run()
+    notices = "\n".join(w.value for w in at.warning)
+    assert "model_T" in notices and "model_scale" in notices and "model_source" in notices
+    at.switch_page("pages/model.py").run()
+    assert_clean(at)
+    assert at.slider(key="model_T").value == 1 and at.slider(key="model_scale").value == 1.0
+    assert at.selectbox(key="model_source").value == "T150_open"
+
+
+def test_upload_mode_without_a_file_asks_for_one():
+    at = run_page({"model_source": "upload"})
+    assert not at.exception
+    assert any("Choose a weights file" in i.value for i in at.info)
+
+
+def test_adding_problem_inputs_for_the_examples():
+    at = run_page({"model_input": "adding", "model_T": "150", "model_N": "4"})
+    assert_clean(at)
+    text = "\n".join(m.value for m in at.markdown)
+    assert "T = 150, N = 4" in text and "forget gate f averages" in text
+
+
+def test_file_input_without_a_file_asks_for_one():
+    at = run_page({"model_input": "file"})
+    assert not at.exception
+    assert any("Upload an input file" in i.value for i in at.info)
