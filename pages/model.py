@@ -210,5 +210,5 @@ else:
                        file_name="model_spectral.csv", mime="text/csv", on_click="ignore", key="csv_model_spectral")  # fmt: skip
     st.caption(tr("ρ: spectral radius (the long-run rate of the linear chain through that block); σ_max: the largest "
                   "singular value (a bound on one step). Blocks in PyTorch's order: LSTM i, f, g, o; GRU r, z, n.",
-                  "ρ: 스펙트럼 반경 (그 블록만의 선형 연쇄의 장기 비율), σ_max: 최대 특잇값 (한 시각의 상한). 블록 순서는 "
+                  "ρ: 스펙트럼 반경 (그 블록만 거듭 곱할 때의 장기 비율), σ_max: 최대 특잇값 (한 시각의 상한). 블록 순서는 "
                   "PyTorch와 같습니다: LSTM i, f, g, o, GRU r, z, n."))  # fmt: skip

@@ -40,7 +40,7 @@ st.markdown(
         "vanishes. tanh′ only shrinks: with a real forward pass, saturation can make the book's 'exploding' matrix "
         "vanish.",
         "여러 시각에 걸친 W_hh의 곱은 **ρ(W_hh)ᵏ**, 곧 스펙트럼 반경의 k제곱처럼 커지거나 작아집니다. Pascanu, Mikolov, "
-        "Bengio(2013)는 한 시각을 ‖∂L/∂h_{t−1}‖ ≤ σ_max(W_hh) · γ · ‖∂L/∂h_t‖ (γ = max|tanh′| = 1)로 묶습니다. 따라서 "
+        "Bengio(2013)는 한 시각을 ‖∂L/∂h_{t−1}‖ ≤ σ_max(W_hh) · γ · ‖∂L/∂h_t‖ (γ = max|tanh′| = 1)로 위에서 제한합니다. 따라서 "
         "σ_max < 1은 소실의 *충분*조건, σ_max > 1은 폭발의 *필요*조건입니다. 책의 행렬은 σ_max = 2.66이지만 ρ = 1.26이고, "
         "절반으로 줄이면 σ_max = 1.33 > 1인데도 ρ = 0.63이라 소실됩니다. tanh′는 줄이기만 하므로, 실제 순전파가 있으면 "
         "포화 때문에 책의 '폭발' 행렬도 소실될 수 있습니다.",
