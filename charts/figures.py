@@ -42,20 +42,21 @@ def _layout(title: str, settings: Mapping[str, Any] | None, x_title: str, y_titl
         template=TEMPLATE,
         font=FONT,
         height=HEIGHT,
+        # Plotly anchors a multi-line title by its first line's baseline: start that line one line-height below the
+        # top of the figure, and the margin below makes room for the rest
         title=dict(
             text=head + (f"<br><sup>{sub}</sup>" if sub else ""),
             x=0.0,
             xanchor="left",
             yref="container",
-            y=1.0,
-            yanchor="top",
-            pad=dict(t=8),
+            y=1.0 - 26 / HEIGHT,
+            yanchor="middle",
         ),
         xaxis=dict(title=dict(text=x_title)),
         yaxis=dict(title=dict(text=y_title)),
         # below the axis: above the plot it collides with the settings subtitle on narrow charts
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0, title=dict(text="")),
-        margin=dict(l=70, r=20, t=24 + 21 * n_lines, b=40),
+        margin=dict(l=70, r=20, t=34 + 24 * n_lines, b=40),
         hovermode="x unified",
         meta={"settings": dict(settings or {})},
     )
