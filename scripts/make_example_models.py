@@ -5,8 +5,8 @@
 The adding problem (Hochreiter & Schmidhuber 1997): x (T, N, 2), channel 0 ~ U[0, 1), channel 1 marks one step
 in each half of the sequence; the target is the sum of the two marked values. A linear readout on the last hidden
 state, mean squared error. Predicting the mean (1.0) gives MSE ≈ 1/6 ≈ 0.167: a model that learned nothing sits
-there. The gradient comes from this repository's exact BPTT (``rc.bptt``), the update is Adam with the global
-gradient norm clipped to 1.
+there. Trained by ``rc.train_iter`` (the core's training loop, exact against PyTorch): Adam with the global gradient
+norm clipped to 1, batches from ``rc.task_batch``, held-out losses on ``rc.probe_batch``.
 
 Three runs with the same seed, steps and learning rate: at T = 150 with the forget-gate bias at initialisation +3
 (the gate starts open) and 0 (PyTorch's default), and at T = 250 with +3. Whether each learned is measured, not
@@ -25,7 +25,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -36,42 +35,12 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 import recurrent_core as rc  # noqa: E402
 
 OUT = ROOT / "examples"
-BASELINE = 1.0 / 6.0
 
 
-def adding_batch(rng: np.random.Generator, T: int, N: int) -> tuple[np.ndarray, np.ndarray]:
-    """x (T, N, 2) and the targets (N,): values U[0, 1), one marker in each half, target = the marked sum."""
-    x = np.zeros((T, N, 2))
-    x[:, :, 0] = rng.random((T, N))
-    half = T // 2
-    first = rng.integers(0, half, size=N)
-    second = rng.integers(half, T, size=N)
-    cols = np.arange(N)
-    x[first, cols, 1] = 1.0
-    x[second, cols, 1] = 1.0
-    return x, x[first, cols, 0] + x[second, cols, 0]
-
-
-class Adam:
-    def __init__(self, params: dict[str, np.ndarray], lr: float) -> None:
-        self.lr, self.b1, self.b2, self.eps, self.k = lr, 0.9, 0.999, 1e-8, 0
-        self.m = {n: np.zeros_like(p) for n, p in params.items()}
-        self.v = {n: np.zeros_like(p) for n, p in params.items()}
-
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        self.k += 1
-        for n, g in grads.items():
-            self.m[n] = self.b1 * self.m[n] + (1 - self.b1) * g
-            self.v[n] = self.b2 * self.v[n] + (1 - self.b2) * g * g
-            m_hat = self.m[n] / (1 - self.b1**self.k)
-            v_hat = self.v[n] / (1 - self.b2**self.k)
-            params[n] -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-
-
-def loss_of(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
-    layer = rc.from_pytorch({k: params[k] for k in rc.STATE_KEYS})
-    h_T = rc.forward(layer, x).hs[-1]
-    pred = h_T @ params["head.weight"] + params["head.bias"]
+def loss_of(state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+    """The readout's mean squared error on (x, y) for a state dict of rc.train (the LSTM's keys, fc.weight, fc.bias)."""
+    layer = rc.from_pytorch({k: state[k] for k in rc.STATE_KEYS})
+    pred = rc.forward(layer, x).hs[-1] @ state["fc.weight"].T + state["fc.bias"]
     return float(np.mean((pred - y) ** 2))
 
 
@@ -83,36 +52,17 @@ RUNS = (  # (file name, T, forget bias at init)
 
 
 def train(forget_bias: float, args: argparse.Namespace) -> tuple[dict[str, np.ndarray], list[float], float]:
-    """(parameters, held-out losses every ``args.eval_every`` steps, seconds)."""
-    layer = rc.init_layer("lstm", 2, args.H, args.seed, forget_bias=forget_bias)
-    params: dict[str, np.ndarray] = dict(rc.to_pytorch(layer))
-    head_rng = np.random.default_rng([args.seed, 7])
-    params["head.weight"] = head_rng.uniform(-1, 1, args.H) / np.sqrt(args.H)
-    params["head.bias"] = np.array(1.0)  # starts at the mean target
-    opt = Adam(params, args.lr)
-    data_rng = np.random.default_rng([args.seed, 1])  # the same batches for both runs
-    x_val, y_val = adding_batch(np.random.default_rng([args.seed, 2]), args.T, 256)
-    history = [loss_of(params, x_val, y_val)]
-    start = time.perf_counter()
-    for step in range(1, args.steps + 1):
-        x, y = adding_batch(data_rng, args.T, args.N)
-        layer = rc.from_pytorch({k: params[k] for k in rc.STATE_KEYS})
-        tape_h = rc.forward(layer, x).hs[-1]
-        err = tape_h @ params["head.weight"] + params["head.bias"] - y  # (N,)
-        dhs = np.zeros((args.T, args.N, args.H))
-        dhs[-1] = (2.0 / args.N) * err[:, None] * params["head.weight"][None, :]
-        trace = rc.bptt(layer, x, dhs)
-        grads = {k: trace.grads[k] for k in rc.STATE_KEYS}
-        grads["head.weight"] = (2.0 / args.N) * (tape_h.T @ err)
-        grads["head.bias"] = np.array((2.0 / args.N) * err.sum())
-        total = np.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
-        if total > 1.0:  # clipping by global norm (Pascanu et al., Alg. 1)
-            grads = {k: g / total for k, g in grads.items()}
-        opt.step(params, grads)
-        if step % args.eval_every == 0:
-            history.append(loss_of(params, x_val, y_val))
-            print(f"  bias {forget_bias:+g} step {step:5d}: held-out MSE {history[-1]:.4f}", flush=True)
-    return params, history, time.perf_counter() - start
+    """(final state dict, held-out losses every ``args.eval_every`` steps, seconds), trained by ``rc.train_iter``."""
+    x_val, y_val = rc.probe_batch("adding", args.T, 256, args.seed)  # never a training batch
+    history: list[float] = []
+    run = None
+    for run in rc.train_iter("lstm", "adding", args.T, args.H, args.steps, args.seed, batch=args.N,
+                             optimizer="adam", lr=args.lr, clip=("norm", 1.0), forget_bias=forget_bias,
+                             record_every=args.eval_every):  # fmt: skip
+        history.append(loss_of(run.final, x_val, y_val))
+        print(f"  bias {forget_bias:+g} step {run.steps_done:5d}: held-out MSE {history[-1]:.4f}", flush=True)
+    assert run is not None
+    return dict(run.final), history, run.seconds
 
 
 def main() -> None:
@@ -129,12 +79,13 @@ def main() -> None:
     for name, T, bias in RUNS:
         args.T = T
         print(f"{name}: forget bias {bias:+g}, T={args.T}, H={args.H}, N={args.N}, {args.steps} Adam steps")
-        params, history, seconds = train(bias, args)
-        state = {k if k.startswith("head.") else f"lstm.{k}": v.astype(np.float32) for k, v in params.items()}
+        final, history, seconds = train(bias, args)
+        # as a whole model's state_dict would hold them: the LSTM under "lstm.", the readout under "head."
+        state = {(k.replace("fc.", "head.") if k.startswith("fc.") else f"lstm.{k}"): v.astype(np.float32)
+                 for k, v in final.items()}  # fmt: skip
         # the loss of the weights as saved (float32), not of the float64 ones in memory
-        x_val, y_val = adding_batch(np.random.default_rng([args.seed, 2]), args.T, 256)
-        history[-1] = loss_of({k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}, x_val, y_val)
-        state["head.bias"] = state["head.bias"].reshape(1)
+        x_val, y_val = rc.probe_batch("adding", args.T, 256, args.seed)
+        history[-1] = loss_of({k: v.astype(np.float32).astype(np.float64) for k, v in final.items()}, x_val, y_val)
         path = OUT / f"{name}.safetensors"
         rc.save_weights(state, path)
         rows.append((name, T, bias, history, seconds, path.stat().st_size))
@@ -151,9 +102,10 @@ def write_readme(rows: list[tuple[str, int, float, list[float], float, int]], ar
         f"Each is a 1-layer LSTM (D = 2, H = {args.H}) with a linear readout on the last hidden state, trained on",
         "the **adding problem** (x (T, N, 2): values U[0, 1) and a marker in each half; target = the sum of the two",
         f"marked values; MSE) for {args.steps} Adam steps (lr {args.lr:g}, batch {args.N}, global gradient norm",
-        f"clipped to 1, seed {args.seed}), with the exact BPTT of `rc.bptt`. The runs differ only in the sequence",
-        "length T and **the forget-gate bias at initialisation** (+3: open; 0: PyTorch's default). Predicting the",
-        "mean gives MSE ≈ 0.167 (about 0.13–0.18 on a finite batch): the level of a model that learned nothing.",
+        f"clipped to 1, seed {args.seed}) by `rc.train` (checked against PyTorch). The runs differ only in the",
+        "sequence length T and **the forget-gate bias at initialisation** (+3: open; 0: PyTorch's default).",
+        "Predicting the mean gives MSE ≈ 0.167 (about 0.13–0.18 on a finite batch): the level of a model that",
+        "learned nothing.",
         "The losses below are on a fixed held-out batch of 256 sequences, measured by the run that wrote the files",
         "(the last one on the float32 weights as saved).",
         "",
