@@ -340,3 +340,16 @@ def test_every_page_in_korean(page):
 def test_view_controls_are_declared_once():
     keys = [c.key for c in (*CONTROLS, *VIEW_CONTROLS)]
     assert len(keys) == len(set(keys))
+
+
+def test_charts_on_screen_look_like_their_exports():
+    """Drawn with the figure's own template (no Streamlit theme) and the size every export uses, so the camera PNG
+    and the server's PNG/SVG show what the screen shows."""
+    import charts
+
+    at = run_app()
+    for chart in at.get("plotly_chart"):
+        assert chart.proto.theme == ""  # theme=None: the figure's own template
+        config = json.loads(chart.proto.config)["toImageButtonOptions"]
+        assert (config["width"], config["height"], config["scale"]) == (charts.EXPORT_WIDTH, charts.HEIGHT, 2)
+        assert json.loads(chart.proto.spec)["layout"]["height"] == charts.HEIGHT
