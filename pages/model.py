@@ -126,7 +126,7 @@ caption = {"model": file_name, "T": result.T, "N": result.N, "loss": spec.loss,
 caption["input"] = spec.kind
 if spec.kind == "random":
     caption["input_scale"] = spec.scale
-x_col, x_title = "t", tr("time step t", "시각 t")
+x_col, x_title = ui.axis_titles(ctx)  # the sidebar's orientation, as on every norm chart
 
 # --- heatmaps: layer × time, the model and its fresh twin on one colour scale
 st.subheader(tr("‖∂L/∂h_t‖ per layer and direction", "층·방향별 ‖∂L/∂h_t‖"))

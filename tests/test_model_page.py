@@ -89,3 +89,15 @@ def test_file_input_without_a_file_asks_for_one():
     at = run_page({"model_input": "file"})
     assert not at.exception
     assert any("Upload an input file" in i.value for i in at.info)
+
+
+def test_the_books_orientation_applies_to_the_model_pages_charts():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"axis": "back"})
+    at.run()
+    at.switch_page("pages/model.py").run()
+    assert not at.exception
+    for chart in at.get("plotly_chart"):
+        layout = json.loads(chart.proto.spec)["layout"]
+        if "time step" in layout["xaxis"]["title"]["text"] or "steps back" in layout["xaxis"]["title"]["text"]:
+            assert "steps back from the loss" in layout["xaxis"]["title"]["text"]
