@@ -51,8 +51,13 @@ def ratio_text(log10_ratio: float, lang: str) -> str:
     if log10_ratio < 0:
         return tr(f"keeps {pct(log10_ratio)}", f"{pct(log10_ratio)}만 남습니다")
     if log10_ratio > 0:
-        return tr(f"grows {format_log10(log10_ratio)}×", f"{format_log10(log10_ratio)}배로 커집니다")
+        return tr(f"grows to {format_log10(log10_ratio)}×", f"{format_log10(log10_ratio)}배로 커집니다")
     return tr("stays the same", "그대로입니다")
+
+
+def _times(log10_rate: float) -> str:
+    """'0.618배' (Korean: a factor said with 배, so that no particle follows the number)."""
+    return f"{10.0**log10_rate:.3g}배" if math.isfinite(log10_rate) else "?배"
 
 
 def rate_text(log10_rate: float) -> str:
@@ -90,7 +95,8 @@ class TrendClaim:
         rate = rate_text(t.log10_rate)
         ratio = ratio_text(t.log10_ratio, lang)
         text = tr(
-            f"{head} {ratio} of its value at the loss after {t.steps} steps back ({rate} per step)",
+            f"{head} {ratio}{' of' if t.log10_ratio < 0 else ''} its value at the loss after {t.steps} steps back "
+            f"({rate} per step)",
             f"{josa(head, '은/는')} 손실 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} (시각마다 {rate})",
         )
         if t.direction == "vanishes":
@@ -233,28 +239,28 @@ class RateClaim:
         r = rate_text(self.log10_rate)
         base = tr(
             f"Measured over the run, the W_hh-only chain changes by **{r} per step**",
-            f"실제로 재 보면 W_hh 행렬 곱만 반복한 곡선은 **시각마다 {r}**",
+            f"실제로 재 보면 W_hh 행렬 곱만 반복한 곡선은 **시각마다 {_times(self.log10_rate)}**",
         )
         if self.follows == "rho":
             return base + tr(
                 f": close to ρ = {self.rho:.3g}, not σ_max = {self.sigma_max:.3g} (σ_max only bounds a single step, "
                 "Pascanu et al.).",
-                f"배가 됩니다. σ_max = {self.sigma_max:.3g}가 아니라 ρ = {self.rho:.3g}에 가깝습니다 (σ_max는 한 "
+                f"가 됩니다. {josa(f'σ_max = {self.sigma_max:.3g}', '이/가')} 아니라 ρ = {self.rho:.3g}에 가깝습니다 (σ_max는 한 "
                 "시각의 상한일 뿐입니다, Pascanu 등).",
             )
         if self.follows == "sigma":
             return base + tr(
                 f": here closer to σ_max = {self.sigma_max:.3g} than to ρ = {self.rho:.3g} (too few steps for the "
                 "long-run rate ρ to show).",
-                f"배가 됩니다. 여기서는 ρ = {self.rho:.3g}보다 σ_max = {self.sigma_max:.3g}에 가깝습니다 (긴 구간의 "
+                f"가 됩니다. 여기서는 ρ = {self.rho:.3g}보다 σ_max = {self.sigma_max:.3g}에 가깝습니다 (긴 구간의 "
                 "비율 ρ가 드러나기에는 시각이 짧습니다).",
             )
         if self.follows == "both":
             return base + tr(
                 f", as ρ = σ_max = {self.rho:.3g} predicts.",
-                f"배가 됩니다. ρ = σ_max = {self.rho:.3g}가 예측하는 그대로입니다.",
+                f"가 됩니다. {josa(f'ρ = σ_max = {self.rho:.3g}', '이/가')} 예측하는 그대로입니다.",
             )
-        return base + tr(".", "배가 됩니다.")
+        return base + tr(".", "가 됩니다.")
 
 
 @dataclass(frozen=True)
@@ -286,23 +292,24 @@ class FactorClaim:
         head = tr(
             f"The {a}′ factor multiplies the gradient by {g} per step on average (never more than 1); the full BPTT "
             f"changes by {rf} per step against {rm} for W_hh alone",
-            f"{a}′ 인자는 기울기에 평균 시각마다 {g}를 곱합니다 (최댓값 1). 전체 BPTT는 시각마다 {rf}, W_hh만 "
-            f"반복하면 {rm}입니다",
+            f"{a}′ 인자 때문에 기울기는 평균적으로 시각마다 {_times(self.log10_gain_phi)}가 됩니다 (최댓값 1배). 전체 "
+            f"BPTT는 시각마다 {rf}, W_hh만 반복하면 {rm}입니다",
         )
         if self.effect == "unknown":
             return head + "."
         if self.effect == "none":
             return head + tr(
-                f": here {a}′ changes the rate very little.", f". 여기서는 {a}′가 비율을 거의 바꾸지 않습니다."
+                f": here {a}′ changes the rate very little.",
+                f". 여기서는 {josa(a + '′', '이/가')} 비율을 거의 바꾸지 않습니다.",
             )
         if self.effect == "grows":
             return head + tr(
                 ": here the full chain changes faster than W_hh alone (φ′ also turns the direction of the gradient).",
-                ". 여기서는 전체 곡선이 W_hh만일 때보다 더 빨리 변합니다 (φ′가 기울기의 방향도 바꿉니다).",
+                ". 여기서는 전체 곡선이 W_hh만일 때보다 더 빨리 변합니다 (φ′이 기울기의 방향도 바꿉니다).",
             )
         fd, md = self.full_direction, self.matmul_direction
         if md == "explodes" and fd == "explodes":
-            return head + tr(f": {a}′ slows the growth.", f". {a}′가 증가를 늦춥니다.")
+            return head + tr(f": {a}′ slows the growth.", f". {josa(a + '′', '이/가')} 증가를 늦춥니다.")
         if md == "explodes" and fd != "explodes":
             return head + tr(
                 f": {a}′ turns W_hh's growth into {'vanishing' if fd == 'vanishes' else 'a steady gradient'}.",
@@ -312,7 +319,7 @@ class FactorClaim:
             return head + tr(
                 f": {a}′ makes it vanish faster than W_hh alone.", f". {a}′ 때문에 W_hh만일 때보다 더 빨리 소실됩니다."
             )
-        return head + tr(f": {a}′ shrinks the gradient further.", f". {a}′가 기울기를 더 줄입니다.")
+        return head + tr(f": {a}′ shrinks the gradient further.", f". {josa(a + '′', '이/가')} 기울기를 더 줄입니다.")
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ def final_consonant(word: str) -> str:
         return ""  # 퍼센트
     if ch == "‖":
         return "ㅁ"  # ‖x‖ is read 노름
+    if ch == "′":
+        return "ㅁ"  # tanh′ is read 탄에이치 프라임
     if ch.isascii() and ch.isalpha():
         return _LETTER_FINAL.get(ch.lower(), "")
     return ""

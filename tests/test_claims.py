@@ -51,7 +51,7 @@ def printed_ratios(text: str, lang: str) -> list[tuple[str, float]]:
     """(verb, log10 value) of every 'keeps X' / 'grows X×' (Korean: 'X만 남습니다' / 'X배로 커집니다')."""
     if lang == "en":
         found = [("keeps", log10_of(v, p)) for v, p in re.findall(r"keeps " + NUMBER, text)]
-        found += [("grows", log10_of(v, p)) for v, p in re.findall(r"grows " + NUMBER + "×", text)]
+        found += [("grows", log10_of(v, p)) for v, p in re.findall(r"grows (?:to )?" + NUMBER + "×", text)]
     else:
         found = [("keeps", log10_of(v, p)) for v, p in re.findall(NUMBER + "만 남습니다", text)]
         found += [("grows", log10_of(v, p)) for v, p in re.findall(NUMBER + "배로 커집니다", text)]
@@ -314,7 +314,7 @@ def test_opened_curve_that_still_vanishes_is_not_offered_as_a_remedy():
 
 def test_keeps_only_below_one_grows_only_above():
     assert claims.ratio_text(-0.5, "en").startswith("keeps") and claims.ratio_text(0.5, "en").startswith("grows")
-    assert claims.ratio_text(np.log10(5460), "en") == "grows 5460×"
+    assert claims.ratio_text(np.log10(5460), "en") == "grows to 5460×"
     assert claims.ratio_text(-1.0, "ko") == "10%만 남습니다"
 
 

@@ -240,7 +240,7 @@ def check_claim(claim, text: str, lang: str) -> None:
             if t.log10_ratio < 0:
                 found = re.findall(NUMBER + "만 남습니다" if ko else "keeps " + NUMBER, text)
             else:
-                found = re.findall(NUMBER + "배로 커집니다" if ko else "grows " + NUMBER + "×", text)
+                found = re.findall(NUMBER + "배로 커집니다" if ko else "grows (?:to )?" + NUMBER + "×", text)
             if t.log10_ratio != 0:
                 assert found, text
                 v, p = found[0]
