@@ -50,9 +50,11 @@ with st.expander(tr("The book's figure, exactly (ch06/rnn_gradient_graph.py)", "
     book_caption = {"N": 2, "H": 3, "T": 20, "seed": 3}
     ui.chart_with_exports(charts.book_chart(book, names, book_title, book_caption,
                                             x_title=tr("backward steps from the loss (the book's time step)",
-                                                       "손실에서 거슬러 간 시각 수 (책의 time step)")),
+                                                       "손실에서 거슬러 간 시각 수 (책의 time step)"),
+                                            y_title=tr("norm √Σdh² / N (log scale)", "노름 √Σdh² / N (로그 눈금)")),
                           book, "book_figure", ctx, book_title, book_caption)  # fmt: skip
-    wide = book.pivot(index="back", columns="scale", values="norm").rename(columns=names)
+    wide = book.pivot(index="back", columns="scale", values="norm")[list(names)].rename(columns=names)
+    wide.index.name = tr("steps back", "거슬러 간 시각 수")
     st.dataframe(wide.style.format("{:.6g}"), height=250)
     st.caption(tr("σ_max(Wh) = 2.66 but ρ(Wh) = 1.26; × 0.5 gives σ_max = 1.33 > 1, yet ρ = 0.63 < 1 and it "
                   "vanishes: the long-run rate is the spectral radius. With a book preset on, the dashed W_hh-only "
