@@ -290,6 +290,10 @@ def axis_titles(ctx: Context) -> tuple[str, str]:
     return "t", tr("time step t (the loss at t = T)", "시각 t (손실은 t = T)")
 
 
+def norm_axis_title(ctx: Context) -> str:
+    return ctx.tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)")
+
+
 def curve_info(info: Any, lang: str) -> list[dict[str, Any]]:
     """The chart's view of CurveInfo records, labelled in ``lang``."""
     k = 1 if lang == "ko" else 0

@@ -30,7 +30,7 @@ band_names = {k: tr(f"{name}: range over {data.SEED_BAND_SEEDS} seeds", f"{name}
               for k, name in data.KIND_LABELS.items()}  # fmt: skip
 title = tr("‖∂L/∂h_t‖ back through time: RNN vs LSTM vs GRU", "시간을 거슬러 가는 ‖∂L/∂h_t‖: RNN, LSTM, GRU")
 fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
-                        x_title=x_title, bands=bands, band_names=band_names,
+                        x_title=x_title, y_title=ui.norm_axis_title(ctx), bands=bands, band_names=band_names,
                         markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
 ui.chart_with_exports(fig, ui.export_table(result.flow), "compare", ctx, title)
 

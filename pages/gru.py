@@ -40,7 +40,7 @@ keep = result.keep_symbol
 x, x_title = ui.axis_titles(ctx)
 title = tr(f"GRU backward: ‖∂L/∂h_t‖ and the direct path ∏ ({keep})", f"GRU 역전파: ‖∂L/∂h_t‖와 직접 경로 ∏ ({keep})")
 fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
-                        x_title=x_title, markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
+                        x_title=x_title, y_title=ui.norm_axis_title(ctx), markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
 ui.chart_with_exports(fig, ui.export_table(result.flow), "gru_paths", ctx, title)
 
 st.subheader(tr("What the plot says", "그래프 읽기"))

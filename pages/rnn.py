@@ -70,7 +70,7 @@ result = cached.rnn_view(s)
 x, x_title = ui.axis_titles(ctx)
 title = tr(f"RNN backward: full BPTT, W_hh alone, {act}′ alone", f"RNN 역전파: 전체 BPTT, W_hh만, {act}′만")
 fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
-                        x_title=x_title, markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
+                        x_title=x_title, y_title=ui.norm_axis_title(ctx), markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
 ui.chart_with_exports(fig, ui.export_table(result.flow), "rnn_chains", ctx, title)
 
 st.subheader(tr("Gain of each factor, step by step", "시각별 각 인자의 증폭률"))
