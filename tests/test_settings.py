@@ -54,8 +54,10 @@ RANGES = {
     "rho": (0.05, 3.0),
     "forget_bias": (-3.0, 6.0),
     "update_bias": (-3.0, 6.0),
+    "threshold": (0.01, 100.0),
+    "block": (1, 1000),
 }
-INT_KEYS = {"T", "H", "seed", "N", "D"}
+INT_KEYS = {"T", "H", "seed", "N", "D", "block"}
 OPTIONS = {
     "scheme": ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book"),
     "nonlinearity": ("tanh", "relu"),
@@ -64,7 +66,12 @@ OPTIONS = {
     "norm": ("l2", "book", "mean"),
     "axis": ("time", "back"),
     "lang": ("en", "ko"),
+    "remedy_kind": ("rnn", "lstm", "gru"),
+    "clip_kind": ("global", "elementwise"),
+    "init_preset": ("irnn", "orthogonal", "chrono", "tanh_relu"),
 }
+# the Remedies page's own controls and their defaults
+REMEDY_VIEW = {"remedy_kind": "rnn", "clip_kind": "global", "threshold": 1.0, "block": 10, "init_preset": "irnn"}
 BOOL_KEYS = {"set_rho", "show_open", "band"}
 ALL_KEYS = set(DEFAULTS) | {"axis", "show_open", "band", "lang"}
 
@@ -99,8 +106,9 @@ def assert_safe(notice: S.Text) -> None:
 def test_settings_fields_are_the_documented_controls_with_their_defaults():
     assert Settings().as_dict() == DEFAULTS
     assert [c.key for c in S.CONTROLS] == list(DEFAULTS)
-    assert {c.key for c in S.VIEW_CONTROLS} == {"axis", "show_open", "band"}
-    assert View() == View(axis="time", show_open=True, band=False)
+    assert {c.key for c in S.VIEW_CONTROLS} == {"axis", "show_open", "band", *REMEDY_VIEW}
+    assert {c.key for c in S.VIEW_CONTROLS if c.page == "remedies"} == set(REMEDY_VIEW)
+    assert View() == View(axis="time", show_open=True, band=False, **REMEDY_VIEW)
     for key, (lo, hi) in RANGES.items():
         spec = S.BY_KEY[key]
         assert (spec.lo, spec.hi) == (lo, hi), key
@@ -126,7 +134,7 @@ def test_every_numeric_control_at_its_extremes(key):
     for raw, expected in ((str(lo), lo), (str(hi), hi)):
         values, notices = S.parse_params({key: raw})
         assert values == {key: expected} and notices == [], (raw, values, notices)
-        assert type(values[key]) is type(DEFAULTS[key])
+        assert type(values[key]) is type(DEFAULTS[key] if key in DEFAULTS else REMEDY_VIEW[key])
     step = 1 if key in INT_KEYS else 0.01
     for raw, expected in ((str(lo - step), lo), (str(hi + step), hi)):
         values, notices = S.parse_params({key: raw})
