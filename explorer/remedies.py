@@ -116,13 +116,15 @@ def clipping(s: Settings, kind: str, threshold: float, clip: str = "global") -> 
     with np.errstate(over="ignore", invalid="ignore"):
         grads = rc.bptt(make_layer(s, kind), x, dhs).grads
         finite = all(bool(np.isfinite(g).all()) for g in grads.values())
-        g_clip, total, factor = rc.clip_global_norm(grads, threshold)
+        g_clip, _total, factor = rc.clip_global_norm(grads, threshold)
         e_clip, fraction = rc.clip_elementwise(grads, threshold)
     rows = []
     for stage, gs in (("before", grads), ("global", g_clip), ("elementwise", e_clip)):
         for name, g in gs.items():
             rows.append({"parameter": name, "stage": stage, "norm": _norm(g)})
-        rows.append({"parameter": "global", "stage": stage, "norm": _norm(np.concatenate([g.ravel() for g in gs.values()]))})
+        rows.append(
+            {"parameter": "global", "stage": stage, "norm": _norm(np.concatenate([g.ravel() for g in gs.values()]))}
+        )
     table = pd.DataFrame(rows)
     with np.errstate(divide="ignore"):
         table["log10_norm"] = np.log10(table["norm"].to_numpy(dtype=float))
@@ -224,7 +226,8 @@ PRESET_TEXT: dict[str, tuple[Text, Text]] = {
         (
             "Gate biases b ~ log U[1, T_max − 1] (here T_max = T): the forget gate (LSTM) and the keep gate (GRU) "
             "start near 1, so the element-wise path keeps more of the gradient.",
-            "게이트 편향 b ~ log U[1, T_max − 1] (여기서 T_max = T): 망각 게이트(LSTM)와 이전 상태를 넘기는 비율(GRU)이 "
+            "게이트 편향 b ~ log U[1, T_max − 1] (여기서 T_max = T): 망각 게이트(LSTM)와 "
+            "이전 상태를 넘기는 비율(GRU)이 "
             "1 가까이에서 시작하므로 원소별 경로가 기울기를 더 많이 간직합니다.",
         ),
     ),
