@@ -200,9 +200,7 @@ def check_remedy_claims(s: Settings, kind: str, threshold: float, k: int, preset
             text = claim.render(lang)
             check_text_rules(text, lang)
             if isinstance(claim, rcl.PresetCompareClaim) and claim.relation in ("more", "less"):
-                base, preset_id = next(
-                    (b, q) for b, q in p.pairs if p.flow.trends[q].log10_ratio == claim.preset_log10
-                )
+                base, preset_id = next((b, q) for b, q in p.pairs if p.flow.trends[q].log10_ratio == claim.preset_log10)
                 yb, yp = p.flow.curve(base), p.flow.curve(preset_id)
                 more = (yp[0] - yp[-1]) > (yb[0] - yb[-1])
                 assert (claim.relation == "more") == more, text
