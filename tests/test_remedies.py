@@ -285,3 +285,41 @@ def test_korean_page():
     at = _page({"lang": "ko"})
     text = _text(at)
     assert "기울기 클리핑" in text and "블록" in text
+
+
+# ------------------------------------------------------------------------------------------------ the theory page
+def test_theory_page_shows_the_reference_source_counts_and_activations():
+    import inspect
+
+    from recurrent_core import reference
+
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/theory.py").run()
+    assert not at.exception
+    codes = [c.value for c in at.code]
+    for fn in (reference.rnn_forward, reference.lstm_backward, reference.gru_backward):
+        assert any(inspect.getsource(fn) in c for c in codes), fn.__name__
+    text = "\n".join(m.value for m in at.markdown)
+    assert "np.sigmoid" in text and "dA @ Wx.T" in text
+    assert len(at.get("plotly_chart")) == 1 and len(at.dataframe) == 1
+
+
+@pytest.mark.parametrize(("D", "H"), [(1, 1), (8, 32), (64, 256), (3, 7)])
+def test_gru_has_three_quarters_of_the_lstm_parameters(D, H):
+    from explorer import theory
+
+    counts = theory.param_counts(D, H).set_index("architecture")
+    for kind, name in (("rnn", "RNN"), ("lstm", "LSTM"), ("gru", "GRU")):
+        layer = rc.init_layer(kind, D, H)
+        assert counts.loc[name, "pytorch_total"] == sum(a.size for a in rc.to_pytorch(layer).values())
+    assert counts.loc["GRU", "pytorch_total"] * 4 == counts.loc["LSTM", "pytorch_total"] * 3
+    assert counts.loc["GRU", "book_total"] * 4 == counts.loc["LSTM", "book_total"] * 3
+
+
+def test_activation_bounds_are_1_and_a_quarter():
+    from charts import remedies as rcharts
+
+    t = rcharts.activation_table()
+    assert t["dtanh"].max() == pytest.approx(1.0) and t["dsigmoid"].max() == pytest.approx(0.25)
+    assert (t["dtanh"] <= 1).all() and (t["dsigmoid"] <= 0.25).all()
