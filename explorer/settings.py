@@ -278,6 +278,23 @@ class View:
     band: bool = control(
         False, ("Range over 10 seeds (slower)", "시드 10개에 대한 범위 (느림)"), "view", page="compare"
     )
+    # how the LSTM and GRU pages show every gate
+    lstm_gates: str = control(
+        "band",
+        ("Show the gates as", "게이트 표시 방식"),
+        "view",
+        options=("band", "heatmap"),
+        option_labels={"band": ("per-step mean ± spread", "시각별 평균 ± 범위"), "heatmap": ("heatmaps", "히트맵")},
+        page="lstm",
+    )
+    gru_gates: str = control(
+        "band",
+        ("Show the gates as", "게이트 표시 방식"),
+        "view",
+        options=("band", "heatmap"),
+        option_labels={"band": ("per-step mean ± spread", "시각별 평균 ± 범위"), "heatmap": ("heatmaps", "히트맵")},
+        page="gru",
+    )
     # the Remedies page's own controls
     remedy_kind: str = control(
         "rnn",

@@ -69,9 +69,19 @@ OPTIONS = {
     "remedy_kind": ("rnn", "lstm", "gru"),
     "clip_kind": ("global", "elementwise"),
     "init_preset": ("irnn", "orthogonal", "chrono", "tanh_relu"),
+    "lstm_gates": ("band", "heatmap"),
+    "gru_gates": ("band", "heatmap"),
 }
 # the Remedies page's own controls and their defaults
-REMEDY_VIEW = {"remedy_kind": "rnn", "clip_kind": "global", "threshold": 1.0, "block": 10, "init_preset": "irnn"}
+REMEDY_VIEW = {
+    "lstm_gates": "band",
+    "gru_gates": "band",
+    "remedy_kind": "rnn",
+    "clip_kind": "global",
+    "threshold": 1.0,
+    "block": 10,
+    "init_preset": "irnn",
+}
 BOOL_KEYS = {"set_rho", "show_open", "band"}
 ALL_KEYS = set(DEFAULTS) | {"axis", "show_open", "band", "lang"}
 
@@ -107,7 +117,7 @@ def test_settings_fields_are_the_documented_controls_with_their_defaults():
     assert Settings().as_dict() == DEFAULTS
     assert [c.key for c in S.CONTROLS] == list(DEFAULTS)
     assert {c.key for c in S.VIEW_CONTROLS} == {"axis", "show_open", "band", *REMEDY_VIEW}
-    assert {c.key for c in S.VIEW_CONTROLS if c.page == "remedies"} == set(REMEDY_VIEW)
+    assert {c.key for c in S.VIEW_CONTROLS if c.page == "remedies"} == set(REMEDY_VIEW) - {"lstm_gates", "gru_gates"}
     assert View() == View(axis="time", show_open=True, band=False, **REMEDY_VIEW)
     for key, (lo, hi) in RANGES.items():
         spec = S.BY_KEY[key]
