@@ -277,7 +277,7 @@ def check_gate_roles(result, kind: str) -> None:
     """Each gate's printed mean and range are its measured values; sigmoid gates lie in [0, 1]."""
     for claim in claims.gate_role_claims(result, kind):
         mean, lo, hi = result.gate_summary[claim.gate]
-        assert lo <= mean + 1e-12 and mean <= hi + 1e-12
+        assert lo <= hi  # (a skewed gate's mean may lie outside its 10–90 % range)
         if claim.gate != "g":
             assert lo >= 0 and hi <= 1
         for lang in ("en", "ko"):
