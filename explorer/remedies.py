@@ -19,6 +19,7 @@ import pandas as pd
 import recurrent_core as rc
 
 from .data import CurveInfo, FlowView, Trend, _collect, _with_h0, make_inputs, make_layer, trend
+from .i18n import josa
 from .settings import Settings, Text, tape_bytes
 
 CLIP_KINDS = ("global", "elementwise")
@@ -44,7 +45,7 @@ def safe_threshold(value: object) -> tuple[float, Text | None]:
     shown = str(value)[:20]
     return DEFAULT_THRESHOLD, (
         f"The clipping threshold must be a number above 0 (got {shown}): using {DEFAULT_THRESHOLD:g}.",
-        f"클리핑 임곗값은 0보다 큰 수여야 합니다 (입력: {shown}). {DEFAULT_THRESHOLD:g}을 씁니다.",
+        f"클리핑 임곗값은 0보다 큰 수여야 합니다 (입력: {shown}). {josa(f'{DEFAULT_THRESHOLD:g}', '을/를')} 씁니다.",
     )
 
 
@@ -67,7 +68,7 @@ def safe_block(k: object, T: int) -> tuple[int, Text | None]:
     if v != round(v):
         return round(v), (
             f"The block length k must be a whole number (got {v:g}): using k = {round(v)}.",
-            f"블록 길이 k는 정수여야 합니다 (입력: {v:g}). k = {round(v)}을 씁니다.",
+            f"블록 길이 k는 정수여야 합니다 (입력: {v:g}). k = {josa(str(round(v)), '을/를')} 씁니다.",
         )
     return int(v), None
 
