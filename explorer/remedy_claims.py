@@ -58,6 +58,11 @@ class GlobalClipClaim:
                 f"{self.name}의 기울기가 float64 범위를 넘었습니다 (inf나 NaN). 어떤 클리핑으로도 방향을 되살릴 수 "
                 "없습니다. T나 초기화 배율을 낮춰 보세요.",
             )
+        if self.norm_before == 0:
+            return tr(
+                f"The {self.name}'s gradient is exactly 0 here (no step reaches the weights): nothing to clip.",
+                f"여기서 {self.name}의 기울기는 정확히 0입니다 (가중치에 닿는 시각이 없음). 클리핑할 것이 없습니다.",
+            )
         b, th, a = num(self.norm_before), num(self.threshold), num(self.norm_after)
         if self.factor < 1:
             return tr(
@@ -89,6 +94,16 @@ class ElementClipClaim:
     def render(self, lang: str) -> str:
         tr = pick(lang)
         th = num(self.threshold)
+        if not self.finite:
+            return tr(
+                "The element-wise clip cuts inf to ±θ but cannot say which way an overflowed gradient pointed.",
+                "원소별 클리핑은 inf를 ±θ로 자르지만 넘친 기울기가 어느 방향이었는지는 알 수 없습니다.",
+            )
+        if self.fraction == 0 and math.isnan(self.cosine):
+            return tr(
+                "The gradient is exactly 0: the element-wise clip has nothing to cut.",
+                "기울기가 정확히 0입니다. 원소별 클리핑이 자를 것이 없습니다.",
+            )
         if self.fraction == 0:
             return tr(
                 f"Every entry lies within ±{th}: the element-wise clip changes nothing "
