@@ -169,7 +169,7 @@ def check_remedy_claims(s: Settings, kind: str, threshold: float, k: int, preset
         for claim in rcl.clip_claims(c):
             text = claim.render(lang)
             check_text_rules(text, lang)
-            assert "nan" not in text.lower(), text
+            assert "nan" not in text.lower().replace("inf or nan entries", "").replace("inf나 nan", ""), text
             if not c.finite:
                 continue
             for cos in _printed_cosines(text):
@@ -183,7 +183,8 @@ def check_remedy_claims(s: Settings, kind: str, threshold: float, k: int, preset
                 if c.factor < 1:
                     assert c.norm_global == pytest.approx(threshold, rel=1e-5)
             if isinstance(claim, rcl.ElementClipClaim) and lang == "en":
-                assert ("changes nothing" in text) == (c.fraction_clipped == 0)
+                nothing = "changes nothing" in text or "nothing to cut" in text
+                assert nothing == (c.fraction_clipped == 0)
                 if "turns its direction" in text:
                     assert c.cos_elementwise < 1 - rcl.SAME_DIRECTION
         for claim in rcl.trunc_claims(tr_, kind):
