@@ -20,7 +20,7 @@ import recurrent_core as rc
 
 from .data import CurveInfo, FlowView, Trend, _collect, _with_h0, make_inputs, make_layer, trend
 from .i18n import josa
-from .settings import Settings, Text, tape_bytes
+from .settings import Settings, Text, consistent, tape_bytes
 
 CLIP_KINDS = ("global", "elementwise")
 DEFAULT_THRESHOLD = 1.0
@@ -307,8 +307,11 @@ def init_preset(s: Settings, preset: str) -> PresetResult:
             chain = linear_chain_log10(layer.W_hh, s.T, s.N)
     elif preset == "tanh_relu":
         for act, colour, role in (("tanh", "rnn", "full"), ("relu", "matmul", "variant")):
-            add(CurveInfo(act, (f"RNN {act}, ρ = {s.rho:g}", f"RNN {act}, ρ = {s.rho:g}"), colour, role, "rnn", "dh"),
-                make_layer(replace(s, set_rho=True, nonlinearity=act), "rnn"))  # fmt: skip
+            # a target ρ cannot be set for W_hh = 0 (scale 0): then both run at W_hh = 0, the same ρ too
+            sa, dropped = consistent(replace(s, set_rho=True, nonlinearity=act))
+            rho = "W_hh = 0" if dropped else f"ρ = {s.rho:g}"
+            add(CurveInfo(act, (f"RNN {act}, {rho}", f"RNN {act}, {rho}"), colour, role, "rnn", "dh"),
+                make_layer(sa, "rnn"))  # fmt: skip
         pairs.append(("tanh", "relu"))
     else:
         for kind, name in (("lstm", "LSTM"), ("gru", "GRU")):

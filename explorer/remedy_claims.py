@@ -234,12 +234,13 @@ class ChronoGateClaim:
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
-        rel_en, rel_ko = ("more open", "더 열려") if self.after > self.before else ("not more open", "더 열리지 않아")
+        opened = self.after > self.before
+        rel_en, rel_ko = ("more open", "더 열려 있습니다") if opened else ("not more open", "더 열려 있지 않습니다")
         return tr(
             f"The {self.name}'s {self.gate[0]} averages {self.after:.3f} with chrono init against {self.before:.3f} "
             f"as set: {rel_en}.",
             f"chrono 초기화에서 {self.name}의 {self.gate[1]} 평균은 {self.after:.3f}, 현재 설정에서는 "
-            f"{self.before:.3f}: {rel_ko} 있습니다.",
+            f"{self.before:.3f}: {rel_ko}.",
         )
 
 
