@@ -109,6 +109,7 @@ class ClipResult:
     cos_elementwise: float
     fraction_clipped: float  # elements the element-wise clip changed
     finite: bool  # every gradient entry finite (else clipping has nothing meaningful to rescale)
+    sum_overflow: bool = False  # entries finite, but the book's sqrt(Σ g²) overflowed float64: clip_grads gives 0
 
 
 def clipping(s: Settings, kind: str, threshold: float, clip: str = "global") -> ClipResult:
@@ -117,7 +118,7 @@ def clipping(s: Settings, kind: str, threshold: float, clip: str = "global") -> 
     with np.errstate(over="ignore", invalid="ignore"):
         grads = rc.bptt(make_layer(s, kind), x, dhs).grads
         finite = all(bool(np.isfinite(g).all()) for g in grads.values())
-        g_clip, _total, factor = rc.clip_global_norm(grads, threshold)
+        g_clip, total, factor = rc.clip_global_norm(grads, threshold)
         e_clip, fraction = rc.clip_elementwise(grads, threshold)
     rows = []
     for stage, gs in (("before", grads), ("global", g_clip), ("elementwise", e_clip)):
@@ -143,6 +144,7 @@ def clipping(s: Settings, kind: str, threshold: float, clip: str = "global") -> 
         cos_elementwise=_cosine(grads, e_clip),
         fraction_clipped=float(fraction),
         finite=finite,
+        sum_overflow=finite and not math.isfinite(total),
     )
 
 

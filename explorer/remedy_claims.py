@@ -48,9 +48,19 @@ class GlobalClipClaim:
     factor: float
     cosine: float
     finite: bool
+    sum_overflow: bool = False
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
+        if self.sum_overflow:
+            return tr(
+                f"Every entry of the {self.name}'s gradient is finite, but ‖g‖ = {num(self.norm_before)} and the "
+                "book's clip_grads computes it as sqrt(Σ g²), whose sum overflows float64 to inf: it scales by "
+                "θ / inf = 0 and returns all zeros, so here the direction is lost. Lower T or the init scale.",
+                f"{self.name}의 기울기 원소는 모두 유한하지만 (‖g‖ = {num(self.norm_before)}) 책의 "
+                "clip_grads는 ‖g‖를 sqrt(Σ g²)로 계산하므로 합이 float64 범위를 넘어 inf가 됩니다. θ / inf = 0을 곱해 "
+                "모두 0을 돌려주므로 여기서는 방향을 잃습니다. T나 초기화 배율을 낮춰 보세요.",
+            )
         if not self.finite:
             return tr(
                 f"The {self.name}'s gradient overflowed float64 (inf or NaN entries): no clipping can restore a "
@@ -251,7 +261,9 @@ Claim = RemedyClaim | TrendClaim
 def clip_claims(r: ClipResult) -> list[Claim]:
     name = KIND_LABELS[r.kind]
     return [
-        GlobalClipClaim(name, r.threshold, r.norm_before, r.norm_global, r.factor, r.cos_global, r.finite),
+        GlobalClipClaim(
+            name, r.threshold, r.norm_before, r.norm_global, r.factor, r.cos_global, r.finite, r.sum_overflow
+        ),
         ElementClipClaim(r.threshold, r.norm_elementwise, r.fraction_clipped, r.cos_elementwise, r.finite),
     ]
 
