@@ -184,7 +184,10 @@ def check_remedy_claims(s: Settings, kind: str, threshold: float, k: int, preset
             if isinstance(claim, rcl.GlobalClipClaim) and lang == "en":
                 assert ("is above" in text) == (c.factor < 1), text
                 if c.factor < 1:
-                    assert c.norm_global == pytest.approx(threshold, rel=1e-5)
+                    # the book's eps: θ ‖g‖ / (‖g‖ + 1e-6), printed as measured
+                    want = threshold * c.norm_before / (c.norm_before + 1e-6)
+                    assert c.norm_global == pytest.approx(want, rel=1e-9)
+                    assert f"‖g‖ becomes {rcl.num(c.norm_global)}" in text
             if isinstance(claim, rcl.ElementClipClaim) and lang == "en":
                 nothing = "changes nothing" in text or "nothing to cut" in text
                 assert nothing == (c.fraction_clipped == 0)
