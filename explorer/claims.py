@@ -55,7 +55,7 @@ def ratio_text(log10_ratio: float, lang: str) -> str:
         return tr(f"keeps {pct(log10_ratio)}", f"{pct(log10_ratio)}만 남습니다")
     if log10_ratio > 0:
         return tr(f"grows {format_log10(log10_ratio)}×", f"{format_log10(log10_ratio)}배로 커집니다")
-    return tr("stays the same", "그대로입니다")
+    return tr(f"is unchanged at {pct(0.0)}", f"{pct(0.0)}로 그대로입니다")
 
 
 def rate_text(log10_rate: float) -> str:

@@ -52,9 +52,11 @@ def printed_ratios(text: str, lang: str) -> list[tuple[str, float]]:
     if lang == "en":
         found = [("keeps", log10_of(v, p)) for v, p in re.findall(r"keeps " + NUMBER, text)]
         found += [("grows", log10_of(v, p)) for v, p in re.findall(r"grows " + NUMBER + "×", text)]
+        found += [("keeps", log10_of(v, p)) for v, p in re.findall(r"is unchanged at " + NUMBER, text)]
     else:
         found = [("keeps", log10_of(v, p)) for v, p in re.findall(NUMBER + "만 남습니다", text)]
         found += [("grows", log10_of(v, p)) for v, p in re.findall(NUMBER + "배로 커집니다", text)]
+        found += [("keeps", log10_of(v, p)) for v, p in re.findall(NUMBER + "로 그대로입니다", text)]
     return found
 
 
@@ -312,6 +314,7 @@ def run_all_pages(s: Settings) -> None:
 @example(Settings(T=5))
 @example(Settings(T=20))
 @example(Settings(T=1))
+@example(Settings(T=1, H=1, D=1, input_scale=0.0, scheme="orthogonal"))  # ratio exactly 1: "is unchanged at 100%"
 @example(Settings(scheme="orthogonal", set_rho=True, rho=3.0, T=1000, H=16, input_scale=0.0))
 @example(Settings(scheme="identity", scale=3.0, nonlinearity="relu", T=700, H=4))  # forward overflow
 @example(Settings(T=20, H=3, N=2, seed=3, scheme="book", norm="book", formulation="dlfs2"))
