@@ -28,6 +28,8 @@ PAGES = {  # url path -> page; "" is the default page at the app's root
                    icon=":material/door_open:", url_path="gru"),
     "model": st.Page("pages/model.py", title=tr("Your model", "내 모델"), icon=":material/upload_file:",
                      url_path="model"),
+    "remedies": st.Page("pages/remedies.py", title=tr("Remedies", "대책"), icon=":material/healing:",
+                        url_path="remedies"),
     "theory": st.Page("pages/theory.py", title=tr("Theory and sources", "이론과 출처"),
                       icon=":material/menu_book:", url_path="theory"),
     # the compare page under its own name too, so /compare is never "not found"

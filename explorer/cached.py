@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import data, work
+from . import data, remedies, work
 from .settings import Settings
 
 
@@ -31,3 +31,15 @@ def lstm_view(s: Settings) -> data.GateResult:
 
 def gru_view(s: Settings) -> data.GateResult:
     return work.run(("gru", s), lambda: data.gru_view(s))
+
+
+def clipping(s: Settings, kind: str, threshold: float) -> remedies.ClipResult:
+    return work.run(("clipping", s, kind, threshold), lambda: remedies.clipping(s, kind, threshold))
+
+
+def truncation(s: Settings, kind: str, k: int) -> remedies.TruncResult:
+    return work.run(("truncation", s, kind, k), lambda: remedies.truncation(s, kind, k))
+
+
+def init_preset(s: Settings, preset: str) -> remedies.PresetResult:
+    return work.run(("init_preset", s, preset), lambda: remedies.init_preset(s, preset))

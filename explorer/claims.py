@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from charts import format_log10
 
 from .data import (
@@ -18,6 +20,7 @@ from .data import (
     OPEN_GATE_BIAS,
     TREND_DECADES,
     CompareResult,
+    Contributions,
     GateResult,
     RNNResult,
     Trend,
@@ -52,7 +55,7 @@ def ratio_text(log10_ratio: float, lang: str) -> str:
         return tr(f"keeps {pct(log10_ratio)}", f"{pct(log10_ratio)}만 남습니다")
     if log10_ratio > 0:
         return tr(f"grows to {format_log10(log10_ratio)}×", f"{format_log10(log10_ratio)}배로 커집니다")
-    return tr("stays the same", "그대로입니다")
+    return tr(f"is unchanged at {pct(0.0)}", f"{pct(0.0)}로 그대로입니다")
 
 
 def _times(log10_rate: float) -> str:
@@ -357,6 +360,121 @@ class TheoryClaim:
         )
 
 
+@dataclass(frozen=True)
+class ContributionClaim:
+    """How much of ∂L/∂W_hh comes from the earliest step with a nonzero term, and from the last step, measured as the
+    norm of that step's term over the norm of the whole gradient; and ‖∂L/∂x_t‖ at those steps."""
+
+    name: str
+    first: int | None  # the earliest t with a nonzero, finite term (None: no such step)
+    log10_first: float  # log10 (‖term of step first‖ / ‖∂L/∂W_hh‖)
+    last: int
+    log10_last: float
+    log10_dx_first: float  # log10 ‖∂L/∂x_first‖ / ‖∂L/∂x_last‖
+    zero_before: bool  # step 1's term is exactly 0 (h_0 = 0)
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        if self.first is None or not math.isfinite(self.log10_first) or not math.isfinite(self.log10_last):
+            return tr(
+                f"The {self.name}'s recurrent weight gradient has no finite nonzero step term here (exactly 0 or past "
+                "float64), so no share per step is given.",
+                f"{self.name}의 순환 가중치 기울기에는 여기서 유한하고 0이 아닌 시각별 항이 없어 (정확히 0이거나 float64 "
+                "범위 밖) 시각별 몫을 말하지 않습니다.",
+            )
+        a, b = format_log10(self.log10_first), format_log10(self.log10_last)
+        text = tr(
+            f"The {self.name}'s recurrent weights W_hh receive {a} of their update from step {self.first} and {b} "
+            f"from step {self.last} (each step's term ‖h_(t−1)ᵀ ∂L/∂a_t‖ against the whole ‖∂L/∂W_hh‖)",
+            f"{self.name}의 순환 가중치 W_hh는 갱신량의 {josa(a, '을/를')} 시각 {self.first}에서, "
+            f"{josa(b, '을/를')} 시각 {self.last}에서 "
+            "받습니다 (각 시각의 항 ‖h_(t−1)ᵀ ∂L/∂a_t‖를 전체 ‖∂L/∂W_hh‖와 비교)",
+        )
+        if math.isfinite(self.log10_dx_first):
+            text += tr(
+                f"; ‖∂L/∂x_{self.first}‖ is {format_log10(self.log10_dx_first)} times ‖∂L/∂x_{self.last}‖",
+                f". ‖∂L/∂x_{self.first}‖는 ‖∂L/∂x_{self.last}‖의 {format_log10(self.log10_dx_first)}배입니다",
+            )
+        if self.zero_before:
+            text += tr(
+                ". Step 1 gives exactly 0 (h_0 = 0)",
+                ". 시각 1의 항은 정확히 0입니다 (h_0 = 0)",
+            )
+        return text + "."
+
+
+GATE_ROLES: dict[str, tuple[Text, Text]] = {
+    "i": (
+        ("input gate i", "입력 게이트 i"),
+        (
+            "scales the new memory g written into the cell (i ⊙ g); it is not on the cell path, so it does not shrink "
+            "∂L/∂c_(t−1) directly",
+            "기억 셀에 쓰는 새로운 기억 g를 조절합니다 (i ⊙ g). 셀 경로 위에 있지 않으므로 ∂L/∂c_(t−1)의 크기를 직접 "
+            "줄이지는 않습니다",
+        ),
+    ),
+    "f": (
+        ("forget gate f", "망각 게이트 f"),
+        (
+            "multiplies the cell path: ∂L/∂c_(t−1) gets ∂L/∂c_t ⊙ f_t",
+            "셀 경로에 곱해집니다. ∂L/∂c_(t−1)에는 ∂L/∂c_t ⊙ f_t 항이 들어 있습니다",
+        ),
+    ),
+    "g": (
+        ("new memory g (not a gate)", "새로운 기억 g (게이트가 아님)"),
+        (
+            "is the candidate written into the cell, in (−1, 1); its tanh′ scales the gradient to W_hh's g block",
+            "기억 셀에 쓰는 후보 값으로 (−1, 1) 범위입니다. 그 tanh′가 W_hh의 g 블록으로 가는 기울기를 조절합니다",
+        ),
+    ),
+    "o": (
+        ("output gate o", "출력 게이트 o"),
+        (
+            "scales how much of ∂L/∂h_t reaches the cell (o ⊙ tanh′(c_t)); a closed o cuts the way from h into c",
+            "∂L/∂h_t 중 기억 셀에 닿는 양을 조절합니다 (o ⊙ tanh′(c_t)). o가 닫히면 h에서 c로 가는 길이 끊깁니다",
+        ),
+    ),
+    "r": (
+        ("reset gate r", "리셋 게이트 r"),
+        (
+            "scales what h_(t−1) contributes to the candidate n; the gradient through the candidate to h_(t−1) "
+            "passes r, the direct path does not",
+            "후보 n에 대한 h_(t−1)의 기여를 조절합니다. 후보를 거쳐 h_(t−1)로 가는 기울기는 r을 지나고, 직접 경로는 "
+            "지나지 않습니다",
+        ),
+    ),
+    "z": (
+        ("update gate z", "업데이트 게이트 z"),
+        (
+            "splits h_t between the old state and the candidate: the direct path multiplies by the keep gate "
+            "(PyTorch's z, the book's 1 − z)",
+            "h_t를 이전 상태와 후보로 나눕니다. 직접 경로는 이전 상태를 그대로 넘기는 비율(PyTorch의 z, 책의 1 − z)을 "
+            "곱합니다",
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class GateRoleClaim:
+    """One gate's measured mean and 10–90 % range over all steps, samples and units, and what it does to the flow."""
+
+    name: str  # "LSTM" / "GRU"
+    gate: str  # "i", "f", "g", "o", "r", "z"
+    mean: float
+    lo: float
+    hi: float
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        label, role = GATE_ROLES[self.gate]
+        return tr(
+            f"**{label[0]}** averages {self.mean:.3f} (10–90 % of its values: {self.lo:.3f} to {self.hi:.3f}): it "
+            f"{role[0]}.",
+            f"**{label[1]}**의 평균은 {self.mean:.3f}입니다 (값의 10–90 %: {self.lo:.3f} ~ {self.hi:.3f}). {role[1]}.",
+        )
+
+
 Claim = TrendClaim | GateClaim | CompareClaim | OpenClaim | RateClaim | FactorClaim | TheoryClaim
 
 
@@ -407,6 +525,36 @@ def gate_claims(r: GateResult, s: Settings, kind: str) -> list[Claim]:
     claims: list[Claim] = [GateClaim(name, r.keep_symbol, r.gate_mean, s.T)]
     claims.extend(TrendClaim(name, t) for t in r.flow.trends.values())
     return claims
+
+
+def contribution_claims(c: Contributions | None, name: str) -> list[ContributionClaim]:
+    """The per-step share of the weights' update (part of every architecture page)."""
+    if c is None:
+        return []
+    finite = np.isfinite(c.log10_step) & np.isfinite(c.log10_whole)
+    idx = np.flatnonzero(finite)
+    T = len(c.log10_step)
+    if not idx.size:
+        return [ContributionClaim(name, None, math.nan, T, math.nan, math.nan, False)]
+    first = int(idx[0])
+    dx_ratio = float(c.log10_dx[first] - c.log10_dx[-1]) if np.isfinite(c.log10_dx[[first, -1]]).all() else math.nan
+    return [
+        ContributionClaim(
+            name,
+            first + 1,
+            float(c.log10_step[first] - c.log10_whole),
+            T,
+            float(c.log10_step[-1] - c.log10_whole),
+            dx_ratio,
+            bool(c.log10_step[0] == -np.inf),
+        )
+    ]
+
+
+def gate_role_claims(r: GateResult, kind: str) -> list[GateRoleClaim]:
+    """What each gate does to the flow, with its measured mean and spread (LSTM i, f, g, o; GRU r, z)."""
+    summary = r.gate_summary or {}
+    return [GateRoleClaim(KIND_LABELS[kind], gate, mean, lo, hi) for gate, (mean, lo, hi) in summary.items()]
 
 
 def render(claims: list[Claim], lang: str) -> list[str]:

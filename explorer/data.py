@@ -272,6 +272,65 @@ def seed_band(s: Settings, n_seeds: int = SEED_BAND_SEEDS) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------------- RNN page
+# ------------------------------------------------------------------------------------- per-step contributions
+BLOCK_COLOURS = {"a": "rnn", "i": "lstm", "f": "cell", "g": "tanh", "o": "matmul", "r": "matmul", "z": "gru",
+                 "n": "tanh"}  # fmt: skip
+BLOCK_NAMES: dict[str, Text] = {
+    "a": ("W_hh", "W_hh"),
+    "i": ("W_hh, input gate block i", "W_hh, 입력 게이트 블록 i"),
+    "f": ("W_hh, forget gate block f", "W_hh, 망각 게이트 블록 f"),
+    "g": ("W_hh, new memory block g", "W_hh, 새로운 기억 블록 g"),
+    "o": ("W_hh, output gate block o", "W_hh, 출력 게이트 블록 o"),
+    "r": ("W_hh, reset gate block r", "W_hh, 리셋 게이트 블록 r"),
+    "z": ("W_hh, update gate block z", "W_hh, 업데이트 게이트 블록 z"),
+    "n": ("W_hh, candidate block n", "W_hh, 후보 블록 n"),
+}
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """What the weights receive from each step t = 1 … T: ‖h_{t−1}ᵀ ∂L/∂a_t‖ per gate block of W_hh (batch summed
+    inside), and ‖∂L/∂x_t‖. Tidy ``curves`` (t, back, curve, log10_norm) with curve ids ``hh_<block>`` and ``dx``."""
+
+    curves: pd.DataFrame
+    info: tuple[CurveInfo, ...]
+    blocks: tuple[str, ...]
+    log10_step: np.ndarray  # (T,) log10 ‖step t's term of ∂L/∂W_hh‖ over all blocks
+    log10_whole: float  # log10 ‖∂L/∂W_hh‖ (the sum of the terms)
+    log10_dx: np.ndarray  # (T,) log10 ‖∂L/∂x_t‖
+
+
+def _log10(a: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: np.ndarray = np.log10(np.asarray(a, dtype=float))
+    return out
+
+
+def step_view(layer: Any, x: np.ndarray, dhs: np.ndarray) -> Contributions:
+    """Per-step contributions (``rc.step_contributions``) of one run, as curves."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        sc = rc.step_contributions(layer, x, dhs)
+        whole = float(np.linalg.norm(sc.trace.grads["weight_hh_l0"]))
+    T = len(sc.dx)
+    t = np.arange(1, T + 1)
+    frames, info = [], []
+    for j, block in enumerate(sc.blocks):
+        ci = CurveInfo(f"hh_{block}", BLOCK_NAMES[block], BLOCK_COLOURS[block], "full", sc.kind, "contribution")
+        info.append(ci)
+        frames.append(_frame(ci, t, _log10(sc.W_hh[:, j]), T))
+    dx = CurveInfo("dx", ("‖∂L/∂x_t‖", "‖∂L/∂x_t‖"), "bound", "path", sc.kind, "dx")
+    info.append(dx)
+    frames.append(_frame(dx, t, _log10(sc.dx), T))
+    return Contributions(
+        curves=pd.concat(frames, ignore_index=True),
+        info=tuple(info),
+        blocks=tuple(sc.blocks),
+        log10_step=_log10(sc.W_hh_total),
+        log10_whole=float(_log10(np.array(whole))),
+        log10_dx=_log10(sc.dx),
+    )
+
+
 @dataclass(frozen=True)
 class RNNResult:
     flow: FlowView  # full BPTT, W_hh alone (the book's chain), φ′ alone
@@ -286,6 +345,7 @@ class RNNResult:
     log10_rate_full: float  # … of the full BPTT
     log10_gain_phi: float  # mean log10 gain of the φ′ factor per step
     activation: str  # "tanh" or "relu": the φ of φ′
+    contributions: Contributions | None = None  # what the weights receive from each step
 
 
 RATE_SKIP = 5  # the first steps back are transients, not the long-run rate
@@ -303,6 +363,7 @@ def _rate(y: np.ndarray, skip: int) -> float:
 def rnn_view(s: Settings) -> RNNResult:
     x, dhs = make_inputs(s)
     layer = make_layer(s, "rnn")
+    contributions = step_view(layer, x, dhs)  # first: its pass is freed before the decomposition's
     dec = rc.rnn_decomposition(layer, x, dhs)
     act = s.nonlinearity
     t = np.arange(s.T + 1)
@@ -372,6 +433,7 @@ def rnn_view(s: Settings) -> RNNResult:
         log10_rate_full=_rate(full_y, skip),
         log10_gain_phi=mean_phi,
         activation=act,
+        contributions=contributions,
     )
 
 
@@ -407,6 +469,35 @@ class GateResult:
     heatmap: pd.DataFrame  # t, unit, value: the gate as the formulation writes it (f, or the GRU's z)
     gate_mean: float  # mean of the gate along the element-wise path (f, or the GRU's keep gate)
     keep_symbol: str  # "f", "z" or "1 − z": the factor of the element-wise path
+    gate_stats: pd.DataFrame | None = None  # t, gate, mean, lo, hi (10th and 90th percentiles over samples, units)
+    gate_maps: dict[str, np.ndarray] | None = None  # gate -> (T, 1, H) float32 values of sample 1, for heatmaps
+    contributions: Contributions | None = None
+    gate_summary: dict[str, tuple[float, float, float]] | None = None  # gate -> mean, 10th and 90th percentile
+
+
+def summarise_gates(gates: dict[str, np.ndarray]) -> dict[str, tuple[float, float, float]]:
+    out = {}
+    for name, g in gates.items():
+        lo, hi = np.percentile(g, [10, 90])
+        out[name] = (float(g.mean()), float(lo), float(hi))
+    return out
+
+
+GATE_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z")}
+
+
+def gate_stats(gates: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per step t = 1 … T and gate: the mean and the 10th/90th percentiles over samples and units."""
+    frames = []
+    for name, g in gates.items():
+        T = g.shape[0]
+        flat = g.reshape(T, -1)
+        lo, hi = np.percentile(flat, [10, 90], axis=1)
+        frames.append(pd.DataFrame({"t": np.arange(1, T + 1), "gate": name, "mean": flat.mean(axis=1), "lo": lo,
+                                    "hi": hi}))  # fmt: skip
+    out = pd.concat(frames, ignore_index=True)
+    out["back"] = out["t"].max() - out["t"]
+    return out
 
 
 def lstm_view(s: Settings) -> GateResult:
@@ -427,9 +518,19 @@ def lstm_view(s: Settings) -> GateResult:
         (dc_info, t[1:], dc, trend(dc_info, dc, ov, fwd)),
         (path_info, t[1:], path, trend(path_info, path)),
     ]
-    return GateResult(
-        flow=_collect(parts, s.T), heatmap=gate_frame(res.gate), gate_mean=float(res.gate.mean()), keep_symbol="f"
+    tape = res.full.tape
+    gates = {name: tape.gate(name) for name in GATE_ORDER["lstm"]}
+    out = dict(
+        flow=_collect(parts, s.T),
+        heatmap=gate_frame(res.gate),
+        gate_mean=float(res.gate.mean()),
+        keep_symbol="f",
+        gate_stats=gate_stats(gates),
+        gate_maps={k: v[:, :1, :].astype(np.float32) for k, v in gates.items()},  # heatmap colours only
+        gate_summary=summarise_gates(gates),
     )
+    del res, tape, gates  # one tape alive at a time (the memory budget): the contributions run their own pass
+    return GateResult(**out, contributions=step_view(make_layer(s, "lstm"), x, dhs))
 
 
 def gru_view(s: Settings) -> GateResult:
@@ -452,9 +553,15 @@ def gru_view(s: Settings) -> GateResult:
     fwd = _fwd(res.full.forward_overflow_step)
     parts = [(dh_info, t, dh, trend(dh_info, dh, ov, fwd)), (path_info, t, path, trend(path_info, path))]
     assert res.update_gate is not None
-    return GateResult(
+    gates = {"r": res.full.tape.r, "z": res.update_gate}
+    out = dict(
         flow=_collect(parts, s.T),
         heatmap=gate_frame(res.update_gate),
         gate_mean=float(res.gate.mean()),
         keep_symbol=keep,
+        gate_stats=gate_stats(gates),
+        gate_maps={k: v[:, :1, :].astype(np.float32) for k, v in gates.items()},  # heatmap colours only
+        gate_summary=summarise_gates(gates),
     )
+    del res, gates  # one tape alive at a time (the memory budget): the contributions run their own pass
+    return GateResult(**out, contributions=step_view(make_layer(s, "gru"), x, dhs))

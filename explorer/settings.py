@@ -364,6 +364,83 @@ class View:
         "view",
         page="model",
     )
+    # how the LSTM and GRU pages show every gate
+    lstm_gates: str = control(
+        "band",
+        ("Show the gates as", "게이트 표시 방식"),
+        "view",
+        options=("band", "heatmap"),
+        option_labels={"band": ("per-step mean ± spread", "시각별 평균 ± 범위"), "heatmap": ("heatmaps", "히트맵")},
+        page="lstm",
+    )
+    gru_gates: str = control(
+        "band",
+        ("Show the gates as", "게이트 표시 방식"),
+        "view",
+        options=("band", "heatmap"),
+        option_labels={"band": ("per-step mean ± spread", "시각별 평균 ± 범위"), "heatmap": ("heatmaps", "히트맵")},
+        page="gru",
+    )
+    # the Remedies page's own controls
+    remedy_kind: str = control(
+        "rnn",
+        ("Architecture", "구조"),
+        "view",
+        options=("rnn", "lstm", "gru"),
+        option_labels={"rnn": ("RNN", "RNN"), "lstm": ("LSTM", "LSTM"), "gru": ("GRU", "GRU")},
+        page="remedies",
+    )
+    clip_kind: str = control(
+        "global",
+        ("Clipping kind", "클리핑 방식"),
+        "view",
+        options=("global", "elementwise"),
+        option_labels={
+            "global": ("global norm (the book's clip_grads)", "전체 노름 (책의 clip_grads)"),
+            "elementwise": ("element-wise (min-char-rnn)", "원소별 (min-char-rnn)"),
+        },
+        page="remedies",
+    )
+    threshold: float = control(
+        1.0,
+        ("Clipping threshold θ", "클리핑 임곗값 θ"),
+        "view",
+        lo=0.01,
+        hi=100.0,
+        step=0.01,
+        page="remedies",
+        help=(
+            "Global: the largest allowed ‖g‖ (the book uses max_grad = 0.25); element-wise: each entry to ±θ "
+            "(min-char-rnn uses 5).",
+            "전체 노름: 허용하는 최대 ‖g‖ (책은 max_grad = 0.25). 원소별: 각 원소를 ±θ로 자릅니다 (min-char-rnn은 5).",
+        ),
+    )
+    block: int = control(
+        10,
+        ("Truncated BPTT block length k", "Truncated BPTT 블록 길이 k"),
+        "view",
+        lo=1,
+        hi=1000,
+        step=1,
+        page="remedies",
+        help=(
+            "The book's time_size: the gradient is cut every k steps from the start; the hidden state is carried.",
+            "책의 time_size: 처음부터 k 시각마다 기울기를 끊습니다. 은닉 상태는 그대로 이어집니다.",
+        ),
+    )
+    init_preset: str = control(
+        "irnn",
+        ("Initialisation preset", "초기화 설정"),
+        "view",
+        options=("irnn", "orthogonal", "chrono", "tanh_relu"),
+        option_labels={
+            "irnn": ("IRNN: identity W_hh + ReLU", "IRNN: 단위 행렬 W_hh + ReLU"),
+            "orthogonal": ("orthogonal W_hh", "직교 W_hh"),
+            "chrono": ("chrono init (LSTM, GRU)", "chrono 초기화 (LSTM, GRU)"),
+            "tanh_relu": ("tanh vs ReLU at the same ρ", "같은 ρ에서 tanh와 ReLU"),
+        },
+        page="remedies",
+    )
 
 
 def _specs(cls: type) -> tuple[Spec, ...]:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import charts
-from explorer import cached, claims, ui
+from explorer import cached, claims, sections, ui
 
 ctx = ui.page_context("gru")
 s, tr = ctx.settings, ctx.tr
@@ -59,3 +59,6 @@ heat_title = tr("Update gate z_t", "업데이트 게이트 z_t")
 heat = charts.gate_heatmap(result.heatmap, heat_title, ctx.caption(), x_title=tr("time step t", "시각 t"),
                            y_title=tr("hidden unit", "은닉 유닛"), gate_label="z")  # fmt: skip
 ui.chart_with_exports(heat, result.heatmap, "gru_update_gate", ctx, heat_title)
+
+sections.every_gate(ctx, result, "gru")
+sections.what_weights_learn(ctx, result.contributions, "gru")

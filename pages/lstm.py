@@ -3,7 +3,7 @@
 import streamlit as st
 
 import charts
-from explorer import cached, claims, ui
+from explorer import cached, claims, sections, ui
 
 ctx = ui.page_context("lstm")
 s, tr = ctx.settings, ctx.tr
@@ -45,3 +45,6 @@ heat_title = tr("Forget gate f_t", "망각 게이트 f_t")
 heat = charts.gate_heatmap(result.heatmap, heat_title, ctx.caption(), x_title=tr("time step t", "시각 t"),
                            y_title=tr("hidden unit", "은닉 유닛"), gate_label="f")  # fmt: skip
 ui.chart_with_exports(heat, result.heatmap, "lstm_forget_gate", ctx, heat_title)
+
+sections.every_gate(ctx, result, "lstm")
+sections.what_weights_learn(ctx, result.contributions, "lstm")

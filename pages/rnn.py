@@ -3,7 +3,7 @@
 import streamlit as st
 
 import charts
-from explorer import cached, claims, ui
+from explorer import cached, claims, sections, ui
 
 ctx = ui.page_context("rnn")
 s, tr = ctx.settings, ctx.tr
@@ -110,3 +110,5 @@ with right:
 st.subheader(tr("What the plots say", "그래프 읽기"))
 for line in claims.render(claims.rnn_claims(result, s), ctx.lang):
     st.markdown(f"- {line}")
+
+sections.what_weights_learn(ctx, result.contributions, "rnn")

@@ -2,9 +2,20 @@
 
 import streamlit as st
 
-from explorer import ui
+from charts import remedies as rcharts
+from explorer import theory, ui
 
-tr = ui.page_context("theory").tr
+ctx = ui.page_context("theory")
+tr = ctx.tr
+
+
+def book_code(kind: str) -> None:
+    """The book's cell of ``kind`` as ``recurrent_core.reference`` writes it (its source, read at run time)."""
+    with st.expander(tr("The book's code for this cell (row vectors, `recurrent_core/reference.py`)",
+                        "이 셀의 책 코드 (행 벡터, `recurrent_core/reference.py`)"), expanded=False):  # fmt: skip
+        st.code(theory.source(kind), language="python")
+
+
 st.title(tr("Theory: what the plots compute", "이론: 그래프가 계산하는 것"))
 st.markdown(
     tr(
@@ -47,6 +58,8 @@ st.markdown(
     )
 )
 
+book_code("rnn")
+
 st.header("LSTM")
 st.latex(
     r"\begin{aligned} [a_i\ a_f\ a_g\ a_o] &= x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b \\ "
@@ -70,6 +83,12 @@ st.markdown(
     )
 )
 
+book_code("lstm")
+st.caption(tr("Gate order: the book stacks the blocks as **f, g, i, o** (`dA = np.hstack((df, dg, di, do))`), "
+              "PyTorch as **i, f, g, o**; the book's `Wx` is `W_ihᵀ` with its columns in that order.",
+              "게이트 순서: 책은 블록을 **f, g, i, o** 순서로 쌓고(`dA = np.hstack((df, dg, di, do))`), PyTorch는 "
+              "**i, f, g, o** 순서입니다. 책의 `Wx`는 열을 그 순서로 둔 `W_ihᵀ`입니다."))  # fmt: skip
+
 st.header("GRU")
 st.markdown(tr("Two formulations, with the same gate rows r, z, n:", "게이트 행 r, z, n이 같은 두 가지 수식:"))
 st.latex(
@@ -92,6 +111,66 @@ st.markdown(
         "이 앱의 **업데이트 게이트 편향**은 이전 상태를 그대로 넘기는 비율 k(PyTorch의 z, 책의 1 − z)에 더해지므로 어느 쪽이든 +일수록 더 유지합니다.",
     )
 )
+
+book_code("gru")
+st.caption(tr("Gate order: the book's **z, r, h̃** against PyTorch's **r, z, n**; the book's z is PyTorch's 1 − z "
+              "and its reset sits before the matmul.",
+              "게이트 순서: 책은 **z, r, h̃**, PyTorch는 **r, z, n**입니다. 책의 z는 PyTorch의 1 − z이고, 리셋 "
+              "게이트가 행렬 곱 앞에 있습니다."))  # fmt: skip
+
+st.header(tr("Common pitfalls in the study notes", "학습 노트의 흔한 실수"))
+st.markdown(
+    tr(
+        """
+- **LSTM backward, `dx = dA @ Wh.T`** is wrong: the input gradient goes through the input weights,
+  **`dx = dA @ Wx.T`** (`dh_prev = dA @ Wh.T` is the recurrent one). The shapes only agree by accident when D = H.
+- **`np.sigmoid` does not exist**: NumPy has no sigmoid. The book defines `sigmoid(x) = 1 / (1 + np.exp(-x))` in
+  `common/functions.py` (`scipy.special.expit` is the numerically safe one).
+- **Gate order**: copying PyTorch weights into the book's layers needs the blocks reordered (above); the book's
+  GRU z is PyTorch's 1 − z.
+""",
+        """
+- **LSTM 역전파의 `dx = dA @ Wh.T`** 는 틀렸습니다. 입력의 기울기는 입력 가중치를 거치므로 **`dx = dA @ Wx.T`** 입니다
+  (`dh_prev = dA @ Wh.T`가 순환 쪽). D = H일 때만 우연히 형상이 맞습니다.
+- **`np.sigmoid`는 없습니다**: NumPy에는 시그모이드 함수가 없습니다. 책은 `common/functions.py`에서
+  `sigmoid(x) = 1 / (1 + np.exp(-x))`로 정의합니다 (수치적으로 안전한 것은 `scipy.special.expit`).
+- **게이트 순서**: PyTorch의 가중치를 책의 계층에 옮기려면 블록 순서를 바꿔야 합니다 (위 참고). 책의 GRU z는 PyTorch의
+  1 − z입니다.
+""",
+    )
+)
+
+s_ = ctx.settings
+st.header(tr(f"Parameters for D = {s_.D}, H = {s_.H}", f"D = {s_.D}, H = {s_.H}일 때의 매개변수 수"))
+counts = theory.param_counts(s_.D, s_.H)
+st.dataframe(counts, hide_index=True)
+st.markdown(
+    tr(
+        "Each gate block has its own W_ih (H × D), W_hh (H × H) and bias: the RNN has 1 block, the GRU 3 (r, z, n), "
+        "the LSTM 4 (i, f, g, o). So the GRU has exactly **¾** of the LSTM's parameters (3 blocks of 4) at any D and H. "
+        "`book_total` counts the book's one bias `b`, `pytorch_total` PyTorch's two (`bias_ih`, `bias_hh`).",
+        "게이트 블록마다 W_ih (H × D), W_hh (H × H), 편향이 따로 있습니다. RNN은 블록 1개, GRU는 3개(r, z, n), LSTM은 "
+        "4개(i, f, g, o)입니다. 그래서 어떤 D와 H에서도 GRU의 매개변수는 LSTM의 정확히 **¾**입니다 (블록 4개 중 3개). "
+        "`book_total`은 책의 편향 `b` 하나, `pytorch_total`은 PyTorch의 편향 두 개(`bias_ih`, `bias_hh`)로 셉니다.",
+    )
+)
+
+st.header(tr("tanh, σ and their derivatives", "tanh, σ와 그 도함수"))
+st.markdown(
+    tr(
+        "tanh′ is at most **1** (at 0) and σ′ at most **¼**: a backward step through an activation can only shrink the "
+        "gradient (Pascanu's γ = 1 for tanh, ¼ for σ).",
+        "tanh′의 최댓값은 **1**(0에서), σ′의 최댓값은 **¼**입니다. 활성화 함수를 거치는 역전파는 기울기를 줄일 수만 "
+        "있습니다 (Pascanu의 γ: tanh는 1, σ는 ¼).",
+    )
+)
+act_title = tr("tanh, tanh′, σ and σ′ (bounds 1 and ¼)", "tanh, tanh′, σ, σ′ (상한 1과 ¼)")
+act_fig = rcharts.activation_chart(
+    act_title, {"tanh": "tanh", "dtanh": "tanh′", "sigmoid": "σ", "dsigmoid": "σ′"},
+    x_title=tr("pre-activation a", "활성화 전 값 a"), y_title=tr("value", "값"),
+    bound_names={"one": tr("1 = max tanh′", "1 = tanh′의 최댓값"), "quarter": tr("¼ = max σ′", "¼ = σ′의 최댓값")},
+)  # fmt: skip
+ui.chart_with_exports(act_fig, rcharts.activation_table(), "theory_activations", ctx, act_title, {})
 
 st.header(tr("How to read the plots", "그래프 읽는 법"))
 st.markdown(

@@ -20,7 +20,7 @@ from explorer.settings import CONTROLS, MEMORY_BUDGET_BYTES, VIEW_CONTROLS, tape
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGES = ("compare", "rnn", "lstm", "gru", "theory")
-CHARTS_PER_PAGE = {"compare": 1, "rnn": 5, "lstm": 2, "gru": 2, "theory": 0}
+CHARTS_PER_PAGE = {"compare": 1, "rnn": 6, "lstm": 4, "gru": 4, "theory": 1}
 HANGUL = ("\uac00", "\ud7a3")
 
 

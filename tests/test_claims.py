@@ -52,9 +52,11 @@ def printed_ratios(text: str, lang: str) -> list[tuple[str, float]]:
     if lang == "en":
         found = [("keeps", log10_of(v, p)) for v, p in re.findall(r"keeps " + NUMBER, text)]
         found += [("grows", log10_of(v, p)) for v, p in re.findall(r"grows (?:to )?" + NUMBER + "×", text)]
+        found += [("keeps", log10_of(v, p)) for v, p in re.findall(r"is unchanged at " + NUMBER, text)]
     else:
         found = [("keeps", log10_of(v, p)) for v, p in re.findall(NUMBER + "만 남습니다", text)]
         found += [("grows", log10_of(v, p)) for v, p in re.findall(NUMBER + "배로 커집니다", text)]
+        found += [("keeps", log10_of(v, p)) for v, p in re.findall(NUMBER + "로 그대로입니다", text)]
     return found
 
 
@@ -247,16 +249,59 @@ def any_settings(draw) -> Settings:
     return Settings(**values)
 
 
+def check_contributions(c, name: str) -> None:
+    """The per-step share sentence names the earliest step with a finite nonzero term, its share and the last's."""
+    for claim in claims.contribution_claims(c, name):
+        texts = {lang: claim.render(lang) for lang in ("en", "ko")}
+        for lang, text in texts.items():
+            check_text_rules(text, lang)
+            assert "nan" not in text.lower(), text
+        ok = np.isfinite(c.log10_step) & np.isfinite(c.log10_whole)
+        if claim.first is None:
+            assert not ok.any() or not math.isfinite(claim.log10_last)
+            continue
+        assert ok[claim.first - 1] and not ok[: claim.first - 1].any()
+        if not (math.isfinite(claim.log10_first) and math.isfinite(claim.log10_last)):
+            assert "no share per step" in texts["en"]
+            continue
+        en = texts["en"]
+        m = re.search(r"receive (\S+) of their update from step (\d+) and (\S+) from step (\d+)", en)
+        assert m, en
+        assert int(m.group(2)) == claim.first and int(m.group(4)) == len(c.log10_step)
+        for printed, true in ((m.group(1), c.log10_step[claim.first - 1]), (m.group(3), c.log10_step[-1])):
+            share = true - c.log10_whole
+            if "⁻" not in printed and "×" not in printed:
+                assert log10_of(printed) == pytest.approx(share, abs=0.01), (printed, share, en)
+        assert ("Step 1 gives exactly 0" in en) == bool(c.log10_step[0] == -np.inf)
+
+
+def check_gate_roles(result, kind: str) -> None:
+    """Each gate's printed mean and range are its measured values; sigmoid gates lie in [0, 1]."""
+    for claim in claims.gate_role_claims(result, kind):
+        mean, lo, hi = result.gate_summary[claim.gate]
+        assert lo <= hi  # (a skewed gate's mean may lie outside its 10–90 % range)
+        if claim.gate != "g":
+            assert lo >= 0 and hi <= 1
+        for lang in ("en", "ko"):
+            text = claim.render(lang)
+            assert f"{mean:.3f}" in text and f"{lo:.3f}" in text and f"{hi:.3f}" in text, text
+
+
 def run_all_pages(s: Settings) -> None:
     s, _ = consistent(s)  # as the app does before any computation
     r = data.compare(s, show_open_gates=True)
     check_page("compare", r, claims.compare_claims(r, s), s)
     rv = data.rnn_view(s)
     check_page("rnn", rv, claims.rnn_claims(rv, s), s)
+    check_contributions(rv.contributions, "RNN")
     lv = data.lstm_view(s)
     check_page("lstm", lv, claims.gate_claims(lv, s, "lstm"), s)
+    check_contributions(lv.contributions, "LSTM")
+    check_gate_roles(lv, "lstm")
     gv = data.gru_view(s)
     check_page("gru", gv, claims.gate_claims(gv, s, "gru"), s)
+    check_contributions(gv.contributions, "GRU")
+    check_gate_roles(gv, "gru")
 
 
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -269,6 +314,7 @@ def run_all_pages(s: Settings) -> None:
 @example(Settings(T=5))
 @example(Settings(T=20))
 @example(Settings(T=1))
+@example(Settings(T=1, H=1, D=1, input_scale=0.0, scheme="orthogonal"))  # ratio exactly 1: "is unchanged at 100%"
 @example(Settings(scheme="orthogonal", set_rho=True, rho=3.0, T=1000, H=16, input_scale=0.0))
 @example(Settings(scheme="identity", scale=3.0, nonlinearity="relu", T=700, H=4))  # forward overflow
 @example(Settings(T=20, H=3, N=2, seed=3, scheme="book", norm="book", formulation="dlfs2"))

@@ -54,8 +54,10 @@ RANGES = {
     "rho": (0.05, 3.0),
     "forget_bias": (-3.0, 6.0),
     "update_bias": (-3.0, 6.0),
+    "threshold": (0.01, 100.0),
+    "block": (1, 1000),
 }
-INT_KEYS = {"T", "H", "seed", "N", "D"}
+INT_KEYS = {"T", "H", "seed", "N", "D", "block"}
 # The "Your model" page's own controls (View fields with page="model")
 MODEL_DEFAULTS = {
     "model_source": "T150_open",
@@ -84,9 +86,24 @@ OPTIONS = {
     "model_loss": ("last", "every"),
     "model_input": ("random", "adding", "file"),
     "model_act": ("tanh", "relu"),
+    "remedy_kind": ("rnn", "lstm", "gru"),
+    "clip_kind": ("global", "elementwise"),
+    "init_preset": ("irnn", "orthogonal", "chrono", "tanh_relu"),
+    "lstm_gates": ("band", "heatmap"),
+    "gru_gates": ("band", "heatmap"),
+}
+# the Remedies page's own controls and their defaults
+REMEDY_VIEW = {
+    "lstm_gates": "band",
+    "gru_gates": "band",
+    "remedy_kind": "rnn",
+    "clip_kind": "global",
+    "threshold": 1.0,
+    "block": 10,
+    "init_preset": "irnn",
 }
 BOOL_KEYS = {"set_rho", "show_open", "band", "model_spectra"}
-ALL_KEYS = set(DEFAULTS) | {"axis", "show_open", "band", "lang"}
+ALL_KEYS = set(DEFAULTS) | {"axis", "show_open", "band", "lang"} | set(MODEL_DEFAULTS) | set(REMEDY_VIEW)
 
 
 def valid(key: str, value: object) -> bool:
@@ -119,9 +136,10 @@ def assert_safe(notice: S.Text) -> None:
 def test_settings_fields_are_the_documented_controls_with_their_defaults():
     assert Settings().as_dict() == DEFAULTS
     assert [c.key for c in S.CONTROLS] == list(DEFAULTS)
-    assert {c.key for c in S.VIEW_CONTROLS} == {"axis", "show_open", "band", *MODEL_DEFAULTS}
+    assert {c.key for c in S.VIEW_CONTROLS} == {"axis", "show_open", "band", *MODEL_DEFAULTS, *REMEDY_VIEW}
     assert {c.key: c.default for c in S.VIEW_CONTROLS if c.page == "model"} == MODEL_DEFAULTS
-    assert View() == View(axis="time", show_open=True, band=False)
+    assert {c.key for c in S.VIEW_CONTROLS if c.page == "remedies"} == set(REMEDY_VIEW) - {"lstm_gates", "gru_gates"}
+    assert View() == View(axis="time", show_open=True, band=False, **REMEDY_VIEW, **MODEL_DEFAULTS)
     for key, (lo, hi) in RANGES.items():
         spec = S.BY_KEY[key]
         assert (spec.lo, spec.hi) == (lo, hi), key
@@ -147,7 +165,7 @@ def test_every_numeric_control_at_its_extremes(key):
     for raw, expected in ((str(lo), lo), (str(hi), hi)):
         values, notices = S.parse_params({key: raw})
         assert values == {key: expected} and notices == [], (raw, values, notices)
-        assert type(values[key]) is type((DEFAULTS | MODEL_DEFAULTS)[key])
+        assert type(values[key]) is type((DEFAULTS | MODEL_DEFAULTS | REMEDY_VIEW)[key])
     step = 1 if key in INT_KEYS else 0.01
     for raw, expected in ((str(lo - step), lo), (str(hi + step), hi)):
         values, notices = S.parse_params({key: raw})

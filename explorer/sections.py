@@ -1,0 +1,73 @@
+"""Page sections shared by the RNN, LSTM and GRU pages (Streamlit wiring): every gate over time, and what the
+weights still learn from each step."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import charts
+from charts import gates as gcharts
+
+from . import claims, ui
+from .data import Contributions, GateResult, gate_frame
+from .settings import VIEW_CONTROLS
+from .ui import Context
+
+GATE_LABELS = {"i": ("input gate i", "입력 게이트 i"), "f": ("forget gate f", "망각 게이트 f"),
+               "g": ("new memory g", "새로운 기억 g"), "o": ("output gate o", "출력 게이트 o"),
+               "r": ("reset gate r", "리셋 게이트 r"), "z": ("update gate z", "업데이트 게이트 z")}  # fmt: skip
+
+
+def every_gate(ctx: Context, result: GateResult, kind: str) -> None:
+    """Every gate of an LSTM (i, f, g, o) or GRU (r, z): per-step mean ± spread, or heatmaps; and what each does."""
+    tr, k = ctx.tr, 1 if ctx.lang == "ko" else 0
+    if result.gate_stats is None or result.gate_maps is None:
+        return
+    name = kind.upper()
+    st.subheader(tr(f"Every gate of the {name}", f"{name}의 모든 게이트"))
+    spec = next(c for c in VIEW_CONTROLS if c.key == f"{kind}_gates")
+    mode = str(ui.widget(spec, ctx.lang))
+    names = {g: GATE_LABELS[g][k] for g in result.gate_maps}
+    x, x_title = ui.axis_titles(ctx)
+    caption = ctx.caption()
+    if mode == "band":
+        title = tr(f"{name} gates: per-step mean and 10–90 % range", f"{name} 게이트: 시각별 평균과 10–90 % 범위")
+        fig = gcharts.gate_band_chart(result.gate_stats, names, title, caption, x=x, x_title=x_title,
+                                      y_title=tr("gate value", "게이트 값"))  # fmt: skip
+        ui.chart_with_exports(fig, result.gate_stats, f"{kind}_gates_band", ctx, title)
+    else:
+        cols = st.columns(2)
+        for j, (gate, values) in enumerate(result.gate_maps.items()):
+            frame = gate_frame(values)
+            title = tr(f"{name} {GATE_LABELS[gate][0]} (sample 1)", f"{name} {GATE_LABELS[gate][1]} (샘플 1)")
+            with cols[j % 2]:
+                fig = charts.gate_heatmap(frame, title, caption, x_title=tr("time step t", "시각 t"),
+                                          y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate)  # fmt: skip
+                ui.chart_with_exports(fig, frame, f"{kind}_gate_{gate}", ctx, title)
+    for line in claims.render(claims.gate_role_claims(result, kind), ctx.lang):  # type: ignore[arg-type]
+        st.markdown(f"- {line}")
+
+
+def what_weights_learn(ctx: Context, c: Contributions | None, kind: str) -> None:
+    """Per-step contributions to ∂L/∂W_hh (per gate block) and ‖∂L/∂x_t‖, with the plain sentence."""
+    if c is None:
+        return
+    tr = ctx.tr
+    name = kind.upper()
+    st.subheader(tr("What the weights still learn from step t", "시각 t에서 가중치가 여전히 배우는 것"))
+    st.markdown(tr(
+        "BPTT's weight gradient is a sum over steps, ∂L/∂W_hh = Σ_t (∂L/∂a_t)ᵀ h_(t−1). Each line is the norm of one "
+        "step's term (per gate block); the dashed line is ‖∂L/∂x_t‖, what the input at step t receives. Where the "
+        "gradient has vanished, these terms are tiny: the weights learn (almost) nothing from those steps.",
+        "BPTT의 가중치 기울기는 시각에 대한 합 ∂L/∂W_hh = Σ_t (∂L/∂a_t)ᵀ h_(t−1)입니다. 각 선은 한 시각의 항의 노름"
+        "(게이트 블록별), 파선은 시각 t의 입력이 받는 ‖∂L/∂x_t‖입니다. 기울기가 소실된 곳에서는 이 항들이 아주 작아 "
+        "가중치가 그 시각에서 (거의) 아무것도 배우지 못합니다.",
+    ))  # fmt: skip
+    x, x_title = ui.axis_titles(ctx)
+    title = tr(f"{name}: each step's term of ∂L/∂W_hh and ‖∂L/∂x_t‖", f"{name}: 시각별 ∂L/∂W_hh 항과 ‖∂L/∂x_t‖")
+    y_title = tr("norm of step t's term (log scale)", "시각 t 항의 노름 (로그 눈금)")
+    fig = charts.norm_chart(c.curves, ui.curve_info(c.info, ctx.lang), title, ctx.caption(), x=x, x_title=x_title,
+                            y_title=y_title)  # fmt: skip
+    ui.chart_with_exports(fig, ui.export_table(c), f"{kind}_contributions", ctx, title)
+    for line in claims.render(claims.contribution_claims(c, name), ctx.lang):  # type: ignore[arg-type]
+        st.markdown(f"- {line}")

@@ -1,0 +1,129 @@
+"""Remedies: gradient clipping, truncated BPTT, and initialisation presets, on the sidebar's settings."""
+
+import streamlit as st
+
+import charts
+from charts import remedies as rcharts
+from explorer import cached, remedies, ui
+from explorer import remedy_claims as claims
+from explorer.settings import VIEW_CONTROLS
+
+ctx = ui.page_context("remedies")
+s, tr = ctx.settings, ctx.tr
+spec = {c.key: c for c in VIEW_CONTROLS if c.page == "remedies"}
+st.title(tr("Remedies: clipping, truncated BPTT, initialisation", "대책: 기울기 클리핑, Truncated BPTT, 초기화"))
+st.markdown(tr(
+    "What the book and the study notes offer against exploding and vanishing gradients, measured on the run the "
+    "sidebar describes. Clipping tames an exploding gradient but cannot revive a vanishing one; truncated BPTT "
+    "bounds the cost and cuts long dependencies; initialisation changes the curve itself.",
+    "책과 학습 노트가 기울기 폭발·소실에 대해 내놓는 대책을 사이드바의 설정으로 직접 재 봅니다. 기울기 클리핑은 폭발을 "
+    "누그러뜨리지만 소실된 기울기를 되살리지는 못합니다. Truncated BPTT(잘린 BPTT)는 비용을 제한하는 대신 장기 의존 "
+    "관계를 끊습니다. 초기화는 곡선 자체를 바꿉니다.",
+))  # fmt: skip
+kind = str(ui.widget(spec["remedy_kind"], ctx.lang))
+name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[kind]
+caption = ctx.caption() | {"arch": kind}
+ui.waiting_notice(tr)
+
+# ---------------------------------------------------------------------------------------------------- clipping
+st.header(tr("1. Gradient clipping", "1. 기울기 클리핑"))
+st.markdown(tr(
+    "**Global norm** (the book's `clip_grads`, Pascanu et al. 2013): if ‖g‖ > θ, every gradient is multiplied by "
+    "θ / (‖g‖ + 10⁻⁶), so the direction is kept. **Element-wise** (Karpathy's min-char-rnn): each entry is cut to "
+    "±θ, which changes the direction.",
+    "**전체 노름** (책의 `clip_grads`, Pascanu 등 2013): ‖g‖ > θ이면 모든 기울기에 θ / (‖g‖ + 10⁻⁶)을 곱하므로 방향이 "
+    "그대로입니다. **원소별** (Karpathy의 min-char-rnn): 각 원소를 ±θ로 자르므로 방향이 바뀝니다.",
+))  # fmt: skip
+st.button(tr("Exploding preset: the book's matrix with ReLU (T = 20, H = 3, seed 3)",
+             "폭발 설정: 책의 행렬 + ReLU (T = 20, H = 3, 시드 3)"),
+          on_click=ui.set_controls, args=(remedies.EXPLODING_PRESET | {"remedy_kind": "rnn"},),
+          key="exploding_preset", type="primary", icon=":material/bolt:")  # fmt: skip
+left, right = st.columns(2)
+with left:
+    clip = str(ui.widget(spec["clip_kind"], ctx.lang))
+with right:
+    raw_threshold = ui.widget(spec["threshold"], ctx.lang)
+threshold, note = remedies.safe_threshold(raw_threshold)
+if note:
+    ui.show_notices([note], ctx.lang)
+clip_result = cached.clipping(s, kind, threshold)
+stages = {"before": tr("before clipping", "클리핑 전"),
+          clip: tr("after the global-norm clip", "전체 노름 클리핑 후") if clip == "global"
+          else tr("after the element-wise clip", "원소별 클리핑 후")}  # fmt: skip
+clip_caption = caption | {"clip": clip, "threshold": threshold}
+clip_title = tr(f"{name} gradient norms before and after clipping at θ = {threshold:g}",
+                f"θ = {threshold:g}에서 클리핑 전후 {name} 기울기 노름")  # fmt: skip
+clip_fig = rcharts.clip_chart(clip_result.table, clip_title, clip_caption, stages=stages,
+                              threshold=threshold if clip == "global" else None,
+                              threshold_name=tr("θ (largest allowed global norm)", "θ (허용하는 최대 전체 노름)"),
+                              x_title=tr("parameter (global: all of them as one vector)",
+                                         "매개변수 (global: 전부를 한 벡터로)"),
+                              y_title=tr("gradient norm (log scale)", "기울기 노름 (로그 눈금)"))  # fmt: skip
+ui.chart_with_exports(clip_fig, clip_result.table.drop(columns="norm"), "remedies_clipping", ctx, clip_title,
+                      clip_caption)  # fmt: skip
+for line in claims.render(claims.clip_claims(clip_result), ctx.lang):
+    st.markdown(f"- {line}")
+st.caption(tr("Clipping acts on the gradient after the backward pass: it bounds the update's size, it does not "
+              "change which steps the gradient comes from. A vanishing gradient stays vanished.",
+              "기울기 클리핑은 역전파가 끝난 기울기에 작용합니다. 갱신의 크기를 제한할 뿐, 기울기가 어느 시각에서 오는지는 "
+              "바꾸지 않습니다. 소실된 기울기는 소실된 그대로입니다."))  # fmt: skip
+
+# ------------------------------------------------------------------------------------------------- truncation
+st.header(tr("2. Truncated BPTT", "2. Truncated BPTT (잘린 BPTT)"))
+st.markdown(tr(
+    "The book's stateful blocks (chapter 5, `time_size`): the hidden state is carried forward from block to block, "
+    "the gradient is not carried back. Below: ‖∂L/∂h_t‖ with full BPTT and with blocks of k steps.",
+    "책의 블록 방식(5장, `time_size`): 은닉 상태는 블록에서 블록으로 이어지지만 기울기는 이전 블록으로 전해지지 "
+    "않습니다. 아래는 전체 BPTT와 k 시각 블록의 ‖∂L/∂h_t‖입니다.",
+))  # fmt: skip
+raw_k = ui.widget(spec["block"], ctx.lang)
+k, note = remedies.safe_block(raw_k, s.T)
+if note:
+    ui.show_notices([note], ctx.lang)
+trunc = cached.truncation(s, kind, k)
+x, x_title = ui.axis_titles(ctx)
+trunc_caption = caption | {"k": k}
+trunc_title = tr(f"{name} ‖∂L/∂h_t‖: full vs truncated BPTT (k = {k})",
+                 f"{name} ‖∂L/∂h_t‖: 전체 BPTT와 Truncated BPTT (k = {k})")  # fmt: skip
+trunc_fig = rcharts.truncation_chart(trunc.flow.curves, ui.curve_info(trunc.flow.info, ctx.lang), trunc_title,
+                                     trunc_caption, cuts=trunc.cuts, x=x, x_title=x_title,
+                                     cut_name=tr("gradient cut (block boundary)", "기울기가 끊기는 곳 (블록 경계)"),
+                                     y_title=tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
+ui.chart_with_exports(trunc_fig, ui.export_table(trunc.flow), "remedies_truncation", ctx, trunc_title, trunc_caption)
+for line in claims.render(claims.trunc_claims(trunc, kind), ctx.lang):
+    st.markdown(f"- {line}")
+if s.loss == "last":
+    st.caption(tr("With the loss at the last step only, the blocks before the last get no gradient at all; set "
+                  "**Where the loss sits → every step** to see each block's own gradient.",
+                  "손실이 마지막 시각에만 있으면 마지막 블록 이전에는 기울기가 전혀 없습니다. 블록마다의 기울기를 보려면 "
+                  "**손실의 위치 → 모든 시각**을 고르세요."))  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------- initialisation
+st.header(tr("3. Initialisation and activation", "3. 초기화와 활성화 함수"))
+preset = str(ui.widget(spec["init_preset"], ctx.lang))
+head, body = remedies.PRESET_TEXT[preset]
+st.markdown(f"**{tr(*head)}**  \n{tr(*body)}")
+moves = remedies.PRESET_CONTROLS[preset]
+if moves is not None:
+    st.button(tr("Apply to the sidebar", "사이드바에 적용"), on_click=ui.set_controls, args=(moves,),
+              key=f"apply_{preset}", icon=":material/tune:")  # fmt: skip
+result = cached.init_preset(s, preset)
+init_title = tr(f"‖∂L/∂h_t‖: your settings vs {head[0]}", f"‖∂L/∂h_t‖: 현재 설정과 {head[1]}")
+init_caption = caption | {"preset": preset}
+init_fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), init_title,
+                              init_caption, x=x, x_title=x_title,
+                              y_title=tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"),
+                              markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
+ui.chart_with_exports(init_fig, ui.export_table(result.flow), "remedies_init", ctx, init_title, init_caption)
+for line in claims.render(claims.preset_claims(result), ctx.lang):
+    st.markdown(f"- {line}")
+
+st.header(tr("4. Weight decay", "4. 가중치 감소"))
+st.markdown(tr(
+    "Weight decay (L2 on the weights) acts during training, step after step, so it has no curve on a single backward "
+    "pass; it belongs to the training lab. See *Deep Learning from Scratch* (book 1) section 6.4 (weight decay) and "
+    "[PyTorch's `weight_decay`](https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html).",
+    "가중치 감소(가중치에 대한 L2)는 학습 중에 매 갱신마다 작용하므로 역전파 한 번의 곡선으로는 보이지 않습니다. 학습 "
+    "실험실에서 다룹니다. 밑바닥부터 시작하는 딥러닝 1의 6.4절(가중치 감소)과 "
+    "[PyTorch의 `weight_decay`](https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html)를 보세요.",
+))  # fmt: skip

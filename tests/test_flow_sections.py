@@ -1,0 +1,60 @@
+"""Part 2 of the pages: every gate, and what the weights receive from each step, checked against the core."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import recurrent_core as rc
+from explorer import data
+from explorer.settings import Settings
+
+VIEWS = {"rnn": data.rnn_view, "lstm": data.lstm_view, "gru": data.gru_view}
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("loss", ["last", "every"])
+@pytest.mark.parametrize("formulation", ["pytorch", "dlfs2"])
+def test_step_terms_sum_to_the_gradients_the_core_returns(kind, loss, formulation):
+    s = Settings(T=17, H=6, N=3, D=4, loss=loss, formulation=formulation, seed=5)
+    layer, (x, dhs) = data.make_layer(s, kind), data.make_inputs(s)
+    hh, ih = rc.step_contribution_matrices(layer, x, dhs)
+    grads = rc.bptt(layer, x, dhs).grads
+    # the same products summed in another order: equal to the last bits of float64
+    np.testing.assert_allclose(hh.sum(axis=0), grads["weight_hh_l0"], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(ih.sum(axis=0), grads["weight_ih_l0"], rtol=1e-13, atol=1e-15)
+    # what the page draws: the norm of each step's term per gate block, and over all blocks
+    c = VIEWS[kind](s).contributions
+    assert c is not None
+    H = s.H
+    for j, block in enumerate(c.blocks):
+        drawn = c.curves.loc[c.curves["curve"] == f"hh_{block}", "log10_norm"].to_numpy()
+        with np.errstate(divide="ignore"):
+            want = np.log10(np.linalg.norm(hh[:, j * H : (j + 1) * H], axis=(1, 2)))
+        np.testing.assert_allclose(drawn, want, rtol=1e-9, atol=1e-12)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(c.log10_step, np.log10(np.linalg.norm(hh, axis=(1, 2))), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(c.log10_whole, np.log10(np.linalg.norm(grads["weight_hh_l0"])), rtol=1e-12)
+        dx = rc.bptt(layer, x, dhs).dx
+        np.testing.assert_allclose(c.log10_dx, np.log10(np.linalg.norm(dx, axis=(1, 2))), rtol=1e-9)
+
+
+def test_step_one_gives_nothing_from_a_zero_initial_state():
+    c = data.rnn_view(Settings(T=10, H=4)).contributions
+    assert c is not None and c.log10_step[0] == -np.inf and np.isfinite(c.log10_step[1:]).all()
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_gate_summaries_are_the_tape_gates(kind):
+    s = Settings(T=30, H=8, N=2)
+    r = VIEWS[kind](s)
+    tape = rc.forward(data.make_layer(s, kind), data.make_inputs(s)[0])
+    names = ("i", "f", "g", "o") if kind == "lstm" else ("r", "z")
+    assert tuple(r.gate_summary) == names
+    for name in names:
+        g = tape.gate(name) if kind == "lstm" else getattr(tape, name)
+        mean, lo, hi = r.gate_summary[name]
+        assert mean == pytest.approx(g.mean()) and (lo, hi) == pytest.approx(tuple(np.percentile(g, [10, 90])))
+        per_step = r.gate_stats[r.gate_stats["gate"] == name]["mean"].to_numpy()
+        np.testing.assert_allclose(per_step, g.reshape(s.T, -1).mean(axis=1))
+        np.testing.assert_allclose(r.gate_maps[name][:, 0, :], g[:, 0, :], rtol=1e-6)
