@@ -47,8 +47,9 @@ PAGES = [  # (url path, heading, has charts) — url_path values from app.py; ""
     ("rnn", "Vanilla RNN: the W_hh matmul and the tanh′ factor", True),
     ("lstm", "LSTM: the memory cell path", True),
     ("gru", "GRU: the update gate's direct path", True),
-    ("theory", "Theory: what the plots compute", False),
+    ("theory", "Theory: what the plots compute", True),
     ("model", "Your model", True),
+    ("remedies", "Remedies", True),
 ]
 
 
@@ -465,7 +466,7 @@ def test_page_toggles_and_the_orientation_are_in_the_url_and_the_link(page, app_
     assert "band=true" in link and "axis=back" in link and "T=15" in link, link
 
 
-@pytest.mark.parametrize("path", ["", "rnn", "lstm", "gru", "theory", "model"])
+@pytest.mark.parametrize("path", ["", "rnn", "lstm", "gru", "theory", "model", "remedies"])
 def test_korean_pages_at_phone_width(new_page, app_url, artifacts, path):
     """Korean screens as a reader sees them on a phone: no exception, Korean headings, chart titles that wrap
     inside the chart instead of being cut."""
