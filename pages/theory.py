@@ -191,6 +191,7 @@ st.markdown(
   `recurrent_core.clip_global_norm`), truncated BPTT (chapter 5; `recurrent_core.bptt(..., truncate=k)`) and gated
   cells (LSTM, GRU) — with their gates open. The study notes add ReLU instead of tanh with identity initialisation
   (IRNN, Le et al. 2015) and weight decay; orthogonal initialisation comes from Saxe et al. (2014), not the book.
+  See them at work on the [Remedies](remedies) page.
 """,
         """
 - **로그 축의 직선**: 시각마다 일정한 비율. 기울기(slope)는 그 비율의 log10이며, RNN 페이지의 log10 ρ와 비교해 보세요.
@@ -206,7 +207,7 @@ st.markdown(
 - 책이 말하는 **대책**: 기울기 클리핑 (6장의 `clip_grads`, ‖g‖ > θ이면 크기 조정, `recurrent_core.clip_global_norm`),
   Truncated BPTT (5장, `recurrent_core.bptt(..., truncate=k)`), 게이트를 연 게이트 셀(LSTM, GRU). 학습 노트는 여기에
   tanh 대신 ReLU와 단위 행렬 초기화(IRNN, Le 등 2015), 가중치 감소를 더합니다. 직교 초기화는 책이 아니라 Saxe 등
-  (2014)에서 왔습니다.
+  (2014)에서 왔습니다. [대책](remedies) 페이지에서 직접 확인해 보세요.
 """,
     )
 )
