@@ -26,6 +26,8 @@ PAGES = {  # url path -> page; "" is the default page at the app's root
                     icon=":material/memory:", url_path="lstm"),
     "gru": st.Page("pages/gru.py", title=tr("GRU: the update gate", "GRU: 업데이트 게이트"),
                    icon=":material/door_open:", url_path="gru"),
+    "lab": st.Page("pages/lab.py", title=tr("Training lab", "학습 실험실"), icon=":material/science:",
+                   url_path="lab"),
     "theory": st.Page("pages/theory.py", title=tr("Theory and sources", "이론과 출처"),
                       icon=":material/menu_book:", url_path="theory"),
     # the compare page under its own name too, so /compare is never "not found"

@@ -236,11 +236,12 @@ def file_stem(name: str, s: Settings) -> str:
 
 
 def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Context, title: str = "",
-                       caption: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+                       caption: Mapping[str, Any] | None = None, stem: str | None = None) -> None:  # fmt: skip
     """The chart (drawn with its own template, so every export looks like the screen), its toolbar PNG
-    (client-side), and downloads: HTML, CSV, and PNG/SVG rendered on the server when a browser exists."""
+    (client-side), and downloads: HTML, CSV, and PNG/SVG rendered on the server when a browser exists.
+    ``stem``: the files' name (default: ``name`` and the sidebar's settings)."""
     s, tr = ctx.settings, ctx.tr
-    stem = file_stem(name, s)
+    stem = stem or file_stem(name, s)
     st.plotly_chart(fig, key=f"chart_{name}", theme=None, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2, "width": charts.EXPORT_WIDTH,
