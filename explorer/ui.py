@@ -41,6 +41,7 @@ from .settings import (
 )
 
 CONTEXT_KEY = "_context"
+CONTEXT_RETRY_KEY = "_context_retry"
 URL_SEEDED_KEY = "_url_seeded"
 URL_PENDING_KEY = "_url_pending"  # page controls read from the URL, seeded when their page first draws them
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
@@ -160,6 +161,11 @@ def page_context(page: str) -> Context:
     context is a visible error, not silent defaults."""
     compat.leave_legacy_pages_mode()
     ctx = st.session_state.get(CONTEXT_KEY)
+    if not isinstance(ctx, Context) and not st.session_state.get(CONTEXT_RETRY_KEY):
+        # Sessions that opened a page URL at the same moment as the server's first session ran the page alone
+        # while the first one was leaving the legacy mode: one rerun goes through app.py (seen: 3 of 4 sessions)
+        st.session_state[CONTEXT_RETRY_KEY] = True
+        st.rerun()
     if not isinstance(ctx, Context):
         st.error("This page runs inside the app: start it with `streamlit run app.py`.", icon=":material/error:")
         st.stop()
