@@ -64,22 +64,24 @@ def flow_heatmap(
     y_title: str = "training step",
     z_label: str = "‖∂L/∂h_t‖",
     zrange: tuple[float, float] | None = None,
+    z: str = "log10_norm",
 ) -> go.Figure:
-    """log10 ‖∂L/∂h_t‖ per training step (rows) and time step (columns), with 10ⁿ colour-bar labels."""
+    """``flow[z]`` (log10 units: ‖∂L/∂h_t‖, or it over its value at the loss) per training step (rows) and time
+    step (columns), with 10ⁿ colour-bar labels; values outside ``zrange`` take its end colours."""
     col = x if x in flow.columns else "t"
-    grid = flow.pivot(index="step", columns=col, values="log10_norm") if len(flow) else pd.DataFrame()
-    z = grid.to_numpy(dtype=float) if len(grid) else np.zeros((0, 0))
-    finite = z[np.isfinite(z)]
+    grid = flow.pivot(index="step", columns=col, values=z) if len(flow) else pd.DataFrame()
+    values = grid.to_numpy(dtype=float) if len(grid) else np.zeros((0, 0))
+    finite = values[np.isfinite(values)]
     lo, hi = (
         zrange if zrange is not None else ((float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0))
     )
     if hi <= lo:
         hi = lo + 1.0
     tickvals, ticktext = log_ticks(lo, hi, max_ticks=6)
-    text = np.vectorize(format_log10, otypes=[str])(z) if z.size else z
+    text = np.vectorize(format_log10, otypes=[str])(values) if values.size else values
     trace = dict(
         type="heatmap",
-        z=z,
+        z=values,
         x=grid.columns.to_numpy() if len(grid) else [],
         y=grid.index.to_numpy() if len(grid) else [],
         zmin=lo,

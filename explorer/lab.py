@@ -107,6 +107,10 @@ class LabSettings:
             record_every=self.every,
         )
 
+    def subtitle(self) -> dict[str, Any]:
+        """The few settings a figure's subtitle names (the CSV header and file names carry the rest)."""
+        return {"task": self.task, "T": self.T, "H": self.H, "batch": self.batch, "seed": self.seed}
+
     def caption(self) -> dict[str, Any]:
         """The settings as a figure subtitle and CSV header show them."""
         d = asdict(self)
@@ -375,12 +379,16 @@ def curves_frame(runs: Mapping[str, rc.TrainingRun], smooth: int = 20) -> pd.Dat
 
 
 def flow_frame(run: rc.TrainingRun) -> pd.DataFrame:
-    """Per checkpoint and time step: ``log10_norm`` = log10 ‖∂L/∂h_t‖ on the probe batch (``back`` = T-1-t)."""
+    """Per checkpoint and time step: ``log10_norm`` = log10 ‖∂L/∂h_t‖ on the probe batch (``back`` = T-1-t) and
+    ``log10_rel``, the same over its value at the loss (t = T-1)."""
     flow = np.asarray(run.flow, dtype=float)
     C, T = flow.shape if flow.ndim == 2 else (0, 0)
     steps = np.repeat(np.asarray(run.checkpoints, dtype=int)[:C], T)
     t = np.tile(np.arange(T), C)
-    return pd.DataFrame({"step": steps, "t": t, "back": T - 1 - t, "log10_norm": flow.reshape(-1)})
+    at_loss = np.repeat(flow[:, -1], T) if C else np.zeros(0)
+    with np.errstate(invalid="ignore"):
+        rel = flow.reshape(-1) - at_loss
+    return pd.DataFrame({"step": steps, "t": t, "back": T - 1 - t, "log10_norm": flow.reshape(-1), "log10_rel": rel})
 
 
 def reach(log10_norms: np.ndarray, decades: float = REACH_DECADES) -> int:

@@ -7,6 +7,7 @@ import uuid
 import numpy as np
 import streamlit as st
 
+import charts
 from charts import lab as lab_charts
 from explorer import lab, lab_claims, ui
 from explorer.settings import BY_KEY
@@ -15,6 +16,11 @@ ctx = ui.page_context("lab")
 tr, lang = ctx.tr, ctx.lang
 WATCHER = st.session_state.setdefault("_lab_watcher", uuid.uuid4().hex)
 NAMES = lab.KIND_NAMES
+# Redraw a live run once a second: the latest checkpoint each time, while the page's own work (~0.1 s of the
+# server's CPU per redraw) stays small beside the training it shares the process with
+REDRAW_SECONDS = 1.0
+RELATIVE_FLOOR = 12  # the heatmaps' colour scale ends at 10⁻¹² of the value at the loss
+FLOOR = charts.power_of_ten(-RELATIVE_FLOOR)
 
 st.title(
     tr("Training lab: does the gradient reach far enough to learn?", "학습 실험실: 기울기가 배울 만큼 멀리 닿을까?")
@@ -59,6 +65,7 @@ with st.expander(tr("Settings of the run", "실행 설정"), expanded=True):
 
 settings = lab.LabSettings.from_view(ui.current_view(ctx))
 caption = settings.caption()
+subtitle = settings.subtitle()
 stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"T{settings.T}_H{settings.H}_seed{settings.seed}_{settings.task}")
 
 
@@ -104,7 +111,7 @@ def draw_charts(v: lab.JobView, final: bool) -> None:
 
     loss_title = tr("Training loss (running mean of 20 steps) against the baseline",
                     "학습 손실 (20 스텝 이동 평균)과 기준선")  # fmt: skip
-    fig = lab_charts.curve_chart(curves, "loss_smooth", names, loss_title, caption, baseline=first.baseline,
+    fig = lab_charts.curve_chart(curves, "loss_smooth", names, loss_title, subtitle, baseline=first.baseline,
                                  baseline_name=tr("baseline: predict the average", "기준선: 평균 예측"),
                                  x_title=step_title, y_title=tr("loss", "손실"), log_y=True, raw="loss")  # fmt: skip
     left, right = st.columns(2)
@@ -112,7 +119,7 @@ def draw_charts(v: lab.JobView, final: bool) -> None:
         show(fig, curves, "loss", loss_title)
     metric_title = tr(f"Fraction of the batch solved: {first.metric_name}", f"배치에서 맞힌 비율: {first.metric_name}")
     smooth = curves.assign(metric_smooth=curves.groupby("kind")["metric"].transform(lambda m: m.rolling(20, 1).mean()))
-    fig = lab_charts.curve_chart(smooth, "metric_smooth", names, metric_title, caption, baseline=first.chance_metric,
+    fig = lab_charts.curve_chart(smooth, "metric_smooth", names, metric_title, subtitle, baseline=first.chance_metric,
                                  baseline_name=tr("chance (the trivial model)", "우연 수준 (자명한 모델)"),
                                  x_title=step_title, y_title=tr("fraction", "비율"))  # fmt: skip
     with right:
@@ -120,19 +127,24 @@ def draw_charts(v: lab.JobView, final: bool) -> None:
 
     st.subheader(tr("The gradient at each checkpoint", "체크포인트마다의 기울기"))
     x, x_title = ui.axis_titles(ctx)
-    flows = [np.asarray(r.flow, dtype=float) for r in runs.values()]
-    finite = np.concatenate([f[np.isfinite(f)] for f in flows]) if flows else np.zeros(0)
-    zrange = (float(finite.min()), float(finite.max())) if finite.size else None
+    st.caption(tr("Each row is one checkpoint of training; colour: ‖∂L/∂hₜ‖ over its value at the loss (t = T − 1), "
+                  f"on one scale for the three models, down to {FLOOR} (smaller values take its colour).",
+                  "각 행은 학습 체크포인트 하나입니다. 색: 손실 위치(t = T − 1) 값에 대한 ‖∂L/∂hₜ‖의 비율. 세 모델이 같은 "
+                  f"색 척도를 쓰며, {FLOOR}보다 작은 값은 가장 어두운 색입니다."))  # fmt: skip
+    frames = {kind: lab.flow_frame(run) for kind, run in runs.items()}
+    rel = np.concatenate([f["log10_rel"].to_numpy() for f in frames.values()])
+    rel = rel[np.isfinite(rel)]
+    zrange = (max(float(rel.min()), -RELATIVE_FLOOR), max(float(rel.max()), 0.5)) if rel.size else None
     columns = st.columns(3)
-    for column, (kind, run) in zip(columns, runs.items(), strict=False):
+    for column, (kind, frame) in zip(columns, frames.items(), strict=False):
         title = tr(f"{NAMES[kind]}: ‖∂L/∂h_t‖ per training step", f"{NAMES[kind]}: 학습 스텝별 ‖∂L/∂h_t‖")
-        fig = lab_charts.flow_heatmap(lab.flow_frame(run), title, None, x=x, x_title=x_title, y_title=step_title,
-                                      zrange=zrange)  # fmt: skip
+        fig = lab_charts.flow_heatmap(frame, title, None, x=x, x_title=x_title, y_title=step_title, zrange=zrange,
+                                      z="log10_rel", z_label=tr("÷ at the loss", "÷ 손실 위치 값"))  # fmt: skip
         with column:
-            show(fig, lab.flow_frame(run), f"flow_{kind}", title)
+            show(fig, frame, f"flow_{kind}", title)
     reach_title = tr("Reach: steps back while ‖∂L/∂h_t‖ stays above 10⁻³ of its value at the loss",
                      "도달 거리: ‖∂L/∂h_t‖가 손실 위치 값의 10⁻³ 이상을 유지하는 거슬러 간 시각 수")  # fmt: skip
-    fig = lab_charts.reach_chart(lab.reach_frame(runs), names, reach_title, caption, longest=settings.T - 1,
+    fig = lab_charts.reach_chart(lab.reach_frame(runs), names, reach_title, subtitle, longest=settings.T - 1,
                                  longest_name=tr("T − 1 (the whole sequence)", "T − 1 (시퀀스 전체)"),
                                  x_title=step_title, y_title=tr("steps back", "거슬러 간 시각 수"))  # fmt: skip
     show(fig, lab.reach_frame(runs), "reach", reach_title)
@@ -159,7 +171,7 @@ def draw_weights(v: lab.JobView) -> None:
                                 mime="application/octet-stream", on_click="ignore", key=f"weights_{kind}_{fmt}")  # fmt: skip
 
 
-@st.fragment(run_every=0.5 if live_at_start else None)
+@st.fragment(run_every=REDRAW_SECONDS if live_at_start else None)
 def panel() -> None:
     job.poll(WATCHER)
     v = job.view()
@@ -186,6 +198,8 @@ def panel() -> None:
                    icon=":material/check_circle:")  # fmt: skip
     if not v.finished and st.button(tr("Stop", "멈춤"), key="lab_stop", icon=":material/stop:"):
         job.stop()
+    if v.state == "queued":
+        return  # nothing trained yet: only the place in line
     draw_charts(v, final=v.finished)
     if v.runs:
         draw_readings(v)

@@ -222,6 +222,7 @@ def test_frames_literal():
     assert curves["loss_smooth"].tolist()[:2] == pytest.approx([0.3, 0.2])
     f = lab.flow_frame(runs["rnn"])
     assert f["step"].tolist() == [0, 0, 0, 2, 2, 2] and f["t"].tolist() == [0, 1, 2] * 2
+    assert f["log10_rel"].tolist() == [-4.0, -1.0, 0.0, -1.0, -0.5, 0.0]
     assert f["back"].tolist() == [2, 1, 0] * 2 and f["log10_norm"].tolist() == [v for row in flow for v in row]
     r = lab.reach_frame(runs)
     assert r.to_dict("records") == [
