@@ -109,19 +109,18 @@ def draw_charts(v: lab.JobView, final: bool) -> None:
         else:
             st.plotly_chart(fig, key=f"live_{name}", theme=None, config={"displaylogo": False})
 
-    loss_title = tr("Training loss (running mean of 20 steps) against the baseline",
-                    "학습 손실 (20 스텝 이동 평균)과 기준선")  # fmt: skip
+    loss_title = tr("Training loss and the baseline", "학습 손실과 기준선")
     fig = lab_charts.curve_chart(curves, "loss_smooth", names, loss_title, subtitle, baseline=first.baseline,
                                  baseline_name=tr("baseline: predict the average", "기준선: 평균 예측"),
-                                 x_title=step_title, y_title=tr("loss", "손실"), log_y=True, raw="loss")  # fmt: skip
+                                 x_title=step_title, y_title=tr("loss (mean of 20 steps)", "손실 (20 스텝 평균)"), log_y=True, raw="loss")  # fmt: skip
     left, right = st.columns(2)
     with left:
         show(fig, curves, "loss", loss_title)
-    metric_title = tr(f"Fraction of the batch solved: {first.metric_name}", f"배치에서 맞힌 비율: {first.metric_name}")
+    metric_title = tr("Fraction of the batch solved", "배치에서 맞힌 비율")
     smooth = curves.assign(metric_smooth=curves.groupby("kind")["metric"].transform(lambda m: m.rolling(20, 1).mean()))
     fig = lab_charts.curve_chart(smooth, "metric_smooth", names, metric_title, subtitle, baseline=first.chance_metric,
                                  baseline_name=tr("chance (the trivial model)", "우연 수준 (자명한 모델)"),
-                                 x_title=step_title, y_title=tr("fraction", "비율"))  # fmt: skip
+                                 x_title=step_title, y_title=first.metric_name)  # fmt: skip
     with right:
         show(fig, curves, "metric", metric_title)
 
@@ -137,13 +136,13 @@ def draw_charts(v: lab.JobView, final: bool) -> None:
     zrange = (max(float(rel.min()), -RELATIVE_FLOOR), max(float(rel.max()), 0.5)) if rel.size else None
     columns = st.columns(3)
     for column, (kind, frame) in zip(columns, frames.items(), strict=False):
-        title = tr(f"{NAMES[kind]}: ‖∂L/∂h_t‖ per training step", f"{NAMES[kind]}: 학습 스텝별 ‖∂L/∂h_t‖")
+        title = f"{NAMES[kind]}: ‖∂L/∂h_t‖"
         fig = lab_charts.flow_heatmap(frame, title, None, x=x, x_title=x_title, y_title=step_title, zrange=zrange,
                                       z="log10_rel", z_label=tr("÷ at the loss", "÷ 손실 위치 값"))  # fmt: skip
         with column:
             show(fig, frame, f"flow_{kind}", title)
     reach_title = tr("Reach: steps back while ‖∂L/∂h_t‖ stays above 10⁻³ of its value at the loss",
-                     "도달 거리: ‖∂L/∂h_t‖가 손실 위치 값의 10⁻³ 이상을 유지하는 거슬러 간 시각 수")  # fmt: skip
+                     "도달 거리: ‖∂L/∂h_t‖가 손실 위치 값의 10⁻³ 이상인 거슬러 간 시각 수")  # fmt: skip
     fig = lab_charts.reach_chart(lab.reach_frame(runs), names, reach_title, subtitle, longest=settings.T - 1,
                                  longest_name=tr("T − 1 (the whole sequence)", "T − 1 (시퀀스 전체)"),
                                  x_title=step_title, y_title=tr("steps back", "거슬러 간 시각 수"))  # fmt: skip
