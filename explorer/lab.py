@@ -26,7 +26,7 @@ import pandas as pd
 
 import recurrent_core as rc
 
-from .work import ResultCache
+from .work import ResultCache, size_of
 
 KINDS = ("rnn", "lstm", "gru")
 KIND_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -163,6 +163,12 @@ class Job:
         self._watchers: dict[str, float] = {}
         self.thread: threading.Thread | None = None
         self.scheduler: Scheduler | None = None
+
+    def __sizeof__(self) -> int:
+        """Bytes held (what the byte-bounded cache counts): the snapshots' arrays and state dicts."""
+        with self._lock:
+            runs = dict(self.runs)
+        return object.__sizeof__(self) + size_of(runs)
 
     # --------------------------------------------------------------------------- the page's side
     def poll(self, watcher: str = "") -> None:
@@ -347,7 +353,6 @@ class Scheduler:
                 self._running.remove(job)
                 self._jobs.pop(job.settings, None)
                 if state == "done":
-                    job.thread = None
                     self.cache.put(job.settings, job)
                 self._cond.notify_all()
 

@@ -154,6 +154,16 @@ def test_identical_settings_share_one_job_and_a_finished_one_is_cached(sched):
     assert gate.started == ["rnn", "lstm", "gru"]  # trained once
 
 
+def test_the_cache_counts_a_job_by_its_arrays(small_runs):
+    from explorer.work import size_of
+
+    job = lab.Job(TINY)
+    for kind, run in small_runs[0][1].items():
+        job._store(kind, run)
+    arrays = sum(r.loss.nbytes + r.flow.nbytes + sum(v.nbytes for v in r.final.values()) for r in job.runs.values())
+    assert size_of(job) > arrays
+
+
 def test_an_abandoned_job_stops_running_or_queued(sched):
     gate = Gate(block=False, steps=10_000)
     s = sched(max_parallel=1, iterate=gate, abandon_after=0.3)
