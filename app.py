@@ -30,6 +30,8 @@ PAGES = {  # url path -> page; "" is the default page at the app's root
                      url_path="model"),
     "remedies": st.Page("pages/remedies.py", title=tr("Remedies", "대책"), icon=":material/healing:",
                         url_path="remedies"),
+    "lab": st.Page("pages/lab.py", title=tr("Training lab", "학습 실험실"), icon=":material/science:",
+                   url_path="lab"),
     "theory": st.Page("pages/theory.py", title=tr("Theory and sources", "이론과 출처"),
                       icon=":material/menu_book:", url_path="theory"),
     # the compare page under its own name too, so /compare is never "not found"

@@ -73,6 +73,7 @@ GROUPS: dict[str, Text] = {
     "gates": ("Gates", "게이트"),
     "loss": ("Loss and norm", "손실과 노름"),
     "view": ("View", "보기"),
+    "lab": ("Training lab", "학습 실험실"),
 }
 
 _SCHEME_HELP = (
@@ -440,6 +441,99 @@ class View:
             "tanh_relu": ("tanh vs ReLU at the same ρ", "같은 ρ에서 tanh와 ReLU"),
         },
         page="remedies",
+    )
+    # ---- the training lab's own controls (page="lab"; defaults: rc.LAB_DEFAULTS, chosen by benchmarks/sweep.py)
+    lab_task: str = control(
+        "adding",
+        ("Task", "과제"),
+        "lab",
+        options=("adding", "first"),
+        option_labels={
+            "adding": ("adding problem (sum of the two marked values)", "덧셈 문제 (표시된 두 값의 합)"),
+            "first": ("first symbol (recall the first input)", "첫 기호 (첫 입력 기억하기)"),
+        },
+        page="lab",
+    )
+    lag: int = control(
+        50,
+        ("Lag T (sequence length)", "시차 T (시퀀스 길이)"),
+        "lab",
+        lo=5,
+        hi=150,
+        step=5,
+        help=("How many steps the model must carry the information.", "모델이 정보를 몇 시각 동안 들고 가야 하는지."),
+        page="lab",
+    )
+    lab_H: int = control(32, ("Hidden size H", "은닉 상태 크기 H"), "lab", lo=4, hi=128, step=4, page="lab")
+    lab_batch: int = control(32, ("Batch size", "배치 크기"), "lab", lo=4, hi=128, step=4, page="lab")
+    lab_steps: int = control(1000, ("Training steps", "학습 스텝 수"), "lab", lo=50, hi=3000, step=50, page="lab")
+    lab_seed: int = control(0, ("Seed", "시드"), "lab", lo=0, hi=99, step=1, page="lab")
+    clip: str = control(
+        "norm",
+        ("Gradient clipping", "기울기 클리핑"),
+        "lab",
+        options=("none", "norm", "value"),
+        option_labels={
+            "none": ("none", "없음"),
+            "norm": ("by global norm", "전체 노름 기준"),
+            "value": ("each element", "원소별"),
+        },
+        page="lab",
+    )
+    clip_at: float = control(
+        1.0, ("Clipping threshold", "기울기 클리핑 임곗값"), "lab", lo=0.05, hi=10.0, step=0.05, page="lab"
+    )
+    truncate: int = control(
+        0,
+        ("Truncated BPTT block (0 = full BPTT)", "Truncated BPTT (잘린 BPTT) 블록 (0 = 전체 BPTT)"),
+        "lab",
+        lo=0,
+        hi=150,
+        step=5,
+        help=(
+            "The gradient is cut every this many steps; the hidden state is carried on.",
+            "이 시각 수마다 기울기를 끊습니다. 은닉 상태는 그대로 이어집니다.",
+        ),
+        page="lab",
+    )
+    lab_forget: float = control(
+        1.0, ("LSTM forget-gate bias", "LSTM 망각 게이트 편향"), "lab", lo=-2.0, hi=5.0, step=0.5, page="lab"
+    )
+    lab_update: float = control(
+        1.0,
+        ("GRU keep bias (update gate)", "GRU 유지 편향 (업데이트 게이트)"),
+        "lab",
+        lo=-2.0,
+        hi=5.0,
+        step=0.5,
+        help=(
+            "Added to the gate that passes h_{t-1} on (PyTorch's z, the book's 1 − z).",
+            "이전 상태를 그대로 넘기는 비율 (PyTorch의 z, 책의 1 − z)의 편향에 더합니다.",
+        ),
+        page="lab",
+    )
+    lab_init: str = control(
+        "pytorch",
+        ("Initialisation", "초기화"),
+        "lab",
+        options=("pytorch", "dlfs2", "orthogonal", "identity"),
+        page="lab",
+    )
+    lab_act: str = control("tanh", ("RNN activation", "RNN 활성화 함수"), "lab", options=("tanh", "relu"), page="lab")
+    optimizer: str = control("adam", ("Optimizer", "옵티마이저"), "lab", options=("adam", "sgd"), page="lab")
+    lr: str = control(
+        "0.02",
+        ("Learning rate", "학습률"),
+        "lab",
+        options=("0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1.0"),
+        page="lab",
+    )
+    weight_decay: str = control(
+        "0",
+        ("Weight decay", "가중치 감소"),
+        "lab",
+        options=("0", "1e-5", "1e-4", "1e-3", "1e-2"),
+        page="lab",
     )
 
 

@@ -41,6 +41,7 @@ from .settings import (
 )
 
 CONTEXT_KEY = "_context"
+CONTEXT_RETRY_KEY = "_context_retry"
 URL_SEEDED_KEY = "_url_seeded"
 URL_PENDING_KEY = "_url_pending"  # page controls read from the URL, seeded when their page first draws them
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
@@ -160,6 +161,11 @@ def page_context(page: str) -> Context:
     context is a visible error, not silent defaults."""
     compat.leave_legacy_pages_mode()
     ctx = st.session_state.get(CONTEXT_KEY)
+    if not isinstance(ctx, Context) and not st.session_state.get(CONTEXT_RETRY_KEY):
+        # Sessions that opened a page URL at the same moment as the server's first session ran the page alone
+        # while the first one was leaving the legacy mode: one rerun goes through app.py (seen: 3 of 4 sessions)
+        st.session_state[CONTEXT_RETRY_KEY] = True
+        st.rerun()
     if not isinstance(ctx, Context):
         st.error("This page runs inside the app: start it with `streamlit run app.py`.", icon=":material/error:")
         st.stop()
@@ -236,11 +242,12 @@ def file_stem(name: str, s: Settings) -> str:
 
 
 def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Context, title: str = "",
-                       caption: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+                       caption: Mapping[str, Any] | None = None, stem: str | None = None) -> None:  # fmt: skip
     """The chart (drawn with its own template, so every export looks like the screen), its toolbar PNG
-    (client-side), and downloads: HTML, CSV, and PNG/SVG rendered on the server when a browser exists."""
+    (client-side), and downloads: HTML, CSV, and PNG/SVG rendered on the server when a browser exists.
+    ``stem``: the files' name (default: ``name`` and the sidebar's settings)."""
     s, tr = ctx.settings, ctx.tr
-    stem = file_stem(name, s)
+    stem = stem or file_stem(name, s)
     st.plotly_chart(fig, key=f"chart_{name}", theme=None, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2, "width": charts.EXPORT_WIDTH,

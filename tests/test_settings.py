@@ -57,7 +57,28 @@ RANGES = {
     "threshold": (0.01, 100.0),
     "block": (1, 1000),
 }
-INT_KEYS = {"T", "H", "seed", "N", "D", "block"}
+# the training lab's controls (page="lab"; defaults = rc.LAB_DEFAULTS)
+RANGES |= {
+    "lag": (5, 150),
+    "lab_H": (4, 128),
+    "lab_batch": (4, 128),
+    "lab_steps": (50, 3000),
+    "lab_seed": (0, 99),
+    "clip_at": (0.05, 10.0),
+    "truncate": (0, 150),
+    "lab_forget": (-2.0, 5.0),
+    "lab_update": (-2.0, 5.0),
+}
+INT_KEYS = {"T", "H", "seed", "N", "D", "block", "lag", "lab_H", "lab_batch", "lab_steps", "lab_seed", "truncate"}
+LAB_OPTIONS = {
+    "lab_task": ("adding", "first"),
+    "clip": ("none", "norm", "value"),
+    "lab_init": ("pytorch", "dlfs2", "orthogonal", "identity"),
+    "lab_act": ("tanh", "relu"),
+    "optimizer": ("adam", "sgd"),
+    "lr": ("0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1.0"),
+    "weight_decay": ("0", "1e-5", "1e-4", "1e-3", "1e-2"),
+}
 # The "Your model" page's own controls (View fields with page="model")
 MODEL_DEFAULTS = {
     "model_source": "T150_open",
@@ -74,7 +95,7 @@ MODEL_DEFAULTS = {
 RANGES |= {"model_T": (1, 1000), "model_N": (1, 64), "model_scale": (0.0, 5.0), "model_seed": (0, 2**31 - 1),
            "model_unit": (-1, 4095)}  # fmt: skip
 INT_KEYS |= {"model_T", "model_N", "model_seed", "model_unit"}
-OPTIONS = {
+OPTIONS = LAB_OPTIONS | {
     "scheme": ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book"),
     "nonlinearity": ("tanh", "relu"),
     "formulation": ("pytorch", "dlfs2"),
@@ -103,7 +124,17 @@ REMEDY_VIEW = {
     "init_preset": "irnn",
 }
 BOOL_KEYS = {"set_rho", "show_open", "band", "model_spectra"}
-ALL_KEYS = set(DEFAULTS) | {"axis", "show_open", "band", "lang"} | set(MODEL_DEFAULTS) | set(REMEDY_VIEW)
+LAB_VIEW_DEFAULTS = {"lab_task": "adding", "lag": 50, "lab_H": 32, "lab_batch": 32, "lab_steps": 1000, "lab_seed": 0,
+                     "clip": "norm", "clip_at": 1.0, "truncate": 0, "lab_forget": 1.0, "lab_update": 1.0,
+                     "lab_init": "pytorch", "lab_act": "tanh", "optimizer": "adam", "lr": "0.02",
+                     "weight_decay": "0"}  # fmt: skip
+ALL_KEYS = (
+    set(DEFAULTS)
+    | {"axis", "show_open", "band", "lang"}
+    | set(MODEL_DEFAULTS)
+    | set(REMEDY_VIEW)
+    | set(LAB_VIEW_DEFAULTS)
+)
 
 
 def valid(key: str, value: object) -> bool:
@@ -136,10 +167,18 @@ def assert_safe(notice: S.Text) -> None:
 def test_settings_fields_are_the_documented_controls_with_their_defaults():
     assert Settings().as_dict() == DEFAULTS
     assert [c.key for c in S.CONTROLS] == list(DEFAULTS)
-    assert {c.key for c in S.VIEW_CONTROLS} == {"axis", "show_open", "band", *MODEL_DEFAULTS, *REMEDY_VIEW}
+    assert {c.key for c in S.VIEW_CONTROLS} == {
+        "axis",
+        "show_open",
+        "band",
+        *MODEL_DEFAULTS,
+        *REMEDY_VIEW,
+        *LAB_VIEW_DEFAULTS,
+    }
     assert {c.key: c.default for c in S.VIEW_CONTROLS if c.page == "model"} == MODEL_DEFAULTS
     assert {c.key for c in S.VIEW_CONTROLS if c.page == "remedies"} == set(REMEDY_VIEW) - {"lstm_gates", "gru_gates"}
-    assert View() == View(axis="time", show_open=True, band=False, **REMEDY_VIEW, **MODEL_DEFAULTS)
+    assert {c.key: c.default for c in S.VIEW_CONTROLS if c.page == "lab"} == LAB_VIEW_DEFAULTS
+    assert (View().axis, View().show_open, View().band) == ("time", True, False)
     for key, (lo, hi) in RANGES.items():
         spec = S.BY_KEY[key]
         assert (spec.lo, spec.hi) == (lo, hi), key
@@ -165,7 +204,7 @@ def test_every_numeric_control_at_its_extremes(key):
     for raw, expected in ((str(lo), lo), (str(hi), hi)):
         values, notices = S.parse_params({key: raw})
         assert values == {key: expected} and notices == [], (raw, values, notices)
-        assert type(values[key]) is type((DEFAULTS | MODEL_DEFAULTS | REMEDY_VIEW)[key])
+        assert type(values[key]) is type((DEFAULTS | MODEL_DEFAULTS | REMEDY_VIEW | LAB_VIEW_DEFAULTS)[key])
     step = 1 if key in INT_KEYS else 0.01
     for raw, expected in ((str(lo - step), lo), (str(hi + step), hi)):
         values, notices = S.parse_params({key: raw})

@@ -1,0 +1,126 @@
+"""Charts of the training lab: learning curves with the trivial baseline, the gradient-flow heatmap (training step ×
+time step) and the "reach" of the gradient per checkpoint. Pure: tidy DataFrames and labels in, figures out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .figures import _layout
+from .style import COLOURS, FALLBACK_COLOUR, format_log10, log_ticks
+
+
+def curve_chart(
+    curves: pd.DataFrame,
+    y: str,
+    names: Mapping[str, str],
+    title: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    baseline: float | None = None,
+    baseline_name: str = "baseline",
+    x_title: str = "training step",
+    y_title: str = "",
+    log_y: bool = False,
+    raw: str | None = None,
+) -> go.Figure:
+    """One line per kind of ``curves[y]`` against ``step`` (``raw``: the unsmoothed column, drawn faint), and the
+    trivial model's value as a dashed grey line."""
+    traces: list[dict[str, Any]] = []
+    steps = curves["step"].to_numpy() if len(curves) else np.array([0])
+    for kind, part in curves.groupby("kind", sort=False):
+        colour = COLOURS.get(str(kind), FALLBACK_COLOUR)
+        if raw is not None:
+            traces.append(
+                dict(type="scatter", x=part["step"], y=part[raw], mode="lines", name=names.get(str(kind), str(kind)),
+                     legendgroup=str(kind), showlegend=False, hoverinfo="skip", opacity=0.25,
+                     line=dict(color=colour, width=1))
+            )  # fmt: skip
+        traces.append(
+            dict(type="scatter", x=part["step"], y=part[y], mode="lines", name=names.get(str(kind), str(kind)),
+                 legendgroup=str(kind), line=dict(color=colour, width=2.5))
+        )  # fmt: skip
+    if baseline is not None and np.isfinite(baseline):
+        traces.append(
+            dict(type="scatter", x=[float(steps.min()), float(max(steps.max(), 1))], y=[baseline, baseline],
+                 mode="lines", name=baseline_name, hoverinfo="skip", line=dict(color="#555555", dash="dash", width=1.5))
+        )  # fmt: skip
+    yaxis: dict[str, Any] = {"type": "log", "exponentformat": "power"} if log_y else {}
+    layout = _layout(title, settings, x_title, y_title, yaxis=yaxis)
+    return go.Figure(data=traces, layout=layout)
+
+
+def flow_heatmap(
+    flow: pd.DataFrame,
+    title: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    x: str = "t",
+    x_title: str = "time step t",
+    y_title: str = "training step",
+    z_label: str = "‖∂L/∂h_t‖",
+    zrange: tuple[float, float] | None = None,
+    z: str = "log10_norm",
+) -> go.Figure:
+    """``flow[z]`` (log10 units: ‖∂L/∂h_t‖, or it over its value at the loss) per training step (rows) and time
+    step (columns), with 10ⁿ colour-bar labels; values outside ``zrange`` take its end colours."""
+    col = x if x in flow.columns else "t"
+    grid = flow.pivot(index="step", columns=col, values=z) if len(flow) else pd.DataFrame()
+    values = grid.to_numpy(dtype=float) if len(grid) else np.zeros((0, 0))
+    finite = values[np.isfinite(values)]
+    lo, hi = (
+        zrange if zrange is not None else ((float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0))
+    )
+    if hi <= lo:
+        hi = lo + 1.0
+    tickvals, ticktext = log_ticks(lo, hi, max_ticks=6)
+    text = np.vectorize(format_log10, otypes=[str])(values) if values.size else values
+    trace = dict(
+        type="heatmap",
+        z=values,
+        x=grid.columns.to_numpy() if len(grid) else [],
+        y=grid.index.to_numpy() if len(grid) else [],
+        zmin=lo,
+        zmax=hi,
+        text=text,
+        colorscale="Viridis",
+        colorbar=dict(title=dict(text=z_label), tickmode="array", tickvals=tickvals, ticktext=ticktext),
+        hovertemplate=f"{col}=%{{x}}, step %{{y}}<br>{z_label} = %{{text}}<extra></extra>",
+    )
+    layout = _layout(title, settings, x_title, y_title, hovermode="closest")
+    return go.Figure(data=[trace], layout=layout)
+
+
+def reach_chart(
+    reach: pd.DataFrame,
+    names: Mapping[str, str],
+    title: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    longest: int | None = None,
+    longest_name: str = "T − 1 (the whole sequence)",
+    x_title: str = "training step",
+    y_title: str = "steps back",
+) -> go.Figure:
+    """Per kind: how many steps back the gradient stays above 10⁻³ of its value at the loss, per checkpoint."""
+    traces: list[dict[str, Any]] = []
+    for kind, part in reach.groupby("kind", sort=False):
+        traces.append(
+            dict(type="scatter", x=part["step"], y=part["reach"], mode="lines+markers",
+                 name=names.get(str(kind), str(kind)), marker=dict(size=5),
+                 line=dict(color=COLOURS.get(str(kind), FALLBACK_COLOUR), width=2.5, shape="hv"))
+        )  # fmt: skip
+    if longest is not None and len(reach):
+        traces.append(
+            dict(type="scatter", x=[int(reach["step"].min()), int(reach["step"].max())], y=[longest, longest],
+                 mode="lines", name=longest_name, hoverinfo="skip", line=dict(color="#555555", dash="dot", width=1.5))
+        )  # fmt: skip
+    layout = _layout(title, settings, x_title, y_title, yaxis=dict(rangemode="tozero"))
+    return go.Figure(data=traces, layout=layout)
+
+
+__all__ = ["curve_chart", "flow_heatmap", "reach_chart"]

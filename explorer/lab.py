@@ -1,0 +1,427 @@
+"""The training lab without Streamlit: its settings, a scheduler that runs trainings one per core in a FIFO queue,
+the shared state of a run, the tidy frames its charts draw, and the "reach" of the gradient per checkpoint.
+
+A :class:`Job` trains the RNN, the LSTM and the GRU in turn on the same task and batches (``rc.train_iter``) in a
+worker thread and keeps the latest snapshot of each kind under a lock; pages read it with :meth:`Job.view`.
+Identical settings share one job (queued, running, or finished and kept in a byte-bounded ``ResultCache``). At
+most ``max_parallel`` jobs train at once (``LAB_MAX_PARALLEL``, default 1, capped by the number of cores); the
+others wait in line and know their position. A job whose watchers all stopped polling for ``abandon_after``
+seconds (a closed tab) stops, as does one whose Stop button was pressed: what was trained is kept.
+Memory per run: one tape (T·batch·H) per step inside ``rc.train_iter``, the per-step curves and the flow per
+checkpoint; no weight history.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import recurrent_core as rc
+
+from .work import ResultCache, size_of
+
+KINDS = ("rnn", "lstm", "gru")
+KIND_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+REACH_DECADES = 3.0  # "reach": steps back while ‖∂L/∂h‖ stays above 10⁻³ of its value at the loss
+ABANDON_SECONDS = 10.0
+CACHE_BYTES = 24 * 1024 * 1024
+FINAL = ("done", "stopped", "failed")
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """One lab run: every argument of ``rc.train_iter`` the page controls (hashable: the cache key)."""
+
+    task: str = "adding"
+    T: int = 50
+    H: int = 32
+    batch: int = 32
+    steps: int = 1000
+    seed: int = 0
+    clip: str = "norm"  # "none", "norm", "value"
+    clip_at: float = 1.0
+    truncate: int = 0  # 0: full BPTT
+    forget_bias: float = 1.0
+    update_bias: float = 1.0
+    scheme: str = "pytorch"
+    nonlinearity: str = "tanh"  # the RNN's
+    optimizer: str = "adam"
+    lr: float = 0.02
+    weight_decay: float = 0.0
+    record_every: int = 0  # 0: about 40 checkpoints
+
+    @classmethod
+    def from_view(cls, view: Any) -> LabSettings:
+        """The lab's settings from the page's ``View`` fields (already validated)."""
+        return cls(
+            task=view.lab_task,
+            T=int(view.lag),
+            H=int(view.lab_H),
+            batch=int(view.lab_batch),
+            steps=int(view.lab_steps),
+            seed=int(view.lab_seed),
+            clip=view.clip,
+            clip_at=float(view.clip_at),
+            truncate=int(view.truncate),
+            forget_bias=float(view.lab_forget),
+            update_bias=float(view.lab_update),
+            scheme=view.lab_init,
+            nonlinearity=view.lab_act,
+            optimizer=view.optimizer,
+            lr=float(view.lr),
+            weight_decay=float(view.weight_decay),
+        )
+
+    @property
+    def every(self) -> int:
+        return self.record_every or max(1, self.steps // 40)
+
+    def train_kwargs(self, kind: str) -> dict[str, Any]:
+        """Keyword arguments of ``rc.train_iter`` for ``kind`` (the gate biases only where they apply)."""
+        truncate = self.truncate if 0 < self.truncate < self.T else None
+        return dict(
+            kind=kind,
+            task=self.task,
+            T=self.T,
+            H=self.H,
+            steps=self.steps,
+            seed=self.seed,
+            batch=self.batch,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            clip=None if self.clip == "none" else (self.clip, self.clip_at),
+            truncate=truncate,
+            forget_bias=self.forget_bias if kind == "lstm" else 0.0,
+            update_bias=self.update_bias if kind == "gru" else 0.0,
+            scheme=self.scheme,
+            nonlinearity=self.nonlinearity if kind == "rnn" else "tanh",
+            weight_decay=self.weight_decay,
+            record_every=self.every,
+        )
+
+    def subtitle(self) -> dict[str, Any]:
+        """The few settings a figure's subtitle names (the CSV header and file names carry the rest)."""
+        return {"task": self.task, "T": self.T, "H": self.H, "batch": self.batch, "seed": self.seed}
+
+    def caption(self) -> dict[str, Any]:
+        """The settings as a figure subtitle and CSV header show them."""
+        d = asdict(self)
+        d.pop("record_every")
+        return d
+
+
+def is_default(s: LabSettings) -> bool:
+    """True for the run chosen by the sweep (rc.LAB_DEFAULTS, seed 0)."""
+    return s == LabSettings()
+
+
+# ----------------------------------------------------------------------------------------------- jobs and queue
+@dataclass(frozen=True)
+class JobView:
+    """A consistent copy of a job's state for drawing: the latest snapshot per kind trained so far."""
+
+    settings: LabSettings
+    state: str  # "queued", "running", "done", "stopped", "failed"
+    position: int  # 0 when running or finished; n ≥ 1: n-th in line
+    runs: dict[str, rc.TrainingRun]
+    current: str | None  # the kind training now
+    steps_done: int  # over all kinds
+    steps_total: int
+    steps_per_second: float
+    error: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.steps_done / self.steps_total) if self.steps_total else 0.0
+
+
+class Job:
+    """One lab run (three kinds in turn), shared by every session that asked for the same settings."""
+
+    def __init__(self, settings: LabSettings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.state = "queued"
+        self.error = ""
+        self.runs: dict[str, rc.TrainingRun] = {}
+        self.current: str | None = None
+        self.train_seconds = 0.0
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watchers: dict[str, float] = {}
+        self.thread: threading.Thread | None = None
+        self.scheduler: Scheduler | None = None
+
+    def __sizeof__(self) -> int:
+        """Bytes held (what the byte-bounded cache counts): the snapshots' arrays and state dicts."""
+        with self._lock:
+            runs = dict(self.runs)
+        return object.__sizeof__(self) + size_of(runs)
+
+    # --------------------------------------------------------------------------- the page's side
+    def poll(self, watcher: str = "") -> None:
+        """A session still shows this job (call on each redraw)."""
+        with self._lock:
+            self._watchers[watcher] = self._clock()
+
+    def stop(self) -> None:
+        """Stop training; what was trained so far is kept."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def abandoned(self, after: float) -> bool:
+        """True once every watcher has been silent for ``after`` seconds."""
+        with self._lock:
+            last = max(self._watchers.values(), default=None)
+        return last is not None and self._clock() - last > after
+
+    def view(self) -> JobView:
+        with self._lock:
+            runs = dict(self.runs)
+            state, current, error = self.state, self.current, self.error
+        done = sum(r.steps_done for r in runs.values())
+        seconds = sum(r.seconds for r in runs.values())
+        position = self.scheduler.position(self) if self.scheduler is not None and state == "queued" else 0
+        return JobView(
+            settings=self.settings,
+            state=state,
+            position=position,
+            runs=runs,
+            current=current,
+            steps_done=done,
+            steps_total=self.settings.steps * len(KINDS),
+            steps_per_second=done / seconds if seconds > 0 else float("nan"),
+            error=error,
+        )
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the worker thread to end; True if it has."""
+        thread = self.thread
+        if thread is None:
+            return self.state in FINAL
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    # --------------------------------------------------------------------------- the worker's side
+    def _set(self, **values: Any) -> None:
+        with self._lock:
+            for k, v in values.items():
+                setattr(self, k, v)
+
+    def _store(self, kind: str, run: rc.TrainingRun) -> None:
+        with self._lock:
+            self.runs[kind] = run
+
+    def train(self, should_stop: Callable[[], bool], iterate: Callable[..., Iterator[rc.TrainingRun]]) -> None:
+        """Train each kind in turn, storing each snapshot, until done or ``should_stop()``."""
+        for kind in KINDS:
+            if should_stop():
+                return
+            self._set(current=kind)
+            for snapshot in iterate(**self.settings.train_kwargs(kind)):
+                self._store(kind, snapshot)
+                if should_stop():
+                    return
+        self._set(current=None)
+
+
+def max_parallel_default() -> int:
+    """``LAB_MAX_PARALLEL`` (default 1: a small server), never more than the number of cores."""
+    cores = os.cpu_count() or 1
+    try:
+        wanted = int(os.environ.get("LAB_MAX_PARALLEL", "1"))
+    except ValueError:
+        wanted = 1
+    return max(1, min(wanted, cores))
+
+
+@dataclass
+class Scheduler:
+    """At most ``max_parallel`` jobs train at once; the others wait in a first-in, first-out line."""
+
+    max_parallel: int = field(default_factory=max_parallel_default)
+    cache: ResultCache = field(default_factory=lambda: ResultCache(CACHE_BYTES))
+    abandon_after: float = ABANDON_SECONDS
+    iterate: Callable[..., Iterator[rc.TrainingRun]] = rc.train_iter
+    clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        self._cond = threading.Condition()
+        self._line: list[Job] = []  # waiting, in order
+        self._running: list[Job] = []
+        self._jobs: dict[LabSettings, Job] = {}  # queued or running
+
+    # ------------------------------------------------------------------ asking
+    def find(self, settings: LabSettings) -> Job | None:
+        """The job for ``settings``: live (queued or running), or finished and cached; None if there is none."""
+        with self._cond:
+            job = self._jobs.get(settings)
+        if job is not None:
+            return job
+        found, cached = self.cache.get(settings)
+        return cached if found else None
+
+    def submit(self, settings: LabSettings, watcher: str = "") -> Job:
+        """The job for ``settings``: an existing one (shared), or a new one put in line and started."""
+        with self._cond:
+            job = self._jobs.get(settings)
+            if job is None:
+                found, cached = self.cache.get(settings)
+                if found:
+                    return cached  # type: ignore[no-any-return]
+                job = Job(settings, self.clock)
+                job.scheduler = self
+                job.poll(watcher)
+                self._jobs[settings] = job
+                self._line.append(job)
+                job.thread = threading.Thread(target=self._work, args=(job,), name="lab-job", daemon=True)
+                job.thread.start()
+            else:
+                job.poll(watcher)
+            return job
+
+    def position(self, job: Job) -> int:
+        """1 for the first in line, 2 for the next, …; 0 when not waiting."""
+        with self._cond:
+            return self._line.index(job) + 1 if job in self._line else 0
+
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._line)
+
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+    def live_jobs(self) -> list[Job]:
+        with self._cond:
+            return list(self._jobs.values())
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop every live job and wait for their threads (tests)."""
+        jobs = self.live_jobs()
+        for job in jobs:
+            job.stop()
+        with self._cond:
+            self._cond.notify_all()
+        for job in jobs:
+            job.wait(timeout)
+
+    # ------------------------------------------------------------------ the worker thread
+    def _should_stop(self, job: Job) -> bool:
+        return job.stopping or job.abandoned(self.abandon_after)
+
+    def _work(self, job: Job) -> None:
+        with self._cond:
+            while not (self._line[0] is job and len(self._running) < self.max_parallel):
+                if self._should_stop(job):
+                    self._line.remove(job)
+                    self._jobs.pop(job.settings, None)
+                    job._set(state="stopped")
+                    self._cond.notify_all()
+                    return
+                self._cond.wait(0.2)
+            self._line.pop(0)
+            self._running.append(job)
+            self._cond.notify_all()
+        job._set(state="running")
+        state, error = "done", ""
+        try:
+            job.train(lambda: self._should_stop(job), self.iterate)
+            if self._should_stop(job):
+                state = "stopped"
+        except Exception as exc:  # a bad combination the core refuses: shown on the page, never a crash
+            state, error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            job._set(state=state, error=error, current=None)
+            with self._cond:
+                self._running.remove(job)
+                self._jobs.pop(job.settings, None)
+                if state == "done":
+                    self.cache.put(job.settings, job)
+                self._cond.notify_all()
+
+
+SCHEDULER = Scheduler()
+
+
+# ------------------------------------------------------------------------------------------------ frames
+def curves_frame(runs: Mapping[str, rc.TrainingRun], smooth: int = 20) -> pd.DataFrame:
+    """Per kind and step: ``loss``, ``metric``, ``grad_norm`` and the loss's running mean over ``smooth`` steps."""
+    parts = []
+    for kind, run in runs.items():
+        n = run.steps_done
+        loss = np.asarray(run.loss[:n], dtype=float)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "step": np.arange(n),
+                    "loss": loss,
+                    "loss_smooth": pd.Series(loss).rolling(smooth, min_periods=1).mean().to_numpy(),
+                    "metric": np.asarray(run.metric[:n], dtype=float),
+                    "grad_norm": np.asarray(run.grad_norm[:n], dtype=float),
+                }
+            )
+        )
+    columns = ["kind", "step", "loss", "loss_smooth", "metric", "grad_norm"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def flow_frame(run: rc.TrainingRun) -> pd.DataFrame:
+    """Per checkpoint and time step: ``log10_norm`` = log10 ‖∂L/∂h_t‖ on the probe batch (``back`` = T-1-t) and
+    ``log10_rel``, the same over its value at the loss (t = T-1)."""
+    flow = np.asarray(run.flow, dtype=float)
+    C, T = flow.shape if flow.ndim == 2 else (0, 0)
+    steps = np.repeat(np.asarray(run.checkpoints, dtype=int)[:C], T)
+    t = np.tile(np.arange(T), C)
+    at_loss = np.repeat(flow[:, -1], T) if C else np.zeros(0)
+    with np.errstate(invalid="ignore"):
+        rel = flow.reshape(-1) - at_loss
+    return pd.DataFrame({"step": steps, "t": t, "back": T - 1 - t, "log10_norm": flow.reshape(-1), "log10_rel": rel})
+
+
+def reach(log10_norms: np.ndarray, decades: float = REACH_DECADES) -> int:
+    """How many steps back from the loss (the last entry) ‖∂L/∂h‖ stays at or above 10^-decades of its value
+    there, without a dip below it in between. 0 if the value at the loss is not finite (no gradient)."""
+    row = np.asarray(log10_norms, dtype=float)
+    if row.size == 0 or not np.isfinite(row[-1]):
+        return 0
+    back = row[::-1][1:]
+    ok = np.isfinite(back) & (back >= row[-1] - decades)
+    below = np.flatnonzero(~ok)
+    return int(below[0]) if below.size else int(back.size)
+
+
+def reach_frame(runs: Mapping[str, rc.TrainingRun]) -> pd.DataFrame:
+    """Per kind and checkpoint: ``reach`` (see :func:`reach`)."""
+    rows = [
+        {"kind": kind, "step": int(step), "reach": reach(row)}
+        for kind, run in runs.items()
+        for step, row in zip(run.checkpoints, np.asarray(run.flow, dtype=float), strict=False)
+    ]
+    return pd.DataFrame(rows, columns=["kind", "step", "reach"])
+
+
+# ------------------------------------------------------------------------------------------------ downloads
+def weights_bytes(run: rc.TrainingRun, fmt: str) -> bytes:
+    """The trained model (layer and readout, PyTorch's names) as a ``.safetensors`` or ``.npz`` file's bytes:
+    ``rc.load_weights`` reads it, and ``nn.LSTM(...).load_state_dict`` takes its layer keys."""
+    buffer = io.BytesIO()
+    rc.save_weights({k: np.asarray(v, dtype=np.float64) for k, v in run.final.items()}, buffer, fmt=fmt)  # type: ignore[arg-type]
+    return buffer.getvalue()

@@ -1,0 +1,209 @@
+"""Training lab: the RNN, the LSTM and the GRU trained side by side on a long-lag task (wiring only: explorer/lab.py
+runs and queues the trainings, explorer/lab_claims.py reads them, charts/lab.py draws them)."""
+
+import re
+import uuid
+
+import numpy as np
+import streamlit as st
+
+import charts
+from charts import lab as lab_charts
+from explorer import lab, lab_claims, ui
+from explorer.settings import BY_KEY
+
+ctx = ui.page_context("lab")
+tr, lang = ctx.tr, ctx.lang
+WATCHER = st.session_state.setdefault("_lab_watcher", uuid.uuid4().hex)
+NAMES = lab.KIND_NAMES
+# Redraw a live run once a second: the latest checkpoint each time, while the page's own work (~0.1 s of the
+# server's CPU per redraw) stays small beside the training it shares the process with
+REDRAW_SECONDS = 1.0
+RELATIVE_FLOOR = 12  # the heatmaps' colour scale ends at 10⁻¹² of the value at the loss
+FLOOR = charts.power_of_ten(-RELATIVE_FLOOR)
+
+st.title(
+    tr("Training lab: does the gradient reach far enough to learn?", "학습 실험실: 기울기가 배울 만큼 멀리 닿을까?")
+)
+st.markdown(
+    tr("The RNN, the LSTM and the GRU learn the same task from the same batches. In the **adding problem** the "
+       "target is the sum of two values marked somewhere in a sequence of length **T**: to learn it, the gradient "
+       "at the loss must reach back to the marked steps. Below: the loss against the trivial baseline (predicting "
+       "the average), and **‖∂L/∂hₜ‖** at each checkpoint of training.",
+       "RNN, LSTM, GRU가 같은 과제를 같은 배치로 배웁니다. **덧셈 문제**의 정답은 길이 **T**인 시퀀스 어딘가에 표시된 "
+       "두 값의 합입니다. 이를 배우려면 손실 위치의 기울기가 표시된 시각까지 거슬러 닿아야 합니다. 아래는 자명한 "
+       "기준선(평균 예측)과 비교한 손실, 그리고 학습 체크포인트마다의 **‖∂L/∂hₜ‖**입니다.")
+)  # fmt: skip
+
+
+def control(key: str) -> None:
+    ui.widget(BY_KEY[key], lang)
+
+
+with st.expander(tr("Settings of the run", "실행 설정"), expanded=True):
+    left, middle, right = st.columns(3)
+    with left:
+        for key in ("lab_task", "lag", "lab_H", "lab_batch", "lab_steps", "lab_seed"):
+            control(key)
+    with middle:
+        for key in ("clip", "clip_at", "truncate", "optimizer", "lr", "weight_decay"):
+            control(key)
+    with right:
+        for key in ("lab_forget", "lab_update", "lab_init", "lab_act"):
+            control(key)
+    st.caption(
+        tr("The sidebar's controls belong to the other pages. The defaults were chosen by measurement "
+           "(benchmarks/training_results.md): at T = 50 the tanh RNN stayed at the baseline in 5 of 5 seeds while "
+           "the LSTM (forget bias +1) and the GRU (keep bias +1) learned in 5 of 5 within 1000 Adam steps. Not "
+           "every setting tells that story: the GRU also learned at bias 0, and on the first-symbol task the "
+           "story did not hold. The readings below say what *this* run shows.",
+           "사이드바의 설정은 다른 페이지용입니다. 기본값은 측정으로 골랐습니다 (benchmarks/training_results.md): "
+           "T = 50에서 tanh RNN은 시드 5개 모두 기준선에 머물렀고, LSTM(망각 게이트 편향 +1)과 GRU(유지 편향 +1)는 "
+           "Adam 1000 스텝 안에 5개 모두 배웠습니다. 모든 설정이 이 이야기를 들려주지는 않습니다: GRU는 편향 0에서도 "
+           "배웠고, 첫 기호 과제에서는 이야기가 맞지 않았습니다. 아래 해석은 *이번* 실행이 보여 주는 것입니다.")
+    )  # fmt: skip
+
+settings = lab.LabSettings.from_view(ui.current_view(ctx))
+caption = settings.caption()
+subtitle = settings.subtitle()
+stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"T{settings.T}_H{settings.H}_seed{settings.seed}_{settings.task}")
+
+
+def start() -> None:
+    """The Train button's callback (runs before the page, so no rerun can lose the click)."""
+    st.session_state["_lab_job"] = lab.SCHEDULER.submit(settings, WATCHER)
+
+
+def find() -> lab.Job | None:
+    """The job for these settings: live or cached (shared), else this session's own stopped one."""
+    own = st.session_state.get("_lab_job")
+    return lab.SCHEDULER.find(settings) or (own if isinstance(own, lab.Job) and own.settings == settings else None)
+
+
+job = find()
+st.button(tr("Train", "학습 시작"), type="primary", key="lab_train", icon=":material/play_arrow:", on_click=start,
+          disabled=job is not None and not job.view().finished and not job.stopping)  # fmt: skip
+job = find()
+if job is None:
+    st.info(tr("Press **Train**: the three models train in turn (about 10 s at the defaults). A run already "
+               "trained with these settings is shown at once.",
+               "**학습 시작**을 누르세요. 세 모델이 차례로 학습합니다 (기본값에서 약 10초). 같은 설정으로 이미 "
+               "학습한 결과는 바로 보여 드립니다."))  # fmt: skip
+    st.stop()
+assert job is not None
+live_at_start = not job.view().finished
+
+
+def draw_charts(v: lab.JobView, final: bool) -> None:
+    runs = v.runs
+    if not runs:
+        return
+    first = next(iter(runs.values()))
+    names = {k: NAMES[k] for k in runs}
+    curves = lab.curves_frame(runs)
+    step_title = tr("training step", "학습 스텝")
+
+    def show(fig: object, table: object, name: str, title: str) -> None:
+        if final:
+            ui.chart_with_exports(fig, table, name, ctx, title, caption, stem=f"lab_{name}_{stem}")  # type: ignore[arg-type]
+        else:
+            st.plotly_chart(fig, key=f"live_{name}", theme=None, config={"displaylogo": False})
+
+    loss_title = tr("Training loss and the baseline", "학습 손실과 기준선")
+    fig = lab_charts.curve_chart(curves, "loss_smooth", names, loss_title, subtitle, baseline=first.baseline,
+                                 baseline_name=tr("baseline: predict the average", "기준선: 평균 예측"),
+                                 x_title=step_title, y_title=tr("loss (mean of 20 steps)", "손실 (20 스텝 평균)"), log_y=True, raw="loss")  # fmt: skip
+    left, right = st.columns(2)
+    with left:
+        show(fig, curves, "loss", loss_title)
+    metric_title = tr("Fraction of the batch solved", "배치에서 맞힌 비율")
+    smooth = curves.assign(metric_smooth=curves.groupby("kind")["metric"].transform(lambda m: m.rolling(20, 1).mean()))
+    fig = lab_charts.curve_chart(smooth, "metric_smooth", names, metric_title, subtitle, baseline=first.chance_metric,
+                                 baseline_name=tr("chance (the trivial model)", "우연 수준 (자명한 모델)"),
+                                 x_title=step_title, y_title=first.metric_name)  # fmt: skip
+    with right:
+        show(fig, curves, "metric", metric_title)
+
+    st.subheader(tr("The gradient at each checkpoint", "체크포인트마다의 기울기"))
+    x, x_title = ui.axis_titles(ctx)
+    st.caption(tr("Each row is one checkpoint of training; colour: ‖∂L/∂hₜ‖ over its value at the loss (t = T − 1), "
+                  f"on one scale for the three models, down to {FLOOR} (smaller values take its colour).",
+                  "각 행은 학습 체크포인트 하나입니다. 색: 손실 위치(t = T − 1) 값에 대한 ‖∂L/∂hₜ‖의 비율. 세 모델이 같은 "
+                  f"색 척도를 쓰며, {FLOOR}보다 작은 값은 가장 어두운 색입니다."))  # fmt: skip
+    frames = {kind: lab.flow_frame(run) for kind, run in runs.items()}
+    rel = np.concatenate([f["log10_rel"].to_numpy() for f in frames.values()])
+    rel = rel[np.isfinite(rel)]
+    zrange = (max(float(rel.min()), -RELATIVE_FLOOR), max(float(rel.max()), 0.5)) if rel.size else None
+    columns = st.columns(3)
+    for column, (kind, frame) in zip(columns, frames.items(), strict=False):
+        title = f"{NAMES[kind]}: ‖∂L/∂h_t‖"
+        fig = lab_charts.flow_heatmap(frame, title, None, x=x, x_title=x_title, y_title=step_title, zrange=zrange,
+                                      z="log10_rel", z_label=tr("÷ at the loss", "÷ 손실 위치 값"))  # fmt: skip
+        with column:
+            show(fig, frame, f"flow_{kind}", title)
+    reach_title = tr("Reach: steps back while ‖∂L/∂h_t‖ stays above 10⁻³ of its value at the loss",
+                     "도달 거리: ‖∂L/∂h_t‖가 손실 위치 값의 10⁻³ 이상인 거슬러 간 시각 수")  # fmt: skip
+    fig = lab_charts.reach_chart(lab.reach_frame(runs), names, reach_title, subtitle, longest=settings.T - 1,
+                                 longest_name=tr("T − 1 (the whole sequence)", "T − 1 (시퀀스 전체)"),
+                                 x_title=step_title, y_title=tr("steps back", "거슬러 간 시각 수"))  # fmt: skip
+    show(fig, lab.reach_frame(runs), "reach", reach_title)
+
+
+def draw_readings(v: lab.JobView) -> None:
+    st.subheader(tr("What the run shows", "이번 실행이 보여 주는 것"))
+    complete = v.state == "done"
+    for line in lab_claims.render(lab_claims.lab_claims(v.runs, complete), lang):
+        st.markdown(f"- {line}")
+
+
+def draw_weights(v: lab.JobView) -> None:
+    st.subheader(tr("Trained weights", "학습한 가중치"))
+    st.caption(tr("PyTorch's names (weight_ih_l0 … and fc.weight, fc.bias): load them on the “Your model” page, or "
+                  "in PyTorch with `nn.LSTM(2, H).load_state_dict(...)` for the layer's keys.",
+                  "PyTorch의 이름(weight_ih_l0 …, fc.weight, fc.bias)입니다. “내 모델” 페이지에서 불러오거나, "
+                  "PyTorch에서 층의 키를 `nn.LSTM(2, H).load_state_dict(...)`로 불러오세요."))  # fmt: skip
+    row = st.container(horizontal=True, gap="small")
+    for kind, run in v.runs.items():
+        for fmt in ("safetensors", "npz"):
+            row.download_button(f"⬇ {NAMES[kind]} .{fmt}", data=lambda r=run, f=fmt: lab.weights_bytes(r, f),
+                                file_name=f"lab_{kind}_{stem}_step{run.steps_done}.{fmt}",
+                                mime="application/octet-stream", on_click="ignore", key=f"weights_{kind}_{fmt}")  # fmt: skip
+
+
+@st.fragment(run_every=REDRAW_SECONDS if live_at_start else None)
+def panel() -> None:
+    job.poll(WATCHER)
+    v = job.view()
+    if live_at_start and v.finished:
+        st.rerun(scope="app")  # draw the final state once, with its downloads, and stop polling
+    if v.state == "queued":
+        st.progress(0.0, text=tr(f"Waiting in line: position {v.position} (trainings run one at a time per core).",
+                                 f"대기 중: {v.position}번째 (학습은 코어마다 하나씩 실행합니다)."))  # fmt: skip
+    elif v.state == "running":
+        current = NAMES.get(v.current or "", "")
+        st.progress(v.fraction, text=tr(f"Training {current}: {v.steps_done} of {v.steps_total} steps, "
+                                        f"{v.steps_per_second:.0f} steps/s",
+                                        f"{current} 학습 중: {v.steps_total} 스텝 중 {v.steps_done} 스텝, "
+                                        f"초당 {v.steps_per_second:.0f} 스텝"))  # fmt: skip
+    elif v.state == "stopped":
+        st.warning(tr(f"Stopped after {v.steps_done} of {v.steps_total} steps: what was trained is kept.",
+                      f"{v.steps_total} 스텝 중 {v.steps_done} 스텝에서 멈췄습니다. 학습한 만큼은 남겨 둡니다."),
+                   icon=":material/stop_circle:")  # fmt: skip
+    elif v.state == "failed":
+        st.error(tr(f"The training failed: {v.error}", f"학습이 실패했습니다: {v.error}"), icon=":material/error:")
+    else:
+        st.success(tr(f"Done: {v.steps_total} steps at {v.steps_per_second:.0f} steps/s.",
+                      f"완료: {v.steps_total} 스텝, 초당 {v.steps_per_second:.0f} 스텝."),
+                   icon=":material/check_circle:")  # fmt: skip
+    if not v.finished and st.button(tr("Stop", "멈춤"), key="lab_stop", icon=":material/stop:"):
+        job.stop()
+    if v.state == "queued":
+        return  # nothing trained yet: only the place in line
+    draw_charts(v, final=v.finished)
+    if v.runs:
+        draw_readings(v)
+        if v.finished:
+            draw_weights(v)
+
+
+panel()

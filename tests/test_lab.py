@@ -1,0 +1,382 @@
+"""The training lab: its scheduler (one at a time, queue positions, stop, sharing, abandoned runs), the frames and
+the "reach", the readings against their numbers, the weight downloads (rc.load_weights, PyTorch), and the page
+through app.py. Every test leaves no thread running."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import recurrent_core as rc
+from explorer import lab, lab_claims
+from explorer.settings import View
+
+HANGUL = re.compile("[가-힣]")
+ROOT = Path(__file__).resolve().parents[1]
+TINY = lab.LabSettings(T=10, H=8, batch=8, steps=30)
+
+
+def fake_run(kind: str, steps_done: int, steps: int = 4, flow: Any = None, loss: Any = None) -> rc.TrainingRun:
+    """A TrainingRun with literal numbers."""
+    flow = np.zeros((1, 3)) if flow is None else np.asarray(flow, dtype=float)
+    loss = np.full(steps_done, 0.2) if loss is None else np.asarray(loss, dtype=float)
+    return rc.TrainingRun(
+        kind=kind, task="adding", settings={}, steps=steps, steps_done=steps_done, loss=loss,
+        metric=np.full(steps_done, 0.5), grad_norm=np.ones(steps_done), metric_name="accuracy", baseline=1 / 6,
+        chance_metric=0.08, checkpoints=np.arange(len(flow)) * 2, flow=flow, probe_loss=np.zeros(len(flow)),
+        initial={}, final={}, seconds=0.01 * max(steps_done, 1), status="done" if steps_done == steps else "running",
+    )  # fmt: skip
+
+
+class Gate:
+    """A fake rc.train_iter that yields ``steps`` snapshots, each only once ``step`` is released."""
+
+    def __init__(self, steps: int = 3, block: bool = True) -> None:
+        self.steps, self.block = steps, block
+        self.go = threading.Semaphore(0)
+        self.started: list[str] = []
+
+    def __call__(self, kind: str, steps: int, **_: Any) -> Iterator[rc.TrainingRun]:
+        self.started.append(kind)
+        for s in range(1, self.steps + 1):
+            if self.block:
+                assert self.go.acquire(timeout=5)
+            yield fake_run(kind, s, self.steps)
+
+    def release(self, n: int = 100) -> None:
+        for _ in range(n):
+            self.go.release()
+
+
+@pytest.fixture
+def sched():
+    made: list[lab.Scheduler] = []
+
+    def make(**kw: Any) -> lab.Scheduler:
+        s = lab.Scheduler(**kw)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.shutdown()
+        for job in s.live_jobs():
+            assert job.wait(5)
+
+
+def wait_for(cond: Any, timeout: float = 5.0) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.01)
+
+
+# ================================================================================================ settings
+def test_the_default_settings_are_the_measured_defaults():
+    assert lab.LabSettings.from_view(View()) == lab.LabSettings()
+    assert lab.is_default(lab.LabSettings())
+    for kind in lab.KINDS:
+        ours = lab.LabSettings().train_kwargs(kind)
+        want = rc.lab_settings(kind)
+        for key in ("task", "T", "H", "batch", "steps", "optimizer", "lr", "clip", "truncate"):
+            assert ours[key] == want[key], (kind, key)
+        assert ours["forget_bias"] == want.get("forget_bias", 0.0)
+        assert ours["update_bias"] == want.get("update_bias", 0.0)
+
+
+def test_train_kwargs_map_the_remedies():
+    s = lab.LabSettings(clip="none", truncate=5, T=20, nonlinearity="relu", weight_decay=1e-4)
+    assert s.train_kwargs("rnn")["clip"] is None and s.train_kwargs("rnn")["truncate"] == 5
+    assert s.train_kwargs("rnn")["nonlinearity"] == "relu" and s.train_kwargs("lstm")["nonlinearity"] == "tanh"
+    assert lab.LabSettings(truncate=50, T=50).train_kwargs("gru")["truncate"] is None  # a block as long as T
+    assert lab.LabSettings(clip="value", clip_at=0.5).train_kwargs("gru")["clip"] == ("value", 0.5)
+
+
+# ================================================================================================ scheduler
+def test_one_at_a_time_with_queue_positions(sched):
+    gate = Gate()
+    s = sched(max_parallel=1, iterate=gate)
+    a, b, c = (s.submit(lab.LabSettings(seed=i)) for i in range(3))
+    wait_for(lambda: a.view().state == "running")
+    assert (b.view().state, b.view().position) == ("queued", 1)
+    assert (c.view().state, c.view().position) == ("queued", 2)
+    assert s.running() == 1 and s.waiting() == 2
+    gate.release()
+    for job in (a, b, c):
+        assert job.wait(5)
+        assert job.view().state == "done"
+    assert gate.started == ["rnn", "lstm", "gru"] * 3  # a, then b, then c: first in, first out
+
+
+def test_two_at_once_when_allowed(sched):
+    gate = Gate()
+    s = sched(max_parallel=2, iterate=gate)
+    jobs = [s.submit(lab.LabSettings(seed=i)) for i in range(3)]
+    wait_for(lambda: s.running() == 2)
+    assert jobs[2].view().position == 1
+    gate.release()
+    assert all(j.wait(5) for j in jobs)
+
+
+def test_stop_keeps_what_was_trained(sched):
+    gate = Gate(steps=5)
+    s = sched(max_parallel=1, iterate=gate)
+    job = s.submit(TINY)
+    gate.release(2)
+    wait_for(lambda: job.view().steps_done == 2)
+    job.stop()
+    gate.release()
+    assert job.wait(5)
+    v = job.view()
+    assert v.state == "stopped" and list(v.runs) == ["rnn"] and v.runs["rnn"].steps_done in (2, 3)
+    assert s.find(TINY) is None  # a stopped run is not cached: asking again trains anew
+    again = s.submit(TINY)
+    assert again is not job
+    assert again.wait(5) and again.view().state == "done"
+
+
+def test_identical_settings_share_one_job_and_a_finished_one_is_cached(sched):
+    gate = Gate()
+    s = sched(max_parallel=1, iterate=gate)
+    a = s.submit(TINY, "tab 1")
+    assert s.submit(TINY, "tab 2") is a
+    gate.release()
+    assert a.wait(5)
+    assert s.find(TINY) is a and s.submit(TINY, "tab 3") is a
+    assert gate.started == ["rnn", "lstm", "gru"]  # trained once
+
+
+def test_the_cache_counts_a_job_by_its_arrays(small_runs):
+    from explorer.work import size_of
+
+    job = lab.Job(TINY)
+    for kind, run in small_runs[0][1].items():
+        job._store(kind, run)
+    arrays = sum(r.loss.nbytes + r.flow.nbytes + sum(v.nbytes for v in r.final.values()) for r in job.runs.values())
+    assert size_of(job) > arrays
+
+
+def test_an_abandoned_job_stops_running_or_queued(sched):
+    gate = Gate(block=False, steps=10_000)
+    s = sched(max_parallel=1, iterate=gate, abandon_after=0.3)
+    running = s.submit(lab.LabSettings(seed=1), "closed tab")
+    queued = s.submit(lab.LabSettings(seed=2), "closed tab too")
+    assert running.wait(5) and queued.wait(5)
+    assert running.view().state == "stopped" and queued.view().state == "stopped"
+    assert s.live_jobs() == []
+
+
+def test_a_polled_job_is_not_abandoned(sched):
+    gate = Gate(steps=3)
+    s = sched(max_parallel=1, iterate=gate, abandon_after=0.3)
+    job = s.submit(TINY, "open tab")
+    for _ in range(8):
+        job.poll("open tab")
+        time.sleep(0.05)
+        gate.release(1)
+    gate.release()
+    assert job.wait(5) and job.view().state == "done"
+
+
+def test_a_failing_run_is_reported_not_raised(sched):
+    def broken(**_: Any) -> Iterator[rc.TrainingRun]:
+        raise ValueError("lr: expected a positive number")
+        yield  # pragma: no cover
+
+    s = sched(max_parallel=1, iterate=broken)
+    job = s.submit(TINY)
+    assert job.wait(5)
+    assert job.view().state == "failed" and "lr" in job.view().error
+
+
+def test_max_parallel_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LAB_MAX_PARALLEL", "64")
+    assert 1 <= lab.max_parallel_default() <= (__import__("os").cpu_count() or 1)
+    monkeypatch.setenv("LAB_MAX_PARALLEL", "nonsense")
+    assert lab.max_parallel_default() == 1
+    monkeypatch.delenv("LAB_MAX_PARALLEL")
+    assert lab.max_parallel_default() == 1
+
+
+# ================================================================================================ frames, reach
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ([0.0, 0.0, 0.0, 0.0], 3),  # flat: the whole way back
+        ([-5.0, -2.0, -1.0, 0.0], 2),  # 10⁻⁵ is below 10⁻³ of the value at the loss (10⁰)
+        ([-3.0, -3.0, -1.0, 0.0], 3),  # exactly 10⁻³ still counts
+        ([0.0, -4.0, 0.0, 0.0], 1),  # a dip stops the count
+        ([5.0, 3.0, 1.0, 0.0], 3),  # growing back: above, all the way
+        ([0.0, 0.0, 0.0, -np.inf], 0),  # no gradient at the loss
+        ([0.0, -np.inf, 0.0, 0.0], 1),
+        ([1.0], 0),
+    ],
+)
+def test_reach_literal(row, expected):
+    assert lab.reach(np.array(row)) == expected
+
+
+def test_frames_literal():
+    flow = [[-4.0, -1.0, 0.0], [-1.0, -0.5, 0.0]]
+    runs = {"rnn": fake_run("rnn", 2, flow=flow, loss=[0.3, 0.1]), "gru": fake_run("gru", 1, flow=flow[:1])}
+    curves = lab.curves_frame(runs)
+    assert list(curves["kind"]) == ["rnn", "rnn", "gru"] and list(curves["step"]) == [0, 1, 0]
+    assert curves["loss_smooth"].tolist()[:2] == pytest.approx([0.3, 0.2])
+    f = lab.flow_frame(runs["rnn"])
+    assert f["step"].tolist() == [0, 0, 0, 2, 2, 2] and f["t"].tolist() == [0, 1, 2] * 2
+    assert f["log10_rel"].tolist() == [-4.0, -1.0, 0.0, -1.0, -0.5, 0.0]
+    assert f["back"].tolist() == [2, 1, 0] * 2 and f["log10_norm"].tolist() == [v for row in flow for v in row]
+    r = lab.reach_frame(runs)
+    assert r.to_dict("records") == [
+        {"kind": "rnn", "step": 0, "reach": 1},
+        {"kind": "rnn", "step": 2, "reach": 2},
+        {"kind": "gru", "step": 0, "reach": 1},
+    ]
+    assert lab.curves_frame({}).empty and lab.reach_frame({}).empty
+
+
+# ================================================================================================ readings
+def test_claim_words_follow_the_numbers_literal():
+    assert lab_claims.verdict(1.1, "done") == "baseline" and lab_claims.verdict(0.9, "done") == "baseline"
+    assert lab_claims.verdict(0.02, "done") == "learned" and lab_claims.verdict(0.1, "done") == "learned"
+    assert lab_claims.verdict(0.5, "done") == "partly" and lab_claims.verdict(float("nan"), "done") == "diverged"
+    assert "1.1× the baseline" in lab_claims.LossClaim("rnn", 1.1, 1000, "done").render("en")
+    assert "0.019× the baseline" in lab_claims.LossClaim("lstm", 0.019, 1000, "done").render("en")
+    text = lab_claims.ReachClaim("lstm", start=3, end=12, end_step=1000, longest=49).render("en")
+    assert "for 12 steps back" in text and "against 3 at step 0" in text and "further" in text
+    assert "whole sequence" in lab_claims.ReachClaim("gru", 3, 49, 1000, 49).render("en")
+    assert "less far" in lab_claims.ReachClaim("gru", 9, 3, 1000, 49).render("en")
+    story = lab_claims.StoryClaim({"rnn": "baseline", "lstm": "learned", "gru": "learned"})
+    assert story.holds and "holds" in story.render("en")
+    story = lab_claims.StoryClaim({"rnn": "learned", "lstm": "learned", "gru": "learned"})
+    assert not story.holds and "does not hold" in story.render("en") and "the RNN learned" in story.render("en")
+
+
+RUNS = [
+    lab.LabSettings(T=10, H=8, batch=8, steps=30, seed=0),
+    lab.LabSettings(T=10, H=8, batch=8, steps=30, seed=1, lr=0.05, clip="none"),
+    lab.LabSettings(T=8, H=8, batch=16, steps=60, seed=2, lr=0.05, forget_bias=3.0, update_bias=-1.0),
+    lab.LabSettings(T=10, H=8, batch=8, steps=30, seed=3, optimizer="sgd", lr=1.0, truncate=5),
+    lab.LabSettings(T=6, H=4, batch=8, steps=40, seed=4, task="first", nonlinearity="relu", scheme="identity"),
+]
+
+
+@pytest.fixture(scope="module")
+def small_runs():
+    out = []
+    for s in RUNS:
+        runs = {}
+        for kind in lab.KINDS:
+            for snap in rc.train_iter(**s.train_kwargs(kind)):
+                runs[kind] = snap
+        out.append((s, runs))
+    return out
+
+
+def test_no_reading_contradicts_its_run(small_runs):
+    seen: set[str] = set()
+    for s, runs in small_runs:
+        claims = lab_claims.lab_claims(runs, complete=True)
+        for c in claims:
+            en, ko = c.render("en"), c.render("ko")
+            assert HANGUL.search(ko) and "nan" not in en.lower().replace("finite", "") and "None" not in en + ko
+            if isinstance(c, lab_claims.LossClaim):
+                run = runs[c.kind]
+                ratio = run.final_loss(lab_claims.LOSS_WINDOW) / run.baseline
+                assert c.ratio == pytest.approx(ratio) and f"{ratio:.2g}× the baseline" in en
+                assert ("not learned" in en) == (ratio >= lab_claims.AT_BASELINE)
+                assert ("has **learned**" in en) == (ratio <= lab_claims.LEARNED)
+                assert ("**partly**" in en) == (lab_claims.LEARNED < ratio < lab_claims.AT_BASELINE)
+                seen.add(c.verdict)
+            elif isinstance(c, lab_claims.ReachClaim):
+                flow = np.asarray(runs[c.kind].flow)
+                assert (c.start, c.end) == (lab.reach(flow[0]), lab.reach(flow[-1]))
+                assert f"for {c.end} steps back" in en and f"against {c.start} at step 0" in en
+                assert ("further" in en) == (c.end > c.start) and ("less far" in en) == (c.end < c.start)
+                assert ("whole sequence" in en) == (c.end == s.T - 1)
+            else:
+                words = {k: lab_claims.verdict(lab_claims.loss_ratio(r), r.status) for k, r in runs.items()}
+                assert c.verdicts == words
+                assert ("does not hold" in en) == (
+                    not (words["rnn"] == "baseline" and words["lstm"] == words["gru"] == "learned")
+                )
+        assert sum(isinstance(c, lab_claims.StoryClaim) for c in claims) == 1
+        assert not any(isinstance(c, lab_claims.StoryClaim) for c in lab_claims.lab_claims(runs, complete=False))
+    assert len(seen) >= 2  # the runs exercise more than one verdict
+
+
+# ================================================================================================ downloads
+@pytest.mark.parametrize("fmt", ["safetensors", "npz"])
+def test_downloaded_weights_load_in_the_core_and_in_pytorch(small_runs, fmt):
+    torch = pytest.importorskip("torch")
+    s, runs = small_runs[0]
+    for kind, module in (("rnn", torch.nn.RNN), ("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)):
+        run = runs[kind]
+        data = lab.weights_bytes(run, fmt)
+        layer = rc.load_weights(io.BytesIO(data))
+        assert type(layer).__name__ == {"rnn": "RNNLayer", "lstm": "LSTMLayer", "gru": "GRULayer"}[kind]
+        if fmt == "npz":
+            with np.load(io.BytesIO(data)) as z:
+                state = {k: z[k] for k in z.files}
+        else:
+            from safetensors.numpy import load
+
+            state = load(data)
+        assert set(state) == set(run.final)
+
+        class Model(module):  # the layer's keys at the top and a readout "fc", as the run names them
+            def __init__(self) -> None:
+                super().__init__(2, s.H)
+                self.fc = torch.nn.Linear(s.H, 1)
+
+        model = Model().double()
+        model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()}, strict=True)
+        for key, value in run.final.items():
+            np.testing.assert_array_equal(model.state_dict()[key].numpy(), value)
+        # the loaded model predicts what the run's final weights predict
+        x = np.random.default_rng(0).random((s.T, 3, 2))
+        out, _ = model(torch.from_numpy(x))
+        y = model.fc(out[-1]).detach().numpy()
+        h = np.asarray(rc.forward(layer, x).hs)[-1]
+        np.testing.assert_allclose(h @ run.final["fc.weight"].T + run.final["fc.bias"], y, rtol=1e-10, atol=1e-12)
+
+
+# ================================================================================================ the page
+def test_page_trains_a_tiny_run_through_the_app():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update({"lag": "6", "lab_H": "4", "lab_batch": "4", "lab_steps": "50", "lab_seed": "7"})
+    at.run()
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    assert at.info and "Train" in at.info[0].value
+    settings = lab.LabSettings(T=6, H=4, batch=4, steps=50, seed=7)
+    try:
+        at.button(key="lab_train").click().run()
+        job = lab.SCHEDULER.find(settings)
+        assert job is not None and job.wait(20)
+        at.run()
+        assert not at.exception
+        assert at.success and "150 steps" in at.success[0].value
+        text = " ".join(m.value for m in at.markdown)
+        assert "× the baseline" in text and "steps back" in text
+        assert len(at.get("plotly_chart")) == 6
+        keys = {b.key for b in at.get("download_button")}
+        assert {"weights_lstm_safetensors", "weights_gru_npz", "csv_loss", "html_reach"} <= keys
+        assert at.query_params["lag"] == "6"
+        at.query_params.clear()
+        at.switch_page("pages/lab.py")
+        at.session_state["lang"] = "ko"
+        at.run()
+        assert not at.exception and HANGUL.search(" ".join(m.value for m in at.markdown))
+    finally:
+        lab.SCHEDULER.shutdown()
