@@ -481,3 +481,10 @@ def test_korean_pages_at_phone_width(new_page, app_url, artifacts, path):
     for i in range(page.locator(".js-plotly-plot").count()):
         assert page.locator(".js-plotly-plot").nth(i).evaluate(fits), f"chart {i} title cut on /{path}"
     full_screenshot(page, artifacts / f"ko-phone-{path or 'compare'}.png")
+
+
+def test_the_training_lab_page_opens_in_both_languages(page, app_url):
+    for query, heading in (("", "Training lab"), ("?lang=ko", "학습 실험실")):
+        open_app(page, app_url, f"lab{query}", charts=False)
+        expect(page.locator("h1").first).to_contain_text(heading)
+        assert_no_exception(page)
