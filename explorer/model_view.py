@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 import recurrent_core as rc
+from recurrent_core.weights import read_npy_header
 
 from . import work
 from .data import CurveInfo, FlowView, Trend, overflow_markers, trend
@@ -229,17 +230,9 @@ def read_input(data: bytes, name: str, D: int) -> np.ndarray:
 def _read_npy(data: bytes) -> np.ndarray:
     stream = io.BytesIO(data)
     try:
-        version = np.lib.format.read_magic(stream)
-        if version == (1, 0):
-            shape, _fortran, dtype = np.lib.format.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            shape, _fortran, dtype = np.lib.format.read_array_header_2_0(stream)
-        else:
-            raise InputError(f"Unsupported .npy version {version}.")
-    except InputError:
-        raise
+        shape, _fortran, dtype = read_npy_header(stream)  # the core's .npz reader checks its members the same way
     except Exception as exc:
-        raise InputError(f"Not a readable .npy file ({type(exc).__name__}).") from None
+        raise InputError(f"Not a readable .npy file ({str(exc)[:80] or type(exc).__name__}).") from None
     if dtype.hasobject or dtype.kind not in "iuf":
         raise InputError(f"Expected a numeric .npy array, got dtype {dtype}.")
     need = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize

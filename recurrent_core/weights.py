@@ -377,18 +377,25 @@ def _npz_container(stream: IO[bytes], size: int, max_bytes: int) -> _Container:
     return _Container("npz", tuple(headers), read)
 
 
+def read_npy_header(stream: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
+    """(shape, fortran_order, dtype) of a .npy stream at its start, read without its data (ValueError, EOFError or
+    SyntaxError when it is not a .npy header); the stream is left at the first byte of the data."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        raise ValueError(f"expected .npy format version 1.0 or 2.0, found {version}")
+    return tuple(shape), bool(fortran), np.dtype(dtype)
+
+
 def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, ...], bool, np.dtype[Any], int]:
     """(shape, fortran_order, dtype, header length) of one member, its data size checked against the zip's."""
     where = f"npz: {_show(info.filename)}"
     try:
         with archive.open(info) as member:
-            version = np.lib.format.read_magic(member)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
-            else:
-                raise ValueError(f"expected .npy format version 1.0 or 2.0, found {version}")
+            shape, fortran, dtype = read_npy_header(member)
             offset = member.tell()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, SyntaxError) as exc:
         raise ValueError(f"{where}: not a readable .npy member ({str(exc)[:80]})") from None
