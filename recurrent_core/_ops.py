@@ -98,12 +98,16 @@ class BlockSumProduct:
         self.parts = (
             [np.ascontiguousarray(W[j * self.height : (j + 1) * self.height]) for j in range(blocks)] if split else None
         )
+        self._tmp: np.ndarray | None = None  # one scratch product, reused: a fresh one each step costs page faults
 
-    def __call__(self, a: np.ndarray) -> np.ndarray:
+    def __call__(self, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if self.parts is None:
-            whole: np.ndarray = a @ self.W
+            whole: np.ndarray = np.matmul(a, self.W, out=out)
             return whole
-        out: np.ndarray = a[:, : self.height] @ self.parts[0]
+        h = self.height
+        total: np.ndarray = np.matmul(a[:, :h], self.parts[0], out=out)
+        if self._tmp is None or self._tmp.shape[0] != a.shape[0]:
+            self._tmp = np.empty((a.shape[0], self.W.shape[1]))
         for j in range(1, len(self.parts)):
-            out += a[:, j * self.height : (j + 1) * self.height] @ self.parts[j]
-        return out
+            total += np.matmul(a[:, j * h : (j + 1) * h], self.parts[j], out=self._tmp)
+        return total

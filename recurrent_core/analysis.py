@@ -177,15 +177,16 @@ def rnn_decomposition(layer: RNNLayer, x: Any, dhs: Any, h0: Any = None) -> RNND
     T, N, _ = tape.x.shape
     dhs = check_dhs(dhs, T, N, layer.H)
     W_hh = layer.W_hh
+    dphi = tape.dphi  # (T, N, H), formed once here
 
     def full_step(t: int, dh: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        da = dh * tape.dphi[t]
+        da = dh * dphi[t]
         flow = da @ W_hh
         return flow, {"h": dh, "a": da, "flow": flow}
 
     full = run_chain(T, dhs, full_step)
     matmul_only = run_chain(T, dhs, lambda t, dh: (dh @ W_hh, {"h": dh}))
-    tanh_only = run_chain(T, dhs, lambda t, dh: (dh * tape.dphi[t], {"h": dh}))
+    tanh_only = run_chain(T, dhs, lambda t, dh: (dh * dphi[t], {"h": dh}))
     h, a, flow = (aggregate(full.log10[k]) for k in ("h", "a", "flow"))
     with np.errstate(invalid="ignore"):
         return RNNDecomposition(

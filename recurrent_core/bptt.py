@@ -84,7 +84,9 @@ def forward(layer: Layer | Stack, x: Any, h0: Any = None, c0: Any = None) -> Tap
 
 
 def check_dhs(dhs: Any, T: int, N: int, H: int) -> np.ndarray:
-    return as_float64("dhs", dhs, (T, N, H))
+    """``dhs`` checked as ``as_float64`` does, without the copy when it is float64 already: it is only read, and
+    copying (T, N, H) costs as much as a backward step's products at large T·N·H."""
+    return as_float64("dhs", dhs, (T, N, H), copy=False)
 
 
 def check_truncate(truncate: object) -> int | None:
@@ -146,30 +148,17 @@ def backward_with_preactivations(
 ) -> tuple[Trace, np.ndarray, np.ndarray]:
     """``backward``, also returning dgi and dgh (T, N, kH): ∂L/∂ of the input and hidden products'
     pre-activations at every step (the same array unless ``cell.separate_hh``)."""
-    T, N, H = dhs.shape
-    k = cell.GATES * H
-    dgi = np.empty((T, N, k))
-    dgh = np.empty((T, N, k)) if cell.separate_hh else None
-    dh_all = np.empty((T, N, H))
-    dc_all = np.empty((T, N, H)) if cell.HAS_CELL else None
-    dh_next = np.zeros((N, H))
-    dc_next = np.zeros((N, H)) if cell.HAS_CELL else None
+    T, N, _ = dhs.shape
     with np.errstate(over="ignore", invalid="ignore"):  # exploding runs overflow to inf by design
-        for t in range(T - 1, -1, -1):
-            dh = np.add(dhs[t], dh_next, out=dh_all[t])
-            step = cell.step_back(tape, t, dh, dc_next, out=dgi[t], out_hh=None if dgh is None else dgh[t])
-            dh_next, dc_next = step.dh_prev, step.dc_prev
-            if dc_all is not None:
-                dc_all[t] = step.dc
-            if truncate is not None and t % truncate == 0:
-                dh_next = np.zeros_like(dh_next)
-                dc_next = None if dc_next is None else np.zeros_like(dc_next)
+        back = cell.back_all(tape, dhs, truncate)
+        dgi = back.dgi
+        dgh = None if back.dgh is dgi else back.dgh
         grads = cell.param_grads(tape, dgi, dgh)
         if cell.D >= 128:  # OpenBLAS: one (T·N, kH) @ (kH, D) product is 1.5-3x faster for wide D (a stack's
             dx = (dgi.reshape(T * N, -1) @ cell.W_ih).reshape(T, N, -1)  # upper layers), T batched ones for narrow
         else:
             dx = dgi @ cell.W_ih
     trace = Trace(
-        kind=cell.kind, hs=tape.hs, dh=dh_all, dc=dc_all, dx=dx, dh0=dh_next, dc0=dc_next, grads=grads, tape=tape
+        kind=cell.kind, hs=tape.hs, dh=back.dh, dc=back.dc, dx=dx, dh0=back.dh0, dc0=back.dc0, grads=grads, tape=tape
     )
-    return trace, dgi, dgi if dgh is None else dgh
+    return trace, dgi, back.dgh

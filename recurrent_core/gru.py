@@ -1,4 +1,4 @@
-"""GRU (gate rows r, z, n) in two formulations: forward over a sequence, and one step of BPTT.
+"""GRU (gate rows r, z, n) in two formulations: forward over a sequence, one step of BPTT, and all steps in one loop.
 
 ``"pytorch"`` (reset after the matmul; z keeps)::
 
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
-from .cell import StepGrads
+from .cell import SequenceGrads, StepGrads, step_loop
 
 if TYPE_CHECKING:  # layers.py imports this module: GRULayer.forward is gru_forward
     from .layers import GRULayer
@@ -32,13 +32,35 @@ if TYPE_CHECKING:  # layers.py imports this module: GRULayer.forward is gru_forw
 class GRUTape(HiddenStates):
     x: np.ndarray  # (T, N, D)
     h_all: np.ndarray  # (T+1, N, H): h0, h_1 … h_T
-    r: np.ndarray  # (T, N, H)
-    z: np.ndarray  # (T, N, H)
-    n: np.ndarray  # (T, N, H)
+    gates: np.ndarray  # (T, N, 3H) activated r, z, n (``r``, ``z``, ``n`` are its blocks)
     hh_n: np.ndarray  # (T, N, H) pytorch: W_hn h + b_hn; dlfs2: r ⊙ h_prev (the input of W_hn)
-    coef: np.ndarray  # (T, N, 3H) backward coefficients, see _backward_coefficients
     formulation: str
     back: BlockSumProduct  # pytorch: dgh ↦ dgh W_hh; dlfs2: [da_r da_z] ↦ [da_r da_z] W_hh[:2H]
+
+    def _block(self, k: int) -> np.ndarray:
+        H = self.hh_n.shape[-1]
+        return self.gates[..., k * H : (k + 1) * H]
+
+    @property
+    def r(self) -> np.ndarray:
+        """(T, N, H) the reset gate."""
+        return self._block(0)
+
+    @property
+    def z(self) -> np.ndarray:
+        """(T, N, H) z: the keep gate in PyTorch's form, the update gate in the book's."""
+        return self._block(1)
+
+    @property
+    def n(self) -> np.ndarray:
+        """(T, N, H) the candidate state."""
+        return self._block(2)
+
+    def coef(self, t: int, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+        """Step t's backward coefficients (N, 3H) into ``out``, with ``tmp`` (N, H) as scratch (see
+        ``_backward_coefficients``): formed per step while the step's gates are in cache, not kept for all T."""
+        _backward_coefficients(self.formulation, self.h_all[t], self.gates[t], self.hh_n[t], out, tmp)
+        return out
 
     @property
     def keep(self) -> np.ndarray:
@@ -55,35 +77,33 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     half = np.concatenate([np.full(2 * H, 0.5), np.ones(H)])
     b_in = layer.b_ih.copy()
     b_in[: 2 * H] += layer.b_hh[: 2 * H]
-    gi = input_projection(x, layer.W_ih * half[:, None], b_in * half)
+    gates = input_projection(x, layer.W_ih * half[:, None], b_in * half)  # the activations replace it, in place
     W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)  # (H, 3H)
     b_hn = layer.b_hh[2 * H :]
     h_all = with_initial(h0, T)
-    r_all, z_all, n_all, hh_n = (np.empty((T, N, H)) for _ in range(4))
+    hh_n = np.empty((T, N, H))
     pytorch = layer.formulation == "pytorch"
     W_rz_T, W_n_T = W_hh_T[:, : 2 * H], np.ascontiguousarray(W_hh_T[:, 2 * H :])
     recurrent = BlockProduct(W_hh_T, 3, N) if pytorch else BlockProduct(W_rz_T, 2, N)
+    gh, tmp = np.empty((N, 3 * H if pytorch else 2 * H)), np.empty((N, H))
     for t in range(T):
-        h = h_all[t]
+        h, g = h_all[t], gates[t]
+        rz = g[:, : 2 * H]
+        recurrent(h, out=gh)
+        rz += gh[:, : 2 * H]
         if pytorch:
-            gh = recurrent(h)  # one product for all three blocks
-            rz = gh[:, : 2 * H]
             np.add(gh[:, 2 * H :], b_hn, out=hh_n[t])
-        else:
-            rz = recurrent(h)
-        rz += gi[t, :, : 2 * H]
         np.tanh(rz, out=rz)
         rz *= 0.5
         rz += 0.5
-        r, z = r_all[t], z_all[t]
-        r[:], z[:] = rz[:, :H], rz[:, H:]
+        r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
         if pytorch:
-            n = np.multiply(r, hh_n[t], out=n_all[t])
+            n += np.multiply(r, hh_n[t], out=tmp)
         else:
             rh = np.multiply(r, h, out=hh_n[t])
-            n = np.matmul(rh, W_n_T, out=n_all[t])
-            n += b_hn
-        n += gi[t, :, 2 * H :]
+            m = np.matmul(rh, W_n_T, out=tmp)
+            m += b_hn
+            n += m
         np.tanh(n, out=n)
         h_new = h_all[t + 1]
         if pytorch:  # h = n + z ⊙ (h_prev - n)
@@ -94,32 +114,28 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
             np.subtract(n, h, out=h_new)
             h_new *= z
             h_new += h
-    coef = _backward_coefficients(layer.formulation, h_all, r_all, z_all, n_all, hh_n, H)
     back = BlockSumProduct(layer.W_hh, 3, N) if pytorch else BlockSumProduct(layer.W_hh[: 2 * H], 2, N)
-    return GRUTape(
-        x=x, h_all=h_all, r=r_all, z=z_all, n=n_all, hh_n=hh_n, coef=coef, formulation=layer.formulation, back=back
-    )
+    return GRUTape(x=x, h_all=h_all, gates=gates, hh_n=hh_n, formulation=layer.formulation, back=back)
 
 
 def _backward_coefficients(
     formulation: str,
-    h_all: np.ndarray,
-    r: np.ndarray,
-    z: np.ndarray,
-    n: np.ndarray,
+    h_prev: np.ndarray,
+    gates: np.ndarray,
     hh_n: np.ndarray,
-    H: int,
-) -> np.ndarray:
-    """What the backward needs from the forward alone, over all steps at once (in place, one scratch array).
+    coef: np.ndarray,
+    tmp: np.ndarray,
+) -> None:
+    """What the backward needs from the forward alone, for one step: h_prev, hh_n and ``tmp`` (scratch) (N, H),
+    the step's gates (N, 3H) -> ``coef`` (N, 3H).
 
     pytorch: dgi_t = dh_t ⊙ coef_t per block (r, z, n), coef = [hh_n r(1-r) c_n, (h_prev - n) z(1-z), c_n]
     with c_n = (1-z)(1-n²). dlfs2: coef = [h_prev r(1-r), (n - h_prev) z(1-z), z(1-n²)]; its r block
     multiplies ∂L/∂(r ⊙ h) rather than dh_t.
     """
-    h_prev = h_all[:-1]
-    coef = np.empty((*r.shape[:2], 3 * H))
+    H = hh_n.shape[-1]
+    r, z, n = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
     c_r, c_z, c_n = coef[..., :H], coef[..., H : 2 * H], coef[..., 2 * H :]
-    tmp = np.empty_like(r)
     np.multiply(n, n, out=c_n)
     np.subtract(1.0, c_n, out=c_n)  # 1 - n²
     np.subtract(1.0, z, out=tmp)
@@ -140,7 +156,6 @@ def _backward_coefficients(
         np.subtract(1.0, r, out=tmp)
         tmp *= r
         np.multiply(tmp, h_prev, out=c_r)
-    return coef
 
 
 def gru_step_back(
@@ -158,7 +173,7 @@ def gru_step_back(
     pre-activations; in the dlfs2 form they are the same array."""
     N, H = dh.shape
     dgi = np.empty((N, 3 * H)) if out is None else out
-    coef, r = tape.coef[t], tape.r[t]
+    coef, r = tape.coef(t, np.empty((N, 3 * H)), np.empty((N, H))), tape.r[t]
     if layer.formulation == "pytorch":
         dgh = np.empty((N, 3 * H)) if out_hh is None else out_hh
         np.multiply(coef.reshape(N, 3, H), dh[:, None, :], out=dgi.reshape(N, 3, H))
@@ -176,6 +191,42 @@ def gru_step_back(
         dh_prev += drh * r
         dh_prev += dh * (1.0 - tape.z[t])
     return StepGrads(dgi=dgi, dgh=dgh, dh_prev=dh_prev, dc_prev=None, dc=None)
+
+
+def gru_back_all(layer: GRULayer, tape: GRUTape, dhs: np.ndarray, truncate: int | None = None) -> SequenceGrads:
+    """``cell.step_loop`` for PyTorch's GRU, written out (every result in its place, no call per step); the
+    book's formulation goes through ``step_loop`` itself."""
+    if layer.formulation != "pytorch":
+        return step_loop(layer, tape, dhs, truncate)
+    T, N, H = dhs.shape
+    dh_all, dgi, dgh, dh0 = np.empty((T, N, H)), np.empty((T, N, 3 * H)), np.empty((T, N, 3 * H)), np.zeros((N, H))
+    dgi3 = dgi.reshape(T, N, 3, H)
+    coef, tmp = np.empty((N, 3 * H)), np.empty((N, H))
+    coef3 = coef.reshape(N, 3, H)
+    step_coef = tape.coef
+    r, z, back = tape.r, tape.z, tape.back
+    keep = np.empty((N, H))
+    cut = T if truncate is None else truncate  # nothing flows from t into t-1 when t % cut == 0 (t = 0: into h0)
+    np.copyto(dh_all[T - 1], dhs[T - 1])
+    multiply = np.multiply
+    for t in range(T - 1, -1, -1):
+        dh = dh_all[t]
+        da, da_h = dgi[t], dgh[t]
+        step_coef(t, coef, tmp)
+        multiply(coef3, dh[:, None, :], out=dgi3[t])
+        da_h[:, : 2 * H] = da[:, : 2 * H]
+        multiply(da[:, 2 * H :], r[t], out=da_h[:, 2 * H :])
+        if t == 0:
+            if truncate is None:
+                back(da_h, out=dh0)
+                dh0 += multiply(dh, z[0], out=keep)
+        elif t % cut:
+            dh_prev = back(da_h, out=dh_all[t - 1])
+            dh_prev += multiply(dh, z[t], out=keep)
+            dh_prev += dhs[t - 1]
+        else:
+            np.copyto(dh_all[t - 1], dhs[t - 1])
+    return SequenceGrads(dh=dh_all, dc=None, dgi=dgi, dgh=dgh, dh0=dh0, dc0=None)
 
 
 def gru_param_grads(

@@ -13,9 +13,9 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from .cell import State
-from .gru import GRUTape, gru_forward, gru_param_grads, gru_step_back
-from .lstm import LSTMTape, lstm_forward, lstm_param_grads, lstm_step_back
-from .rnn import RNNTape, rnn_forward, rnn_param_grads, rnn_step_back
+from .gru import GRUTape, gru_back_all, gru_forward, gru_param_grads, gru_step_back
+from .lstm import LSTMTape, lstm_back_all, lstm_forward, lstm_param_grads, lstm_step_back
+from .rnn import RNNTape, rnn_back_all, rnn_forward, rnn_param_grads, rnn_step_back
 
 Array = np.ndarray
 
@@ -23,8 +23,9 @@ NONLINEARITIES = ("tanh", "relu")
 GRU_FORMULATIONS = ("pytorch", "dlfs2")
 
 
-def as_float64(name: str, value: Any, shape: tuple[int, ...] | None = None) -> Array:
-    """``value`` as a fresh float64 array, or ValueError saying what was expected.
+def as_float64(name: str, value: Any, shape: tuple[int, ...] | None = None, *, copy: bool = True) -> Array:
+    """``value`` as a fresh float64 array (with ``copy=False``: ``value`` itself when it is a float64 ndarray
+    already), or ValueError saying what was expected.
 
     Integers and floats are accepted; bool, complex, object and string arrays are not. NaN and inf are refused,
     and the shape must match exactly (no broadcasting).
@@ -39,7 +40,7 @@ def as_float64(name: str, value: Any, shape: tuple[int, ...] | None = None) -> A
         raise ValueError(f"{name}: masked entries have no value; fill them first")
     if shape is not None and arr.shape != shape:
         raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
-    arr = np.array(arr, dtype=np.float64)  # always a copy: callers may not mutate our parameters
+    arr = np.array(arr, dtype=np.float64, copy=True if copy else None)  # a copy: callers may not mutate ours
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: contains NaN or inf")
     return arr
@@ -116,6 +117,7 @@ class RNNLayer(_Layer):
 
     # the kernels themselves as methods: no extra call per step
     step_back = rnn_step_back
+    back_all = rnn_back_all
     param_grads = rnn_param_grads
 
 
@@ -136,6 +138,7 @@ class LSTMLayer(_Layer):
 
     # the kernels themselves as methods: no extra call per step
     step_back = lstm_step_back
+    back_all = lstm_back_all
     param_grads = lstm_param_grads
 
 
@@ -164,6 +167,7 @@ class GRULayer(_Layer):
 
     # the kernels themselves as methods: no extra call per step
     step_back = gru_step_back
+    back_all = gru_back_all
     param_grads = gru_param_grads
 
 

@@ -1,4 +1,4 @@
-"""LSTM (PyTorch's gate order i, f, g, o): forward over a sequence, and one step of BPTT.
+"""LSTM (PyTorch's gate order i, f, g, o): forward over a sequence, one step of BPTT, and all steps in one loop.
 
 Forward::
 
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
-from .cell import StepGrads
+from .cell import SequenceGrads, StepGrads
 
 if TYPE_CHECKING:  # layers.py imports this module: LSTMLayer.forward is lstm_forward
     from .layers import LSTMLayer
@@ -41,8 +41,6 @@ class LSTMTape(HiddenStates):
     c_all: np.ndarray  # (T+1, N, H): c0, c_1 … c_T
     tanh_c: np.ndarray  # (T, N, H)
     gates: np.ndarray  # (T, N, 4H) activated i, f, g, o
-    coef: np.ndarray  # (T, N, 4H) backward coefficients: g i(1-i), c_prev f(1-f), i(1-g²), tanh c o(1-o)
-    dc_dh: np.ndarray  # (T, N, H) o (1 - tanh² c): what dh_t puts on dc_t
     back: BlockSumProduct  # da ↦ da W_hh
 
     @property
@@ -83,47 +81,35 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
         c = np.multiply(f, c_all[t], out=c_all[t + 1])
         c += np.multiply(i, g, out=ig)
         np.multiply(o, np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
-    coef, dc_dh = _backward_coefficients(gates, c_all, tanh_c, H)
-    return LSTMTape(
-        x=x,
-        h_all=h_all,
-        c_all=c_all,
-        tanh_c=tanh_c,
-        gates=gates,
-        coef=coef,
-        dc_dh=dc_dh,
-        back=BlockSumProduct(layer.W_hh, 4, N),
-    )
+    return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=BlockSumProduct(layer.W_hh, 4, N))
 
 
-def _backward_coefficients(
-    gates: np.ndarray, c_all: np.ndarray, tanh_c: np.ndarray, H: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Everything in the backward that depends on the forward alone, over all steps at once.
+def _step_da(tape: LSTMTape, t: int, dh: np.ndarray, dc_next: np.ndarray, da: np.ndarray, dc: np.ndarray) -> None:
+    """Backward through step t into the given buffers: dc (N, H) ← dc_next + dh ⊙ o (1 - tanh²c_t), the total
+    ∂L/∂c_t; da (N, 4H) ← [dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g²), dh tanh c_t o(1-o)].
 
-    In place with one scratch array: fresh (T, N, H) temporaries cost more in page faults than in arithmetic.
-    """
-    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
-    coef = np.empty_like(gates)
-    tmp = np.empty_like(tanh_c)
-
-    def sigmoid_grad_times(
-        gate: np.ndarray, other: np.ndarray, out: np.ndarray
-    ) -> None:  # other ⊙ σ' = other ⊙ gate (1 - gate)
-        np.subtract(1.0, gate, out=tmp)
-        np.multiply(tmp, gate, out=tmp)
-        np.multiply(tmp, other, out=out)
-
-    sigmoid_grad_times(i, g, coef[..., :H])
-    sigmoid_grad_times(f, c_all[:-1], coef[..., H : 2 * H])
-    np.multiply(g, g, out=tmp)
-    np.subtract(1.0, tmp, out=tmp)
-    np.multiply(tmp, i, out=coef[..., 2 * H : 3 * H])
-    sigmoid_grad_times(o, tanh_c, coef[..., 3 * H :])
-    dc_dh = np.multiply(tanh_c, tanh_c)
-    np.subtract(1.0, dc_dh, out=dc_dh)
-    dc_dh *= o
-    return coef, dc_dh
+    Computed per step from the gates rather than stored for all steps: the step's arrays are still in cache,
+    and (T, N, 4H) coefficients would be as many fresh pages to fault in as the gates themselves."""
+    N, H = dh.shape
+    a4, d4 = tape.gates[t].reshape(N, 4, H), da.reshape(N, 4, H)
+    i, g, o = a4[:, 0], a4[:, 2], a4[:, 3]
+    tanh_c = tape.tanh_c[t]
+    multiply, subtract = np.multiply, np.subtract
+    subtract(1.0, a4, out=d4)
+    d4 *= a4  # σ' = s (1 - s) for every block; the g block's is overwritten below
+    d4[:, 0] *= g
+    d4[:, 1] *= tape.c_all[t]
+    d4[:, 3] *= tanh_c
+    d_g = multiply(g, g, out=d4[:, 2])
+    subtract(1.0, d_g, out=d_g)
+    d_g *= i
+    multiply(tanh_c, tanh_c, out=dc)
+    subtract(1.0, dc, out=dc)
+    dc *= o
+    dc *= dh
+    dc += dc_next
+    d4[:, :3] *= dc[:, None, :]
+    d4[:, 3] *= dh
 
 
 def lstm_step_back(
@@ -142,14 +128,40 @@ def lstm_step_back(
     """
     assert dc_next is not None, "an LSTM step needs dc_next"
     N, H = dh.shape
-    dc = dh * tape.dc_dh[t]
-    dc += dc_next
     da = np.empty((N, 4 * H)) if out is None else out
-    coef = tape.coef[t].reshape(N, 4, H)
-    da4 = da.reshape(N, 4, H)  # a view: da is contiguous
-    np.multiply(coef[:, :3], dc[:, None, :], out=da4[:, :3])
-    np.multiply(coef[:, 3], dh, out=da4[:, 3])
+    dc = np.empty((N, H))
+    _step_da(tape, t, dh, dc_next, da, dc)
     return StepGrads(dgi=da, dgh=da, dh_prev=tape.back(da), dc_prev=dc * tape.gates[t, :, H : 2 * H], dc=dc)
+
+
+def lstm_back_all(layer: LSTMLayer, tape: LSTMTape, dhs: np.ndarray, truncate: int | None = None) -> SequenceGrads:
+    """``cell.step_loop`` for the LSTM, written out: every result is computed in its place (dh, dc, da), the
+    cell path dc ⊙ f and the product da W_hh in two reused buffers, and no call per step."""
+    T, N, H = dhs.shape
+    dh_all, dc_all, dgi = np.empty((T, N, H)), np.empty((T, N, H)), np.empty((T, N, 4 * H))
+    dh0, dc0 = np.zeros((N, H)), np.zeros((N, H))
+    f, back = tape.gate("f"), tape.back
+    bufs = (np.empty((N, H)), np.empty((N, H)))
+    cut = T if truncate is None else truncate  # nothing flows from t into t-1 when t % cut == 0 (t = 0: into h0)
+    np.copyto(dh_all[T - 1], dhs[T - 1])
+    dc_next = np.zeros((N, H))
+    multiply = np.multiply
+    for t in range(T - 1, -1, -1):
+        dc = dc_all[t]
+        _step_da(tape, t, dh_all[t], dc_next, dgi[t], dc)
+        if t == 0:
+            if truncate is None:
+                back(dgi[0], out=dh0)
+                multiply(dc, f[0], out=dc0)
+        elif t % cut:
+            dh_prev = back(dgi[t], out=dh_all[t - 1])
+            dh_prev += dhs[t - 1]
+            dc_next = multiply(dc, f[t], out=bufs[t & 1])
+        else:
+            np.copyto(dh_all[t - 1], dhs[t - 1])
+            dc_next = bufs[t & 1]
+            dc_next.fill(0.0)
+    return SequenceGrads(dh=dh_all, dc=dc_all, dgi=dgi, dgh=dgi, dh0=dh0, dc0=dc0)
 
 
 def lstm_param_grads(

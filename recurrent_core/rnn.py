@@ -1,4 +1,4 @@
-"""Vanilla RNN: forward over a sequence, and one step of BPTT.
+"""Vanilla RNN: forward over a sequence, one step of BPTT, and all steps in one loop.
 
 Forward (row vectors, batch first inside a step)::
 
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._ops import HiddenStates, input_projection, linear_grads, with_initial
-from .cell import StepGrads
+from ._ops import HiddenStates, linear_grads, with_initial
+from .cell import SequenceGrads, StepGrads
 
 if TYPE_CHECKING:  # layers.py imports this module: RNNLayer.forward is rnn_forward
     from .layers import RNNLayer
@@ -29,28 +29,49 @@ if TYPE_CHECKING:  # layers.py imports this module: RNNLayer.forward is rnn_forw
 class RNNTape(HiddenStates):
     x: np.ndarray  # (T, N, D)
     h_all: np.ndarray  # (T+1, N, H): h0, h_1 … h_T
-    dphi: np.ndarray  # (T, N, H) φ'(a_t), the "tanh factor" of each backward step
+    relu: bool  # φ = relu, else tanh
+
+    @property
+    def dphi(self) -> np.ndarray:
+        """(T, N, H) φ'(a_t), the "tanh factor" of each backward step, from the states (tanh' = 1 - h², relu' =
+        1[h > 0]): computed when asked, not kept, since the backward forms it step by step while h_t is in cache."""
+        hs = self.hs
+        if self.relu:
+            mask: np.ndarray = (hs > 0).astype(np.float64)
+            return mask
+        dphi: np.ndarray = np.multiply(hs, hs)
+        np.subtract(1.0, dphi, out=dphi)
+        return dphi
+
+    def da(self, t: int, dh: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """dh ⊙ φ'(a_t) for dh (N, H): the pre-activation gradient of step t."""
+        h = self.h_all[t + 1]
+        if self.relu:
+            masked: np.ndarray = np.multiply(dh, h > 0, out=out)
+            return masked
+        d: np.ndarray = np.multiply(h, h, out=out)
+        np.subtract(1.0, d, out=d)
+        d *= dh
+        return d
 
 
 def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:
-    """x (T, N, D), h0 (N, H), both float64 and validated -> the tape: h_all (T+1, N, H), dphi (T, N, H)."""
-    T = x.shape[0]
-    gi = input_projection(x, layer.W_ih, layer.b_ih + layer.b_hh)
-    W_hh_T = np.ascontiguousarray(layer.W_hh.T)
+    """x (T, N, D), h0 (N, H), both float64 and validated -> the tape: h_all (T+1, N, H) (``tape.dphi`` gives
+    φ'(a_t) (T, N, H) when asked)."""
+    T, N, _ = x.shape
     h_all = with_initial(h0, T)
+    gi = h_all[1:]  # the input projection goes where h_t will be, and each step turns it into h_t in place
+    np.matmul(x.reshape(T * N, -1), layer.W_ih.T, out=gi.reshape(T * N, -1))
+    gi += layer.b_ih + layer.b_hh
+    W_hh_T = np.ascontiguousarray(layer.W_hh.T)
+    gh = np.empty_like(h0)
     relu = layer.nonlinearity == "relu"
     with np.errstate(over="ignore", invalid="ignore"):  # an exploding relu run is reported, not warned about
         for t in range(T):
-            a = np.matmul(h_all[t], W_hh_T, out=h_all[t + 1])
-            a += gi[t]
+            a = h_all[t + 1]
+            a += np.matmul(h_all[t], W_hh_T, out=gh)
             np.maximum(a, 0.0, out=a) if relu else np.tanh(a, out=a)
-    hs = h_all[1:]
-    if relu:
-        dphi = (hs > 0).astype(np.float64)
-    else:
-        dphi = np.multiply(hs, hs)
-        np.subtract(1.0, dphi, out=dphi)
-    return RNNTape(x=x, h_all=h_all, dphi=dphi)
+    return RNNTape(x=x, h_all=h_all, relu=relu)
 
 
 def rnn_step_back(
@@ -67,8 +88,29 @@ def rnn_step_back(
     ``out`` (N, H), if given, receives da_t (the pre-activation gradient, the same for both products); the RNN
     has no cell, so ``dc_prev`` and ``dc`` are None.
     """
-    da = np.multiply(dh, tape.dphi[t], out=out)
+    da = tape.da(t, dh, out=out)
     return StepGrads(dgi=da, dgh=da, dh_prev=da @ layer.W_hh, dc_prev=None, dc=None)
+
+
+def rnn_back_all(layer: RNNLayer, tape: RNNTape, dhs: np.ndarray, truncate: int | None = None) -> SequenceGrads:
+    """``cell.step_loop`` for the RNN, written out: per step one product and two element-wise passes, each into
+    its place in the results (no temporaries, no call per step)."""
+    T, N, H = dhs.shape
+    dh_all, dgi, dh0 = np.empty((T, N, H)), np.empty((T, N, H)), np.zeros((N, H))
+    W_hh, step_da = layer.W_hh, tape.da
+    cut = T if truncate is None else truncate  # nothing flows from t into t-1 when t % cut == 0 (t = 0: into h0)
+    np.copyto(dh_all[T - 1], dhs[T - 1])
+    for t in range(T - 1, -1, -1):
+        da = step_da(t, dh_all[t], out=dgi[t])
+        if t == 0:
+            if truncate is None:
+                np.matmul(da, W_hh, out=dh0)
+        elif t % cut:
+            dh = np.matmul(da, W_hh, out=dh_all[t - 1])
+            dh += dhs[t - 1]
+        else:
+            np.copyto(dh_all[t - 1], dhs[t - 1])
+    return SequenceGrads(dh=dh_all, dc=None, dgi=dgi, dgh=dgi, dh0=dh0, dc0=None)
 
 
 def rnn_param_grads(
