@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def input_projection(x: np.ndarray, W_ih: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """``x W_ih^T + bias`` for all T·N rows at once, (T, N, kH): one 2-D BLAS product, hoisted out of the loop."""
+def input_projection(x: np.ndarray, W_ih: np.ndarray, bias: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``x W_ih^T + bias`` for all T·N rows at once, (T, N, kH): one 2-D BLAS product, hoisted out of the loop.
+    ``out`` (T, N, kH), contiguous, if given, receives it."""
     T, N, D = x.shape
-    gi: np.ndarray = (x.reshape(T * N, D) @ W_ih.T).reshape(T, N, -1)
+    gi: np.ndarray = np.empty((T, N, W_ih.shape[0])) if out is None else out
+    np.matmul(x.reshape(T * N, D), W_ih.T, out=gi.reshape(T * N, -1))
     gi += bias
     return gi
 

@@ -94,7 +94,7 @@ class Cell(Protocol[TapeT]):
 
     def back_all(self, tape: TapeT, dhs: Array, truncate: int | None) -> SequenceGrads:
         """The backward over every step for upstream ``dhs`` (T, N, H): ``step_loop`` in one loop of the kind's own,
-        with no call per step (equal to ``step_loop`` to rounding, tested)."""
+        with no call per step (equal to ``step_loop`` bit for bit, tested)."""
         ...
 
     def param_grads(self, tape: TapeT, dgi: Array, dgh: Array | None) -> dict[str, Array]:

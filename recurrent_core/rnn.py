@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._ops import HiddenStates, linear_grads, with_initial
+from ._ops import HiddenStates, input_projection, linear_grads, with_initial
 from .cell import SequenceGrads, StepGrads
 
 if TYPE_CHECKING:  # layers.py imports this module: RNNLayer.forward is rnn_forward
@@ -35,34 +35,32 @@ class RNNTape(HiddenStates):
     def dphi(self) -> np.ndarray:
         """(T, N, H) φ'(a_t), the "tanh factor" of each backward step, from the states (tanh' = 1 - h², relu' =
         1[h > 0]): computed when asked, not kept, since the backward forms it step by step while h_t is in cache."""
-        hs = self.hs
-        if self.relu:
-            mask: np.ndarray = (hs > 0).astype(np.float64)
-            return mask
-        dphi: np.ndarray = np.multiply(hs, hs)
-        np.subtract(1.0, dphi, out=dphi)
-        return dphi
+        return _dphi(self.hs, self.relu)
 
     def da(self, t: int, dh: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """dh ⊙ φ'(a_t) for dh (N, H): the pre-activation gradient of step t."""
-        h = self.h_all[t + 1]
-        if self.relu:
-            masked: np.ndarray = np.multiply(dh, h > 0, out=out)
-            return masked
-        d: np.ndarray = np.multiply(h, h, out=out)
-        np.subtract(1.0, d, out=d)
+        d = _dphi(self.h_all[t + 1], self.relu, out)
         d *= dh
         return d
+
+
+def _dphi(h: np.ndarray, relu: bool, out: np.ndarray | None = None) -> np.ndarray:
+    """φ'(a) from the states h = φ(a), any shape: relu' = 1[h > 0], tanh' = 1 - h²."""
+    if relu:
+        mask: np.ndarray = np.greater(h, 0.0, out=np.empty_like(h) if out is None else out)
+        return mask
+    d: np.ndarray = np.multiply(h, h, out=out)
+    np.subtract(1.0, d, out=d)
+    return d
 
 
 def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:
     """x (T, N, D), h0 (N, H), both float64 and validated -> the tape: h_all (T+1, N, H) (``tape.dphi`` gives
     φ'(a_t) (T, N, H) when asked)."""
-    T, N, _ = x.shape
+    T = x.shape[0]
     h_all = with_initial(h0, T)
-    gi = h_all[1:]  # the input projection goes where h_t will be, and each step turns it into h_t in place
-    np.matmul(x.reshape(T * N, -1), layer.W_ih.T, out=gi.reshape(T * N, -1))
-    gi += layer.b_ih + layer.b_hh
+    # the input projection goes where h_t will be, and each step turns it into h_t in place
+    input_projection(x, layer.W_ih, layer.b_ih + layer.b_hh, out=h_all[1:])
     W_hh_T = np.ascontiguousarray(layer.W_hh.T)
     gh = np.empty_like(h0)
     relu = layer.nonlinearity == "relu"
