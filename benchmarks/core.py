@@ -43,7 +43,7 @@ import tracemalloc
 import numpy as np
 
 import recurrent_core as rc
-from recurrent_core import _ops
+from recurrent_core.cells import _ops
 
 try:
     import torch

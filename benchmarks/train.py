@@ -20,10 +20,11 @@ import numpy as np
 import torch
 
 import recurrent_core as rc
-from recurrent_core.fused import FusedStep
-from recurrent_core.optim import Adam, clip_grads_
-from recurrent_core.tasks import task_spec
-from recurrent_core.training import _fused_loss_and_grads, initial_state
+from recurrent_core.training.fused import FusedStep
+from recurrent_core.training.loop import initial_state
+from recurrent_core.training.optim import Adam, clip_grads_
+from recurrent_core.training.step import loss_and_grads
+from recurrent_core.training.tasks import task_spec
 
 torch.set_num_threads(1)
 MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
@@ -52,7 +53,7 @@ def bench(kind: str, T: int, N: int, H: int, repeats: int) -> tuple[float, float
     for step in range(repeats):
         t = time.perf_counter()
         x, y = rc.task_batch("adding", T, N, 0, step)
-        result = _fused_loss_and_grads(fused, params, x, y, spec, None)
+        result = loss_and_grads(fused, params, x, y, spec, None)
         clip_grads_(result.grads, clip)
         opt.step(params, result.grads)
         ours.append(time.perf_counter() - t)

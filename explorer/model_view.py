@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 import recurrent_core as rc
-from recurrent_core.weights import read_npy_header
+from recurrent_core.io.weights import read_npy_header
 
 from . import work
 from .data import CurveInfo, FlowView, Trend, overflow_markers, trend

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from recurrent_core.init import SCHEMES
+from recurrent_core.cells.init import SCHEMES
 
 from .i18n import josa
 

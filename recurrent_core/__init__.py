@@ -7,9 +7,14 @@ NumPy only. The public interface::
     trace = rc.bptt(layer, x, dhs)      # trace.hs, .dh, .dc, .dx, .grads
     stack = rc.from_pytorch(module_state)   # num_layers > 1 or bidirectional -> Stack
     trace = rc.bptt(stack, x, dhs)      # StackTrace: hs = PyTorch's out, .layers[(k, "forward")] -> Trace
+    run = rc.train(rc.TrainConfig("lstm", seed=0, **rc.lab_settings("lstm")))
+
+The code lives in subpackages: cells/ (the layers, their kernels and BPTT), analysis/ (the flow), io/ (PyTorch
+state dicts and weight files), training/ (the configuration, the loop, the command line); validate.py checks every
+input; reference.py holds the book's cells.
 """
 
-from . import analysis, clipping
+from . import analysis, reference
 from .analysis import (
     BookExperiment,
     ChainNorms,
@@ -17,27 +22,76 @@ from .analysis import (
     GatePath,
     RNNDecomposition,
     SpectralFacts,
+    StepContributions,
     aggregate,
     book_experiment,
+    clip_elementwise,
+    clip_global_norm,
+    clipping,
     flow_norms,
+    global_norm,
     gru_direct_path,
     long_run_rate,
     lstm_cell_path,
     per_step_rate,
     rnn_decomposition,
     spectral_facts,
+    step_contribution_matrices,
+    step_contributions,
 )
-from .bptt import Trace, bptt, forward
-from .cell import Cell, State, StepGrads
-from .clipping import clip_elementwise, clip_global_norm, global_norm
-from .contributions import StepContributions, step_contribution_matrices, step_contributions
-from .init import SCHEMES, init_layer, init_stack, rescale
-from .interop import STATE_KEYS, from_pytorch, load_npz, save_npz, to_pytorch
-from .layers import DIRECTIONS, GRU_FORMULATIONS, NONLINEARITIES, GRULayer, Layer, LSTMLayer, RNNLayer, Stack, Tape
-from .optim import OPTIMIZERS, SGD, Adam
-from .stack import StackTape, StackTrace, state_key, time_ordered
-from .tasks import TASKS, probe_batch, task_batch, task_spec
-from .training import LAB_DEFAULTS, TrainingRun, lab_settings, save_run, save_state, train, train_iter
+from .cells import (
+    DIRECTIONS,
+    GRU_FORMULATIONS,
+    NONLINEARITIES,
+    SCHEMES,
+    STATE_KEYS,
+    Cell,
+    GRULayer,
+    Layer,
+    LSTMLayer,
+    RNNLayer,
+    Stack,
+    StackTape,
+    StackTrace,
+    State,
+    StepGrads,
+    Tape,
+    Trace,
+    bptt,
+    forward,
+    init_layer,
+    init_stack,
+    rescale,
+    state_key,
+    time_ordered,
+)
+from .io import (
+    MAX_BYTES,
+    from_pytorch,
+    load_weights,
+    read_safetensors_header,
+    read_state,
+    save_weights,
+    to_pytorch,
+    write_safetensors,
+)
+from .training import (
+    LAB_DEFAULTS,
+    OPTIMIZERS,
+    SGD,
+    TASKS,
+    Adam,
+    TrainConfig,
+    TrainingRun,
+    lab_settings,
+    probe_batch,
+    save_run,
+    save_state,
+    task_batch,
+    task_spec,
+    train,
+    train_iter,
+)
 
 __all__ = [
     "DIRECTIONS",
@@ -69,6 +123,7 @@ __all__ = [
     "StepGrads",
     "Tape",
     "Trace",
+    "TrainConfig",
     "TrainingRun",
     "aggregate",
     "analysis",
@@ -85,14 +140,12 @@ __all__ = [
     "init_layer",
     "init_stack",
     "lab_settings",
-    "load_npz",
     "long_run_rate",
     "lstm_cell_path",
     "per_step_rate",
     "probe_batch",
     "rescale",
     "rnn_decomposition",
-    "save_npz",
     "save_run",
     "save_state",
     "spectral_facts",
@@ -106,9 +159,6 @@ __all__ = [
     "train",
     "train_iter",
 ]
-
-from . import reference
-from .weights import MAX_BYTES, load_weights, read_safetensors_header, read_state, save_weights, write_safetensors
 
 __all__ += [
     "MAX_BYTES",

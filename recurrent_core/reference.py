@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .layers import GRULayer, LSTMLayer, RNNLayer
+from .cells import GRULayer, LSTMLayer, RNNLayer
 
 Array = npt.NDArray[np.float64]
 Cache = tuple[Array, ...]

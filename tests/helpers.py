@@ -82,3 +82,57 @@ def problem(variant, T, N, D, H, seed, *, with_h0=True, scale=0.5):
                 continue
         return layer, x, dhs, h0, c0, state
     raise AssertionError("no kink-free ReLU problem found")
+
+
+# ------------------------------------------------------------------------------------- training-step oracles
+def loss_and_grads(params, x, y, spec, kind, *, nonlinearity="tanh", formulation="pytorch", truncate=None):
+    """One training step by definition, the oracle of the core's step: the public rc.forward for h_T, the readout
+    nn.Linear, the task's loss, then rc.bptt from ∂L/∂h_T = dout W_fc (zero at every earlier step).
+    Returns (loss, grads) with grads keyed like the state dict, readout included."""
+    from recurrent_core.training.tasks import readout_loss
+
+    W_ih, W_hh, b_ih, b_hh = (params[k] for k in STATE_KEYS)
+    if kind == "rnn":
+        layer = rc.RNNLayer(W_ih, W_hh, b_ih, b_hh, nonlinearity=nonlinearity)
+    elif kind == "lstm":
+        layer = rc.LSTMLayer(W_ih, W_hh, b_ih, b_hh)
+    else:
+        layer = rc.GRULayer(W_ih, W_hh, b_ih, b_hh, formulation=formulation)
+    W_fc, b_fc = params["fc.weight"], params["fc.bias"]
+    h_T = rc.forward(layer, x).hs[-1]
+    loss, _, dout = readout_loss(spec, h_T @ W_fc.T + b_fc, y)
+    dhs = np.zeros((*x.shape[:2], layer.H))
+    dhs[-1] = dout @ W_fc
+    grads = dict(rc.bptt(layer, x, dhs, truncate=truncate).grads)
+    grads["fc.weight"] = dout.T @ h_T
+    grads["fc.bias"] = dout.sum(axis=0)
+    return StepOracle(loss, grads)
+
+
+class StepOracle:
+    def __init__(self, loss, grads):
+        self.loss, self.grads = loss, grads
+
+
+def probe_flow_reference(params, x, y, spec, kind, nonlinearity, formulation, probe=None):
+    """(log10 ‖∂L/∂h_t‖ (T,), probe loss): with ``probe`` None, by definition (rc.forward, the readout loss,
+    rc.flow_norms aggregated "l2"); otherwise the core's probe through that fused layer."""
+    from recurrent_core.training.step import probe_flow
+    from recurrent_core.training.tasks import readout_loss
+
+    if probe is not None:
+        return probe_flow(probe, params, x, y, spec)
+    W_ih, W_hh, b_ih, b_hh = (params[k] for k in STATE_KEYS)
+    if kind == "rnn":
+        layer = rc.RNNLayer(W_ih, W_hh, b_ih, b_hh, nonlinearity=nonlinearity)
+    elif kind == "lstm":
+        layer = rc.LSTMLayer(W_ih, W_hh, b_ih, b_hh)
+    else:
+        layer = rc.GRULayer(W_ih, W_hh, b_ih, b_hh, formulation=formulation)
+    W_fc = params["fc.weight"]
+    h_T = rc.forward(layer, x).hs[-1]
+    loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
+    dhs = np.zeros((*x.shape[:2], layer.H))
+    dhs[-1] = dout @ W_fc
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return rc.aggregate(rc.flow_norms(layer, x, dhs).log10_dh, "l2"), loss

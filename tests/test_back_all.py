@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import recurrent_core as rc
-from recurrent_core.cell import State, step_loop
+from recurrent_core.cells import State, step_loop
 
 KINDS = [
     ("rnn", {}),

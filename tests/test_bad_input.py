@@ -457,15 +457,15 @@ def test_init_unhashable_kind():
 
 @pytest.mark.parametrize("bad", [None, 5, 3.5, object()])
 def test_load_npz_wrong_argument_type(bad):
-    with pytest.raises(ValueError, match="npz: expected a path, bytes or a binary file object"):
-        rc.load_npz(bad)
+    with pytest.raises(ValueError, match="weights: expected a path, bytes or a binary file object"):
+        rc.load_weights(bad)
 
 
 def test_load_npz_accepts_memoryview():
     layer = rc.init_layer("gru", 2, 3, 0)
     buf = io.BytesIO()
-    rc.save_npz(layer, buf)
-    loaded = rc.load_npz(memoryview(buf.getvalue()))
+    rc.save_weights(layer, buf, fmt="npz")
+    loaded = rc.load_weights(memoryview(buf.getvalue()))
     assert np.array_equal(loaded.W_hh, layer.W_hh)
 
 

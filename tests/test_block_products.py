@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import recurrent_core as rc
-from recurrent_core import _ops
+from recurrent_core.cells import _ops
 
 
 @pytest.mark.parametrize("kind, kwargs", [("lstm", {}), ("gru", {}), ("gru", {"formulation": "dlfs2"})])

@@ -1,4 +1,5 @@
-"""PyTorch state-dict interop (from_pytorch / to_pytorch) and the safe .npz files (save_npz / load_npz)."""
+"""PyTorch state-dict interop (from_pytorch / to_pytorch) and layers through .npz files (rc.save_weights /
+rc.load_weights; the hostile-file tests of both formats are in test_weights.py)."""
 
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ def test_to_pytorch_refuses_a_dlfs2_gru():
     with pytest.raises(ValueError, match=r"to_pytorch: a GRU in the 'dlfs2' formulation"):
         rc.to_pytorch(layer)
     with pytest.raises(ValueError, match=r"dlfs2"):
-        rc.save_npz(layer, io.BytesIO())
+        rc.save_weights(layer, io.BytesIO(), fmt="npz")
     # the pytorch formulation of the same weights is fine
     assert_state_equal(rc.to_pytorch(rc.GRULayer(*(state[k] for k in STATE_KEYS))), state)
 
@@ -117,30 +118,34 @@ def test_to_pytorch_refuses_non_layers(bad):
 # --- .npz ---------------------------------------------------------------------------------------------
 
 
+def save_as_npz(layer, target):
+    rc.save_weights(layer, target, fmt=None if isinstance(target, str) else "npz")
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_npz_round_trip_through_bytesio(kind):
     state = torch_shaped(kind, D=2, H=5, seed=3)
     layer = rc.from_pytorch(state)
     buf = io.BytesIO()
-    rc.save_npz(layer, buf)
+    save_as_npz(layer, buf)
     data = buf.getvalue()
     assert zipfile.is_zipfile(io.BytesIO(data))
     buf.seek(0)
-    loaded = rc.load_npz(buf)
+    loaded = rc.load_weights(buf)
     assert type(loaded) is type(layer)
     assert_state_equal(rc.to_pytorch(loaded), state)
     # bytes and bytearray are accepted too
-    assert_state_equal(rc.to_pytorch(rc.load_npz(data)), state)
-    assert_state_equal(rc.to_pytorch(rc.load_npz(bytearray(data))), state)
+    assert_state_equal(rc.to_pytorch(rc.load_weights(data)), state)
+    assert_state_equal(rc.to_pytorch(rc.load_weights(bytearray(data))), state)
     # and a BytesIO that was not rewound
-    assert_state_equal(rc.to_pytorch(rc.load_npz(io.BytesIO(data))), state)
+    assert_state_equal(rc.to_pytorch(rc.load_weights(io.BytesIO(data))), state)
 
 
 def test_npz_round_trip_through_a_path(tmp_path):
     layer = rc.from_pytorch(torch_shaped("rnn"), nonlinearity="relu")
     path = tmp_path / "layer.npz"
-    rc.save_npz(layer, str(path))
-    loaded = rc.load_npz(str(path), nonlinearity="relu")
+    save_as_npz(layer, str(path))
+    loaded = rc.load_weights(str(path), nonlinearity="relu")
     assert loaded.nonlinearity == "relu"
     assert_state_equal(rc.to_pytorch(loaded), rc.to_pytorch(layer))
     with np.load(path, allow_pickle=False) as data:
@@ -150,8 +155,8 @@ def test_npz_round_trip_through_a_path(tmp_path):
 def test_npz_loaded_layer_computes_the_same_trace():
     layer = rc.from_pytorch(torch_shaped("lstm"))
     buf = io.BytesIO()
-    rc.save_npz(layer, buf)
-    loaded = rc.load_npz(buf.getvalue())
+    save_as_npz(layer, buf)
+    loaded = rc.load_weights(buf.getvalue())
     rng = np.random.default_rng(0)
     x, dhs = rng.normal(size=(4, 2, 3)), rng.normal(size=(4, 2, 4))
     a, b = rc.bptt(layer, x, dhs), rc.bptt(loaded, x, dhs)
@@ -171,12 +176,12 @@ def test_load_npz_refuses_object_arrays():
     state["bias_hh_l0"] = np.array([1.0, "x", None, 2], dtype=object)  # stored with pickle
     data = npz_bytes(**state)
     with pytest.raises(ValueError, match=r"npz: .*allow_pickle"):
-        rc.load_npz(data)
+        rc.load_weights(data)
     # an object array that holds plain floats is refused as well (it still needs pickle)
     state = torch_shaped("rnn")
     state["weight_ih_l0"] = state["weight_ih_l0"].astype(object)
     with pytest.raises(ValueError, match=r"npz: .*allow_pickle"):
-        rc.load_npz(npz_bytes(**state))
+        rc.load_weights(npz_bytes(**state))
 
 
 @pytest.mark.parametrize(
@@ -185,30 +190,29 @@ def test_load_npz_refuses_object_arrays():
     ids=["empty", "text", "zip-magic", "npy-magic"],
 )
 def test_load_npz_refuses_non_zip_bytes(data):
-    with pytest.raises(ValueError, match=r"npz: not a readable .npz archive"):
-        rc.load_npz(data)
-    with pytest.raises(ValueError, match=r"npz: not a readable .npz archive"):
-        rc.load_npz(io.BytesIO(data))
+    with pytest.raises(ValueError, match=r"(weights|npz): .*(empty|neither|not a readable zip|too short)"):
+        rc.load_weights(data)
+    with pytest.raises(ValueError, match=r"(weights|npz): .*(empty|neither|not a readable zip|too short)"):
+        rc.load_weights(io.BytesIO(data))
 
 
 def test_load_npz_refuses_truncated_archive():
     data = npz_bytes(**torch_shaped("gru"))
     with pytest.raises(ValueError, match=r"npz:"):
-        rc.load_npz(data[: len(data) // 2])
+        rc.load_weights(data[: len(data) // 2])
 
 
 def test_load_npz_refuses_a_missing_file(tmp_path):
-    with pytest.raises(ValueError, match=r"npz: not a readable .npz archive"):
-        rc.load_npz(str(tmp_path / "nope.npz"))
+    with pytest.raises(ValueError, match=r"weights: cannot open the file"):
+        rc.load_weights(str(tmp_path / "nope.npz"))
 
 
 def test_load_npz_refuses_archives_over_max_bytes():
     state = torch_shaped("rnn")
     data = npz_bytes(**state)
-    total = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    assert_state_equal(rc.to_pytorch(rc.load_npz(data, max_bytes=total)), state)  # exactly at the limit
-    with pytest.raises(ValueError, match=rf"npz: {total} bytes uncompressed is over the limit of {total - 1} bytes"):
-        rc.load_npz(data, max_bytes=total - 1)
+    assert_state_equal(rc.to_pytorch(rc.load_weights(data, max_bytes=len(data))), state)  # exactly at the limit
+    with pytest.raises(ValueError, match=rf"weights: the file has {len(data)} bytes, over the limit of max_bytes="):
+        rc.load_weights(data, max_bytes=len(data) - 1)
 
 
 def test_load_npz_refuses_a_small_compressed_archive_that_inflates_past_max_bytes():
@@ -221,31 +225,31 @@ def test_load_npz_refuses_a_small_compressed_archive_that_inflates_past_max_byte
     }
     data = npz_bytes(compressed=True, **state)
     assert len(data) < 100_000
-    with pytest.raises(ValueError, match=r"over the limit of 1000000 bytes"):
-        rc.load_npz(data, max_bytes=1_000_000)
-    assert rc.load_npz(data).D == D  # under the default limit it loads
+    with pytest.raises(ValueError, match=r"over the limit of max_bytes=1000000"):
+        rc.load_weights(data, max_bytes=1_000_000)
+    assert rc.load_weights(data).D == D  # under the default limit it loads
 
 
 @pytest.mark.parametrize("key", STATE_KEYS)
 def test_load_npz_refuses_missing_keys(key):
     state = torch_shaped("lstm")
     del state[key]
-    with pytest.raises(ValueError, match=rf"state: missing \['{key}'\]"):
-        rc.load_npz(npz_bytes(**state))
+    with pytest.raises(ValueError, match=rf"missing \['{key}'\]"):
+        rc.load_weights(npz_bytes(**state))
 
 
 def test_load_npz_refuses_extra_keys_and_bad_arrays():
     state = torch_shaped("lstm")
-    with pytest.raises(ValueError, match=r"state: unexpected keys \['weight_ih_l1'\]"):
-        rc.load_npz(npz_bytes(**state, weight_ih_l1=np.zeros((16, 4))))
+    with pytest.raises(ValueError, match=r"2-layer .*missing \['weight_hh_l1'"):
+        rc.load_weights(npz_bytes(**state, weight_ih_l1=np.zeros((16, 4))))
     bad = dict(state, bias_ih_l0=np.full(16, np.nan))
-    with pytest.raises(ValueError, match=r"bias_ih_l0: contains NaN or inf"):
-        rc.load_npz(npz_bytes(**bad))
+    with pytest.raises(ValueError, match=r"bias_ih_l0'?: contains NaN or inf"):
+        rc.load_weights(npz_bytes(**bad))
     bad = dict(state, weight_hh_l0=np.ones((16, 4), dtype=complex))
-    with pytest.raises(ValueError, match=r"weight_hh_l0: expected a real floating-point array"):
-        rc.load_npz(npz_bytes(**bad))
+    with pytest.raises(ValueError, match=r"weight_hh_l0'?: expected float16, float32 or float64"):
+        rc.load_weights(npz_bytes(**bad))
     with pytest.raises(ValueError, match=r"nonlinearity: only an RNN takes one"):
-        rc.load_npz(npz_bytes(**state), nonlinearity="relu")
+        rc.load_weights(npz_bytes(**state), nonlinearity="relu")
 
 
 def test_load_npz_refuses_a_zip_with_a_corrupt_member():
@@ -259,4 +263,4 @@ def test_load_npz_refuses_a_zip_with_a_corrupt_member():
                 np.save(vb, value)
                 zf.writestr(key + ".npy", vb.getvalue())
     with pytest.raises(ValueError, match=r"npz:"):
-        rc.load_npz(buf.getvalue())
+        rc.load_weights(buf.getvalue())

@@ -40,7 +40,7 @@ def test_reference_equals_the_fast_kernels(variant, shape, with_h0):
 
 def labelled_layer(kind, formulation="pytorch", D=2, H=3):
     """A layer whose every weight row holds its PyTorch block number (0, 1, 2, 3), biases 10·block + 1 and 2."""
-    k = rc.layers.LSTMLayer.GATES if kind == "lstm" else (3 if kind == "gru" else 1)
+    k = rc.LSTMLayer.GATES if kind == "lstm" else (3 if kind == "gru" else 1)
     block = np.repeat(np.arange(k, dtype=float), H)
     W_ih, W_hh = np.tile(block[:, None], (1, D)), np.tile(block[:, None], (1, H))
     args = (W_ih, W_hh, 10 * block + 1, 10 * block + 2)

@@ -119,8 +119,8 @@ def test_round_trip_bit_for_bit(kind, option):
     for key, value in state.items():
         assert back[key].dtype == np.float64 and back[key].tobytes() == value.tobytes(), key
     buf = io.BytesIO()
-    rc.save_npz(stack, buf)
-    again = rc.to_pytorch(rc.load_npz(buf.getvalue(), nonlinearity=option if kind == "rnn" else "tanh"))
+    rc.save_weights(stack, buf, fmt="npz")
+    again = rc.to_pytorch(rc.load_weights(buf.getvalue(), nonlinearity=option if kind == "rnn" else "tanh"))
     assert all(again[k].tobytes() == state[k].tobytes() for k in state)
     # PyTorch loads it back, strictly
     mod = module(kind, option, 3, 4, 3, True, seed=2)

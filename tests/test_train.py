@@ -9,13 +9,14 @@ import math
 
 import numpy as np
 import pytest
-from helpers import rel_err
+from helpers import loss_and_grads, rel_err
 
 import recurrent_core as rc
-from recurrent_core.fused import FusedStep
-from recurrent_core.optim import SGD, Adam, clip_grads_
-from recurrent_core.tasks import readout_loss, task_spec
-from recurrent_core.training import initial_state, loss_and_grads, main
+from recurrent_core.training.cli import main
+from recurrent_core.training.fused import FusedStep
+from recurrent_core.training.loop import initial_state
+from recurrent_core.training.optim import SGD, Adam, clip_grads_
+from recurrent_core.training.tasks import readout_loss, task_spec
 
 
 # ------------------------------------------------------------------------------------------------ tasks
@@ -356,7 +357,7 @@ def test_save_state_refuses_other_formats(tmp_path):
 @pytest.mark.parametrize("variant", VARIANTS, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
 def test_fused_flow_equals_the_log_domain_flow_norms(variant):
     """The checkpoints' log10 ‖∂L/∂h_t‖ from the fused backward against rc.flow_norms + rc.aggregate("l2")."""
-    from recurrent_core.training import _probe_flow
+    from helpers import probe_flow_reference as _probe_flow
 
     kind, options = variant
     T, N, H = 12, 6, 5

@@ -115,7 +115,7 @@ def test_clip_norm_is_torch_clip_grad_norm_over_every_parameter():
     for k, t in tensors.items():
         t.grad = torch.from_numpy(grads[k].copy())
     total = torch.nn.utils.clip_grad_norm_(list(tensors.values()), 0.7)
-    from recurrent_core.optim import clip_grads_
+    from recurrent_core.training.optim import clip_grads_
 
     ours = {k: v.copy() for k, v in grads.items()}
     norm = clip_grads_(ours, ("norm", 0.7))

@@ -21,6 +21,7 @@ import torch
 from helpers import rel_err
 
 import recurrent_core as rc
+from recurrent_core.io import weights
 
 DTYPES = {"f16": torch.float16, "bf16": torch.bfloat16, "f32": torch.float32, "f64": torch.float64}
 MODULES = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
@@ -361,11 +362,11 @@ def test_refuses_torch_save_files_with_the_export_snippet(tmp_path):
     torch.save(module.state_dict(), path)
     with pytest.raises(ValueError, match=r"pickle") as info:
         rc.load_weights(path)
-    assert rc.weights.EXPORT_SNIPPET in str(info.value)
+    assert weights.EXPORT_SNIPPET in str(info.value)
     # the snippet runs: it turns the refused file into one that loads to the module's values
     import torch as torch_  # the snippet's own names  # noqa: F401
 
-    snippet = rc.weights.EXPORT_SNIPPET.replace("'model.pt'", repr(str(path)))
+    snippet = weights.EXPORT_SNIPPET.replace("'model.pt'", repr(str(path)))
     snippet = snippet.replace("'model.safetensors'", repr(str(tmp_path / "model.safetensors")))
     exec(compile("\n".join(line.strip() for line in snippet.splitlines()), "snippet", "exec"), {})
     assert_same_state(rc.read_state(tmp_path / "model.safetensors")[0], module_state(module))
@@ -623,7 +624,7 @@ def test_pickle_is_never_called():
 
 
 def test_refuses_headers_and_zip_directories_over_the_header_cap():
-    n = rc.weights.MAX_HEADER_BYTES + 8
+    n = weights.MAX_HEADER_BYTES + 8
     data = struct.pack("<Q", n) + b"{" + b" " * (n - 1)
     with pytest.raises(ValueError, match=rf"the header claims {n} bytes, over the limit of 4194304 for a header"):
         rc.read_state(data)

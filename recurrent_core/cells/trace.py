@@ -1,17 +1,15 @@
-"""Forward and full backpropagation through time for any layer kind."""
+"""One layer's forward and full backpropagation through time, for any kind, through the ``Cell`` protocol."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any
 
 import numpy as np
 
+from ..validate import as_float64
 from .cell import Cell, State
-from .layers import LAYER_TYPES, Layer, Stack, Tape, as_float64
-
-if TYPE_CHECKING:
-    from .stack import StackTape, StackTrace
+from .layers import LAYER_TYPES, Layer, Tape
 
 
 def check_layer(layer: object) -> Layer:
@@ -61,76 +59,10 @@ def check_inputs(
     return x, h0, c0
 
 
-@overload
-def forward(layer: Layer, x: Any, h0: Any = None, c0: Any = None) -> Tape: ...
-
-
-@overload
-def forward(layer: Stack, x: Any, h0: Any = None, c0: Any = None) -> StackTape: ...
-
-
-def forward(layer: Layer | Stack, x: Any, h0: Any = None, c0: Any = None) -> Tape | StackTape:
-    """The forward tape alone (hidden states, gates), for a layer and inputs ``x`` of shape (T, N, D).
-
-    ``h0`` and ``c0`` (LSTM only) are (N, H), zeros when None. ``tape.hs`` is (T, N, H). For a ``Stack``, h0 and
-    c0 are (num_layers·dirs, N, H) as in PyTorch and the result is a ``StackTape`` (``hs`` is PyTorch's out).
-    """
-    if isinstance(layer, Stack):
-        from .stack import check_stack_inputs, stack_forward  # stack.py builds on this module
-
-        return stack_forward(layer, *check_stack_inputs(layer, x, h0, c0))
-    x, h0, c0 = check_inputs(layer, x, h0, c0)
-    return layer.forward(x, State(h0, c0))
-
-
 def check_dhs(dhs: Any, T: int, N: int, H: int) -> np.ndarray:
     """``dhs`` checked as ``as_float64`` does, without the copy when it is float64 already: it is only read, and
     copying (T, N, H) costs as much as a backward step's products at large T·N·H."""
     return as_float64("dhs", dhs, (T, N, H), copy=False)
-
-
-def check_truncate(truncate: object) -> int | None:
-    if truncate is not None and (
-        isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1
-    ):
-        raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
-    return None if truncate is None else int(truncate)
-
-
-@overload
-def bptt(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None) -> Trace: ...
-
-
-@overload
-def bptt(
-    layer: Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None
-) -> StackTrace: ...
-
-
-def bptt(
-    layer: Layer | Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None
-) -> Trace | StackTrace:
-    """Forward over ``x`` (T, N, D), then backpropagate ``L = Σ_t <dhs[t], h_t>`` through all T steps.
-
-    ``dhs`` (T, N, H) is the upstream gradient at each step: ones at the last step only reproduces "loss at
-    the last step"; nonzero everywhere, "loss at every step". With ``truncate=k``, truncated BPTT as in DLFS2:
-    the sequence is cut into blocks of k steps and no gradient flows from a block into the one before it
-    (nor into h0/c0). ``h0``, ``c0`` (LSTM only): (N, H), zeros when None. Returns a ``Trace``.
-
-    For a ``Stack``: ``dhs`` has the shape of the module's output (T, N, dirs·H), the loss is
-    ``Σ_t <dhs[t], out[t]>``, h0/c0 are (num_layers·dirs, N, H) as in PyTorch, and the result is a
-    ``StackTrace`` (see stack.py). Truncation is for single layers only.
-    """
-    if isinstance(layer, Stack):
-        if truncate is not None:
-            raise ValueError("truncate: truncated BPTT is for a single layer; pass truncate=None for a Stack")
-        from .stack import stack_bptt  # stack.py builds on this module
-
-        return stack_bptt(layer, x, dhs, h0, c0)
-    x, h0, c0 = check_inputs(layer, x, h0, c0)
-    T, N, _ = x.shape
-    dhs = check_dhs(dhs, T, N, layer.H)
-    return backprop(layer, x, dhs, State(h0, c0), check_truncate(truncate))
 
 
 def backprop(cell: Cell[Any], x: np.ndarray, dhs: np.ndarray, state0: State, truncate: int | None = None) -> Trace:

@@ -93,8 +93,9 @@ class Cell(Protocol[TapeT]):
         ...
 
     def back_all(self, tape: TapeT, dhs: Array, truncate: int | None) -> SequenceGrads:
-        """The backward over every step for upstream ``dhs`` (T, N, H): ``step_loop`` in one loop of the kind's own,
-        with no call per step (equal to ``step_loop`` bit for bit, tested)."""
+        """The backward over every step for upstream ``dhs`` (T, N, H): ``step_loop`` written out in one loop of the
+        kind's own where that is faster (equal to ``step_loop`` bit for bit, tested; the book's GRU is
+        ``step_loop`` itself)."""
         ...
 
     def param_grads(self, tape: TapeT, dgi: Array, dgh: Array | None) -> dict[str, Array]:

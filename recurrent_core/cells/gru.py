@@ -17,15 +17,15 @@ In both, the direct path of the backward is ``dh_{t-1} ∋ dh_t ⊙ k_t``: eleme
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 import numpy as np
 
 from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
-from .cell import SequenceGrads, StepGrads, step_loop
+from .base import LayerBase
+from .cell import SequenceGrads, State, StepGrads, step_loop
 
-if TYPE_CHECKING:  # layers.py imports this module: GRULayer.forward is gru_forward
-    from .layers import GRULayer
+GRU_FORMULATIONS = ("pytorch", "dlfs2")
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,3 +238,32 @@ def gru_param_grads(
         H = layer.H
         grads["weight_hh_l0"][2 * H :] = (tape.hh_n.reshape(-1, H).T @ dgi[..., 2 * H :].reshape(-1, H)).T
     return grads
+
+
+@dataclass(frozen=True, eq=False)
+class GRULayer(LayerBase):
+    """A GRU; gate rows r, z, n. Two formulations share the parameters:
+
+    - ``"pytorch"`` (cuDNN, Cho et al. v1): ``n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))``,
+      ``h = (1 - z) ⊙ n + z ⊙ h_prev``: z is the *keep* gate.
+    - ``"dlfs2"`` (the book, Cho et al. v3): ``n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)``,
+      ``h = (1 - z) ⊙ h_prev + z ⊙ n``: z is the *update* gate, 1 - z keeps.
+    """
+
+    formulation: str = "pytorch"
+
+    GATES: ClassVar[int] = 3
+    KIND: ClassVar[str] = "gru"
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"formulation": GRU_FORMULATIONS}
+
+    @property
+    def separate_hh(self) -> bool:  # reset after W_hn: dgh's n block is dgi's ⊙ r
+        return self.formulation == "pytorch"
+
+    def forward(self, x: np.ndarray, state0: State) -> GRUTape:
+        return gru_forward(self, x, state0.h)
+
+    # the kernels above as methods: no wrapper call per step
+    step_back = gru_step_back
+    back_all = gru_back_all
+    param_grads = gru_param_grads

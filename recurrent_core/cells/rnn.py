@@ -14,15 +14,15 @@ Backward through one step, with dh_t the *total* ∂L/∂h_t::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 import numpy as np
 
 from ._ops import HiddenStates, input_projection, linear_grads, with_initial
-from .cell import SequenceGrads, StepGrads
+from .base import LayerBase
+from .cell import SequenceGrads, State, StepGrads
 
-if TYPE_CHECKING:  # layers.py imports this module: RNNLayer.forward is rnn_forward
-    from .layers import RNNLayer
+NONLINEARITIES = ("tanh", "relu")
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +92,7 @@ def rnn_step_back(
 
 def rnn_back_all(layer: RNNLayer, tape: RNNTape, dhs: np.ndarray, truncate: int | None = None) -> SequenceGrads:
     """``cell.step_loop`` for the RNN, written out: per step one product and two element-wise passes, each into
-    its place in the results (no temporaries, no call per step)."""
+    its place in the results (no temporaries; ``tape.da`` is the one call per step)."""
     T, N, H = dhs.shape
     dh_all, dgi, dh0 = np.empty((T, N, H)), np.empty((T, N, H)), np.zeros((N, H))
     W_hh, step_da = layer.W_hh, tape.da
@@ -116,3 +116,22 @@ def rnn_param_grads(
 ) -> dict[str, np.ndarray]:
     """dgi (T, N, H) -> gradients of weight_ih_l0 (H, D), weight_hh_l0 (H, H), bias_ih_l0, bias_hh_l0 (H,)."""
     return linear_grads(tape.x, tape.h_all[:-1], dgi)
+
+
+@dataclass(frozen=True, eq=False)
+class RNNLayer(LayerBase):
+    """``h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`` with φ = tanh or relu (DLFS2: ``Wx = W_ih.T``)."""
+
+    nonlinearity: str = "tanh"
+
+    GATES: ClassVar[int] = 1
+    KIND: ClassVar[str] = "rnn"
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"nonlinearity": NONLINEARITIES}
+
+    def forward(self, x: np.ndarray, state0: State) -> RNNTape:
+        return rnn_forward(self, x, state0.h)
+
+    # the kernels above as methods: no wrapper call per step
+    step_back = rnn_step_back
+    back_all = rnn_back_all
+    param_grads = rnn_param_grads

@@ -14,11 +14,11 @@ from typing import Any, overload
 
 import numpy as np
 
-from .bptt import Trace, backward_with_preactivations, check_dhs, check_inputs
-from .cell import State
-from .gru import GRUTape
-from .layers import Layer, Stack, Tape
-from .stack import stack_bptt
+from ..cells.cell import State
+from ..cells.gru import GRUTape
+from ..cells.layers import Layer, Tape
+from ..cells.stack import Stack, stack_bptt
+from ..cells.trace import Trace, backward_with_preactivations, check_dhs, check_inputs
 
 BLOCKS = {"rnn": ("a",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 

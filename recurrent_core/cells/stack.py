@@ -13,16 +13,99 @@ from typing import Any
 
 import numpy as np
 
-from .bptt import Trace, backward
+from ..validate import as_float64
 from .cell import State
-from .layers import PARAM_NAMES, Layer, Stack, Tape, as_float64
+from .layers import LAYER_TYPES, PARAM_NAMES, Layer, Tape, layer_options, state_key
+from .trace import Trace, backward
 
 Key = tuple[int, str]  # (layer k, "forward" | "reverse")
+DIRECTIONS = ("forward", "reverse")
 
 
-def state_key(name: str, k: int, direction: str) -> str:
-    """PyTorch's state_dict key: ``state_key("weight_hh", 1, "reverse") == "weight_hh_l1_reverse"``."""
-    return f"{name}_l{k}" + ("_reverse" if direction == "reverse" else "")
+@dataclass(frozen=True, eq=False)
+class Stack:
+    """``num_layers`` recurrent layers of one kind, each one or two directions, as PyTorch's nn.RNN/LSTM/GRU with
+    ``num_layers`` and ``bidirectional``: layer k > 0 reads the concatenated outputs (T, N, dirs·H) of layer k-1.
+
+    ``layers`` holds the ``num_layers · dirs`` layers in PyTorch's order (l0, l0_reverse, l1, …); a reverse layer
+    runs over the time-reversed sequence. Dropout between layers is a training-time device and is not modelled.
+    """
+
+    layers: tuple[Layer, ...]
+    num_layers: int
+    bidirectional: bool = False
+
+    def __post_init__(self) -> None:
+        layers = tuple(self.layers) if isinstance(self.layers, (tuple, list)) else None
+        if isinstance(self.num_layers, bool) or not isinstance(self.num_layers, int) or self.num_layers < 1:
+            raise ValueError(f"num_layers: expected a whole number >= 1, got {self.num_layers!r}")
+        if not isinstance(self.bidirectional, bool):
+            raise ValueError(f"bidirectional: expected True or False, got {self.bidirectional!r}")
+        dirs = 2 if self.bidirectional else 1
+        if layers is None or len(layers) != self.num_layers * dirs:
+            raise ValueError(
+                f"layers: expected a tuple of num_layers·dirs = {self.num_layers * dirs} layers, got {self.layers!r}"
+            )
+        first = layers[0]
+        for i, layer in enumerate(layers):
+            name = f"layers[{i}] (layer {i // dirs} {DIRECTIONS[i % dirs]})"
+            if not isinstance(layer, LAYER_TYPES):
+                raise ValueError(f"{name}: expected an RNNLayer, LSTMLayer or GRULayer, got {type(layer).__name__}")
+            if type(layer) is not type(first) or layer_options(layer) != layer_options(first):
+                raise ValueError(
+                    f"{name}: expected every layer to be a {first.kind} {layer_options(first)}, "
+                    f"got a {layer.kind} {layer_options(layer)}"
+                )
+            if layer.H != first.H:
+                raise ValueError(f"{name}: expected H = {first.H} (from layer 0), got H = {layer.H}")
+            D = first.D if i < dirs else dirs * first.H
+            if layer.D != D:
+                source = (
+                    "layer 0's input size" if i < dirs else f"dirs·H = {dirs}·{first.H}, layer {i // dirs - 1}'s output"
+                )
+                raise ValueError(f"{name}: expected D = {D} ({source}), got D = {layer.D}")
+        object.__setattr__(self, "layers", layers)
+
+    @property
+    def dirs(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def directions(self) -> tuple[str, ...]:
+        return DIRECTIONS[: self.dirs]
+
+    @property
+    def kind(self) -> str:
+        return self.layers[0].kind
+
+    @property
+    def H(self) -> int:
+        return self.layers[0].H
+
+    @property
+    def D(self) -> int:
+        """The input size of layer 0 (x is (T, N, D))."""
+        return self.layers[0].D
+
+    @property
+    def HAS_CELL(self) -> bool:
+        return self.layers[0].HAS_CELL
+
+    def layer_keys(self) -> list[tuple[int, str]]:
+        """(k, direction) of every layer, in PyTorch's order."""
+        return [(k, d) for k in range(self.num_layers) for d in self.directions]
+
+    def index(self, k: int, direction: str = "forward") -> int:
+        """Position of layer (k, direction) in ``layers``, and in the first axis of h0, c0, dh0, dc0."""
+        if direction not in self.directions:
+            raise ValueError(f"direction: expected one of {self.directions}, got {direction!r}")
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < self.num_layers:
+            raise ValueError(f"k: expected a layer index in 0..{self.num_layers - 1}, got {k!r}")
+        return int(k) * self.dirs + self.directions.index(direction)
+
+    def layer(self, k: int, direction: str = "forward") -> Layer:
+        """Layer k in ``direction`` ("forward" or "reverse"), e.g. ``stack.layer(1, "reverse").W_hh``."""
+        return self.layers[self.index(k, direction)]
 
 
 def time_ordered(direction: str, a: np.ndarray) -> np.ndarray:

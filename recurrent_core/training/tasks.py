@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..validate import one_of, whole
+
 Array = np.ndarray
 
 TASKS = ("adding", "first")
@@ -42,19 +44,12 @@ class TaskSpec:
 
 
 def _check_task(task: object) -> str:
-    if not isinstance(task, str) or task not in TASKS:
-        raise ValueError(f"task: expected one of {TASKS}, got {task!r}")
-    return task
+    return one_of("task", task, TASKS)
 
 
-def _check_symbols(n_symbols: object) -> int:
-    if (
-        isinstance(n_symbols, bool)
-        or not isinstance(n_symbols, (int, np.integer))
-        or not 2 <= int(n_symbols) <= MAX_SYMBOLS
-    ):
-        raise ValueError(f"n_symbols: expected a whole number from 2 to {MAX_SYMBOLS}, got {n_symbols!r}")
-    return int(n_symbols)
+def check_symbols(n_symbols: object) -> int:
+    """K, the number of symbols of the "first" task: a whole number from 2 to MAX_SYMBOLS."""
+    return whole("n_symbols", n_symbols, 2, MAX_SYMBOLS)
 
 
 def task_spec(task: str, n_symbols: int = DEFAULT_SYMBOLS) -> TaskSpec:
@@ -63,20 +58,8 @@ def task_spec(task: str, n_symbols: int = DEFAULT_SYMBOLS) -> TaskSpec:
         # y = u1 + u2 has the triangular density on [0, 2]: P(|y - 1| < d) = 2d - d²
         chance = 2 * ADDING_TOLERANCE - ADDING_TOLERANCE**2
         return TaskSpec("adding", 2, 1, "mse", f"accuracy (|ŷ - y| < {ADDING_TOLERANCE})", 1.0 / 6.0, chance)
-    K = _check_symbols(n_symbols)
+    K = check_symbols(n_symbols)
     return TaskSpec("first", K, K, "cross_entropy", "accuracy", float(np.log(K)), 1.0 / K)
-
-
-def _whole(name: str, value: object, low: int, high: int | None = None) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or value < low
-        or (high is not None and value > high)
-    ):
-        bound = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name}: expected a whole number {bound}, got {value!r}")
-    return int(value)
 
 
 def _draw(task: str, T: int, N: int, rng: np.random.Generator, n_symbols: int) -> tuple[Array, Array]:
@@ -106,21 +89,21 @@ def task_batch(
     Deterministic in (task, T, batch, seed, step, n_symbols).
     """
     task = _check_task(task)
-    T = _whole("T", T, 2 if task == "adding" else 1, 100_000)
-    N = _whole("batch", batch, 1, 100_000)
-    seed = _whole("seed", seed, 0, 2**32 - 1)
-    step = _whole("step", step, 0)
-    K = _check_symbols(n_symbols)
+    T = whole("T", T, 2 if task == "adding" else 1, 100_000)
+    N = whole("batch", batch, 1, 100_000)
+    seed = whole("seed", seed, 0, 2**32 - 1)
+    step = whole("step", step, 0)
+    K = check_symbols(n_symbols)
     return _draw(task, T, N, np.random.default_rng([_BATCH_STREAM, seed, step]), K)
 
 
 def probe_batch(task: str, T: int, batch: int, seed: int, *, n_symbols: int = DEFAULT_SYMBOLS) -> tuple[Array, Array]:
     """A fixed batch of the task, drawn from a stream that no training batch uses (for the flow checkpoints)."""
     task = _check_task(task)
-    T = _whole("T", T, 2 if task == "adding" else 1, 100_000)
-    N = _whole("batch", batch, 1, 100_000)
-    seed = _whole("seed", seed, 0, 2**32 - 1)
-    return _draw(task, T, N, np.random.default_rng([_PROBE_STREAM, seed]), _check_symbols(n_symbols))
+    T = whole("T", T, 2 if task == "adding" else 1, 100_000)
+    N = whole("batch", batch, 1, 100_000)
+    seed = whole("seed", seed, 0, 2**32 - 1)
+    return _draw(task, T, N, np.random.default_rng([_PROBE_STREAM, seed]), check_symbols(n_symbols))
 
 
 def readout_loss(spec: TaskSpec, out: Array, y: Array) -> tuple[float, float, Array]:

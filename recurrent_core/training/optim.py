@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..validate import non_negative, positive
+
 Array = np.ndarray
 
 OPTIMIZERS = ("sgd", "adam")
@@ -19,28 +21,6 @@ CLIP_MODES = ("norm", "value")
 ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam's defaults
 ADAM_EPS = 1e-8
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ (and DLFS2's clip_grads)
-
-
-def positive(name: str, value: object) -> float:
-    """``value`` as a finite float > 0, or ValueError naming ``name``."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}") from None
-    if isinstance(value, bool) or not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return v
-
-
-def non_negative(name: str, value: object) -> float:
-    """``value`` as a finite float >= 0, or ValueError naming ``name``."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}") from None
-    if isinstance(value, bool) or not (math.isfinite(v) and v >= 0):
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
-    return v
 
 
 class SGD:

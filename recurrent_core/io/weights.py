@@ -14,17 +14,19 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import struct
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 
 import numpy as np
 
-from . import interop
+from ..cells.layers import Layer
+from ..cells.stack import Stack
+from .keys import ParamKey, parse_key
+from .pytorch import from_pytorch, to_pytorch
 
 MAX_BYTES = 64 * 1024 * 1024
 # A .safetensors JSON header or a zip's central directory parses into Python objects about ten times its size;
@@ -33,10 +35,6 @@ MAX_HEADER_BYTES = 4 * 1024 * 1024
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 Format = Literal["npz", "safetensors"]
-
-# from_pytorch is untyped (another branch is reworking it); seen through a typed name here
-_from_pytorch: Callable[..., Any] = interop.from_pytorch
-_to_pytorch: Callable[..., dict[str, np.ndarray]] = interop.to_pytorch
 
 # bytes per element of every safetensors dtype; only the floats load as weights
 _ST_ITEMSIZE = {
@@ -61,9 +59,6 @@ _ST_ITEMSIZE = {
 _ST_FLOATS = {"F16": "<f2", "BF16": "<u2", "F32": "<f4", "F64": "<f8"}
 _ST_OF_NUMPY = {"float16": "F16", "float32": "F32", "float64": "F64"}
 
-_PARAM = re.compile(
-    r"(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?P<layer>0|[1-9][0-9]{0,3})(?P<rev>_reverse)?"
-)
 _PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 # shown when a pickle is refused: the two lines that turn a trusted .pt into a file this module reads
 EXPORT_SNIPPET = (
@@ -441,7 +436,7 @@ def _modules(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
     groups: dict[str, dict[str, str]] = {}
     for full in names:
         head, _, last = full.rpartition(".")
-        if _PARAM.fullmatch(last):
+        if parse_key(last) is not None:
             groups.setdefault(head, {})[last] = full
     return groups
 
@@ -451,7 +446,7 @@ def _module_keys(module: str, params: dict[str, str], names: tuple[str, ...]) ->
     where = f"module {_show(module)}" if module else "the state dict"
     if any(k.startswith("weight_hr") for k in params):
         raise ValueError(f"{where}: weight_hr_l* is an LSTM with proj_size > 0 (projected hidden state); not supported")
-    layers = 1 + max(int(_match(k).group("layer")) for k in params)
+    layers = 1 + max(_match(k).layer for k in params)
     directions = ["", "_reverse"] if any(k.endswith("_reverse") for k in params) else [""]
     kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if any(k.startswith("bias") for k in params) else [])
     expected = [f"{p}_l{layer}{d}" for layer in range(layers) for d in directions for p in kinds]
@@ -471,10 +466,10 @@ def _module_keys(module: str, params: dict[str, str], names: tuple[str, ...]) ->
     return expected
 
 
-def _match(key: str) -> re.Match[str]:
-    m = _PARAM.fullmatch(key)
-    assert m is not None
-    return m
+def _match(key: str) -> ParamKey:
+    parsed = parse_key(key)
+    assert parsed is not None
+    return parsed
 
 
 def _check_shapes(module: str, state: dict[str, np.ndarray]) -> None:
@@ -491,10 +486,10 @@ def _check_shapes(module: str, state: dict[str, np.ndarray]) -> None:
     D = W_ih.shape[1] if W_ih.ndim == 2 and W_ih.shape[1] >= 1 else 0
     for key, value in state.items():
         m = _match(key)
-        if m.group("param") == "weight_hh":
+        if m.param == "weight_hh":
             want: tuple[int, ...] = (rows, H)
-        elif m.group("param") == "weight_ih":
-            want = (rows, D if m.group("layer") == "0" else directions * H)
+        elif m.param == "weight_ih":
+            want = (rows, D if m.layer == 0 else directions * H)
         else:
             want = (rows,)
         if value.shape != want or D == 0:
@@ -558,7 +553,7 @@ def load_weights(
         bias = {"bias_ih" + key[len("weight_ih") :], "bias_hh" + key[len("weight_ih") :]}
         for b in bias - set(state):  # bias=False: PyTorch adds nothing, i.e. zero biases
             state[b] = np.zeros(state[key].shape[0])
-    return _from_pytorch(state, nonlinearity=nonlinearity)
+    return from_pytorch(state, nonlinearity=nonlinearity)
 
 
 # --- writing --------------------------------------------------------------------------------------------------
@@ -577,7 +572,7 @@ def _state_of(state_or_layer: object) -> dict[str, np.ndarray]:
                 raise ValueError(f"{_show(key)}: contains NaN or inf")
             state[key] = arr
         return state
-    return _to_pytorch(state_or_layer)  # a layer (or what to_pytorch accepts); ValueError otherwise
+    return to_pytorch(cast("Layer | Stack", state_or_layer))  # to_pytorch refuses anything else (ValueError)
 
 
 def write_safetensors(tensors: Mapping[str, np.ndarray], target: str | os.PathLike[str] | IO[bytes]) -> None:

@@ -9,7 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from .layers import GRULayer, Layer, LSTMLayer, RNNLayer, Stack
+from ..validate import finite, one_of, whole
+from .gru import GRU_FORMULATIONS, GRULayer
+from .layers import Layer
+from .lstm import LSTMLayer
+from .rnn import NONLINEARITIES, RNNLayer
+from .stack import Stack
 
 SCHEMES = ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book")
 KINDS: dict[str, type[Layer]] = {"rnn": RNNLayer, "lstm": LSTMLayer, "gru": GRULayer}
@@ -51,42 +56,48 @@ def rescale(W: np.ndarray, spectral_radius: float | None = None, sigma_max: floa
     return scaled
 
 
-def _finite(name: str, value: Any) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}") from None
-    if not np.isfinite(v):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    return v
-
-
-def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    try:
-        v = _finite(name, value)
-    except ValueError:
-        v = float("nan")
-    if not v >= 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name}: expected a finite number {'>=' if allow_zero else '>'} 0, got {value!r}")
-    return v
-
-
-def _size(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= MAX_SIZE:
-        raise ValueError(f"{name}: expected a whole number from 1 to {MAX_SIZE}, got {value!r}")
-    return int(value)
-
-
 def chrono_bias(H: int, t_max: float, rng: np.random.Generator) -> np.ndarray:
     """Chrono init (Tallec & Ollivier 2018): log(U[1, T_max - 1]), a memory of about T_max steps."""
-    try:
-        value = _finite("chrono_tmax", t_max)
-    except ValueError:
-        value = float("nan")
-    if not value > 2:
-        raise ValueError(f"chrono_tmax: expected a finite number > 2, got {t_max!r}")
-    t_max = value
+    t_max = finite("chrono_tmax", t_max, 2.0, strict=True)
     return np.log(rng.uniform(1.0, t_max - 1.0, H))
+
+
+def check_options(
+    kind: str,
+    *,
+    scheme: str = "pytorch",
+    nonlinearity: str = "tanh",
+    forget_bias: float = 0.0,
+    update_bias: float = 0.0,
+    chrono_tmax: float | None = None,
+    formulation: str = "pytorch",
+) -> tuple[float, float, float | None]:
+    """The kind-dependent options of :func:`init_layer`, checked: ``(forget_bias, update_bias, chrono_tmax)`` as
+    floats, or ValueError. Options of another kind are refused, not silently ignored."""
+    one_of("kind", kind, tuple(KINDS))
+    one_of("scheme", scheme, SCHEMES)
+    one_of("nonlinearity", nonlinearity, NONLINEARITIES)
+    one_of("formulation", formulation, GRU_FORMULATIONS)
+    forget_bias, update_bias = finite("forget_bias", forget_bias), finite("update_bias", update_bias)
+    inapplicable = {
+        "rnn": {
+            "forget_bias": forget_bias != 0,
+            "update_bias": update_bias != 0,
+            "chrono_tmax": chrono_tmax is not None,
+            "formulation": formulation != "pytorch",
+        },
+        "lstm": {
+            "nonlinearity": nonlinearity != "tanh",
+            "update_bias": update_bias != 0,
+            "formulation": formulation != "pytorch",
+        },
+        "gru": {"nonlinearity": nonlinearity != "tanh", "forget_bias": forget_bias != 0},
+    }[kind]
+    given = [name for name, is_set in inapplicable.items() if is_set]
+    if given:
+        raise ValueError(f"{', '.join(given)}: not an option of a {kind} layer")
+    tmax = None if chrono_tmax is None else finite("chrono_tmax", chrono_tmax, 2.0, strict=True)
+    return forget_bias, update_bias, tmax
 
 
 def init_layer(
@@ -122,35 +133,21 @@ def init_layer(
     formulation, -z in the book's), so + always means "keep more". ``chrono_tmax`` instead *sets* the LSTM's
     forget (and input = -forget) bias, or the GRU's keep-gate bias, to chrono init.
     """
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise ValueError(f"kind: expected one of {tuple(KINDS)}, got {kind!r}")
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme: expected one of {SCHEMES}, got {scheme!r}")
-    D, H = _size("D", D), _size("H", H)
+    forget_bias, update_bias, chrono_tmax = check_options(
+        kind,
+        scheme=scheme,
+        nonlinearity=nonlinearity,
+        forget_bias=forget_bias,
+        update_bias=update_bias,
+        chrono_tmax=chrono_tmax,
+        formulation=formulation,
+    )
+    D, H = whole("D", D, 1, MAX_SIZE), whole("H", H, 1, MAX_SIZE)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
         raise ValueError(f"seed: expected a whole number from 0 to 2**32 - 1, got {seed!r}")
-    scale = _positive("scale", scale, allow_zero=True)
+    scale = finite("scale", scale, 0.0)
     if spectral_radius is not None and sigma_max is not None:
         raise ValueError("give spectral_radius or sigma_max, not both")
-    forget_bias, update_bias = _finite("forget_bias", forget_bias), _finite("update_bias", update_bias)
-    # options of another kind are refused, not silently ignored
-    inapplicable = {
-        "rnn": {
-            "forget_bias": forget_bias != 0,
-            "update_bias": update_bias != 0,
-            "chrono_tmax": chrono_tmax is not None,
-            "formulation": formulation != "pytorch",
-        },
-        "lstm": {
-            "nonlinearity": nonlinearity != "tanh",
-            "update_bias": update_bias != 0,
-            "formulation": formulation != "pytorch",
-        },
-        "gru": {"nonlinearity": nonlinearity != "tanh", "forget_bias": forget_bias != 0},
-    }[kind]
-    given = [name for name, is_set in inapplicable.items() if is_set]
-    if given:
-        raise ValueError(f"{', '.join(given)}: not an option of a {kind} layer")
     cls = KINDS[kind]
     k = cls.GATES
     rng = np.random.default_rng(seed)
@@ -175,9 +172,9 @@ def init_layer(
         b_hh = np.zeros(k * H)
     if spectral_radius is not None or sigma_max is not None:
         if spectral_radius is not None:
-            spectral_radius = _positive("spectral_radius", spectral_radius, allow_zero=True)
+            spectral_radius = finite("spectral_radius", spectral_radius, 0.0)
         else:
-            sigma_max = _positive("sigma_max", sigma_max, allow_zero=True)
+            sigma_max = finite("sigma_max", sigma_max, 0.0)
         W_hh = np.concatenate([rescale(W_hh[j * H : (j + 1) * H], spectral_radius, sigma_max) for j in range(k)])
 
     if kind == "lstm":
@@ -214,7 +211,7 @@ def init_stack(
         raise ValueError(f"seed: expected a whole number from 0 to 2**32 - 1, got {seed!r}")
     dirs = 2 if bidirectional else 1
     seeds = np.random.default_rng(seed).integers(0, 2**32, size=num_layers * dirs)
-    H = _size("H", H)
+    H = whole("H", H, 1, MAX_SIZE)
     layers = tuple(
         init_layer(kind, D if i < dirs else dirs * H, H, int(seeds[i]), **options) for i in range(num_layers * dirs)
     )

@@ -18,15 +18,13 @@ Backward through one step, with dh_t the total ∂L/∂h_t and dc_next = ∂L/�
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 import numpy as np
 
 from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
-from .cell import SequenceGrads, StepGrads
-
-if TYPE_CHECKING:  # layers.py imports this module: LSTMLayer.forward is lstm_forward
-    from .layers import LSTMLayer
+from .base import LayerBase
+from .cell import SequenceGrads, State, StepGrads
 
 # σ(a) = (1 + tanh(a/2)) / 2: halving the i, f, o rows of the weights lets one tanh over all 4H rows give every
 # gate (exact: halving is a power of two), then act = tanh · MUL + ADD per block.
@@ -136,7 +134,7 @@ def lstm_step_back(
 
 def lstm_back_all(layer: LSTMLayer, tape: LSTMTape, dhs: np.ndarray, truncate: int | None = None) -> SequenceGrads:
     """``cell.step_loop`` for the LSTM, written out: every result is computed in its place (dh, dc, da), the
-    cell path dc ⊙ f and the product da W_hh in two reused buffers, and no call per step."""
+    cell path dc ⊙ f and the product da W_hh in two reused buffers (``_step_da`` and ``tape.back`` per step)."""
     T, N, H = dhs.shape
     dh_all, dc_all, dgi = np.empty((T, N, H)), np.empty((T, N, H)), np.empty((T, N, 4 * H))
     dh0, dc0 = np.zeros((N, H)), np.zeros((N, H))
@@ -169,3 +167,24 @@ def lstm_param_grads(
 ) -> dict[str, np.ndarray]:
     """dgi (T, N, 4H) -> gradients of weight_ih_l0 (4H, D), weight_hh_l0 (4H, H), bias_ih_l0, bias_hh_l0."""
     return linear_grads(tape.x, tape.h_all[:-1], dgi)
+
+
+@dataclass(frozen=True, eq=False)
+class LSTMLayer(LayerBase):
+    """PyTorch's LSTM; gate rows i, f, g, o.
+
+    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``.
+    """
+
+    GATES: ClassVar[int] = 4
+    KIND: ClassVar[str] = "lstm"
+    HAS_CELL: ClassVar[bool] = True
+
+    def forward(self, x: np.ndarray, state0: State) -> LSTMTape:
+        assert state0.c is not None, "an LSTM starts from (h0, c0)"
+        return lstm_forward(self, x, state0.h, state0.c)
+
+    # the kernels above as methods: no wrapper call per step
+    step_back = lstm_step_back
+    back_all = lstm_back_all
+    param_grads = lstm_param_grads

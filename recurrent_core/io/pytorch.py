@@ -1,25 +1,19 @@
-"""PyTorch single-layer state dicts held as NumPy arrays, and their safe .npz files."""
+"""PyTorch state dicts (arrays, not tensors) to layers and stacks, and back."""
 
 from __future__ import annotations
 
-import io
-import os
-import re
-import zipfile
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from .layers import DIRECTIONS, PARAM_NAMES, GRULayer, Layer, LSTMLayer, RNNLayer, Stack, as_float64
-
-STATE_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-_FIELDS = ("W_ih", "W_hh", "b_ih", "b_hh")
-MAX_NPZ_BYTES = 64 * 1024 * 1024
-
-
-_KEY = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh)_l(0|[1-9][0-9]*)(_reverse)?")
-_PROJECTION = re.compile(r"weight_hr_l\d+(_reverse)?")
+from ..cells.gru import GRULayer
+from ..cells.layers import FIELDS, PARAM_NAMES, STATE_KEYS, Layer
+from ..cells.lstm import LSTMLayer
+from ..cells.rnn import RNNLayer
+from ..cells.stack import DIRECTIONS, Stack
+from ..validate import as_float64
+from .keys import parse_key
 
 
 def from_pytorch(state: Mapping[str, Any], nonlinearity: str = "tanh") -> Layer | Stack:
@@ -35,12 +29,14 @@ def from_pytorch(state: Mapping[str, Any], nonlinearity: str = "tanh") -> Layer 
         raise ValueError(f"state: expected a mapping of {STATE_KEYS} to arrays, got {type(state).__name__}")
     groups: dict[tuple[int, bool], list[str]] = {}
     extra = []
+    projection = False
     for key in state:
-        match = _KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is None:
+        parsed = parse_key(key)
+        if parsed is None or parsed.param == "weight_hr":
             extra.append(str(key))
+            projection = projection or parsed is not None
         else:
-            groups.setdefault((int(match[2]), match[3] is not None), []).append(key)
+            groups.setdefault((parsed.layer, parsed.reverse), []).append(key)
     missing = [key for key in STATE_KEYS if key not in state]
     if missing:
         raise ValueError(
@@ -50,7 +46,7 @@ def from_pytorch(state: Mapping[str, Any], nonlinearity: str = "tanh") -> Layer 
     if extra:
         why = (
             "weight_hr_l{k} is the projection of an LSTM with proj_size > 0, which is not supported"
-            if any(_PROJECTION.fullmatch(key) for key in extra)
+            if projection
             else "expected PyTorch's names weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} [+ _reverse]"
         )
         raise ValueError(f"state: unexpected keys {sorted(extra)}; {why}")
@@ -112,7 +108,7 @@ def _layer(state: Mapping[str, Any], suffix: str, nonlinearity: str) -> Layer:
         if suffix == "_l0":
             raise
         message = str(exc)
-        for name, key in zip(_FIELDS, (ih, hh, b_ih, b_hh), strict=True):
+        for name, key in zip(FIELDS, (ih, hh, b_ih, b_hh), strict=True):
             message = message.replace(f"{name}:", f"{key}:", 1) if message.startswith(f"{name}:") else message
         raise ValueError(message) from None
 
@@ -133,34 +129,4 @@ def to_pytorch(layer: Layer | Stack) -> dict[str, np.ndarray]:
         )
     if not isinstance(layer, (RNNLayer, LSTMLayer, GRULayer)):
         raise ValueError(f"layer: expected an RNNLayer, LSTMLayer or GRULayer, or a Stack, got {type(layer).__name__}")
-    return {key: getattr(layer, name).copy() for key, name in zip(STATE_KEYS, _FIELDS, strict=True)}
-
-
-def save_npz(layer: Layer | Stack, file: Any) -> None:
-    """Write the layer's (or stack's) PyTorch state dict to ``file`` (a path or binary file object) as .npz."""
-    np.savez(file, **to_pytorch(layer))  # type: ignore[arg-type]  # numpy's stub types **kwds as its allow_pickle
-
-
-def load_npz(file: Any, nonlinearity: str = "tanh", max_bytes: int = MAX_NPZ_BYTES) -> Layer | Stack:
-    """A layer (or stack) from an .npz of PyTorch names, read safely: no pickles, at most ``max_bytes`` uncompressed.
-
-    ``file`` is a path, bytes, or a binary file object (e.g. a Streamlit upload).
-    """
-    if isinstance(file, (bytes, bytearray, memoryview)):
-        file = io.BytesIO(bytes(file))
-    elif not (isinstance(file, (str, os.PathLike)) or hasattr(file, "read")):
-        raise ValueError(f"npz: expected a path, bytes or a binary file object, got {type(file).__name__}")
-    try:
-        with zipfile.ZipFile(file) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-            if total > max_bytes:
-                raise ValueError(f"{total} bytes uncompressed is over the limit of {max_bytes} bytes")
-        if hasattr(file, "seek"):
-            file.seek(0)
-        with np.load(file, allow_pickle=False) as data:
-            state = {key: data[key] for key in data.files}
-    except ValueError as exc:
-        raise ValueError(f"npz: {exc}") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ValueError(f"npz: not a readable .npz archive ({exc})") from None
-    return from_pytorch(state, nonlinearity=nonlinearity)
+    return {key: getattr(layer, name).copy() for key, name in zip(STATE_KEYS, FIELDS, strict=True)}

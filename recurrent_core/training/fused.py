@@ -5,7 +5,7 @@ per-step ∂L/∂h_t kept, and only the last truncation block (the gradient neve
 loss sits at t = T). :class:`FusedStep` does exactly that in one forward pass and one backward pass over buffers
 allocated once per run. Its results equal ``rc.forward`` + ``rc.bptt`` up to rounding (tested to 1e-12, and
 the whole training loop against PyTorch to 1e-8); it is the fast path of ``rc.train`` for the RNN, the LSTM and
-PyTorch's GRU (the book's GRU goes through ``rc.bptt``).
+PyTorch's GRU (the book's GRU goes through ``rc.bptt``: step.py's ``LayerStep``).
 
 Equations (PyTorch's layout; a = pre-activation; h_0 = c_0 = 0)::
 
@@ -227,6 +227,12 @@ class FusedStep:
                     dh_prev += np.matmul(dgh_t, W_hh, out=tmp_h)
                     dh = dh_prev
             return self._param_grads(t0)
+
+    def flow(self, dh_T: Array) -> Array:
+        """log10 ‖∂L/∂h_t‖ (T,) for ∂L/∂h_T = ``dh_T`` after the last :meth:`forward` (full BPTT)."""
+        row = np.empty(self.T)
+        self.backward(dh_T, None, log10_dh=row)
+        return row
 
     def _lstm_coefficients(self, t0: int) -> tuple[Array, Array]:
         """Everything of the backward that depends on the forward alone, steps t0 … T-1 at once, in place."""

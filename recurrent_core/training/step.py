@@ -1,0 +1,117 @@
+"""One training step and one probe of the flow, for either way of running the recurrent layer.
+
+The step, for a batch (x, y)::
+
+    h_T = layer(x)[T]                      (h_0 = 0, c_0 = 0)
+    out = h_T W_fcᵀ + b_fc;  L, dL/dout = readout_loss(out, y)
+    dL/dh_T = dout W_fc                     (the only upstream gradient: the loss sits at the last step)
+    grads = BPTT of the layer from dL/dh_T;  dW_fc = doutᵀ h_T,  db_fc = Σ_n dout
+
+The layer runs in a :class:`Recurrence`: :class:`~recurrent_core.training.fused.FusedStep` (one forward, buffers
+reused across steps) or :class:`LayerStep` (the public ``rc.forward`` + ``rc.bptt``: ``engine="bptt"`` and the
+book's GRU). Both agree to rounding (tested); the readout and the loss above are written once, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..analysis.flow import flow_norms
+from ..analysis.logdomain import aggregate
+from ..cells.bptt import bptt, forward
+from ..cells.gru import GRULayer
+from ..cells.layers import Layer
+from ..cells.lstm import LSTMLayer
+from ..cells.rnn import RNNLayer
+from .tasks import TaskSpec, readout_loss
+
+Array = np.ndarray
+
+
+class Recurrence(Protocol):
+    """The recurrent layer's part of a step, at fixed (T, N): ``h_T = forward(params, x)``, then ``backward`` the
+    layer's four gradients for ∂L/∂h_T, or ``flow``: log10 ‖∂L/∂h_t‖ (Frobenius over the batch) per step t."""
+
+    def forward(self, params: Mapping[str, Array], x: Array) -> Array: ...
+
+    def backward(self, dh_T: Array, truncate: int | None = None) -> dict[str, Array]: ...
+
+    def flow(self, dh_T: Array) -> Array: ...
+
+
+def layer_of(params: Mapping[str, Array], kind: str, nonlinearity: str, formulation: str) -> Layer:
+    """The recurrent layer of ``params`` (its constructor copies: later in-place updates do not reach it)."""
+    W_ih, W_hh = params["weight_ih_l0"], params["weight_hh_l0"]
+    b_ih, b_hh = params["bias_ih_l0"], params["bias_hh_l0"]
+    if kind == "rnn":
+        return RNNLayer(W_ih, W_hh, b_ih, b_hh, nonlinearity=nonlinearity)
+    if kind == "lstm":
+        return LSTMLayer(W_ih, W_hh, b_ih, b_hh)
+    return GRULayer(W_ih, W_hh, b_ih, b_hh, formulation=formulation)
+
+
+class LayerStep:
+    """:class:`Recurrence` through the public ``rc.forward`` and ``rc.bptt`` (and ``rc.flow_norms`` for the flow:
+    overflow-safe in the log domain)."""
+
+    def __init__(self, kind: str, T: int, N: int, H: int, nonlinearity: str = "tanh", formulation: str = "pytorch"):
+        self.kind, self.nonlinearity, self.formulation = kind, nonlinearity, formulation
+        self.dhs = np.zeros((T, N, H))  # the upstream gradient: only its last step is ever nonzero
+        self.layer: Layer | None = None
+        self.x: Array | None = None
+
+    def forward(self, params: Mapping[str, Array], x: Array) -> Array:
+        self.layer, self.x = layer_of(params, self.kind, self.nonlinearity, self.formulation), x
+        h_T: Array = forward(self.layer, x).hs[-1]
+        return h_T
+
+    def backward(self, dh_T: Array, truncate: int | None = None) -> dict[str, Array]:
+        assert self.layer is not None and self.x is not None
+        self.dhs[-1] = dh_T
+        trace = bptt(self.layer, self.x, self.dhs, truncate=truncate)
+        self.dhs[-1] = 0.0
+        return dict(trace.grads)
+
+    def flow(self, dh_T: Array) -> Array:
+        assert self.layer is not None and self.x is not None
+        self.dhs[-1] = dh_T
+        row = aggregate(flow_norms(self.layer, self.x, self.dhs).log10_dh, "l2")
+        self.dhs[-1] = 0.0
+        return row
+
+
+@dataclass
+class StepResult:
+    loss: float
+    metric: float
+    grads: dict[str, Array]  # keyed like the state dict, before clipping
+
+
+def loss_and_grads(
+    layer: Recurrence, params: Mapping[str, Array], x: Array, y: Array, spec: TaskSpec, truncate: int | None
+) -> StepResult:
+    """The loss of batch (x, y) under ``params`` and its gradient w.r.t. every parameter (readout included)."""
+    W_fc = params["fc.weight"]
+    h_T = layer.forward(params, x)
+    out = h_T @ W_fc.T
+    out += params["fc.bias"]
+    loss, metric, dout = readout_loss(spec, out, y)
+    grads = layer.backward(dout @ W_fc, truncate)
+    grads["fc.weight"] = dout.T @ h_T
+    grads["fc.bias"] = dout.sum(axis=0)
+    return StepResult(loss, metric, grads)
+
+
+def probe_flow(
+    layer: Recurrence, params: Mapping[str, Array], x: Array, y: Array, spec: TaskSpec
+) -> tuple[Array, float]:
+    """log10 ‖∂L/∂h_t‖ over the probe batch (T,), full BPTT, and the probe loss."""
+    W_fc = params["fc.weight"]
+    h_T = layer.forward(params, x)
+    loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return layer.flow(dout @ W_fc), loss
