@@ -1,7 +1,7 @@
 """Input validation for the whole core, in one place: every check raises a ValueError that says what was expected.
 
 NumPy and the standard library only. Arrays: :func:`as_float64`; numbers: :func:`whole` (an int in a range),
-:func:`finite` (a float in a range); choices: :func:`one_of`; options: :func:`truncation`.
+:func:`finite` (a float in a range), :func:`check_seed`; choices: :func:`one_of`; options: :func:`truncation`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,13 @@ def whole(name: str, value: object, low: int, high: int | None = None) -> int:
     ):
         bound = f"from {low} to {high}" if high is not None else f">= {low}"
         raise ValueError(f"{name}: expected a whole number {bound}, got {value!r}")
+    return int(value)
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """A random seed: a whole number from 0 to 2**32 - 1 (what ``np.random.RandomState`` accepts)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 2**32:
+        raise ValueError(f"{name}: expected a whole number from 0 to 2**32 - 1, got {value!r}")
     return int(value)
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..validate import one_of
+
 LN10 = float(np.log(10.0))
 NORMS = ("l2", "book", "mean")
 OVERFLOW_MARGIN = 8.0  # decades between a chain's largest element and a dtype's maximum that no step can bridge
@@ -124,8 +126,7 @@ def aggregate(log10_per_sample: np.ndarray, norm: str = "l2") -> np.ndarray:
     ``"l2"``: the Frobenius norm over the batch; ``"book"``: that divided by N (DLFS2's
     ``sqrt(sum(dh**2)) / N``); ``"mean"``: the mean of the per-sample norms.
     """
-    if norm not in NORMS:
-        raise ValueError(f"norm: expected one of {NORMS}, got {norm!r}")
+    one_of("norm", norm, NORMS)
     x = np.asarray(log10_per_sample, dtype=np.float64) * LN10
     N = x.shape[-1]
     if norm == "mean":

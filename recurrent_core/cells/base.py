@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from ..validate import as_float64
+from ..validate import as_float64, one_of
 
 Array = np.ndarray
 
@@ -34,8 +34,7 @@ class LayerBase:
 
     def __post_init__(self) -> None:
         for name, allowed in self.OPTIONS.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name}: expected one of {allowed}, got {getattr(self, name)!r}")
+            one_of(name, getattr(self, name), allowed)
         W_hh = as_float64("W_hh", self.W_hh)
         if W_hh.ndim != 2 or W_hh.shape[1] < 1 or W_hh.shape[0] != self.GATES * W_hh.shape[1]:
             raise ValueError(

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validate import finite, one_of, whole
+from ..validate import check_seed, finite, one_of, whole
 from .gru import GRU_FORMULATIONS, GRULayer
 from .layers import Layer
 from .lstm import LSTMLayer
@@ -143,8 +143,7 @@ def init_layer(
         formulation=formulation,
     )
     D, H = whole("D", D, 1, MAX_SIZE), whole("H", H, 1, MAX_SIZE)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed: expected a whole number from 0 to 2**32 - 1, got {seed!r}")
+    seed = check_seed(seed)
     scale = finite("scale", scale, 0.0)
     if spectral_radius is not None and sigma_max is not None:
         raise ValueError("give spectral_radius or sigma_max, not both")
@@ -203,12 +202,10 @@ def init_stack(
 
     ``num_layers=1, bidirectional=False`` still gives a Stack (h0 of shape (1, N, H)).
     """
-    if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)) or not 1 <= num_layers <= 16:
-        raise ValueError(f"num_layers: expected a whole number from 1 to 16, got {num_layers!r}")
+    num_layers = whole("num_layers", num_layers, 1, 16)
     if not isinstance(bidirectional, bool):
         raise ValueError(f"bidirectional: expected True or False, got {bidirectional!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed: expected a whole number from 0 to 2**32 - 1, got {seed!r}")
+    seed = check_seed(seed)
     dirs = 2 if bidirectional else 1
     seeds = np.random.default_rng(seed).integers(0, 2**32, size=num_layers * dirs)
     H = whole("H", H, 1, MAX_SIZE)

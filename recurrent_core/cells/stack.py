@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validate import as_float64
+from ..validate import as_float64, whole
 from .cell import State
 from .layers import LAYER_TYPES, PARAM_NAMES, Layer, Tape, layer_options, state_key
 from .trace import Trace, backward
@@ -37,8 +37,7 @@ class Stack:
 
     def __post_init__(self) -> None:
         layers = tuple(self.layers) if isinstance(self.layers, (tuple, list)) else None
-        if isinstance(self.num_layers, bool) or not isinstance(self.num_layers, int) or self.num_layers < 1:
-            raise ValueError(f"num_layers: expected a whole number >= 1, got {self.num_layers!r}")
+        object.__setattr__(self, "num_layers", whole("num_layers", self.num_layers, 1))
         if not isinstance(self.bidirectional, bool):
             raise ValueError(f"bidirectional: expected True or False, got {self.bidirectional!r}")
         dirs = 2 if self.bidirectional else 1

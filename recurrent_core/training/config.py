@@ -17,7 +17,7 @@ from typing import Any, Self
 from ..cells.gru import GRU_FORMULATIONS
 from ..cells.init import KINDS, check_options
 from ..cells.rnn import NONLINEARITIES
-from ..validate import non_negative, one_of, positive, whole
+from ..validate import check_seed, non_negative, one_of, positive, whole
 from .optim import OPTIMIZERS, check_clip
 from .tasks import DEFAULT_SYMBOLS, TASKS, check_symbols
 
@@ -113,7 +113,7 @@ class TrainConfig:
     )
     H: int = option(check=_whole("H", 1, 4096), flag="--H", help="hidden units", lab=32)
     steps: int = option(check=_whole("steps", 1, MAX_STEPS), flag="--steps", lab=1000)
-    seed: int = option(check=_whole("seed", 0, 2**32 - 1), flag="--seed", cli_default=0)
+    seed: int = option(check=lambda c, v: check_seed(v), flag="--seed", cli_default=0)
     _: KW_ONLY
     batch: int = option(check=_whole("batch", 1, MAX_BATCH), flag="--batch", lab=32)
     optimizer: str = option(check=_choice("optimizer", OPTIMIZERS), flag="--optimizer", choices=OPTIMIZERS, lab="adam")
@@ -246,8 +246,7 @@ LAB_DEFAULTS: dict[str, Any] = _lab_defaults()
 def lab_settings(kind: str, **overrides: Any) -> dict[str, Any]:
     """Keyword arguments of ``rc.train`` for ``kind`` at :data:`LAB_DEFAULTS` (the kind's gate bias included),
     with ``overrides`` applied. ``train(kind, seed=0, **lab_settings(kind))``."""
-    if kind not in KINDS:
-        raise ValueError(f"kind: expected one of {tuple(KINDS)}, got {kind!r}")
+    one_of("kind", kind, tuple(KINDS))
     settings = {k: v for k, v in LAB_DEFAULTS.items() if k != "gate_bias"}
     settings.update(LAB_DEFAULTS["gate_bias"][kind])
     settings.update(overrides)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..validate import non_negative, positive
+from ..validate import non_negative, one_of, positive
 
 Array = np.ndarray
 
@@ -117,8 +117,7 @@ class Adam:
 
 def make_optimizer(name: str, lr: float, weight_decay: float = 0.0, momentum: float = 0.0) -> SGD | Adam:
     """``"sgd"`` or ``"adam"`` with PyTorch's defaults for everything not given."""
-    if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {name!r}")
+    one_of("optimizer", name, OPTIMIZERS)
     if name == "sgd":
         return SGD(lr, momentum=momentum, weight_decay=weight_decay)
     if momentum != 0:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validate import one_of, whole
+from ..validate import check_seed, one_of, whole
 
 Array = np.ndarray
 
@@ -91,7 +91,7 @@ def task_batch(
     task = _check_task(task)
     T = whole("T", T, 2 if task == "adding" else 1, 100_000)
     N = whole("batch", batch, 1, 100_000)
-    seed = whole("seed", seed, 0, 2**32 - 1)
+    seed = check_seed(seed)
     step = whole("step", step, 0)
     K = check_symbols(n_symbols)
     return _draw(task, T, N, np.random.default_rng([_BATCH_STREAM, seed, step]), K)
@@ -102,7 +102,7 @@ def probe_batch(task: str, T: int, batch: int, seed: int, *, n_symbols: int = DE
     task = _check_task(task)
     T = whole("T", T, 2 if task == "adding" else 1, 100_000)
     N = whole("batch", batch, 1, 100_000)
-    seed = whole("seed", seed, 0, 2**32 - 1)
+    seed = check_seed(seed)
     return _draw(task, T, N, np.random.default_rng([_PROBE_STREAM, seed]), check_symbols(n_symbols))
 
 

@@ -1,0 +1,153 @@
+"""The layers hold, read from the source (AST; imports inside functions and under ``if TYPE_CHECKING`` count):
+the core imports NumPy and the standard library only, the core and the charts never import the app's layers
+(explorer, pages, Streamlit; the core not Plotly either), and no import cycle joins modules of recurrent_core,
+charts and explorer."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("recurrent_core", "charts", "explorer")
+FORBIDDEN = {
+    "recurrent_core": {"explorer", "pages", "streamlit", "plotly", "charts", "pandas", "app"},
+    "charts": {"explorer", "pages", "streamlit", "app"},
+}
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_of(path: Path, name: str) -> str:
+    """The package a relative import in ``path`` (module ``name``) starts from."""
+    return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+
+def imports_of(path: Path, modules: set[str], root: Path = ROOT) -> set[str]:
+    """Every module ``path`` imports, anywhere in the file, as dotted names; ``from pkg import name`` counts as
+    ``pkg.name`` when that is a module of ``modules``, else as ``pkg``."""
+    name = module_name(path, root)
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package_of(path, name).split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                found.add(sub if sub in modules else target)
+    return found
+
+
+def sources(packages: tuple[str, ...] = PACKAGES, root: Path = ROOT) -> dict[str, Path]:
+    return {module_name(p, root): p for pkg in packages for p in sorted((root / pkg).rglob("*.py"))}
+
+
+def graph(packages: tuple[str, ...] = PACKAGES, root: Path = ROOT) -> dict[str, set[str]]:
+    """Module -> the modules of ``packages`` it imports."""
+    files = sources(packages, root)
+    modules = set(files)
+    return {name: imports_of(path, modules, root) & modules for name, path in files.items()}
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a list of modules (first = last), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)) is not None:
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (cycle := visit(node)) is not None:
+            return cycle
+    return None
+
+
+# ------------------------------------------------------------------------------------------ the detector itself
+def test_the_detector_sees_imports_inside_functions_relative_imports_and_cycles(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from .a import f\n")
+    (pkg / "a.py").write_text("def f():\n    from . import b\n    return b\n")
+    (pkg / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.a import f\n")
+    (pkg / "c.py").write_text("import streamlit\nfrom .sub import d\n")
+    (pkg / "sub").mkdir()
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "d.py").write_text("from .. import c\n")
+    edges = graph(("pkg",), tmp_path)
+    assert edges["pkg"] == {"pkg.a"}
+    assert edges["pkg.a"] == {"pkg.b"}  # the import inside f counts
+    assert edges["pkg.b"] == {"pkg.a"}  # so does one under TYPE_CHECKING
+    assert edges["pkg.sub.d"] == {"pkg.c"}  # two dots: the parent package
+    assert "streamlit" in imports_of(pkg / "c.py", set(edges), tmp_path)
+    cycle = find_cycle(edges)
+    assert cycle is not None and cycle[0] == cycle[-1] and set(cycle) >= {"pkg.a", "pkg.b"}
+    assert find_cycle({"x": {"y"}, "y": {"z"}, "z": set()}) is None
+
+
+# ------------------------------------------------------------------------------------------ the project
+def test_the_core_imports_numpy_and_the_standard_library_only():
+    files = sources(("recurrent_core",))
+    allowed = set(sys.stdlib_module_names) | {"numpy", "recurrent_core"}
+    bad = {
+        name: sorted(m for m in imports_of(path, set(files)) if m.split(".")[0] not in allowed)
+        for name, path in files.items()
+    }
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_the_core_and_the_charts_never_import_the_app(package):
+    files = sources((package,))
+    bad = {
+        name: sorted(m for m in imports_of(path, set(files)) if m.split(".")[0] in FORBIDDEN[package])
+        for name, path in files.items()
+    }
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_no_import_cycle_among_the_core_the_charts_and_explorer():
+    edges = graph()
+    assert len(edges) > 40  # every module was read
+    assert find_cycle(edges) is None, " -> ".join(find_cycle(edges) or [])
+
+
+def test_the_core_subpackages_depend_in_one_direction():
+    """validate <- cells <- analysis, io <- training; reference reads cells only."""
+    rank = {"validate": 0, "cells": 1, "analysis": 2, "io": 2, "training": 3}
+    edges = graph(("recurrent_core",))
+    wrong = []
+    for name, targets in edges.items():
+        parts = name.split(".")
+        if len(parts) < 2 or parts[1] not in rank:
+            continue
+        for target in targets:
+            tparts = target.split(".")
+            if len(tparts) >= 2 and tparts[1] in rank and rank[tparts[1]] > rank[parts[1]]:
+                wrong.append(f"{name} -> {target}")
+            if len(tparts) == 1:
+                wrong.append(f"{name} -> {target} (the package root)")
+    assert wrong == []
