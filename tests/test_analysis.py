@@ -316,28 +316,39 @@ def _tanh_problem(T=40, N=3, D=5, H=8, seed=0, where="last"):
     return layer, x, dhs
 
 
+def frobenius_log10(a):
+    """log10 of the Frobenius norm over the batch of each step: (T, N, H) -> (T,)."""
+    return np.log10(np.linalg.norm(a.reshape(len(a), -1), axis=1))
+
+
 @pytest.mark.parametrize("where", ["last", "every"])
 def test_decomposition_gains_add_up(where):
+    """Each factor's gain against its definition on plain float64 BPTT: with dh_t = rc.bptt's total ∂L/∂h_t and
+    h_t its states, da_t = dh_t ⊙ (1 - h_t²) and the flow da_t W_hh; gains are Frobenius ratios over the batch."""
     layer, x, dhs = _tanh_problem(where=where)
     dec = rc.rnn_decomposition(layer, x, dhs)
     T = len(x)
     for g in (dec.log10_gain_tanh, dec.log10_gain_matmul, dec.log10_gain_total):
         assert g.shape == (T,) and np.isfinite(g).all()
-    np.testing.assert_allclose(dec.log10_gain_tanh + dec.log10_gain_matmul, dec.log10_gain_total, rtol=0, atol=1e-12)
-    # the per-step gains are the measured ratios of the full chain
-    h = rc.aggregate(dec.full.log10["h"])
-    a = rc.aggregate(dec.full.log10["a"])
-    np.testing.assert_allclose(dec.log10_gain_tanh, a - h, rtol=0, atol=1e-12)
-    # the full chain is rc.bptt's
     trace = rc.bptt(layer, x, dhs)
+    da = trace.dh * (1.0 - trace.hs**2)
+    flow = da @ layer.W_hh
+    dh, da_, flow_ = frobenius_log10(trace.dh), frobenius_log10(da), frobenius_log10(flow)
+    np.testing.assert_allclose(dec.log10_gain_tanh, da_ - dh, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(dec.log10_gain_matmul, flow_ - da_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(dec.log10_gain_total, flow_ - dh, rtol=0, atol=1e-10)
+    # the full chain is rc.bptt's
     assert_close_where_finite(dec.full.log10["h"], plain_log10_norms(trace.dh))
     np.testing.assert_allclose(dec.full.log10_into_h0, plain_log10_norms(trace.dh0), rtol=0, atol=1e-10)
 
 
 def test_decomposition_total_gain_telescopes_with_loss_at_last_step():
+    """With the loss at the last step only, what flows from step t is the whole ∂L/∂h_{t-1}: the gains multiply
+    to ‖∂L/∂h_0‖ / ‖∂L/∂h_{T-1}‖, both read from plain float64 rc.bptt."""
     layer, x, dhs = _tanh_problem(T=60, where="last")
     dec = rc.rnn_decomposition(layer, x, dhs)
-    expected = rc.aggregate(dec.full.log10_into_h0, "l2") - rc.aggregate(dec.full.log10["h"])[-1]
+    trace = rc.bptt(layer, x, dhs)
+    expected = np.log10(np.linalg.norm(trace.dh0)) - np.log10(np.linalg.norm(dhs[-1]))
     assert np.sum(dec.log10_gain_total) == pytest.approx(expected, abs=1e-9)
 
 
@@ -479,12 +490,13 @@ def test_gru_direct_path_gate_and_start(formulation):
     np.testing.assert_array_equal(gp.update_gate, tape.z)
     np.testing.assert_array_equal(gp.gate, tape.z if formulation == "pytorch" else 1.0 - tape.z)
     np.testing.assert_allclose(gp.path.log10["h"][-1], gp.full.log10_dh[-1], rtol=0, atol=1e-12)
-    # plain direct path
+    # plain direct path, with the keep gate read from the tape (z keeps in PyTorch's formulation, 1 - z in the book's)
+    keep = tape.z if formulation == "pytorch" else 1.0 - tape.z
     dh = dhs[-1].copy()
     expected = np.empty((T, N))
     for t in range(T - 1, -1, -1):
         expected[t] = plain_log10_norms(dh)
-        dh = dh * gp.gate[t]
+        dh = dh * keep[t]
     np.testing.assert_allclose(gp.path.log10["h"], expected, rtol=0, atol=1e-10)
 
 
