@@ -23,12 +23,11 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .cells import GRULayer, LSTMLayer, RNNLayer
+from .cells import GRULayer, Layer, LSTMLayer
 
 Array = npt.NDArray[np.float64]
 Cache = tuple[Array, ...]
 Grads = tuple[Array, ...]
-Layer = RNNLayer | LSTMLayer | GRULayer
 
 # Block orders: position k of the book's layout holds PyTorch's block LSTM_ORDER[k] (resp. GRU_ORDER[k]).
 LSTM_ORDER = (1, 2, 0, 3)  # the book's f, g, i, o = PyTorch's blocks 1 (f), 2 (g), 0 (i), 3 (o)

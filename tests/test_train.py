@@ -368,3 +368,112 @@ def test_fused_flow_equals_the_log_domain_flow_norms(variant):
     ref, ref_loss = _probe_flow(params, x, y, spec, kind, nl, "pytorch")
     row, loss = _probe_flow(params, x, y, spec, kind, nl, "pytorch", FusedStep(kind, T, N, 2, H, nl))
     assert np.max(np.abs(row - ref)) < 1e-12 and loss == pytest.approx(ref_loss, rel=1e-14)
+
+
+# ------------------------------------------------------------------------------------------------ the configuration
+def test_train_config_fields_are_the_arguments_of_train_with_their_defaults():
+    import inspect
+
+    fields = {
+        "kind": None, "task": None, "T": None, "H": None, "steps": None, "seed": None, "batch": None,
+        "optimizer": None, "lr": None, "clip": None, "truncate": None, "forget_bias": 0.0, "update_bias": 0.0,
+        "scheme": "pytorch", "nonlinearity": "tanh", "formulation": "pytorch", "chrono_tmax": None,
+        "weight_decay": 0.0, "momentum": 0.0, "record_every": None, "probe_batch_size": 64, "n_symbols": 4,
+        "engine": "fused",
+    }  # fmt: skip
+    for fn in (rc.train, rc.train_iter, rc.TrainConfig):
+        params = inspect.signature(fn).parameters
+        assert list(params) == list(fields), fn
+        for name, p in params.items():
+            assert (None if p.default is inspect.Parameter.empty else p.default) == fields[name], (fn, name)
+        assert next(n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY) == "batch"
+
+
+def test_lab_defaults_are_the_sweeps_run():
+    assert rc.LAB_DEFAULTS == {
+        "task": "adding",
+        "T": 50,
+        "H": 32,
+        "batch": 32,
+        "steps": 1000,
+        "optimizer": "adam",
+        "lr": 0.02,
+        "clip": ("norm", 1.0),
+        "truncate": None,
+        "record_every": 25,
+        "gate_bias": {"rnn": {}, "lstm": {"forget_bias": 1.0}, "gru": {"update_bias": 1.0}},
+    }
+    assert rc.lab_settings("gru", T=20) == {
+        "task": "adding", "T": 20, "H": 32, "batch": 32, "steps": 1000, "optimizer": "adam", "lr": 0.02,
+        "clip": ("norm", 1.0), "truncate": None, "record_every": 25, "update_bias": 1.0,
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="kind"):
+        rc.lab_settings("cnn")
+
+
+def test_train_config_is_frozen_normalised_and_round_trips():
+    c = rc.TrainConfig("rnn", "adding", 6, 3, 4, 1, batch=2, optimizer="sgd", lr=1, clip=["norm", 2], momentum=0.5)
+    assert c.lr == 1.0 and isinstance(c.lr, float) and c.clip == ("norm", 2.0) and c.momentum == 0.5
+    with pytest.raises(AttributeError):
+        c.lr = 0.1  # type: ignore[misc]
+    assert rc.TrainConfig(**c.kwargs()) == c and hash(rc.TrainConfig(**c.kwargs())) == hash(c)
+    assert c.replace(T=8).T == 8
+    with pytest.raises(ValueError, match="truncate"):
+        c.replace(truncate=7)  # checked again: truncate <= T
+    a, b = rc.train(c), rc.train(**c.kwargs())
+    assert np.array_equal(a.loss, b.loss) and a.settings == b.settings
+    assert a.settings["clip"] == ["norm", 2.0] and a.settings["record_every"] == 1 and a.settings["n_symbols"] is None
+
+
+def test_train_config_from_a_flat_mapping():
+    c = rc.TrainConfig.from_mapping({"kind": "gru", "T": 20, "lr": 0.05, "seed": 3})
+    assert (c.kind, c.T, c.lr, c.seed) == ("gru", 20, 0.05, 3)
+    assert c.update_bias == 1.0 and c.forget_bias == 0.0  # the lab's gate bias for the kind
+    assert c == rc.TrainConfig("gru", seed=3, **rc.lab_settings("gru", T=20, lr=0.05))
+    assert rc.TrainConfig.from_mapping({}).kind == "lstm"
+    with pytest.raises(ValueError, match=r"unknown training options \['colour'\]"):
+        rc.TrainConfig.from_mapping({"colour": "red"})
+    with pytest.raises(ValueError, match="lr"):
+        rc.TrainConfig.from_mapping({"lr": -1})
+
+
+def test_command_line_flags_are_unchanged():
+    from recurrent_core.training.cli import _parser
+
+    flags = {s for action in _parser()._actions for s in action.option_strings}
+    assert flags == {
+        "-h", "--help", "--kind", "--task", "--T", "--H", "--batch", "--steps", "--seed", "--optimizer", "--lr",
+        "--weight-decay", "--momentum", "--clip-norm", "--clip-value", "--no-clip", "--truncate", "--forget-bias",
+        "--update-bias", "--scheme", "--nonlinearity", "--formulation", "--n-symbols", "--record-every", "--out",
+        "--quiet",
+    }  # fmt: skip
+    args = _parser().parse_args([])
+    assert (args.kind, args.task, args.T, args.H, args.batch, args.steps, args.seed) == (
+        "lstm",
+        "adding",
+        50,
+        32,
+        32,
+        1000,
+        0,
+    )
+    assert (args.optimizer, args.lr, args.clip_norm, args.forget_bias, args.record_every) == (
+        "adam",
+        0.02,
+        1.0,
+        None,
+        25,
+    )
+
+
+def test_command_line_gate_bias_defaults_to_the_labs_for_the_kind():
+    from recurrent_core.training.cli import _parser, config_from_args
+
+    def config(*argv):
+        return config_from_args(_parser().parse_args(list(argv)))
+
+    assert config("--kind", "lstm").forget_bias == 1.0
+    assert config("--kind", "lstm", "--forget-bias", "2.5").forget_bias == 2.5
+    assert config("--kind", "gru").update_bias == 1.0 and config("--kind", "rnn").forget_bias == 0.0
+    assert config("--no-clip").clip is None and config("--clip-value", "0.5").clip == ("value", 0.5)
+    assert config("--steps", "10").record_every == 10  # a checkpoint at least at the end

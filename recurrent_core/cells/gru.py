@@ -194,8 +194,8 @@ def gru_step_back(
 
 
 def gru_back_all(layer: GRULayer, tape: GRUTape, dhs: np.ndarray, truncate: int | None = None) -> SequenceGrads:
-    """``cell.step_loop`` for PyTorch's GRU, written out (every result in its place, no call per step); the
-    book's formulation goes through ``step_loop`` itself."""
+    """``cell.step_loop`` for PyTorch's GRU, written out (every result in its place; ``tape.coef`` and ``tape.back``
+    per step); the book's formulation goes through ``step_loop`` itself."""
     if layer.formulation != "pytorch":
         return step_loop(layer, tape, dhs, truncate)
     T, N, H = dhs.shape
