@@ -166,8 +166,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             object.__setattr__(self, f.name, f.metadata["check"](self, getattr(self, f.name)))
-        # the layer's own options, checked by the code that uses them (same messages as rc.init_layer)
-        biases = check_options(self.kind, **{f.name: getattr(self, f.name) for f in _fields_where("init")})
+        # the layer's kind-dependent options, checked by the code that uses them (same messages as rc.init_layer)
+        options = {k: v for k, v in self.init_options().items() if k in _CHECKED_BY_INIT}
+        biases = check_options(self.kind, **options)
         for name, value in zip(("forget_bias", "update_bias", "chrono_tmax"), biases, strict=True):
             object.__setattr__(self, name, value)
 
@@ -217,6 +218,7 @@ def _fields_where(key: str) -> list[dataclasses.Field[Any]]:
     return [f for f in dataclasses.fields(TrainConfig) if f.metadata.get(key)]
 
 
+_CHECKED_BY_INIT = frozenset(inspect.signature(check_options).parameters)
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrainConfig))
 SIGNATURE = inspect.signature(TrainConfig)
 
