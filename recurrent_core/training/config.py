@@ -85,6 +85,11 @@ def _nonlinearity(c: TrainConfig, v: Any) -> str:
     return one_of("nonlinearity", v, NONLINEARITIES)
 
 
+def _layer_option(c: TrainConfig, v: Any) -> Any:
+    """Checked with the other options of the layer's kind, after every field (``check_options``, as rc.init_layer)."""
+    return v
+
+
 def _truncate(c: TrainConfig, v: Any) -> int | None:
     return None if v is None else whole("truncate", v, 1, c.T)
 
@@ -126,14 +131,14 @@ class TrainConfig:
         None, check=_truncate, flag="--truncate", help="truncated BPTT every k steps", lab=None
     )
     forget_bias: float = option(
-        0.0, check=lambda c, v: v, flag="--forget-bias", help="LSTM (default: the lab's)", lab_gate=("lstm", 1.0),
+        0.0, check=_layer_option, flag="--forget-bias", help="LSTM (default: the lab's)", lab_gate=("lstm", 1.0),
         init=True,
     )  # fmt: skip
     update_bias: float = option(
-        0.0, check=lambda c, v: v, flag="--update-bias", help="GRU keep-gate bias (default: the lab's)",
+        0.0, check=_layer_option, flag="--update-bias", help="GRU keep-gate bias (default: the lab's)",
         lab_gate=("gru", 1.0), init=True,
     )  # fmt: skip
-    scheme: str = option("pytorch", check=lambda c, v: v, flag="--scheme", init=True)
+    scheme: str = option("pytorch", check=_layer_option, flag="--scheme", init=True)
     nonlinearity: str = option(
         "tanh", check=_nonlinearity, flag="--nonlinearity", choices=NONLINEARITIES, help="RNN only", init=True
     )
@@ -145,7 +150,7 @@ class TrainConfig:
         help="GRU only",
         init=True,
     )
-    chrono_tmax: float | None = option(None, check=lambda c, v: v, init=True)
+    chrono_tmax: float | None = option(None, check=_layer_option, init=True)
     weight_decay: float = option(
         0.0, check=lambda c, v: non_negative("weight_decay", v), flag="--weight-decay", optimizer=True
     )
