@@ -47,7 +47,7 @@ from .logdomain import LN10, NORMS, aggregate
 
 DEFAULT_BUDGET = 4e8  # elementary operations: the app's defaults (T = 50, H = 32, N = 1) need 1e6 … 5e7
 DEFAULT_MAX_BYTES = 64 * 2**20  # the arrays one map holds at once (the sweep's vectors and a chunk of Jacobians)
-MIN_T = 2  # a map narrower than this says nothing; below it the batch N is cut instead
+MIN_T = 20  # steps kept before the batch N is cut: a narrower map says little
 _CHUNK_BYTES = 8 * 2**20  # tiled forward tape + Jacobians per chunk of steps
 WHATS = ("horizon", "horizon_c", "connectivity")
 
@@ -100,20 +100,32 @@ def _check(layer: object, x: Any, dhs: Any | None, h0: Any, c0: Any) -> tuple[La
         )
     if not isinstance(layer, LAYER_TYPES):
         raise ValueError(f"layer: expected an RNNLayer, LSTMLayer or GRULayer, got {type(layer).__name__}")
-    tape = forward(layer, x, h0, c0)  # validates x, h0, c0 with the core's own messages
-    x = np.asarray(tape.x, dtype=np.float64)
+    x = _real("x", x)
+    if x.ndim != 3 or x.shape[0] < 1 or x.shape[1] < 1 or x.shape[2] != layer.D:
+        raise ValueError(f"x: expected shape (T, N, D) = (T, N, {layer.D}) with T, N >= 1, got {x.shape}")
+    forward(layer, x[:1], h0, c0)  # h0 and c0 checked by the core itself, on one step
     T, N, _ = x.shape
     if dhs is None:
         return layer, x, None
-    try:
-        d = np.asarray(dhs, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"dhs: expected real numbers of shape (T, N, H) = ({T}, {N}, {layer.H})") from err
+    d = _real("dhs", dhs)
     if d.shape != (T, N, layer.H):
         raise ValueError(f"dhs: expected shape (T, N, H) = ({T}, {N}, {layer.H}), got {d.shape}")
-    if not np.isfinite(d).all():
-        raise ValueError("dhs: expected finite numbers, got NaN or inf")
     return layer, x, d
+
+
+def _real(name: str, value: Any) -> np.ndarray:
+    """``value`` as a float64 array of finite real numbers, else ValueError."""
+    try:
+        a = np.asarray(value)
+        ok = a.dtype.kind in "biuf"
+        a = a.astype(np.float64) if ok else a
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name}: expected an array of real numbers, got {type(value).__name__}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name}: expected finite numbers, got NaN or inf")
+    return a
 
 
 def _check_options(norm: str, budget: float, max_bytes: float) -> None:
@@ -137,34 +149,79 @@ def _extract_ops(layer: Layer, T: int, N: int) -> float:
     return float(T * P * N * (4 * k * H * (H + D) + 30 * k * H))
 
 
-def cost(what: str, layer: Layer, T: int, N: int, method: str = "backward") -> tuple[float, float]:
-    """(elementary operations, bytes held) of one map over the last T steps of N samples, as computed here."""
+_CALL_OPS = 2e5  # one step's Python and dispatch overhead, in elementary operations (about 20 µs here)
+
+
+def _row_ops(layer: Layer) -> float:
+    """One sample through one forward and one backward step (no input gradient)."""
+    k, H, D = layer.GATES, layer.H, layer.D
+    return float(2 * k * H * (2 * H + D) + 40 * k * H)
+
+
+def _group(layer: Layer, T: int, N: int) -> int:
+    """Loss steps per tiled forward pass of the direct horizon: the tape stays under _CHUNK_BYTES."""
+    per_row = T * N * layer.H * 8 * (4 * layer.GATES + 4)
+    return max(1, min(T, _CHUNK_BYTES // max(per_row, 1)))
+
+
+def cost(
+    what: str, layer: Layer, T: int, N: int, method: str = "backward", T_total: int | None = None
+) -> tuple[float, float]:
+    """(elementary operations, bytes held) of one map over the last T of ``T_total`` steps (default T) of N
+    samples, as computed here by ``method``: the forward pass up to the window, then the sweep. Horizon
+    methods: "direct" (a tiled backward per loss step) or "jacobian"; connectivity: "backward" or "forward"."""
     H, D, P = layer.H, layer.D, _state_size(layer)
+    prefix = (0 if T_total is None else T_total - T) * N * 2.0 * layer.GATES * H * (H + D + 10)
+    prefix += (0 if T_total is None else T_total - T) / max(1, _CHUNK_BYTES // (N * H * 8 * (4 * layer.GATES + 4)))
     pairs = T * (T + 1) / 2  # (s, t) with t <= s
+    maps = 8.0 * N * T * (T + 1) * (2 if what == "horizon_c" else 1)  # the per-sample maps
+    if what in ("horizon", "horizon_c") and method == "direct":
+        G = _group(layer, T, N)
+        groups = math.ceil(T / G)
+        # each group runs forward and back over the steps up to its last loss step, G·N rows
+        row_steps = sum(min(T, (g + 1) * G) * min(G, T - g * G) for g in range(groups)) * N
+        ops = row_steps * (_row_ops(layer) + (2 * H if what == "horizon_c" else 0))
+        tape = min(_CHUNK_BYTES, T * G * N * H * 8.0 * (4 * layer.GATES + 4))
+        return prefix + ops + 2 * groups * T * _CALL_OPS, maps + tape
     chunk = min(_CHUNK_BYTES, T * P * N * (P + D + H + 20 * layer.GATES * H) * 8.0)
+    calls = 2 * T * _CALL_OPS
     if what in ("horizon", "horizon_c"):
         per = 2 * P * P + 6 * P + (2 * P * H if what == "horizon_c" else 0)
-        return _extract_ops(layer, T, N) + pairs * N * per, 8.0 * 3 * T * N * P + chunk
+        return prefix + calls + _extract_ops(layer, T, N) + pairs * N * per, maps + 8.0 * 3 * T * N * P + chunk
     rows = D if method == "forward" else H
     per = rows * (2 * P * P + 2 * P * (H if method == "forward" else D) + 6 * P)
-    return _extract_ops(layer, T, N) + pairs * N * per, 8.0 * 3 * T * N * rows * P + chunk
+    return prefix + calls + _extract_ops(layer, T, N) + pairs * N * per, maps + 8.0 * 3 * T * N * rows * P + chunk
 
 
 def fit(what: str, layer: Layer, T: int, N: int, budget: float, max_bytes: float, method: str) -> tuple[int, int]:
-    """(T', N'): the most steps (the last ones) and then samples that fit the budget; at least (1, 1).
+    """(T', N'): the most of the last steps, and of the samples, that ``method`` can compute within the budget.
 
-    T is cut first (down to ``MIN_T``), then N: the map's shape matters more than the batch's size.
+    All of T if it fits; else T is cut down to ``MIN_T`` steps, then N down to 1 (a map of 20 steps says more
+    than a batch of 64), then T below ``MIN_T``; at least (1, 1) whatever the budget.
     """
 
     def fits(t: int, n: int) -> bool:
-        ops, nbytes = cost(what, layer, t, n, method)
+        ops, nbytes = cost(what, layer, t, n, method, T)
         return ops <= budget and nbytes <= max_bytes
 
     t_min = min(T, MIN_T)
-    if not fits(t_min, 1):
-        return 1, 1  # always something: one step of one sample
-    n = N if fits(t_min, N) else _largest(lambda m: fits(t_min, m), 1, N)
-    return _largest(lambda t: fits(t, n), t_min, T), n
+    if fits(t_min, N):
+        return _largest(lambda t: fits(t, N), t_min, T), N
+    if fits(t_min, 1):
+        n = _largest(lambda m: fits(t_min, m), 1, N)
+        return _largest(lambda t: fits(t, n), t_min, T), n
+    return (_largest(lambda t: fits(t, 1), 1, t_min) if fits(1, 1) else 1), 1
+
+
+def choose(what: str, layer: Layer, T: int, N: int, budget: float, max_bytes: float) -> tuple[str, int, int]:
+    """(method, T', N'): the exact method that keeps the most steps (then samples, then costs least)."""
+    methods = ("direct", "jacobian") if what in ("horizon", "horizon_c") else ("forward", "backward")
+    best = []
+    for m in methods:
+        t, n = fit(what, layer, T, N, budget, max_bytes, m)
+        best.append(((t, n, -cost(what, layer, t, n, m, T)[0]), m, t, n))
+    _, m, t, n = max(best)
+    return m, t, n
 
 
 def _largest(ok: Callable[[int], bool], lo: int, hi: int) -> int:
@@ -198,13 +255,15 @@ def _states(
     N = x.shape[1]
     h = np.zeros((N, layer.H)) if h0 is None else np.asarray(h0, dtype=np.float64)
     c = (np.zeros((N, layer.H)) if c0 is None else np.asarray(c0, dtype=np.float64)) if layer.HAS_CELL else None
+    piece = max(1, _CHUNK_BYTES // (N * layer.H * 8 * (4 * layer.GATES + 4)))  # steps per forward call
     out, at = [], 0
     for start in starts:
-        if start > at:
-            tape = forward(layer, x[at:start], h, c)
+        while at < start:
+            stop = min(start, at + piece)
+            tape = forward(layer, x[at:stop], h, c)
             h = tape.hs[-1].copy()
             c = tape.c_all[-1].copy() if c is not None else None  # type: ignore[union-attr]  # an LSTM tape
-            at = start
+            at = stop
         out.append(State(h, c))
     return out
 
@@ -226,6 +285,7 @@ def step_jacobians(
     dh_unit = np.ascontiguousarray(E[:, :H])
     dc_unit = np.ascontiguousarray(E[:, H:]) if layer.HAS_CELL else None
     W_ih = layer.W_ih
+    step_back: Any = layer.step_back  # the Cell protocol's step, for the tape its own forward made
     pieces = (
         zip(starts, states, strict=True) if order == "forward" else reversed(list(zip(starts, states, strict=True)))
     )
@@ -237,7 +297,7 @@ def step_jacobians(
         tape = forward(layer, tiled, h, c)
         steps = range(stop - start) if order == "forward" else range(stop - start - 1, -1, -1)
         for i in steps:
-            g = layer.step_back(tape, i, dh_unit, dc_unit)  # type: ignore[arg-type]
+            g = step_back(tape, i, dh_unit, dc_unit)
             back = g.dh_prev if g.dc_prev is None else np.concatenate([g.dh_prev, g.dc_prev], axis=1)
             A = back.reshape(P, N, P).transpose(1, 0, 2)
             B = (g.dgi @ W_ih).reshape(P, N, D).transpose(1, 0, 2)
@@ -298,6 +358,62 @@ def _horizon_sweep(
             vectors[:, 0] = (np.exp(scale)[..., None] * u[..., :H]).transpose(1, 0, 2)
         if logs_c is not None:
             logs_c[:, :, 0] = scale + _log_norm(u[..., H:], (2,))
+    return logs, logs_c, vectors
+
+
+def _horizon_direct(
+    layer: Layer, x: np.ndarray, dhs: np.ndarray, state0: State, truncate: int | None, t0: int, want_c: bool,
+    keep_vectors: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:  # fmt: skip
+    """``_horizon_sweep`` by definition: one backward pass per loss step s (dhs[s-1] at h_s, nothing elsewhere),
+    G loss steps at a time as G·N rows of one tiled forward pass (row l·N + n: loss step g0+l+1, sample n)."""
+    S, N, _ = x.shape
+    H = layer.H
+    logs = np.full((N, S, S + 1), np.nan)
+    logs_c = np.full((N, S, S + 1), np.nan) if want_c else None
+    vectors = np.zeros((S, S + 1, N, H)) if keep_vectors else None
+    G = _group(layer, S, N)
+    step_back: Any = layer.step_back  # the Cell protocol's step, for the tape its own forward made
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for g0 in range(0, S, G):
+            g1 = min(S, g0 + G)
+            L = g1 - g0
+            h = np.tile(state0.h, (L, 1))
+            c = None if state0.c is None else np.tile(state0.c, (L, 1))
+            tape = forward(layer, np.tile(x[:g1], (1, L, 1)), h, c)
+            dh = np.zeros((L, N, H))
+            dc_next = np.zeros((L, N, H)) if layer.HAS_CELL else None
+            scale = np.full((L, N), -np.inf)
+            for i in range(g1 - 1, -1, -1):
+                if i >= g0:  # the loss at h_{i+1} starts here
+                    l = i - g0
+                    dh[l] = dhs[i]
+                    scale[l] = 0.0
+                    _renormalise(dh[l : l + 1], scale[l : l + 1], (2,))
+                a = max(0, i - g0)  # rows whose loss step is at or after h_{i+1}
+                logs[:, g0 + a : g1, i + 1] = (scale[a:] + _log_norm(dh[a:], (2,))).T
+                if vectors is not None:
+                    vectors[g0 + a : g1, i + 1] = np.exp(scale[a:])[..., None] * dh[a:]
+                g = step_back(tape, i, dh.reshape(L * N, H), None if dc_next is None else dc_next.reshape(L * N, H))
+                if logs_c is not None and g.dc is not None:
+                    logs_c[:, g0 + a : g1, i + 1] = (scale[a:] + _log_norm(g.dc.reshape(L, N, H)[a:], (2,))).T
+                if truncate is not None and (t0 + i) % truncate == 0:
+                    dh = np.zeros((L, N, H))  # truncated BPTT: nothing flows from this step into the one before
+                    dc_next = None if dc_next is None else np.zeros((L, N, H))
+                    scale = np.full((L, N), -np.inf)
+                    continue
+                dh = g.dh_prev.reshape(L, N, H)
+                if g.dc_prev is None:
+                    _renormalise(dh, scale, (2,))
+                else:
+                    both = np.concatenate([dh, g.dc_prev.reshape(L, N, H)], axis=2)
+                    _renormalise(both, scale, (2,))
+                    dh, dc_next = both[..., :H], both[..., H:]
+            logs[:, g0:g1, 0] = (scale + _log_norm(dh, (2,))).T
+            if vectors is not None:
+                vectors[g0:g1, 0] = np.exp(scale)[..., None] * dh
+            if logs_c is not None and dc_next is not None:
+                logs_c[:, g0:g1, 0] = (scale + _log_norm(dc_next, (2,))).T
     return logs, logs_c, vectors
 
 
@@ -364,6 +480,16 @@ def _aggregate(logs_per_sample: np.ndarray, norm: str) -> np.ndarray:
     return out
 
 
+def _method(
+    what: str, layer: Layer, T: int, N: int, budget: float, max_bytes: float, method: str | None, known: tuple[str, ...]
+) -> tuple[str, int, int]:
+    if method is None:
+        return choose(what, layer, T, N, budget, max_bytes)
+    if method not in known:
+        raise ValueError(f"method: expected one of {known} or None, got {method!r}")
+    return (method, *fit(what, layer, T, N, budget, max_bytes, method))
+
+
 def gradient_horizon(
     layer: Layer,
     x: Any,
@@ -374,6 +500,7 @@ def gradient_horizon(
     norm: str = "l2",
     truncate: int | None = None,
     cell: bool = False,
+    method: str | None = None,
     budget: float = DEFAULT_BUDGET,
     max_bytes: float = DEFAULT_MAX_BYTES,
 ) -> HorizonMap:
@@ -386,6 +513,9 @@ def gradient_horizon(
         norm: over the batch, as ``rc.aggregate``: "l2" (Frobenius over (N, H)), "book" (÷ N), "mean".
         truncate: as ``rc.bptt(truncate=k)``: nothing flows from step t into t-1 when t % k == 0.
         cell: an LSTM's ‖∂L_s/∂c_t‖ instead (``what="horizon_c"``); ValueError for other kinds.
+        method: "direct" (one backward pass per loss step, as G·N rows of a tiled forward pass: ~T²/2 row-steps)
+            or "jacobian" (each step's Jacobian read off once, then one product per step for every s); both
+            exact; None picks the one that keeps the most steps within the budget.
         budget, max_bytes: elementary operations and bytes the computation may take; over them, the last T'
             steps (then the first N' samples) are computed, and the map says so (``cut``, ``T_kept``).
 
@@ -405,9 +535,10 @@ def gradient_horizon(
         raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
     what = "horizon_c" if cell else "horizon"
     T, N, _ = xa.shape
-    T_kept, N_kept = fit(what, layer, T, N, budget, max_bytes, "backward")
+    method, T_kept, N_kept = _method(what, layer, T, N, budget, max_bytes, method, ("direct", "jacobian"))
     xw, state, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
-    logs, logs_c, _ = _horizon_sweep(layer, xw, d[t0:, :N_kept], state, truncate, t0, want_c=cell)
+    sweep = _horizon_direct if method == "direct" else _horizon_sweep
+    logs, logs_c, _ = sweep(layer, xw, d[t0:, :N_kept], state, truncate, t0, want_c=cell)
     chosen = logs_c if cell and logs_c is not None else logs
     return HorizonMap(
         what=what,
@@ -420,8 +551,9 @@ def gradient_horizon(
         N=N,
         T_kept=T_kept,
         N_kept=N_kept,
-        ops=cost(what, layer, T_kept, N_kept)[0],
+        ops=cost(what, layer, T_kept, N_kept, method, T)[0],
         budget=float(budget),
+        method=method,
     )
 
 
@@ -440,18 +572,14 @@ def connectivity(
 
     Each sample's h_s depends only on its own x, so the batch's Jacobian is block-diagonal: ``norm="l2"`` is the
     Frobenius norm of all N blocks together (``"book"`` ÷ N, ``"mean"`` the mean of the per-sample norms).
-    ``method``: "backward" (H rows per s) or "forward" (D columns per t), exact both; None picks the cheaper,
-    forward when D < H. Budget, cut and shapes as ``gradient_horizon``: ``log10`` (T', T'), rows s = t0+1 … T,
-    columns t = t0+1 … T.
+    ``method``: "backward" (H rows per s) or "forward" (D columns per t), exact both; None picks the one that
+    keeps the most steps (forward when D < H, as at the app's defaults). Budget, cut and shapes as
+    ``gradient_horizon``: ``log10`` (T', T'), rows s = t0+1 … T, columns t = t0+1 … T.
     """
     layer, xa, _ = _check(layer, x, None, h0, c0)
     _check_options(norm, budget, max_bytes)
-    if method is None:
-        method = "forward" if layer.D < layer.H else "backward"
-    if method not in ("forward", "backward"):
-        raise ValueError(f"method: expected 'forward', 'backward' or None, got {method!r}")
     T, N, _ = xa.shape
-    T_kept, N_kept = fit("connectivity", layer, T, N, budget, max_bytes, method)
+    method, T_kept, N_kept = _method("connectivity", layer, T, N, budget, max_bytes, method, ("forward", "backward"))
     xw, state, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
     sweep = _connectivity_forward if method == "forward" else _connectivity_backward
     logs = sweep(layer, xw, state)
@@ -466,7 +594,7 @@ def connectivity(
         N=N,
         T_kept=T_kept,
         N_kept=N_kept,
-        ops=cost("connectivity", layer, T_kept, N_kept, method)[0],
+        ops=cost("connectivity", layer, T_kept, N_kept, method, T)[0],
         budget=float(budget),
         method=method,
     )
@@ -480,10 +608,11 @@ def horizon_vectors(
     c0: Any = None,
     *,
     truncate: int | None = None,
+    method: str = "direct",
     max_bytes: float = DEFAULT_MAX_BYTES,
 ) -> np.ndarray:
     """Every term itself: G (T, T+1, N, H) with ``G[s-1, t] = ∂L_s/∂h_t`` (t = 0 … T; zero for t > s), plain
-    float64 (inf past its range), by the same sweep as ``gradient_horizon``. No cut: ValueError over
+    float64 (inf past its range), by the sweep ``gradient_horizon`` uses with this ``method``. No cut: ValueError over
     ``max_bytes``. ``G.sum(axis=0)[1:]`` is ``rc.bptt(...).dh`` and ``G.sum(axis=0)[0]`` its ``dh0``."""
     layer, xa, d = _check(layer, x, dhs, h0, c0)
     assert d is not None
@@ -492,19 +621,29 @@ def horizon_vectors(
     if nbytes > max_bytes:
         raise ValueError(f"horizon_vectors: {nbytes / 2**20:.0f} MB over max_bytes; use gradient_horizon for norms")
     xw, state, _ = _window(layer, xa, h0, c0, T, N)
-    _, _, vectors = _horizon_sweep(layer, xw, d, state, truncate, 0, want_c=False, keep_vectors=True)
+    if method not in ("direct", "jacobian"):
+        raise ValueError(f"method: expected 'direct' or 'jacobian', got {method!r}")
+    sweep = _horizon_direct if method == "direct" else _horizon_sweep
+    _, _, vectors = sweep(layer, xw, d, state, truncate, 0, want_c=False, keep_vectors=True)
     assert vectors is not None
     return vectors
 
 
 def horizon_sum_error(
-    layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, truncate: int | None = None
+    layer: Layer,
+    x: Any,
+    dhs: Any,
+    h0: Any = None,
+    c0: Any = None,
+    *,
+    truncate: int | None = None,
+    method: str = "direct",
 ) -> float:
     """The largest relative difference between Σ_s ∂L_s/∂h_t (``horizon_vectors``) and ``rc.bptt``'s total
     ∂L/∂h_t over t = 0 … T: about 1e-15 when the decomposition is right."""
     from .bptt import bptt
 
-    G = horizon_vectors(layer, x, dhs, h0, c0, truncate=truncate)
+    G = horizon_vectors(layer, x, dhs, h0, c0, truncate=truncate, method=method)
     trace = bptt(layer, x, dhs, h0, c0, truncate=truncate)
     total = np.concatenate([trace.dh0[None], trace.dh], axis=0)
     ours = G.sum(axis=0)
@@ -518,6 +657,7 @@ __all__ = [
     "WHATS",
     "HorizonMap",
     "StepJacobians",
+    "choose",
     "connectivity",
     "cost",
     "fit",
