@@ -45,7 +45,7 @@ from .cell import State
 from .layers import LAYER_TYPES, Layer, Stack
 from .logdomain import LN10, NORMS, aggregate
 
-DEFAULT_BUDGET = 4e8  # elementary operations: the app's defaults (T = 50, H = 32, N = 1) need 1e6 … 5e7
+DEFAULT_BUDGET = 1.5e9  # elementary operations (~0.1-0.3 s here); the app's defaults (T = 50, H = 32, N = 1) need <= 2.3e8
 DEFAULT_MAX_BYTES = 64 * 2**20  # the arrays one map holds at once (the sweep's vectors and a chunk of Jacobians)
 MIN_T = 20  # steps kept before the batch N is cut: a narrower map says little
 _CHUNK_BYTES = 8 * 2**20  # tiled forward tape + Jacobians per chunk of steps
@@ -197,11 +197,16 @@ def fit(what: str, layer: Layer, T: int, N: int, budget: float, max_bytes: float
     """(T', N'): the most of the last steps, and of the samples, that ``method`` can compute within the budget.
 
     All of T if it fits; else T is cut down to ``MIN_T`` steps, then N down to 1 (a map of 20 steps says more
-    than a batch of 64), then T below ``MIN_T``; at least (1, 1) whatever the budget.
+    than a batch of 64), then T below ``MIN_T``; at least (1, 1) whatever the budget. One sample's forward pass
+    up to the window is not held to the budget (every page runs that pass anyway).
     """
 
     def fits(t: int, n: int) -> bool:
         ops, nbytes = cost(what, layer, t, n, method, T)
+        return ops <= budget and nbytes <= max_bytes
+
+    def fits_window(t: int) -> bool:  # one sample's forward pass up to the window is always allowed
+        ops, nbytes = cost(what, layer, t, 1, method)
         return ops <= budget and nbytes <= max_bytes
 
     t_min = min(T, MIN_T)
@@ -210,7 +215,7 @@ def fit(what: str, layer: Layer, T: int, N: int, budget: float, max_bytes: float
     if fits(t_min, 1):
         n = _largest(lambda m: fits(t_min, m), 1, N)
         return _largest(lambda t: fits(t, n), t_min, T), n
-    return (_largest(lambda t: fits(t, 1), 1, t_min) if fits(1, 1) else 1), 1
+    return (_largest(fits_window, 1, T) if fits_window(1) else 1), 1
 
 
 def choose(what: str, layer: Layer, T: int, N: int, budget: float, max_bytes: float) -> tuple[str, int, int]:
