@@ -12,17 +12,22 @@ much the state at s depends on the input at t, loss or no loss.
 Time axis as on every curve of the app: ``h_0`` is the initial state, ``h_1 … h_T`` the states ``tape.hs[0 …
 T-1]``, and ``x_t`` (t = 1 … T) is ``x[t-1]``, the input that makes h_t.
 
-How (exact, no sampling). A step's backward is linear in what arrives at it, for a fixed forward pass, so each
-step t is one matrix per sample: ``A_t = ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1})`` (P × P with P = H, or 2H for an LSTM)
-and ``B_t = ∂(h_t, c_t)/∂x_t`` (P × D). They are read off the core's own backward step (``layer.step_back``, the
-``Cell`` protocol) by feeding it the P unit vectors at once, as P·N rows of one tiled forward pass: P backward
-steps' worth of work per step, and the results are the core's BPTT itself, not a second implementation. Then:
+How (exact, no sampling). A step's backward is linear in what arrives at it, for a fixed forward pass. Two ways
+use only the core's own backward step (``layer.step_back``, the ``Cell`` protocol), so every number is the core's
+BPTT itself, not a second implementation of the cells:
 
-- horizon: one row vector per loss step s and sample, ``u ← u A_t`` from t = s down to 0, every s at once (one
-  batched product per step); cost ~ T²/2 · N · 2P² operations.
-- connectivity: ``∂h_s/∂x_t = [A_s ⋯ A_{t+1} B_t]`` (its h rows). Either backward (H rows per s: ``M ← M A_t``,
-  cost ~ T²/2 · N · H · 2P²) or forward (D columns per t: ``W ← A_s W``, ~ T²/2 · N · D · 2P²); the cheaper of
-  the two is used (forward when D < H, as at the app's defaults D = 8, H = 32). Both give the same numbers.
+- ``"direct"`` (horizon): one backward pass per loss step s, from s down to 0, with dhs[s-1] at h_s and nothing
+  elsewhere; G loss steps at a time run as G·N rows of one tiled forward pass. ~T²/2 row-steps of the cell.
+- ``"jacobian"``: each step t as one matrix per sample, ``A_t = ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1})`` (P × P, P = H,
+  or 2H for an LSTM) and ``B_t = ∂(h_t, c_t)/∂x_t`` (P × D), read off ``step_back`` by feeding it the P unit
+  vectors at once (P·N rows of a tiled forward pass, a chunk of steps at a time); then one batched product per
+  step serves every s: horizon ``u ← u A_t`` (~T²/2 · N · 2P²); connectivity ``∂h_s/∂x_t = [A_s ⋯ A_{t+1}
+  B_t]`` (its h rows), either ``"backward"`` (H rows per s, ``M ← M A_t``: ~T²/2 · N · H · 2P²) or
+  ``"forward"`` (D columns per t, ``W ← A_s W``: ~T²/2 · N · D · 2P²). Forward wins when D < H (the app's
+  defaults D = 8, H = 32): the Jacobian has min(H, D) independent directions to push through.
+
+By default each call takes the method that keeps the most steps within the budget (its cost model: ``cost``);
+all give the same numbers to rounding (tested against each other and against PyTorch autograd).
 
 Every vector is renormalised at each step with its log-scale kept apart (as ``logdomain.py`` does), so an
 exploding run at T = 1000 or a vanishing one far below 1e-308 keeps exact log10 norms; an exactly zero gradient
@@ -45,7 +50,7 @@ from .cell import State
 from .layers import LAYER_TYPES, Layer, Stack
 from .logdomain import LN10, NORMS, aggregate
 
-DEFAULT_BUDGET = 1.5e9  # elementary operations (~0.1-0.3 s here); the app's defaults (T = 50, H = 32, N = 1) need <= 2.3e8
+DEFAULT_BUDGET = 1.5e9  # elementary operations (about 0.1-0.3 s here); the app's defaults need <= 2.3e8
 DEFAULT_MAX_BYTES = 64 * 2**20  # the arrays one map holds at once (the sweep's vectors and a chunk of Jacobians)
 MIN_T = 20  # steps kept before the batch N is cut: a narrower map says little
 _CHUNK_BYTES = 8 * 2**20  # tiled forward tape + Jacobians per chunk of steps
