@@ -21,6 +21,7 @@ from .figures import _layout
 from .style import format_log10, log_ticks
 
 MAX_HOVER_CELLS = 40_000  # above this, the hover shows the log10 value instead of a text per cell (page weight)
+MAX_SIDE = 400  # cells per axis drawn; a longer map shows every k-th step (the last one, at the loss, kept)
 
 # (x title, y title, colour-bar title) per map and language
 LABELS: dict[str, dict[str, tuple[str, str, str]]] = {
@@ -79,12 +80,18 @@ def horizon_figure(
     settings: Mapping[str, Any] | None = None,
     *,
     zrange: tuple[float, float] | None = None,
+    max_side: int = MAX_SIDE,
 ) -> go.Figure:
     """A heatmap of ``m.log10`` (rows s, columns t): x = t, y = s, one colour bar with 10ⁿ labels. ``zrange``
-    fixes the colour scale in log10 units (to compare two maps, e.g. RNN and LSTM side by side)."""
+    fixes the colour scale in log10 units (to compare two maps, e.g. RNN and LSTM side by side). A map longer
+    than ``max_side`` steps shows every k-th row and column (counted back from the last), and says so."""
     lang = lang if lang in ("en", "ko") else "en"
     x_title, y_title, z_label = LABELS.get(m.what, LABELS["horizon"])[lang]
-    z = np.where(np.isfinite(m.log10), m.log10, np.nan)
+    k = max(1, -(-max(m.log10.shape) // max(1, max_side)))
+    rows = np.arange(len(m.s) - 1, -1, -k)[::-1]
+    cols = np.arange(len(m.t) - 1, -1, -k)[::-1]
+    logs = m.log10[np.ix_(rows, cols)]
+    z = np.where(np.isfinite(logs), logs, np.nan)
     finite = z[np.isfinite(z)]
     lo, hi = (
         zrange if zrange is not None else ((float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0))
@@ -95,8 +102,8 @@ def horizon_figure(
     trace: dict[str, Any] = dict(
         type="heatmap",
         z=z,
-        x=m.t,
-        y=m.s,
+        x=m.t[cols],
+        y=m.s[rows],
         zmin=lo,
         zmax=hi,
         colorscale="Viridis",
@@ -104,12 +111,15 @@ def horizon_figure(
         hoverongaps=False,
     )
     if z.size <= MAX_HOVER_CELLS:
-        text = [["0" if v == -np.inf else ("" if np.isnan(v) else format_log10(v)) for v in row] for row in m.log10]
+        text = [["0" if v == -np.inf else ("" if np.isnan(v) else format_log10(v)) for v in row] for row in logs]
         trace.update(text=text, hovertemplate=f"s = %{{y}}, t = %{{x}}<br>{z_label} = %{{text}}<extra></extra>")
     else:
         trace.update(hovertemplate=f"s = %{{y}}, t = %{{x}}<br>log10 {z_label} = %{{z:.2f}}<extra></extra>")
     layout = _layout(title, settings, x_title, y_title, hovermode="closest")
     note = cut_note(m, lang)
+    if k > 1:
+        shown = f"{k} 시각마다 하나씩 표시" if lang == "ko" else f"one step in {k} shown"
+        note = f"{note}; {shown}" if note else shown
     if note:
         layout["title"]["text"] += f"<br><sup>{note}</sup>"
         layout["margin"]["t"] += 24

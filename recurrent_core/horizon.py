@@ -661,6 +661,23 @@ def horizon_sum_error(
     return float(np.max(np.abs(ours - total)) / scale)
 
 
+def horizon_reach(m: HorizonMap, decades: float = 3.0) -> np.ndarray:
+    """Per row s (S,): how many steps back from t = s the norm stays at or above 10^-decades of its value at
+    t = s, without a dip below it in between (the lab's "reach", per loss step). 0 where the value at t = s is
+    not finite; ``s - m.t[0]`` means it held to the window's first column (the reach may go further)."""
+    out = np.zeros(len(m.s), dtype=int)
+    for r, s in enumerate(m.s):
+        cols = np.flatnonzero(m.t <= s)
+        row = m.log10[r, cols]  # t = t[0] … s, the loss's own point last
+        if row.size == 0 or not np.isfinite(row[-1]):
+            continue
+        back = row[::-1][1:]
+        ok = np.isfinite(back) & (back >= row[-1] - decades)
+        below = np.flatnonzero(~ok)
+        out[r] = int(below[0]) if below.size else int(back.size)
+    return out
+
+
 __all__ = [
     "DEFAULT_BUDGET",
     "DEFAULT_MAX_BYTES",
@@ -672,6 +689,7 @@ __all__ = [
     "cost",
     "fit",
     "gradient_horizon",
+    "horizon_reach",
     "horizon_sum_error",
     "horizon_vectors",
     "step_jacobians",

@@ -369,6 +369,25 @@ def test_memory_bound_cuts_too():
     assert m.cut and m.T_kept == 30
 
 
+def test_reach_counts_steps_back_above_a_thousandth():
+    logs = np.array([[0.0, np.nan, np.nan, np.nan], [-2.0, 0.0, np.nan, np.nan], [-5.0, -1.0, 1.0, np.nan]])
+    m = hz.HorizonMap("connectivity", "rnn", logs[:, :3], np.arange(1, 4), np.arange(1, 4), "l2", 3, 1, 3, 1, 0, 1)
+    np.testing.assert_array_equal(hz.horizon_reach(m), [0, 1, 1])  # row 3: -1 is within 3 decades of 1, -5 not
+    np.testing.assert_array_equal(hz.horizon_reach(m, decades=6.0), [0, 1, 2])
+    dead = replace(m, log10=np.where(np.isnan(m.log10), np.nan, -np.inf))
+    np.testing.assert_array_equal(hz.horizon_reach(dead), [0, 0, 0])
+
+
+def test_reach_of_an_opened_lstm_exceeds_a_vanishing_rnn():
+    """The page's claim in numbers: at the app's defaults (loss at every step), the last loss of an LSTM with its
+    forget gate opened (+3) reaches further back than the tanh RNN's."""
+    x = np.random.default_rng(0).normal(size=(50, 1, 8))
+    dhs = np.ones((50, 1, 32))
+    rnn = hz.horizon_reach(hz.gradient_horizon(rc.init_layer("rnn", 8, 32, seed=0), x, dhs))
+    lstm = hz.horizon_reach(hz.gradient_horizon(rc.init_layer("lstm", 8, 32, seed=0, forget_bias=3.0), x, dhs))
+    assert lstm[-1] > rnn[-1]
+
+
 # -------------------------------------------------------------------------------------------------- chart
 def small_map():
     layer, x, dhs, h0, c0, _ = problem(VARIANTS[2], 6, 2, 3, 4, seed=1)
@@ -443,3 +462,18 @@ def test_cut_note_in_both_languages():
     cut = replace(m, T=1000, T_kept=200, N=64, N_kept=8)
     assert cut_note(cut, "en").startswith("T cut from 1000 to 200") and "N cut from 64 to 8" in cut_note(cut, "en")
     assert "T = 1000 중 마지막 200개 시각" in cut_note(cut, "ko") and "N = 64 중 처음 8개" in cut_note(cut, "ko")
+
+
+def test_a_long_map_is_drawn_every_kth_step_with_the_loss_kept():
+    T = 900
+    logs = np.full((T, T + 1), np.nan)
+    for s in range(1, T + 1):
+        logs[s - 1, : s + 1] = -0.01 * (s - np.arange(s + 1))
+    m = hz.HorizonMap("horizon", "rnn", logs, np.arange(1, T + 1), np.arange(0, T + 1), "l2", T, 1, T, 1, 0, 1)
+    fig = horizon_figure(m, lang="en", title="long")
+    tr = fig.data[0]
+    assert len(tr.x) <= 400 and len(tr.y) <= 400
+    assert tr.x[-1] == T and tr.y[-1] == T  # the loss's own row and column are drawn
+    assert "one step in 3 shown" in fig.layout.title.text
+    assert "3 시각마다 하나씩 표시" in horizon_figure(m, lang="ko", title="long").layout.title.text
+    assert tr.text is None  # too many cells for a text each: the hover shows the log10 value
