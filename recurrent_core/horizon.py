@@ -59,15 +59,15 @@ WHATS = ("horizon", "horizon_c", "connectivity")
 
 @dataclass(frozen=True, eq=False)
 class HorizonMap:
-    """One map over (s, t): ``log10`` (S, U) with rows ``s`` (S,) and columns ``t`` (U,), NaN where t > s (or, for
-    the connectivity, also where nothing is defined), -inf where the norm is exactly 0.
+    """One map over (s, t): ``log10`` (S, U) with rows ``s`` (S,) and columns ``t`` (U,), NaN where t > s, -inf
+    where the norm is exactly 0.
 
     ``what``: ``"horizon"`` (‖∂L_s/∂h_t‖, t = t0 … T, the initial state's column included), ``"horizon_c"`` (an
     LSTM's ‖∂L_s/∂c_t‖, same axes) or ``"connectivity"`` (‖∂h_s/∂x_t‖, t = t0+1 … T). ``norm`` combines the N
     samples as ``rc.aggregate`` does ("l2": Frobenius over the batch). ``T``/``N`` are the sizes given,
     ``T_kept``/``N_kept`` the sizes computed (the last ``T_kept`` steps, the first ``N_kept`` samples);
-    ``ops`` the estimated elementary operations, ``budget`` the limit they were held to; ``method`` says how
-    (``"backward"`` or ``"forward"`` for the connectivity).
+    ``ops`` the estimated elementary operations, ``budget`` the limit they were held to; ``method`` says how:
+    ``"direct"`` or ``"jacobian"`` (horizon), ``"backward"`` or ``"forward"`` (connectivity).
     """
 
     what: str
@@ -131,6 +131,14 @@ def _real(name: str, value: Any) -> np.ndarray:
     if not np.isfinite(a).all():
         raise ValueError(f"{name}: expected finite numbers, got NaN or inf")
     return a
+
+
+def _check_truncate(truncate: object) -> int | None:
+    if truncate is not None and (
+        isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1
+    ):
+        raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
+    return None if truncate is None else int(truncate)
 
 
 def _check_options(norm: str, budget: float, max_bytes: float) -> None:
@@ -539,10 +547,7 @@ def gradient_horizon(
     _check_options(norm, budget, max_bytes)
     if cell and not layer.HAS_CELL:
         raise ValueError(f"cell: only an LSTM has a cell state, not a {layer.kind}")
-    if truncate is not None and (
-        isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1
-    ):
-        raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
+    truncate = _check_truncate(truncate)
     what = "horizon_c" if cell else "horizon"
     T, N, _ = xa.shape
     method, T_kept, N_kept = _method(what, layer, T, N, budget, max_bytes, method, ("direct", "jacobian"))
@@ -626,6 +631,7 @@ def horizon_vectors(
     ``max_bytes``. ``G.sum(axis=0)[1:]`` is ``rc.bptt(...).dh`` and ``G.sum(axis=0)[0]`` its ``dh0``."""
     layer, xa, d = _check(layer, x, dhs, h0, c0)
     assert d is not None
+    truncate = _check_truncate(truncate)
     T, N, _ = xa.shape
     nbytes = 8.0 * T * (T + 1) * N * layer.H
     if nbytes > max_bytes:

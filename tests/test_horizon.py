@@ -304,6 +304,10 @@ def test_log_domain_past_float64():
         (lambda L, x, d: hz.connectivity(L, x[:, :, :1]), "x: expected shape"),
         (lambda L, x, d: hz.gradient_horizon("rnn", x, d), "layer: expected"),
         (lambda L, x, d: hz.horizon_vectors(L, x, d, max_bytes=10), "over max_bytes"),
+        (lambda L, x, d: hz.horizon_vectors(L, x, d, truncate=0), "truncate: expected"),
+        (lambda L, x, d: hz.horizon_vectors(L, x, d, method="forward"), "method: expected"),
+        (lambda L, x, d: hz.gradient_horizon(L, x.astype(complex), d), "x: expected an array of real"),
+        (lambda L, x, d: hz.gradient_horizon(L, x, d, np.zeros((2, 4)), np.zeros((2, 4))), "c0"),
     ],
 )
 def test_bad_input_raises_a_clear_value_error(call, message):
