@@ -32,7 +32,7 @@ from collections.abc import Callable
 import numpy as np
 
 import recurrent_core as rc
-from recurrent_core import horizon as hz
+from recurrent_core.analysis import horizon as hz
 
 try:
     import torch

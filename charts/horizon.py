@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from recurrent_core.horizon import HorizonMap
+from recurrent_core.analysis.horizon import HorizonMap
 
 from .figures import _layout
 from .style import format_log10, log_ticks

@@ -19,7 +19,7 @@ from helpers import VARIANT_IDS, VARIANTS, problem  # noqa: E402
 import recurrent_core as rc  # noqa: E402
 from charts import table_csv  # noqa: E402
 from charts.horizon import cut_note, horizon_figure, horizon_frame  # noqa: E402
-from recurrent_core import horizon as hz  # noqa: E402
+from recurrent_core.analysis import horizon as hz  # noqa: E402
 
 TOL = 1e-9
 SHAPES = [(1, 1, 3, 4), (6, 3, 4, 5)]  # (T, N, D, H)
@@ -290,7 +290,7 @@ def test_log_domain_past_float64():
         (lambda L, x, d: hz.gradient_horizon(L, x[0], d), "x: expected shape"),
         (lambda L, x, d: hz.gradient_horizon(L, x, d[:, :, :2]), "dhs: expected shape"),
         (lambda L, x, d: hz.gradient_horizon(L, x, d[:-1]), "dhs: expected shape"),
-        (lambda L, x, d: hz.gradient_horizon(L, np.full_like(x, np.nan), d), "x: expected finite"),
+        (lambda L, x, d: hz.gradient_horizon(L, np.full_like(x, np.nan), d), "x: contains NaN or inf"),
         (lambda L, x, d: hz.gradient_horizon(L, "abc", d), "x: expected"),
         (lambda L, x, d: hz.gradient_horizon(L, x, d, np.zeros((5, 5))), "h0"),
         (lambda L, x, d: hz.gradient_horizon(L, x, d, norm="max"), "norm: expected"),
@@ -306,7 +306,7 @@ def test_log_domain_past_float64():
         (lambda L, x, d: hz.horizon_vectors(L, x, d, max_bytes=10), "over max_bytes"),
         (lambda L, x, d: hz.horizon_vectors(L, x, d, truncate=0), "truncate: expected"),
         (lambda L, x, d: hz.horizon_vectors(L, x, d, method="forward"), "method: expected"),
-        (lambda L, x, d: hz.gradient_horizon(L, x.astype(complex), d), "x: expected an array of real"),
+        (lambda L, x, d: hz.gradient_horizon(L, x.astype(complex), d), "x: expected a real floating-point array"),
         (lambda L, x, d: hz.gradient_horizon(L, x, d, np.zeros((2, 4)), np.zeros((2, 4))), "c0"),
     ],
 )

@@ -6,6 +6,7 @@ from . import clipping
 from .clipping import clip_elementwise, clip_global_norm, global_norm
 from .contributions import StepContributions, step_contribution_matrices, step_contributions
 from .flow import FlowNorms, GatePath, RNNDecomposition, flow_norms, gru_direct_path, lstm_cell_path, rnn_decomposition
+from .horizon import HorizonMap, connectivity, gradient_horizon
 from .logdomain import (
     LN10,
     NORMS,
@@ -27,6 +28,7 @@ __all__ = [
     "ChainNorms",
     "FlowNorms",
     "GatePath",
+    "HorizonMap",
     "RNNDecomposition",
     "SpectralFacts",
     "Step",
@@ -36,9 +38,11 @@ __all__ = [
     "clip_elementwise",
     "clip_global_norm",
     "clipping",
+    "connectivity",
     "first_nonfinite_step",
     "flow_norms",
     "global_norm",
+    "gradient_horizon",
     "gru_direct_path",
     "long_run_rate",
     "lstm_cell_path",

@@ -45,9 +45,11 @@ from typing import Any
 
 import numpy as np
 
-from .bptt import forward
-from .cell import State
-from .layers import LAYER_TYPES, Layer, Stack
+from ..cells.bptt import bptt, forward
+from ..cells.cell import State
+from ..cells.layers import LAYER_TYPES, Layer
+from ..cells.stack import Stack
+from ..validate import as_float64, one_of, positive, truncation
 from .logdomain import LN10, NORMS, aggregate
 
 DEFAULT_BUDGET = 1.5e9  # elementary operations (about 0.1-0.3 s here); the app's defaults need <= 2.3e8
@@ -105,50 +107,23 @@ def _check(layer: object, x: Any, dhs: Any | None, h0: Any, c0: Any) -> tuple[La
         )
     if not isinstance(layer, LAYER_TYPES):
         raise ValueError(f"layer: expected an RNNLayer, LSTMLayer or GRULayer, got {type(layer).__name__}")
-    x = _real("x", x)
+    x = as_float64("x", x)
     if x.ndim != 3 or x.shape[0] < 1 or x.shape[1] < 1 or x.shape[2] != layer.D:
         raise ValueError(f"x: expected shape (T, N, D) = (T, N, {layer.D}) with T, N >= 1, got {x.shape}")
     forward(layer, x[:1], h0, c0)  # h0 and c0 checked by the core itself, on one step
     T, N, _ = x.shape
     if dhs is None:
         return layer, x, None
-    d = _real("dhs", dhs)
+    d = as_float64("dhs", dhs)
     if d.shape != (T, N, layer.H):
         raise ValueError(f"dhs: expected shape (T, N, H) = ({T}, {N}, {layer.H}), got {d.shape}")
     return layer, x, d
 
 
-def _real(name: str, value: Any) -> np.ndarray:
-    """``value`` as a float64 array of finite real numbers, else ValueError."""
-    try:
-        a = np.asarray(value)
-        ok = a.dtype.kind in "biuf"
-        a = a.astype(np.float64) if ok else a
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(f"{name}: expected an array of real numbers, got {type(value).__name__}")
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name}: expected finite numbers, got NaN or inf")
-    return a
-
-
-def _check_truncate(truncate: object) -> int | None:
-    if truncate is not None and (
-        isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1
-    ):
-        raise ValueError(f"truncate: expected a whole number of steps >= 1 or None, got {truncate!r}")
-    return None if truncate is None else int(truncate)
-
-
 def _check_options(norm: str, budget: float, max_bytes: float) -> None:
-    if norm not in NORMS:
-        raise ValueError(f"norm: expected one of {NORMS}, got {norm!r}")
-    for name, v in (("budget", budget), ("max_bytes", max_bytes)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v > 0:
-            raise ValueError(f"{name}: expected a positive number, got {v!r}")
-        if not math.isfinite(float(v)):
-            raise ValueError(f"{name}: expected a finite number, got {v!r}")
+    one_of("norm", norm, NORMS)
+    positive("budget", budget)
+    positive("max_bytes", max_bytes)
 
 
 # ------------------------------------------------------------------------------------------------- cost model
@@ -547,7 +522,7 @@ def gradient_horizon(
     _check_options(norm, budget, max_bytes)
     if cell and not layer.HAS_CELL:
         raise ValueError(f"cell: only an LSTM has a cell state, not a {layer.kind}")
-    truncate = _check_truncate(truncate)
+    truncate = truncation(truncate)
     what = "horizon_c" if cell else "horizon"
     T, N, _ = xa.shape
     method, T_kept, N_kept = _method(what, layer, T, N, budget, max_bytes, method, ("direct", "jacobian"))
@@ -631,7 +606,7 @@ def horizon_vectors(
     ``max_bytes``. ``G.sum(axis=0)[1:]`` is ``rc.bptt(...).dh`` and ``G.sum(axis=0)[0]`` its ``dh0``."""
     layer, xa, d = _check(layer, x, dhs, h0, c0)
     assert d is not None
-    truncate = _check_truncate(truncate)
+    truncate = truncation(truncate)
     T, N, _ = xa.shape
     nbytes = 8.0 * T * (T + 1) * N * layer.H
     if nbytes > max_bytes:
@@ -657,8 +632,6 @@ def horizon_sum_error(
 ) -> float:
     """The largest relative difference between Σ_s ∂L_s/∂h_t (``horizon_vectors``) and ``rc.bptt``'s total
     ∂L/∂h_t over t = 0 … T: about 1e-15 when the decomposition is right."""
-    from .bptt import bptt
-
     G = horizon_vectors(layer, x, dhs, h0, c0, truncate=truncate, method=method)
     trace = bptt(layer, x, dhs, h0, c0, truncate=truncate)
     total = np.concatenate([trace.dh0[None], trace.dh], axis=0)
