@@ -9,13 +9,16 @@ import streamlit as st
 
 import charts
 from charts import lab as lab_charts
-from explorer import lab, lab_claims, ui
-from explorer.settings import BY_KEY
+from explorer.lab import claims as lab_claims
+from explorer.lab import training as lab
+from explorer.shared import ui
+from explorer.shared.controls import BY_KEY
+from explorer.shared.kinds import KIND_LABELS
 
 ctx = ui.page_context("lab")
 tr, lang = ctx.tr, ctx.lang
 WATCHER = st.session_state.setdefault("_lab_watcher", uuid.uuid4().hex)
-NAMES = lab.KIND_NAMES
+NAMES = KIND_LABELS
 # Redraw a live run once a second: the latest checkpoint each time, while the page's own work (~0.1 s of the
 # server's CPU per redraw) stays small beside the training it shares the process with
 REDRAW_SECONDS = 1.0

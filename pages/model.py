@@ -4,8 +4,10 @@ import streamlit as st
 
 import charts
 from charts.model import gate_stats_chart, norm_heatmap
-from explorer import model_claims, model_view, ui
-from explorer.settings import BY_KEY
+from explorer.model import claims as model_claims
+from explorer.model import data as model_view
+from explorer.shared import ui
+from explorer.shared.controls import BY_KEY
 
 ctx = ui.page_context("model")
 tr, lang = ctx.tr, ctx.lang

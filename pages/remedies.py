@@ -4,9 +4,11 @@ import streamlit as st
 
 import charts
 from charts import remedies as rcharts
-from explorer import cached, remedies, ui
-from explorer import remedy_claims as claims
-from explorer.settings import VIEW_CONTROLS
+from explorer.remedies import cached, claims
+from explorer.remedies import data as remedies
+from explorer.shared import ui
+from explorer.shared.controls import VIEW_CONTROLS
+from explorer.shared.kinds import KIND_LABELS
 
 ctx = ui.page_context("remedies")
 s, tr = ctx.settings, ctx.tr
@@ -21,7 +23,7 @@ st.markdown(tr(
     "관계를 끊습니다. 초기화는 곡선 자체를 바꿉니다.",
 ))  # fmt: skip
 kind = str(ui.widget(spec["remedy_kind"], ctx.lang))
-name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[kind]
+name = KIND_LABELS[kind]
 caption = ctx.caption() | {"arch": kind}
 ui.waiting_notice(tr)
 

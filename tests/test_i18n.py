@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.i18n import final_consonant, josa, pick
+from explorer.shared.i18n import final_consonant, josa, pick
 
 
 def test_pick():

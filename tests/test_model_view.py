@@ -19,9 +19,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import recurrent_core as rc
-from explorer import model_claims, model_view
-from explorer.model_view import InputError, InputSpec
-from explorer.settings import MEMORY_BUDGET_BYTES, tape_bytes
+from explorer.model import claims as model_claims
+from explorer.model import data as model_view
+from explorer.model.data import InputError, InputSpec
+from explorer.shared.controls import MEMORY_BUDGET_BYTES, tape_bytes
 
 NUMBER = r"(\d+(?:\.\d+)?(?:e[+-]\d+)?)(%?)"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer import process
+from explorer.shared import process
 
 
 def test_tune_malloc_on_glibc_reports_success():

@@ -16,9 +16,10 @@ from streamlit.testing.v1 import AppTest
 from test_claims import any_settings, check_text_rules
 
 import recurrent_core as rc
-from explorer import data, remedies
-from explorer import remedy_claims as rcl
-from explorer.settings import Settings, consistent
+from explorer.flow import data
+from explorer.remedies import claims as rcl
+from explorer.remedies import data as remedies
+from explorer.shared.controls import Settings, consistent
 
 EXPLODING = Settings(**remedies.EXPLODING_PRESET)
 
@@ -323,7 +324,7 @@ def test_theory_page_shows_the_reference_source_counts_and_activations():
 
 @pytest.mark.parametrize(("D", "H"), [(1, 1), (8, 32), (64, 256), (3, 7)])
 def test_gru_has_three_quarters_of_the_lstm_parameters(D, H):
-    from explorer import theory
+    from explorer.theory import data as theory
 
     counts = theory.param_counts(D, H).set_index("architecture")
     for kind, name in (("rnn", "RNN"), ("lstm", "LSTM"), ("gru", "GRU")):

@@ -18,8 +18,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import recurrent_core as rc
-from explorer import settings as S
-from explorer.settings import MEMORY_BUDGET_BYTES, Settings, View
+from explorer.shared import controls as S
+from explorer.shared.controls import MEMORY_BUDGET_BYTES, Settings, View
 
 HANGUL = re.compile("[가-힣]")
 NOTICE_MAX_CHARS = 240

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -29,16 +28,16 @@ import pandas as pd
 import recurrent_core as rc
 from recurrent_core.weights import read_npy_header
 
-from . import work
-from .data import CurveInfo, FlowView, Trend, overflow_markers, trend
-from .i18n import josa
-from .settings import MEMORY_BUDGET_BYTES, Text, View, tape_bytes
+from ..shared import work
+from ..shared.controls import MEMORY_BUDGET_BYTES, Text, View, tape_bytes
+from ..shared.curves import CurveInfo, FlowView, Trend, overflow_markers, trend
+from ..shared.i18n import josa
+from ..shared.kinds import KIND_LABELS
 
 MAX_FILE_BYTES = rc.MAX_BYTES  # what the loader accepts (and server.maxUploadSize = 64 MB)
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # an uploaded input (.npy/.csv); T ≤ 1000 and N ≤ 64 fit far below this
 MAX_T = 1000
 MAX_N = 64
-GATE_NAMES = {"lstm": "f", "gru": "keep"}
 DIR_SHORT = {"forward": "fwd", "reverse": "rev"}
 # above this hidden size the eigenvalues of every W_hh block are computed only when asked for (0.25 s each at 512)
 SPECTRA_AUTO_MAX_H = 128
@@ -65,7 +64,7 @@ class ModelInfo:
     module: str  # the module's prefix in the file ("" for a bare state dict)
 
     def describe(self, lang: str = "en") -> str:
-        name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[self.kind]
+        name = KIND_LABELS[self.kind]
         where = f" `{self.module}`" if self.module else ""
         if lang == "ko":
             return (
@@ -531,10 +530,6 @@ def log10_ratio(a: Analysis, key: str) -> float:
     return a.flow.trends[f"{key}:dh"].log10_ratio
 
 
-def is_finite(v: float | None) -> bool:
-    return v is not None and math.isfinite(v)
-
-
 def colour_keys(r: ModelResult) -> dict[str, str]:
     """layer_direction -> its colour key (charts.COLOURS), as the curves use it."""
     return {key: COLOUR_KEYS[i % len(COLOUR_KEYS)] for i, key in enumerate(r.keys)}
@@ -567,7 +562,7 @@ def gate_series(r: ModelResult) -> tuple[pd.DataFrame, dict[str, Text], dict[str
 
 
 # ------------------------------------------------------------------------------------------- the page's one call
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLES = {  # View.model_source option -> file in examples/ (made by scripts/make_example_models.py)
     "T150_open": "lstm_adding_T150_open_gate.safetensors",
     "T150_default": "lstm_adding_T150_default_init.safetensors",

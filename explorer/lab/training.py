@@ -26,10 +26,9 @@ import pandas as pd
 
 import recurrent_core as rc
 
-from .work import ResultCache, size_of
+from ..shared.kinds import KINDS
+from ..shared.work import ResultCache, size_of
 
-KINDS = ("rnn", "lstm", "gru")
-KIND_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 REACH_DECADES = 3.0  # "reach": steps back while ‖∂L/∂h‖ stays above 10⁻³ of its value at the loss
 ABANDON_SECONDS = 10.0
 CACHE_BYTES = 24 * 1024 * 1024

@@ -21,9 +21,9 @@ import streamlit as st
 import charts
 from charts import export
 
-from . import compat, process, work
-from .i18n import Picker, pick
-from .settings import (
+from .. import compat
+from . import process, work
+from .controls import (
     CONTROLS,
     GROUPS,
     LANG,
@@ -39,6 +39,7 @@ from .settings import (
     view_from_values,
     within_budget,
 )
+from .i18n import Picker, pick
 
 CONTEXT_KEY = "_context"
 CONTEXT_RETRY_KEY = "_context_retry"

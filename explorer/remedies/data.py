@@ -18,11 +18,10 @@ import pandas as pd
 
 import recurrent_core as rc
 
-from .data import CurveInfo, FlowView, Trend, _collect, _with_h0, make_inputs, make_layer, trend
-from .i18n import josa
-from .settings import Settings, Text, consistent, tape_bytes
+from ..shared.controls import Settings, Text, consistent, layer_kwargs, tape_bytes
+from ..shared.curves import CurveInfo, FlowView, Trend, collect, make_inputs, make_layer, trend, with_h0
+from ..shared.i18n import josa
 
-CLIP_KINDS = ("global", "elementwise")
 DEFAULT_THRESHOLD = 1.0
 INIT_PRESETS = ("irnn", "orthogonal", "chrono", "tanh_relu")
 # The exploding one-click preset: the book's chapter 6 matrix (ρ = 1.26) with relu instead of tanh, which does not
@@ -191,7 +190,7 @@ def truncation(s: Settings, kind: str, k: int) -> TruncResult:
     zero_before = int(zero[0]) if zero.size and zero[0] > 0 else None
     per_step = tape_bytes(1, s.N, s.H)
     return TruncResult(
-        flow=_collect(parts, s.T),
+        flow=collect(parts, s.T),
         k=k,
         T=s.T,
         cuts=cuts,
@@ -290,7 +289,7 @@ def init_preset(s: Settings, preset: str) -> PresetResult:
 
     def add(info: CurveInfo, layer: Any) -> None:
         fn = rc.flow_norms(layer, x, dhs)
-        y = _with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
+        y = with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
         fwd = None if fn.forward_overflow_step is None else fn.forward_overflow_step + 1
         parts.append((info, t, y, trend(info, y, dict(fn.overflow_step), fwd)))
 
@@ -325,12 +324,11 @@ def init_preset(s: Settings, preset: str) -> PresetResult:
             pairs.append((kind, f"{kind}_chrono"))
             means[kind] = _keep_gate_mean(current, x)
             means[f"{kind}_chrono"] = _keep_gate_mean(chrono, x)
-    return PresetResult(preset=preset, flow=_collect(parts, s.T), pairs=tuple(pairs),
+    return PresetResult(preset=preset, flow=collect(parts, s.T), pairs=tuple(pairs),
                         linear_chain_log10_ratio=chain, gate_means=means)  # fmt: skip
 
 
 def _chrono_kwargs(s: Settings, kind: str) -> dict[str, Any]:
-    from .settings import layer_kwargs
 
     kw = layer_kwargs(s, kind)
     kw["chrono_tmax"] = float(max(s.T, 3))
