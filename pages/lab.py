@@ -12,7 +12,7 @@ from charts import lab as lab_charts
 from explorer.lab import claims as lab_claims
 from explorer.lab import training as lab
 from explorer.shared import ui
-from explorer.shared.controls import BY_KEY
+from explorer.shared.controls import LabControls, specs
 from explorer.shared.kinds import KIND_LABELS
 
 ctx = ui.page_context("lab")
@@ -39,21 +39,24 @@ st.markdown(
 )  # fmt: skip
 
 
-def control(key: str) -> None:
-    ui.widget(BY_KEY[key], lang)
+SPEC = {c.name: c for c in specs(LabControls)}
+
+
+def control(name: str) -> None:
+    ui.widget(SPEC[name], lang)
 
 
 with st.expander(tr("Settings of the run", "실행 설정"), expanded=True):
     left, middle, right = st.columns(3)
     with left:
-        for key in ("lab_task", "lag", "lab_H", "lab_batch", "lab_steps", "lab_seed"):
-            control(key)
+        for name in ("task", "T", "H", "batch", "steps", "seed"):
+            control(name)
     with middle:
-        for key in ("clip", "clip_at", "truncate", "optimizer", "lr", "weight_decay"):
-            control(key)
+        for name in ("clip", "clip_at", "truncate", "optimizer", "lr", "weight_decay"):
+            control(name)
     with right:
-        for key in ("lab_forget", "lab_update", "lab_init", "lab_act"):
-            control(key)
+        for name in ("forget_bias", "update_bias", "scheme", "nonlinearity"):
+            control(name)
     st.caption(
         tr("The sidebar's controls belong to the other pages. The defaults were chosen by measurement "
            "(benchmarks/training_results.md): at T = 50 the tanh RNN stayed at the baseline in 5 of 5 seeds while "
@@ -66,7 +69,7 @@ with st.expander(tr("Settings of the run", "실행 설정"), expanded=True):
            "배웠고, 첫 기호 과제에서는 이야기가 맞지 않았습니다. 아래 해석은 *이번* 실행이 보여 주는 것입니다.")
     )  # fmt: skip
 
-settings = lab.LabSettings.from_view(ui.current_view(ctx))
+settings = lab.LabSettings.from_view(ui.page_controls(LabControls))
 caption = settings.caption()
 subtitle = settings.subtitle()
 stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"T{settings.T}_H{settings.H}_seed{settings.seed}_{settings.task}")

@@ -18,7 +18,7 @@ import pytest
 import recurrent_core as rc
 from explorer.lab import claims as lab_claims
 from explorer.lab import training as lab
-from explorer.shared.controls import View
+from explorer.shared.controls import LabControls as View  # the lab page's own controls
 
 HANGUL = re.compile("[가-힣]")
 ROOT = Path(__file__).resolve().parents[1]

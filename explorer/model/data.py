@@ -29,7 +29,7 @@ import recurrent_core as rc
 from recurrent_core.weights import read_npy_header
 
 from ..shared import work
-from ..shared.controls import MEMORY_BUDGET_BYTES, Text, View, tape_bytes
+from ..shared.controls import MEMORY_BUDGET_BYTES, ModelControls, Text, tape_bytes
 from ..shared.curves import CurveInfo, FlowView, Trend, overflow_markers, trend
 from ..shared.i18n import josa
 from ..shared.kinds import KIND_LABELS
@@ -160,17 +160,17 @@ class InputSpec:
     spectra: bool = False  # the eigenvalues of every W_hh block even when H is large
 
 
-def input_spec(view: View) -> InputSpec:
-    """The input settings of the page's View fields."""
+def input_spec(c: ModelControls) -> InputSpec:
+    """The input settings of the page's own controls."""
     return InputSpec(
-        T=int(view.model_T),
-        N=int(view.model_N),
-        kind=str(view.model_input),
-        scale=float(view.model_scale),
-        seed=int(view.model_seed),
-        loss=str(view.model_loss),
-        unit=int(view.model_unit),
-        spectra=bool(view.model_spectra),
+        T=c.T,
+        N=c.N,
+        kind=c.input,
+        scale=c.input_scale,
+        seed=c.seed,
+        loss=c.loss,
+        unit=c.unit,
+        spectra=c.spectra,
     )
 
 
@@ -563,7 +563,7 @@ def gate_series(r: ModelResult) -> tuple[pd.DataFrame, dict[str, Text], dict[str
 
 # ------------------------------------------------------------------------------------------- the page's one call
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLES = {  # View.model_source option -> file in examples/ (made by scripts/make_example_models.py)
+EXAMPLES = {  # ModelControls.source option -> file in examples/ (made by scripts/make_example_models.py)
     "T150_open": "lstm_adding_T150_open_gate.safetensors",
     "T150_default": "lstm_adding_T150_default_init.safetensors",
     "T250_open": "lstm_adding_T250_open_gate.safetensors",

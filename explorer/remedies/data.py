@@ -18,11 +18,13 @@ import pandas as pd
 
 import recurrent_core as rc
 
+# the page's input rules live with its controls (explorer/shared/controls.py); its readers find them here too
+from ..shared.controls import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
 from ..shared.controls import Settings, Text, consistent, layer_kwargs, tape_bytes
+from ..shared.controls import safe_block as safe_block
+from ..shared.controls import safe_threshold as safe_threshold
 from ..shared.curves import CurveInfo, FlowView, Trend, collect, make_inputs, make_layer, trend, with_h0
-from ..shared.i18n import josa
 
-DEFAULT_THRESHOLD = 1.0
 INIT_PRESETS = ("irnn", "orthogonal", "chrono", "tanh_relu")
 # The exploding one-click preset: the book's chapter 6 matrix (ρ = 1.26) with relu instead of tanh, which does not
 # saturate, at T = 20 as in the book.
@@ -30,46 +32,6 @@ EXPLODING_PRESET: dict[str, Any] = {
     "T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
     "nonlinearity": "relu", "loss": "last", "norm": "book", "input_scale": 1.0,
 }  # fmt: skip
-
-
-# ------------------------------------------------------------------------------------------------ bad input
-def safe_threshold(value: object) -> tuple[float, Text | None]:
-    """A usable clipping threshold from ``value`` (> 0 and finite), and a notice if it had to change."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        v = math.nan
-    if math.isfinite(v) and v > 0:
-        return v, None
-    shown = str(value)[:20]
-    return DEFAULT_THRESHOLD, (
-        f"The clipping threshold must be a number above 0 (got {shown}): using {DEFAULT_THRESHOLD:g}.",
-        f"클리핑 임곗값은 0보다 큰 수여야 합니다 (입력: {shown}). {josa(f'{DEFAULT_THRESHOLD:g}', '을/를')} 씁니다.",
-    )
-
-
-def safe_block(k: object, T: int) -> tuple[int, Text | None]:
-    """A usable block length 1 … T from ``k``, and a notice if it had to change."""
-    try:
-        v = float(k)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        v = math.nan
-    if not math.isfinite(v) or v < 1:
-        return min(T, 1), (
-            f"The block length k must be a whole number ≥ 1 (got {str(k)[:20]}): using k = 1.",
-            f"블록 길이 k는 1 이상의 정수여야 합니다 (입력: {str(k)[:20]}). k = 1을 씁니다.",
-        )
-    if v > T:
-        return T, (
-            f"The block length k = {int(v)} is longer than the sequence (T = {T}): using k = T, which is full BPTT.",
-            f"블록 길이 k = {int(v)}가 시퀀스(T = {T})보다 깁니다. k = T(전체 BPTT와 같음)를 씁니다.",
-        )
-    if v != round(v):
-        return round(v), (
-            f"The block length k must be a whole number (got {v:g}): using k = {round(v)}.",
-            f"블록 길이 k는 정수여야 합니다 (입력: {v:g}). k = {josa(str(round(v)), '을/를')} 씁니다.",
-        )
-    return int(v), None
 
 
 # --------------------------------------------------------------------------------------------------- clipping
