@@ -4,6 +4,7 @@ import streamlit as st
 
 import charts
 from charts.model import gate_stats_chart, norm_heatmap
+from charts.style import finite_range
 from explorer.model import claims as model_claims
 from explorer.model import data as model_view
 from explorer.shared import ui
@@ -137,15 +138,14 @@ x_col, x_title = ui.axis_titles(ctx)  # the sidebar's orientation, as on every n
 # --- heatmaps: layer × time, the model and its fresh twin on one colour scale
 st.subheader(tr("‖∂L/∂h_t‖ per layer and direction", "층·방향별 ‖∂L/∂h_t‖"))
 both = result.model.heat["log10_norm"].tolist() + result.fresh.heat["log10_norm"].tolist()
-finite = [v for v in both if v == v and abs(v) != float("inf")]
-zr = (min(finite), max(finite)) if finite else None
+zr = finite_range(both)
 left, right = st.columns(2)
 for col, a, name, title in (
     (left, result.model, "model_heatmap", tr("This model", "이 모델")),
     (right, result.fresh, "fresh_heatmap", tr("Fresh init, same shape", "같은 형상, 새로 초기화")),
 ):
     with col:
-        heat_title = tr(f"log10 ‖∂L/∂h_t‖: {title}", f"log10 ‖∂L/∂h_t‖: {title}")
+        heat_title = tr(f"‖∂L/∂h_t‖: {title}", f"‖∂L/∂h_t‖: {title}")
         fig = norm_heatmap(a.heat, result.keys, heat_title, caption, x=x_col, x_title=x_title,
                            y_title=tr("layer · direction", "층 · 방향"), zrange=zr)  # fmt: skip
         ui.chart_with_exports(fig, a.heat, name, ctx, heat_title, caption)
