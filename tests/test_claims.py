@@ -1,4 +1,4 @@
-"""No sentence contradicts its chart: the readings (explorer.claims) checked against the numbers they speak of.
+"""No sentence contradicts its chart: the readings (explorer.flow.claims) checked against the numbers they speak of.
 
 The property test draws 300 settings across every control's range (extremes included), computes every page's
 result, renders its claims in English and Korean, and checks each sentence against the curves of the same result:

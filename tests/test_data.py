@@ -1,4 +1,4 @@
-"""explorer.data: the numbers every page draws are the numbers of the core, on the settings' own layers.
+"""explorer.flow.data: the numbers every page draws are the numbers of the core, on the settings' own layers.
 
 References are independent of the code under test: layers built by ``rc.init_layer`` with literal keyword
 arguments, inputs written out (zeros when ``input_scale`` is 0, a literal ``dhs``), gradients from the plain

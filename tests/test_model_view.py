@@ -1,6 +1,6 @@
 """The "Your model" page's data against the core, its claims against their numbers, and hostile uploads.
 
-Everything here calls the pure functions the page calls (explorer/model_view.py, explorer/model_claims.py) with
+Everything here calls the pure functions the page calls (explorer/model/data.py, explorer/model/claims.py) with
 the bytes an upload would give; tests/test_model_page.py runs the page itself.
 """
 

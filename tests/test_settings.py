@@ -1,4 +1,4 @@
-"""explorer.settings: the controls, URL parsing (garbage, aliases, tracking keys, repeats), the settings in force
+"""explorer.shared.controls: the controls, URL parsing (garbage, aliases, tracking keys, repeats), the settings in force
 (``consistent``, ``within_budget``), the core keywords (``layer_kwargs``), captions and links.
 
 Expected values are literals (the ranges and defaults the README promises) or properties; nothing here

@@ -1,5 +1,5 @@
-"""explorer.work: the byte-bounded LRU result cache, ``size_of``, and ``run`` (one computation at a time, each key
-computed once even when several sessions ask for it together)."""
+"""explorer.shared.work: the byte-bounded LRU result cache, ``size_of``, and ``run`` (one computation at a time,
+each key computed once even when several sessions ask for it together)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The readings of the "Your model" page: typed claims computed from a ``ModelResult``, in English and Korean.
 
-Each claim holds the numbers it speaks of and chooses its words from them, with ``explorer.data.Trend``'s
+Each claim holds the numbers it speaks of and chooses its words from them, with ``explorer.shared.curves.Trend``'s
 thresholds (vanishes when it keeps ≤ 1 %, explodes when it grows ≥ 100×; "keeps" below 1, "grows" above).
 ``tests/test_model_view.py`` checks over random small models that no rendered claim contradicts its numbers.
 """

@@ -6,7 +6,7 @@ the inputs (random, or an uploaded ``.npy``/``.csv`` checked here), and per laye
 keep gate), the spectral facts of each gate block of W_hh, and the same for a fresh model of the same shape
 (PyTorch's default init) on the same inputs.
 
-Time convention as in explorer/data.py: ``t`` = 0 … T with h_0 the initial state of the layer's own direction
+Time convention as in explorer/shared/curves.py: ``t`` = 0 … T with h_0 the initial state of the layer's own direction
 counted in time (for a reverse layer the gradient flows from t = 0 towards t = T: its "first point" is the end of
 the sequence), ``back`` = steps from the loss position of the layer's direction. Gate statistics at t = 1 … T.
 """
@@ -584,7 +584,7 @@ def compute(
     input_data: bytes | None = None,
     input_name: str = "",
 ) -> tuple[ModelInfo, ModelResult]:
-    """Everything the page shows, through the byte-bounded cache and the one-at-a-time lock (explorer/work.py),
+    """Everything the page shows, through the byte-bounded cache and the one-at-a-time lock (explorer/shared/work.py),
     keyed by the sha256 of the file (and of an uploaded input) and the small settings. ValueError (InputError for
     the input) with a message on any refusal."""
     key = ("model", digest(data), prefix, nonlinearity, spec, None if input_data is None else digest(input_data))

@@ -1,8 +1,9 @@
 """The Remedies page's readings: typed claims computed from its results, rendered in English and Korean.
 
-Like ``explorer/claims.py``: a claim holds the numbers it speaks of and picks its words from them ("above"/"below"
-θ, "keeps the direction" only at cosine 1, "more"/"less" by the measured ratios). ``tests/test_remedies.py``
-checks over random settings that no rendered sentence contradicts the numbers of the same result.
+On the shared machinery (``explorer/shared/claims.py``): a claim holds the numbers it speaks of and picks its words
+from them ("above"/"below" θ, "keeps the direction" only at cosine 1, "more"/"less" by the measured ratios).
+``tests/test_remedies.py`` checks over random settings that no rendered sentence contradicts the numbers of the same
+result.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ Streamlit.
 
 Every number comes from the core for the current settings: ``rc.clip_global_norm`` (the book's ``clip_grads``),
 ``rc.clip_elementwise`` (min-char-rnn), ``rc.bptt(..., truncate=k)`` (the book's truncated BPTT) and
-``rc.flow_norms`` for the initialisation presets. Time convention as in ``explorer/data.py``: t = 0 … T, h_0 the
-initial state, the loss on h_T ("last") or on every h_t.
+``rc.flow_norms`` for the initialisation presets. Time convention as in ``explorer/shared/curves.py``: t = 0 … T,
+h_0 the initial state, the loss on h_T ("last") or on every h_t.
 """
 
 from __future__ import annotations

@@ -709,7 +709,7 @@ TRACKING_KEYS = frozenset(
     }
 )
 
-# The largest forward+backward tape one view may hold; every view is computed one at a time (explorer/work.py),
+# The largest forward+backward tape one view may hold; every view is computed one at a time (explorer/shared/work.py),
 # so this bounds the server's working memory. Community Cloud gives as little as ~690 MB per app.
 MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
 # float64 arrays per (step, sample, unit) an LSTM run keeps: hs, cs, tanh(c), 4 gates, 4 backward coefficients,

@@ -18,11 +18,11 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pandas as pd
 import pytest
-from explorer.settings import Settings
 from playwright.sync_api import expect
 
 import recurrent_core as rc
-from explorer import data
+from explorer.flow import data
+from explorer.shared.controls import Settings
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Placeholders Streamlit shows while a widget's or element's code is still being fetched (per browser context)
