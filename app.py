@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from explorer import compat, process, ui
-from explorer.i18n import pick
+from explorer import compat
+from explorer.shared import process, ui
+from explorer.shared.i18n import pick
 
 process.configure()  # once per process: BLAS threads, the allocator, Streamlit's page-not-found dialog
 st.set_page_config(page_title="Gradient flow through time — RNN, LSTM, GRU", page_icon="📉", layout="wide")
@@ -50,6 +51,6 @@ ui.put_context(ctx)
 ui.show_notices(ctx.notices, ctx.lang)
 link_slot = st.sidebar.empty()
 page.run()
-view = ui.current_view(ctx)
-ui.sync_url(ctx, view)
-ui.share_link(ctx, page.url_path, view, link_slot)
+view, own = ui.current_view(ctx), ui.own_controls(ctx)
+ui.sync_url(ctx, view, own)
+ui.share_link(ctx, page.url_path, view, link_slot, own)

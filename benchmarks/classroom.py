@@ -11,7 +11,8 @@ Playwright). Each student is a browser context of its own, so a Streamlit sessio
 sidebar links (RNN, LSTM, GRU, Theory), as a student following the lesson would; ``--at-once`` students work at
 the same time, and every session stays open until the end (a class keeps its tabs). With ``--server-images on``,
 ``--png`` of them also download a server-rendered PNG (kaleido starts a Chromium for it, a child of the server,
-counted below); by default the server renders no images, as on a ~1 GB Community Cloud server (explorer/process.py).
+counted below); by default the server renders no images, as on a ~1 GB Community Cloud server
+(explorer/shared/process.py).
 
 Measured: the peak resident memory of the server process and all its children, sampled every 50 ms through the
 whole run, and whether any page showed an exception. Target (issue): peak below 450 MB, no exception. Only

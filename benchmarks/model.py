@@ -32,7 +32,8 @@ import numpy as np
 import charts
 import recurrent_core as rc
 from charts.model import gate_stats_chart, norm_heatmap
-from explorer import model_claims, model_view
+from explorer.model import claims as model_claims
+from explorer.model import data as model_view
 
 
 def median_time(fn: Callable[[], Any], runs: int) -> float:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from explorer import work
+from explorer.shared import work
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("compare", "rnn", "lstm", "gru", "remedies", "theory")

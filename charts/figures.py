@@ -22,7 +22,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import COLOURS, FALLBACK_COLOUR, FONT, HEIGHT, ROLE_DASH, TEMPLATE, format_log10, log_ticks, wrap
+from .style import (
+    COLOURS,
+    FALLBACK_COLOUR,
+    FONT,
+    HEIGHT,
+    ROLE_DASH,
+    TEMPLATE,
+    finite_range,
+    format_log10,
+    log10_axis,
+    wrap,
+)
 
 Curve = Mapping[str, Any]  # {"id", "name", "colour_key", "role"}
 MARKER_COLOUR = "#B00020"
@@ -34,7 +45,11 @@ def settings_subtitle(settings: Mapping[str, Any], width: int = 48) -> str:
     return wrap(" · ".join(f"{k}={v}" for k, v in settings.items()), width, sep=" · ")
 
 
-def _layout(title: str, settings: Mapping[str, Any] | None, x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
+def base_layout(
+    title: str, settings: Mapping[str, Any] | None, x_title: str, y_title: str, **extra: Any
+) -> dict[str, Any]:
+    """Every chart's layout: the template, the wrapped title with the settings as its subtitle, the axis titles and
+    the legend below the plot; ``extra`` merges into it (a dict into a dict)."""
     sub = settings_subtitle(settings) if settings else ""
     head = wrap(title)
     n_lines = head.count("<br>") + 1 + (sub.count("<br>") + 1 if sub else 0)
@@ -68,16 +83,7 @@ def _layout(title: str, settings: Mapping[str, Any] | None, x_title: str, y_titl
     return layout
 
 
-def _log_axis(values: np.ndarray) -> dict[str, Any]:
-    """y-axis settings for values in log10 units: round-decade (or 1-2-5) tick labels and a padded range."""
-    finite = values[np.isfinite(values)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-    pad = max(0.3, 0.05 * (hi - lo))
-    tickvals, ticktext = log_ticks(lo, hi)
-    return dict(tickmode="array", tickvals=tickvals, ticktext=ticktext, range=[lo - pad, hi + pad], zeroline=False)
-
-
-def _ref_line(x_lo: float, x_hi: float, y: float, name: str, dash: str, colour: str) -> dict[str, Any]:
+def ref_line(x_lo: float, x_hi: float, y: float, name: str, dash: str, colour: str) -> dict[str, Any]:
     """A horizontal reference line as a legend entry (a two-point trace), not a label on the plot."""
     return dict(
         type="scatter",
@@ -160,8 +166,7 @@ def norm_chart(
             )
         )
     all_values = np.concatenate(values)
-    finite = all_values[np.isfinite(all_values)]
-    y_lo, y_hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    y_lo, y_hi = finite_range(all_values)
     T = int(curves["t"].max()) if len(curves) else 0
     for m in markers:
         mx = m["t"] if x == "t" else T - m["t"]
@@ -176,7 +181,7 @@ def norm_chart(
                 line=dict(color=MARKER_COLOUR, dash="dashdot", width=1.5),
             )
         )
-    layout = _layout(title, settings, x_title, y_title, yaxis=_log_axis(all_values))
+    layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(all_values))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -221,9 +226,9 @@ def gain_chart(
         for v, name, dash in ((bound_log10, bound_name, "dash"), (rho_log10, rho_name, "dot"))
         if v is not None
     ]
-    traces += [_ref_line(x_lo, x_hi, v, text, dash, COLOURS["bound"]) for v, text, dash in lines]
+    traces += [ref_line(x_lo, x_hi, v, text, dash, COLOURS["bound"]) for v, text, dash in lines]
     values = np.concatenate([gains["log10_gain"].to_numpy(float), [line[0] for line in lines]])
-    layout = _layout(title, settings, x_title, y_title, yaxis=_log_axis(values))
+    layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(values))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -269,7 +274,9 @@ def spectrum_chart(
             hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}",
         )
     )
-    layout = _layout(title, settings, "Re λ", "Im λ", hovermode="closest", yaxis=dict(scaleanchor="x", scaleratio=1))
+    layout = base_layout(
+        title, settings, "Re λ", "Im λ", hovermode="closest", yaxis=dict(scaleanchor="x", scaleratio=1)
+    )
     return go.Figure(data=traces, layout=layout)
 
 
@@ -297,8 +304,8 @@ def singular_value_chart(
     ]
     idx = values["index"].to_numpy(dtype=float)
     lo, hi = (float(idx.min()) - 0.5, float(idx.max()) + 0.5) if idx.size else (0.5, 1.5)
-    traces.append(_ref_line(lo, hi, 1.0, one_name, "dot", "#999"))
-    layout = _layout(title, settings, x_title, y_title, barmode="group")
+    traces.append(ref_line(lo, hi, 1.0, one_name, "dot", "#999"))
+    layout = base_layout(title, settings, x_title, y_title, barmode="group")
     return go.Figure(data=traces, layout=layout)
 
 
@@ -327,7 +334,7 @@ def gate_heatmap(
         colorbar=dict(title=dict(text=gate_label)),
         hovertemplate=f"{col}=%{{x}}, unit %{{y}}<br>{gate_label} = %{{z:.3f}}<extra></extra>",
     )
-    layout = _layout(title, settings, x_title, y_title, hovermode="closest")
+    layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
     return go.Figure(data=[trace], layout=layout)
 
 
@@ -361,5 +368,5 @@ def book_chart(
             )
         )
     values = np.concatenate(logs) if logs else np.zeros(1)
-    layout = _layout(title, settings, x_title, y_title, yaxis=_log_axis(values))
+    layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(values))
     return go.Figure(data=traces, layout=layout)

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import _layout
+from .figures import base_layout
 from .style import COLOURS, FALLBACK_COLOUR
 
 GATE_COLOURS = {"i": COLOURS["lstm"], "f": COLOURS["cell"], "g": COLOURS["tanh"], "o": COLOURS["matmul"],
@@ -45,5 +45,5 @@ def gate_band_chart(
                            name=f"{name} 10–90 %", showlegend=False, legendgroup=gate))  # fmt: skip
         traces.append(dict(type="scatter", x=xs, y=part["mean"].to_numpy(), mode="lines", name=name,
                            legendgroup=gate, line=dict(color=colour, width=2.5)))  # fmt: skip
-    layout = _layout(title, settings, x_title, y_title)
+    layout = base_layout(title, settings, x_title, y_title)
     return go.Figure(data=traces, layout=layout)

@@ -17,8 +17,8 @@ import plotly.graph_objects as go
 
 from recurrent_core.analysis.horizon import HorizonMap
 
-from .figures import _layout
-from .style import format_log10, log_ticks
+from .figures import base_layout
+from .style import format_log10, log10_colour_bar
 
 MAX_HOVER_CELLS = 40_000  # above this, the hover shows the log10 value instead of a text per cell (page weight)
 MAX_SIDE = 400  # cells per axis drawn; a longer map shows every k-th step (the last one, at the loss, kept)
@@ -92,13 +92,7 @@ def horizon_figure(
     cols = np.arange(len(m.t) - 1, -1, -k)[::-1]
     logs = m.log10[np.ix_(rows, cols)]
     z = np.where(np.isfinite(logs), logs, np.nan)
-    finite = z[np.isfinite(z)]
-    lo, hi = (
-        zrange if zrange is not None else ((float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0))
-    )
-    if hi <= lo:
-        hi = lo + 1.0
-    tickvals, ticktext = log_ticks(lo, hi, max_ticks=6)
+    colorbar, lo, hi = log10_colour_bar(z, z_label, zrange)
     trace: dict[str, Any] = dict(
         type="heatmap",
         z=z,
@@ -107,7 +101,7 @@ def horizon_figure(
         zmin=lo,
         zmax=hi,
         colorscale="Viridis",
-        colorbar=dict(title=dict(text=z_label), tickmode="array", tickvals=tickvals, ticktext=ticktext),
+        colorbar=colorbar,
         hoverongaps=False,
     )
     if z.size <= MAX_HOVER_CELLS:
@@ -115,7 +109,7 @@ def horizon_figure(
         trace.update(text=text, hovertemplate=f"s = %{{y}}, t = %{{x}}<br>{z_label} = %{{text}}<extra></extra>")
     else:
         trace.update(hovertemplate=f"s = %{{y}}, t = %{{x}}<br>log10 {z_label} = %{{z:.2f}}<extra></extra>")
-    layout = _layout(title, settings, x_title, y_title, hovermode="closest")
+    layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
     note = cut_note(m, lang)
     if k > 1:
         shown = f"{k} 시각마다 하나씩 표시" if lang == "ko" else f"one step in {k} shown"

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import _layout
-from .style import COLOURS, FALLBACK_COLOUR, format_log10, log_ticks
+from .figures import base_layout
+from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_axis, log10_colour_bar
 
 
 def curve_chart(
@@ -29,28 +29,43 @@ def curve_chart(
     raw: str | None = None,
 ) -> go.Figure:
     """One line per kind of ``curves[y]`` against ``step`` (``raw``: the unsmoothed column, drawn faint), and the
-    trivial model's value as a dashed grey line."""
+    trivial model's value as a dashed grey line. ``log_y``: drawn in log10 units on ``log10_axis``, as every norm
+    chart is (the hover shows the value itself)."""
+
+    def scale(v: Any) -> np.ndarray:
+        a = np.asarray(v, dtype=float)
+        if not log_y:
+            return a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(a > 0, np.log10(np.where(a > 0, a, 1.0)), np.nan)
+
     traces: list[dict[str, Any]] = []
+    drawn: list[np.ndarray] = []
     steps = curves["step"].to_numpy() if len(curves) else np.array([0])
     for kind, part in curves.groupby("kind", sort=False):
         colour = COLOURS.get(str(kind), FALLBACK_COLOUR)
         if raw is not None:
+            drawn.append(scale(part[raw]))
             traces.append(
-                dict(type="scatter", x=part["step"], y=part[raw], mode="lines", name=names.get(str(kind), str(kind)),
+                dict(type="scatter", x=part["step"], y=drawn[-1], mode="lines", name=names.get(str(kind), str(kind)),
                      legendgroup=str(kind), showlegend=False, hoverinfo="skip", opacity=0.25,
                      line=dict(color=colour, width=1))
             )  # fmt: skip
+        drawn.append(scale(part[y]))
+        hover = dict(customdata=[format_log10(v) for v in drawn[-1]], hovertemplate="%{customdata}") if log_y else {}
         traces.append(
-            dict(type="scatter", x=part["step"], y=part[y], mode="lines", name=names.get(str(kind), str(kind)),
-                 legendgroup=str(kind), line=dict(color=colour, width=2.5))
+            dict(type="scatter", x=part["step"], y=drawn[-1], mode="lines", name=names.get(str(kind), str(kind)),
+                 legendgroup=str(kind), line=dict(color=colour, width=2.5), **hover)
         )  # fmt: skip
     if baseline is not None and np.isfinite(baseline):
+        level = float(scale([baseline])[0])
+        drawn.append(np.array([level]))
         traces.append(
-            dict(type="scatter", x=[float(steps.min()), float(max(steps.max(), 1))], y=[baseline, baseline],
+            dict(type="scatter", x=[float(steps.min()), float(max(steps.max(), 1))], y=[level, level],
                  mode="lines", name=baseline_name, hoverinfo="skip", line=dict(color="#555555", dash="dash", width=1.5))
         )  # fmt: skip
-    yaxis: dict[str, Any] = {"type": "log", "exponentformat": "power"} if log_y else {}
-    layout = _layout(title, settings, x_title, y_title, yaxis=yaxis)
+    yaxis = log10_axis(np.concatenate(drawn)) if log_y and drawn else {}
+    layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
     return go.Figure(data=traces, layout=layout)
 
 
@@ -71,13 +86,7 @@ def flow_heatmap(
     col = x if x in flow.columns else "t"
     grid = flow.pivot(index="step", columns=col, values=z) if len(flow) else pd.DataFrame()
     values = grid.to_numpy(dtype=float) if len(grid) else np.zeros((0, 0))
-    finite = values[np.isfinite(values)]
-    lo, hi = (
-        zrange if zrange is not None else ((float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0))
-    )
-    if hi <= lo:
-        hi = lo + 1.0
-    tickvals, ticktext = log_ticks(lo, hi, max_ticks=6)
+    colorbar, lo, hi = log10_colour_bar(values, z_label, zrange)
     text = np.vectorize(format_log10, otypes=[str])(values) if values.size else values
     trace = dict(
         type="heatmap",
@@ -88,10 +97,10 @@ def flow_heatmap(
         zmax=hi,
         text=text,
         colorscale="Viridis",
-        colorbar=dict(title=dict(text=z_label), tickmode="array", tickvals=tickvals, ticktext=ticktext),
+        colorbar=colorbar,
         hovertemplate=f"{col}=%{{x}}, step %{{y}}<br>{z_label} = %{{text}}<extra></extra>",
     )
-    layout = _layout(title, settings, x_title, y_title, hovermode="closest")
+    layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
     return go.Figure(data=[trace], layout=layout)
 
 
@@ -119,7 +128,7 @@ def reach_chart(
             dict(type="scatter", x=[int(reach["step"].min()), int(reach["step"].max())], y=[longest, longest],
                  mode="lines", name=longest_name, hoverinfo="skip", line=dict(color="#555555", dash="dot", width=1.5))
         )  # fmt: skip
-    layout = _layout(title, settings, x_title, y_title, yaxis=dict(rangemode="tozero"))
+    layout = base_layout(title, settings, x_title, y_title, yaxis=dict(rangemode="tozero"))
     return go.Figure(data=traces, layout=layout)
 
 

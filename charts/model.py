@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import _layout
-from .style import COLOURS, FALLBACK_COLOUR, format_log10
+from .figures import base_layout
+from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_colour_bar
 
 
 def norm_heatmap(
@@ -26,29 +26,30 @@ def norm_heatmap(
     x_title: str = "time step t",
     y_title: str = "layer · direction",
     zrange: tuple[float, float] | None = None,
-    colour_title: str = "log10 ‖∂L/∂h_t‖",
+    colour_title: str = "‖∂L/∂h_t‖",
 ) -> go.Figure:
-    """log10 norms over layer-direction (rows, in ``order``) × time. ``heat``: ``layer_direction``, ``t`` (and
-    ``back``), ``log10_norm``. Exactly-zero norms (−inf) are left blank. ``zrange`` fixes the colour scale (to
-    compare two heatmaps)."""
+    """log10 norms over layer-direction (rows, in ``order``) × time, with 10ⁿ colour-bar labels. ``heat``:
+    ``layer_direction``, ``t`` (and ``back``), ``log10_norm``. Exactly-zero norms (−inf) are left blank. ``zrange``
+    fixes the colour scale (to compare two heatmaps)."""
     col = x if x in heat.columns else "t"
     grid = heat.pivot(index="layer_direction", columns=col, values="log10_norm").reindex(list(order))
     z = grid.to_numpy(dtype=float)
     z = np.where(np.isfinite(z), z, np.nan)
     text = [[format_log10(v) if np.isfinite(v) else "0" for v in row] for row in z]
+    colorbar, lo, hi = log10_colour_bar(z, colour_title, zrange)
     trace: dict[str, Any] = dict(
         type="heatmap",
         z=z,
         x=grid.columns.to_numpy(),
         y=list(order),
         colorscale="Viridis",
-        colorbar=dict(title=dict(text=colour_title)),
+        colorbar=colorbar,
+        zmin=lo,
+        zmax=hi,
         text=text,
         hovertemplate=f"{col}=%{{x}}, %{{y}}<br>‖·‖ = %{{text}}<extra></extra>",
     )
-    if zrange is not None:
-        trace.update(zmin=zrange[0], zmax=zrange[1])
-    layout = _layout(title, settings, x_title, y_title, hovermode="closest", yaxis=dict(autorange="reversed"))
+    layout = base_layout(title, settings, x_title, y_title, hovermode="closest", yaxis=dict(autorange="reversed"))
     return go.Figure(data=[trace], layout=layout)
 
 
@@ -98,5 +99,5 @@ def gate_stats_chart(
                 hovertemplate="%{y:.3f}",
             )
         )
-    layout = _layout(title, settings, x_title, y_title, yaxis=dict(range=[-0.02, 1.02]))
+    layout = base_layout(title, settings, x_title, y_title, yaxis=dict(range=[-0.02, 1.02]))
     return go.Figure(data=traces, layout=layout)

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import _layout, _log_axis, _ref_line, norm_chart
-from .style import COLOURS, FALLBACK_COLOUR, format_log10
+from .figures import base_layout, norm_chart, ref_line
+from .style import COLOURS, FALLBACK_COLOUR, finite_range, format_log10, log10_axis
 
 STAGE_COLOURS = {"before": COLOURS["rnn"], "global": COLOURS["lstm"], "elementwise": COLOURS["gru"]}
 CUT_COLOUR = "#777777"
@@ -56,10 +56,12 @@ def clip_chart(
         th = float(np.log10(threshold))
         values = np.append(values, th)
         params = list(dict.fromkeys(shown["parameter"]))
-        line = _ref_line(-0.5, len(params) - 0.5, th, threshold_name, "dot", COLOURS["bound"])
+        line = ref_line(-0.5, len(params) - 0.5, th, threshold_name, "dot", COLOURS["bound"])
         line["x"] = [params[0], params[-1]] if params else [0, 1]
         traces.append(line)
-    layout = _layout(title, settings, x_title, y_title, barmode="group", yaxis=_log_axis(values), hovermode="closest")
+    layout = base_layout(
+        title, settings, x_title, y_title, barmode="group", yaxis=log10_axis(values), hovermode="closest"
+    )
     return go.Figure(data=traces, layout=layout)
 
 
@@ -78,8 +80,7 @@ def truncation_chart(
     """``norm_chart`` of full and truncated BPTT, with a thin vertical line at each cut t (one legend entry)."""
     fig = norm_chart(curves, info, title, settings, x=x, x_title=x_title, y_title=y_title)
     values = curves["log10_norm"].to_numpy(dtype=float)
-    finite = values[np.isfinite(values)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+    lo, hi = finite_range(values)
     T = int(curves["t"].max()) if len(curves) else 0
     xs: list[float | None] = []
     ys: list[float | None] = []
@@ -125,9 +126,9 @@ def activation_chart(
         for k, (y, c, d) in curves.items()
     ]
     bounds = bound_names or {"one": "1 = max tanh′", "quarter": "¼ = max σ′"}
-    traces.append(_ref_line(-5.0, 5.0, 1.0, bounds["one"], "dot", COLOURS["bound"]))
-    traces.append(_ref_line(-5.0, 5.0, 0.25, bounds["quarter"], "dot", COLOURS["tanh"]))
-    layout = _layout(title, None, x_title, y_title, hovermode="closest")
+    traces.append(ref_line(-5.0, 5.0, 1.0, bounds["one"], "dot", COLOURS["bound"]))
+    traces.append(ref_line(-5.0, 5.0, 0.25, bounds["quarter"], "dot", COLOURS["tanh"]))
+    layout = base_layout(title, None, x_title, y_title, hovermode="closest")
     return go.Figure(data=traces, layout=layout)
 
 

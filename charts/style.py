@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from typing import Any
 
 import numpy as np
 
@@ -88,6 +89,36 @@ def log_ticks(lo: float, hi: float, max_ticks: int = 8) -> tuple[list[float], li
     first, last = math.floor(lo / step) * step, math.ceil(hi / step) * step
     vals = list(range(first, last + step, step))
     return [float(v) for v in vals], [power_of_ten(v) for v in vals]
+
+
+def finite_range(values: Any, fallback: tuple[float, float] = (-1.0, 1.0)) -> tuple[float, float]:
+    """(min, max) of the finite entries of ``values``; ``fallback`` when there is none."""
+    a = np.asarray(values, dtype=float)
+    finite = a[np.isfinite(a)]
+    return (float(finite.min()), float(finite.max())) if finite.size else fallback
+
+
+def log10_axis(values: Any = (), *, fixed: tuple[float, float] | None = None, max_ticks: int = 8) -> dict[str, Any]:
+    """The one axis of every quantity drawn in log10 units (a y axis, or a colour bar's ticks): 10ⁿ or 1-2-5 tick
+    labels (``log_ticks``) over the finite range of ``values`` (``fixed``: that range instead), and that range
+    padded (``range``)."""
+    lo, hi = fixed if fixed is not None else finite_range(values)
+    pad = max(0.3, 0.05 * (hi - lo))
+    tickvals, ticktext = log_ticks(lo, hi, max_ticks)
+    return dict(tickmode="array", tickvals=tickvals, ticktext=ticktext, range=[lo - pad, hi + pad], zeroline=False)
+
+
+def log10_colour_bar(
+    values: Any, title: str, fixed: tuple[float, float] | None = None
+) -> tuple[dict[str, Any], float, float]:
+    """A heatmap's colour bar for values in log10 units, with ``log10_axis``'s ticks, and its (zmin, zmax): the
+    finite range of ``values`` or ``fixed``, at least one decade wide."""
+    lo, hi = fixed if fixed is not None else finite_range(values)
+    if hi <= lo:
+        hi = lo + 1.0
+    axis = log10_axis(fixed=(lo, hi), max_ticks=6)
+    bar = dict(title=dict(text=title), tickmode="array", tickvals=axis["tickvals"], ticktext=axis["ticktext"])
+    return bar, lo, hi
 
 
 def display_width(text: str) -> int:

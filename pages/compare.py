@@ -3,7 +3,9 @@
 import streamlit as st
 
 import charts
-from explorer import cached, claims, data, text, ui
+from explorer.flow import cached, claims, data, text
+from explorer.shared import ui
+from explorer.shared.kinds import KIND_LABELS
 
 ctx = ui.page_context("compare")
 s, tr = ctx.settings, ctx.tr
@@ -27,7 +29,7 @@ result = cached.compare(s, show_open)
 bands = cached.seed_band(s) if band else None
 x, x_title = ui.axis_titles(ctx)
 band_names = {k: tr(f"{name}: range over {data.SEED_BAND_SEEDS} seeds", f"{name}: 시드 {data.SEED_BAND_SEEDS}개의 범위")
-              for k, name in data.KIND_LABELS.items()}  # fmt: skip
+              for k, name in KIND_LABELS.items()}  # fmt: skip
 title = tr("‖∂L/∂h_t‖ back through time: RNN vs LSTM vs GRU", "시간을 거슬러 가는 ‖∂L/∂h_t‖: RNN, LSTM, GRU")
 fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
                         x_title=x_title, y_title=ui.norm_axis_title(ctx), bands=bands, band_names=band_names,

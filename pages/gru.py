@@ -3,7 +3,9 @@
 import streamlit as st
 
 import charts
-from explorer import cached, claims, sections, ui
+from explorer.flow import cached, claims
+from explorer.flow import ui as flow_ui
+from explorer.shared import ui
 
 ctx = ui.page_context("gru")
 s, tr = ctx.settings, ctx.tr
@@ -60,5 +62,5 @@ heat = charts.gate_heatmap(result.heatmap, heat_title, ctx.caption(), x_title=tr
                            y_title=tr("hidden unit", "은닉 유닛"), gate_label="z")  # fmt: skip
 ui.chart_with_exports(heat, result.heatmap, "gru_update_gate", ctx, heat_title)
 
-sections.every_gate(ctx, result, "gru")
-sections.what_weights_learn(ctx, result.contributions, "gru")
+flow_ui.every_gate(ctx, result, "gru")
+flow_ui.what_weights_learn(ctx, result.contributions, "gru")

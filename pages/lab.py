@@ -9,13 +9,16 @@ import streamlit as st
 
 import charts
 from charts import lab as lab_charts
-from explorer import lab, lab_claims, ui
-from explorer.settings import BY_KEY
+from explorer.lab import claims as lab_claims
+from explorer.lab import training as lab
+from explorer.shared import ui
+from explorer.shared.controls import LabControls, specs
+from explorer.shared.kinds import KIND_LABELS
 
 ctx = ui.page_context("lab")
 tr, lang = ctx.tr, ctx.lang
 WATCHER = st.session_state.setdefault("_lab_watcher", uuid.uuid4().hex)
-NAMES = lab.KIND_NAMES
+NAMES = KIND_LABELS
 # Redraw a live run once a second: the latest checkpoint each time, while the page's own work (~0.1 s of the
 # server's CPU per redraw) stays small beside the training it shares the process with
 REDRAW_SECONDS = 1.0
@@ -36,21 +39,24 @@ st.markdown(
 )  # fmt: skip
 
 
-def control(key: str) -> None:
-    ui.widget(BY_KEY[key], lang)
+SPEC = {c.name: c for c in specs(LabControls)}
+
+
+def control(name: str) -> None:
+    ui.widget(SPEC[name], lang)
 
 
 with st.expander(tr("Settings of the run", "실행 설정"), expanded=True):
     left, middle, right = st.columns(3)
     with left:
-        for key in ("lab_task", "lag", "lab_H", "lab_batch", "lab_steps", "lab_seed"):
-            control(key)
+        for name in ("task", "T", "H", "batch", "steps", "seed"):
+            control(name)
     with middle:
-        for key in ("clip", "clip_at", "truncate", "optimizer", "lr", "weight_decay"):
-            control(key)
+        for name in ("clip", "clip_at", "truncate", "optimizer", "lr", "weight_decay"):
+            control(name)
     with right:
-        for key in ("lab_forget", "lab_update", "lab_init", "lab_act"):
-            control(key)
+        for name in ("forget_bias", "update_bias", "scheme", "nonlinearity"):
+            control(name)
     st.caption(
         tr("The sidebar's controls belong to the other pages. The defaults were chosen by measurement "
            "(benchmarks/training_results.md): at T = 50 the tanh RNN stayed at the baseline in 5 of 5 seeds while "
@@ -63,7 +69,7 @@ with st.expander(tr("Settings of the run", "실행 설정"), expanded=True):
            "배웠고, 첫 기호 과제에서는 이야기가 맞지 않았습니다. 아래 해석은 *이번* 실행이 보여 주는 것입니다.")
     )  # fmt: skip
 
-settings = lab.LabSettings.from_view(ui.current_view(ctx))
+settings = lab.LabSettings.from_view(ui.page_controls(LabControls))
 caption = settings.caption()
 subtitle = settings.subtitle()
 stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"T{settings.T}_H{settings.H}_seed{settings.seed}_{settings.task}")

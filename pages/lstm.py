@@ -3,7 +3,9 @@
 import streamlit as st
 
 import charts
-from explorer import cached, claims, sections, ui
+from explorer.flow import cached, claims
+from explorer.flow import ui as flow_ui
+from explorer.shared import ui
 
 ctx = ui.page_context("lstm")
 s, tr = ctx.settings, ctx.tr
@@ -46,5 +48,5 @@ heat = charts.gate_heatmap(result.heatmap, heat_title, ctx.caption(), x_title=tr
                            y_title=tr("hidden unit", "은닉 유닛"), gate_label="f")  # fmt: skip
 ui.chart_with_exports(heat, result.heatmap, "lstm_forget_gate", ctx, heat_title)
 
-sections.every_gate(ctx, result, "lstm")
-sections.what_weights_learn(ctx, result.contributions, "lstm")
+flow_ui.every_gate(ctx, result, "lstm")
+flow_ui.what_weights_learn(ctx, result.contributions, "lstm")

@@ -4,8 +4,11 @@ import streamlit as st
 
 import charts
 from charts.model import gate_stats_chart, norm_heatmap
-from explorer import model_claims, model_view, ui
-from explorer.settings import BY_KEY
+from charts.style import finite_range
+from explorer.model import claims as model_claims
+from explorer.model import data as model_view
+from explorer.shared import ui
+from explorer.shared.controls import ModelControls, specs
 
 ctx = ui.page_context("model")
 tr, lang = ctx.tr, ctx.lang
@@ -23,16 +26,19 @@ st.markdown(tr(
 ))  # fmt: skip
 
 
-def number(key: str) -> int:
+SPEC = {c.name: c for c in specs(ModelControls)}
+
+
+def number(name: str) -> int:
     """A whole-number page control as a number input (a slider over 2³¹ seeds or 4096 units is unusable)."""
-    spec = BY_KEY[key]
-    ui._seed(spec)
+    spec = SPEC[name]
+    ui.seed_widget(spec)
     label, help_text = spec.text(lang)
     assert spec.lo is not None and spec.hi is not None
-    return int(st.number_input(label, int(spec.lo), int(spec.hi), step=1, key=key, help=help_text or None))
+    return int(st.number_input(label, int(spec.lo), int(spec.hi), step=1, key=spec.key, help=help_text or None))
 
 
-source = ui.widget(BY_KEY["model_source"], lang)
+source = ui.widget(SPEC["source"], lang)
 data: bytes | None = None
 file_name = ""
 if source == "upload":
@@ -75,14 +81,14 @@ if data is not None:
         prefix = modules[0]
 
 st.subheader(tr("Input and loss", "입력과 손실"))
-input_kind = ui.widget(BY_KEY["model_input"], lang)
+input_kind = ui.widget(SPEC["input"], lang)
 input_data: bytes | None = None
 input_name = ""
 cols = st.columns(3)
 with cols[0]:
     if input_kind != "file":
-        ui.widget(BY_KEY["model_T"], lang)
-        ui.widget(BY_KEY["model_N"], lang)
+        ui.widget(SPEC["T"], lang)
+        ui.widget(SPEC["N"], lang)
     else:
         inp = st.file_uploader(tr("Input x: .npy of shape (T, D) or (T, N, D), or .csv with T rows of D numbers",
                                   "입력 x: 형상 (T, D) 또는 (T, N, D)인 .npy, 또는 T행 D열 숫자의 .csv"),
@@ -91,14 +97,14 @@ with cols[0]:
             input_data, input_name = inp.getvalue(), inp.name
 with cols[1]:
     if input_kind == "random":
-        ui.widget(BY_KEY["model_scale"], lang)
-    number("model_seed")
+        ui.widget(SPEC["input_scale"], lang)
+    number("seed")
 with cols[2]:
-    ui.widget(BY_KEY["model_loss"], lang)
-    number("model_unit")
+    ui.widget(SPEC["loss"], lang)
+    number("unit")
 with st.expander(tr("More options", "추가 옵션")):
-    ui.widget(BY_KEY["model_act"], lang)
-    ui.widget(BY_KEY["model_spectra"], lang)
+    ui.widget(SPEC["nonlinearity"], lang)
+    ui.widget(SPEC["spectra"], lang)
 
 if data is None:
     st.info(tr("Choose a weights file to analyse.", "분석할 가중치 파일을 고르세요."), icon=":material/upload:")
@@ -108,12 +114,13 @@ if input_kind == "file" and input_data is None:
     st.info(tr("Upload an input file, or choose random or adding-problem inputs.",
                "입력 파일을 올리거나 무작위 입력 또는 덧셈 문제 입력을 고르세요."), icon=":material/upload:")  # fmt: skip
     st.stop()
-spec = model_view.input_spec(ui.current_view(ctx))
+own = ui.page_controls(ModelControls)
+spec = model_view.input_spec(own)
 ui.waiting_notice(tr)
 try:
     with st.spinner(tr("Forward and backward through the model and its fresh twin…",
                        "모델과 새로 초기화한 모델의 순전파·역전파 계산 중…")):  # fmt: skip
-        info, result = model_view.compute(data, spec, prefix, str(ui.current_view(ctx).model_act), input_data,
+        info, result = model_view.compute(data, spec, prefix, own.nonlinearity, input_data,
                                           input_name)  # fmt: skip
 except ValueError as exc:
     st.error(str(exc), icon=":material/error:")
@@ -131,15 +138,14 @@ x_col, x_title = ui.axis_titles(ctx)  # the sidebar's orientation, as on every n
 # --- heatmaps: layer × time, the model and its fresh twin on one colour scale
 st.subheader(tr("‖∂L/∂h_t‖ per layer and direction", "층·방향별 ‖∂L/∂h_t‖"))
 both = result.model.heat["log10_norm"].tolist() + result.fresh.heat["log10_norm"].tolist()
-finite = [v for v in both if v == v and abs(v) != float("inf")]
-zr = (min(finite), max(finite)) if finite else None
+zr = finite_range(both)
 left, right = st.columns(2)
 for col, a, name, title in (
     (left, result.model, "model_heatmap", tr("This model", "이 모델")),
     (right, result.fresh, "fresh_heatmap", tr("Fresh init, same shape", "같은 형상, 새로 초기화")),
 ):
     with col:
-        heat_title = tr(f"log10 ‖∂L/∂h_t‖: {title}", f"log10 ‖∂L/∂h_t‖: {title}")
+        heat_title = tr(f"‖∂L/∂h_t‖: {title}", f"‖∂L/∂h_t‖: {title}")
         fig = norm_heatmap(a.heat, result.keys, heat_title, caption, x=x_col, x_title=x_title,
                            y_title=tr("layer · direction", "층 · 방향"), zrange=zr)  # fmt: skip
         ui.chart_with_exports(fig, a.heat, name, ctx, heat_title, caption)

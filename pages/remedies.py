@@ -4,13 +4,15 @@ import streamlit as st
 
 import charts
 from charts import remedies as rcharts
-from explorer import cached, remedies, ui
-from explorer import remedy_claims as claims
-from explorer.settings import VIEW_CONTROLS
+from explorer.remedies import cached, claims
+from explorer.remedies import data as remedies
+from explorer.shared import ui
+from explorer.shared.controls import RemedyControls, specs
+from explorer.shared.kinds import KIND_LABELS
 
 ctx = ui.page_context("remedies")
 s, tr = ctx.settings, ctx.tr
-spec = {c.key: c for c in VIEW_CONTROLS if c.page == "remedies"}
+spec = {c.name: c for c in specs(RemedyControls)}
 st.title(tr("Remedies: clipping, truncated BPTT, initialisation", "대책: 기울기 클리핑, Truncated BPTT, 초기화"))
 st.markdown(tr(
     "What the book and the study notes offer against exploding and vanishing gradients, measured on the run the "
@@ -20,8 +22,8 @@ st.markdown(tr(
     "누그러뜨리지만 소실된 기울기를 되살리지는 못합니다. Truncated BPTT(잘린 BPTT)는 비용을 제한하는 대신 장기 의존 "
     "관계를 끊습니다. 초기화는 곡선 자체를 바꿉니다.",
 ))  # fmt: skip
-kind = str(ui.widget(spec["remedy_kind"], ctx.lang))
-name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[kind]
+kind = str(ui.widget(spec["kind"], ctx.lang))
+name = KIND_LABELS[kind]
 caption = ctx.caption() | {"arch": kind}
 ui.waiting_notice(tr)
 
@@ -42,10 +44,8 @@ left, right = st.columns(2)
 with left:
     clip = str(ui.widget(spec["clip_kind"], ctx.lang))
 with right:
-    raw_threshold = ui.widget(spec["threshold"], ctx.lang)
-threshold, note = remedies.safe_threshold(raw_threshold)
-if note:
-    ui.show_notices([note], ctx.lang)
+    # parsed once, from the URL (explorer/shared/controls.py: out of range, or safe_threshold's rule for NaN and ±inf)
+    threshold = float(ui.widget(spec["threshold"], ctx.lang))
 clip_result = cached.clipping(s, kind, threshold)
 stages = {"before": tr("before clipping", "클리핑 전"),
           clip: tr("after the global-norm clip", "전체 노름 클리핑 후") if clip == "global"

@@ -3,7 +3,9 @@
 import streamlit as st
 
 import charts
-from explorer import cached, claims, sections, ui
+from explorer.flow import cached, claims
+from explorer.flow import ui as flow_ui
+from explorer.shared import ui
 
 ctx = ui.page_context("rnn")
 s, tr = ctx.settings, ctx.tr
@@ -111,4 +113,4 @@ st.subheader(tr("What the plots say", "그래프 읽기"))
 for line in claims.render(claims.rnn_claims(result, s), ctx.lang):
     st.markdown(f"- {line}")
 
-sections.what_weights_learn(ctx, result.contributions, "rnn")
+flow_ui.what_weights_learn(ctx, result.contributions, "rnn")

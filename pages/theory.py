@@ -3,7 +3,8 @@
 import streamlit as st
 
 from charts import remedies as rcharts
-from explorer import theory, ui
+from explorer.shared import ui
+from explorer.theory import data as theory
 
 ctx = ui.page_context("theory")
 tr = ctx.tr

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import recurrent_core as rc
-from explorer.settings import CONTROLS, MEMORY_BUDGET_BYTES, VIEW_CONTROLS, tape_bytes
+from explorer.shared.controls import CONTROLS, MEMORY_BUDGET_BYTES, VIEW_CONTROLS, tape_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -628,3 +628,37 @@ def test_settings_subtitle_joins_and_wraps_every_item():
     parts = text.split("<br>")
     assert len(parts) > 1 and all(len(p) <= 40 for p in parts)
     assert [item for p in parts for item in p.split(" · ")] == [f"{k}={v}" for k, v in settings.items()]
+
+
+# ---------------------------------------------------------------------------- one log10 axis for every chart
+def test_finite_range_ignores_inf_and_nan_and_falls_back():
+    assert style.finite_range([3.0, -np.inf, np.nan, -2.0, np.inf]) == (-2.0, 3.0)
+    assert style.finite_range([np.nan, -np.inf]) == (-1.0, 1.0)
+    assert style.finite_range([]) == (-1.0, 1.0)
+
+
+def test_every_log10_chart_labels_its_ticks_the_same_way():
+    """The norm chart's y axis, the lab's loss axis and flow heatmap, and the model page's heatmap: 10ⁿ labels
+    placed at their own log10 value, and the same labels for the same range."""
+    from charts import lab as lab_charts
+    from charts import model as model_charts
+
+    loss = pd.DataFrame({"step": [1, 2, 3, 1, 2, 3], "kind": ["rnn"] * 3 + ["lstm"] * 3,
+                         "loss": [1.0, 0.1, 0.01, 1.0, 0.5, 0.2]})  # fmt: skip
+    curve = lab_charts.curve_chart(loss, "loss", {"rnn": "RNN", "lstm": "LSTM"}, "loss", log_y=True, baseline=0.5)
+    assert curve.layout.yaxis.type in (None, "-", "linear")  # log10 units, not Plotly's log axis
+    np.testing.assert_allclose(curve.data[0].y, [0.0, -1.0, -2.0])
+    assert curve.data[0].customdata == ("1", "0.1", "0.01")
+    flow = pd.DataFrame({"step": [0, 0, 10, 10], "t": [0, 1, 0, 1], "log10_norm": [-4.0, 0.0, -2.0, 0.0]})
+    heat = lab_charts.flow_heatmap(flow, "flow").data[0]
+    rows = pd.DataFrame({"layer_direction": ["L0", "L0"], "t": [0, 1], "log10_norm": [-4.0, 0.0]})
+    model_heat = model_charts.norm_heatmap(rows, ["L0"], "model").data[0]
+    assert (heat.zmin, heat.zmax) == (model_heat.zmin, model_heat.zmax) == (-4.0, 0.0)
+    assert heat.colorbar.ticktext == model_heat.colorbar.ticktext
+    axis = style.log10_axis(fixed=(-4.0, 0.0), max_ticks=6)
+    assert list(heat.colorbar.tickvals) == axis["tickvals"] and list(heat.colorbar.ticktext) == axis["ticktext"]
+    for fig_axis in (curve.layout.yaxis, heat.colorbar, model_heat.colorbar):
+        for value, label in zip(fig_axis.tickvals, fig_axis.ticktext, strict=True):
+            m = _TICK.fullmatch(label)
+            assert m, label
+            assert tick_log10(label) == pytest.approx(value, abs=1e-12)

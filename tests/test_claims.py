@@ -1,4 +1,4 @@
-"""No sentence contradicts its chart: the readings (explorer.claims) checked against the numbers they speak of.
+"""No sentence contradicts its chart: the readings (explorer.flow.claims) checked against the numbers they speak of.
 
 The property test draws 300 settings across every control's range (extremes included), computes every page's
 result, renders its claims in English and Korean, and checks each sentence against the curves of the same result:
@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from explorer import claims, data
-from explorer.settings import CONTROLS, Settings, consistent
+from explorer.flow import claims, data
+from explorer.shared.controls import CONTROLS, Settings, consistent
 
 DECADES = 2.0  # the documented thresholds: vanishes when it keeps ≤ 1 %, explodes when it grows ≥ 100×
 NUMBER = r"(\d+(?:\.\d+)?(?:e[+-]\d+)?)(%?)"

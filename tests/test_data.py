@@ -1,4 +1,4 @@
-"""explorer.data: the numbers every page draws are the numbers of the core, on the settings' own layers.
+"""explorer.flow.data: the numbers every page draws are the numbers of the core, on the settings' own layers.
 
 References are independent of the code under test: layers built by ``rc.init_layer`` with literal keyword
 arguments, inputs written out (zeros when ``input_scale`` is 0, a literal ``dhs``), gradients from the plain
@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import recurrent_core as rc
-from explorer import data
-from explorer.settings import MEMORY_BUDGET_BYTES, Settings, consistent, within_budget
+from explorer.flow import data
+from explorer.shared.controls import MEMORY_BUDGET_BYTES, Settings, consistent, within_budget
 
 BOOK = Settings(T=20, H=3, N=2, seed=3, scheme="book", norm="book", formulation="dlfs2")
 EXPLODING = Settings(scheme="orthogonal", set_rho=True, rho=3.0, T=1000, H=16, input_scale=0.0)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import recurrent_core as rc
-from explorer import data
-from explorer.settings import Settings
+from explorer.flow import data
+from explorer.shared.controls import Settings
 
 VIEWS = {"rnn": data.rnn_view, "lstm": data.lstm_view, "gru": data.gru_view}
 

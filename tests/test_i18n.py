@@ -1,4 +1,4 @@
-"""explorer.i18n: the language picker and Korean particles chosen by how the word before them is read aloud.
+"""explorer.shared.i18n: the language picker and Korean particles chosen by how the word before them is read aloud.
 
 Every expected string is written out as a Korean reader says it (LSTM 엘에스티엠 → 은, GRU 지알유 → 는, 10 십 → 을,
 1000 천 → 이, 3 삼 → 으로, 1 일 → 로 since a final ㄹ takes 로).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.i18n import final_consonant, josa, pick
+from explorer.shared.i18n import final_consonant, josa, pick
 
 
 def test_pick():

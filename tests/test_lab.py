@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 import recurrent_core as rc
-from explorer import lab, lab_claims
-from explorer.settings import View
+from explorer.lab import claims as lab_claims
+from explorer.lab import training as lab
+from explorer.shared.controls import LabControls as View  # the lab page's own controls
 
 HANGUL = re.compile("[가-힣]")
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,7 +156,7 @@ def test_identical_settings_share_one_job_and_a_finished_one_is_cached(sched):
 
 
 def test_the_cache_counts_a_job_by_its_arrays(small_runs):
-    from explorer.work import size_of
+    from explorer.shared.work import size_of
 
     job = lab.Job(TINY)
     for kind, run in small_runs[0][1].items():

@@ -151,3 +151,42 @@ def test_the_core_subpackages_depend_in_one_direction():
             if len(tparts) == 1:
                 wrong.append(f"{name} -> {target} (the package root)")
     assert wrong == []
+
+
+# explorer's own rules: Streamlit only in UI modules; the shared part and the page families stay apart
+FAMILIES = ("flow", "remedies", "lab", "model", "theory")
+EXPLORER = sources(("explorer",))
+
+
+def is_ui(path: Path) -> bool:
+    return path.name == "ui.py" or path == ROOT / "explorer" / "compat.py"
+
+
+def imports_streamlit(path: Path) -> bool:
+    return any(m.split(".")[0] == "streamlit" for m in imports_of(path, set(EXPLORER)))
+
+
+def test_the_rules_see_the_imports_they_judge():
+    assert imports_streamlit(ROOT / "explorer" / "shared" / "ui.py")
+    assert imports_streamlit(ROOT / "explorer" / "flow" / "ui.py")
+    assert "explorer.shared.controls" in imports_of(ROOT / "explorer" / "flow" / "data.py", set(EXPLORER))
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORER))
+def test_only_ui_modules_import_streamlit(name):
+    path = EXPLORER[name]
+    if not is_ui(path):
+        assert not imports_streamlit(path), f"{name} imports streamlit: move that code to a ui.py"
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORER))
+def test_shared_imports_no_family_and_a_family_no_other(name):
+    parts = name.split(".")
+    own = parts[1] if len(parts) > 2 else None
+    families = {
+        m.split(".")[1] for m in imports_of(EXPLORER[name], set(EXPLORER)) if m.split(".")[:1] == ["explorer"]
+    } & set(FAMILIES)
+    if own == "shared":
+        assert not families, families
+    elif own in FAMILIES:
+        assert families <= {own}, families

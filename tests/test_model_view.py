@@ -1,6 +1,6 @@
 """The "Your model" page's data against the core, its claims against their numbers, and hostile uploads.
 
-Everything here calls the pure functions the page calls (explorer/model_view.py, explorer/model_claims.py) with
+Everything here calls the pure functions the page calls (explorer/model/data.py, explorer/model/claims.py) with
 the bytes an upload would give; tests/test_model_page.py runs the page itself.
 """
 
@@ -19,9 +19,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import recurrent_core as rc
-from explorer import model_claims, model_view
-from explorer.model_view import InputError, InputSpec
-from explorer.settings import MEMORY_BUDGET_BYTES, tape_bytes
+from explorer.model import claims as model_claims
+from explorer.model import data as model_view
+from explorer.model.data import InputError, InputSpec
+from explorer.shared.controls import MEMORY_BUDGET_BYTES, tape_bytes
 
 NUMBER = r"(\d+(?:\.\d+)?(?:e[+-]\d+)?)(%?)"
 

@@ -1,10 +1,10 @@
-"""The once-per-process set-up (explorer/process.py): the allocator, and whether the server renders images."""
+"""The once-per-process set-up (explorer/shared/process.py): the allocator, and whether the server renders images."""
 
 from __future__ import annotations
 
 import pytest
 
-from explorer import process
+from explorer.shared import process
 
 
 def test_tune_malloc_on_glibc_reports_success():
@@ -42,8 +42,18 @@ def test_server_images_follow_the_setting_and_the_memory(monkeypatch, env, limit
     assert process.server_images() is expected
 
 
-def test_configure_is_idempotent():
+def test_configure_puts_blas_on_one_thread_and_replaces_the_not_found_dialog_once():
+    from streamlit.commands import navigation
+    from threadpoolctl import threadpool_info
+
+    from explorer import compat
+
     process.configure()
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    if compat.supported():
+        assert navigation.send_page_not_found.__name__ == "flag_page_not_found"
     limit = process._blas_limit
-    process.configure()
+    assert limit is not None
+    process.configure()  # idempotent: the same limit, not a second one
     assert process._blas_limit is limit

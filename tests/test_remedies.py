@@ -4,6 +4,7 @@ against the same numbers over random settings; the page through app.py with its 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 
@@ -16,9 +17,10 @@ from streamlit.testing.v1 import AppTest
 from test_claims import any_settings, check_text_rules
 
 import recurrent_core as rc
-from explorer import data, remedies
-from explorer import remedy_claims as rcl
-from explorer.settings import Settings, consistent
+from explorer.flow import data
+from explorer.remedies import claims as rcl
+from explorer.remedies import data as remedies
+from explorer.shared.controls import Settings, consistent
 
 EXPLODING = Settings(**remedies.EXPLODING_PRESET)
 
@@ -83,8 +85,10 @@ def test_truncation_is_the_core_truncated_bptt_and_full_in_the_last_block(kind, 
 def test_truncation_with_k_equal_T_is_full_bptt():
     s = Settings(T=12, H=4)
     r = remedies.truncation(s, "rnn", 12)
-    # the only cut is at t = 0: nothing flows into h_0, everything else as in full BPTT
-    np.testing.assert_array_equal(r.dh_trunc[1:], r.dh_full[1:])
+    # the only cut is at t = 0: nothing flows into h_0, everything else as the core's full BPTT
+    full = rc.bptt(data.make_layer(s, "rnn"), *data.make_inputs(s))
+    np.testing.assert_array_equal(r.dh_trunc[1:], full.dh)
+    assert not r.dh_trunc[0].any() and full.dh0.any()
     assert r.cuts == (0,)
 
 
@@ -198,8 +202,9 @@ def check_remedy_claims(s: Settings, kind: str, threshold: float, k: int, preset
             check_text_rules(text, lang)
             if isinstance(claim, rcl.TruncClaim):
                 start = tr_.last_block_start
-                # "from t = start on it equals the full BPTT"
-                np.testing.assert_array_equal(tr_.dh_trunc[start + 1 :], tr_.dh_full[start + 1 :])
+                # "from t = start on it equals the full BPTT": the core's own full BPTT, not the result's copy
+                full = rc.bptt(data.make_layer(s, kind), *data.make_inputs(s))
+                np.testing.assert_array_equal(tr_.dh_trunc[start + 1 :], full.dh[start:])
                 assert f"t = {start}" in text
                 if tr_.zero_before is not None:
                     assert not tr_.dh_trunc[: tr_.zero_before].any()
@@ -297,6 +302,15 @@ def test_bad_input_from_the_url_gets_a_notice_and_a_safe_value(params, needle, k
         assert "k = 20" in _text(at)
 
 
+@pytest.mark.parametrize("raw", ["inf", "-inf", "nan", "1e400"])
+def test_a_threshold_that_is_not_a_finite_number_gets_the_pages_own_notice_from_the_url(raw):
+    at = _page({"threshold": raw})
+    assert "is not a number above 0: using 1" in at.first_notices, at.first_notices
+    assert at.session_state["threshold"] == remedies.DEFAULT_THRESHOLD == 1.0
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any("clipping at θ = 1" in t for t in titles), titles
+
+
 def test_korean_page():
     at = _page({"lang": "ko"})
     text = _text(at)
@@ -323,7 +337,7 @@ def test_theory_page_shows_the_reference_source_counts_and_activations():
 
 @pytest.mark.parametrize(("D", "H"), [(1, 1), (8, 32), (64, 256), (3, 7)])
 def test_gru_has_three_quarters_of_the_lstm_parameters(D, H):
-    from explorer import theory
+    from explorer.theory import data as theory
 
     counts = theory.param_counts(D, H).set_index("architecture")
     for kind, name in (("rnn", "RNN"), ("lstm", "LSTM"), ("gru", "GRU")):

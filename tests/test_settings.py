@@ -1,4 +1,4 @@
-"""explorer.settings: the controls, URL parsing (garbage, aliases, tracking keys, repeats), the settings in force
+"""explorer.shared.controls: the controls, URL parsing (garbage, aliases, tracking keys, repeats), the settings in force
 (``consistent``, ``within_budget``), the core keywords (``layer_kwargs``), captions and links.
 
 Expected values are literals (the ranges and defaults the README promises) or properties; nothing here
@@ -18,8 +18,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 import recurrent_core as rc
-from explorer import settings as S
-from explorer.settings import MEMORY_BUDGET_BYTES, Settings, View
+from explorer.shared import controls as S
+from explorer.shared.controls import MEMORY_BUDGET_BYTES, Settings, View
 
 HANGUL = re.compile("[가-힣]")
 NOTICE_MAX_CHARS = 240
@@ -665,3 +665,69 @@ def test_caption_keys():
     cap = Settings(scheme="book", scale=0.5, set_rho=True, rho=2.0).caption()
     assert list(cap) == [*base, "scale", "rho", *rest]
     assert cap["scale"] == 0.5 and cap["rho"] == 2.0 and "set_rho" not in cap
+
+
+# ================================================================================ each page's own controls
+def test_each_page_owns_a_controls_dataclass_named_as_the_core_names_the_concepts():
+    lab, model, remedy = S.LabControls(), S.ModelControls(), S.RemedyControls()
+    assert (lab.T, lab.H, lab.forget_bias, lab.nonlinearity, lab.scheme) == (50, 32, 1.0, "tanh", "pytorch")
+    assert (model.T, model.input_scale, model.nonlinearity) == (100, 1.0, "tanh")
+    assert (remedy.kind, remedy.threshold, remedy.block) == ("rnn", 1.0, 10)
+    # the URL keys stay those of the links already shared
+    keys = {c.name: c.key for c in S.specs(S.LabControls)}
+    assert (keys["T"], keys["forget_bias"], keys["nonlinearity"], keys["lr"]) == ("lag", "lab_forget", "lab_act", "lr")
+    assert {c.name: c.key for c in S.specs(S.ModelControls)}["nonlinearity"] == "model_act"
+    assert not {c.key for c in S.VIEW_CONTROLS} & {c.key for c in S.CONTROLS}  # a page never moves the sidebar
+
+
+def test_the_learning_rate_and_weight_decay_are_numbers():
+    assert type(S.LabControls().lr) is float and S.LabControls().lr == 0.02
+    assert type(S.LabControls().weight_decay) is float and S.LabControls().weight_decay == 0.0
+    values, notices = S.parse_params({"lr": "0.1", "weight_decay": "1e-4"})
+    assert notices == [] and S.controls_from_values(S.LabControls, values) == S.LabControls(lr=0.1, weight_decay=1e-4)
+
+
+def test_the_rules_spelling_is_an_alias_and_the_canonical_key_wins():
+    assert S.parse_params({"lab_T": "20"}) == ({"lag": 20}, [])
+    assert S.parse_params({"lab_forget_bias": "2.5", "lab_nonlinearity": "relu"}) == (
+        {"lab_forget": 2.5, "lab_act": "relu"},
+        [],
+    )
+    assert S.parse_params({"model_nonlinearity": "relu", "model_input_scale": "2"}) == (
+        {"model_act": "relu", "model_scale": 2.0},
+        [],
+    )
+    assert S.parse_params({"lag": "30", "lab_T": "20"})[0] == {"lag": 30}
+    values, _ = S.parse_params({"lab_T": "20", "model_T": "7"})
+    assert S.from_values(values).T == 50  # the sidebar's T is its own
+
+
+def test_a_pages_own_controls_are_in_its_link_only():
+    own = S.LabControls(T=20, lr=0.05, nonlinearity="relu")
+    assert S.query_items(Settings(), View(), page="lab", own=own) == {"lag": "20", "lr": "0.05", "lab_act": "relu"}
+    assert S.query_items(Settings(), View(), page="compare", own=own) == {}
+    values, notices = S.parse_params(S.query_items(Settings(), View(), page="lab", own=own))
+    assert notices == [] and S.controls_from_values(S.LabControls, values) == own
+
+
+def test_the_labs_controls_are_its_runs_settings():
+    from explorer.lab.training import LabSettings
+
+    own = S.LabControls(T=20, H=8, lr=0.1, forget_bias=2.0, nonlinearity="relu", scheme="orthogonal")
+    assert LabSettings.from_view(own) == LabSettings(
+        T=20, H=8, lr=0.1, forget_bias=2.0, nonlinearity="relu", scheme="orthogonal"
+    )
+
+
+@pytest.mark.parametrize(("raw", "expected", "needle"), [
+    ("nan", 1.0, "is not a number above 0"),
+    ("inf", 1.0, "is not a number above 0"),
+    ("-1e400", 1.0, "is not a number above 0"),
+    ("0", 0.01, "outside"),
+    ("250", 100.0, "outside"),
+])  # fmt: skip
+def test_the_clipping_threshold_is_parsed_once_with_the_pages_rule_for_non_finite_values(raw, expected, needle):
+    values, notices = S.parse_params({"threshold": raw})
+    assert values == {"threshold": expected}
+    assert len(notices) == 1 and needle in notices[0][0]
+    assert_safe(notices[0])

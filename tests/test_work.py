@@ -1,5 +1,5 @@
-"""explorer.work: the byte-bounded LRU result cache, ``size_of``, and ``run`` (one computation at a time, each key
-computed once even when several sessions ask for it together)."""
+"""explorer.shared.work: the byte-bounded LRU result cache, ``size_of``, and ``run`` (one computation at a time,
+each key computed once even when several sessions ask for it together)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explorer import work
-from explorer.work import ResultCache, size_of
+from explorer.shared import work
+from explorer.shared.work import ResultCache, size_of
 
 KB = 1024
 
@@ -57,8 +57,8 @@ def test_size_of_a_dataclass_counts_everything_it_holds():
 
 
 def test_size_of_real_results():
-    from explorer import data
-    from explorer.settings import Settings
+    from explorer.flow import data
+    from explorer.shared.controls import Settings
 
     res = data.compare(Settings(T=50, H=8))
     assert size_of(res) >= res.flow.curves.memory_usage(deep=True).sum()

@@ -21,8 +21,8 @@ import pytest
 from playwright.sync_api import expect
 
 import recurrent_core as rc
-from explorer import data
-from explorer.settings import Settings
+from explorer.flow import data
+from explorer.shared.controls import Settings
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Placeholders Streamlit shows while a widget's or element's code is still being fetched (per browser context)

@@ -15,13 +15,14 @@ import numpy as np
 
 import recurrent_core as rc
 
-from .i18n import josa, pick
-from .lab import KIND_NAMES, KINDS, REACH_DECADES, reach
+from ..shared.claims import render as render
+from ..shared.i18n import josa, pick
+from ..shared.kinds import KIND_LABELS, KINDS
+from .training import REACH_DECADES, reach
 
 LEARNED = 0.1  # final loss ≤ 0.1 × baseline: the task is learned
 AT_BASELINE = 0.9  # ≥ 0.9 × baseline: nothing learned (the sweep's failing runs sit at 1.04-1.21 ×)
 LOSS_WINDOW = 50  # the final loss: mean of the last 50 steps' losses
-VERDICTS = ("learned", "partly", "baseline", "diverged", "empty")
 
 
 def verdict(ratio: float, status: str) -> str:
@@ -56,7 +57,7 @@ class LossClaim:
         return verdict(self.ratio, "empty" if self.steps_done == 0 else self.status)
 
     def render(self, lang: str) -> str:
-        tr, name = pick(lang), f"**{KIND_NAMES[self.kind]}**"
+        tr, name = pick(lang), f"**{KIND_LABELS[self.kind]}**"
         n, r = self.steps_done, _ratio(self.ratio)
         v = self.verdict
         if v == "empty":
@@ -95,7 +96,7 @@ class ReachClaim:
     longest: int  # T - 1
 
     def render(self, lang: str) -> str:
-        tr, name = pick(lang), f"**{KIND_NAMES[self.kind]}**"
+        tr, name = pick(lang), f"**{KIND_LABELS[self.kind]}**"
         if self.end > self.start:
             how = tr("it reaches further back", "더 멀리까지 닿습니다")
         elif self.end < self.start:
@@ -137,8 +138,8 @@ class StoryClaim:
             "diverged": ("diverged", "발산했습니다"),
             "empty": ("was not trained", "학습하지 않았습니다"),
         }
-        en = "; ".join(f"the {KIND_NAMES[k]} {words[v][0]}" for k, v in self.verdicts.items())
-        ko = ", ".join(f"{josa(KIND_NAMES[k], '은/는')} {words[v][1]}" for k, v in self.verdicts.items())
+        en = "; ".join(f"the {KIND_LABELS[k]} {words[v][0]}" for k, v in self.verdicts.items())
+        ko = ", ".join(f"{josa(KIND_LABELS[k], '은/는')} {words[v][1]}" for k, v in self.verdicts.items())
         return tr(
             f"**In this run the chapter's story does not hold:** {en}.",
             f"**이 실행에서는 책의 이야기가 맞지 않습니다:** {ko}",
@@ -180,7 +181,3 @@ def lab_claims(runs: Mapping[str, rc.TrainingRun], complete: bool) -> list[Claim
     if complete and len(verdicts) == len(KINDS):
         claims.append(StoryClaim(verdicts))
     return claims
-
-
-def render(claims: list[Claim], lang: str) -> list[str]:
-    return [c.render(lang) for c in claims]

@@ -3,8 +3,8 @@ Streamlit.
 
 Every number comes from the core for the current settings: ``rc.clip_global_norm`` (the book's ``clip_grads``),
 ``rc.clip_elementwise`` (min-char-rnn), ``rc.bptt(..., truncate=k)`` (the book's truncated BPTT) and
-``rc.flow_norms`` for the initialisation presets. Time convention as in ``explorer/data.py``: t = 0 … T, h_0 the
-initial state, the loss on h_T ("last") or on every h_t.
+``rc.flow_norms`` for the initialisation presets. Time convention as in ``explorer/shared/curves.py``: t = 0 … T,
+h_0 the initial state, the loss on h_T ("last") or on every h_t.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import pandas as pd
 
 import recurrent_core as rc
 
-from .data import CurveInfo, FlowView, Trend, _collect, _with_h0, make_inputs, make_layer, trend
-from .i18n import josa
-from .settings import Settings, Text, consistent, tape_bytes
+# the page's input rules live with its controls (explorer/shared/controls.py); its readers find them here too
+from ..shared.controls import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+from ..shared.controls import Settings, Text, consistent, layer_kwargs, tape_bytes
+from ..shared.controls import safe_block as safe_block
+from ..shared.controls import safe_threshold as safe_threshold
+from ..shared.curves import CurveInfo, FlowView, Trend, collect, make_inputs, make_layer, trend, with_h0
 
-CLIP_KINDS = ("global", "elementwise")
-DEFAULT_THRESHOLD = 1.0
 INIT_PRESETS = ("irnn", "orthogonal", "chrono", "tanh_relu")
 # The exploding one-click preset: the book's chapter 6 matrix (ρ = 1.26) with relu instead of tanh, which does not
 # saturate, at T = 20 as in the book.
@@ -31,46 +32,6 @@ EXPLODING_PRESET: dict[str, Any] = {
     "T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
     "nonlinearity": "relu", "loss": "last", "norm": "book", "input_scale": 1.0,
 }  # fmt: skip
-
-
-# ------------------------------------------------------------------------------------------------ bad input
-def safe_threshold(value: object) -> tuple[float, Text | None]:
-    """A usable clipping threshold from ``value`` (> 0 and finite), and a notice if it had to change."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        v = math.nan
-    if math.isfinite(v) and v > 0:
-        return v, None
-    shown = str(value)[:20]
-    return DEFAULT_THRESHOLD, (
-        f"The clipping threshold must be a number above 0 (got {shown}): using {DEFAULT_THRESHOLD:g}.",
-        f"클리핑 임곗값은 0보다 큰 수여야 합니다 (입력: {shown}). {josa(f'{DEFAULT_THRESHOLD:g}', '을/를')} 씁니다.",
-    )
-
-
-def safe_block(k: object, T: int) -> tuple[int, Text | None]:
-    """A usable block length 1 … T from ``k``, and a notice if it had to change."""
-    try:
-        v = float(k)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        v = math.nan
-    if not math.isfinite(v) or v < 1:
-        return min(T, 1), (
-            f"The block length k must be a whole number ≥ 1 (got {str(k)[:20]}): using k = 1.",
-            f"블록 길이 k는 1 이상의 정수여야 합니다 (입력: {str(k)[:20]}). k = 1을 씁니다.",
-        )
-    if v > T:
-        return T, (
-            f"The block length k = {int(v)} is longer than the sequence (T = {T}): using k = T, which is full BPTT.",
-            f"블록 길이 k = {int(v)}가 시퀀스(T = {T})보다 깁니다. k = T(전체 BPTT와 같음)를 씁니다.",
-        )
-    if v != round(v):
-        return round(v), (
-            f"The block length k must be a whole number (got {v:g}): using k = {round(v)}.",
-            f"블록 길이 k는 정수여야 합니다 (입력: {v:g}). k = {josa(str(round(v)), '을/를')} 씁니다.",
-        )
-    return int(v), None
 
 
 # --------------------------------------------------------------------------------------------------- clipping
@@ -191,7 +152,7 @@ def truncation(s: Settings, kind: str, k: int) -> TruncResult:
     zero_before = int(zero[0]) if zero.size and zero[0] > 0 else None
     per_step = tape_bytes(1, s.N, s.H)
     return TruncResult(
-        flow=_collect(parts, s.T),
+        flow=collect(parts, s.T),
         k=k,
         T=s.T,
         cuts=cuts,
@@ -290,7 +251,7 @@ def init_preset(s: Settings, preset: str) -> PresetResult:
 
     def add(info: CurveInfo, layer: Any) -> None:
         fn = rc.flow_norms(layer, x, dhs)
-        y = _with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
+        y = with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
         fwd = None if fn.forward_overflow_step is None else fn.forward_overflow_step + 1
         parts.append((info, t, y, trend(info, y, dict(fn.overflow_step), fwd)))
 
@@ -325,12 +286,11 @@ def init_preset(s: Settings, preset: str) -> PresetResult:
             pairs.append((kind, f"{kind}_chrono"))
             means[kind] = _keep_gate_mean(current, x)
             means[f"{kind}_chrono"] = _keep_gate_mean(chrono, x)
-    return PresetResult(preset=preset, flow=_collect(parts, s.T), pairs=tuple(pairs),
+    return PresetResult(preset=preset, flow=collect(parts, s.T), pairs=tuple(pairs),
                         linear_chain_log10_ratio=chain, gate_means=means)  # fmt: skip
 
 
 def _chrono_kwargs(s: Settings, kind: str) -> dict[str, Any]:
-    from .settings import layer_kwargs
 
     kw = layer_kwargs(s, kind)
     kw["chrono_tmax"] = float(max(s.T, 3))

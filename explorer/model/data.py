@@ -6,7 +6,7 @@ the inputs (random, or an uploaded ``.npy``/``.csv`` checked here), and per laye
 keep gate), the spectral facts of each gate block of W_hh, and the same for a fresh model of the same shape
 (PyTorch's default init) on the same inputs.
 
-Time convention as in explorer/data.py: ``t`` = 0 … T with h_0 the initial state of the layer's own direction
+Time convention as in explorer/shared/curves.py: ``t`` = 0 … T with h_0 the initial state of the layer's own direction
 counted in time (for a reverse layer the gradient flows from t = 0 towards t = T: its "first point" is the end of
 the sequence), ``back`` = steps from the loss position of the layer's direction. Gate statistics at t = 1 … T.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -29,16 +28,16 @@ import pandas as pd
 import recurrent_core as rc
 from recurrent_core.io.weights import read_npy_header
 
-from . import work
-from .data import CurveInfo, FlowView, Trend, overflow_markers, trend
-from .i18n import josa
-from .settings import MEMORY_BUDGET_BYTES, Text, View, tape_bytes
+from ..shared import work
+from ..shared.controls import MEMORY_BUDGET_BYTES, ModelControls, Text, tape_bytes
+from ..shared.curves import CurveInfo, FlowView, Trend, overflow_markers, trend
+from ..shared.i18n import josa
+from ..shared.kinds import KIND_LABELS
 
 MAX_FILE_BYTES = rc.MAX_BYTES  # what the loader accepts (and server.maxUploadSize = 64 MB)
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # an uploaded input (.npy/.csv); T ≤ 1000 and N ≤ 64 fit far below this
 MAX_T = 1000
 MAX_N = 64
-GATE_NAMES = {"lstm": "f", "gru": "keep"}
 DIR_SHORT = {"forward": "fwd", "reverse": "rev"}
 # above this hidden size the eigenvalues of every W_hh block are computed only when asked for (0.25 s each at 512)
 SPECTRA_AUTO_MAX_H = 128
@@ -65,7 +64,7 @@ class ModelInfo:
     module: str  # the module's prefix in the file ("" for a bare state dict)
 
     def describe(self, lang: str = "en") -> str:
-        name = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[self.kind]
+        name = KIND_LABELS[self.kind]
         where = f" `{self.module}`" if self.module else ""
         if lang == "ko":
             return (
@@ -161,17 +160,17 @@ class InputSpec:
     spectra: bool = False  # the eigenvalues of every W_hh block even when H is large
 
 
-def input_spec(view: View) -> InputSpec:
-    """The input settings of the page's View fields."""
+def input_spec(c: ModelControls) -> InputSpec:
+    """The input settings of the page's own controls."""
     return InputSpec(
-        T=int(view.model_T),
-        N=int(view.model_N),
-        kind=str(view.model_input),
-        scale=float(view.model_scale),
-        seed=int(view.model_seed),
-        loss=str(view.model_loss),
-        unit=int(view.model_unit),
-        spectra=bool(view.model_spectra),
+        T=c.T,
+        N=c.N,
+        kind=c.input,
+        scale=c.input_scale,
+        seed=c.seed,
+        loss=c.loss,
+        unit=c.unit,
+        spectra=c.spectra,
     )
 
 
@@ -531,10 +530,6 @@ def log10_ratio(a: Analysis, key: str) -> float:
     return a.flow.trends[f"{key}:dh"].log10_ratio
 
 
-def is_finite(v: float | None) -> bool:
-    return v is not None and math.isfinite(v)
-
-
 def colour_keys(r: ModelResult) -> dict[str, str]:
     """layer_direction -> its colour key (charts.COLOURS), as the curves use it."""
     return {key: COLOUR_KEYS[i % len(COLOUR_KEYS)] for i, key in enumerate(r.keys)}
@@ -567,8 +562,8 @@ def gate_series(r: ModelResult) -> tuple[pd.DataFrame, dict[str, Text], dict[str
 
 
 # ------------------------------------------------------------------------------------------- the page's one call
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
-EXAMPLES = {  # View.model_source option -> file in examples/ (made by scripts/make_example_models.py)
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = {  # ModelControls.source option -> file in examples/ (made by scripts/make_example_models.py)
     "T150_open": "lstm_adding_T150_open_gate.safetensors",
     "T150_default": "lstm_adding_T150_default_init.safetensors",
     "T250_open": "lstm_adding_T250_open_gate.safetensors",
@@ -589,7 +584,7 @@ def compute(
     input_data: bytes | None = None,
     input_name: str = "",
 ) -> tuple[ModelInfo, ModelResult]:
-    """Everything the page shows, through the byte-bounded cache and the one-at-a-time lock (explorer/work.py),
+    """Everything the page shows, through the byte-bounded cache and the one-at-a-time lock (explorer/shared/work.py),
     keyed by the sha256 of the file (and of an uploaded input) and the small settings. ValueError (InputError for
     the input) with a message on any refusal."""
     key = ("model", digest(data), prefix, nonlinearity, spec, None if input_data is None else digest(input_data))

@@ -44,7 +44,7 @@ def configure() -> None:
             return
         from threadpoolctl import threadpool_limits
 
-        from . import compat
+        from .. import compat
 
         # the backward's per-step products are small: OpenBLAS's thread hand-off costs more than it saves
         # ((6, 1024) × (1024, 256) took ~10× longer on two threads); the limit is process-wide, set once

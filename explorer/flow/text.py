@@ -1,11 +1,11 @@
 """Fixed explanatory sentences that depend on how the chart is drawn (its orientation), in both languages.
 
-The readings about a result are typed claims in explorer/claims.py; these sentences describe the chart itself.
+The readings about a result are typed claims in explorer/flow/claims.py; these sentences describe the chart itself.
 """
 
 from __future__ import annotations
 
-from .i18n import Picker
+from ..shared.i18n import Picker
 
 
 def how_to_read(axis: str, tr: Picker) -> str:

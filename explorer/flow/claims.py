@@ -1,9 +1,7 @@
-"""The readings under the charts, as typed claims computed from a result, each rendered in English and Korean.
-
-A claim holds the numbers it speaks of (taken from the result, never fixed text) and chooses its words from them:
-"keeps" only for a ratio below 1 and "grows" only above, "vanishes"/"explodes" only when the curve's measured
-trend says so, a gate described by its measured mean. ``tests/test_claims.py`` checks over hundreds of random
-settings that no rendered claim contradicts the numbers of the same result.
+"""The flow pages' readings (compare, RNN, LSTM, GRU) as typed claims on the shared machinery
+(explorer/shared/claims.py): a gate described by its measured mean, rates against ρ and σ_max, the factors of the
+RNN's chain. ``tests/test_claims.py`` checks over hundreds of random settings that no rendered claim contradicts
+the numbers of the same result.
 """
 
 from __future__ import annotations
@@ -15,117 +13,22 @@ import numpy as np
 
 from charts import format_log10
 
-from .data import (
-    KIND_LABELS,
-    OPEN_GATE_BIAS,
-    TREND_DECADES,
-    CompareResult,
-    Contributions,
-    GateResult,
-    RNNResult,
-    Trend,
-)
-from .i18n import josa, pick
-from .settings import Settings, Text
+from ..shared.claims import TrendClaim, pct, rate_text
+from ..shared.claims import ratio_text as ratio_text  # the flow pages' readers (and tests) find it here too
+from ..shared.claims import render as render
+from ..shared.controls import Settings, Text
+from ..shared.curves import TREND_DECADES, Trend
+from ..shared.i18n import josa, pick
+from ..shared.kinds import KIND_LABELS
+from .data import OPEN_GATE_BIAS, CompareResult, Contributions, GateResult, RNNResult
 
-# What each measured quantity is, as the sentence names it
-QUANTITY: dict[str, Text] = {
-    "dh": ("‖∂L/∂h_t‖", "‖∂L/∂h_t‖"),
-    "dc": ("‖∂L/∂c_t‖", "‖∂L/∂c_t‖"),
-    "cell_path": ("the cell path alone (∏ f)", "셀 경로만 (∏ f)"),
-    "direct_path": ("the direct path alone", "직접 경로만"),
-    "matmul_only": ("the W_hh-only chain", "W_hh 행렬 곱만 반복한 곡선"),
-    "tanh_only": ("the φ′-only chain", "φ′만의 곡선"),
-}
 # Two rates closer than this (log10 per step) count as the same
 SAME_RATE = 0.005
-
-
-def pct(log10_value: float) -> str:
-    """A ratio given by its log10: '40%' for a fraction from 1 % to 100 %, else a number ('3.2e-14', '5460')."""
-    if -2 <= log10_value <= 0:
-        return f"{100 * 10.0**log10_value:.3g}%"
-    return format_log10(log10_value)
-
-
-def ratio_text(log10_ratio: float, lang: str) -> str:
-    """'keeps 40%' / 'grows 5460×' (and Korean), chosen by the sign of the ratio."""
-    tr = pick(lang)
-    if log10_ratio < 0:
-        return tr(f"keeps {pct(log10_ratio)}", f"{pct(log10_ratio)}만 남습니다")
-    if log10_ratio > 0:
-        return tr(f"grows to {format_log10(log10_ratio)}×", f"{format_log10(log10_ratio)}배로 커집니다")
-    return tr(f"is unchanged at {pct(0.0)}", f"{pct(0.0)}로 그대로입니다")
 
 
 def _times(log10_rate: float) -> str:
     """'0.618배' (Korean: a factor said with 배, so that no particle follows the number)."""
     return f"{10.0**log10_rate:.3g}배" if math.isfinite(log10_rate) else "?배"
-
-
-def rate_text(log10_rate: float) -> str:
-    """'×0.618' per step, three significant digits."""
-    return f"×{10.0**log10_rate:.3g}" if math.isfinite(log10_rate) else "×?"
-
-
-@dataclass(frozen=True)
-class TrendClaim:
-    """What one curve does from the loss back to its first point."""
-
-    name: str  # "RNN", "LSTM", …
-    trend: Trend
-
-    def render(self, lang: str) -> str:
-        tr = pick(lang)
-        t, q = self.trend, QUANTITY[self.trend.quantity]
-        head = f"**{self.name}** {tr(*q)}"
-        if t.direction == "undefined" and t.forward_overflow is None:
-            return tr(
-                f"{head} is exactly 0 at the loss (its activation saturated), so it has no ratio to that value.",
-                f"{head}: 손실 위치에서 정확히 0이므로 (활성화 함수가 포화) 그 값에 대한 비율이 없습니다.",
-            )
-        if t.direction == "undefined":
-            return tr(
-                f"{head}: the forward pass itself overflowed at t = {t.forward_overflow} (relu with a recurrent gain "
-                "above 1), so the gradients are undefined from there on.",
-                f"{head}: 순전파 자체가 시각 t = {t.forward_overflow}에서 오버플로했습니다 (순환 증폭률이 1보다 큰 "
-                "relu). 그 이후의 기울기는 정의되지 않습니다.",
-            )
-        if t.steps == 0:
-            return tr(
-                f"{head}: one point, no step to flow back through.", f"{head}: 점 하나뿐, 거슬러 갈 시각이 없습니다."
-            )
-        rate = rate_text(t.log10_rate)
-        ratio = ratio_text(t.log10_ratio, lang)
-        text = tr(
-            f"{head} {ratio}{' of' if t.log10_ratio < 0 else ''} its value at the loss after {t.steps} steps back "
-            f"({rate} per step)",
-            f"{josa(head, '은/는')} 손실 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} (시각마다 {rate})",
-        )
-        if t.direction == "vanishes":
-            text += tr(": it **vanishes**", ". **기울기 소실**입니다")
-            if t.steps_to_vanish is not None:
-                text += tr(
-                    f", below 10⁻⁶ of its value at the loss after {t.steps_to_vanish} steps back",
-                    f". {t.steps_to_vanish} 시각을 거슬러 가면 손실 위치 값의 10⁻⁶ 아래로 떨어집니다",
-                )
-        elif t.direction == "explodes":
-            text += tr(": it **explodes**", ". **기울기 폭발**입니다")
-            if t.overflow64 is not None:
-                text += tr(
-                    f"; a plain float64 computation overflows to inf at t = {t.overflow64}"
-                    + (f" (float32 at t = {t.overflow32})" if t.overflow32 is not None else "")
-                    + "; the curve continues in the log domain",
-                    f". 보통의 float64 계산은 시각 t = {t.overflow64}에서 inf로 넘칩니다"
-                    + (f" (float32는 t = {t.overflow32})" if t.overflow32 is not None else "")
-                    + ". 곡선은 로그 영역에서 계속 계산됩니다",
-                )
-            elif t.overflow32 is not None:
-                text += tr(
-                    f"; float32 would overflow at t = {t.overflow32}",
-                    f". float32였다면 t = {t.overflow32}에서 넘칩니다",
-                )
-        return text + "."
 
 
 @dataclass(frozen=True)
@@ -555,10 +458,6 @@ def gate_role_claims(r: GateResult, kind: str) -> list[GateRoleClaim]:
     """What each gate does to the flow, with its measured mean and spread (LSTM i, f, g, o; GRU r, z)."""
     summary = r.gate_summary or {}
     return [GateRoleClaim(KIND_LABELS[kind], gate, mean, lo, hi) for gate, (mean, lo, hi) in summary.items()]
-
-
-def render(claims: list[Claim], lang: str) -> list[str]:
-    return [c.render(lang) for c in claims]
 
 
 def point(r: CompareResult, lang: str) -> str | None:

@@ -1,8 +1,9 @@
 """The Remedies page's readings: typed claims computed from its results, rendered in English and Korean.
 
-Like ``explorer/claims.py``: a claim holds the numbers it speaks of and picks its words from them ("above"/"below"
-θ, "keeps the direction" only at cosine 1, "more"/"less" by the measured ratios). ``tests/test_remedies.py``
-checks over random settings that no rendered sentence contradicts the numbers of the same result.
+On the shared machinery (``explorer/shared/claims.py``): a claim holds the numbers it speaks of and picks its words
+from them ("above"/"below" θ, "keeps the direction" only at cosine 1, "more"/"less" by the measured ratios).
+``tests/test_remedies.py`` checks over random settings that no rendered sentence contradicts the numbers of the same
+result.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 
 from charts import format_log10
 
-from .claims import TrendClaim, pct, ratio_text
-from .data import KIND_LABELS
-from .i18n import josa, pick
-from .remedies import ClipResult, PresetResult, TruncResult
+from ..shared.claims import TrendClaim, pct, ratio_text
+from ..shared.claims import render as render
+from ..shared.i18n import josa, pick
+from ..shared.kinds import KIND_LABELS
+from .data import ClipResult, PresetResult, TruncResult
 
 # a cosine this close to 1 is "the same direction" (the global clip's scale leaves rounding of ~1e-16)
 SAME_DIRECTION = 1e-9
@@ -293,7 +295,3 @@ def preset_claims(r: PresetResult) -> list[Claim]:
         if kind in r.gate_means:
             claims.append(ChronoGateClaim(KIND_LABELS[kind], gate, r.gate_means[kind], r.gate_means[f"{kind}_chrono"]))
     return claims
-
-
-def render(claims: list[Claim], lang: str) -> list[str]:
-    return [c.render(lang) for c in claims]

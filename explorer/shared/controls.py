@@ -1,9 +1,18 @@
 """Every control of the app, each declared once: its URL key, range, labels, and the core keyword it feeds.
 
-One entry per control. ``Settings`` (what the computation depends on) and ``View`` (how it is shown) are
-dataclasses whose fields *are* the controls: ``field(default=..., metadata={"spec": Spec(...)})``. From them come
-the sidebar widgets (explorer/ui.py), URL parsing and writing, the figure captions, and the keyword arguments of
-``rc.init_layer`` (``layer_kwargs``). Old URL keys stay readable as aliases so shared links keep working.
+One dataclass per owner, whose fields *are* the controls (``field(default=..., metadata={"spec": Spec(...)})``):
+``Settings`` (the sidebar: what every computation depends on), ``View`` (how the flow pages show it), and each
+page's own controls, ``RemedyControls``, ``LabControls`` and ``ModelControls``. From them come the widgets
+(explorer/shared/ui.py), URL parsing and writing, the figure captions, and the keyword arguments of
+``rc.init_layer`` (``layer_kwargs``).
+
+Names: a field is named as the core names the concept (``T``, ``forget_bias``, ``nonlinearity``), on every page.
+Its URL key (``Spec.key``, also its widget's state key) is the field name, except where the sidebar has the same
+concept: then the page's control carries its page's prefix (``lab_H``, ``model_T``), so that it never moves the
+sidebar's. Keys older than this rule stay canonical (``lag``, ``lab_forget``, ``lab_update``, ``lab_init``,
+``lab_act``, ``model_act``, ``model_scale``) and the rule's spelling is an alias (``lab_T``, ``lab_forget_bias``,
+``lab_update_bias``, ``lab_scheme``, ``lab_nonlinearity``, ``model_nonlinearity``, ``model_input_scale``), as are
+the keys of earlier versions (``act``, ``gru_form``): shared links keep working.
 
 Pure Python (no Streamlit).
 """
@@ -11,9 +20,9 @@ Pure Python (no Streamlit).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from recurrent_core.cells.init import SCHEMES
@@ -26,7 +35,8 @@ KINDS = ("rnn", "lstm", "gru")
 
 @dataclass(frozen=True)
 class Spec:
-    """How one control looks and behaves. ``key`` is the field name (filled in from the dataclass)."""
+    """How one control looks and behaves. ``name`` is its dataclass field, ``key`` its URL and widget key (the
+    field name unless declared); both are filled in from the dataclass."""
 
     default: Any
     label: Text
@@ -42,6 +52,10 @@ class Spec:
     kinds: tuple[str, ...] = KINDS  # the layer kinds it applies to
     page: str | None = None  # a page's own control (None: shared, in the sidebar)
     key: str = ""
+    name: str = ""
+    number: bool = False  # options are numbers written as text: the widget and URL show "0.02", the field holds 0.02
+    # the control's own rule for a value that is not a finite number (instead of the generic "not a number")
+    not_finite: Callable[[str], tuple[Any, Text | None]] | None = None
 
     def text(self, lang: str) -> tuple[str, str]:
         """(label, help) in ``lang`` ("en" or "ko")."""
@@ -53,6 +67,16 @@ class Spec:
         label = self.option_labels.get(option)
         return label[1 if lang == "ko" else 0] if label else option
 
+    def value(self, raw: Any) -> Any:
+        """The field's value for the widget's (or the parsed URL's) ``raw`` one."""
+        return float(raw) if self.number else raw
+
+    def url_text(self, value: Any) -> str:
+        """How the URL writes the field's ``value``: the option it came from, ``true``/``false``, or the number."""
+        if self.number:
+            return next((o for o in self.options if float(o) == value), repr(value))
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
     @property
     def is_int(self) -> bool:
         return isinstance(self.default, int) and not isinstance(self.default, bool)
@@ -63,8 +87,9 @@ class Spec:
 
 
 def control(default: Any, label: Text, group: str, **spec: Any) -> Any:
-    """A dataclass field that declares a control (see ``Spec``)."""
-    return field(default=default, metadata={"spec": Spec(default, label, group, **spec)})
+    """A dataclass field that declares a control (see ``Spec``): ``default`` as the widget holds it."""
+    made = Spec(default, label, group, **spec)
+    return field(default=made.value(default), metadata={"spec": made})
 
 
 GROUPS: dict[str, Text] = {
@@ -252,7 +277,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class View:
-    """How results are shown (not part of any computation): the x axis, and each page's own toggles."""
+    """How the flow pages show their results (not part of any computation): the x axis (in the sidebar) and the
+    compare, LSTM and GRU pages' own toggles."""
 
     axis: str = control(
         "time",
@@ -279,93 +305,6 @@ class View:
     band: bool = control(
         False, ("Range over 10 seeds (slower)", "시드 10개에 대한 범위 (느림)"), "view", page="compare"
     )
-    # the "Your model" page (pages/model.py): which model, and the input and loss it is analysed on
-    model_source: str = control(
-        "T150_open",
-        ("Model", "모델"),
-        "view",
-        page="model",
-        options=("T150_open", "T150_default", "T250_open", "upload"),
-        option_labels={
-            "T150_open": (
-                "example: LSTM, adding problem T=150, forget bias +3 at init",
-                "예제: LSTM, 덧셈 문제 T=150, 초기 망각 게이트 편향 +3",
-            ),
-            "T150_default": (
-                "example: LSTM, adding problem T=150, PyTorch's default init",
-                "예제: LSTM, 덧셈 문제 T=150, PyTorch 기본 초기화",
-            ),
-            "T250_open": (
-                "example: LSTM, adding problem T=250, forget bias +3 at init",
-                "예제: LSTM, 덧셈 문제 T=250, 초기 망각 게이트 편향 +3",
-            ),
-            "upload": ("upload a .safetensors / .npz file", ".safetensors / .npz 파일 올리기"),
-        },
-    )
-    model_input: str = control(
-        "random",
-        ("Input", "입력"),
-        "view",
-        page="model",
-        options=("random", "adding", "file"),
-        option_labels={
-            "random": ("random N(0, scale²)", "무작위 N(0, 배율²)"),
-            "adding": ("adding problem (D = 2)", "덧셈 문제 (D = 2)"),
-            "file": ("upload .npy / .csv", ".npy / .csv 올리기"),
-        },
-        help=("The adding problem: channel 0 ~ U[0, 1), channel 1 marks one step in each half (the examples' task).",
-              "덧셈 문제: 채널 0 ~ U[0, 1), 채널 1은 앞·뒤 절반에서 한 시각씩 표시 (예제 모델의 과제)."),
-    )  # fmt: skip
-    model_T: int = control(
-        100, ("Input length T", "입력 길이 T"), "view", page="model", lo=1, hi=1000, step=1,
-        help=("Steps of the random input (an uploaded input keeps its own).",
-              "무작위 입력의 시각 수 (올린 입력은 자신의 길이를 씁니다)."),
-    )  # fmt: skip
-    model_N: int = control(1, ("Batch size N", "배치 크기 N"), "view", page="model", lo=1, hi=64, step=1)
-    model_scale: float = control(
-        1.0, ("Input scale", "입력값 배율 (표준편차)"), "view", page="model", lo=0.0, hi=5.0, step=0.1,
-        help=("x ~ N(0, scale²).", "x ~ N(0, 배율²)."),
-    )  # fmt: skip
-    model_seed: int = control(
-        0, ("Seed (input and fresh init)", "시드 (입력과 새 초기화)"), "view", page="model", lo=0, hi=2**31 - 1, step=1
-    )
-    model_loss: str = control(
-        "last",
-        ("Where the loss sits", "손실의 위치"),
-        "view",
-        page="model",
-        options=("last", "every"),
-        option_labels={"last": ("last step", "마지막 시각"), "every": ("every step", "모든 시각")},
-    )
-    model_unit: int = control(
-        -1,
-        ("Output unit of the loss (−1: all)", "손실을 둘 출력 유닛 (−1: 전체)"),
-        "view",
-        page="model",
-        lo=-1,
-        hi=4095,
-        step=1,
-        help=("An index into the module's output (dirs·H units), or −1 for every unit.",
-              "모듈 출력(dirs·H개 유닛)의 번호. −1이면 모든 유닛."),
-    )  # fmt: skip
-    model_act: str = control(
-        "tanh",
-        ("RNN activation of the file", "파일 RNN의 활성화 함수"),
-        "view",
-        page="model",
-        options=("tanh", "relu"),
-        help=(
-            "A file cannot say whether an nn.RNN used tanh or relu.",
-            "파일만으로는 nn.RNN이 tanh인지 relu인지 알 수 없습니다.",
-        ),
-    )
-    model_spectra: bool = control(
-        False,
-        ("Eigenvalues of every W_hh block (slow for large H)", "모든 W_hh 블록의 고윳값 (H가 크면 느림)"),
-        "view",
-        page="model",
-    )
-    # how the LSTM and GRU pages show every gate
     lstm_gates: str = control(
         "band",
         ("Show the gates as", "게이트 표시 방식"),
@@ -382,14 +321,64 @@ class View:
         option_labels={"band": ("per-step mean ± spread", "시각별 평균 ± 범위"), "heatmap": ("heatmaps", "히트맵")},
         page="gru",
     )
-    # the Remedies page's own controls
-    remedy_kind: str = control(
+
+
+# ---------------------------------------------------------------------------- the Remedies page's input rules
+DEFAULT_THRESHOLD = 1.0
+
+
+def safe_threshold(value: object) -> tuple[float, Text | None]:
+    """A usable clipping threshold from ``value`` (> 0 and finite), and a notice if it had to change."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = math.nan
+    if math.isfinite(v) and v > 0:
+        return v, None
+    shown = _clean(value, 20)
+    return DEFAULT_THRESHOLD, (
+        f"The clipping threshold θ = {shown} is not a number above 0: using {DEFAULT_THRESHOLD:g}.",
+        f"클리핑 임곗값은 0보다 큰 수여야 합니다 (입력: {shown}). {josa(f'{DEFAULT_THRESHOLD:g}', '을/를')} 씁니다.",
+    )
+
+
+def safe_block(k: object, T: int) -> tuple[int, Text | None]:
+    """A usable block length 1 … T from ``k``, and a notice if it had to change."""
+    try:
+        v = float(k)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = math.nan
+    if not math.isfinite(v) or v < 1:
+        return min(T, 1), (
+            f"The block length k must be a whole number ≥ 1 (got {str(k)[:20]}): using k = 1.",
+            f"블록 길이 k는 1 이상의 정수여야 합니다 (입력: {str(k)[:20]}). k = 1을 씁니다.",
+        )
+    if v > T:
+        return T, (
+            f"The block length k = {int(v)} is longer than the sequence (T = {T}): using k = T, which is full BPTT.",
+            f"블록 길이 k = {int(v)}가 시퀀스(T = {T})보다 깁니다. k = T(전체 BPTT와 같음)를 씁니다.",
+        )
+    if v != round(v):
+        return round(v), (
+            f"The block length k must be a whole number (got {v:g}): using k = {round(v)}.",
+            f"블록 길이 k는 정수여야 합니다 (입력: {v:g}). k = {josa(str(round(v)), '을/를')} 씁니다.",
+        )
+    return int(v), None
+
+
+@dataclass(frozen=True)
+class RemedyControls:
+    """The Remedies page's own controls: which architecture, the clipping kind and threshold, the truncation block,
+    the initialisation preset."""
+
+    kind: str = control(
         "rnn",
         ("Architecture", "구조"),
         "view",
         options=("rnn", "lstm", "gru"),
         option_labels={"rnn": ("RNN", "RNN"), "lstm": ("LSTM", "LSTM"), "gru": ("GRU", "GRU")},
         page="remedies",
+        key="remedy_kind",
     )
     clip_kind: str = control(
         "global",
@@ -410,6 +399,7 @@ class View:
         hi=100.0,
         step=0.01,
         page="remedies",
+        not_finite=safe_threshold,  # ?threshold=nan / inf: the page's own notice and θ = 1
         help=(
             "Global: the largest allowed ‖g‖ (the book uses max_grad = 0.25); element-wise: each entry to ±θ "
             "(min-char-rnn uses 5).",
@@ -442,8 +432,15 @@ class View:
         },
         page="remedies",
     )
-    # ---- the training lab's own controls (page="lab"; defaults: rc.LAB_DEFAULTS, chosen by benchmarks/sweep.py)
-    lab_task: str = control(
+
+
+@dataclass(frozen=True)
+class LabControls:
+    """The training lab's own controls, named as ``rc.train`` names them (defaults: rc.LAB_DEFAULTS, chosen by
+    benchmarks/sweep.py). ``lr`` and ``weight_decay`` are numbers: the widget and the URL show them as the option
+    text (``"0.02"``)."""
+
+    task: str = control(
         "adding",
         ("Task", "과제"),
         "lab",
@@ -453,8 +450,9 @@ class View:
             "first": ("first symbol (recall the first input)", "첫 기호 (첫 입력 기억하기)"),
         },
         page="lab",
+        key="lab_task",
     )
-    lag: int = control(
+    T: int = control(
         50,
         ("Lag T (sequence length)", "시차 T (시퀀스 길이)"),
         "lab",
@@ -463,11 +461,15 @@ class View:
         step=5,
         help=("How many steps the model must carry the information.", "모델이 정보를 몇 시각 동안 들고 가야 하는지."),
         page="lab",
+        key="lag",
+        aliases=("lab_T",),
     )
-    lab_H: int = control(32, ("Hidden size H", "은닉 상태 크기 H"), "lab", lo=4, hi=128, step=4, page="lab")
-    lab_batch: int = control(32, ("Batch size", "배치 크기"), "lab", lo=4, hi=128, step=4, page="lab")
-    lab_steps: int = control(1000, ("Training steps", "학습 스텝 수"), "lab", lo=50, hi=3000, step=50, page="lab")
-    lab_seed: int = control(0, ("Seed", "시드"), "lab", lo=0, hi=99, step=1, page="lab")
+    H: int = control(32, ("Hidden size H", "은닉 상태 크기 H"), "lab", lo=4, hi=128, step=4, page="lab", key="lab_H")
+    batch: int = control(32, ("Batch size", "배치 크기"), "lab", lo=4, hi=128, step=4, page="lab", key="lab_batch")
+    steps: int = control(
+        1000, ("Training steps", "학습 스텝 수"), "lab", lo=50, hi=3000, step=50, page="lab", key="lab_steps"
+    )
+    seed: int = control(0, ("Seed", "시드"), "lab", lo=0, hi=99, step=1, page="lab", key="lab_seed")
     clip: str = control(
         "norm",
         ("Gradient clipping", "기울기 클리핑"),
@@ -496,10 +498,18 @@ class View:
         ),
         page="lab",
     )
-    lab_forget: float = control(
-        1.0, ("LSTM forget-gate bias", "LSTM 망각 게이트 편향"), "lab", lo=-2.0, hi=5.0, step=0.5, page="lab"
+    forget_bias: float = control(
+        1.0,
+        ("LSTM forget-gate bias", "LSTM 망각 게이트 편향"),
+        "lab",
+        lo=-2.0,
+        hi=5.0,
+        step=0.5,
+        page="lab",
+        key="lab_forget",
+        aliases=("lab_forget_bias",),
     )
-    lab_update: float = control(
+    update_bias: float = control(
         1.0,
         ("GRU keep bias (update gate)", "GRU 유지 편향 (업데이트 게이트)"),
         "lab",
@@ -511,38 +521,159 @@ class View:
             "이전 상태를 그대로 넘기는 비율 (PyTorch의 z, 책의 1 − z)의 편향에 더합니다.",
         ),
         page="lab",
+        key="lab_update",
+        aliases=("lab_update_bias",),
     )
-    lab_init: str = control(
+    scheme: str = control(
         "pytorch",
         ("Initialisation", "초기화"),
         "lab",
         options=("pytorch", "dlfs2", "orthogonal", "identity"),
         page="lab",
+        key="lab_init",
+        aliases=("lab_scheme",),
     )
-    lab_act: str = control("tanh", ("RNN activation", "RNN 활성화 함수"), "lab", options=("tanh", "relu"), page="lab")
+    nonlinearity: str = control(
+        "tanh",
+        ("RNN activation", "RNN 활성화 함수"),
+        "lab",
+        options=("tanh", "relu"),
+        page="lab",
+        key="lab_act",
+        aliases=("lab_nonlinearity",),
+    )
     optimizer: str = control("adam", ("Optimizer", "옵티마이저"), "lab", options=("adam", "sgd"), page="lab")
-    lr: str = control(
+    lr: float = control(
         "0.02",
         ("Learning rate", "학습률"),
         "lab",
         options=("0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1.0"),
         page="lab",
+        number=True,
     )
-    weight_decay: str = control(
+    weight_decay: float = control(
         "0",
         ("Weight decay", "가중치 감소"),
         "lab",
         options=("0", "1e-5", "1e-4", "1e-3", "1e-2"),
         page="lab",
+        number=True,
     )
 
 
-def _specs(cls: type) -> tuple[Spec, ...]:
-    return tuple(replace(f.metadata["spec"], key=f.name) for f in fields(cls))
+@dataclass(frozen=True)
+class ModelControls:
+    """The "Your model" page's own controls: which model, and the input and loss it is analysed on (named as the
+    sidebar names the same concepts)."""
+
+    source: str = control(
+        "T150_open",
+        ("Model", "모델"),
+        "view",
+        page="model",
+        options=("T150_open", "T150_default", "T250_open", "upload"),
+        option_labels={
+            "T150_open": (
+                "example: LSTM, adding problem T=150, forget bias +3 at init",
+                "예제: LSTM, 덧셈 문제 T=150, 초기 망각 게이트 편향 +3",
+            ),
+            "T150_default": (
+                "example: LSTM, adding problem T=150, PyTorch's default init",
+                "예제: LSTM, 덧셈 문제 T=150, PyTorch 기본 초기화",
+            ),
+            "T250_open": (
+                "example: LSTM, adding problem T=250, forget bias +3 at init",
+                "예제: LSTM, 덧셈 문제 T=250, 초기 망각 게이트 편향 +3",
+            ),
+            "upload": ("upload a .safetensors / .npz file", ".safetensors / .npz 파일 올리기"),
+        },
+        key="model_source",
+    )
+    input: str = control("random",
+        ("Input", "입력"),
+        "view",
+        page="model",
+        options=("random", "adding", "file"),
+        option_labels={
+            "random": ("random N(0, scale²)", "무작위 N(0, 배율²)"),
+            "adding": ("adding problem (D = 2)", "덧셈 문제 (D = 2)"),
+            "file": ("upload .npy / .csv", ".npy / .csv 올리기"),
+        },
+        help=("The adding problem: channel 0 ~ U[0, 1), channel 1 marks one step in each half (the examples' task).",
+              "덧셈 문제: 채널 0 ~ U[0, 1), 채널 1은 앞·뒤 절반에서 한 시각씩 표시 (예제 모델의 과제)."),
+        key="model_input",
+    )  # fmt: skip
+    T: int = control(
+        100, ("Input length T", "입력 길이 T"), "view", page="model", lo=1, hi=1000, step=1, key="model_T",
+        help=("Steps of the random input (an uploaded input keeps its own).",
+              "무작위 입력의 시각 수 (올린 입력은 자신의 길이를 씁니다)."),
+    )  # fmt: skip
+    N: int = control(1, ("Batch size N", "배치 크기 N"), "view", page="model", lo=1, hi=64, step=1, key="model_N")
+    input_scale: float = control(
+        1.0, ("Input scale", "입력값 배율 (표준편차)"), "view", page="model", lo=0.0, hi=5.0, step=0.1,
+        help=("x ~ N(0, scale²).", "x ~ N(0, 배율²)."), key="model_scale", aliases=("model_input_scale",)
+    )  # fmt: skip
+    seed: int = control(
+        0,
+        ("Seed (input and fresh init)", "시드 (입력과 새 초기화)"),
+        "view",
+        page="model",
+        lo=0,
+        hi=2**31 - 1,
+        step=1,
+        key="model_seed",
+    )
+    loss: str = control(
+        "last",
+        ("Where the loss sits", "손실의 위치"),
+        "view",
+        page="model",
+        options=("last", "every"),
+        option_labels={"last": ("last step", "마지막 시각"), "every": ("every step", "모든 시각")},
+        key="model_loss",
+    )
+    unit: int = control(-1,
+        ("Output unit of the loss (−1: all)", "손실을 둘 출력 유닛 (−1: 전체)"),
+        "view",
+        page="model",
+        lo=-1,
+        hi=4095,
+        step=1,
+        help=("An index into the module's output (dirs·H units), or −1 for every unit.",
+              "모듈 출력(dirs·H개 유닛)의 번호. −1이면 모든 유닛."), key="model_unit"
+    )  # fmt: skip
+    nonlinearity: str = control(
+        "tanh",
+        ("RNN activation of the file", "파일 RNN의 활성화 함수"),
+        "view",
+        page="model",
+        options=("tanh", "relu"),
+        help=(
+            "A file cannot say whether an nn.RNN used tanh or relu.",
+            "파일만으로는 nn.RNN이 tanh인지 relu인지 알 수 없습니다.",
+        ),
+        key="model_act",
+        aliases=("model_nonlinearity",),
+    )
+    spectra: bool = control(
+        False,
+        ("Eigenvalues of every W_hh block (slow for large H)", "모든 W_hh 블록의 고윳값 (H가 크면 느림)"),
+        "view",
+        page="model",
+        key="model_spectra",
+    )
 
 
-CONTROLS: tuple[Spec, ...] = _specs(Settings)
-VIEW_CONTROLS: tuple[Spec, ...] = _specs(View)
+def specs(cls: type) -> tuple[Spec, ...]:
+    """The controls a dataclass of this module declares, in field order."""
+    return tuple(replace(f.metadata["spec"], name=f.name, key=f.metadata["spec"].key or f.name) for f in fields(cls))
+
+
+CONTROLS: tuple[Spec, ...] = specs(Settings)
+# each page's own controls, by the page that draws them
+PAGE_CONTROLS: dict[str, type] = {"remedies": RemedyControls, "lab": LabControls, "model": ModelControls}
+# every control that is not a Settings one: the View's and every page's
+VIEW_CONTROLS: tuple[Spec, ...] = (*specs(View), *(c for cls in PAGE_CONTROLS.values() for c in specs(cls)))
 # The page language: in the URL like the others (?lang=ko); the button shows the language's own name.
 LANG = Spec(
     "en",
@@ -578,7 +709,7 @@ TRACKING_KEYS = frozenset(
     }
 )
 
-# The largest forward+backward tape one view may hold; every view is computed one at a time (explorer/work.py),
+# The largest forward+backward tape one view may hold; every view is computed one at a time (explorer/shared/work.py),
 # so this bounds the server's working memory. Community Cloud gives as little as ~690 MB per app.
 MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
 # float64 arrays per (step, sample, unit) an LSTM run keeps: hs, cs, tanh(c), 4 gates, 4 backward coefficients,
@@ -640,6 +771,8 @@ def coerce(spec: Spec, raw: object) -> tuple[Any, Text | None]:
         value = float(text)
     except ValueError:
         value = math.nan
+    if spec.not_finite is not None and not math.isfinite(value):
+        return spec.not_finite(shown)
     if math.isnan(value):
         return spec.default, (
             f"`{name}={shown}` is not a number: using the default {spec.default}.",
@@ -739,8 +872,16 @@ def from_values(values: Mapping[str, Any]) -> Settings:
     return Settings(**{c.key: values.get(c.key, c.default) for c in CONTROLS})
 
 
+C = TypeVar("C")
+
+
+def controls_from_values(cls: type[C], values: Mapping[str, Any]) -> C:
+    """The controls dataclass ``cls`` from widget or URL values by key (already in range), ignoring other keys."""
+    return cls(**{c.name: c.value(values.get(c.key, c.default)) for c in specs(cls)})
+
+
 def view_from_values(values: Mapping[str, Any]) -> View:
-    return View(**{c.key: values.get(c.key, c.default) for c in VIEW_CONTROLS})
+    return controls_from_values(View, values)
 
 
 def layer_kwargs(s: Settings, kind: str, **override: Any) -> dict[str, Any]:
@@ -752,15 +893,20 @@ def layer_kwargs(s: Settings, kind: str, **override: Any) -> dict[str, Any]:
     return kwargs
 
 
-def query_items(s: Settings, view: View, lang: str = "en", page: str | None = None) -> dict[str, str]:
-    """The URL parameters that reproduce ``s`` and ``view`` on ``page`` (defaults left out, canonical keys)."""
+def query_items(
+    s: Settings, view: View, lang: str = "en", page: str | None = None, own: object | None = None
+) -> dict[str, str]:
+    """The URL parameters that reproduce ``s``, ``view`` and the page's ``own`` controls (a dataclass of
+    ``PAGE_CONTROLS``) on ``page``: defaults left out, canonical keys."""
     items: dict[str, str] = {}
-    for c in (*CONTROLS, *VIEW_CONTROLS):
-        if c.page is not None and c.page != page:
-            continue
-        value = getattr(view if c in VIEW_CONTROLS else s, c.key)
-        if value != c.default:
-            items[c.key] = str(value).lower() if isinstance(value, bool) else str(value)
+    owners: list[object] = [s, view] if own is None else [s, view, own]
+    for obj in owners:
+        for c in specs(type(obj)):
+            if c.page is not None and c.page != page:
+                continue
+            value = getattr(obj, c.name)
+            if value != c.value(c.default):
+                items[c.key] = c.url_text(value)
     if lang != LANG.default:
         items[LANG.key] = lang
     return items

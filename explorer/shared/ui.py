@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -21,24 +21,29 @@ import streamlit as st
 import charts
 from charts import export
 
-from . import compat, process, work
-from .i18n import Picker, pick
-from .settings import (
+from .. import compat
+from . import process, work
+from .controls import (
     CONTROLS,
     GROUPS,
     LANG,
+    PAGE_CONTROLS,
     VIEW_CONTROLS,
+    C,
     Settings,
     Spec,
     Text,
     View,
     consistent,
+    controls_from_values,
     from_values,
     parse_params,
     query_items,
+    specs,
     view_from_values,
     within_budget,
 )
+from .i18n import Picker, pick
 
 CONTEXT_KEY = "_context"
 CONTEXT_RETRY_KEY = "_context_retry"
@@ -86,7 +91,7 @@ def seed_from_url() -> list[Text]:
     return notices
 
 
-def _seed(spec: Spec) -> None:
+def seed_widget(spec: Spec) -> None:
     """Give a widget its state before it is drawn (again, after Streamlit dropped an undrawn widget's key)."""
     if spec.key not in st.session_state:
         pending = st.session_state.get(URL_PENDING_KEY, {})
@@ -95,7 +100,7 @@ def _seed(spec: Spec) -> None:
 
 def widget(spec: Spec, lang: str, disabled: bool = False) -> Any:
     """The widget of one control, reading its seeded state (key = the control's key)."""
-    _seed(spec)
+    seed_widget(spec)
     label, help_text = spec.text(lang)
     common: dict[str, Any] = dict(key=spec.key, help=help_text or None, disabled=disabled)
     if spec.options:
@@ -128,7 +133,7 @@ def sidebar(notices: list[Text]) -> Context:
     memory budget), view, language and notices (``notices``: those of ``seed_from_url``)."""
     notices = list(notices)
     with st.sidebar:
-        _seed(LANG)
+        seed_widget(LANG)
         st.segmented_control(LANG.label[0], LANG.options, key=LANG.key, required=True,
                              format_func=lambda o: LANG.option_text(o, "en"))  # fmt: skip
         lang = str(st.session_state.get(LANG.key) or "en")
@@ -181,14 +186,26 @@ def page_toggle(ctx: Context, key: str) -> bool:
 
 
 def current_view(ctx: Context) -> View:
-    """The view with the page toggles drawn so far."""
-    return view_from_values({c.key: st.session_state.get(c.key, c.default) for c in VIEW_CONTROLS})
+    """``ctx``'s view with the toggles its page drew this run."""
+    return replace(ctx.view, **{c.name: c.value(st.session_state[c.key]) for c in specs(View)
+                                if c.page == ctx.page and c.key in st.session_state})  # fmt: skip
 
 
-def share_url(ctx: Context, page_path: str, view: View) -> str:
+def page_controls(cls: type[C]) -> C:
+    """A page's own controls (a dataclass of ``PAGE_CONTROLS``) as its widgets hold them (defaults if not drawn)."""
+    return controls_from_values(cls, {c.key: st.session_state.get(c.key, c.default) for c in specs(cls)})
+
+
+def own_controls(ctx: Context) -> object | None:
+    """The controls of ``ctx``'s page, for its link (None: a page without its own controls dataclass)."""
+    cls = PAGE_CONTROLS.get(ctx.page)
+    return None if cls is None else page_controls(cls)
+
+
+def share_url(ctx: Context, page_path: str, view: View, own: object | None = None) -> str:
     """The link to this exact view: the page's own path (always one that exists), every setting that differs from
-    its default, and the page's toggles."""
-    items = query_items(ctx.settings, view, ctx.lang, page=ctx.page)
+    its default, and the page's toggles and ``own`` controls."""
+    items = query_items(ctx.settings, view, ctx.lang, page=ctx.page, own=own)
     base = ""
     try:
         parts = urlsplit(st.context.url or "")
@@ -201,16 +218,16 @@ def share_url(ctx: Context, page_path: str, view: View) -> str:
     return base + ("?" + urlencode(items) if items else "")
 
 
-def sync_url(ctx: Context, view: View) -> None:
+def sync_url(ctx: Context, view: View, own: object | None = None) -> None:
     """Write the view's parameters to the address bar (canonical keys, defaults and strangers left out)."""
-    want = query_items(ctx.settings, view, ctx.lang, page=ctx.page)
+    want = query_items(ctx.settings, view, ctx.lang, page=ctx.page, own=own)
     have = {k: st.query_params.get_all(k)[-1] for k in st.query_params}
     if have != want:
         st.query_params.from_dict(want)
 
 
-def share_link(ctx: Context, page_path: str, view: View, slot: Any) -> None:
-    link = share_url(ctx, page_path, view)
+def share_link(ctx: Context, page_path: str, view: View, slot: Any, own: object | None = None) -> None:
+    link = share_url(ctx, page_path, view, own)
     # a plain link, not st.code: the code block's highlighter and font cost ~0.3 s on the first load
     slot.caption(f"{ctx.tr('Link to this view', '이 화면의 링크')}: [{_link_text(link)}]({link})")
 

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -26,10 +26,10 @@ import pandas as pd
 
 import recurrent_core as rc
 
-from .work import ResultCache, size_of
+from ..shared.controls import LabControls
+from ..shared.kinds import KINDS
+from ..shared.work import ResultCache, size_of
 
-KINDS = ("rnn", "lstm", "gru")
-KIND_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 REACH_DECADES = 3.0  # "reach": steps back while ‖∂L/∂h‖ stays above 10⁻³ of its value at the loss
 ABANDON_SECONDS = 10.0
 CACHE_BYTES = 24 * 1024 * 1024
@@ -59,26 +59,9 @@ class LabSettings:
     record_every: int = 0  # 0: about 40 checkpoints
 
     @classmethod
-    def from_view(cls, view: Any) -> LabSettings:
-        """The lab's settings from the page's ``View`` fields (already validated)."""
-        return cls(
-            task=view.lab_task,
-            T=int(view.lag),
-            H=int(view.lab_H),
-            batch=int(view.lab_batch),
-            steps=int(view.lab_steps),
-            seed=int(view.lab_seed),
-            clip=view.clip,
-            clip_at=float(view.clip_at),
-            truncate=int(view.truncate),
-            forget_bias=float(view.lab_forget),
-            update_bias=float(view.lab_update),
-            scheme=view.lab_init,
-            nonlinearity=view.lab_act,
-            optimizer=view.optimizer,
-            lr=float(view.lr),
-            weight_decay=float(view.weight_decay),
-        )
+    def from_view(cls, c: LabControls) -> LabSettings:
+        """The lab's settings from the page's own controls (already validated; the same names)."""
+        return cls(**{f.name: getattr(c, f.name) for f in fields(c)})
 
     @property
     def every(self) -> int:

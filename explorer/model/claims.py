@@ -1,6 +1,6 @@
 """The readings of the "Your model" page: typed claims computed from a ``ModelResult``, in English and Korean.
 
-Each claim holds the numbers it speaks of and chooses its words from them, with ``explorer.data.Trend``'s
+Each claim holds the numbers it speaks of and chooses its words from them, with ``explorer.shared.curves.Trend``'s
 thresholds (vanishes when it keeps ≤ 1 %, explodes when it grows ≥ 100×; "keeps" below 1, "grows" above).
 ``tests/test_model_view.py`` checks over random small models that no rendered claim contradicts its numbers.
 """
@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .claims import pct, rate_text, ratio_text
-from .data import Trend
-from .i18n import josa, pick
-from .model_view import ModelResult, Text
+from ..shared.claims import pct, rate_text, ratio_text
+from ..shared.claims import render as render
+from ..shared.controls import Text
+from ..shared.curves import Trend
+from ..shared.i18n import josa, pick
+from .data import ModelResult
 
 # a gate mean this far from the fresh init's counts as opened / closed by training
 GATE_SHIFT = 0.05
@@ -144,7 +146,3 @@ def model_claims(r: ModelResult) -> list[ModelClaim]:
         if key in r.model.gate_means and key in r.fresh.gate_means:
             out.append(GateShiftClaim(name, symbol, r.model.gate_means[key], r.fresh.gate_means[key]))
     return out
-
-
-def render(claims: list[ModelClaim], lang: str) -> list[str]:
-    return [c.render(lang) for c in claims]

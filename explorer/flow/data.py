@@ -1,15 +1,10 @@
-"""From settings to everything a page shows: tidy curves, their trends, markers and facts. Pure: no Streamlit.
-
-Every number a page prints or draws comes from here, computed from the core's results for the current settings.
-
-Time convention of every curve: ``t`` = 0 … T with ``h_0`` the initial state and ``h_T`` the last; the loss
-sits on ``h_T`` ("last") or on every ``h_t`` ("every"). ``back`` = T − t counts backward steps from the loss,
-the x axis of the book's figure. Gradients of the cell state ``c`` start at t = 1.
-"""
+"""From settings to everything the flow pages (compare, RNN, LSTM, GRU) show: curves, their trends, markers and
+facts, computed from the core's results for the current settings. Pure: no Streamlit. The curves' conventions are
+those of explorer/shared/curves.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -17,179 +12,14 @@ import pandas as pd
 
 import recurrent_core as rc
 
-from .settings import Settings, Text, layer_kwargs
+from ..shared.controls import Settings, Text
+from ..shared.curves import CurveInfo, FlowView, Trend, collect, frame, make_inputs, make_layer, trend, with_h0
+from ..shared.curves import overflow_markers as overflow_markers  # the flow pages' vocabulary, read from here too
+from ..shared.curves import steps_below as steps_below
+from ..shared.kinds import KIND_LABELS
 
-KIND_LABELS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 OPEN_GATE_BIAS = 3.0
-VANISH_LEVEL = -6.0  # "below 10⁻⁶ of its value at the loss"
-# A curve vanishes when it keeps at most 1 % of its value at the loss, explodes when it grows at least 100×.
-TREND_DECADES = 2.0
 SEED_BAND_SEEDS = 10
-
-
-def make_layer(s: Settings, kind: str, **override: Any) -> Any:
-    """The layer of ``kind`` that the settings describe (``override`` changes a control, a gate bias say)."""
-    return rc.init_layer(kind, **layer_kwargs(s, kind, **override))
-
-
-def make_inputs(s: Settings) -> tuple[np.ndarray, np.ndarray]:
-    """x (T, N, D) ~ N(0, input_scale²) and dhs (T, N, H): ones at the last step (the book's dh) or at every step.
-
-    The inputs use their own stream of the seed, so every architecture sees the same x.
-    """
-    rng = np.random.default_rng([s.seed, 1])
-    x = rng.standard_normal((s.T, s.N, s.D)) * s.input_scale
-    dhs = np.zeros((s.T, s.N, s.H))
-    if s.loss == "last":
-        dhs[-1] = 1.0
-    else:
-        dhs[:] = 1.0
-    return x, dhs
-
-
-# ---------------------------------------------------------------------------------------------- curves and trends
-@dataclass(frozen=True)
-class CurveInfo:
-    """What one curve is: its legend label, colour, line role (solid full BPTT, dashed an isolated path, dotted a
-    variant of the settings), and which gradient of which architecture it measures."""
-
-    id: str
-    label: Text
-    colour_key: str
-    role: str  # "full" | "path" | "variant"
-    kind: str
-    quantity: str  # "dh" (∂L/∂h_t), "dc" (∂L/∂c_t), "cell_path", "direct_path", "matmul_only", "tanh_only"
-
-
-@dataclass(frozen=True)
-class Trend:
-    """What a curve does from the loss back to its first point, measured on the curve as drawn."""
-
-    curve: str
-    kind: str
-    quantity: str
-    log10_ratio: float  # log10 (norm at the first point / norm at the loss)
-    steps: int  # backward steps between those two points
-    steps_to_vanish: int | None  # steps back until 10⁻⁶ of the value at the loss (None: never)
-    overflow64: int | None = None  # t at which a plain float64 backward held inf/NaN
-    overflow32: int | None = None
-    forward_overflow: int | None = None  # t at which the forward hidden state itself overflowed (relu)
-
-    @property
-    def direction(self) -> str:
-        """From the measured ratio: "vanishes" (keeps ≤ 1 %), "explodes" (grows ≥ 100×) or "steady";
-        "undefined" after a forward overflow."""
-        # after a forward overflow, or with a value of exactly 0 at the loss, there is no ratio to speak of
-        if self.forward_overflow is not None or np.isnan(self.log10_ratio) or self.log10_ratio == np.inf:
-            return "undefined"
-        if self.steps == 0:
-            return "steady"
-        if self.log10_ratio <= -TREND_DECADES:
-            return "vanishes"
-        if self.log10_ratio >= TREND_DECADES:
-            return "explodes"
-        return "steady"
-
-    @property
-    def log10_rate(self) -> float:
-        """log10 of the geometric-mean change per backward step."""
-        return self.log10_ratio / self.steps if self.steps else 0.0
-
-
-def steps_below(log10_norm: np.ndarray, level: float = VANISH_LEVEL) -> int | None:
-    """Backward steps from the last point until the norm first falls ``level`` decades below it."""
-    if not np.isfinite(log10_norm[-1]):
-        return None
-    rel = log10_norm[::-1] - log10_norm[-1]
-    below = np.flatnonzero(rel < level)
-    return int(below[0]) if below.size else None
-
-
-def trend(
-    info: CurveInfo,
-    log10_norm: np.ndarray,
-    overflow: dict[str, int | None] | None = None,
-    forward_overflow: int | None = None,
-) -> Trend:
-    """The trend of a curve given by its log10 norms in time order (first point first, the loss last)."""
-    ov = overflow or {}
-    return Trend(
-        curve=info.id,
-        kind=info.kind,
-        quantity=info.quantity,
-        log10_ratio=float(log10_norm[0] - log10_norm[-1]),
-        steps=len(log10_norm) - 1,
-        steps_to_vanish=steps_below(log10_norm),
-        overflow64=ov.get("float64"),
-        overflow32=ov.get("float32"),
-        forward_overflow=forward_overflow,
-    )
-
-
-def _ratio(log10_norm: np.ndarray) -> float:
-    """log10 (first / last); +inf when the last is exactly 0 (a ratio to 0 has no value), whatever the first."""
-    if log10_norm[-1] == -np.inf:
-        return float("inf")
-    return float(log10_norm[0] - log10_norm[-1])
-
-
-def _with_h0(per_sample: np.ndarray, into_h0: np.ndarray, norm: str) -> np.ndarray:
-    """Aggregated log10 norms at t = 0 … T from per-sample (T, N) values at h_1 … h_T and (N,) at h_0."""
-    return rc.aggregate(np.concatenate([into_h0[None], per_sample]), norm)
-
-
-def _t_index(overflow: dict[str, int | None]) -> dict[str, int | None]:
-    """The core's overflow step t is the step whose outgoing gradient, ∂L/∂h_t in this module's t, first held inf:
-    the same number."""
-    return dict(overflow)
-
-
-def _frame(info: CurveInfo, t: np.ndarray, log10_norm: np.ndarray, T: int) -> pd.DataFrame:
-    return pd.DataFrame({"t": t, "back": T - t, "curve": info.id, "log10_norm": log10_norm})
-
-
-def overflow_markers(trends: list[Trend] | tuple[Trend, ...]) -> list[dict[str, Any]]:
-    """Vertical markers where a plain computation overflowed, one per t (labels merged), in time order."""
-    by_t: dict[int, list[Text]] = {}
-    for tr in trends:
-        name = KIND_LABELS[tr.kind]
-        for t, what in (
-            (tr.overflow64, ("float64 overflows", "float64 오버플로")),
-            (tr.overflow32, ("float32 overflows", "float32 오버플로")),
-            (tr.forward_overflow, ("forward overflows", "순전파 오버플로")),
-        ):
-            if t is not None:
-                label = (f"{name}: {what[0]}", f"{name}: {what[1]}")
-                if label not in by_t.setdefault(t, []):
-                    by_t[t].append(label)
-    return [
-        {"t": t, "label": (" · ".join(a for a, _ in labels), " · ".join(b for _, b in labels))}
-        for t, labels in sorted(by_t.items())
-    ]
-
-
-@dataclass(frozen=True)
-class FlowView:
-    """Curves of one page (tidy: ``t``, ``back``, ``curve``, ``log10_norm``), what each is, and its trend."""
-
-    curves: pd.DataFrame
-    info: tuple[CurveInfo, ...]
-    trends: dict[str, Trend]
-    markers: list[dict[str, Any]] = field(default_factory=list)
-
-    def curve(self, curve_id: str) -> np.ndarray:
-        return self.curves.loc[self.curves["curve"] == curve_id, "log10_norm"].to_numpy()
-
-
-def _collect(parts: list[tuple[CurveInfo, np.ndarray, np.ndarray, Trend]], T: int) -> FlowView:
-    frames = [_frame(info, t, y, T) for info, t, y, _ in parts]
-    trends = {info.id: tr for info, _, _, tr in parts}
-    return FlowView(
-        curves=pd.concat(frames, ignore_index=True),
-        info=tuple(p[0] for p in parts),
-        trends=trends,
-        markers=overflow_markers(list(trends.values())),
-    )
 
 
 # ----------------------------------------------------------------------------------------------------- compare
@@ -210,8 +40,8 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
     gate_means: dict[str, float] = {}
 
     def add(info: CurveInfo, fn: Any) -> None:
-        y = _with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
-        parts.append((info, t, y, trend(info, y, _t_index(fn.overflow_step), _fwd(fn.forward_overflow_step))))
+        y = with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
+        parts.append((info, t, y, trend(info, y, fn.overflow_step, _fwd(fn.forward_overflow_step))))
 
     add(CurveInfo("rnn", ("RNN", "RNN"), "rnn", "full", "rnn", "dh"), rc.flow_norms(make_layer(s, "rnn"), x, dhs))
     cell = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
@@ -246,7 +76,7 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
             gate_means[info.id] = float(res.gate.mean())
             add(info, res.full)
             del res
-    return CompareResult(flow=_collect(parts, s.T), gate_means=gate_means, open_bias=open_bias, cell_path=cell_path)
+    return CompareResult(flow=collect(parts, s.T), gate_means=gate_means, open_bias=open_bias, cell_path=cell_path)
 
 
 def _fwd(step: int | None) -> int | None:
@@ -263,7 +93,7 @@ def seed_band(s: Settings, n_seeds: int = SEED_BAND_SEEDS) -> pd.DataFrame:
             sk = replace(s, seed=(s.seed + k) % (2**31))
             x, dhs = make_inputs(sk)
             fn = rc.flow_norms(make_layer(sk, kind), x, dhs)
-            runs.append(_with_h0(fn.log10_dh, fn.log10_dh0, s.norm))
+            runs.append(with_h0(fn.log10_dh, fn.log10_dh0, s.norm))
         arr = np.array(runs)
         rows.append(
             pd.DataFrame({"t": t, "back": s.T - t, "curve": kind, "lo": arr.min(axis=0), "hi": arr.max(axis=0)})
@@ -317,10 +147,10 @@ def step_view(layer: Any, x: np.ndarray, dhs: np.ndarray) -> Contributions:
     for j, block in enumerate(sc.blocks):
         ci = CurveInfo(f"hh_{block}", BLOCK_NAMES[block], BLOCK_COLOURS[block], "full", sc.kind, "contribution")
         info.append(ci)
-        frames.append(_frame(ci, t, _log10(sc.W_hh[:, j]), T))
+        frames.append(frame(ci, t, _log10(sc.W_hh[:, j]), T))
     dx = CurveInfo("dx", ("‖∂L/∂x_t‖", "‖∂L/∂x_t‖"), "bound", "path", sc.kind, "dx")
     info.append(dx)
-    frames.append(_frame(dx, t, _log10(sc.dx), T))
+    frames.append(frame(dx, t, _log10(sc.dx), T))
     return Contributions(
         curves=pd.concat(frames, ignore_index=True),
         info=tuple(info),
@@ -368,10 +198,10 @@ def rnn_view(s: Settings) -> RNNResult:
     act = s.nonlinearity
     t = np.arange(s.T + 1)
     fwd = _fwd(dec.forward_overflow_step)
-    full_y = _with_h0(dec.full.log10["h"], dec.full.log10_into_h0, s.norm)
-    tanh_y = _with_h0(dec.tanh_only.log10["h"], dec.tanh_only.log10_into_h0, s.norm)
+    full_y = with_h0(dec.full.log10["h"], dec.full.log10_into_h0, s.norm)
+    tanh_y = with_h0(dec.tanh_only.log10["h"], dec.tanh_only.log10_into_h0, s.norm)
     # the book's norm_list: the norm after each of the T multiplications, t = T−1 … 0 (the loss's own point left out)
-    matmul_y = _with_h0(dec.matmul_only.log10["h"], dec.matmul_only.log10_into_h0, s.norm)[:-1]
+    matmul_y = with_h0(dec.matmul_only.log10["h"], dec.matmul_only.log10_into_h0, s.norm)[:-1]
     full = CurveInfo("full", (f"full BPTT ({act}′ and W_hh)", f"전체 BPTT ({act}′와 W_hh)"), "rnn", "full", "rnn", "dh")
     matmul = CurveInfo(
         "matmul_only",
@@ -385,14 +215,14 @@ def rnn_view(s: Settings) -> RNNResult:
         "tanh_only", (f"{act}′ only (W_hh = I)", f"{act}′만 (W_hh = I)"), "tanh", "path", "rnn", "tanh_only"
     )
     parts = [
-        (full, t, full_y, trend(full, full_y, _t_index(dec.full.overflow_step), fwd)),
+        (full, t, full_y, trend(full, full_y, dec.full.overflow_step, fwd)),
         (
             matmul,
             t[:-1],
             matmul_y,
-            trend(matmul, np.append(matmul_y, full_y[-1]), _t_index(dec.matmul_only.overflow_step)),
+            trend(matmul, np.append(matmul_y, full_y[-1]), dec.matmul_only.overflow_step),
         ),
-        (phi, t, tanh_y, trend(phi, tanh_y, _t_index(dec.tanh_only.overflow_step), fwd)),
+        (phi, t, tanh_y, trend(phi, tanh_y, dec.tanh_only.overflow_step, fwd)),
     ]
     steps = np.arange(s.T, 0, -1)  # gain of the step h_t -> h_{t-1}, from the loss backwards
     rev = slice(None, None, -1)
@@ -421,7 +251,7 @@ def rnn_view(s: Settings) -> RNNResult:
         phi_gain = dec.log10_gain_tanh[np.isfinite(dec.log10_gain_tanh)]
         mean_phi = float(phi_gain.mean()) if phi_gain.size else float("nan")
     return RNNResult(
-        flow=_collect(parts, s.T),
+        flow=collect(parts, s.T),
         gains=gains,
         eigenvalues=eigenvalues,
         spectrum=spectrum,
@@ -504,24 +334,24 @@ def lstm_view(s: Settings) -> GateResult:
     x, dhs = make_inputs(s)
     res = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
     t = np.arange(s.T + 1)
-    dh = _with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
+    dh = with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
     assert res.full.log10_dc is not None
     dc = rc.aggregate(res.full.log10_dc, s.norm)
     path = rc.aggregate(res.path.log10["c"], s.norm)
     dh_info = CurveInfo("dh", ("‖∂L/∂h_t‖ (full BPTT)", "‖∂L/∂h_t‖ (전체 BPTT)"), "lstm", "full", "lstm", "dh")
     dc_info = CurveInfo("dc", ("‖∂L/∂c_t‖ (full BPTT)", "‖∂L/∂c_t‖ (전체 BPTT)"), "cell", "full", "lstm", "dc")
     path_info = CurveInfo("cell_path", ("cell path alone: ∏ f", "셀 경로만: ∏ f"), "tanh", "path", "lstm", "cell_path")
-    ov = _t_index(res.full.overflow_step)
+    ov = res.full.overflow_step
     fwd = _fwd(res.full.forward_overflow_step)
     parts = [
         (dh_info, t, dh, trend(dh_info, dh, ov, fwd)),
         (dc_info, t[1:], dc, trend(dc_info, dc, ov, fwd)),
         (path_info, t[1:], path, trend(path_info, path)),
     ]
-    tape = res.full.tape
+    tape: Any = res.full.tape  # the LSTM tape (the core types it as any kind's)
     gates = {name: tape.gate(name) for name in GATE_ORDER["lstm"]}
     out = dict(
-        flow=_collect(parts, s.T),
+        flow=collect(parts, s.T),
         heatmap=gate_frame(res.gate),
         gate_mean=float(res.gate.mean()),
         keep_symbol="f",
@@ -537,8 +367,8 @@ def gru_view(s: Settings) -> GateResult:
     x, dhs = make_inputs(s)
     res = rc.gru_direct_path(make_layer(s, "gru"), x, dhs)
     t = np.arange(s.T + 1)
-    dh = _with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
-    path = _with_h0(res.path.log10["h"], res.path.log10_into_h0, s.norm)
+    dh = with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
+    path = with_h0(res.path.log10["h"], res.path.log10_into_h0, s.norm)
     keep = "z" if s.formulation == "pytorch" else "1 − z"
     dh_info = CurveInfo("dh", ("‖∂L/∂h_t‖ (full BPTT)", "‖∂L/∂h_t‖ (전체 BPTT)"), "gru", "full", "gru", "dh")
     path_info = CurveInfo(
@@ -549,13 +379,14 @@ def gru_view(s: Settings) -> GateResult:
         "gru",
         "direct_path",
     )
-    ov = _t_index(res.full.overflow_step)
+    ov = res.full.overflow_step
     fwd = _fwd(res.full.forward_overflow_step)
     parts = [(dh_info, t, dh, trend(dh_info, dh, ov, fwd)), (path_info, t, path, trend(path_info, path))]
     assert res.update_gate is not None
-    gates = {"r": res.full.tape.r, "z": res.update_gate}
+    gru_tape: Any = res.full.tape  # the GRU tape
+    gates = {"r": gru_tape.r, "z": res.update_gate}
     out = dict(
-        flow=_collect(parts, s.T),
+        flow=collect(parts, s.T),
         heatmap=gate_frame(res.update_gate),
         gate_mean=float(res.gate.mean()),
         keep_symbol=keep,

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
 from recurrent_core import reference
 
 GATE_BLOCKS = {"RNN": 1, "LSTM": 4, "GRU": 3}
-SOURCES = {
+SOURCES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "rnn": (reference.rnn_forward, reference.rnn_backward),
     "lstm": (reference.lstm_forward, reference.lstm_backward),
     "gru": (reference.gru_forward, reference.gru_backward),

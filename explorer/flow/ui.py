@@ -8,10 +8,11 @@ import streamlit as st
 import charts
 from charts import gates as gcharts
 
-from . import claims, ui
+from ..shared import ui
+from ..shared.controls import VIEW_CONTROLS
+from ..shared.ui import Context
+from . import claims
 from .data import Contributions, GateResult, gate_frame
-from .settings import VIEW_CONTROLS
-from .ui import Context
 
 GATE_LABELS = {"i": ("input gate i", "입력 게이트 i"), "f": ("forget gate f", "망각 게이트 f"),
                "g": ("new memory g", "새로운 기억 g"), "o": ("output gate o", "출력 게이트 o"),
@@ -44,7 +45,7 @@ def every_gate(ctx: Context, result: GateResult, kind: str) -> None:
                 fig = charts.gate_heatmap(frame, title, caption, x_title=tr("time step t", "시각 t"),
                                           y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate)  # fmt: skip
                 ui.chart_with_exports(fig, frame, f"{kind}_gate_{gate}", ctx, title)
-    for line in claims.render(claims.gate_role_claims(result, kind), ctx.lang):  # type: ignore[arg-type]
+    for line in claims.render(claims.gate_role_claims(result, kind), ctx.lang):
         st.markdown(f"- {line}")
 
 
@@ -69,5 +70,5 @@ def what_weights_learn(ctx: Context, c: Contributions | None, kind: str) -> None
     fig = charts.norm_chart(c.curves, ui.curve_info(c.info, ctx.lang), title, ctx.caption(), x=x, x_title=x_title,
                             y_title=y_title)  # fmt: skip
     ui.chart_with_exports(fig, ui.export_table(c), f"{kind}_contributions", ctx, title)
-    for line in claims.render(claims.contribution_claims(c, name), ctx.lang):  # type: ignore[arg-type]
+    for line in claims.render(claims.contribution_claims(c, name), ctx.lang):
         st.markdown(f"- {line}")

@@ -1,0 +1,1 @@
+"""The training lab: its runs and scheduler (``training.py``) and its readings."""

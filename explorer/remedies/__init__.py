@@ -1,0 +1,1 @@
+"""The Remedies page: clipping, truncated BPTT and initialisation presets, and their readings."""

@@ -1,0 +1,1 @@
+"""The Theory page: parameter counts and the book's source."""
