@@ -34,28 +34,14 @@ REACH_DECADES = 3.0  # "reach": steps back while ‖∂L/∂h‖ stays above 10�
 ABANDON_SECONDS = 10.0
 CACHE_BYTES = 24 * 1024 * 1024
 FINAL = ("done", "stopped", "failed")
+TRAIN_FIELDS = frozenset(f.name for f in fields(rc.TrainConfig))
 
 
 @dataclass(frozen=True)
-class LabSettings:
-    """One lab run: every argument of ``rc.train_iter`` the page controls (hashable: the cache key)."""
+class LabSettings(LabControls):
+    """One lab run: the page's controls (named as ``rc.TrainConfig`` names them, with its lab defaults) and how
+    often to record the flow. Hashable: the cache key."""
 
-    task: str = "adding"
-    T: int = 50
-    H: int = 32
-    batch: int = 32
-    steps: int = 1000
-    seed: int = 0
-    clip: str = "norm"  # "none", "norm", "value"
-    clip_at: float = 1.0
-    truncate: int = 0  # 0: full BPTT
-    forget_bias: float = 1.0
-    update_bias: float = 1.0
-    scheme: str = "pytorch"
-    nonlinearity: str = "tanh"  # the RNN's
-    optimizer: str = "adam"
-    lr: float = 0.02
-    weight_decay: float = 0.0
     record_every: int = 0  # 0: about 40 checkpoints
 
     @classmethod
@@ -67,28 +53,29 @@ class LabSettings:
     def every(self) -> int:
         return self.record_every or max(1, self.steps // 40)
 
-    def train_kwargs(self, kind: str) -> dict[str, Any]:
-        """Keyword arguments of ``rc.train_iter`` for ``kind`` (the gate biases only where they apply)."""
-        truncate = self.truncate if 0 < self.truncate < self.T else None
-        return dict(
-            kind=kind,
-            task=self.task,
-            T=self.T,
-            H=self.H,
-            steps=self.steps,
-            seed=self.seed,
-            batch=self.batch,
-            optimizer=self.optimizer,
-            lr=self.lr,
-            clip=None if self.clip == "none" else (self.clip, self.clip_at),
-            truncate=truncate,
-            forget_bias=self.forget_bias if kind == "lstm" else 0.0,
-            update_bias=self.update_bias if kind == "gru" else 0.0,
-            scheme=self.scheme,
-            nonlinearity=self.nonlinearity if kind == "rnn" else "tanh",
-            weight_decay=self.weight_decay,
-            record_every=self.every,
+    def config(self, kind: str) -> rc.TrainConfig:
+        """The run of ``kind``: every field that ``rc.TrainConfig`` shares with these settings by name, the
+        clipping as one option, a block as long as T as full BPTT, and each gate bias only where it applies."""
+        shared = {f.name: getattr(self, f.name) for f in fields(self) if f.name in TRAIN_FIELDS}
+        gate_bias = {"lstm": "forget_bias", "gru": "update_bias"}
+        for kind_of, name in gate_bias.items():
+            if kind != kind_of:
+                shared.pop(name)
+        if kind != "rnn":
+            shared.pop("nonlinearity")
+        return rc.TrainConfig.from_mapping(
+            {
+                **shared,
+                "kind": kind,
+                "clip": None if self.clip == "none" else (self.clip, self.clip_at),
+                "truncate": self.truncate if 0 < self.truncate < self.T else None,
+                "record_every": self.every,
+            }
         )
+
+    def train_kwargs(self, kind: str) -> dict[str, Any]:
+        """Keyword arguments of ``rc.train_iter`` for ``kind``: ``self.config(kind).kwargs()``."""
+        return self.config(kind).kwargs()
 
     def subtitle(self) -> dict[str, Any]:
         """The few settings a figure's subtitle names (the CSV header and file names carry the rest)."""

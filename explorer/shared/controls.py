@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from recurrent_core.cells.init import SCHEMES
+import recurrent_core as rc
 
 from .i18n import josa
 
@@ -151,7 +151,7 @@ class Settings:
         "pytorch",
         ("Recurrent init W_hh (scheme)", "순환 가중치 W_hh 초기화 (scheme)"),
         "init",
-        options=SCHEMES,
+        options=rc.SCHEMES,
         layer_arg="scheme",
         help=_SCHEME_HELP,
     )
@@ -434,6 +434,10 @@ class RemedyControls:
     )
 
 
+# the lab's default run, declared once in rc.TrainConfig (chosen by benchmarks/sweep.py)
+_LAB = rc.LAB_DEFAULTS
+
+
 @dataclass(frozen=True)
 class LabControls:
     """The training lab's own controls, named as ``rc.train`` names them (defaults: rc.LAB_DEFAULTS, chosen by
@@ -441,7 +445,7 @@ class LabControls:
     text (``"0.02"``)."""
 
     task: str = control(
-        "adding",
+        _LAB["task"],
         ("Task", "과제"),
         "lab",
         options=("adding", "first"),
@@ -453,7 +457,7 @@ class LabControls:
         key="lab_task",
     )
     T: int = control(
-        50,
+        _LAB["T"],
         ("Lag T (sequence length)", "시차 T (시퀀스 길이)"),
         "lab",
         lo=5,
@@ -464,14 +468,18 @@ class LabControls:
         key="lag",
         aliases=("lab_T",),
     )
-    H: int = control(32, ("Hidden size H", "은닉 상태 크기 H"), "lab", lo=4, hi=128, step=4, page="lab", key="lab_H")
-    batch: int = control(32, ("Batch size", "배치 크기"), "lab", lo=4, hi=128, step=4, page="lab", key="lab_batch")
+    H: int = control(
+        _LAB["H"], ("Hidden size H", "은닉 상태 크기 H"), "lab", lo=4, hi=128, step=4, page="lab", key="lab_H"
+    )
+    batch: int = control(
+        _LAB["batch"], ("Batch size", "배치 크기"), "lab", lo=4, hi=128, step=4, page="lab", key="lab_batch"
+    )
     steps: int = control(
-        1000, ("Training steps", "학습 스텝 수"), "lab", lo=50, hi=3000, step=50, page="lab", key="lab_steps"
+        _LAB["steps"], ("Training steps", "학습 스텝 수"), "lab", lo=50, hi=3000, step=50, page="lab", key="lab_steps"
     )
     seed: int = control(0, ("Seed", "시드"), "lab", lo=0, hi=99, step=1, page="lab", key="lab_seed")
     clip: str = control(
-        "norm",
+        _LAB["clip"][0],
         ("Gradient clipping", "기울기 클리핑"),
         "lab",
         options=("none", "norm", "value"),
@@ -483,10 +491,10 @@ class LabControls:
         page="lab",
     )
     clip_at: float = control(
-        1.0, ("Clipping threshold", "기울기 클리핑 임곗값"), "lab", lo=0.05, hi=10.0, step=0.05, page="lab"
+        _LAB["clip"][1], ("Clipping threshold", "기울기 클리핑 임곗값"), "lab", lo=0.05, hi=10.0, step=0.05, page="lab"
     )
     truncate: int = control(
-        0,
+        _LAB["truncate"] or 0,
         ("Truncated BPTT block (0 = full BPTT)", "Truncated BPTT (잘린 BPTT) 블록 (0 = 전체 BPTT)"),
         "lab",
         lo=0,
@@ -499,7 +507,7 @@ class LabControls:
         page="lab",
     )
     forget_bias: float = control(
-        1.0,
+        _LAB["gate_bias"]["lstm"]["forget_bias"],
         ("LSTM forget-gate bias", "LSTM 망각 게이트 편향"),
         "lab",
         lo=-2.0,
@@ -510,7 +518,7 @@ class LabControls:
         aliases=("lab_forget_bias",),
     )
     update_bias: float = control(
-        1.0,
+        _LAB["gate_bias"]["gru"]["update_bias"],
         ("GRU keep bias (update gate)", "GRU 유지 편향 (업데이트 게이트)"),
         "lab",
         lo=-2.0,
@@ -542,9 +550,9 @@ class LabControls:
         key="lab_act",
         aliases=("lab_nonlinearity",),
     )
-    optimizer: str = control("adam", ("Optimizer", "옵티마이저"), "lab", options=("adam", "sgd"), page="lab")
+    optimizer: str = control(_LAB["optimizer"], ("Optimizer", "옵티마이저"), "lab", options=("adam", "sgd"), page="lab")
     lr: float = control(
-        "0.02",
+        f"{_LAB['lr']:g}",
         ("Learning rate", "학습률"),
         "lab",
         options=("0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1.0"),
