@@ -17,12 +17,12 @@ use only the core's own backward step (``layer.step_back``, the ``Cell`` protoco
 BPTT itself, not a second implementation of the cells:
 
 - ``"direct"`` (horizon): one backward pass per loss step s, from s down to 0, with dhs[s-1] at h_s and nothing
-  elsewhere; G loss steps at a time run as G·N rows of one tiled forward pass. ~T²/2 row-steps of the cell.
+  elsewhere; at step t the passes of every loss s >= t run together as rows of step t's tiled tape. ~T²/2 · N
+  row-steps of the cell.
 - ``"jacobian"``: each step t as one matrix per sample, ``A_t = ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1})`` (P × P, P = H,
   or 2H for an LSTM) and ``B_t = ∂(h_t, c_t)/∂x_t`` (P × D), read off ``step_back`` by feeding it the P unit
-  vectors at once (P·N rows of a tiled forward pass, a chunk of steps at a time); then one batched product per
-  step serves every s: horizon ``u ← u A_t`` (~T²/2 · N · 2P²); connectivity ``∂h_s/∂x_t = [A_s ⋯ A_{t+1}
-  B_t]`` (its h rows), either ``"backward"`` (H rows per s, ``M ← M A_t``: ~T²/2 · N · H · 2P²) or
+  vectors at once (P·N rows of step t's tiled tape); then one batched product per step serves every s: horizon
+  ``u ← u A_t`` (~T²/2 · N · 2P²); connectivity ``∂h_s/∂x_t = [A_s ⋯ A_{t+1} B_t]`` (its h rows), either ``"backward"`` (H rows per s, ``M ← M A_t``: ~T²/2 · N · H · 2P²) or
   ``"forward"`` (D columns per t, ``W ← A_s W``: ~T²/2 · N · D · 2P²). Forward wins when D < H (the app's
   defaults D = 8, H = 32): the Jacobian has min(H, D) independent directions to push through.
 
@@ -34,6 +34,9 @@ exploding run at T = 1000 or a vanishing one far below 1e-308 keeps exact log10 
 (a dead ReLU) is -inf. Both maps are O(T²): a ``budget`` of elementary operations and bytes keeps the last T'
 steps before the end of the sequence (the maps' lower-right corner, exact: the forward pass still runs over
 all T steps), and the result says what was cut.
+
+Each tiled step runs from the exact states of one forward pass over the whole sequence (the pass the app's curves
+use): a second pass over many rows rounds differently, and a chaotic RNN turns one ulp into another trajectory.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from .layers import LAYER_TYPES, Layer, Stack
 from .logdomain import LN10, NORMS, aggregate
 
 DEFAULT_BUDGET = 1.5e9  # elementary operations (about 0.1-0.3 s here); the app's defaults need <= 2.3e8
-DEFAULT_MAX_BYTES = 64 * 2**20  # the arrays one map holds at once (the sweep's vectors and a chunk of Jacobians)
+DEFAULT_MAX_BYTES = 64 * 2**20  # what one map holds at once: the forward pass's tape, the sweep's vectors, the maps
 MIN_T = 20  # steps kept before the batch N is cut: a narrower map says little
 WHATS = ("horizon", "horizon_c", "connectivity")
 
@@ -511,7 +514,7 @@ def gradient_horizon(
         norm: over the batch, as ``rc.aggregate``: "l2" (Frobenius over (N, H)), "book" (÷ N), "mean".
         truncate: as ``rc.bptt(truncate=k)``: nothing flows from step t into t-1 when t % k == 0.
         cell: an LSTM's ‖∂L_s/∂c_t‖ instead (``what="horizon_c"``); ValueError for other kinds.
-        method: "direct" (one backward pass per loss step, as G·N rows of a tiled forward pass: ~T²/2 row-steps)
+        method: "direct" (one backward pass per loss step, as rows of each step's tiled tape: ~T²/2 row-steps)
             or "jacobian" (each step's Jacobian read off once, then one product per step for every s); both
             exact; None picks the one that keeps the most steps within the budget.
         budget, max_bytes: elementary operations and bytes the computation may take; over them, the last T'
