@@ -22,9 +22,10 @@ BPTT itself, not a second implementation of the cells:
 - ``"jacobian"``: each step t as one matrix per sample, ``A_t = ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1})`` (P × P, P = H,
   or 2H for an LSTM) and ``B_t = ∂(h_t, c_t)/∂x_t`` (P × D), read off ``step_back`` by feeding it the P unit
   vectors at once (P·N rows of step t's tiled tape); then one batched product per step serves every s: horizon
-  ``u ← u A_t`` (~T²/2 · N · 2P²); connectivity ``∂h_s/∂x_t = [A_s ⋯ A_{t+1} B_t]`` (its h rows), either ``"backward"`` (H rows per s, ``M ← M A_t``: ~T²/2 · N · H · 2P²) or
-  ``"forward"`` (D columns per t, ``W ← A_s W``: ~T²/2 · N · D · 2P²). Forward wins when D < H (the app's
-  defaults D = 8, H = 32): the Jacobian has min(H, D) independent directions to push through.
+  ``u ← u A_t`` (~T²/2 · N · 2P²); connectivity ``∂h_s/∂x_t = [A_s ⋯ A_{t+1} B_t]`` (its h rows), either
+  ``"backward"`` (H rows per s, ``M ← M A_t``: ~T²/2 · N · H · 2P²) or ``"forward"`` (D columns per t,
+  ``W ← A_s W``: ~T²/2 · N · D · 2P²). Forward wins when D < H (the app's defaults D = 8, H = 32): the Jacobian
+  has min(H, D) independent directions to push through.
 
 By default each call takes the method that keeps the most steps within the budget (its cost model: ``cost``);
 all give the same numbers to rounding (tested against each other and against PyTorch autograd).
