@@ -489,6 +489,15 @@ def test_figure_marks_zeros_and_the_cut():
     assert "100" in ko.layout.title.text and "시각" in ko.layout.title.text
 
 
+def test_cut_note_names_the_first_column_drawn():
+    layer, x, dhs, _, _, _ = problem(VARIANTS[0], 40, 1, 3, 4, seed=1, with_h0=False)
+    h = hz.gradient_horizon(layer, x, dhs, method="direct", budget=hz.cost("horizon", layer, 25, 1, "direct", 40)[0])
+    c = hz.connectivity(layer, x, method="forward", budget=hz.cost("connectivity", layer, 25, 1, "forward", 40)[0])
+    assert cut_note(h, "en") == "T cut from 40 to 25: the last 25 steps (t = 15 … 40) (compute budget)"
+    assert cut_note(c, "en") == "T cut from 40 to 25: the last 25 steps (t = 16 … 40) (compute budget)"
+    assert cut_note(h, "ko") == "T = 40 중 마지막 25개 시각만 계산 (t = 15 … 40) (계산량 한도)"
+
+
 def test_connectivity_figure_axes():
     layer, x, _, h0, c0, _ = problem(VARIANTS[0], 5, 1, 3, 4, seed=1)
     fig = horizon_figure(hz.connectivity(layer, x, h0, c0), lang="en", title="c")
