@@ -45,7 +45,7 @@ def cut_note(m: HorizonMap, lang: str = "en") -> str:
     parts: list[str] = []
     ko = lang == "ko"
     if m.T_kept < m.T:
-        first = int(m.t[0]) if m.what != "connectivity" else m.t0
+        first = int(m.t[0])  # h_{t0} for the horizon, x_{t0+1} for the connectivity
         parts.append(
             f"T = {m.T} 중 마지막 {m.T_kept}개 시각만 계산 (t = {first} … {m.T})"
             if ko

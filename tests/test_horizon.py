@@ -282,6 +282,42 @@ def test_log_domain_past_float64():
     assert np.all(np.isfinite(m.log10[~np.isnan(m.log10)]))
 
 
+@pytest.mark.parametrize("method", HORIZON_METHODS)
+def test_log_domain_past_float64_max(method):
+    """An RNN kept in tanh's linear range (inputs 1e-300, ρ(W_hh) = 3) with a loss weighted 1e20: ∂L_T/∂h_0 is
+    about 10^316, which plain float64 BPTT cannot hold; the map's last row still equals rc.flow_norms."""
+    rng = np.random.default_rng(0)
+    T, H, D = 620, 8, 3
+    Q, _ = np.linalg.qr(rng.normal(size=(H, H)))
+    layer = rc.RNNLayer(rng.normal(size=(H, D)), 3.0 * Q, np.zeros(H), np.zeros(H))
+    x = rng.normal(size=(T, 1, D)) * 1e-300
+    last = np.zeros((T, 1, H))
+    last[-1] = 1e20
+    assert not np.isfinite(rc.bptt(layer, x, last).dh0).all()
+    flow = rc.flow_norms(layer, x, last)
+    curve = rc.aggregate(np.concatenate([flow.log10_dh0[None], flow.log10_dh]), "l2")
+    m = hz.gradient_horizon(layer, x, np.full((T, 1, H), 1e20), method=method, budget=1e12)
+    assert np.nanmax(m.log10) > 316
+    np.testing.assert_allclose(m.log10[-1], curve, rtol=0, atol=1e-9)
+
+
+def test_chaotic_run_follows_the_same_forward_pass():
+    """A chaotic tanh RNN (gaussian W_hh, scale 4, T = 400, N = 1): a second forward pass whose rounding differs
+    by an ulp (a tiled pass of many rows: another BLAS path than one row's) follows another trajectory, and its
+    map was off by 2-6 decades; the maps are taken at the states of the one forward pass the app's curves use,
+    so the last row equals rc.flow_norms at every step."""
+    T, N, H = 400, 1, 16
+    layer = rc.init_layer("rnn", 3, H, seed=0, scheme="gaussian", scale=4.0)
+    x = np.random.default_rng(0).normal(size=(T, N, 3)) * 0.1
+    last = np.zeros((T, N, H))
+    last[-1] = 1.0
+    flow = rc.flow_norms(layer, x, last)
+    curve = rc.aggregate(np.concatenate([flow.log10_dh0[None], flow.log10_dh]), "l2")
+    for method in HORIZON_METHODS:
+        m = hz.gradient_horizon(layer, x, np.ones((T, N, H)), method=method, budget=1e12)
+        np.testing.assert_allclose(m.log10[-1], curve, rtol=0, atol=1e-9)
+
+
 # --------------------------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     ("call", "message"),
@@ -451,6 +487,15 @@ def test_figure_marks_zeros_and_the_cut():
     assert "100" in fig.layout.title.text and "6" in fig.layout.title.text
     ko = horizon_figure(cut, lang="ko", title="t")
     assert "100" in ko.layout.title.text and "시각" in ko.layout.title.text
+
+
+def test_cut_note_names_the_first_column_drawn():
+    layer, x, dhs, _, _, _ = problem(VARIANTS[0], 40, 1, 3, 4, seed=1, with_h0=False)
+    h = hz.gradient_horizon(layer, x, dhs, method="direct", budget=hz.cost("horizon", layer, 25, 1, "direct", 40)[0])
+    c = hz.connectivity(layer, x, method="forward", budget=hz.cost("connectivity", layer, 25, 1, "forward", 40)[0])
+    assert cut_note(h, "en") == "T cut from 40 to 25: the last 25 steps (t = 15 … 40) (compute budget)"
+    assert cut_note(c, "en") == "T cut from 40 to 25: the last 25 steps (t = 16 … 40) (compute budget)"
+    assert cut_note(h, "ko") == "T = 40 중 마지막 25개 시각만 계산 (t = 15 … 40) (계산량 한도)"
 
 
 def test_connectivity_figure_axes():

@@ -17,14 +17,15 @@ use only the core's own backward step (``layer.step_back``, the ``Cell`` protoco
 BPTT itself, not a second implementation of the cells:
 
 - ``"direct"`` (horizon): one backward pass per loss step s, from s down to 0, with dhs[s-1] at h_s and nothing
-  elsewhere; G loss steps at a time run as G·N rows of one tiled forward pass. ~T²/2 row-steps of the cell.
+  elsewhere; at step t the passes of every loss s >= t run together as rows of step t's tiled tape. ~T²/2 · N
+  row-steps of the cell.
 - ``"jacobian"``: each step t as one matrix per sample, ``A_t = ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1})`` (P × P, P = H,
   or 2H for an LSTM) and ``B_t = ∂(h_t, c_t)/∂x_t`` (P × D), read off ``step_back`` by feeding it the P unit
-  vectors at once (P·N rows of a tiled forward pass, a chunk of steps at a time); then one batched product per
-  step serves every s: horizon ``u ← u A_t`` (~T²/2 · N · 2P²); connectivity ``∂h_s/∂x_t = [A_s ⋯ A_{t+1}
-  B_t]`` (its h rows), either ``"backward"`` (H rows per s, ``M ← M A_t``: ~T²/2 · N · H · 2P²) or
-  ``"forward"`` (D columns per t, ``W ← A_s W``: ~T²/2 · N · D · 2P²). Forward wins when D < H (the app's
-  defaults D = 8, H = 32): the Jacobian has min(H, D) independent directions to push through.
+  vectors at once (P·N rows of step t's tiled tape); then one batched product per step serves every s: horizon
+  ``u ← u A_t`` (~T²/2 · N · 2P²); connectivity ``∂h_s/∂x_t = [A_s ⋯ A_{t+1} B_t]`` (its h rows), either
+  ``"backward"`` (H rows per s, ``M ← M A_t``: ~T²/2 · N · H · 2P²) or ``"forward"`` (D columns per t,
+  ``W ← A_s W``: ~T²/2 · N · D · 2P²). Forward wins when D < H (the app's defaults D = 8, H = 32): the Jacobian
+  has min(H, D) independent directions to push through.
 
 By default each call takes the method that keeps the most steps within the budget (its cost model: ``cost``);
 all give the same numbers to rounding (tested against each other and against PyTorch autograd).
@@ -34,11 +35,13 @@ exploding run at T = 1000 or a vanishing one far below 1e-308 keeps exact log10 
 (a dead ReLU) is -inf. Both maps are O(T²): a ``budget`` of elementary operations and bytes keeps the last T'
 steps before the end of the sequence (the maps' lower-right corner, exact: the forward pass still runs over
 all T steps), and the result says what was cut.
+
+Each tiled step runs from the exact states of one forward pass over the whole sequence (the pass the app's curves
+use): a second pass over many rows rounds differently, and a chaotic RNN turns one ulp into another trajectory.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,16 +49,14 @@ from typing import Any
 import numpy as np
 
 from ..cells.bptt import bptt, forward
-from ..cells.cell import State
 from ..cells.layers import LAYER_TYPES, Layer
 from ..cells.stack import Stack
 from ..validate import as_float64, one_of, positive, truncation
 from .logdomain import LN10, NORMS, aggregate
 
 DEFAULT_BUDGET = 1.5e9  # elementary operations (about 0.1-0.3 s here); the app's defaults need <= 2.3e8
-DEFAULT_MAX_BYTES = 64 * 2**20  # the arrays one map holds at once (the sweep's vectors and a chunk of Jacobians)
+DEFAULT_MAX_BYTES = 64 * 2**20  # what one map holds at once: the forward pass's tape, the sweep's vectors, the maps
 MIN_T = 20  # steps kept before the batch N is cut: a narrower map says little
-_CHUNK_BYTES = 8 * 2**20  # tiled forward tape + Jacobians per chunk of steps
 WHATS = ("horizon", "horizon_c", "connectivity")
 
 
@@ -146,39 +147,39 @@ def _row_ops(layer: Layer) -> float:
     return float(2 * k * H * (2 * H + D) + 40 * k * H)
 
 
-def _group(layer: Layer, T: int, N: int) -> int:
-    """Loss steps per tiled forward pass of the direct horizon: the tape stays under _CHUNK_BYTES."""
-    per_row = T * N * layer.H * 8 * (4 * layer.GATES + 4)
-    return max(1, min(T, _CHUNK_BYTES // max(per_row, 1)))
+def _tape_bytes(layer: Layer) -> int:
+    """Bytes of a forward tape per step, sample and unit (gates, states, scratch): about (4k + 4) floats."""
+    return 8 * (4 * layer.GATES + 4)
 
 
 def cost(
     what: str, layer: Layer, T: int, N: int, method: str = "backward", T_total: int | None = None
 ) -> tuple[float, float]:
     """(elementary operations, bytes held) of one map over the last T of ``T_total`` steps (default T) of N
-    samples, as computed here by ``method``: the forward pass up to the window, then the sweep. Horizon
+    samples, as computed here by ``method``: the forward pass over the whole sequence, then the sweep. Horizon
     methods: "direct" (a tiled backward per loss step) or "jacobian"; connectivity: "backward" or "forward"."""
     H, D, P = layer.H, layer.D, _state_size(layer)
-    prefix = (0 if T_total is None else T_total - T) * N * 2.0 * layer.GATES * H * (H + D + 10)
-    prefix += (0 if T_total is None else T_total - T) / max(1, _CHUNK_BYTES // (N * H * 8 * (4 * layer.GATES + 4)))
+    T_all = T if T_total is None else T_total
+    prefix = (T_all - T) * N * 2.0 * layer.GATES * H * (H + D + 10)
+    trajectory = T_all * N * H * _tape_bytes(layer)  # the forward pass whose states every step starts from
     pairs = T * (T + 1) / 2  # (s, t) with t <= s
     maps = 8.0 * N * T * (T + 1) * (2 if what == "horizon_c" else 1)  # the per-sample maps
-    if what in ("horizon", "horizon_c") and method == "direct":
-        G = _group(layer, T, N)
-        groups = math.ceil(T / G)
-        # each group runs forward and back over the steps up to its last loss step, G·N rows
-        row_steps = sum(min(T, (g + 1) * G) * min(G, T - g * G) for g in range(groups)) * N
-        ops = row_steps * (_row_ops(layer) + (2 * H if what == "horizon_c" else 0))
-        tape = min(_CHUNK_BYTES, T * G * N * H * 8.0 * (4 * layer.GATES + 4))
-        return prefix + ops + 2 * groups * T * _CALL_OPS, maps + tape
-    chunk = min(_CHUNK_BYTES, T * P * N * (P + D + H + 20 * layer.GATES * H) * 8.0)
     calls = 2 * T * _CALL_OPS
+    if what in ("horizon", "horizon_c") and method == "direct":
+        ops = pairs * N * (_row_ops(layer) + (2 * H if what == "horizon_c" else 0))
+        step = T * N * H * _tape_bytes(layer) * 2.0  # one step's tiled tape and the rows' gradients
+        return prefix + calls + ops, trajectory + maps + step
+    jacobians = N * P * (P + D + H) * 8.0 * 2 + P * N * H * _tape_bytes(layer)  # one step's, and its tape
     if what in ("horizon", "horizon_c"):
         per = 2 * P * P + 6 * P + (2 * P * H if what == "horizon_c" else 0)
-        return prefix + calls + _extract_ops(layer, T, N) + pairs * N * per, maps + 8.0 * 3 * T * N * P + chunk
+        return prefix + calls + _extract_ops(layer, T, N) + pairs * N * per, (
+            trajectory + maps + jacobians + 8.0 * 3 * T * N * P
+        )
     rows = D if method == "forward" else H
     per = rows * (2 * P * P + 2 * P * (H if method == "forward" else D) + 6 * P)
-    return prefix + calls + _extract_ops(layer, T, N) + pairs * N * per, maps + 8.0 * 3 * T * N * rows * P + chunk
+    return prefix + calls + _extract_ops(layer, T, N) + pairs * N * per, (
+        trajectory + maps + jacobians + 8.0 * 3 * T * N * rows * P
+    )
 
 
 def fit(what: str, layer: Layer, T: int, N: int, budget: float, max_bytes: float, method: str) -> tuple[int, int]:
@@ -241,61 +242,46 @@ class StepJacobians:
     C: np.ndarray | None
 
 
-def _states(
-    layer: Layer, x: np.ndarray, h0: np.ndarray | None, c0: np.ndarray | None, starts: list[int]
-) -> list[State]:
-    """The state (h, c) entering each step in ``starts`` (increasing), by a forward pass in chunks."""
-    N = x.shape[1]
-    h = np.zeros((N, layer.H)) if h0 is None else np.asarray(h0, dtype=np.float64)
-    c = (np.zeros((N, layer.H)) if c0 is None else np.asarray(c0, dtype=np.float64)) if layer.HAS_CELL else None
-    piece = max(1, _CHUNK_BYTES // (N * layer.H * 8 * (4 * layer.GATES + 4)))  # steps per forward call
-    out, at = [], 0
-    for start in starts:
-        while at < start:
-            stop = min(start, at + piece)
-            tape = forward(layer, x[at:stop], h, c)
-            h = tape.hs[-1].copy()
-            c = tape.c_all[-1].copy() if c is not None else None  # type: ignore[union-attr]  # an LSTM tape
-            at = stop
-        out.append(State(h, c))
-    return out
+@dataclass(frozen=True)
+class Trajectory:
+    """The forward pass every step starts from: the window's inputs ``x`` (S, N, D) and the states entering each
+    of its steps and leaving the last, ``h`` (S+1, N, H) and ``c`` (S+1, N, H) for an LSTM, else None.
+
+    Taken from one forward pass over the whole sequence, as the app's curves are: each tiled step below is run
+    from these exact states, one step at a time, so that its rounding cannot start another trajectory (a chaotic
+    RNN amplifies a difference of one ulp in h to order 1 within a few hundred steps)."""
+
+    x: np.ndarray
+    h: np.ndarray
+    c: np.ndarray | None
 
 
-def step_jacobians(
-    layer: Layer, x: np.ndarray, state0: State, order: str = "backward", chunk: int | None = None
-) -> Iterator[StepJacobians]:
-    """``StepJacobians`` of every step of ``x`` (T, N, D) from ``state0``, t = T-1 … 0 (``order="backward"``) or
-    0 … T-1 ("forward"). Read off ``layer.step_back`` with the P unit vectors as P·N rows of one tiled forward
-    pass (row p·N + n is sample n with unit vector e_p), ``chunk`` steps at a time to bound the memory."""
-    T, N, D = x.shape
+def _tiled_step(layer: Layer, traj: Trajectory, i: int, rows: int) -> Any:
+    """The tape of step i alone, run from the trajectory's exact state for ``rows`` copies of the batch (row
+    r·N + n is sample n)."""
+    h = np.tile(traj.h[i], (rows, 1))
+    c = None if traj.c is None else np.tile(traj.c[i], (rows, 1))
+    return forward(layer, np.tile(traj.x[i : i + 1], (1, rows, 1)), h, c)
+
+
+def step_jacobians(layer: Layer, traj: Trajectory, order: str = "backward") -> Iterator[StepJacobians]:
+    """``StepJacobians`` of every step of a ``Trajectory``, t = S-1 … 0 (``order="backward"``) or 0 … S-1
+    ("forward"). Read off ``layer.step_back`` with the P unit vectors as P·N rows of step t's tiled tape (row
+    p·N + n is sample n with unit vector e_p)."""
+    S, N, D = traj.x.shape
     H, P = layer.H, _state_size(layer)
-    if chunk is None:
-        per_step = P * N * (P + D + H + 20 * layer.GATES * H) * 8
-        chunk = max(1, min(T, _CHUNK_BYTES // max(per_step, 1)))
-    starts = list(range(0, T, chunk))
-    states = _states(layer, x, state0.h, state0.c, starts)
     E = np.repeat(np.eye(P), N, axis=0)  # (P·N, P): row p·N + n is e_p
     dh_unit = np.ascontiguousarray(E[:, :H])
     dc_unit = np.ascontiguousarray(E[:, H:]) if layer.HAS_CELL else None
     W_ih = layer.W_ih
     step_back: Any = layer.step_back  # the Cell protocol's step, for the tape its own forward made
-    pieces = (
-        zip(starts, states, strict=True) if order == "forward" else reversed(list(zip(starts, states, strict=True)))
-    )
-    for start, state in pieces:
-        stop = min(T, start + chunk)
-        tiled = np.tile(x[start:stop], (1, P, 1))
-        h = np.tile(state.h, (P, 1))
-        c = np.tile(state.c, (P, 1)) if state.c is not None else None
-        tape = forward(layer, tiled, h, c)
-        steps = range(stop - start) if order == "forward" else range(stop - start - 1, -1, -1)
-        for i in steps:
-            g = step_back(tape, i, dh_unit, dc_unit)
-            back = g.dh_prev if g.dc_prev is None else np.concatenate([g.dh_prev, g.dc_prev], axis=1)
-            A = back.reshape(P, N, P).transpose(1, 0, 2)
-            B = (g.dgi @ W_ih).reshape(P, N, D).transpose(1, 0, 2)
-            C = None if g.dc is None else g.dc.reshape(P, N, H).transpose(1, 0, 2)
-            yield StepJacobians(start + i, A, B, C)
+    for i in range(S) if order == "forward" else range(S - 1, -1, -1):
+        g = step_back(_tiled_step(layer, traj, i, P), 0, dh_unit, dc_unit)
+        back = g.dh_prev if g.dc_prev is None else np.concatenate([g.dh_prev, g.dc_prev], axis=1)
+        A = back.reshape(P, N, P).transpose(1, 0, 2)
+        B = (g.dgi @ W_ih).reshape(P, N, D).transpose(1, 0, 2)
+        C = None if g.dc is None else g.dc.reshape(P, N, H).transpose(1, 0, 2)
+        yield StepJacobians(i, A, B, C)
 
 
 # --------------------------------------------------------------------------------------------------- sweeps
@@ -315,12 +301,12 @@ def _log_norm(v: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 
 def _horizon_sweep(
-    layer: Layer, x: np.ndarray, dhs: np.ndarray, state0: State, truncate: int | None, t0: int, want_c: bool,
+    layer: Layer, traj: Trajectory, dhs: np.ndarray, truncate: int | None, t0: int, want_c: bool,
     keep_vectors: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:  # fmt: skip
     """Per sample: ln ‖∂L_s/∂h_t‖ (N, S, S+1) (and ln ‖∂L_s/∂c_t‖), rows s = 1 … S, columns t = 0 … S of the
     window; with ``keep_vectors``, also ∂L_s/∂h_t itself (S, S+1, N, H) in plain float64."""
-    S, N, _ = x.shape
+    S, N, _ = traj.x.shape
     H, P = layer.H, _state_size(layer)
     logs = np.full((N, S, S + 1), np.nan)
     logs_c = np.full((N, S, S + 1), np.nan) if want_c else None
@@ -328,7 +314,7 @@ def _horizon_sweep(
     u = np.zeros((N, S, P))  # row s-1: what arrives at the current step from the loss at h_s
     scale = np.full((N, S), -np.inf)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        for J in step_jacobians(layer, x, state0, "backward"):
+        for J in step_jacobians(layer, traj, "backward"):
             i = J.t  # makes h_{i+1}: the loss at h_{i+1} is row i, and it starts here
             d = dhs[i]  # (N, H)
             u[:, i, :H] = d
@@ -355,71 +341,66 @@ def _horizon_sweep(
 
 
 def _horizon_direct(
-    layer: Layer, x: np.ndarray, dhs: np.ndarray, state0: State, truncate: int | None, t0: int, want_c: bool,
+    layer: Layer, traj: Trajectory, dhs: np.ndarray, truncate: int | None, t0: int, want_c: bool,
     keep_vectors: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:  # fmt: skip
-    """``_horizon_sweep`` by definition: one backward pass per loss step s (dhs[s-1] at h_s, nothing elsewhere),
-    G loss steps at a time as G·N rows of one tiled forward pass (row l·N + n: loss step g0+l+1, sample n)."""
-    S, N, _ = x.shape
+    """``_horizon_sweep`` by definition: one backward pass per loss step s (dhs[s-1] at h_s, nothing elsewhere).
+    At step i the passes of every loss at or after h_{i+1} run together as rows of step i's tiled tape (row
+    r·N + n: loss row i + r, sample n), so each (s, t) costs one sample's backward step."""
+    S, N, _ = traj.x.shape
     H = layer.H
     logs = np.full((N, S, S + 1), np.nan)
     logs_c = np.full((N, S, S + 1), np.nan) if want_c else None
     vectors = np.zeros((S, S + 1, N, H)) if keep_vectors else None
-    G = _group(layer, S, N)
     step_back: Any = layer.step_back  # the Cell protocol's step, for the tape its own forward made
+    dh = np.zeros((0, N, H))  # row r: what arrives at the current step from the loss at h_{i+1+r}
+    dc_next = np.zeros((0, N, H)) if layer.HAS_CELL else None
+    scale = np.zeros((0, N))
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        for g0 in range(0, S, G):
-            g1 = min(S, g0 + G)
-            L = g1 - g0
-            h = np.tile(state0.h, (L, 1))
-            c = None if state0.c is None else np.tile(state0.c, (L, 1))
-            tape = forward(layer, np.tile(x[:g1], (1, L, 1)), h, c)
-            dh = np.zeros((L, N, H))
-            dc_next = np.zeros((L, N, H)) if layer.HAS_CELL else None
-            scale = np.full((L, N), -np.inf)
-            for i in range(g1 - 1, -1, -1):
-                if i >= g0:  # the loss at h_{i+1} starts here
-                    l = i - g0
-                    dh[l] = dhs[i]
-                    scale[l] = 0.0
-                    _renormalise(dh[l : l + 1], scale[l : l + 1], (2,))
-                a = max(0, i - g0)  # rows whose loss step is at or after h_{i+1}
-                logs[:, g0 + a : g1, i + 1] = (scale[a:] + _log_norm(dh[a:], (2,))).T
-                if vectors is not None:
-                    vectors[g0 + a : g1, i + 1] = np.exp(scale[a:])[..., None] * dh[a:]
-                g = step_back(tape, i, dh.reshape(L * N, H), None if dc_next is None else dc_next.reshape(L * N, H))
-                if logs_c is not None and g.dc is not None:
-                    logs_c[:, g0 + a : g1, i + 1] = (scale[a:] + _log_norm(g.dc.reshape(L, N, H)[a:], (2,))).T
-                if truncate is not None and (t0 + i) % truncate == 0:
-                    dh = np.zeros((L, N, H))  # truncated BPTT: nothing flows from this step into the one before
-                    dc_next = None if dc_next is None else np.zeros((L, N, H))
-                    scale = np.full((L, N), -np.inf)
-                    continue
-                dh = g.dh_prev.reshape(L, N, H)
-                if g.dc_prev is None:
-                    _renormalise(dh, scale, (2,))
-                else:
-                    both = np.concatenate([dh, g.dc_prev.reshape(L, N, H)], axis=2)
-                    _renormalise(both, scale, (2,))
-                    dh, dc_next = both[..., :H], both[..., H:]
-            logs[:, g0:g1, 0] = (scale + _log_norm(dh, (2,))).T
+        for i in range(S - 1, -1, -1):
+            new, new_scale = dhs[i][None].copy(), np.zeros((1, N))  # the loss at h_{i+1} starts here
+            _renormalise(new, new_scale, (2,))
+            dh, scale = np.concatenate([new, dh]), np.concatenate([new_scale, scale])
+            if dc_next is not None:
+                dc_next = np.concatenate([np.zeros((1, N, H)), dc_next])
+            R = S - i
+            logs[:, i:, i + 1] = (scale + _log_norm(dh, (2,))).T
             if vectors is not None:
-                vectors[g0:g1, 0] = np.exp(scale)[..., None] * dh
-            if logs_c is not None and dc_next is not None:
-                logs_c[:, g0:g1, 0] = (scale + _log_norm(dc_next, (2,))).T
+                vectors[i:, i + 1] = np.exp(scale)[..., None] * dh
+            tape = _tiled_step(layer, traj, i, R)
+            g = step_back(tape, 0, dh.reshape(R * N, H), None if dc_next is None else dc_next.reshape(R * N, H))
+            if logs_c is not None and g.dc is not None:
+                logs_c[:, i:, i + 1] = (scale + _log_norm(g.dc.reshape(R, N, H), (2,))).T
+            if truncate is not None and (t0 + i) % truncate == 0:
+                dh = np.zeros((R, N, H))  # truncated BPTT: nothing flows from this step into the one before
+                dc_next = None if dc_next is None else np.zeros((R, N, H))
+                scale = np.full((R, N), -np.inf)
+                continue
+            if g.dc_prev is None:
+                dh = g.dh_prev.reshape(R, N, H)
+                _renormalise(dh, scale, (2,))
+            else:
+                both = np.concatenate([g.dh_prev.reshape(R, N, H), g.dc_prev.reshape(R, N, H)], axis=2)
+                _renormalise(both, scale, (2,))
+                dh, dc_next = both[..., :H], both[..., H:]
+        logs[:, :, 0] = (scale + _log_norm(dh, (2,))).T
+        if vectors is not None:
+            vectors[:, 0] = np.exp(scale)[..., None] * dh
+        if logs_c is not None and dc_next is not None:
+            logs_c[:, :, 0] = (scale + _log_norm(dc_next, (2,))).T
     return logs, logs_c, vectors
 
 
-def _connectivity_backward(layer: Layer, x: np.ndarray, state0: State) -> np.ndarray:
+def _connectivity_backward(layer: Layer, traj: Trajectory) -> np.ndarray:
     """Per sample ln ‖∂h_s/∂x_t‖_F (N, S, S): H rows per s, ``M ← M A_t`` from t = s down to 1."""
-    S, N, _ = x.shape
+    S, N, _ = traj.x.shape
     H, P = layer.H, _state_size(layer)
     logs = np.full((N, S, S), np.nan)
     M = np.zeros((N, S, H, P))  # row s-1: ∂h_s/∂(state at the current step)
     scale = np.full((N, S), -np.inf)
     eye = np.eye(H, P)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        for J in step_jacobians(layer, x, state0, "backward"):
+        for J in step_jacobians(layer, traj, "backward"):
             i = J.t
             M[:, i] = eye
             scale[:, i] = 0.0
@@ -432,15 +413,15 @@ def _connectivity_backward(layer: Layer, x: np.ndarray, state0: State) -> np.nda
     return logs
 
 
-def _connectivity_forward(layer: Layer, x: np.ndarray, state0: State) -> np.ndarray:
+def _connectivity_forward(layer: Layer, traj: Trajectory) -> np.ndarray:
     """Per sample ln ‖∂h_s/∂x_t‖_F (N, S, S): D columns per t, ``W ← A_s W`` from s = t up to S."""
-    S, N, D = x.shape
+    S, N, D = traj.x.shape
     H, P = layer.H, _state_size(layer)
     logs = np.full((N, S, S), np.nan)
     W = np.zeros((N, P, S, D))  # [:, :, t-1]: ∂(state at the current step)/∂x_t; (t, D) merge into one GEMM axis
     scale = np.full((N, S), -np.inf)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        for J in step_jacobians(layer, x, state0, "forward"):
+        for J in step_jacobians(layer, traj, "forward"):
             i = J.t  # makes h_{i+1} from x[i]
             if i > 0:
                 W[:, :, :i] = np.matmul(J.A, W[:, :, :i].reshape(N, P, i * D)).reshape(N, P, i, D)
@@ -453,15 +434,17 @@ def _connectivity_forward(layer: Layer, x: np.ndarray, state0: State) -> np.ndar
 
 
 # ---------------------------------------------------------------------------------------------- public maps
-def _window(layer: Layer, x: np.ndarray, h0: Any, c0: Any, T_kept: int, N_kept: int) -> tuple[np.ndarray, State, int]:
-    """The last T_kept steps of the first N_kept samples, and the state entering them."""
+def _window(layer: Layer, x: np.ndarray, h0: Any, c0: Any, T_kept: int, N_kept: int) -> tuple[Trajectory, int]:
+    """The trajectory of the last T_kept steps of the first N_kept samples, from one forward pass over the whole
+    sequence (the same pass as the app's curves when N is not cut), and the window's first time t0."""
     T = x.shape[0]
     t0 = T - T_kept
-    xs = x[:, :N_kept]
     h = None if h0 is None else np.asarray(h0, dtype=np.float64)[:N_kept]
     c = None if c0 is None or not layer.HAS_CELL else np.asarray(c0, dtype=np.float64)[:N_kept]
-    state = _states(layer, xs, h, c, [t0])[0]
-    return np.ascontiguousarray(xs[t0:]), state, t0
+    tape = forward(layer, x[:, :N_kept], h, c)
+    cs = tape.c_all[t0:].copy() if layer.HAS_CELL else None  # type: ignore[union-attr]  # an LSTM tape
+    hs = tape.h_all[t0:].copy()
+    return Trajectory(np.ascontiguousarray(x[t0:, :N_kept]), hs, cs), t0
 
 
 def _aggregate(logs_per_sample: np.ndarray, norm: str) -> np.ndarray:
@@ -506,7 +489,7 @@ def gradient_horizon(
         norm: over the batch, as ``rc.aggregate``: "l2" (Frobenius over (N, H)), "book" (÷ N), "mean".
         truncate: as ``rc.bptt(truncate=k)``: nothing flows from step t into t-1 when t % k == 0.
         cell: an LSTM's ‖∂L_s/∂c_t‖ instead (``what="horizon_c"``); ValueError for other kinds.
-        method: "direct" (one backward pass per loss step, as G·N rows of a tiled forward pass: ~T²/2 row-steps)
+        method: "direct" (one backward pass per loss step, as rows of each step's tiled tape: ~T²/2 row-steps)
             or "jacobian" (each step's Jacobian read off once, then one product per step for every s); both
             exact; None picks the one that keeps the most steps within the budget.
         budget, max_bytes: elementary operations and bytes the computation may take; over them, the last T'
@@ -526,9 +509,9 @@ def gradient_horizon(
     what = "horizon_c" if cell else "horizon"
     T, N, _ = xa.shape
     method, T_kept, N_kept = _method(what, layer, T, N, budget, max_bytes, method, ("direct", "jacobian"))
-    xw, state, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
+    traj, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
     sweep = _horizon_direct if method == "direct" else _horizon_sweep
-    logs, logs_c, _ = sweep(layer, xw, d[t0:, :N_kept], state, truncate, t0, want_c=cell)
+    logs, logs_c, _ = sweep(layer, traj, d[t0:, :N_kept], truncate, t0, want_c=cell)
     chosen = logs_c if cell and logs_c is not None else logs
     return HorizonMap(
         what=what,
@@ -570,9 +553,9 @@ def connectivity(
     _check_options(norm, budget, max_bytes)
     T, N, _ = xa.shape
     method, T_kept, N_kept = _method("connectivity", layer, T, N, budget, max_bytes, method, ("forward", "backward"))
-    xw, state, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
+    traj, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
     sweep = _connectivity_forward if method == "forward" else _connectivity_backward
-    logs = sweep(layer, xw, state)
+    logs = sweep(layer, traj)
     return HorizonMap(
         what="connectivity",
         kind=layer.kind,
@@ -611,11 +594,11 @@ def horizon_vectors(
     nbytes = 8.0 * T * (T + 1) * N * layer.H
     if nbytes > max_bytes:
         raise ValueError(f"horizon_vectors: {nbytes / 2**20:.0f} MB over max_bytes; use gradient_horizon for norms")
-    xw, state, _ = _window(layer, xa, h0, c0, T, N)
+    traj, _ = _window(layer, xa, h0, c0, T, N)
     if method not in ("direct", "jacobian"):
         raise ValueError(f"method: expected 'direct' or 'jacobian', got {method!r}")
     sweep = _horizon_direct if method == "direct" else _horizon_sweep
-    _, _, vectors = sweep(layer, xw, d, state, truncate, 0, want_c=False, keep_vectors=True)
+    _, _, vectors = sweep(layer, traj, d, truncate, 0, want_c=False, keep_vectors=True)
     assert vectors is not None
     return vectors
 
@@ -663,6 +646,7 @@ __all__ = [
     "WHATS",
     "HorizonMap",
     "StepJacobians",
+    "Trajectory",
     "choose",
     "connectivity",
     "cost",
