@@ -661,3 +661,89 @@ def test_keras_custom_object_is_refused() -> None:
         },
     }
     refused(lambda: read_keras(keras_zip(json.dumps(config))), "custom object 'mypkg>MyRNN'")
+
+
+# --- bad input: a ValueError or a list, never another exception -------------------------------------------------
+
+
+def k3_config(layers: Any) -> str:
+    return json.dumps({"class_name": "Sequential", "config": {"name": "s", "layers": layers}})
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "[]",
+        "3",
+        '{"config": []}',
+        k3_config({"a": 1}),
+        k3_config([1, "x", None, {"class_name": 5}, {"class_name": "LSTM", "config": []}]),
+        k3_config([{"class_name": "Bidirectional", "config": {"layer": 7}}]),
+        k3_config([{"class_name": "Bidirectional", "config": []}]),
+        k3_config([{"class_name": "RNN", "config": {"cell": {"class_name": "LSTMCell", "config": 3}}}]),
+        k3_config([{"class_name": "LSTM", "config": {"name": ["x"], "activation": {"class_name": []}}}]),
+    ],
+)
+def test_malformed_keras_configs_give_a_value_error_or_nothing(keras: Any, tmp_path: Path, config: str) -> None:
+    model = keras_model(
+        keras,
+        [keras.layers.LSTM(2, return_sequences=True, name="lstm"), keras.layers.Bidirectional(keras.layers.GRU(2))],
+    )
+    model.save_weights(tmp_path / "w.weights.h5")
+    data = keras_zip(config, (tmp_path / "w.weights.h5").read_bytes())
+    try:
+        specs = read_keras(data)
+    except ValueError as exc:
+        assert str(exc).startswith("keras:")
+    else:
+        assert isinstance(specs, list)
+
+
+def test_keras2_weight_names_pointing_nowhere_are_refused(tmp_path: Path) -> None:
+    write_keras2(tmp_path / "m.h5", np.random.default_rng(17))
+    with h5py.File(tmp_path / "m.h5", "a") as f:
+        f["model_weights/lstm_1"].attrs["weight_names"] = [
+            b"lstm_1/kernel:0",
+            b"lstm_1/recurrent_kernel:0",
+            b"x/bias:0",
+        ]
+        del f["model_weights/lstm_1/lstm_1/recurrent_kernel:0"]
+        f["model_weights/lstm_1/lstm_1/recurrent_kernel:0"] = np.zeros(3)  # right name, wrong shape
+    refused(lambda: read_keras(tmp_path / "m.h5"), "lstm_1.*recurrent_kernel")
+
+
+def test_onnx_with_flipped_bytes_gives_a_value_error_or_a_list() -> None:
+    model = onnx_node_model(
+        "LSTM", 3, 4, {"hidden_size": 4, "direction": "bidirectional"}, onnx_weights("LSTM", 2, 3, 4, 18)
+    )
+    data = bytearray(model.SerializeToString())
+    rng = np.random.default_rng(19)
+    for _ in range(200):
+        broken = bytearray(data)
+        for i in rng.integers(0, len(data), size=3):
+            broken[i] = int(rng.integers(0, 256))
+        try:
+            specs = read_onnx(bytes(broken))
+        except ValueError as exc:
+            assert str(exc).startswith("onnx:")
+        else:
+            assert isinstance(specs, list)
+
+
+def test_detect_format_tells_keras_and_onnx_from_npz_and_safetensors(keras: Any, tmp_path: Path) -> None:
+    from recurrent_core.io._spec import detect_format
+
+    model = keras_model(keras, [keras.layers.GRU(2, name="gru")])
+    model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")
+    assert detect_format((tmp_path / "m.keras").read_bytes()) == "keras"
+    assert detect_format((tmp_path / "m.weights.h5").read_bytes()) == "keras"
+    onnx_bytes = onnx_node_model("RNN", 3, 4, {"hidden_size": 4}, onnx_weights("RNN", 1, 3, 4, 20)).SerializeToString()
+    assert detect_format(onnx_bytes) == "onnx"
+    assert detect_format((importlib.resources.files("silero_vad") / "data" / "silero_vad.onnx").read_bytes()) == "onnx"
+    npz = io.BytesIO()
+    np.savez(npz, weight_ih_l0=np.zeros((2, 3)))
+    assert detect_format(npz.getvalue()) is None
+    safetensors = io.BytesIO()
+    rc.write_safetensors({"weight_ih_l0": np.zeros((8, 3))}, safetensors)
+    assert detect_format(safetensors.getvalue()) is None

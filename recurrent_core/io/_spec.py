@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -222,5 +223,25 @@ def spec_shapes(state: Mapping[str, np.ndarray], kind: str, what: str) -> tuple[
     return D, H
 
 
-def bytes_io(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)
+def detect_format(data: bytes, name: str = "") -> str | None:
+    """ "keras" or "onnx" when ``data`` (a file's bytes, or its first few KiB plus, for a zip, the whole file)
+    is one this package reads, else None (a .npz or .safetensors is left to recurrent_core.weights).
+
+    HDF5's magic bytes mean Keras (.h5, .weights.h5); a zip is a .keras when it lists config.json and
+    model.weights.h5 (a .npz lists .npy members); ONNX has no magic: the name ``*.onnx``, or a protobuf whose
+    first field is ModelProto's ir_version (tag 0x08) and whose bytes 8.. do not start a safetensors JSON header.
+    """
+    if data.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "keras"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            return None
+        return "keras" if {"config.json", "model.weights.h5"} <= names else None
+    if name.lower().endswith(".onnx"):
+        return "onnx"
+    if len(data) > 9 and data[0] == 0x08 and data[8:9] != b"{" and data[1] < 0x80:
+        return "onnx"
+    return None

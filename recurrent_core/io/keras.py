@@ -73,13 +73,22 @@ def read_keras(
     ``source`` is a path, bytes or a binary file object of at most ``max_bytes``. The keyword arguments stand in
     for a config when the file has none (weights only). Every refusal is a ValueError naming the problem; an
     empty list means a readable Keras file without recurrent layers.
+
+    Names: a ``.keras`` or Keras 2 ``.h5`` gives each layer's own name (a Bidirectional's, not its inner
+    layer's); a weights-only Keras 3 file has no names, so its groups' (``lstm``, ``lstm_1``, ``bidirectional``
+    …, Keras's snake_case class name and counter), listed in HDF5's alphabetical order, not the model's. Stacked
+    Keras layers are separate specs (each its own layer or one-layer bidirectional Stack), in model order.
     """
     data = read_source(source, max_bytes, "keras")
     defaults = {"activation": activation, "gate_activation": gate_activation, "reset_after": bool(reset_after)}
-    if data.startswith(ZIP_MAGIC):
-        return _read_keras_zip(data, max_bytes, defaults)
-    if data.startswith(HDF5_MAGIC):
-        return _read_h5(data, None, max_bytes, defaults, fmt=None)
+    try:
+        if data.startswith(ZIP_MAGIC):
+            return _read_keras_zip(data, max_bytes, defaults)
+        if data.startswith(HDF5_MAGIC):
+            return _read_h5(data, None, max_bytes, defaults, fmt=None)
+    except (UnicodeDecodeError, KeyError, TypeError, AttributeError, IndexError, OSError, RuntimeError) as exc:
+        # a structure no check above foresaw (a group where a dataset belongs, a list where a dict does)
+        raise ValueError(f"keras: malformed file ({type(exc).__name__}: {str(exc)[:80]})") from None
     raise ValueError("keras: not a .keras zip or an HDF5 (.h5, .weights.h5) file: its first bytes are neither")
 
 
@@ -269,7 +278,7 @@ def _dataset(obj: Any, what: str, max_bytes: int) -> np.ndarray:
     import h5py
 
     if not isinstance(obj, h5py.Dataset):
-        raise ValueError(f"keras: {what} is not a dataset")
+        raise ValueError(f"keras: {what} is not a dataset in the file")
     if obj.dtype.kind != "f":
         raise ValueError(f"keras: {what} has dtype {obj.dtype}, expected floating-point weights")
     check_declared(obj.shape or (), obj.dtype.itemsize, max_bytes, f"keras: {what}")
@@ -435,8 +444,12 @@ def _snake(name: str) -> str:
 
 def _k3_cell(group: Any, what: str, max_bytes: int) -> list[np.ndarray] | None:
     """The variables 0, 1[, 2] of a Keras 3 recurrent layer group (``cell/vars``), or None when it has none."""
-    vars_ = group.get("cell/vars") if "cell" in group else None
-    if vars_ is None:
+    import h5py
+
+    if not isinstance(group, h5py.Group) or not isinstance(group.get("cell"), h5py.Group):
+        return None
+    vars_ = group["cell"].get("vars")
+    if not isinstance(vars_, h5py.Group):
         return None
     keys = sorted(vars_.keys(), key=lambda k: int(k) if k.isdigit() else -1)
     if keys not in (["0", "1"], ["0", "1", "2"]):
@@ -525,7 +538,7 @@ def _k3_layer(
     layer: dict[str, Any], group: Any, name: str, max_bytes: int, defaults: dict[str, Any], out: list[RecurrentSpec]
 ) -> None:
     if layer.get("class_name") == "Bidirectional":
-        cfg = layer.get("config") or {}
+        cfg = _config_of(layer)
         found = []
         for side, key in (("forward_layer", "layer"), ("backward_layer", "backward_layer")):
             sub_cfg = cfg.get(key) or cfg.get("layer")
@@ -706,7 +719,7 @@ def _k2_module(
     kind = ""
     for _, params in sides:
         arrays = [
-            _dataset(layer_group[params[p]], f"{layer_name}/{params[p]}", max_bytes)
+            _dataset(layer_group.get(params[p]), f"{layer_name}/{params[p]}", max_bytes)
             for p in ("kernel", "recurrent_kernel", "bias")
             if p in params
         ]

@@ -75,7 +75,10 @@ def read_onnx(source: Source, *, max_bytes: int = MAX_BYTES) -> list[RecurrentSp
                 "only the given bytes are read, so it is refused"
             )
     out: list[RecurrentSpec] = []
-    _scan_graph(model.graph, "", None, max_bytes, out, 0)
+    try:
+        _scan_graph(model.graph, "", None, max_bytes, out, 0)
+    except (UnicodeDecodeError, KeyError, TypeError, AttributeError, IndexError, RuntimeError) as exc:
+        raise ValueError(f"onnx: malformed model ({type(exc).__name__}: {str(exc)[:80]})") from None
     return out
 
 
