@@ -117,6 +117,43 @@ def test_keras3_files_match_keras(keras: Any, tmp_path: Path, case: str) -> None
             assert spec.formulation == expected
 
 
+def test_keras3_functional_model_with_a_nested_model(keras: Any, tmp_path: Path) -> None:
+    """Keras 3 names weight groups by class and counter, not by layer name: a Functional model holding a Dense
+    and a nested Sequential is matched to its config; the Dense is applied here in NumPy between the layers."""
+    L = keras.layers
+    inp = keras.Input((6, 3))
+    inner = keras.Sequential(
+        [
+            keras.Input((6, 5)),
+            L.GRU(3, return_sequences=True, reset_after=False, name="g1"),
+            L.LSTM(2, return_sequences=True, name="l2"),
+        ],
+        name="inner",
+    )
+    model = keras.Model(inp, inner(L.Dense(5, name="proj")(L.LSTM(4, return_sequences=True, name="enc")(inp))))
+    rng = np.random.default_rng(21)
+    for v in model.weights:
+        v.assign(rng.normal(0, 0.5, size=tuple(v.shape)).astype("float32"))
+    x = rng.normal(size=(2, 6, 3)).astype("float32")
+    want = keras.ops.convert_to_numpy(model(x)).transpose(1, 0, 2)
+    W, b = (keras.ops.convert_to_numpy(w) for w in model.get_layer("proj").weights)
+    model.save(tmp_path / "f.keras")
+    model.save(tmp_path / "f.h5")
+    model.save_weights(tmp_path / "f.weights.h5")
+    for file in ("f.keras", "f.h5"):
+        specs = {s.name: s for s in read_keras(tmp_path / file)}
+        assert sorted(specs) == ["enc", "g1", "l2"]
+        h = rc.forward(specs["enc"].build(), x.transpose(1, 0, 2)).hs @ W + b
+        h = rc.forward(specs["l2"].build(), rc.forward(specs["g1"].build(), h).hs).hs
+        np.testing.assert_allclose(h, want, atol=2e-5, rtol=0, err_msg=file)
+    weights_only = [(s.name, s.kind, s.D, s.H) for s in read_keras(tmp_path / "f.weights.h5")]
+    assert weights_only == [
+        ("lstm", "lstm", 3, 4),
+        ("sequential/layers/gru", "gru", 5, 3),
+        ("sequential/layers/lstm", "lstm", 3, 2),
+    ]
+
+
 def test_keras3_bigru_builds_a_stack_with_the_books_formulation(keras: Any, tmp_path: Path) -> None:
     make, _ = KERAS3_CASES["bigru_reset_before"]
     keras_model(keras, make(keras.layers)).save(tmp_path / "m.keras")

@@ -251,7 +251,10 @@ def _attr(obj: Any, name: str, limit: int = MAX_CONFIG_BYTES) -> Any:
 
     if name not in obj.attrs:
         return None
-    size = h5py.h5a.open(obj.id, name.encode()).get_storage_size()
+    try:
+        size = h5py.h5a.open(obj.id, name.encode()).get_storage_size()
+    except RuntimeError:  # HDF5 reports an empty attribute (a layer without weights) as an error
+        size = 0
     if size > limit:
         raise ValueError(f"keras: HDF5 attribute {show(name)} holds {size} bytes, over {limit}")
     value = obj.attrs[name]
