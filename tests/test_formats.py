@@ -154,6 +154,18 @@ def test_keras3_functional_model_with_a_nested_model(keras: Any, tmp_path: Path)
     ]
 
 
+def test_a_spec_is_read_only(keras: Any, tmp_path: Path) -> None:
+    keras_model(keras, [keras.layers.LSTM(2, name="lstm")]).save(tmp_path / "m.keras")
+    (spec,) = read_keras(tmp_path / "m.keras")
+    with pytest.raises(TypeError):
+        spec.state["weight_ih_l0"] = np.zeros((8, 3))  # type: ignore[index]
+    with pytest.raises(ValueError, match="read-only"):
+        spec.state["weight_ih_l0"][0, 0] = 1.0
+    layer = spec.build()
+    layer.W_ih[0, 0] = 5.0  # the layer holds its own copy
+    assert spec.state["weight_ih_l0"][0, 0] != 5.0
+
+
 def test_keras3_bigru_builds_a_stack_with_the_books_formulation(keras: Any, tmp_path: Path) -> None:
     make, _ = KERAS3_CASES["bigru_reset_before"]
     keras_model(keras, make(keras.layers)).save(tmp_path / "m.keras")
@@ -634,6 +646,17 @@ def test_hdf5_external_link_is_refused(tmp_path: Path) -> None:
         g.attrs["weight_names"] = [b"lstm/kernel:0"]
         g["lstm/kernel:0"] = h5py.ExternalLink("/etc/passwd", "/data")
     refused(lambda: read_keras(tmp_path / "link.h5"), "external link")
+
+
+def test_hdf5_virtual_and_externally_stored_datasets_are_refused(tmp_path: Path) -> None:
+    with h5py.File(tmp_path / "external.h5", "w") as f:
+        f.create_dataset("lstm/kernel:0", shape=(3, 16), dtype="f4", external=[("/etc/passwd", 0, 192)])
+    refused(lambda: read_keras(tmp_path / "external.h5"), "external files")
+    layout = h5py.VirtualLayout(shape=(3, 16), dtype="f4")
+    layout[:] = h5py.VirtualSource("/etc/passwd.h5", "data", shape=(3, 16))
+    with h5py.File(tmp_path / "virtual.h5", "w") as f:
+        f.create_virtual_dataset("lstm/kernel:0", layout)
+    refused(lambda: read_keras(tmp_path / "virtual.h5"), "virtual")
 
 
 def test_hdf5_dataset_declaring_2_to_the_40_elements_is_refused(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import os
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import IO, Any
 
 import numpy as np
@@ -64,6 +65,15 @@ class RecurrentSpec:
     state: Mapping[str, np.ndarray] = field(repr=False)
     reverse: bool = False
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # a frozen record: read-only arrays in a read-only mapping (build() copies them into the layer)
+        state = {}
+        for key, value in self.state.items():
+            arr = np.array(value, dtype=np.float64)
+            arr.flags.writeable = False
+            state[key] = arr
+        object.__setattr__(self, "state", MappingProxyType(state))
 
     def build(self, *, reverse_ok: bool = False) -> Any:
         """The core layer (``rc.RNNLayer``/``LSTMLayer``/``GRULayer``) or ``rc.Stack`` of these weights.
