@@ -610,6 +610,80 @@ def test_silero_vad_lstms_inside_if_branches_are_found() -> None:
     assert all("/then_branch/" in s.name or "/else_branch/" in s.name for s in specs)
 
 
+@pytest.fixture(scope="module")
+def sdists(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """textgenrnn 2.0.0 (a trained character LSTM, Keras 2.1.5 weights) and chars2vec 0.1.7 (Keras 2.2.0 LSTMs):
+    fetched with pip as CI can (their sdists, no install: they would pull TensorFlow), extracted here."""
+    import subprocess
+    import sys
+    import tarfile
+
+    where = tmp_path_factory.mktemp("sdists")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--quiet",
+            "-d",
+            str(where),
+            "textgenrnn==2.0.0",
+            "chars2vec==0.1.7",
+        ],
+        check=True,
+        timeout=300,
+    )
+    wanted = ("textgenrnn_weights.hdf5", "textgenrnn_vocab.json", "eng_50/weights.h5")
+    for archive in where.glob("*.tar.gz"):
+        with tarfile.open(archive) as tar:
+            members = [m for m in tar.getmembers() if m.isfile() and m.name.endswith(wanted)]
+            tar.extractall(where, members=members, filter="data")
+    return where
+
+
+def test_textgenrnn_trained_lstms_match_keras2_equations_on_a_word(sdists: Path) -> None:
+    """A trained text-generation model: its two LSTMs (weights only, recurrent_activation='sigmoid' in
+    textgenrnn's code) fed the embedding rows of the characters of a word, against Keras 2's equations."""
+    (weights,) = sdists.glob("textgenrnn-*/textgenrnn/textgenrnn_weights.hdf5")
+    vocab = json.loads(next(sdists.glob("textgenrnn-*/textgenrnn/textgenrnn_vocab.json")).read_text())
+    specs = read_keras(weights, activation="tanh", gate_activation="sigmoid")
+    assert [(s.name, s.kind, s.D, s.H, s.fmt) for s in specs] == [
+        ("rnn_1", "lstm", 100, 128, "keras2"),
+        ("rnn_2", "lstm", 128, 128, "keras2"),
+    ]
+    with h5py.File(weights) as f:
+        table = f["embedding/embedding/embeddings:0"][()]
+        raw = {
+            n: {p: f[f"{n}/{n}/{p}:0"][()] for p in ("kernel", "recurrent_kernel", "bias")} for n in ("rnn_1", "rnn_2")
+        }
+    x = table[[vocab[c] for c in "recurrent"]][:, None, :].astype(np.float64)  # (T, N=1, 100)
+    cfg = {"activation": "tanh", "recurrent_activation": "sigmoid"}
+    h1 = rc.forward(specs[0].build(), x).hs
+    np.testing.assert_allclose(h1, k2_layer(x, "LSTM", raw["rnn_1"], cfg), atol=1e-12, rtol=0)
+    h2 = rc.forward(specs[1].build(), h1).hs
+    np.testing.assert_allclose(h2, k2_layer(h1, "LSTM", raw["rnn_2"], cfg), atol=1e-12, rtol=0)
+    assert np.abs(h2).max() > 0.1
+
+
+def test_chars2vec_keras2_weights_map_to_pytorch_layout(sdists: Path) -> None:
+    """chars2vec's LSTMs (Keras 2.2.0 weights; its config is in a pickle, never read): kernel ↦ weight_ih
+    transposed, one bias ↦ bias_ih; the hard sigmoid of Keras 2.2's default is refused by name when asked for."""
+    (weights,) = sdists.glob("chars2vec-*/chars2vec/trained_models/eng_50/weights.h5")
+    specs = read_keras(weights, gate_activation="hard_sigmoid_keras2")
+    assert [(s.name, s.kind, s.D, s.H) for s in specs] == [("lstm_1", "lstm", 59, 50), ("lstm_2", "lstm", 50, 50)]
+    with h5py.File(weights) as f:
+        kernel, bias = f["lstm_1/lstm_1/kernel:0"][()], f["lstm_1/lstm_1/bias:0"][()]
+    np.testing.assert_array_equal(specs[0].state["weight_ih_l0"], kernel.T)
+    np.testing.assert_array_equal(specs[0].state["bias_ih_l0"], bias)
+    assert not specs[0].state["bias_hh_l0"].any()
+    with pytest.raises(ValueError, match="hard_sigmoid_keras2"):
+        specs[0].build()
+
+
 # --- hostile files ---------------------------------------------------------------------------------------------
 
 

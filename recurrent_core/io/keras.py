@@ -333,7 +333,11 @@ def _layer_options(cls: str, cfg: dict[str, Any] | None, era: str, defaults: dic
             "reset_after": None,
             "reset_default": defaults["reset_after"],
             "go_backwards": False,
-            "notes": ("weights only: activations from the arguments",),
+            "notes": (
+                f"weights only: activation {defaults['activation']!r} and gate activation "
+                f"{defaults['gate_activation']!r} from the arguments, not the file (Keras <= 2.3 defaulted to "
+                "hard_sigmoid gates)",
+            ),
         }
     if cls.startswith("CuDNN"):  # cuDNN computes tanh and sigmoid only; the config has no activations
         act, gate = "tanh", "sigmoid"
