@@ -881,3 +881,16 @@ def test_detect_format_tells_keras_and_onnx_from_npz_and_safetensors(keras: Any,
     safetensors = io.BytesIO()
     rc.write_safetensors({"weight_ih_l0": np.zeros((8, 3))}, safetensors)
     assert detect_format(safetensors.getvalue()) is None
+
+
+def test_the_readers_import_h5py_and_onnx_only_when_a_file_is_read() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, recurrent_core, recurrent_core.io.keras, recurrent_core.io.onnx\n"
+        "print(sorted(m for m in ('h5py', 'onnx', 'google.protobuf', 'keras', 'torch') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    assert out.stdout.strip() == "[]"
