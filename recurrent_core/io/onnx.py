@@ -1,5 +1,8 @@
-"""ONNX graphs read safely: the ``LSTM``, ``GRU`` and ``RNN`` nodes of a ``.onnx`` file's top-level graph, with
-weights as initializers or ``Constant`` node outputs. ``onnx`` is imported only when such a file is read.
+"""ONNX graphs read safely: the ``LSTM``, ``GRU`` and ``RNN`` nodes of a ``.onnx`` file's graph and subgraphs
+(an ``If``'s branches), with weights as initializers, ``Constant`` node outputs, or constant subgraphs of
+``Identity``/``Unsqueeze``/``Squeeze``/``Concat``/``Slice``/``Reshape``/``Transpose``/``Cast`` folded with NumPy
+(how PyTorch exports an LSTMCell's gate reordering). Nothing else of the graph runs. ``onnx`` is imported only
+when such a file is read. A stacked model is one node per layer: one spec each, in graph order.
 
 Mapping to PyTorch's layout (onnx/defs/rnn/defs.cc; onnx/reference/ops/op_{lstm,gru,rnn}.py):
 
@@ -51,7 +54,8 @@ MAX_GRAPH_DEPTH = 32
 
 
 def read_onnx(source: Source, *, max_bytes: int = MAX_BYTES) -> list[RecurrentSpec]:
-    """The ``RNN``/``LSTM``/``GRU`` nodes of an ONNX model's top-level graph, in graph order.
+    """The ``RNN``/``LSTM``/``GRU`` nodes of an ONNX model, in graph order, then those of subgraphs (named by
+    their path, e.g. ``If_0/then_branch/…/LSTM``).
 
     ``source`` is a path, bytes or a binary file object of at most ``max_bytes``. Every refusal is a ValueError
     naming the problem; an empty list means a readable model without recurrent nodes.
