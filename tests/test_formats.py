@@ -89,7 +89,15 @@ KERAS3_CASES = {
         "tanh",
     ),
     "rnn_of_lstm_cell": (lambda L: [L.RNN(L.LSTMCell(4), return_sequences=True, name="rnn")], "tanh"),
+    "lstm_no_bias": (lambda L: [L.LSTM(4, use_bias=False, return_sequences=True, name="lstm")], "tanh"),
+    "gru_no_bias": (lambda L: [L.GRU(4, use_bias=False, return_sequences=True, name="gru")], "tanh"),
+    # without a bias nor a config, reset_after comes from the argument (see WEIGHTS_ONLY_ARGS)
+    "gru_no_bias_reset_before": (
+        lambda L: [L.GRU(4, use_bias=False, reset_after=False, return_sequences=True, name="gru")],
+        "tanh",
+    ),
 }
+WEIGHTS_ONLY_ARGS = {"gru_no_bias_reset_before": {"reset_after": False}}
 
 
 @pytest.mark.parametrize("case", sorted(KERAS3_CASES))
@@ -103,7 +111,8 @@ def test_keras3_files_match_keras(keras: Any, tmp_path: Path, case: str) -> None
     model.save_weights(tmp_path / "m.weights.h5")
     model.save(tmp_path / "m.h5")  # Keras 3's legacy HDF5: Keras 2's layout, keras_version 3.x
     for file, fmt in (("m.keras", "keras3"), ("m.weights.h5", "keras3"), ("m.h5", "keras3-h5")):
-        specs = read_keras(tmp_path / file, activation=act)
+        extra = WEIGHTS_ONLY_ARGS.get(case, {}) if file == "m.weights.h5" else {}
+        specs = read_keras(tmp_path / file, activation=act, **extra)
         assert sorted(s.name for s in specs) == sorted(order), file
         specs.sort(key=lambda s: order.index(s.name))  # a weights-only file lists groups by name, not model order
         assert {s.fmt for s in specs} == {fmt}
