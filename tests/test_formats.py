@@ -903,3 +903,13 @@ def test_the_readers_import_h5py_and_onnx_only_when_a_file_is_read() -> None:
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_keras2_chunked_name_attributes_are_joined(tmp_path: Path) -> None:
+    """Keras splits a list attribute over HDF5's 64 KiB header limit into layer_names0, layer_names1, …"""
+    truth = write_keras2(tmp_path / "m.h5", np.random.default_rng(22), with_config=False)
+    with h5py.File(tmp_path / "m.h5", "a") as f:
+        names = list(f.attrs["layer_names"])
+        del f.attrs["layer_names"]
+        f.attrs["layer_names0"], f.attrs["layer_names1"] = names[:3], names[3:]
+    assert [s.name for s in read_keras(tmp_path / "m.h5")] == list(truth)
