@@ -913,3 +913,75 @@ def test_keras2_chunked_name_attributes_are_joined(tmp_path: Path) -> None:
         del f.attrs["layer_names"]
         f.attrs["layer_names0"], f.attrs["layer_names1"] = names[:3], names[3:]
     assert [s.name for s in read_keras(tmp_path / "m.h5")] == list(truth)
+
+
+# --- hard-sigmoid gates: the mapping holds for them too (for when the core computes them) ------------------------
+
+HARD_SIGMOIDS = {
+    "hard_sigmoid_keras2": lambda a: np.clip(0.2 * a + 0.5, 0.0, 1.0),
+    "hard_sigmoid_keras3": lambda a: np.clip(a / 6 + 0.5, 0.0, 1.0),
+}
+
+
+def pytorch_layout_forward(spec: Any, x: np.ndarray) -> np.ndarray:
+    """A one-layer unidirectional spec's state run in NumPy with its own gate function: PyTorch's LSTM, or the
+    GRU in the spec's formulation (gru.py's docstring), so the hard sigmoids' z negation can be checked now."""
+    gate = HARD_SIGMOIDS[spec.gate_activation]
+    W_ih, W_hh, b_ih, b_hh = (spec.state[f"{k}_l0"] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    H = spec.H
+    h = np.zeros((x.shape[1], H))
+    c = np.zeros_like(h)
+    out = []
+    for xt in x:
+        gi, gh = xt @ W_ih.T + b_ih, h @ W_hh.T + b_hh
+        if spec.kind == "lstm":
+            i, f, g, o = (gi + gh)[:, :H], (gi + gh)[:, H : 2 * H], (gi + gh)[:, 2 * H : 3 * H], (gi + gh)[:, 3 * H :]
+            c = gate(f) * c + gate(i) * np.tanh(g)
+            h = gate(o) * np.tanh(c)
+        else:
+            r, z = gate(gi[:, :H] + gh[:, :H]), gate(gi[:, H : 2 * H] + gh[:, H : 2 * H])
+            if spec.formulation == "pytorch":
+                n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
+                h = (1 - z) * n + z * h
+            else:
+                n = np.tanh(gi[:, 2 * H :] + (r * h) @ W_hh[2 * H :].T + b_hh[2 * H :])
+                h = (1 - z) * h + z * n
+        out.append(h)
+    return np.stack(out)
+
+
+def test_keras3_hard_sigmoid_models_hold_with_the_mapping(keras: Any, tmp_path: Path) -> None:
+    L = keras.layers
+    for layer in (
+        L.LSTM(4, recurrent_activation="hard_sigmoid", return_sequences=True, name="lstm"),
+        L.GRU(4, recurrent_activation="hard_sigmoid", reset_after=False, return_sequences=True, name="gru"),
+        L.GRU(4, recurrent_activation="hard_sigmoid", return_sequences=True, name="gru"),
+    ):
+        model = keras_model(keras, [layer], seed=23)
+        x = np.random.default_rng(24).normal(size=(2, 6, 3)).astype("float32")
+        want = keras.ops.convert_to_numpy(model(x)).transpose(1, 0, 2)
+        model.save(tmp_path / "m.keras")
+        (spec,) = read_keras(tmp_path / "m.keras")
+        assert spec.gate_activation == "hard_sigmoid_keras3"
+        got = pytorch_layout_forward(spec, x.transpose(1, 0, 2).astype(np.float64))
+        np.testing.assert_allclose(got, want, atol=2e-5, rtol=0, err_msg=f"{layer.name} {spec.formulation}")
+
+
+def test_keras2_hard_sigmoid_gru_holds_with_the_mapping(tmp_path: Path) -> None:
+    """Keras 2.0's GRU (reset before the matmul, hard_sigmoid gates; Shakkala's, say): the negated z rows give
+    1 - z also for clip(0.2x + 0.5, 0, 1), which is symmetric about 0 like the sigmoid."""
+    w = k2_weights(np.random.default_rng(25), "GRU", D2)
+    with h5py.File(tmp_path / "gru.h5", "w") as f:
+        layers = [{"class_name": "GRU", "config": {"name": "gru_1", "recurrent_activation": "hard_sigmoid"}}]
+        f.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": layers})  # Keras 2.0: a list
+        g = f.create_group("model_weights")
+        g.attrs["layer_names"] = [b"gru_1"]
+        layer = g.create_group("gru_1")
+        layer.attrs["weight_names"] = [f"gru_1/{p}:0".encode() for p in w]
+        for p, value in w.items():
+            layer.create_dataset(f"gru_1/{p}:0", data=value)
+    (spec,) = read_keras(tmp_path / "gru.h5")
+    assert (spec.formulation, spec.gate_activation) == ("dlfs2", "hard_sigmoid_keras2")
+    x = np.random.default_rng(26).normal(size=(6, 2, D2)) * 3  # large enough that the clip is reached
+    cfg = {"activation": "tanh", "recurrent_activation": "hard_sigmoid"}
+    np.testing.assert_allclose(pytorch_layout_forward(spec, x), k2_layer(x, "GRU", w, cfg), atol=1e-12, rtol=0)
