@@ -1,0 +1,257 @@
+"""What the Keras and ONNX readers return: one found recurrent module, in PyTorch's layout, and how to build it.
+
+NumPy and the standard library only; the readers (keras.py, onnx.py) import h5py and onnx lazily. Shared here:
+the ``RecurrentSpec`` record, reading a source into bounded bytes, the declared-size check, untrusted names in
+messages, and the gate-block reorderings.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import IO, Any
+
+import numpy as np
+
+MAX_BYTES = 64 * 1024 * 1024
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+
+KINDS = ("rnn", "lstm", "gru")
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+# the activations the core computes today; the hard sigmoids are recorded by name (see RecurrentSpec)
+CORE_ACTIVATIONS = {"rnn": ("tanh", "relu"), "lstm": ("tanh",), "gru": ("tanh",)}
+CORE_GATE_ACTIVATIONS = ("sigmoid",)
+# Keras 2 (and ONNX HardSigmoid's defaults): clip(0.2 x + 0.5, 0, 1); Keras 3 and torch.nn.Hardsigmoid:
+# clip(x / 6 + 1/2, 0, 1). Two names, because one word "hard_sigmoid" means either depending on the file's era.
+HARD_SIGMOID_KERAS2 = "hard_sigmoid_keras2"
+HARD_SIGMOID_KERAS3 = "hard_sigmoid_keras3"
+
+
+def show(text: object, limit: int = 40) -> str:
+    """An untrusted name for a message: repr, cut to ``limit`` characters."""
+    text = str(text)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+@dataclass(frozen=True, eq=False)
+class RecurrentSpec:
+    """One recurrent module found in a Keras or ONNX file, in PyTorch's layout.
+
+    ``state`` holds float64 arrays under PyTorch's keys (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``,
+    ``bias_hh_l0``, ``_l1`` …, ``_reverse``), gate rows LSTM i, f, g, o and GRU r, z, n. ``formulation`` is the
+    GRU's: "pytorch" (reset after W_hn: Keras ``reset_after=True``, cuDNN, ONNX ``linear_before_reset=1``) or
+    "dlfs2" (reset before W_hn, the book's; its z rows and z biases are already negated, since Keras/ONNX z keeps
+    where the book's z updates: σ(-a) = 1 - σ(a), and both hard sigmoids share that symmetry). ``activation`` is
+    the candidate/output function (tanh, or relu for an RNN), ``gate_activation`` the gates' (None for an RNN).
+    ``reverse`` is a single layer that reads the sequence backwards (Keras ``go_backwards``, ONNX
+    ``direction="reverse"``): it is the built layer run on ``x[::-1]``. ``notes`` say what the file held that the
+    core leaves out (merge_mode, stateful, initial states …).
+    """
+
+    name: str
+    kind: str
+    D: int
+    H: int
+    num_layers: int
+    bidirectional: bool
+    fmt: str
+    activation: str
+    gate_activation: str | None
+    formulation: str
+    state: Mapping[str, np.ndarray] = field(repr=False)
+    reverse: bool = False
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # a frozen record: read-only arrays in a read-only mapping (build() copies them into the layer)
+        state = {}
+        for key, value in self.state.items():
+            arr = np.array(value, dtype=np.float64)
+            arr.flags.writeable = False
+            state[key] = arr
+        object.__setattr__(self, "state", MappingProxyType(state))
+
+    def build(self, *, reverse_ok: bool = False) -> Any:
+        """The core layer (``rc.RNNLayer``/``LSTMLayer``/``GRULayer``) or ``rc.Stack`` of these weights.
+
+        ValueError naming the activation when the core does not compute it (the hard sigmoids, until the cells
+        have them), and for a ``reverse`` layer unless ``reverse_ok=True`` (then feed it ``x[::-1]``).
+        """
+        import recurrent_core as rc  # lazily: the package imports this module
+
+        where = f"{self.fmt} module {show(self.name)}"
+        if self.activation not in CORE_ACTIVATIONS[self.kind]:
+            raise ValueError(
+                f"{where}: activation {show(self.activation)} is not computed by the core for a {self.kind} "
+                f"(supported: {', '.join(CORE_ACTIVATIONS[self.kind])})"
+            )
+        if self.kind != "rnn" and self.gate_activation not in CORE_GATE_ACTIVATIONS:
+            raise ValueError(
+                f"{where}: gate (recurrent) activation {show(self.gate_activation)} is not computed by the core yet "
+                "(supported: sigmoid)"
+            )
+        if self.reverse and not reverse_ok:
+            raise ValueError(
+                f"{where}: direction reverse (go_backwards): the layer reads the sequence from its end; "
+                "build(reverse_ok=True) gives the layer to run on x[::-1]"
+            )
+        if self.formulation == "pytorch":
+            if self.kind == "rnn":
+                return rc.from_pytorch(dict(self.state), nonlinearity=self.activation)
+            return rc.from_pytorch(dict(self.state))
+        layers = []
+        for k in range(self.num_layers):
+            for suffix in ("", "_reverse")[: 2 if self.bidirectional else 1]:
+                s = f"_l{k}{suffix}"
+                layers.append(
+                    rc.GRULayer(
+                        W_ih=self.state[f"weight_ih{s}"],
+                        W_hh=self.state[f"weight_hh{s}"],
+                        b_ih=self.state[f"bias_ih{s}"],
+                        b_hh=self.state[f"bias_hh{s}"],
+                        formulation="dlfs2",
+                    )
+                )
+        if len(layers) == 1:
+            return layers[0]
+        return rc.Stack(tuple(layers), num_layers=self.num_layers, bidirectional=self.bidirectional)
+
+
+def read_source(source: Source, max_bytes: int, what: str) -> bytes:
+    """The bytes of a path, bytes or binary file object; ValueError when over ``max_bytes`` (read no further)."""
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
+        raise ValueError(f"max_bytes: expected a whole number of bytes >= 1, got {max_bytes!r:.40}")
+    limit = int(max_bytes)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            with open(os.fspath(source), "rb") as stream:
+                size = os.fstat(stream.fileno()).st_size
+                check_bytes(size, limit, what)
+                data = stream.read(limit + 1)
+        except OSError as exc:
+            raise ValueError(f"{what}: cannot open the file ({exc.strerror or exc})") from None
+    elif hasattr(source, "read"):
+        if (
+            callable(getattr(source, "seek", None))
+            and callable(getattr(source, "seekable", None))
+            and source.seekable()
+        ):
+            source.seek(0)
+        buf = bytearray()
+        while len(buf) <= limit:
+            chunk = source.read(min(limit + 1 - len(buf), 1 << 20))
+            if not isinstance(chunk, (bytes, bytearray)):
+                raise ValueError(f"{what}: expected a binary file object, its read() gave {type(chunk).__name__}")
+            if not chunk:
+                break
+            buf += chunk
+        data = bytes(buf)
+    else:
+        raise ValueError(f"{what}: expected a path, bytes or a binary file object, got {type(source).__name__}")
+    if not data:
+        raise ValueError(f"{what}: the file is empty (0 bytes)")
+    check_bytes(len(data), limit, what)
+    return data
+
+
+def check_bytes(size: int, max_bytes: int, what: str) -> None:
+    if size > max_bytes:
+        raise ValueError(f"{what}: {size} bytes, over the limit of max_bytes={max_bytes}")
+
+
+def check_declared(shape: tuple[int, ...], itemsize: int, max_bytes: int, what: str) -> int:
+    """The byte size a shape declares, refused (ValueError) when negative or over ``max_bytes``; Python ints, so
+    a declared 2**40 × 2**40 does not wrap around."""
+    if any(int(n) < 0 for n in shape):
+        raise ValueError(f"{what}: a negative dimension in the declared shape {tuple(shape)}")
+    size = int(itemsize)
+    for n in shape:
+        size *= int(n)
+    if size > max_bytes:
+        raise ValueError(
+            f"{what}: declares shape {tuple(int(n) for n in shape)} = {size} bytes, over the limit of "
+            f"max_bytes={max_bytes}"
+        )
+    return size
+
+
+def finite64(what: str, arr: np.ndarray) -> np.ndarray:
+    if arr.dtype.kind not in "fiu":
+        raise ValueError(f"{what}: expected floating-point weights, got dtype {arr.dtype}")
+    out = np.array(arr, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{what}: contains NaN or inf")
+    return out
+
+
+def blocks(a: np.ndarray, order: tuple[int, ...], H: int, axis: int = 0) -> np.ndarray:
+    """The H-sized gate blocks of ``a`` along ``axis`` rearranged: block j of the result is block order[j]."""
+    parts = [np.take(a, np.arange(i * H, (i + 1) * H), axis=axis) for i in order]
+    return np.concatenate(parts, axis=axis)
+
+
+def negate_block(a: np.ndarray, i: int, H: int) -> np.ndarray:
+    """A copy of ``a`` with its i-th H-row block negated (a GRU's z, when the file's z keeps and the core's
+    updates)."""
+    out = a.copy()
+    out[i * H : (i + 1) * H] *= -1.0
+    return out
+
+
+def state_suffix(k: int, reverse: bool) -> str:
+    return f"_l{k}" + ("_reverse" if reverse else "")
+
+
+def spec_shapes(state: Mapping[str, np.ndarray], kind: str, what: str) -> tuple[int, int]:
+    """(D, H) of a state dict's layer 0, every layer's shapes checked against PyTorch's for ``kind``."""
+    k = GATES[kind]
+    W_hh = state["weight_hh_l0"]
+    H = int(W_hh.shape[1]) if W_hh.ndim == 2 else 0
+    D = int(state["weight_ih_l0"].shape[1]) if state["weight_ih_l0"].ndim == 2 else 0
+    for key, value in state.items():
+        layer0 = "_l0" in key
+        want: tuple[int, ...]
+        if key.startswith("weight_ih"):
+            want = (k * H, D if layer0 else -1)
+        elif key.startswith("weight_hh"):
+            want = (k * H, H)
+        else:
+            want = (k * H,)
+        if value.ndim != len(want) or any(w not in (-1, s) for w, s in zip(want, value.shape, strict=True)):
+            raise ValueError(
+                f"{what}: {key} has shape {value.shape}, expected {tuple('·' if w == -1 else w for w in want)} "
+                f"for a {kind} with D = {D}, H = {H}"
+            )
+    if H < 1 or D < 1:
+        raise ValueError(f"{what}: empty weights (D = {D}, H = {H})")
+    return D, H
+
+
+def detect_format(data: bytes, name: str = "") -> str | None:
+    """ "keras" or "onnx" when ``data`` (a file's bytes, or its first few KiB plus, for a zip, the whole file)
+    is one this package reads, else None (a .npz or .safetensors is left to recurrent_core.weights).
+
+    HDF5's magic bytes mean Keras (.h5, .weights.h5); a zip is a .keras when it lists config.json and
+    model.weights.h5 (a .npz lists .npy members); ONNX has no magic: the name ``*.onnx``, or a protobuf whose
+    first field is ModelProto's ir_version (tag 0x08) and whose bytes 8.. do not start a safetensors JSON header.
+    """
+    if data.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "keras"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            return None
+        return "keras" if {"config.json", "model.weights.h5"} <= names else None
+    if name.lower().endswith(".onnx"):
+        return "onnx"
+    if len(data) > 9 and data[0] == 0x08 and data[8:9] != b"{" and data[1] < 0x80:
+        return "onnx"
+    return None
