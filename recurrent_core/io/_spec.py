@@ -17,6 +17,10 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..cells.gru import GRULayer
+from ..cells.stack import Stack
+from .pytorch import from_pytorch
+
 MAX_BYTES = 64 * 1024 * 1024
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
@@ -81,8 +85,6 @@ class RecurrentSpec:
         ValueError naming the activation when the core does not compute it (the hard sigmoids, until the cells
         have them), and for a ``reverse`` layer unless ``reverse_ok=True`` (then feed it ``x[::-1]``).
         """
-        import recurrent_core as rc  # lazily: the package imports this module
-
         where = f"{self.fmt} module {show(self.name)}"
         if self.activation not in CORE_ACTIVATIONS[self.kind]:
             raise ValueError(
@@ -101,14 +103,14 @@ class RecurrentSpec:
             )
         if self.formulation == "pytorch":
             if self.kind == "rnn":
-                return rc.from_pytorch(dict(self.state), nonlinearity=self.activation)
-            return rc.from_pytorch(dict(self.state))
+                return from_pytorch(dict(self.state), nonlinearity=self.activation)
+            return from_pytorch(dict(self.state))
         layers = []
         for k in range(self.num_layers):
             for suffix in ("", "_reverse")[: 2 if self.bidirectional else 1]:
                 s = f"_l{k}{suffix}"
                 layers.append(
-                    rc.GRULayer(
+                    GRULayer(
                         W_ih=self.state[f"weight_ih{s}"],
                         W_hh=self.state[f"weight_hh{s}"],
                         b_ih=self.state[f"bias_ih{s}"],
@@ -118,7 +120,7 @@ class RecurrentSpec:
                 )
         if len(layers) == 1:
             return layers[0]
-        return rc.Stack(tuple(layers), num_layers=self.num_layers, bidirectional=self.bidirectional)
+        return Stack(tuple(layers), num_layers=self.num_layers, bidirectional=self.bidirectional)
 
 
 def read_source(source: Source, max_bytes: int, what: str) -> bytes:
