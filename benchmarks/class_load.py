@@ -87,7 +87,8 @@ class Log:
     records: list[Record] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     dropped: int = 0  # sockets that closed under a student
-    came_back: list[float] = field(default_factory=list)  # seconds from a drop to the page finished again
+    came_back: list[float] = field(default_factory=list)  # seconds from a drop mid-run to the page finished again
+    reconnected: list[float] = field(default_factory=list)  # seconds from a drop while reading to a new socket
     not_back: int = 0
 
 
@@ -315,8 +316,29 @@ async def student(i: int, args, http: ThreadPoolExecutor, log: Log, start: async
             tab.session_id = ""
         first = False
         if args.think:
-            await asyncio.sleep(args.think)
+            await read_page(tab, args.think, log)
     await tab.close()
+
+
+async def read_page(tab: Tab, seconds: float, log: Log) -> None:
+    """The student reads the page with the socket open; a drop meanwhile reconnects at once, as the browser
+    does (no run was interrupted, so it asks for none: the page stays on screen)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while tab.ws is not None and loop.time() < end:
+        try:
+            await asyncio.wait_for(tab.ws.recv(), end - loop.time())
+        except TimeoutError:
+            return
+        except websockets.ConnectionClosed:
+            log.dropped += 1
+            t_drop = time.perf_counter()
+            try:
+                await tab.reconnect(running=False)
+                log.reconnected.append(time.perf_counter() - t_drop)
+            except Lost:
+                log.not_back += 1
+                return
 
 
 class Sampler(threading.Thread):
@@ -464,10 +486,12 @@ def report(args, log: Log, wall: float, peak: int, cpu: float) -> str:
         f"wall {wall:.1f} s",
     ]
     if args.kill_pid or log.dropped:
-        back = log.came_back
+        back, again = log.came_back, log.reconnected
         lines.append(
-            f"sockets dropped under a student: {log.dropped}; came back: {len(back)}"
-            + (f" (seconds to the page again: p50 {quantile(back, 0.5):.1f}, max {max(back):.1f})" if back else "")
+            f"sockets dropped under a student: {log.dropped}; mid-run, page back: {len(back)}"
+            + (f" (seconds from the drop: p50 {quantile(back, 0.5):.1f}, max {max(back):.1f})" if back else "")
+            + f"; while reading, reconnected: {len(again)}"
+            + (f" (p50 {quantile(again, 0.5):.1f}, max {max(again):.1f} s)" if again else "")
             + f"; did not come back: {log.not_back}"
         )
     errors = sorted({r.error for r in log.records if r.error})
