@@ -348,6 +348,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.procs = [psutil.Process(p) for p in pids]
         self.peak = 0
+        self.last = 0
         self.halt = threading.Event()
         self.cpu: dict[int, float] = {}  # pid -> last seen user+system seconds (dead children keep theirs)
 
@@ -360,6 +361,7 @@ class Sampler(threading.Thread):
                         total += p.memory_info().rss
                         t = p.cpu_times()
                         self.cpu[p.pid] = t.user + t.system
+        self.last = total
         self.peak = max(self.peak, total)
 
     def cpu_seconds(self) -> float:
@@ -415,7 +417,7 @@ def quantile(xs: list[float], q: float) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[round(q * 100) - 1]
 
 
-async def run_class(args, pids: list[int]) -> tuple[Log, float, int, float]:
+async def run_class(args, pids: list[int]) -> tuple[Log, float, int, int, float]:
     log = Log()
     sampler = Sampler(pids)
     sampler.sample()
@@ -423,7 +425,7 @@ async def run_class(args, pids: list[int]) -> tuple[Log, float, int, float]:
     if args.warmup:  # the teacher opened every page once (imports, first compiles); not measured
         await student(-1, argparse.Namespace(**{**vars(args), "mode": "sidebar"}), http, Log(), _set(asyncio.Event()))
     sampler.sample()
-    cpu0 = sampler.cpu_seconds()
+    warm, cpu0 = sampler.last, sampler.cpu_seconds()
     sampler.start()
     start = asyncio.Event()
     tasks = [asyncio.create_task(student(i, args, http, log, start)) for i in range(args.students)]
@@ -440,7 +442,7 @@ async def run_class(args, pids: list[int]) -> tuple[Log, float, int, float]:
     sampler.join()
     sampler.sample()
     http.shutdown(wait=False)
-    return log, wall, sampler.peak, sampler.cpu_seconds() - cpu0
+    return log, wall, warm, sampler.peak, sampler.cpu_seconds() - cpu0
 
 
 def _set(e: asyncio.Event) -> asyncio.Event:
@@ -455,7 +457,7 @@ async def _kill_later(pid: int, after: float) -> None:
     print(f"killed replica {pid} at {after:.1f} s", file=sys.stderr)
 
 
-def report(args, log: Log, wall: float, peak: int, cpu: float) -> str:
+def report(args, log: Log, wall: float, warm: int, peak: int, cpu: float) -> str:
     heavy = "T = 1000, H = 256" if args.heavy else "defaults"
     lines = [
         f"students {args.students}, mode {args.mode}, {heavy}, seeds {'shared' if args.shared_seed else 'own'}, "
@@ -481,9 +483,9 @@ def report(args, log: Log, wall: float, peak: int, cpu: float) -> str:
                      f"**{quantile(ok, 0.95):.2f}** | {max(ok):.2f} | {len(log.records) - served} |")  # fmt: skip
     lines += [
         "",
-        f"exceptions in the delta stream: {len(log.exceptions)}; peak server RSS (with children): "
-        f"{peak / 2**20:.0f} MB; server CPU {cpu:.1f} s for {served} pages = {cpu / max(served, 1):.2f} s a page; "
-        f"wall {wall:.1f} s",
+        f"exceptions in the delta stream: {len(log.exceptions)}; server RSS (with children): "
+        f"{warm / 2**20:.0f} MB warm, **{peak / 2**20:.0f} MB peak**; server CPU {cpu:.1f} s for {served} pages = "
+        f"{cpu / max(served, 1):.2f} s a page; wall {wall:.1f} s",
     ]
     if args.kill_pid or log.dropped:
         back, again = log.came_back, log.reconnected
@@ -540,8 +542,8 @@ def main(argv=None) -> None:
                 proc, args.url = start_server(args.option, Path(tmp))
                 pids = [proc.pid]
             urlsplit(args.url)  # fail early on nonsense
-            log, wall, peak, cpu = asyncio.run(run_class(args, pids))
-            text = report(args, log, wall, peak, cpu)
+            log, wall, warm, peak, cpu = asyncio.run(run_class(args, pids))
+            text = report(args, log, wall, warm, peak, cpu)
             if args.option:
                 text = f"server options: {' '.join(args.option)}\n\n" + text
         finally:
