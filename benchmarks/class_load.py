@@ -423,7 +423,10 @@ async def run_class(args, pids: list[int]) -> tuple[Log, float, int, int, float]
     sampler.sample()
     http = ThreadPoolExecutor(max_workers=min(64, 4 + 2 * args.students))
     if args.warmup:  # the teacher opened every page once (imports, first compiles); not measured
-        await student(-1, argparse.Namespace(**{**vars(args), "mode": "sidebar"}), http, Log(), _set(asyncio.Event()))
+        # one teacher's tab per server process: through a proxy, new browsers are spread over the replicas
+        teacher = argparse.Namespace(**{**vars(args), "mode": "sidebar"})
+        tabs = max(1, len(pids))
+        await asyncio.gather(*(student(-1 - k, teacher, http, Log(), _set(asyncio.Event())) for k in range(tabs)))
     sampler.sample()
     warm, cpu0 = sampler.last, sampler.cpu_seconds()
     sampler.start()

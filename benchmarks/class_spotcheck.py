@@ -10,6 +10,8 @@ time: no cached result is reused). Browser times: from ``goto`` to the ``script_
 frame the page receives (what the protocol figure measures), and to the app idle with its charts drawn (what a
 reader sees). Then a sidebar click (RNN -> LSTM) in the browser and in the protocol tab: the widget states,
 page and query of the two ``rerun_script`` messages must agree (values compared, ids without their hash prefix).
+The browser reports only the widgets whose (lazily loaded) components have mounted: a click right after the run
+finished sends fewer; the click here waits until the page is drawn and 2 s more, as a reader's would.
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ async def sidebar_messages(browser, url: str, pool: ThreadPoolExecutor) -> tuple
     await page.goto(f"{url}/rnn?seed=77", timeout=120_000)
     await page.wait_for_selector("h1", timeout=120_000)
     await page.wait_for_selector(IDLE, state="attached", timeout=120_000)
+    # the frontend reports a widget once its component has mounted (lazily loaded): a reader clicks a drawn page
+    await page.wait_for_function(CHARTS_DRAWN, timeout=120_000)
+    await page.wait_for_timeout(2000)
     n = len(sent)
     await page.locator('[data-testid="stSidebarNav"] a').filter(has_text="LSTM:").first.click()
     deadline = time.monotonic() + 60
