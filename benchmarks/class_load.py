@@ -18,8 +18,9 @@ Chromium by ``benchmarks/class_spotcheck.py``):
   browser's context (timezone, locale, url);
 - clicking the sidebar (``--mode sidebar``, one session): ``rerun_script`` with the target's ``page_script_hash``
   (from the server's ``navigation`` message), the widget states of the app's shared controls as the frontend
-  reports them (the values it mounted: sliders, number inputs, select boxes, segmented controls), no query string,
-  and the hashes of the cacheable messages it holds (the server answers those with ``ref_hash``).
+  reports them (the widgets it has mounted: sliders, number inputs, select boxes, radios, checkboxes, segmented
+  controls), no query string, and the hashes of the cacheable messages it holds (the server answers those with
+  ``ref_hash``).
 
 A page is done at ``script_finished: FINISHED_SUCCESSFULLY`` (the app may rerun itself once first: that run ends
 ``FINISHED_EARLY_FOR_RERUN``). Its latency runs from the first request to that message. An exception element in
@@ -93,11 +94,13 @@ class Log:
 
 
 def widget_state(element) -> WidgetState | None:
-    """The value the frontend reports for a mounted widget, or None for those it reports only on interaction
-    (buttons, radios, checkboxes: the 1.67 frontend sends none of them on a page switch; the spot check compares)."""
+    """The value the frontend reports for a widget once its component has mounted, or None for those it reports
+    only when used (buttons, downloads). Checked against Chromium by ``benchmarks/class_spotcheck.py``."""
     kind = element.WhichOneof("type")
     w = getattr(element, kind)
-    state = WidgetState(id=w.id) if kind in ("slider", "number_input", "selectbox", "button_group") else None
+    if kind not in ("slider", "number_input", "selectbox", "radio", "checkbox", "button_group"):
+        return None
+    state = WidgetState(id=w.id)
     if kind == "slider":
         state.double_array_value.data.extend(w.value if w.set_value else w.default)
     elif kind == "number_input":
@@ -106,14 +109,16 @@ def widget_state(element) -> WidgetState | None:
             state.int_value = int(value)
         else:
             state.double_value = value
-    elif kind == "selectbox":
+    elif kind in ("selectbox", "radio"):  # the option's text, as 1.67 sends it
         if w.HasField("raw_value"):
             state.string_value = w.raw_value
         elif w.options and w.HasField("default"):
             state.string_value = w.options[w.default]
         else:
             return None
-    elif kind == "button_group":
+    elif kind == "checkbox":
+        state.bool_value = w.value if w.set_value else w.default
+    else:  # button_group: segmented control, pills
         state.string_array_value.data.extend(w.raw_values)
     return state
 

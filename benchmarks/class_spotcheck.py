@@ -6,12 +6,17 @@ Debian's Chromium (Playwright) and by the protocol-level student, and the messag
 
 For each page, alternately (so both see the same server state), a fresh browser context opens
 ``/<page>?seed=<new seed>`` and a fresh protocol tab opens the same page with another new seed (a new seed each
-time: no cached result is reused). Browser times: from ``goto`` to the ``script_finished: FINISHED_SUCCESSFULLY``
-frame the page receives (what the protocol figure measures), and to the app idle with its charts drawn (what a
-reader sees). Then a sidebar click (RNN -> LSTM) in the browser and in the protocol tab: the widget states,
-page and query of the two ``rerun_script`` messages must agree (values compared, ids without their hash prefix).
-The browser reports only the widgets whose (lazily loaded) components have mounted: a click right after the run
-finished sends fewer; the click here waits until the page is drawn and 2 s more, as a reader's would.
+time: no cached result is reused). Browser times, on the page's own clock: from its ``rerun_script`` message to the
+``script_finished: FINISHED_SUCCESSFULLY`` message reaching the app (what the protocol figure measures), from
+navigation start to that message, and (Python's clock) to the app idle with its charts drawn (what a reader sees).
+Then a sidebar click (RNN -> LSTM) in the browser and in the protocol tab: the widget states, page and query of the
+two ``rerun_script`` messages must agree (values compared, ids without their hash prefix). The browser reports only
+the widgets whose (lazily loaded) components have mounted: a click right after the run finished sends fewer; the
+click here waits until the page is drawn and 2 s more, as a reader's would.
+
+Found so far (benchmarks/class_results.md): the messages agree, but a browser's run takes 2-4x the protocol's on
+the server for the same page, even in a tab with the app already loaded and with the browser's CPU use ruled out.
+Read the protocol latencies as lower bounds for one student.
 """
 
 from __future__ import annotations
@@ -37,37 +42,46 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHARTS_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot')].every(c => c.querySelector('.main-svg'))"""
 
 
-async def browser_open(browser, url: str, path: str, seed: int) -> tuple[float, float, float]:
-    """Seconds from the rerun_script frame to script_finished, from goto to script_finished, to idle and drawn."""
-    ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
-    page = await ctx.new_page()
-    finished = asyncio.get_running_loop().create_future()
-    sent: list[float] = []
-    t0 = time.perf_counter()
+# Timestamps taken inside the page: when its websocket sends and when each message is dispatched to the app.
+# (Playwright's frame events reach Python late while Chromium is busy drawing; the page's own clock does not.)
+WS_CLOCK = """(() => {
+  const W = window.WebSocket;
+  window.__ws = {t0: performance.timeOrigin, sent: [], recv: []};
+  window.WebSocket = class extends W {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => window.__ws.recv.push(performance.now()));
+    }
+    send(data) { window.__ws.sent.push(performance.now()); return super.send(data); }
+  };
+})();"""
 
-    def on_sent(payload) -> None:
-        if not sent:
-            sent.append(time.perf_counter())
+
+async def browser_open(browser, url: str, path: str, seed: int) -> tuple[float, float, float]:
+    """Seconds (the page's clock) from its rerun_script to the script_finished message reaching the app, from
+    navigation start to that message, and to the app idle with its charts drawn."""
+    ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
+    await ctx.add_init_script(WS_CLOCK)
+    page = await ctx.new_page()
+    kinds: list[bool] = []  # per received frame, in order: is it script_finished: FINISHED_SUCCESSFULLY?
 
     def on_frame(payload) -> None:
-        if isinstance(payload, bytes) and not finished.done():
-            fm = ForwardMsg()
+        fm = ForwardMsg()
+        if isinstance(payload, bytes):
             fm.ParseFromString(payload)
-            if fm.WhichOneof("type") == "script_finished" and fm.script_finished == FINISHED:
-                finished.set_result(time.perf_counter())
+        kinds.append(fm.WhichOneof("type") == "script_finished" and fm.script_finished == FINISHED)
 
-    def on_ws(ws) -> None:
-        ws.on("framesent", on_sent)
-        ws.on("framereceived", on_frame)
-
-    page.on("websocket", on_ws)
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    t0 = time.perf_counter()
     await page.goto(f"{url}/{path}?seed={seed}", timeout=120_000)
-    t_finished = await asyncio.wait_for(finished, 120)
     await page.wait_for_selector(IDLE, state="attached", timeout=120_000)
     await page.wait_for_function(CHARTS_DRAWN, timeout=120_000)
     t_idle = time.perf_counter() - t0
+    clock = await page.evaluate("window.__ws")
     await ctx.close()
-    return t_finished - sent[0], t_finished - t0, t_idle
+    i = kinds.index(True)
+    finished_ms = clock["recv"][i]  # ms since navigation start
+    return (finished_ms - clock["sent"][0]) / 1000, finished_ms / 1000, t_idle
 
 
 async def protocol_open(url: str, pool: ThreadPoolExecutor, path: str, seed: int) -> tuple[float, float]:
