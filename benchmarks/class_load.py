@@ -24,10 +24,13 @@ Chromium by ``benchmarks/class_spotcheck.py``):
 
 A page is done at ``script_finished: FINISHED_SUCCESSFULLY`` (the app may rerun itself once first: that run ends
 ``FINISHED_EARLY_FOR_RERUN``). Its latency runs from the first request to that message. An exception element in
-the delta stream, a compile error, a closed socket that does not come back, or a page over ``--timeout`` counts as
-an error. A student whose socket drops reconnects as the browser does (health pings from 0.5 s, doubling, then a
-websocket carrying its last session id; a run that was interrupted is asked again with the page, the URL's query
-and the widget states): ``came back`` is the seconds from the drop to the page finished again.
+the delta stream, a compile error, a closed socket that does not come back, a page over ``--timeout``, another page
+than the one asked, or a page whose URL (``page_info_changed``) lost the student's seed (but the lab's, which keeps
+the shared settings out of its URL) counts as an error.
+
+A student whose socket drops reconnects as the browser does (health pings from 0.5 s, doubling, then a websocket
+carrying its last session id; a run that was interrupted is asked again with the page, the URL's query and the
+widget states): ``came back`` is the seconds from the drop to the page finished again.
 
 Memory: the peak resident set of the server processes (each with its children), sampled every 0.1 s; CPU: the
 server's user + system seconds over the measured run, divided by the pages served. Nothing is asserted.
@@ -228,9 +231,14 @@ class Tab:
                     sub = getattr(el, el.WhichOneof("type") or "empty", None)
                     wid = getattr(sub, "id", "")
                     if isinstance(wid, str) and wid.startswith("$$ID"):
-                        state = widget_state(el)
-                        if state is not None:
-                            self.widgets[wid] = (fm.metadata.active_script_hash, state)
+                        # the frontend keeps a widget's value across runs unless the server sets it (set_value)
+                        known = self.widgets.get(wid)
+                        if known is None or getattr(sub, "set_value", False):
+                            state = widget_state(el)
+                            if state is not None:
+                                self.widgets[wid] = (fm.metadata.active_script_hash, state)
+                        else:
+                            self.widgets[wid] = (fm.metadata.active_script_hash, known[1])
             elif kind == "script_finished":
                 if fm.script_finished == FINISHED:
                     return
@@ -313,7 +321,11 @@ async def student(i: int, args, http: ThreadPoolExecutor, log: Log, start: async
                 except Lost:
                     log.not_back += 1
                     raise
-            log.records.append(Record(PAGES[path], time.perf_counter() - t0))
+            seconds = time.perf_counter() - t0
+            # the view lives in the URL: a page drawn with other settings than the student's counts as an error
+            # (the lab has settings of its own and leaves the shared ones out of its URL)
+            lost = path != "lab" and f"seed={seed}" not in tab.query.split("&")
+            log.records.append(Record(PAGES[path], seconds, f"settings lost: url ?{tab.query}" if lost else ""))
         except Exception as e:  # a benchmark reports every failure and goes on with the next page
             log.records.append(Record(PAGES[path], time.perf_counter() - t0, f"{type(e).__name__}: {e}"[:200]))
             with contextlib.suppress(Exception):

@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import signal
 import statistics
+import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +37,7 @@ from playwright.async_api import async_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.class_load import FINISHED, PAGES, Log, Tab, start_server, stop_server
+from benchmarks.class_load import FINISHED, PAGES, ROOT, Log, Tab, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -182,12 +186,68 @@ async def run(args) -> str:
     return "\n".join(lines)
 
 
+async def replica_kill() -> str:
+    """Two replicas behind HAProxy (deploy/local.sh); a page opened in Chromium; its replica killed; seconds until the
+    browser has a websocket again, then a sidebar click: the next page drawn on the live replica with the same seed."""
+    proc = subprocess.Popen(["bash", "deploy/local.sh", "2"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    try:
+        line = proc.stdout.readline().strip() if proc.stdout else ""
+        if not line.startswith("proxy="):
+            raise RuntimeError(f"deploy/local.sh did not start: {line!r}")
+        url = line.split()[0].removeprefix("proxy=")
+        pids = [int(p) for p in line.split("replicas=")[1].split(",")]
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = await browser.new_page(viewport={"width": 1400, "height": 900})
+            sockets: list[float] = []
+            page.on("websocket", lambda ws: sockets.append(time.perf_counter()))
+            response = await page.goto(f"{url}/rnn?seed=42", timeout=120_000)
+            served = response.headers.get("x-served-by", "") if response else ""
+            await page.wait_for_selector(IDLE, state="attached", timeout=120_000)
+            await page.wait_for_function(CHARTS_DRAWN, timeout=120_000)
+            victim = pids[int(served.removeprefix("r")) - 1]
+            n = len(sockets)
+            t_kill = time.perf_counter()
+            os.kill(victim, signal.SIGKILL)
+            while len(sockets) == n and time.perf_counter() - t_kill < 60:
+                await asyncio.sleep(0.02)
+            t_socket = sockets[-1] - t_kill if len(sockets) > n else float("nan")
+            await page.wait_for_timeout(500)
+            t_click = time.perf_counter()
+            await page.locator('[data-testid="stSidebarNav"] a').filter(has_text="LSTM:").first.click()
+            await page.wait_for_function(
+                "() => { const h = document.querySelector('h1'); return h && h.textContent.startsWith('LSTM:'); }",
+                timeout=60_000)  # fmt: skip
+            await page.wait_for_selector(IDLE, state="attached", timeout=60_000)
+            await page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+            t_page = time.perf_counter() - t_click
+            exceptions = await page.locator('[data-testid="stException"]').count()
+            final_url = page.url
+            await browser.close()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    return (
+        f"replica {served} (pid {victim}) killed under an open /rnn?seed=42: a new websocket after {t_socket:.2f} s; "
+        f"sidebar click to LSTM then drawn in {t_page:.2f} s on the live replica; url {final_url.split('/', 3)[-1]}; "
+        f"exceptions on the page: {exceptions}"
+    )
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", default="rnn,", help="url paths, comma-separated ('' is the compare page)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a server config option")
+    ap.add_argument(
+        "--replica-kill", action="store_true", help="instead: the browser's replica killed behind HAProxy (2 replicas)"
+    )
     args = ap.parse_args(argv)
+    if args.replica_kill:
+        print(asyncio.run(replica_kill()))
+        return
     bad = [p for p in args.pages.split(",") if p not in PAGES]
     if bad:
         ap.error(f"unknown pages {bad}; known: {sorted(PAGES)}")
