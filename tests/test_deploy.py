@@ -8,7 +8,6 @@ replica it names; then stops the script and checks that it took its replicas and
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import http.client
 import os
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 
 import psutil
-import websockets
+from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"^proxy=http://127\.0\.0\.1:(\d+) replicas=(\d+(?:,\d+)*)$")
@@ -66,14 +65,17 @@ def gone(pid: int) -> bool:
         return True
 
 
-async def websocket_replica(port: int, cookie: str) -> tuple[str, str | None]:
-    """The websocket the browser opens, through the proxy with the cookie: the replica that answered it."""
-    async with websockets.connect(
+def websocket_replica(port: int, cookie: str) -> tuple[str, str | None]:
+    """The websocket the browser opens, through the proxy with the cookie: the replica that answered it.
+    (The sync client: other tests may leave an event loop running in this thread.)"""
+    with connect(
         f"ws://127.0.0.1:{port}/_stcore/stream",
         subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"],  # type: ignore[list-item]
         additional_headers={"Cookie": cookie},
         origin=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
+        open_timeout=10,
     ) as ws:
+        assert ws.response is not None
         return ws.response.headers.get("X-Served-By", ""), ws.subprotocol
 
 
@@ -119,7 +121,7 @@ def test_local_deploy_two_replicas_behind_haproxy():
         assert seen == {"r1", "r2"}
 
         # the websocket (where the session lives) reaches the cookie's replica too
-        served, subprotocol = asyncio.run(websocket_replica(port, cookie))
+        served, subprotocol = websocket_replica(port, cookie)
         assert served == first
         assert subprotocol == "streamlit"
     finally:
