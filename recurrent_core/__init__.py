@@ -70,11 +70,13 @@ from .cells import (
 )
 from .io import (
     MAX_BYTES,
+    FoundModule,
     from_pytorch,
     load_weights,
     read_safetensors_header,
     read_state,
     save_weights,
+    scan_weights,
     to_pytorch,
     write_safetensors,
 )
@@ -168,10 +170,12 @@ __all__ = [
 
 __all__ += [
     "MAX_BYTES",
+    "FoundModule",
     "load_weights",
     "read_safetensors_header",
     "read_state",
     "reference",
     "save_weights",
+    "scan_weights",
     "write_safetensors",
 ]

@@ -13,7 +13,7 @@ from ..cells.lstm import LSTMLayer
 from ..cells.rnn import RNNLayer
 from ..cells.stack import DIRECTIONS, Stack
 from ..validate import as_float64
-from .keys import parse_key
+from .keys import module_key, parse_key
 
 
 def from_pytorch(state: Mapping[str, Any], nonlinearity: str = "tanh") -> Layer | Stack:
@@ -27,6 +27,10 @@ def from_pytorch(state: Mapping[str, Any], nonlinearity: str = "tanh") -> Layer 
     """
     if not isinstance(state, Mapping):
         raise ValueError(f"state: expected a mapping of {STATE_KEYS} to arrays, got {type(state).__name__}")
+    cell = {key: parse_key(key) for key in state}
+    if state and all(p is not None and p.cell and p.param != "weight_hr" for p in cell.values()):
+        # a cell's state dict (nn.LSTMCell …): the same parameters as a one-layer module's, without _l0
+        state = {module_key(p.param): state[key] for key, p in cell.items() if p is not None}
     groups: dict[tuple[int, bool], list[str]] = {}
     extra = []
     projection = False

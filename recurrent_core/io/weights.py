@@ -25,7 +25,10 @@ import numpy as np
 
 from ..cells.layers import Layer
 from ..cells.stack import Stack
-from .keys import ParamKey, parse_key
+from ._spec import RecurrentSpec, detect_format
+from .keras import read_keras
+from .keys import ParamKey, module_key, parse_key
+from .onnx import read_onnx
 from .pytorch import from_pytorch, to_pytorch
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -441,24 +444,41 @@ def _modules(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
     return groups
 
 
-def _module_keys(module: str, params: dict[str, str], names: tuple[str, ...]) -> list[str]:
-    """The expected keys of a module, in PyTorch's order, after checking what it has against what it needs."""
+def _module_keys(module: str, params: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """The module's keys in PyTorch's order, as {key of a module (``weight_ih_l0`` …): its name in the file}, after
+    checking what it has against what it needs. A cell's keys (``weight_ih`` …) map to layer 0's."""
     where = f"module {_show(module)}" if module else "the state dict"
     if any(k.startswith("weight_hr") for k in params):
         raise ValueError(f"{where}: weight_hr_l* is an LSTM with proj_size > 0 (projected hidden state); not supported")
+    cells = {k for k in params if _match(k).cell}
+    if cells and len(cells) < len(params):
+        raise ValueError(
+            f"{where}: a cell's keys ({_show_list(sorted(cells))}) beside a module's; expected one or the other"
+        )
     layers = 1 + max(_match(k).layer for k in params)
     directions = ["", "_reverse"] if any(k.endswith("_reverse") for k in params) else [""]
     kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if any(k.startswith("bias") for k in params) else [])
-    expected = [f"{p}_l{layer}{d}" for layer in range(layers) for d in directions for p in kinds]
-    missing = [k for k in expected if k not in params]
+    if cells:
+        expected = {module_key(p): p for p in kinds}
+    else:
+        expected = {
+            f"{p}_l{layer}{d}": f"{p}_l{layer}{d}" for layer in range(layers) for d in directions for p in kinds
+        }
+    missing = [k for k in expected.values() if k not in params]
     prefix = f"{module}." if module else ""
     extra = [
-        n for n in names if n.startswith(prefix) and "." not in n[len(prefix) :] and n[len(prefix) :] not in expected
+        n
+        for n in names
+        if n.startswith(prefix) and "." not in n[len(prefix) :] and n[len(prefix) :] not in expected.values()
     ]
     if missing or extra:
+        what = (
+            "nn.RNNCell/GRUCell/LSTMCell"
+            if cells
+            else (f"{layers}-layer{', bidirectional' if len(directions) == 2 else ''} nn.RNN/GRU/LSTM")
+        )
         raise ValueError(
-            f"{where}: expected the keys of a {layers}-layer{', bidirectional' if len(directions) == 2 else ''} "
-            f"nn.RNN/GRU/LSTM ({', '.join(expected[: len(kinds)])}, …); "
+            f"{where}: expected the keys of a {what} ({', '.join(list(expected.values())[: len(kinds)])}, …); "
             + (f"missing {_show_list(missing)}" if missing else "")
             + ("; " if missing and extra else "")
             + (f"unexpected {_show_list(extra)}" if extra else "")
@@ -498,8 +518,36 @@ def _check_shapes(module: str, state: dict[str, np.ndarray]) -> None:
             raise ValueError(f"{_show(name)}: expected shape {shown} (H = {H} from weight_hh_l0), found {value.shape}")
 
 
+NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+FORMATS = ("safetensors", "npz", "keras3", "keras3-h5", "keras2", "onnx")
+
+
+def _named_state(container: _Container, names: object) -> dict[str, np.ndarray]:
+    """A one-layer state dict from arrays under any names, ``names={"weight_ih": key, "weight_hh": key, …}``
+    (biases optional), in PyTorch's layout and gate order."""
+    if not isinstance(names, Mapping):
+        raise ValueError(
+            f"names: expected a mapping such as {{'weight_ih': 'enc_w_ih', …}}, got {type(names).__name__}"
+        )
+    unknown = sorted(str(k) for k in names if k not in NAMES)
+    if unknown:
+        raise ValueError(f"names: unknown parameter {_show_list(unknown)}; expected some of {NAMES}")
+    for need in ("weight_ih", "weight_hh"):
+        if need not in names:
+            raise ValueError(f"names: {need} is needed (biases are optional)")
+    state = {}
+    for param, key in names.items():
+        if not isinstance(key, str) or key not in container.names:
+            raise ValueError(
+                f"names: {param} -> {_show(str(key))} is not an array of this file; it has "
+                f"{_show_list(sorted(container.names), 8)}"
+            )
+        state[module_key(param)] = container.read(key)
+    return state
+
+
 def read_state(
-    source: Source, prefix: str | None = None, max_bytes: int = MAX_BYTES
+    source: Source, prefix: str | None = None, max_bytes: int = MAX_BYTES, *, names: Mapping[str, str] | None = None
 ) -> tuple[dict[str, np.ndarray], str]:
     """The recurrent module's state dict in a .safetensors or .npz file, and the module's prefix.
 
@@ -507,10 +555,21 @@ def read_state(
     module's own (``weight_ih_l0``, … ``_l1``, ``_reverse``; prefix stripped), as float64 arrays, checked: all
     keys of each layer and direction, consistent shapes, finite values. ``prefix`` (e.g. ``"encoder.lstm"``)
     chooses among several recurrent modules; ``""`` is a bare module's dict. A module built with ``bias=False``
-    has no bias keys. Every refusal is a ValueError.
+    has no bias keys; a cell's (``lstm_cell.weight_ih`` …) come back as layer 0's. ``names`` maps the four
+    parameters to arrays of any other names (then ``prefix`` is not used). Every refusal is a ValueError.
     """
     with _open(source, max_bytes) as (stream, size, name):
+        if _other_format(stream, name) is not None:
+            raise ValueError(
+                "weights: a Keras or ONNX file holds no PyTorch state dict; rc.load_weights and rc.scan_weights read it"
+            )
         container = _container(stream, size, name, max_bytes)
+        if names is not None:
+            if prefix is not None:
+                raise ValueError("names: give either names= (full array names) or prefix=, not both")
+            state = _named_state(container, names)
+            _check_shapes("", state)
+            return state, ""
         groups = _modules(container.names)
         if prefix is not None:
             if not isinstance(prefix, str):
@@ -525,8 +584,9 @@ def read_state(
             (module,) = groups
         elif not groups:
             raise ValueError(
-                f"weights: no recurrent weights (keys ending in weight_ih_l0, weight_hh_l0, …) among the file's "
-                f"{len(container.names)} tensors {_show_list(sorted(container.names), 5)}"
+                f"weights: no recurrent weights (keys ending in weight_ih_l0, weight_hh_l0, …, or a cell's "
+                f"weight_ih, weight_hh) among the file's {len(container.names)} tensors "
+                f"{_show_list(sorted(container.names), 5)}; name them with names={{'weight_ih': …, 'weight_hh': …}}"
             )
         else:
             raise ValueError(
@@ -534,26 +594,147 @@ def read_state(
                 "choose one with prefix="
             )
         keys = _module_keys(module, groups[module], container.names)
-        state = {key: container.read(groups[module][key]) for key in keys}
+        state = {key: container.read(groups[module][name]) for key, name in keys.items()}
     _check_shapes(module, state)
     return state, module
 
 
-def load_weights(
-    source: Source, prefix: str | None = None, max_bytes: int = MAX_BYTES, nonlinearity: str = "tanh"
-) -> Any:
-    """A layer from a .safetensors or .npz file: ``read_state`` then ``rc.from_pytorch(state, nonlinearity)``.
+def _other_format(stream: IO[bytes], name: str) -> str | None:
+    """ "keras" or "onnx" for a file the format readers take (HDF5, a .keras zip, ONNX), else None; the stream is
+    left at 0. A zip is listed (its central directory), not read."""
+    head = stream.read(4096)
+    stream.seek(0)
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                listed = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            listed = set()
+        stream.seek(0)
+        return "keras" if {"config.json", "model.weights.h5"} <= listed else None
+    return detect_format(head, name)
 
-    The kind (RNN, GRU, LSTM) follows from the shapes; an RNN's nonlinearity ("tanh" or "relu") cannot, so it is
-    a parameter. A ``bias=False`` module loads with zero biases (the same function). Returns an RNNLayer,
-    GRULayer or LSTMLayer (a multi-layer or bidirectional module needs a ``from_pytorch`` that accepts it).
-    """
-    state, _ = read_state(source, prefix=prefix, max_bytes=max_bytes)
+
+def _specs(stream: IO[bytes], fmt: str, max_bytes: int, nonlinearity: str) -> list[RecurrentSpec]:
+    data = stream.read()
+    if fmt == "keras":
+        return read_keras(data, max_bytes=max_bytes, activation=nonlinearity)
+    return read_onnx(data, max_bytes=max_bytes)
+
+
+def _zero_biases(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A ``bias=False`` module's state with its zero biases (PyTorch adds nothing: the same function)."""
     for key in [k for k in state if k.startswith("weight_ih")]:
-        bias = {"bias_ih" + key[len("weight_ih") :], "bias_hh" + key[len("weight_ih") :]}
-        for b in bias - set(state):  # bias=False: PyTorch adds nothing, i.e. zero biases
+        for b in {"bias_ih" + key[len("weight_ih") :], "bias_hh" + key[len("weight_ih") :]} - set(state):
             state[b] = np.zeros(state[key].shape[0])
-    return from_pytorch(state, nonlinearity=nonlinearity)
+    return state
+
+
+def load_weights(
+    source: Source,
+    prefix: str | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+    max_bytes: int = MAX_BYTES,
+    nonlinearity: str = "tanh",
+) -> Any:
+    """A layer (or a Stack) from a weights file: ``.safetensors`` / ``.npz`` (PyTorch modules or cells, or any
+    names through ``names=``), Keras 3 ``.keras`` / ``.weights.h5``, Keras 2 ``.h5`` / ``.hdf5``, or ONNX.
+
+    The kind (RNN, GRU, LSTM) follows from the shapes; an RNN's nonlinearity ("tanh" or "relu") cannot, so for a
+    PyTorch file it is a parameter (a Keras or ONNX file says it; a Keras weights-only file without a config takes
+    it from this argument). ``prefix`` chooses a module by the name :func:`scan_weights` gives. A ``bias=False``
+    module loads with zero biases (the same function). Every refusal is a ValueError.
+    """
+    with _open(source, max_bytes) as (stream, _, name):
+        fmt = _other_format(stream, name)
+        if fmt is not None:
+            if names is not None:
+                raise ValueError("names: only for .safetensors / .npz files (a Keras or ONNX file names its layers)")
+            specs = _specs(stream, fmt, max_bytes, nonlinearity)
+    if fmt is None:
+        state, _ = read_state(source, prefix=prefix, max_bytes=max_bytes, names=names)
+        return from_pytorch(_zero_biases(state), nonlinearity=nonlinearity)
+    found = [s.name for s in specs]
+    if not specs:
+        raise ValueError(f"weights: no recurrent layer (RNN, LSTM, GRU) in this {fmt.upper()} file")
+    if prefix is not None:
+        chosen = [s for s in specs if s.name == prefix]
+        if not chosen:
+            raise ValueError(
+                f"prefix: no recurrent module {_show(str(prefix))} in this file; found {_show_list(found)}"
+            )
+    elif len(specs) > 1:
+        raise ValueError(
+            f"weights: {len(specs)} recurrent modules in this file, {_show_list(found)}; choose one with prefix="
+        )
+    else:
+        chosen = specs
+    return chosen[0].build()
+
+
+@dataclass(frozen=True)
+class FoundModule:
+    """One recurrent module of a file, as :func:`scan_weights` lists it (also readable as a mapping:
+    ``m["kind"]``). ``name`` is what to pass as ``prefix=``; ``fmt`` the format it was read as."""
+
+    name: str
+    kind: str
+    D: int
+    H: int
+    num_layers: int
+    bidirectional: bool
+    fmt: str
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in FOUND_FIELDS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def keys(self) -> tuple[str, ...]:
+        return FOUND_FIELDS
+
+
+FOUND_FIELDS = ("name", "kind", "D", "H", "num_layers", "bidirectional", "fmt")
+_KIND_OF_ROWS = {1: "rnn", 3: "gru", 4: "lstm"}
+
+
+def scan_weights(source: Source, max_bytes: int = MAX_BYTES) -> list[FoundModule]:
+    """The recurrent modules in a weights file (every format :func:`load_weights` reads), each with its name (for
+    ``prefix=``), kind, D, H, num_layers, bidirectional and format. An empty list when there is none or the file
+    cannot be read (``load_weights`` says why)."""
+    try:
+        with _open(source, max_bytes) as (stream, size, name):
+            fmt = _other_format(stream, name)
+            if fmt is not None:
+                return [
+                    FoundModule(s.name, s.kind, s.D, s.H, s.num_layers, s.bidirectional, s.fmt)
+                    for s in _specs(stream, fmt, max_bytes, "tanh")
+                ]
+            container = _container(stream, size, name, max_bytes)
+            found = []
+            for module, params in sorted(_modules(container.names).items()):
+                try:
+                    keys = _module_keys(module, params, container.names)
+                    state = {key: container.read(params[name]) for key, name in keys.items()}
+                    _check_shapes(module, state)
+                except ValueError:
+                    continue  # not a loadable module: load_weights(prefix=module) says why
+                rows, H = state["weight_hh_l0"].shape
+                found.append(
+                    FoundModule(
+                        module,
+                        _KIND_OF_ROWS[rows // H],
+                        state["weight_ih_l0"].shape[1],
+                        H,
+                        1 + max(_match(k).layer for k in state),
+                        "weight_ih_l0_reverse" in state,
+                        container.kind,
+                    )
+                )
+            return found
+    except ValueError:
+        return []
 
 
 # --- writing --------------------------------------------------------------------------------------------------
