@@ -74,12 +74,15 @@ def test_truncation_is_the_core_truncated_bptt_and_full_in_the_last_block(kind, 
     np.testing.assert_array_equal(r.dh_trunc[1:], cut.dh)
     np.testing.assert_array_equal(r.dh_trunc[0], cut.dh0)
     start = r.last_block_start
-    np.testing.assert_array_equal(r.dh_trunc[start + 1 :], full.dh[start:])
+    # the curve (t = 0 … T) equals the full BPTT from t = start on, and not at start - 1 (the last cut)
+    full_t = np.concatenate([full.dh0[None], full.dh])
+    np.testing.assert_array_equal(r.dh_trunc[start:], full_t[start:])
+    assert start == r.cuts[-1] + 1 and not np.array_equal(r.dh_trunc[start - 1], full_t[start - 1])
     assert r.cuts == tuple(range(0, s.T, k_safe))
-    if loss == "last" and start > 0:
-        assert r.zero_before == start + 1
-        assert not r.dh_trunc[: start + 1].any()
-    assert r.bytes_block * s.T == r.bytes_full * k_safe  # memory ∝ k
+    if loss == "last" and start > 1:
+        assert r.zero_before == start
+        assert not r.dh_trunc[:start].any()
+    assert r.bytes_block * s.T == r.bytes_full * min(k_safe, s.T)  # memory ∝ k
 
 
 def test_truncation_with_k_equal_T_is_full_bptt():
@@ -204,8 +207,15 @@ def check_remedy_claims(s: Settings, kind: str, threshold: float, k: int, preset
                 start = tr_.last_block_start
                 # "from t = start on it equals the full BPTT": the core's own full BPTT, not the result's copy
                 full = rc.bptt(data.make_layer(s, kind), *data.make_inputs(s))
-                np.testing.assert_array_equal(tr_.dh_trunc[start + 1 :], full.dh[start:])
-                assert f"t = {start}" in text
+                full_t = np.concatenate([full.dh0[None], full.dh])
+                np.testing.assert_array_equal(tr_.dh_trunc[start:], full_t[start:])
+                assert f"t = {start} on" in text or f"t = {start}부터" in text
+                if start > 0:  # and not before: the step before start differs from the full BPTT
+                    assert not np.array_equal(tr_.dh_trunc[start - 1], full_t[start - 1])
+                if s.loss != "last":
+                    assert "loss at the last step" not in text and "마지막 시각에만" not in text
+                if tr_.k >= s.T:
+                    assert "instead of" not in text and "대신" not in text
                 if tr_.zero_before is not None:
                     assert not tr_.dh_trunc[: tr_.zero_before].any()
                     assert f"t = {tr_.zero_before}" in text

@@ -139,7 +139,8 @@ class ElementClipClaim:
 
 @dataclass(frozen=True)
 class TruncClaim:
-    """Truncated BPTT with blocks of k steps: where the gradient equals the full one, where it is 0, and the cost."""
+    """Truncated BPTT with blocks of k steps: where the gradient equals the full one (measured), where it is 0, and
+    the cost. ``loss`` is where the loss sits: the sentence on the zeros names it only when it is the last step."""
 
     name: str
     k: int
@@ -148,25 +149,49 @@ class TruncClaim:
     zero_before: int | None
     bytes_block: int
     bytes_full: int
+    loss: str = "last"
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
         mb_b, mb_f = self.bytes_block / 2**20, self.bytes_full / 2**20
-        text = tr(
-            f"With blocks of k = {self.k} steps the {self.name}'s gradient is cut at t = 0, {self.k}, … (every k "
-            f"steps from the start); from t = {self.last_block_start} on (the last block) it equals the full BPTT. "
-            f"The tape to keep is one block: {mb_b:.3g} MB instead of {mb_f:.3g} MB for all {self.T} steps "
-            f"(memory ∝ k, not T). A dependency longer than k = {self.k} steps gets no gradient.",
-            f"블록 길이가 k = {self.k}일 때 {self.name}의 기울기는 t = 0, {self.k}, …에서 (처음부터 k 시각마다) "
-            f"끊깁니다. t = {self.last_block_start}부터(마지막 블록) 전체 BPTT와 같습니다. 보관할 테이프는 블록 하나, "
-            f"{self.T} 시각 전체의 {mb_f:.3g} MB 대신 {mb_b:.3g} MB입니다 (메모리 ∝ k, T가 아님). k = {self.k} "
-            "시각보다 긴 의존 관계(장기 의존 관계)에는 기울기가 닿지 않습니다.",
-        )
-        if self.zero_before is not None:
-            text += tr(
-                f" With the loss at the last step, ∂L/∂h_t is exactly 0 before t = {self.zero_before}.",
-                f" 손실이 마지막 시각에만 있으므로 t = {self.zero_before} 이전의 ∂L/∂h_t는 정확히 0입니다.",
+        if self.k >= self.T:
+            cut = tr(
+                f"With a block of k = {self.k} ≥ T = {self.T} steps there is one block: the {self.name}'s gradient "
+                f"is cut only at t = 0 and equals the full BPTT from t = {self.last_block_start} on. ",
+                f"블록 길이 k = {self.k} ≥ T = {self.T}: 블록은 하나뿐입니다. {self.name}의 기울기는 "
+                f"t = 0에서만 끊기고 t = {self.last_block_start}부터 전체 BPTT와 같습니다. ",
             )
+            memory = tr(
+                f"The tape is the whole sequence ({mb_f:.3g} MB): truncation saves no memory here.",
+                f"테이프는 시퀀스 전체({mb_f:.3g} MB)이므로 여기서는 메모리를 아끼지 못합니다.",
+            )
+        else:
+            cut = tr(
+                f"With blocks of k = {self.k} steps the {self.name}'s gradient is cut at t = 0, {self.k}, … (every "
+                f"k steps from the start); from t = {self.last_block_start} on (the last block) it equals the full "
+                "BPTT. ",
+                f"블록 길이가 k = {self.k}일 때 {self.name}의 기울기는 t = 0, {self.k}, …에서 (처음부터 k 시각마다) "
+                f"끊깁니다. t = {self.last_block_start}부터(마지막 블록) 전체 BPTT와 같습니다. ",
+            )
+            memory = tr(
+                f"The tape to keep is one block: {mb_b:.3g} MB instead of {mb_f:.3g} MB for all {self.T} steps "
+                f"(memory ∝ k, not T). A dependency longer than k = {self.k} steps gets no gradient.",
+                f"보관할 테이프는 블록 하나, {self.T} 시각 전체의 {mb_f:.3g} MB 대신 {mb_b:.3g} MB입니다 "
+                f"(메모리 ∝ k, T가 아님). k = {self.k} 시각보다 긴 의존 관계(장기 의존 관계)에는 "
+                "기울기가 닿지 않습니다.",
+            )
+        text = cut + memory
+        if self.zero_before is not None:
+            if self.loss == "last":
+                text += tr(
+                    f" With the loss at the last step, ∂L/∂h_t is exactly 0 before t = {self.zero_before}.",
+                    f" 손실이 마지막 시각에만 있으므로 t = {self.zero_before} 이전의 ∂L/∂h_t는 정확히 0입니다.",
+                )
+            else:
+                text += tr(
+                    f" ∂L/∂h_t is exactly 0 before t = {self.zero_before}.",
+                    f" t = {self.zero_before} 이전의 ∂L/∂h_t는 정확히 0입니다.",
+                )
         return text
 
 
@@ -273,8 +298,8 @@ def clip_claims(r: ClipResult) -> list[Claim]:
 def trunc_claims(r: TruncResult, kind: str) -> list[Claim]:
     name = KIND_LABELS[kind]
     claims: list[Claim] = [
-        TruncClaim(name, r.k, r.T, r.last_block_start, r.zero_before, r.bytes_block, r.bytes_full),
-        TrendClaim(f"{name} (full BPTT)", r.flow.trends["full"]),
+        TruncClaim(name, r.k, r.T, r.last_block_start, r.zero_before, r.bytes_block, r.bytes_full, r.loss),
+        TrendClaim((f"{name} (full BPTT)", f"{name} (전체 BPTT)"), r.flow.trends["full"]),
     ]
     if r.zero_before is None:
         claims.append(TrendClaim(f"{name} (k = {r.k})", r.flow.trends["truncated"]))

@@ -118,12 +118,13 @@ class TruncResult:
     k: int
     T: int
     cuts: tuple[int, ...]  # t at which no gradient flows into h_t from step t+1 (t = k, 2k, …; and t = 0)
-    last_block_start: int  # from this t on, truncated = full
+    last_block_start: int  # from this t on, truncated = full (measured: the first t after the last cut)
     bytes_full: int  # tape bytes for the whole sequence
     bytes_block: int  # … for one block of k steps
     dh_full: np.ndarray  # (T + 1, N, H) ∂L/∂h_t, t = 0 … T
     dh_trunc: np.ndarray
     zero_before: int | None  # the truncated gradient is exactly 0 for every t below this (None: never)
+    loss: str  # where the loss sits ("last", "every"): what the zero_before sentence may say
 
 
 def _log10_rows(dh: np.ndarray, norm: str) -> np.ndarray:
@@ -150,18 +151,22 @@ def truncation(s: Settings, kind: str, k: int) -> TruncResult:
     cuts = tuple(range(0, s.T, k))
     zero = np.flatnonzero(~np.all(dh_trunc == 0, axis=(1, 2)))
     zero_before = int(zero[0]) if zero.size and zero[0] > 0 else None
+    # from the data: the first t from which every step's truncated gradient is the full one
+    differs = np.flatnonzero(~np.all(dh_trunc == dh_full, axis=(1, 2)))
+    last_block_start = int(differs[-1]) + 1 if differs.size else 0
     per_step = tape_bytes(1, s.N, s.H)
     return TruncResult(
         flow=collect(parts, s.T),
         k=k,
         T=s.T,
         cuts=cuts,
-        last_block_start=cuts[-1],
+        last_block_start=last_block_start,
         bytes_full=per_step * s.T,
-        bytes_block=per_step * k,
+        bytes_block=per_step * min(k, s.T),
         dh_full=dh_full,
         dh_trunc=dh_trunc,
         zero_before=zero_before,
+        loss=s.loss,
     )
 
 

@@ -66,13 +66,14 @@ def rate_text(log10_rate: float) -> str:
 class TrendClaim:
     """What one curve does from the loss back to its first point."""
 
-    name: str  # "RNN", "LSTM", …
+    name: str | tuple[str, str]  # "RNN", "LSTM", … or (English, Korean)
     trend: Trend
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
         t, q = self.trend, QUANTITY[self.trend.quantity]
-        head = f"**{self.name}** {tr(*q)}"
+        name = self.name if isinstance(self.name, str) else tr(*self.name)
+        head = f"**{name}** {tr(*q)}"
         if t.direction == "undefined" and t.forward_overflow is None:
             return tr(
                 f"{head} is exactly 0 at the loss (its activation saturated), so it has no ratio to that value.",
