@@ -109,9 +109,10 @@ class OpenClaim:
         )
         ratio = ratio_text(o.log10_ratio, lang)
         text = tr(
-            f"Opened to gate bias {self.bias:+g} (dotted; its gate averages {self.gate_mean:.3f}), the {self.name} "
+            f"Opened by {OPEN_GATE_BIAS:+g} to gate bias {self.bias:+g} (dotted; its gate averages "
+            f"{self.gate_mean:.3f}), the {self.name} "
             f"{ratio} at t = 0: {rel_en} than at the bias you set ({pct(self.as_set.log10_ratio)})",
-            f"게이트 편향을 {josa(f'{self.bias:+g}', '으로/로')} 열면 (점선, 게이트 평균 {self.gate_mean:.3f}) t = 0에서 "
+            f"게이트 편향을 {OPEN_GATE_BIAS:+g}만큼 올려 {josa(f'{self.bias:+g}', '으로/로')} 열면 (점선, 게이트 평균 {self.gate_mean:.3f}) t = 0에서 "
             f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({pct(self.as_set.log10_ratio)})보다 {rel_ko}",
         )
         if o.direction == "vanishes":
@@ -485,7 +486,7 @@ def point(r: CompareResult, lang: str) -> str | None:
         text += tr(
             f" Opened by +{OPEN_GATE_BIAS:g} (dotted), the {' and the '.join(rescued)} no longer vanish"
             f"{'es' if len(rescued) == 1 else ''}.",
-            f" 편향을 +{OPEN_GATE_BIAS:g} 열면 (점선) {josa(_and_ko(rescued), '은/는')} 더 이상 소실되지 않습니다.",
+            f" 편향을 +{OPEN_GATE_BIAS:g}만큼 올려 열면 (점선) {josa(_and_ko(rescued), '은/는')} 더 이상 소실되지 않습니다.",
         )
     return text
 

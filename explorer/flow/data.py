@@ -60,12 +60,15 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
     open_bias: dict[str, float] = {}
     if show_open_gates:
         for kind, bias in (("lstm", "forget_bias"), ("gru", "update_bias")):
-            value = float(getattr(s, bias) + OPEN_GATE_BIAS)
+            base = float(getattr(s, bias))
+            value = base + OPEN_GATE_BIAS
             open_bias[kind] = value
             name = KIND_LABELS[kind]
+            # the toggle says "+3": a label names the bias it reached and, off 0, the step that got it there
+            how = "" if base == 0 else f" ({base:+g} {OPEN_GATE_BIAS:+g})"
             info = CurveInfo(
                 f"{kind}_open",
-                (f"{name}, gate bias {value:+g}", f"{name}, 게이트 편향 {value:+g}"),
+                (f"{name}, gate bias {value:+g}{how}", f"{name}, 게이트 편향 {value:+g}{how}"),
                 kind,
                 "variant",
                 kind,
