@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import recurrent_core as rc
-from explorer.flow import data
+from explorer.flow import claims, data
 from explorer.shared.controls import MEMORY_BUDGET_BYTES, Settings, consistent, within_budget
 
 BOOK = Settings(T=20, H=3, N=2, seed=3, scheme="book", norm="book", formulation="dlfs2")
@@ -657,3 +657,18 @@ def test_a_zero_recurrent_matrix_vanishes_at_once(scheme):
     assert res.flow.trends["full"].direction == "vanishes"
     assert res.flow.trends["full"].steps_to_vanish == 1
     assert res.log10_bound is None and res.log10_rho is None
+
+
+@pytest.mark.parametrize("bias", [-3.0, 0.0, 1.5])
+def test_the_opened_curves_name_the_bias_they_reached_and_the_step_of_plus_3(bias):
+    """The toggle says "opened by +3": at forget/update bias −3 the dotted curves are at bias 0, and say how."""
+    s = Settings(T=5, H=4, forget_bias=bias, update_bias=bias)
+    r = data.compare(s, show_open_gates=True)
+    labels = {c.id: c.label for c in r.flow.info}
+    for kind in ("lstm", "gru"):
+        assert r.open_bias[kind] == bias + 3
+        want = f"gate bias {bias + 3:+g}" + ("" if bias == 0 else f" ({bias:+g} +3)")
+        assert labels[f"{kind}_open"][0].endswith(want), labels[f"{kind}_open"]
+        text = claims.OpenClaim(kind.upper(), r.open_bias[kind], r.flow.trends[f"{kind}_open"],
+                                  r.flow.trends[kind], 0.5).render("en")  # fmt: skip
+        assert text.startswith(f"Opened by +3 to gate bias {bias + 3:+g}"), text
