@@ -27,6 +27,8 @@ PAGES = {  # url path -> page; "" is the default page at the app's root
                     icon=":material/memory:", url_path="lstm"),
     "gru": st.Page("pages/gru.py", title=tr("GRU: the update gate", "GRU: 업데이트 게이트"),
                    icon=":material/door_open:", url_path="gru"),
+    "horizon": st.Page("pages/horizon.py", title=tr("Gradient horizon", "기울기 지평선"), icon=":material/grid_on:",
+                       url_path="horizon"),
     "model": st.Page("pages/model.py", title=tr("Your model", "내 모델"), icon=":material/upload_file:",
                      url_path="model"),
     "remedies": st.Page("pages/remedies.py", title=tr("Remedies", "대책"), icon=":material/healing:",

@@ -1,0 +1,52 @@
+"""The horizon page's data: for each kind, the gradient horizon log10 ‖∂L_s/∂h_t‖ (the loss at every step, whatever
+the sidebar's loss control: with the loss at the last step only its bottom row would be drawn), the LSTM's cell map
+‖∂L_s/∂c_t‖, the connectivity log10 ‖∂h_s/∂x_t‖, and the reach of each loss (how many steps back its gradient stays
+above 10⁻³ of its value at the loss). Pure: no Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import recurrent_core as rc
+
+from ..shared.controls import Settings
+from ..shared.curves import make_inputs, make_layer
+
+REACH_DECADES = 3.0
+
+
+@dataclass(frozen=True)
+class HorizonResult:
+    """One kind's maps at the settings ``s`` and the reach per loss step (rows of ``horizon``)."""
+
+    kind: str
+    horizon: rc.HorizonMap
+    connectivity: rc.HorizonMap
+    cell: rc.HorizonMap | None  # an LSTM's ‖∂L_s/∂c_t‖
+    reach: np.ndarray  # (S,) steps back from each loss step s
+    connectivity_reach: np.ndarray  # (S,) steps back from each state s
+
+    @property
+    def cut(self) -> bool:
+        return self.horizon.cut or self.connectivity.cut or (self.cell is not None and self.cell.cut)
+
+
+def horizon_view(s: Settings, kind: str) -> HorizonResult:
+    """The maps of ``kind`` for the settings' layer and inputs, the loss at every step (dhs = ones)."""
+    x, _ = make_inputs(s)
+    layer = make_layer(s, kind)
+    dhs = np.ones((s.T, s.N, s.H))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        horizon = rc.gradient_horizon(layer, x, dhs, norm=s.norm)
+        cell = rc.gradient_horizon(layer, x, dhs, norm=s.norm, cell=True) if kind == "lstm" else None
+        connectivity = rc.connectivity(layer, x, norm=s.norm)
+    return HorizonResult(
+        kind=kind,
+        horizon=horizon,
+        connectivity=connectivity,
+        cell=cell,
+        reach=rc.horizon_reach(horizon, REACH_DECADES),
+        connectivity_reach=rc.horizon_reach(connectivity, REACH_DECADES),
+    )

@@ -1,0 +1,68 @@
+"""The gradient horizon page: its readings over random settings (checked by tests/checkers_horizon.py), and the page
+through app.py in English and Korean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from checkers_horizon import check_median, check_reach  # noqa: F401  (registers the checkers)
+from claim_registry import check_all
+from streamlit.testing.v1 import AppTest
+
+from explorer.horizon import claims, data
+from explorer.shared.controls import Settings, consistent
+
+SCHEMES = ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book")
+
+
+def random_settings(rng: np.random.Generator) -> Settings:
+    s = Settings(
+        T=int(rng.choice([1, 2, 3, rng.integers(4, 40)])),
+        H=int(rng.integers(1, 9)),
+        N=int(rng.integers(1, 4)),
+        D=int(rng.integers(1, 5)),
+        seed=int(rng.integers(0, 1000)),
+        input_scale=float(rng.choice([0.0, 0.5, 1.0, 3.0])),
+        scheme=str(rng.choice(SCHEMES)),
+        scale=float(rng.choice([0.5, 1.0, 2.0, 3.0])),
+        nonlinearity=str(rng.choice(["tanh", "relu"])),
+        forget_bias=float(rng.choice([-3.0, 0.0, 1.0, 3.0, 6.0])),
+        update_bias=float(rng.choice([-3.0, 0.0, 3.0])),
+        formulation=str(rng.choice(["pytorch", "dlfs2"])),
+        norm=str(rng.choice(["l2", "book", "mean"])),
+    )
+    return consistent(s)[0]
+
+
+def test_no_horizon_reading_contradicts_its_map():
+    rng = np.random.default_rng(20261204)
+    checked = 0
+    for _ in range(300):
+        s = random_settings(rng)
+        for kind in ("rnn", "lstm", "gru"):
+            result = data.horizon_view(s, kind)
+            checked += check_all(claims.horizon_claims(result), result)
+    assert checked == 300 * (3 + 4 + 3) * 2  # RNN and GRU 3 readings, the LSTM 4 (its cell), in EN and KO
+
+
+def test_the_maps_sum_to_the_pages_gradient_and_use_the_loss_at_every_step():
+    s = Settings(T=12, H=4, N=2, loss="last")
+    r = data.horizon_view(s, "gru")
+    assert r.horizon.log10.shape == (12, 13) and np.isfinite(r.horizon.log10[:, 0]).all()  # every loss, not the last
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_page_runs_through_the_app(lang):
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.query_params.update({"lang": lang, "T": "30"})
+    at.run()
+    at.switch_page("pages/horizon.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == 2 + 3 + 2  # RNN: horizon, connectivity; the LSTM its cell too; GRU (tabs render all)
+    assert all(spec["data"][0]["type"] == "heatmap" for spec in specs)
+    text = "\n".join(m.value for m in at.markdown)
+    assert ("reaches" in text or "sends its gradient" in text) if lang == "en" else "닿습니다" in text
