@@ -395,3 +395,25 @@ def test_lstm_cell_path_is_the_product_of_forget_gates(gate):
     np.testing.assert_allclose(result.gate, f, atol=1e-13, rtol=0)
     with np.errstate(divide="ignore"):
         np.testing.assert_allclose(result.path.log10["c"], np.log10(want), atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("gate", HARD)
+@pytest.mark.parametrize("formulation", ["pytorch", "dlfs2"])
+def test_gru_direct_path_is_the_product_of_keep_gates(formulation, gate):
+    """rc.gru_direct_path on a hard-sigmoid GRU: with the loss at the last step only, the path's dh_t is
+    dhs[T-1] ⊙ ∏_{s>t} k_s, k = z (PyTorch's) or 1 - z (the book's), z from the independent cells."""
+    layer, state, x, _, h0, _, _ = hard_problem("gru", formulation, gate, T=10, N=3, seed=14)
+    H = layer.H
+    dhs = np.zeros((10, 3, H))
+    dhs[-1] = np.random.default_rng(15).normal(size=(3, H))
+    _, _, pre, _ = numpy_cell_loop("gru", formulation, gate, state, x, h0)
+    z = GATE[gate](pre[..., H : 2 * H])
+    keep = z if formulation == "pytorch" else 1.0 - z
+    dh, want = dhs[-1], np.empty((10, 3))
+    for t in range(9, -1, -1):
+        want[t] = np.linalg.norm(dh, axis=-1)
+        dh = dh * keep[t]
+    result = rc.gru_direct_path(layer, x, dhs, h0)
+    np.testing.assert_allclose(result.gate, keep, atol=1e-13, rtol=0)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(result.path.log10["h"], np.log10(want), atol=1e-10, rtol=0)
