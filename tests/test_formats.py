@@ -947,6 +947,7 @@ def test_keras3_hard_sigmoid_models_match_keras(keras: Any, tmp_path: Path) -> N
         L.LSTM(4, recurrent_activation="hard_sigmoid", return_sequences=True, name="lstm"),
         L.GRU(4, recurrent_activation="hard_sigmoid", reset_after=False, return_sequences=True, name="gru"),
         L.GRU(4, recurrent_activation="hard_sigmoid", return_sequences=True, name="gru"),
+        L.Bidirectional(L.LSTM(3, recurrent_activation="hard_sigmoid", return_sequences=True), name="bidirectional"),
     ):
         model = keras_model(keras, [layer], seed=23)
         x = np.random.default_rng(24).normal(size=(2, 6, 3)).astype("float32")
