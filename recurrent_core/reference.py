@@ -195,6 +195,9 @@ def _order(layer: Layer) -> tuple[int, ...]:
 
 def from_pytorch_layer(layer: Layer) -> BookParams:
     """Wx = W_ihᵀ, Wh = W_hhᵀ, b = b_ih + b_hh, gate blocks in the book's order."""
+    gate = getattr(layer, "gate_activation", "sigmoid")
+    if gate != "sigmoid":  # the book's gates are sigmoids: refused by name rather than computed wrongly
+        raise ValueError(f"reference: the book's cells compute sigmoid gates, not {gate!r}")
     order = _order(layer)
     Wx, Wh = _reorder(layer.W_ih.T, order, 1), _reorder(layer.W_hh.T, order, 1)
     if isinstance(layer, GRULayer) and layer.formulation == "pytorch":

@@ -205,7 +205,9 @@ def test_keras3_go_backwards_is_a_reverse_layer(keras: Any, tmp_path: Path) -> N
     np.testing.assert_allclose(got, want, atol=2e-5, rtol=0)
 
 
-def test_keras3_activations_the_core_lacks_are_recorded_and_refused_by_name(keras: Any, tmp_path: Path) -> None:
+def test_keras3_hard_sigmoid_is_computed_and_activations_the_core_lacks_are_refused_by_name(
+    keras: Any, tmp_path: Path
+) -> None:
     L = keras.layers
     model = keras_model(
         keras,
@@ -217,8 +219,12 @@ def test_keras3_activations_the_core_lacks_are_recorded_and_refused_by_name(kera
     model.save(tmp_path / "m.keras")
     lstm, gru = read_keras(tmp_path / "m.keras")
     assert lstm.gate_activation == "hard_sigmoid_keras3"  # Keras 3's: clip(x/6 + 1/2, 0, 1)
-    with pytest.raises(ValueError, match="hard_sigmoid_keras3"):
-        lstm.build()
+    layer = lstm.build()
+    assert layer.gate_activation == "hard_sigmoid_keras3"
+    x = np.random.default_rng(3).normal(size=(2, 6, 3)).astype("float32")
+    want = keras.ops.convert_to_numpy(model.layers[0](x)).transpose(1, 0, 2)
+    got = rc.forward(layer, x.transpose(1, 0, 2).astype(np.float64)).hs
+    np.testing.assert_allclose(got, want, atol=2e-5, rtol=0)
     assert gru.activation == "relu"
     with pytest.raises(ValueError, match="'relu'"):
         gru.build()
@@ -402,7 +408,7 @@ def test_keras2_weights_only_takes_activations_from_the_arguments(tmp_path: Path
     assert all("weights only" in " ".join(s.notes) for s in specs.values())
 
 
-def test_keras2_hard_sigmoid_default_is_recorded_and_refused(tmp_path: Path) -> None:
+def test_keras2_hard_sigmoid_default_is_recorded_and_computed(tmp_path: Path) -> None:
     w = k2_weights(np.random.default_rng(5), "LSTM", D2)
     with h5py.File(tmp_path / "old.h5", "w") as f:
         f.attrs["model_config"] = json.dumps(
@@ -416,9 +422,11 @@ def test_keras2_hard_sigmoid_default_is_recorded_and_refused(tmp_path: Path) -> 
             layer.create_dataset(f"lstm_1/{p}:0", data=value)
     (spec,) = read_keras(tmp_path / "old.h5")
     assert spec.gate_activation == "hard_sigmoid_keras2"  # Keras 2.2's default recurrent_activation
-    with pytest.raises(ValueError, match="hard_sigmoid_keras2"):
-        spec.build()
     np.testing.assert_array_equal(spec.state["weight_ih_l0"], w["kernel"].T.astype(np.float64))
+    x = np.random.default_rng(6).normal(size=(7, 2, D2)) * 3  # large enough that the clip is reached
+    cfg = {"activation": "tanh", "recurrent_activation": "hard_sigmoid"}
+    got = rc.forward(spec.build(), x).hs
+    np.testing.assert_allclose(got, k2_layer(x, "LSTM", w, cfg), atol=1e-12, rtol=0)
 
 
 # --- ONNX -----------------------------------------------------------------------------------------------------
@@ -562,13 +570,17 @@ def test_onnx_unsupported_attributes_are_refused_by_name(attrs: dict[str, Any], 
         read_onnx(model.SerializeToString())
 
 
-def test_onnx_hard_sigmoid_is_keras2s_and_refused_by_name_at_build() -> None:
+def test_onnx_hard_sigmoid_is_keras2s_and_matches_onnxruntime() -> None:
     acts = {"activations": ["HardSigmoid", "Tanh"]}  # ONNX HardSigmoid's defaults alpha 0.2, beta 0.5
     model = onnx_node_model("GRU", 3, 4, {"hidden_size": 4, **acts}, onnx_weights("GRU", 1, 3, 4, 11))
     (spec,) = read_onnx(model.SerializeToString())
     assert spec.gate_activation == "hard_sigmoid_keras2"
-    with pytest.raises(ValueError, match="hard_sigmoid_keras2"):
-        spec.build()
+    layer = spec.build()
+    assert layer.gate_activation == "hard_sigmoid_keras2"
+    x = (np.random.default_rng(12).normal(size=(6, 2, 3)) * 3).astype(np.float32)
+    (want, *_) = ort_run(model, {"X": x})
+    got = rc.forward(layer, x.astype(np.float64)).hs
+    np.testing.assert_allclose(got, want[:, 0], atol=2e-6, rtol=0)
 
 
 def test_onnx_weights_computed_from_graph_inputs_are_refused() -> None:
@@ -680,7 +692,8 @@ def test_textgenrnn_trained_lstms_match_keras2_equations_on_a_word(sdists: Path)
 
 def test_chars2vec_keras2_weights_map_to_pytorch_layout(sdists: Path) -> None:
     """chars2vec's LSTMs (Keras 2.2.0 weights; its config is in a pickle, never read): kernel ↦ weight_ih
-    transposed, one bias ↦ bias_ih; the hard sigmoid of Keras 2.2's default is refused by name when asked for."""
+    transposed, one bias ↦ bias_ih; with Keras 2.2's default hard sigmoid gates, the core's layers equal Keras 2's
+    equations on a character sequence."""
     (weights,) = sdists.glob("chars2vec-*/chars2vec/trained_models/eng_50/weights.h5")
     specs = read_keras(weights, gate_activation="hard_sigmoid_keras2")
     assert [(s.name, s.kind, s.D, s.H) for s in specs] == [("lstm_1", "lstm", 59, 50), ("lstm_2", "lstm", 50, 50)]
@@ -689,8 +702,18 @@ def test_chars2vec_keras2_weights_map_to_pytorch_layout(sdists: Path) -> None:
     np.testing.assert_array_equal(specs[0].state["weight_ih_l0"], kernel.T)
     np.testing.assert_array_equal(specs[0].state["bias_ih_l0"], bias)
     assert not specs[0].state["bias_hh_l0"].any()
-    with pytest.raises(ValueError, match="hard_sigmoid_keras2"):
-        specs[0].build()
+    with h5py.File(weights) as f:
+        raw = {
+            n: {p: f[f"{n}/{n}/{p}:0"][()] for p in ("kernel", "recurrent_kernel", "bias")}
+            for n in ("lstm_1", "lstm_2")
+        }
+    x = np.eye(59)[[3, 14, 1, 20, 7, 40, 2]][:, None, :]  # one-hot characters (T, N=1, 59)
+    cfg = {"activation": "tanh", "recurrent_activation": "hard_sigmoid"}
+    h1 = rc.forward(specs[0].build(), x).hs
+    np.testing.assert_allclose(h1, k2_layer(x, "LSTM", raw["lstm_1"], cfg), atol=1e-12, rtol=0)
+    h2 = rc.forward(specs[1].build(), h1).hs
+    np.testing.assert_allclose(h2, k2_layer(h1, "LSTM", raw["lstm_2"], cfg), atol=1e-12, rtol=0)
+    assert np.abs(h2).max() > 0.01
 
 
 # --- hostile files ---------------------------------------------------------------------------------------------
@@ -915,47 +938,16 @@ def test_keras2_chunked_name_attributes_are_joined(tmp_path: Path) -> None:
     assert [s.name for s in read_keras(tmp_path / "m.h5")] == list(truth)
 
 
-# --- hard-sigmoid gates: the mapping holds for them too (for when the core computes them) ------------------------
-
-HARD_SIGMOIDS = {
-    "hard_sigmoid_keras2": lambda a: np.clip(0.2 * a + 0.5, 0.0, 1.0),
-    "hard_sigmoid_keras3": lambda a: np.clip(a / 6 + 0.5, 0.0, 1.0),
-}
+# --- hard-sigmoid gates: the core's layers against Keras 3 itself and Keras 2's equations ---------------------
 
 
-def pytorch_layout_forward(spec: Any, x: np.ndarray) -> np.ndarray:
-    """A one-layer unidirectional spec's state run in NumPy with its own gate function: PyTorch's LSTM, or the
-    GRU in the spec's formulation (gru.py's docstring), so the hard sigmoids' z negation can be checked now."""
-    gate = HARD_SIGMOIDS[spec.gate_activation]
-    W_ih, W_hh, b_ih, b_hh = (spec.state[f"{k}_l0"] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
-    H = spec.H
-    h = np.zeros((x.shape[1], H))
-    c = np.zeros_like(h)
-    out = []
-    for xt in x:
-        gi, gh = xt @ W_ih.T + b_ih, h @ W_hh.T + b_hh
-        if spec.kind == "lstm":
-            i, f, g, o = (gi + gh)[:, :H], (gi + gh)[:, H : 2 * H], (gi + gh)[:, 2 * H : 3 * H], (gi + gh)[:, 3 * H :]
-            c = gate(f) * c + gate(i) * np.tanh(g)
-            h = gate(o) * np.tanh(c)
-        else:
-            r, z = gate(gi[:, :H] + gh[:, :H]), gate(gi[:, H : 2 * H] + gh[:, H : 2 * H])
-            if spec.formulation == "pytorch":
-                n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
-                h = (1 - z) * n + z * h
-            else:
-                n = np.tanh(gi[:, 2 * H :] + (r * h) @ W_hh[2 * H :].T + b_hh[2 * H :])
-                h = (1 - z) * h + z * n
-        out.append(h)
-    return np.stack(out)
-
-
-def test_keras3_hard_sigmoid_models_hold_with_the_mapping(keras: Any, tmp_path: Path) -> None:
+def test_keras3_hard_sigmoid_models_match_keras(keras: Any, tmp_path: Path) -> None:
     L = keras.layers
     for layer in (
         L.LSTM(4, recurrent_activation="hard_sigmoid", return_sequences=True, name="lstm"),
         L.GRU(4, recurrent_activation="hard_sigmoid", reset_after=False, return_sequences=True, name="gru"),
         L.GRU(4, recurrent_activation="hard_sigmoid", return_sequences=True, name="gru"),
+        L.Bidirectional(L.LSTM(3, recurrent_activation="hard_sigmoid", return_sequences=True), name="bidirectional"),
     ):
         model = keras_model(keras, [layer], seed=23)
         x = np.random.default_rng(24).normal(size=(2, 6, 3)).astype("float32")
@@ -963,11 +955,11 @@ def test_keras3_hard_sigmoid_models_hold_with_the_mapping(keras: Any, tmp_path: 
         model.save(tmp_path / "m.keras")
         (spec,) = read_keras(tmp_path / "m.keras")
         assert spec.gate_activation == "hard_sigmoid_keras3"
-        got = pytorch_layout_forward(spec, x.transpose(1, 0, 2).astype(np.float64))
+        got = rc.forward(spec.build(), x.transpose(1, 0, 2).astype(np.float64)).hs
         np.testing.assert_allclose(got, want, atol=2e-5, rtol=0, err_msg=f"{layer.name} {spec.formulation}")
 
 
-def test_keras2_hard_sigmoid_gru_holds_with_the_mapping(tmp_path: Path) -> None:
+def test_keras2_hard_sigmoid_gru_matches_keras2_equations(tmp_path: Path) -> None:
     """Keras 2.0's GRU (reset before the matmul, hard_sigmoid gates; Shakkala's, say): the negated z rows give
     1 - z also for clip(0.2x + 0.5, 0, 1), which is symmetric about 0 like the sigmoid."""
     w = k2_weights(np.random.default_rng(25), "GRU", D2)
@@ -984,4 +976,4 @@ def test_keras2_hard_sigmoid_gru_holds_with_the_mapping(tmp_path: Path) -> None:
     assert (spec.formulation, spec.gate_activation) == ("dlfs2", "hard_sigmoid_keras2")
     x = np.random.default_rng(26).normal(size=(6, 2, D2)) * 3  # large enough that the clip is reached
     cfg = {"activation": "tanh", "recurrent_activation": "hard_sigmoid"}
-    np.testing.assert_allclose(pytorch_layout_forward(spec, x), k2_layer(x, "GRU", w, cfg), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(rc.forward(spec.build(), x).hs, k2_layer(x, "GRU", w, cfg), atol=1e-12, rtol=0)

@@ -88,6 +88,12 @@ def test_fresh_twin_has_the_shape_and_pytorchs_default_init():
     assert all(np.abs(layer.W_hh).max() <= bound for layer in twin.layers)
 
 
+def test_fresh_twin_keeps_a_hard_sigmoid_gate():
+    stack = small_stack("lstm", gate_activation="hard_sigmoid_keras2")
+    twin = model_view.fresh_twin(stack, 7)
+    assert [layer.gate_activation for layer in twin.layers] == ["hard_sigmoid_keras2"] * 4
+
+
 def test_spectral_facts_of_each_block():
     stack = small_stack("lstm")
     facts = model_view.spectral_facts(stack, spectra=False)  # H = 5: computed anyway

@@ -135,13 +135,16 @@ def load_model(data: bytes, prefix: str | None = None, nonlinearity: str = "tanh
 
 
 def fresh_twin(stack: rc.Stack, seed: int) -> rc.Stack:
-    """A freshly initialised stack of the same kind and shape, PyTorch's default init (U(±1/√H), gate bias 0)."""
+    """A freshly initialised stack of the same kind, shape and gate activation, PyTorch's default init (U(±1/√H),
+    gate bias 0)."""
     first = stack.layers[0]
     options: dict[str, Any] = {"scheme": "pytorch"}
     if stack.kind == "rnn":
         options["nonlinearity"] = first.nonlinearity  # type: ignore[union-attr]
     if stack.kind == "gru":
         options["formulation"] = first.formulation  # type: ignore[union-attr]
+    if stack.kind != "rnn":  # a hard-sigmoid model's twin has the same gates
+        options["gate_activation"] = first.gate_activation  # type: ignore[union-attr]
     return rc.init_stack(stack.kind, stack.D, stack.H, stack.num_layers, stack.bidirectional, seed, **options)
 
 

@@ -148,8 +148,10 @@ def _row_ops(layer: Layer) -> float:
 
 
 def _tape_bytes(layer: Layer) -> int:
-    """Bytes of a forward tape per step, sample and unit (gates, states, scratch): about (4k + 4) floats."""
-    return 8 * (4 * layer.GATES + 4)
+    """Bytes of a forward tape per step, sample and unit (gates, states, scratch): about (4k + 4) floats, and k more
+    for a hard-sigmoid gate's slopes."""
+    slopes = 0 if getattr(layer, "gate_activation", "sigmoid") == "sigmoid" else layer.GATES
+    return 8 * (4 * layer.GATES + 4 + slopes)
 
 
 def cost(

@@ -4,6 +4,7 @@ protocol they implement (cell.py), one layer's backward (trace.py), stacks (stac
 
 from .bptt import bptt, forward
 from .cell import Cell, SequenceGrads, State, StepGrads, step_loop
+from .gates import GATE_ACTIVATIONS
 from .gru import GRU_FORMULATIONS, GRULayer, GRUTape
 from .init import KINDS, SCHEMES, init_layer, init_stack, rescale
 from .layers import LAYER_TYPES, PARAM_NAMES, STATE_KEYS, Layer, Tape, layer_options, state_key
@@ -14,6 +15,7 @@ from .trace import Trace
 
 __all__ = [
     "DIRECTIONS",
+    "GATE_ACTIVATIONS",
     "GRU_FORMULATIONS",
     "KINDS",
     "LAYER_TYPES",

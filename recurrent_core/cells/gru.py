@@ -11,7 +11,8 @@
     n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
     h_t = (1 - z) ⊙ h_{t-1} + z ⊙ n                 keep gate k = 1 - z
 
-In both, the direct path of the backward is ``dh_{t-1} ∋ dh_t ⊙ k_t``: element-wise, no matrix.
+In both, the direct path of the backward is ``dh_{t-1} ∋ dh_t ⊙ k_t``: element-wise, no matrix. σ is the layer's
+``gate_activation`` (gates.py): the sigmoid, or a hard sigmoid whose σ'(a) the forward keeps on the tape.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
 from .base import LayerBase
 from .cell import SequenceGrads, State, StepGrads, step_loop
+from .gates import GATE_ACTIVATIONS, hard_gate
 
 GRU_FORMULATIONS = ("pytorch", "dlfs2")
 
@@ -36,6 +38,7 @@ class GRUTape(HiddenStates):
     hh_n: np.ndarray  # (T, N, H) pytorch: W_hn h + b_hn; dlfs2: r ⊙ h_prev (the input of W_hn)
     formulation: str
     back: BlockSumProduct  # pytorch: dgh ↦ dgh W_hh; dlfs2: [da_r da_z] ↦ [da_r da_z] W_hh[:2H]
+    slopes: np.ndarray | None = None  # (T, N, 2H) σ'(a) of r, z for a hard-sigmoid gate; None: the sigmoid
 
     def _block(self, k: int) -> np.ndarray:
         H = self.hh_n.shape[-1]
@@ -59,7 +62,8 @@ class GRUTape(HiddenStates):
     def coef(self, t: int, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
         """Step t's backward coefficients (N, 3H) into ``out``, with ``tmp`` (N, H) as scratch (see
         ``_backward_coefficients``): formed per step while the step's gates are in cache, not kept for all T."""
-        _backward_coefficients(self.formulation, self.h_all[t], self.gates[t], self.hh_n[t], out, tmp)
+        slopes = None if self.slopes is None else self.slopes[t]
+        _backward_coefficients(self.formulation, self.h_all[t], self.gates[t], self.hh_n[t], out, tmp, slopes)
         return out
 
     @property
@@ -71,6 +75,8 @@ class GRUTape(HiddenStates):
 def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     """x (T, N, D), h0 (N, H), float64 and validated -> the tape: h_all (T+1, N, H), gates r, z, n (T, N, H)
     each, hh_n (T, N, H) and ``tape.keep`` (T, N, H), the gate on the direct path."""
+    if layer.gate_activation != "sigmoid":
+        return _gru_forward_hard(layer, x, h0)
     T, N, _ = x.shape
     H = layer.H
     # σ(a) = (1 + tanh(a/2)) / 2: the r and z rows are halved once (exactly) so that one tanh gives both gates
@@ -114,8 +120,49 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
             np.subtract(n, h, out=h_new)
             h_new *= z
             h_new += h
-    back = BlockSumProduct(layer.W_hh, 3, N) if pytorch else BlockSumProduct(layer.W_hh[: 2 * H], 2, N)
-    return GRUTape(x=x, h_all=h_all, gates=gates, hh_n=hh_n, formulation=layer.formulation, back=back)
+    return GRUTape(x=x, h_all=h_all, gates=gates, hh_n=hh_n, formulation=layer.formulation, back=_back(layer, N))
+
+
+def _back(layer: GRULayer, N: int) -> BlockSumProduct:
+    H = layer.H
+    return (
+        BlockSumProduct(layer.W_hh, 3, N)
+        if layer.formulation == "pytorch"
+        else BlockSumProduct(layer.W_hh[: 2 * H], 2, N)
+    )
+
+
+def _gru_forward_hard(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
+    """``gru_forward`` for a hard-sigmoid gate, written plainly (no tanh trick); each step's σ'(a) of r and z goes
+    on the tape, taken from the pre-activation a itself (the kink convention of gates.py)."""
+    T, N, _ = x.shape
+    H = layer.H
+    b_in = layer.b_ih.copy()
+    b_in[: 2 * H] += layer.b_hh[: 2 * H]
+    gates = input_projection(x, layer.W_ih, b_in)  # the activations replace it, in place
+    slopes = np.empty((T, N, 2 * H))
+    W_rz_T, W_n_T = np.ascontiguousarray(layer.W_hh[: 2 * H].T), np.ascontiguousarray(layer.W_hh[2 * H :].T)
+    b_hn = layer.b_hh[2 * H :]
+    h_all = with_initial(h0, T)
+    hh_n = np.empty((T, N, H))
+    pytorch = layer.formulation == "pytorch"
+    for t in range(T):
+        h, g = h_all[t], gates[t]
+        rz = g[:, : 2 * H]
+        rz += h @ W_rz_T
+        hard_gate(layer.gate_activation, rz, slopes[t])
+        r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
+        if pytorch:
+            np.add(h @ W_n_T, b_hn, out=hh_n[t])
+            n += r * hh_n[t]
+        else:
+            np.multiply(r, h, out=hh_n[t])
+            n += hh_n[t] @ W_n_T + b_hn
+        np.tanh(n, out=n)
+        h_all[t + 1] = (1.0 - z) * n + z * h if pytorch else (1.0 - z) * h + z * n
+    return GRUTape(
+        x=x, h_all=h_all, gates=gates, hh_n=hh_n, formulation=layer.formulation, back=_back(layer, N), slopes=slopes
+    )
 
 
 def _backward_coefficients(
@@ -125,9 +172,11 @@ def _backward_coefficients(
     hh_n: np.ndarray,
     coef: np.ndarray,
     tmp: np.ndarray,
+    slopes: np.ndarray | None = None,
 ) -> None:
     """What the backward needs from the forward alone, for one step: h_prev, hh_n and ``tmp`` (scratch) (N, H),
-    the step's gates (N, 3H) -> ``coef`` (N, 3H).
+    the step's gates (N, 3H) -> ``coef`` (N, 3H). ``slopes`` (N, 2H), a hard sigmoid's σ'(a) of r and z, stand
+    in for r(1-r) and z(1-z) below.
 
     pytorch: dgi_t = dh_t ⊙ coef_t per block (r, z, n), coef = [hh_n r(1-r) c_n, (h_prev - n) z(1-z), c_n]
     with c_n = (1-z)(1-n²). dlfs2: coef = [h_prev r(1-r), (n - h_prev) z(1-z), z(1-n²)]; its r block
@@ -138,24 +187,34 @@ def _backward_coefficients(
     c_r, c_z, c_n = coef[..., :H], coef[..., H : 2 * H], coef[..., 2 * H :]
     np.multiply(n, n, out=c_n)
     np.subtract(1.0, c_n, out=c_n)  # 1 - n²
-    np.subtract(1.0, z, out=tmp)
-    tmp *= z  # z (1 - z)
+    if slopes is None:
+        np.subtract(1.0, z, out=tmp)
+        tmp *= z  # z (1 - z)
+    else:
+        np.copyto(tmp, slopes[..., H:])
     if formulation == "pytorch":
         np.subtract(h_prev, n, out=c_z)
         c_z *= tmp
         np.subtract(1.0, z, out=tmp)
         c_n *= tmp  # (1 - z)(1 - n²)
-        np.subtract(1.0, r, out=tmp)
-        tmp *= r
+        _r_slope(r, slopes, tmp)
         tmp *= hh_n
         np.multiply(tmp, c_n, out=c_r)
     else:
         np.subtract(n, h_prev, out=c_z)
         c_z *= tmp
         c_n *= z  # z (1 - n²)
-        np.subtract(1.0, r, out=tmp)
-        tmp *= r
+        _r_slope(r, slopes, tmp)
         np.multiply(tmp, h_prev, out=c_r)
+
+
+def _r_slope(r: np.ndarray, slopes: np.ndarray | None, out: np.ndarray) -> None:
+    """σ'(a_r) into ``out``: r (1 - r) for the sigmoid, else the kept slope."""
+    if slopes is None:
+        np.subtract(1.0, r, out=out)
+        out *= r
+    else:
+        np.copyto(out, slopes[..., : r.shape[-1]])
 
 
 def gru_step_back(
@@ -248,13 +307,20 @@ class GRULayer(LayerBase):
       ``h = (1 - z) ⊙ n + z ⊙ h_prev``: z is the *keep* gate.
     - ``"dlfs2"`` (the book, Cho et al. v3): ``n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)``,
       ``h = (1 - z) ⊙ h_prev + z ⊙ n``: z is the *update* gate, 1 - z keeps.
+
+    r and z through ``gate_activation``: "sigmoid" (PyTorch's), or Keras's "hard_sigmoid_keras2" /
+    "hard_sigmoid_keras3" (gates.py).
     """
 
     formulation: str = "pytorch"
+    gate_activation: str = "sigmoid"
 
     GATES: ClassVar[int] = 3
     KIND: ClassVar[str] = "gru"
-    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"formulation": GRU_FORMULATIONS}
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "formulation": GRU_FORMULATIONS,
+        "gate_activation": GATE_ACTIVATIONS,
+    }
 
     @property
     def separate_hh(self) -> bool:  # reset after W_hn: dgh's n block is dgi's ⊙ r

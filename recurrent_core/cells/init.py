@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..validate import check_seed, finite, one_of, whole
+from .gates import GATE_ACTIVATIONS
 from .gru import GRU_FORMULATIONS, GRULayer
 from .layers import Layer
 from .lstm import LSTMLayer
@@ -71,6 +72,7 @@ def check_options(
     update_bias: float = 0.0,
     chrono_tmax: float | None = None,
     formulation: str = "pytorch",
+    gate_activation: str = "sigmoid",
 ) -> tuple[float, float, float | None]:
     """The kind-dependent options of :func:`init_layer`, checked: ``(forget_bias, update_bias, chrono_tmax)`` as
     floats, or ValueError. Options of another kind are refused, not silently ignored."""
@@ -78,6 +80,7 @@ def check_options(
     one_of("scheme", scheme, SCHEMES)
     one_of("nonlinearity", nonlinearity, NONLINEARITIES)
     one_of("formulation", formulation, GRU_FORMULATIONS)
+    one_of("gate_activation", gate_activation, GATE_ACTIVATIONS)
     forget_bias, update_bias = finite("forget_bias", forget_bias), finite("update_bias", update_bias)
     inapplicable = {
         "rnn": {
@@ -85,6 +88,7 @@ def check_options(
             "update_bias": update_bias != 0,
             "chrono_tmax": chrono_tmax is not None,
             "formulation": formulation != "pytorch",
+            "gate_activation": gate_activation != "sigmoid",
         },
         "lstm": {
             "nonlinearity": nonlinearity != "tanh",
@@ -115,6 +119,7 @@ def init_layer(
     update_bias: float = 0.0,
     chrono_tmax: float | None = None,
     formulation: str = "pytorch",
+    gate_activation: str = "sigmoid",
 ) -> Layer:
     """A seeded layer of ``kind`` ("rnn", "lstm", "gru") with input size D and hidden size H.
 
@@ -131,7 +136,8 @@ def init_layer(
     each block of W_hh to that ρ or σ_max. Gate biases are *added* to the ``b_ih`` slice of the gate:
     ``forget_bias`` to the LSTM's f, ``update_bias`` to the GRU gate that keeps the old state (z in PyTorch's
     formulation, -z in the book's), so + always means "keep more". ``chrono_tmax`` instead *sets* the LSTM's
-    forget (and input = -forget) bias, or the GRU's keep-gate bias, to chrono init.
+    forget (and input = -forget) bias, or the GRU's keep-gate bias, to chrono init. ``gate_activation`` (LSTM,
+    GRU) is "sigmoid" or a hard sigmoid, "hard_sigmoid_keras2" / "hard_sigmoid_keras3" (cells/gates.py).
     """
     forget_bias, update_bias, chrono_tmax = check_options(
         kind,
@@ -141,6 +147,7 @@ def init_layer(
         update_bias=update_bias,
         chrono_tmax=chrono_tmax,
         formulation=formulation,
+        gate_activation=gate_activation,
     )
     D, H = whole("D", D, 1, MAX_SIZE), whole("H", H, 1, MAX_SIZE)
     seed = check_seed(seed)
@@ -183,14 +190,14 @@ def init_layer(
             b_ih[f], b_hh[f] = b_f, 0.0
             b_ih[:H], b_hh[:H] = -b_f, 0.0
         b_ih[f] += forget_bias
-        return LSTMLayer(W_ih, W_hh, b_ih, b_hh)
+        return LSTMLayer(W_ih, W_hh, b_ih, b_hh, gate_activation=gate_activation)
     if kind == "gru":
         z = slice(H, 2 * H)
         sign = 1.0 if formulation == "pytorch" else -1.0  # the book's z updates: keep = 1 - z = σ(-a_z)
         if chrono_tmax is not None:
             b_ih[z], b_hh[z] = sign * chrono_bias(H, chrono_tmax, rng), 0.0
         b_ih[z] += sign * update_bias
-        return GRULayer(W_ih, W_hh, b_ih, b_hh, formulation=formulation)
+        return GRULayer(W_ih, W_hh, b_ih, b_hh, formulation=formulation, gate_activation=gate_activation)
     return RNNLayer(W_ih, W_hh, b_ih, b_hh, nonlinearity=nonlinearity)
 
 

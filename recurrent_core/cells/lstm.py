@@ -3,7 +3,7 @@
 Forward::
 
     [a_i a_f a_g a_o] = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
-    i, f, o = σ(a_i), σ(a_f), σ(a_o);   g = tanh(a_g)
+    i, f, o = σ(a_i), σ(a_f), σ(a_o);   g = tanh(a_g)       σ: the layer's gate_activation (gates.py)
     c_t = f ⊙ c_{t-1} + i ⊙ g
     h_t = o ⊙ tanh(c_t)
 
@@ -13,6 +13,8 @@ Backward through one step, with dh_t the total ∂L/∂h_t and dc_next = ∂L/�
     dc_{t-1}  = dc_t ⊙ f_t                               the cell path: element-wise, no matrix
     da_i, da_f, da_g = dc_t ⊙ g i(1-i), dc_t ⊙ c_{t-1} f(1-f), dc_t ⊙ i (1-g²);   da_o = dh_t ⊙ tanh c_t o(1-o)
     dh_{t-1} += [da_i da_f da_g da_o] W_hh
+
+with s(1-s) = σ'(a) for the sigmoid; a hard sigmoid's σ'(a) (its slope, or 0 where clipped) is kept on the tape.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
 from .base import LayerBase
 from .cell import SequenceGrads, State, StepGrads
+from .gates import GATE_ACTIVATIONS, hard_gate
 
 # σ(a) = (1 + tanh(a/2)) / 2: halving the i, f, o rows of the weights lets one tanh over all 4H rows give every
 # gate (exact: halving is a power of two), then act = tanh · MUL + ADD per block.
@@ -40,6 +43,7 @@ class LSTMTape(HiddenStates):
     tanh_c: np.ndarray  # (T, N, H)
     gates: np.ndarray  # (T, N, 4H) activated i, f, g, o
     back: BlockSumProduct  # da ↦ da W_hh
+    slopes: np.ndarray | None = None  # (T, N, 4H) σ'(a) of i, f, o for a hard-sigmoid gate (g block 0); None: σ
 
     @property
     def c0(self) -> np.ndarray:
@@ -60,6 +64,8 @@ class LSTMTape(HiddenStates):
 def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMTape:
     """x (T, N, D), h0 and c0 (N, H), float64 and validated -> the tape: h_all and c_all (T+1, N, H), gates
     (T, N, 4H) activated i, f, g, o (``tape.gate("f")`` is (T, N, H)), tanh_c (T, N, H)."""
+    if layer.gate_activation != "sigmoid":
+        return _lstm_forward_hard(layer, x, h0, c0)
     T, N, _ = x.shape
     H = layer.H
     half = np.repeat(_HALF, H)
@@ -82,6 +88,30 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
     return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=BlockSumProduct(layer.W_hh, 4, N))
 
 
+def _lstm_forward_hard(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMTape:
+    """``lstm_forward`` for a hard-sigmoid gate, written plainly (no tanh trick); each step's σ'(a) of i, f, o
+    goes on the tape, taken from the pre-activation a itself (the kink convention of gates.py)."""
+    T, N, _ = x.shape
+    H = layer.H
+    gates = input_projection(x, layer.W_ih, layer.b_ih + layer.b_hh)  # the activations replace it, in place
+    slopes = np.zeros((T, N, 4 * H))
+    W_hh_T = np.ascontiguousarray(layer.W_hh.T)
+    h_all, c_all = with_initial(h0, T), with_initial(c0, T)
+    tanh_c = np.empty((T, N, H))
+    for t in range(T):
+        a = gates[t]
+        a += h_all[t] @ W_hh_T
+        for block in (slice(0, 2 * H), slice(3 * H, 4 * H)):  # i and f, then o
+            hard_gate(layer.gate_activation, a[:, block], slopes[t, :, block])
+        g = np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])
+        i, f, o = a[:, :H], a[:, H : 2 * H], a[:, 3 * H :]
+        c_all[t + 1] = f * c_all[t] + i * g
+        np.tanh(c_all[t + 1], out=tanh_c[t])
+        np.multiply(o, tanh_c[t], out=h_all[t + 1])
+    back = BlockSumProduct(layer.W_hh, 4, N)
+    return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=back, slopes=slopes)
+
+
 def _step_da(tape: LSTMTape, t: int, dh: np.ndarray, dc_next: np.ndarray, da: np.ndarray, dc: np.ndarray) -> None:
     """Backward through step t into the given buffers: dc (N, H) ← dc_next + dh ⊙ o (1 - tanh²c_t), the total
     ∂L/∂c_t; da (N, 4H) ← [dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g²), dh tanh c_t o(1-o)].
@@ -93,8 +123,11 @@ def _step_da(tape: LSTMTape, t: int, dh: np.ndarray, dc_next: np.ndarray, da: np
     i, g, o = a4[:, 0], a4[:, 2], a4[:, 3]
     tanh_c = tape.tanh_c[t]
     multiply, subtract = np.multiply, np.subtract
-    subtract(1.0, a4, out=d4)
-    d4 *= a4  # σ' = s (1 - s) for every block; the g block's is overwritten below
+    if tape.slopes is None:
+        subtract(1.0, a4, out=d4)
+        d4 *= a4  # σ' = s (1 - s) for every block; the g block's is overwritten below
+    else:
+        np.copyto(d4, tape.slopes[t].reshape(N, 4, H))  # a hard sigmoid's σ'(a), kept by the forward
     d4[:, 0] *= g
     d4[:, 1] *= tape.c_all[t]
     d4[:, 3] *= tanh_c
@@ -173,11 +206,15 @@ def lstm_param_grads(
 class LSTMLayer(LayerBase):
     """PyTorch's LSTM; gate rows i, f, g, o.
 
-    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``.
+    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``; i, f, o through ``gate_activation``: "sigmoid"
+    (PyTorch's), or Keras's "hard_sigmoid_keras2" / "hard_sigmoid_keras3" (gates.py).
     """
+
+    gate_activation: str = "sigmoid"
 
     GATES: ClassVar[int] = 4
     KIND: ClassVar[str] = "lstm"
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"gate_activation": GATE_ACTIVATIONS}
     HAS_CELL: ClassVar[bool] = True
 
     def forward(self, x: np.ndarray, state0: State) -> LSTMTape:

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..cells.gates import GATE_ACTIVATIONS
 from ..cells.gru import GRULayer
 from ..cells.stack import Stack
 from .pytorch import from_pytorch
@@ -26,9 +27,9 @@ Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
 KINDS = ("rnn", "lstm", "gru")
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-# the activations the core computes today; the hard sigmoids are recorded by name (see RecurrentSpec)
+# the activations the core computes; any other name is recorded and refused by name at build (see RecurrentSpec)
 CORE_ACTIVATIONS = {"rnn": ("tanh", "relu"), "lstm": ("tanh",), "gru": ("tanh",)}
-CORE_GATE_ACTIVATIONS = ("sigmoid",)
+CORE_GATE_ACTIVATIONS = GATE_ACTIVATIONS  # sigmoid and the two hard sigmoids (cells/gates.py)
 # Keras 2 (and ONNX HardSigmoid's defaults): clip(0.2 x + 0.5, 0, 1); Keras 3 and torch.nn.Hardsigmoid:
 # clip(x / 6 + 1/2, 0, 1). Two names, because one word "hard_sigmoid" means either depending on the file's era.
 HARD_SIGMOID_KERAS2 = "hard_sigmoid_keras2"
@@ -82,8 +83,8 @@ class RecurrentSpec:
     def build(self, *, reverse_ok: bool = False) -> Any:
         """The core layer (``rc.RNNLayer``/``LSTMLayer``/``GRULayer``) or ``rc.Stack`` of these weights.
 
-        ValueError naming the activation when the core does not compute it (the hard sigmoids, until the cells
-        have them), and for a ``reverse`` layer unless ``reverse_ok=True`` (then feed it ``x[::-1]``).
+        A hard-sigmoid gate becomes the layers' ``gate_activation``. ValueError naming the activation when the core
+        does not compute it, and for a ``reverse`` layer unless ``reverse_ok=True`` (then feed it ``x[::-1]``).
         """
         where = f"{self.fmt} module {show(self.name)}"
         if self.activation not in CORE_ACTIVATIONS[self.kind]:
@@ -93,8 +94,8 @@ class RecurrentSpec:
             )
         if self.kind != "rnn" and self.gate_activation not in CORE_GATE_ACTIVATIONS:
             raise ValueError(
-                f"{where}: gate (recurrent) activation {show(self.gate_activation)} is not computed by the core yet "
-                "(supported: sigmoid)"
+                f"{where}: gate (recurrent) activation {show(self.gate_activation)} is not computed by the core "
+                f"(supported: {', '.join(CORE_GATE_ACTIVATIONS)})"
             )
         if self.reverse and not reverse_ok:
             raise ValueError(
@@ -104,7 +105,13 @@ class RecurrentSpec:
         if self.formulation == "pytorch":
             if self.kind == "rnn":
                 return from_pytorch(dict(self.state), nonlinearity=self.activation)
-            return from_pytorch(dict(self.state))
+            model = from_pytorch(dict(self.state))
+            if self.gate_activation == "sigmoid":
+                return model
+            if isinstance(model, Stack):
+                gated = tuple(layer.replace(gate_activation=self.gate_activation) for layer in model.layers)
+                return Stack(gated, num_layers=model.num_layers, bidirectional=model.bidirectional)
+            return model.replace(gate_activation=self.gate_activation)
         layers = []
         for k in range(self.num_layers):
             for suffix in ("", "_reverse")[: 2 if self.bidirectional else 1]:
@@ -116,6 +123,7 @@ class RecurrentSpec:
                         b_ih=self.state[f"bias_ih{s}"],
                         b_hh=self.state[f"bias_hh{s}"],
                         formulation="dlfs2",
+                        gate_activation=self.gate_activation or "sigmoid",
                     )
                 )
         if len(layers) == 1:

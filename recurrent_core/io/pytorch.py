@@ -119,7 +119,8 @@ def _layer(state: Mapping[str, Any], suffix: str, nonlinearity: str) -> Layer:
 
 def to_pytorch(layer: Layer | Stack) -> dict[str, np.ndarray]:
     """The layer's (or stack's) PyTorch state dict (copies), in PyTorch's key order, e.g. for
-    ``module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})``."""
+    ``module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})``. A layer PyTorch's modules
+    cannot compute (the book's GRU, a hard-sigmoid gate) is refused by name (ValueError)."""
     if isinstance(layer, Stack):
         state = {}
         for (k, direction), part in zip(layer.layer_keys(), layer.layers, strict=True):
@@ -133,4 +134,9 @@ def to_pytorch(layer: Layer | Stack) -> dict[str, np.ndarray]:
         )
     if not isinstance(layer, (RNNLayer, LSTMLayer, GRULayer)):
         raise ValueError(f"layer: expected an RNNLayer, LSTMLayer or GRULayer, or a Stack, got {type(layer).__name__}")
+    if not isinstance(layer, RNNLayer) and layer.gate_activation != "sigmoid":
+        raise ValueError(
+            f"to_pytorch: this {layer.kind}'s gates are {layer.gate_activation!r}; PyTorch's nn.{layer.kind.upper()} "
+            "computes sigmoid gates only, so its state dict would hold a different function"
+        )
     return {key: getattr(layer, name).copy() for key, name in zip(STATE_KEYS, FIELDS, strict=True)}
