@@ -183,7 +183,7 @@ def test_onnx_and_keras_files_go_through_the_same_two_calls(tmp_path: Path) -> N
 
     torch.manual_seed(5)
     net = torch.nn.LSTM(3, 4).float()
-    x = torch.randn(6, 2, 3)
+    x = torch.randn(6, 2, 3, dtype=torch.float32)  # whatever default dtype another test left
     buf = io.BytesIO()
     torch.onnx.export(net, (x,), buf, dynamo=False)
     (m,) = rc.scan_weights(buf.getvalue())
