@@ -67,8 +67,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 # url path -> label, in the order of the sidebar; "" is the app's root (the compare page)
-PAGES = {"": "/ (compare)", "rnn": "/rnn", "lstm": "/lstm", "gru": "/gru", "remedies": "/remedies", "lab": "/lab",
-         "model": "/model", "theory": "/theory"}  # fmt: skip
+PAGES = {"": "/ (compare)", "rnn": "/rnn", "lstm": "/lstm", "gru": "/gru", "horizon": "/horizon", "model": "/model",
+         "remedies": "/remedies", "lab": "/lab", "theory": "/theory"}  # fmt: skip
 FINISHED = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
 COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERROR")
 HEAVY = {"T": 1000, "H": 256}
