@@ -76,7 +76,7 @@ def test_the_log_domain_fallback_agrees_where_float64_holds():
     plain = model_view.analyse(stack, x, dhs, "model", True)
     trace = rc.bptt(stack, x, dhs)
     want = np.log10(np.linalg.norm(trace.dh(0, "forward").reshape(40, -1), axis=1))
-    np.testing.assert_allclose(plain.flow.curve("L0-fwd:dh"), want, atol=1e-9)
+    np.testing.assert_allclose(plain.flow.curve("layer 1 forward:dh"), want, atol=1e-9)
 
 
 def test_fresh_twin_has_the_shape_and_pytorchs_default_init():
