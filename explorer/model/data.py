@@ -326,11 +326,14 @@ def load_model(
     if _ext(name) in PICKLE_EXTENSIONS:
         raise refusal(data, name)
     found = [] if names else rc.scan_weights(_named(data, name), max_bytes=MAX_FILE_BYTES)
+    chosen = [m for m in found if m.name == prefix] if prefix is not None else found[:1] if len(found) == 1 else []
+    kind = chosen[0].kind if chosen else mapping_report(arrays_in(data), names)[0] if names else None
+    if kind != "rnn":
+        nonlinearity = "tanh"  # only an RNN takes one (the control keeps its value for the next RNN)
     model = rc.load_weights(_named(data, name), prefix, names=names, max_bytes=MAX_FILE_BYTES,
                             nonlinearity=nonlinearity)  # fmt: skip
     if not isinstance(model, rc.Stack):
         model = rc.Stack((model,), num_layers=1, bidirectional=False)
-    chosen = [m for m in found if m.name == prefix] if prefix is not None else found[:1] if len(found) == 1 else []
     module = chosen[0].name if chosen else (prefix or "")
     fmt = chosen[0].fmt if chosen else ("npz" if data[:2] == b"PK" else "safetensors")
     stated = False
@@ -439,8 +442,9 @@ def id_inputs(spec: InputSpec, D: int, table: np.ndarray | None = None) -> np.nd
 
 
 def tables_for(arrays: dict[str, tuple[int, ...]], D: int) -> list[str]:
-    """The 2-D arrays of a file whose rows have D values: candidate embedding tables."""
-    return [k for k, v in arrays.items() if len(v) == 2 and v[1] == D and v[0] >= 1]
+    """The 2-D arrays of a file whose rows have D values: candidate embedding tables (named "emb…" first)."""
+    found = [k for k, v in arrays.items() if len(v) == 2 and v[1] == D and v[0] >= 1]
+    return sorted(found, key=lambda k: ("emb" not in k.lower(), found.index(k)))  # embeddings first
 
 
 def read_input(data: bytes, name: str, D: int) -> np.ndarray:
