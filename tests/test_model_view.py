@@ -335,7 +335,7 @@ def test_one_numbering_from_1_everywhere():
     assert r.keys == keys
     assert set(r.model.heat["layer_direction"]) == set(keys)
     assert set(model_view.spectral_table(r.model, r.fresh)["layer_direction"]) == set(keys)
-    table, names, _ = model_view.gate_series(r)
+    _, names, _ = model_view.gate_series(r)
     assert names["model:layer 2 reverse"] == ("layer 2 reverse", "2층 역방향")
     text = " ".join(model_claims.render(model_claims.model_claims(r), "en"))
     assert "layer 0" not in text and "L0" not in text and "layer 1 forward" in text

@@ -29,8 +29,8 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     torch.manual_seed(0)
     files = {}
 
-    bigru = keras.Sequential([keras.Input((6, 3)),
-                              keras.layers.Bidirectional(keras.layers.GRU(4, return_sequences=True), name="bigru")])  # fmt: skip
+    gru = keras.layers.GRU(4, return_sequences=True)
+    bigru = keras.Sequential([keras.Input((6, 3)), keras.layers.Bidirectional(gru, name="bigru")])
     files["keras"] = here / "bigru.keras"
     bigru.save(files["keras"])
 
