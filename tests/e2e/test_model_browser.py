@@ -48,6 +48,15 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     files["cell"] = here / "tagger.safetensors"
     save_file({k: v.contiguous() for k, v in tagger.state_dict().items()}, str(files["cell"]))
 
+    rnn = torch.nn.RNN(3, 4, nonlinearity="relu")
+    files["rnn"] = here / "rnn_relu.safetensors"
+    save_file({f"rnn.{k}": v.contiguous() for k, v in rnn.state_dict().items()}, str(files["rnn"]))
+
+    gru = torch.nn.GRU(3, 4)  # saved under the user's own names
+    own = dict(zip(("enc_w_ih", "enc_w_hh", "enc_b_ih", "enc_b_hh"), gru.state_dict().values(), strict=True))
+    files["names"] = here / "own_names.npz"
+    np.savez(files["names"], **{k: v.detach().numpy() for k, v in own.items()})
+
     files["pt"] = here / "tagger.pt"
     torch.save(tagger.state_dict(), files["pt"])
     return files
@@ -110,3 +119,24 @@ def test_a_pt_upload_shows_the_two_conversion_lines(page, app_url, model_files):
     code = page.locator('[data-testid="stCode"]').first.inner_text()
     assert "from safetensors.torch import save_file" in code and "torch.load('model.pt', weights_only=True)" in code
     assert page.locator(EXCEPTION).count() == 0
+
+
+def test_a_pytorch_rnn_asks_for_its_activation_and_the_reading_says_which(page, app_url, model_files):
+    upload(page, app_url, model_files["rnn"])
+    page.wait_for_function(CHARTS_READY, timeout=60_000)
+    control = page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text("RNN activation of the file"))
+    expect(control).to_be_visible()  # on the page itself, not under "More options"
+    assert "tanh, assumed" in body(page)
+    control.get_by_text("relu", exact=True).click()
+    wait_idle(page)
+    expect(page.locator('[data-testid="stMain"]')).to_contain_text("relu, assumed")
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_arrays_under_their_own_names_are_mapped_with_the_shapes_checked(page, app_url, model_files):
+    upload(page, app_url, model_files["names"])
+    expect(page.locator('[data-testid="stMain"]')).to_contain_text("(3H, H) with H = 4: a GRU")
+    page.wait_for_function(CHARTS_READY, timeout=60_000)
+    wait_idle(page)
+    text = body(page)
+    assert "GRU: 1 layer, D = 3, H = 4" in text and page.locator(EXCEPTION).count() == 0
