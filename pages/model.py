@@ -328,10 +328,10 @@ if result.kind == "lstm":
     table_c = curves_c.assign(curve=curves_c["curve"].map({c.id: c.label[0] for c in infos_c}))
     ui.chart_with_exports(fig, table_c, "model_dc", ctx, title_c, caption, stem=stem("model_dc"))
 st.caption(tr(
-    "For a reverse layer the gradient flows the other way in time: from t = 1 towards t = T. Each layer's reading "
-    "runs from where the gradient enters it back to its far end.",
-    "역방향 층에서는 기울기가 시간의 반대 방향, 즉 t = 1에서 t = T 쪽으로 흐릅니다. 각 층의 해석은 기울기가 들어오는 "
-    "위치에서 그 층의 반대쪽 끝까지입니다.",
+    "For a reverse layer the gradient flows the other way in time: from t = 1 towards t = T. Every reading measures "
+    "from the loss's end (t = T) towards t = 1, as the curves are drawn; a reverse layer's reading says so.",
+    "역방향 층에서는 기울기가 시간의 반대 방향, 즉 t = 1에서 t = T 쪽으로 흐릅니다. 모든 해석은 그래프처럼 손실 쪽 "
+    "끝(t = T)에서 t = 1 쪽으로 잽니다. 역방향 층의 해석에는 그렇게 적습니다.",
 ))  # fmt: skip
 
 st.subheader(tr("What the plots say", "그래프 읽기"))
