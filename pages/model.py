@@ -341,7 +341,12 @@ for line in model_claims.render(model_claims.model_claims(result, info), lang):
 # --- gates
 gates, names, colour_keys = model_view.gate_series(result)
 if not gates.empty:
-    gate = tr("forget gate f", "망각 게이트 f") if result.kind == "lstm" else tr("keep gate z", "유지 비율 z")
+    if result.kind == "lstm":
+        gate = tr("forget gate f", "망각 게이트 f")
+    elif result.formulation == "dlfs2":
+        gate = tr("keep gate 1 − z (the book's z)", "이전 상태를 넘기는 비율 1 − z (책의 z)")
+    else:
+        gate = tr("keep gate z (PyTorch's)", "이전 상태를 넘기는 비율 z (PyTorch)")
     st.subheader(tr(f"The {gate} over time, against a fresh init", f"시각에 따른 {gate}: 새로 초기화한 모델과 비교"))
     st.caption(tr(
         "The fresh init is PyTorch's default (gate biases 0). A difference from it is what training *and* the "

@@ -141,8 +141,12 @@ def check_gate_shift(claim: mc.GateShiftClaim, text: str, lang: str, ctx: ModelC
     assert nums[:2] == [round(means["model"], 3), round(means["fresh"], 3)] or (
         abs(nums[0] - means["model"]) <= 6e-4 and abs(nums[1] - means["fresh"]) <= 6e-4
     ), (nums, means, text)
-    gate = ("망각 게이트 f" if lang == "ko" else "forget gate f") if ctx.result.kind == "lstm" else "PyTorch"
-    assert gate in text, text
+    if ctx.result.kind == "lstm":
+        assert ("망각 게이트 f" if lang == "ko" else "forget gate f") in text, text
+    else:  # the GRU's keep factor named in the layer's own formulation
+        dlfs2 = ctx.result.formulation == "dlfs2"
+        assert (("책의 1 − z" if lang == "ko" else "the book's 1 − z") in text) == dlfs2, text
+        assert (("PyTorch의 z" if lang == "ko" else "PyTorch's z") in text) == (not dlfs2), text
     d = means["model"] - means["fresh"]
     opened = ("더 열려" if lang == "ko" else "more open") in text
     closed = ("더 닫혀" if lang == "ko" else "more closed") in text

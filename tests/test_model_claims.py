@@ -117,3 +117,20 @@ def test_every_model_reading_holds_over_random_settings():
     # the extremes were reached: both orientations vanish, something explodes, something steady
     assert {("vanishes", "fwd"), ("vanishes", "rev"), ("explodes", "fwd"), ("steady", "fwd")} <= seen, seen
     assert elapsed < 120, elapsed
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_gru_in_the_books_formulation_is_read_with_its_own_keep_gate():
+    """A Keras GRU with reset_after=False (or ONNX linear_before_reset=0) loads in the book's formulation: its keep
+    factor is the book's 1 − z; the readings name it so (checked by the same checkers)."""
+    rng = random.Random(7)
+    for i in range(40):
+        stack = rc.init_stack("gru", 2, rng.randint(1, 4), rng.randint(1, 2), rng.random() < 0.5, i,
+                              formulation="dlfs2", update_bias=rng.choice([-3.0, 0.0, 3.0]))  # fmt: skip
+        loaded = mv.LoadedModel(stack=stack, module="gru", digest=str(i), fmt="keras3")
+        spec = mv.InputSpec(T=rng.choice([1, 2, 9, 30]), loss=rng.choice(["last", "every"]), seed=i)
+        result = mv.run(loaded, spec)
+        assert result.formulation == "dlfs2"
+        claims = mc.model_claims(result, loaded.info)
+        check_all(claims, checkers_model.ModelContext(result, loaded.info, ""))
+        assert any("the book's 1 − z" in c.render("en") for c in claims if isinstance(c, mc.GateShiftClaim))

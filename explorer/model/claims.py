@@ -88,7 +88,7 @@ class GateShiftClaim:
     """A layer-direction's keep gate (LSTM f, GRU keep gate) in the model against the fresh init's."""
 
     name: Text
-    symbol: str  # "f" or "keep"
+    symbol: str  # "f", "keep" (PyTorch's GRU: z) or "keep_dlfs2" (the book's GRU: 1 − z)
     trained: float
     fresh: float
 
@@ -104,8 +104,11 @@ class GateShiftClaim:
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
-        gate = tr("forget gate f", "망각 게이트 f") if self.symbol == "f" else tr(
-            "keep gate (PyTorch's z)", "이전 상태를 그대로 넘기는 비율 (PyTorch의 z)")  # fmt: skip
+        gate = {
+            "f": tr("forget gate f", "망각 게이트 f"),
+            "keep": tr("keep gate (PyTorch's z)", "이전 상태를 그대로 넘기는 비율 (PyTorch의 z)"),
+            "keep_dlfs2": tr("keep gate (the book's 1 − z)", "이전 상태를 그대로 넘기는 비율 (책의 1 − z)"),
+        }[self.symbol]
         who = tr(self.name[0], self.name[1])
         a, b = f"{self.trained:.3f}", f"{self.fresh:.3f}"
         text = tr(
@@ -180,7 +183,7 @@ def model_claims(r: ModelResult, info: ModelInfo | None = None) -> list[ModelCla
     out: list[ModelClaim] = []
     if info is not None and info.kind == "rnn" and info.activation:
         out.append(ActivationClaim(info.activation, info.activation_stated))
-    symbol = "f" if r.kind == "lstm" else "keep"
+    symbol = "f" if r.kind == "lstm" else "keep_dlfs2" if r.formulation == "dlfs2" else "keep"
     for key in r.keys:
         name = layer_name(key)
         tm, tf = r.model.flow.trends[f"{key}:dh"], r.fresh.flow.trends[f"{key}:dh"]

@@ -603,6 +603,7 @@ class ModelResult:
     N: int
     keys: tuple[str, ...]  # layer_direction labels, PyTorch's order
     notices: list[Text] = field(default_factory=list)
+    formulation: str = "pytorch"  # a GRU's: "pytorch" (keep gate z) or "dlfs2" (the book's: keep gate 1 − z)
 
 
 def label(k: int, direction: str) -> str:
@@ -786,7 +787,9 @@ def run(loaded: LoadedModel, spec: InputSpec, x_upload: np.ndarray | None = None
     model = analyse(stack, x, dhs, "model", spec.spectra)
     fresh = analyse(fresh_twin(stack, spec.seed), x, dhs, "fresh", spec.spectra)
     keys = tuple(label(k, d) for k, d in stack.layer_keys())
-    return ModelResult(model=model, fresh=fresh, kind=stack.kind, T=T, N=N, keys=keys, notices=notices)
+    formulation = str(getattr(stack.layers[0], "formulation", "pytorch"))
+    return ModelResult(model=model, fresh=fresh, kind=stack.kind, T=T, N=N, keys=keys, notices=notices,
+                       formulation=formulation)  # fmt: skip
 
 
 def side_by_side(r: ModelResult, quantity: str = "dh") -> tuple[pd.DataFrame, list[CurveInfo]]:
