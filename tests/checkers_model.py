@@ -61,10 +61,10 @@ def common_rules(text: str, lang: str) -> None:
             assert value >= -1e-9, text
 
 
-def drawn(ctx: ModelContext, fresh: bool, key: str) -> np.ndarray:
-    """The ‖∂L/∂h_t‖ curve of ``key`` as drawn (t = 1 … T)."""
+def drawn(ctx: ModelContext, fresh: bool, key: str, quantity: str = "dh") -> np.ndarray:
+    """The ‖∂L/∂h_t‖ (or ‖∂L/∂c_t‖) curve of ``key`` as drawn (t = 1 … T)."""
     a = ctx.result.fresh if fresh else ctx.result.model
-    part = a.flow.curves[a.flow.curves["curve"] == f"{key}:dh"].sort_values("t")
+    part = a.flow.curves[a.flow.curves["curve"] == f"{key}:{quantity}"].sort_values("t")
     return part["log10_norm"].to_numpy(dtype=float)
 
 
@@ -91,7 +91,9 @@ def check_layer_trend(claim: mc.LayerTrendClaim, text: str, lang: str, ctx: Mode
     assert (claim.name[1] if lang == "ko" else key) in text, text
     reverse = key.endswith("reverse")
     assert claim.reverse == reverse
-    y = drawn(ctx, claim.fresh, key)
+    quantity = claim.trend.quantity
+    assert ("‖∂L/∂c_t‖" if quantity == "dc" else "‖∂L/∂h_t‖") in text, text
+    y = drawn(ctx, claim.fresh, key, quantity)
     span = expected_span(y, reverse)
     if span is None:
         assert ("닿지 않습니다" if lang == "ko" else "no gradient") in text, text
@@ -120,7 +122,8 @@ def check_layer_trend(claim: mc.LayerTrendClaim, text: str, lang: str, ctx: Mode
         assert verb == "grows", text
     assert abs(value - ratio) <= 0.01 * max(1.0, abs(ratio)) + 0.005, (value, ratio, text)
     # the per-step rate printed is the geometric mean over the printed steps
-    rate = re.search(r"×(\d+(?:\.\d+)?(?:e[+-]\d+)?)", text)
+    rate = re.search(r"×(\d+(?:\.\d+)?(?:e[+-]\d+)?) per step on average" if lang == "en"
+                     else r"시각마다 평균 (\d+(?:\.\d+)?(?:e[+-]\d+)?)배", text)  # fmt: skip
     assert rate, text
     assert abs(math.log10(float(rate.group(1))) - ratio / steps) <= 0.003 + 0.01 * abs(ratio / steps), text
     vanishes, explodes = ratio <= -DECADES, ratio >= DECADES

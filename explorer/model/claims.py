@@ -43,7 +43,7 @@ class LayerTrendClaim:
         who = tr(self.name[0], self.name[1])
         if self.fresh:
             who += tr(" at a fresh init", " (새로 초기화)")
-        head = f"**{who}** ‖∂L/∂h_t‖"
+        head = f"**{who}** {'‖∂L/∂c_t‖' if t.quantity == 'dc' else '‖∂L/∂h_t‖'}"
         if t.log10_ratio != t.log10_ratio or t.direction == "undefined":  # NaN: no gradient reaches this layer
             return tr(f"{head}: no gradient from this loss reaches it.", f"{head}: 이 손실의 기울기가 닿지 않습니다.")
         if t.steps == 0:
@@ -59,22 +59,24 @@ class LayerTrendClaim:
                 "기울기가 전혀 닿지 않습니다.",
             )
         ratio = ratio_text(t.log10_ratio, lang)
+        # a geometric mean over the steps: said as an average (one-off factors at the ends spread over the steps)
+        rate_en = rate_text(t.log10_rate)
+        rate_ko = f"{10.0**t.log10_rate:.3g}배"
         if self.reverse:
             # measured from the loss's end (t = T) like every curve on the page, not along this direction's flow
             text = tr(
                 f"{head}, from t = {self.near} (the loss's end) to t = {self.far}, {t.steps} steps, {ratio} "
-                f"({rate_text(t.log10_rate)} per step; this direction's recurrence carries the gradient from "
+                f"({rate_en} per step on average; this direction's recurrence carries the gradient from "
                 f"t = {self.far} towards t = {self.near})",
                 f"{josa(head, '은/는')} 손실 쪽 끝 t = {self.near}에서 t = {self.far}까지 {t.steps} 시각 사이에 "
-                f"{ratio} (시각마다 {rate_text(t.log10_rate)}, 이 방향의 순환은 기울기를 t = {self.far}에서 "
+                f"{ratio} (시각마다 평균 {rate_ko}, 이 방향의 순환은 기울기를 t = {self.far}에서 "
                 f"t = {self.near} 쪽으로 나릅니다)",
             )
         else:
             text = tr(
-                f"{head}, {t.steps} steps back from where the gradient enters, {ratio} "
-                f"({rate_text(t.log10_rate)} per step)",
+                f"{head}, {t.steps} steps back from where the gradient enters, {ratio} ({rate_en} per step on average)",
                 f"{josa(head, '은/는')} 기울기가 들어오는 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} "
-                f"(시각마다 {rate_text(t.log10_rate)})",
+                f"(시각마다 평균 {rate_ko})",
             )
         if t.direction == "vanishes":
             text += tr(": it **vanishes**", ". **기울기 소실**입니다")
@@ -188,9 +190,12 @@ def model_claims(r: ModelResult, info: ModelInfo | None = None) -> list[ModelCla
         name = layer_name(key)
         tm, tf = r.model.flow.trends[f"{key}:dh"], r.fresh.flow.trends[f"{key}:dh"]
         rev = key.endswith("reverse")
-        (a, b), (c, d) = r.model.spans[key], r.fresh.spans[key]
+        (a, b), (c, d) = r.model.spans[f"{key}:dh"], r.fresh.spans[f"{key}:dh"]
         out.append(LayerTrendClaim(name, tm, reverse=rev, near=b, far=a))
         out.append(LayerTrendClaim(name, tf, fresh=True, reverse=rev, near=d, far=c))
+        if f"{key}:dc" in r.model.flow.trends:  # an LSTM is judged by its memory cell's gradient as well
+            (e, g) = r.model.spans[f"{key}:dc"]
+            out.append(LayerTrendClaim(name, r.model.flow.trends[f"{key}:dc"], reverse=rev, near=g, far=e))
         if tm.steps > 0 and tm.steps == tf.steps and all(math.isfinite(v) for v in (tm.log10_ratio, tf.log10_ratio)):
             out.append(TwinClaim(name, tm.log10_ratio, tf.log10_ratio))
         if key in r.model.gate_means and key in r.fresh.gate_means:

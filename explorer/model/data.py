@@ -591,7 +591,7 @@ class Analysis:
     gates: pd.DataFrame  # layer_direction, t, mean, std, p10, p90 (LSTM f, GRU keep gate); empty for an RNN
     gate_means: dict[str, float]  # layer_direction -> mean over all steps, samples and units
     spectral: tuple[Spectral, ...]
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # layer_direction -> reached (first, last) t
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # curve id -> reached (first, last) t
 
 
 @dataclass(frozen=True)
@@ -658,12 +658,13 @@ def analyse(stack: rc.Stack, x: np.ndarray, dhs: np.ndarray, which: str, spectra
         info = CurveInfo(f"{lab}:dh", (f"{name} ‖∂L/∂h_t‖", f"{label_ko(lab)} ‖∂L/∂h_t‖"), colour, "full", stack.kind,
                          "dh")  # fmt: skip
         parts.append((info, t, dh, trend(info, flow_order(d, dh), overflow)))
-        spans[lab] = reached(d, dh)
+        spans[info.id] = reached(d, dh)
         heat_frames.append(pd.DataFrame({"layer_direction": lab, "t": t, "log10_norm": dh}))
         if dc is not None:
             c_label = (f"{name} ‖∂L/∂c_t‖", f"{label_ko(lab)} ‖∂L/∂c_t‖")
             cinfo = CurveInfo(f"{lab}:dc", c_label, colour, "path", "lstm", "dc")
             parts.append((cinfo, t, dc, trend(cinfo, flow_order(d, dc), overflow)))
+            spans[cinfo.id] = reached(d, dc)
         tape = trace.layers[(k, d)].tape
         gate = _keep_gate(tape)
         if gate is not None:
