@@ -53,6 +53,7 @@ def printed(text: str, lang: str) -> list[tuple[str, float]]:
 
 def common_rules(text: str, lang: str) -> None:
     assert "×?" not in text and "nan" not in text.lower() and "inf×" not in text, text
+    assert "(으)" not in text and "(이)" not in text and "을(를)" not in text, text  # josa() picks the particle
     assert "L0-" not in text and "layer 0" not in text and "0층" not in text, text  # one 1-based numbering
     for verb, value in printed(text, lang):
         if verb == "keeps":

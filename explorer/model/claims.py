@@ -173,8 +173,9 @@ class ActivationClaim:
         return tr(
             f"This RNN is analysed with **{self.activation}**, assumed: a PyTorch file does not say which activation "
             f'its nn.RNN used. If it was built with nonlinearity="{other}", choose {other} above.',
-            f"이 RNN은 **{self.activation}**(으)로 가정해 분석합니다. PyTorch 파일에는 nn.RNN의 활성화 함수가 적혀 "
-            f'있지 않습니다. nonlinearity="{other}"(으)로 만든 모델이면 위에서 {other}를 고르세요.',
+            f"이 RNN은 활성화 함수를 {josa(f'**{self.activation}**', '으로/로')} 가정해 분석합니다. PyTorch 파일에는 "
+            f'nn.RNN의 활성화 함수가 적혀 있지 않습니다. nonlinearity="{other}"로 만든 모델이면 위에서 '
+            f"{josa(other, '을/를')} 고르세요.",
         )
 
 
