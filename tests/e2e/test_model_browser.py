@@ -36,7 +36,8 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
 
     lstm = torch.nn.LSTM(3, 5).float()
     files["onnx"] = here / "lstm.onnx"
-    torch.onnx.export(lstm, (torch.randn(4, 1, 3),), str(files["onnx"]), dynamo=False)
+    # float32 whatever another test left as torch's default dtype (the exporter needs input and weights alike)
+    torch.onnx.export(lstm, (torch.randn(4, 1, 3, dtype=torch.float32),), str(files["onnx"]), dynamo=False)
 
     class Tagger(torch.nn.Module):
         def __init__(self) -> None:
@@ -44,15 +45,15 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
             self.embedding = torch.nn.Embedding(11, 3)
             self.cell = torch.nn.LSTMCell(3, 6)
 
-    tagger = Tagger()
+    tagger = Tagger().float()
     files["cell"] = here / "tagger.safetensors"
     save_file({k: v.contiguous() for k, v in tagger.state_dict().items()}, str(files["cell"]))
 
-    rnn = torch.nn.RNN(3, 4, nonlinearity="relu")
+    rnn = torch.nn.RNN(3, 4, nonlinearity="relu").float()
     files["rnn"] = here / "rnn_relu.safetensors"
     save_file({f"rnn.{k}": v.contiguous() for k, v in rnn.state_dict().items()}, str(files["rnn"]))
 
-    gru = torch.nn.GRU(3, 4)  # saved under the user's own names
+    gru = torch.nn.GRU(3, 4).float()  # saved under the user's own names
     own = dict(zip(("enc_w_ih", "enc_w_hh", "enc_b_ih", "enc_b_hh"), gru.state_dict().values(), strict=True))
     files["names"] = here / "own_names.npz"
     np.savez(files["names"], **{k: v.detach().numpy() for k, v in own.items()})
