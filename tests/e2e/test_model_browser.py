@@ -104,10 +104,14 @@ def test_the_page_analyses_a_model_from_each_framework(page, app_url, model_file
         box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Input", exact=True))
         box.locator("input").first.click()
         page.get_by_role("option", name="rows of a matrix in the file (an embedding table) at ids").click()
+        expect(page.locator('[data-testid="stMain"]')).to_contain_text("T = 4, N = 1", timeout=60_000)  # ids 0 1 2 3
         wait_idle(page)
         box = page.get_by_label("Token ids, one per step (e.g. 3 17 5)", exact=True).and_(page.locator("input"))
+        expect(box).to_be_editable()
         box.fill("3 7 1 10 2")
         box.press("Enter")
+        # the rerun starts a moment after the input: wait for its result, not just for an idle app
+        expect(page.locator('[data-testid="stMain"]')).to_contain_text("T = 5, N = 1", timeout=60_000)
         wait_idle(page)
         page.wait_for_function(CHARTS_READY, timeout=60_000)
         text = body(page)
