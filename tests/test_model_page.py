@@ -101,3 +101,41 @@ def test_the_books_orientation_applies_to_the_model_pages_charts():
         layout = json.loads(chart.proto.spec)["layout"]
         if "time step" in layout["xaxis"]["title"]["text"] or "steps back" in layout["xaxis"]["title"]["text"]:
             assert "steps back from the loss" in layout["xaxis"]["title"]["text"]
+
+
+# ---------------------------------------------------------------------------------------- issue 16 on this page
+@pytest.mark.parametrize("source, T", [("T150_open", 150), ("T250_open", 250)])
+def test_each_example_opens_on_what_it_was_trained_on(source, T):
+    at = run_page({"model_source": source} if source != "T150_open" else None)
+    assert_clean(at)
+    assert at.selectbox(key="model_input").value == "adding" and at.slider(key="model_T").value == T
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"T = {T}, N = 1" in text
+    # choosing another example in the session opens it on its own task too
+    other = "T250_open" if source == "T150_open" else "T150_default"
+    at.selectbox(key="model_source").select(other).run()
+    assert at.slider(key="model_T").value == (250 if other == "T250_open" else 150)
+    assert at.selectbox(key="model_input").value == "adding"
+
+
+def test_a_links_own_input_settings_win_over_the_examples_task():
+    at = run_page({"model_source": "T250_open", "model_T": "40"})
+    assert_clean(at)
+    assert at.selectbox(key="model_input").value == "random" and at.slider(key="model_T").value == 40
+
+
+@pytest.mark.parametrize("lang, row", [("en", "layer 1 forward"), ("ko", "1층 순방향")])
+def test_heatmap_rows_are_numbered_from_1_like_the_readings(lang, row):
+    at = run_page({"lang": lang, "model_T": "10"})
+    assert_clean(at)
+    figs = figures(at)
+    assert figs[0]["data"][0]["y"] == [row] and figs[1]["data"][0]["y"] == [row]
+    text = "\n".join(m.value for m in at.markdown)
+    assert row in text and "L0" not in text
+
+
+def test_exports_are_named_from_the_pages_settings_not_the_sidebars():
+    at = run_page({"model_source": "T250_open", "model_seed": "7", "T": "33"})
+    assert_clean(at)
+    names = [json.loads(c.proto.config)["toImageButtonOptions"]["filename"] for c in at.get("plotly_chart")]
+    assert names and all("T250" in n and "seed7" in n and "T33" not in n for n in names), names

@@ -76,7 +76,7 @@ def test_the_log_domain_fallback_agrees_where_float64_holds():
     plain = model_view.analyse(stack, x, dhs, "model", True)
     trace = rc.bptt(stack, x, dhs)
     want = np.log10(np.linalg.norm(trace.dh(0, "forward").reshape(40, -1), axis=1))
-    np.testing.assert_allclose(plain.flow.curve("L0-fwd:dh"), want, atol=1e-9)
+    np.testing.assert_allclose(plain.flow.curve("layer 1 forward:dh"), want, atol=1e-9)
 
 
 def test_fresh_twin_has_the_shape_and_pytorchs_default_init():
@@ -307,3 +307,155 @@ def test_adding_inputs_mark_one_step_in_each_half_and_need_d_2():
     assert (x[:5, :, 1].sum(axis=0) == 1).all() and ((x[:, :, 0] >= 0) & (x[:, :, 0] < 1)).all()
     r = model_view.run(model_view.load_model(file_of(small_stack("lstm", 1, False))), InputSpec(T=4, kind="adding"))
     assert any("D = 2" in n[0] for n in r.notices)
+
+
+# ------------------------------------------------------------------------------- issue 16 and issue 18 on this page
+def bilstm_result(T: int = 60, loss: str = "last"):
+    stack = rc.init_stack("lstm", 3, 8, 2, True, 1)
+    return model_view.run(model_view.load_model(file_of(stack)), InputSpec(T=T, loss=loss, seed=2))
+
+
+def test_a_reverse_layers_reading_is_measured_from_the_losss_end():
+    """Issue 16: a 2-layer bidirectional LSTM's lower reverse layer read 'grows … explodes' while its curve falls
+    from the loss's end (t = T) to t = 1."""
+    r = bilstm_result()
+    y = r.model.flow.curve("layer 1 reverse:dh")
+    assert y[0] < y[-1] - 2  # the curve falls from t = T to t = 1 by more than two decades
+    tr = r.model.flow.trends["layer 1 reverse:dh"]
+    assert tr.log10_ratio == pytest.approx(y[0] - y[-1]) and tr.direction == "vanishes" and tr.steps == 59
+    claim = next(c for c in model_claims.model_claims(r) if isinstance(c, model_claims.LayerTrendClaim)
+                 and c.name[0] == "layer 1 reverse" and not c.fresh)  # fmt: skip
+    en, ko = claim.render("en"), claim.render("ko")
+    assert "keeps" in en and "vanishes" in en and "grows" not in en and "explodes" not in en
+    assert "from t = 60 (the loss's end) to t = 1" in en
+    assert "만 남습니다" in ko and "소실" in ko and "폭발" not in ko
+    # the top reverse layer with the loss at the last step: the loss reaches one step only
+    top = next(c for c in model_claims.model_claims(r) if isinstance(c, model_claims.LayerTrendClaim)
+               and c.name[0] == "layer 2 reverse" and not c.fresh)  # fmt: skip
+    assert "one step only" in top.render("en")
+
+
+def test_one_numbering_from_1_everywhere():
+    r = bilstm_result(T=5)
+    keys = ("layer 1 forward", "layer 1 reverse", "layer 2 forward", "layer 2 reverse")
+    assert r.keys == keys
+    assert set(r.model.heat["layer_direction"]) == set(keys)
+    assert set(model_view.spectral_table(r.model, r.fresh)["layer_direction"]) == set(keys)
+    _, names, _ = model_view.gate_series(r)
+    assert names["model:layer 2 reverse"] == ("layer 2 reverse", "2층 역방향")
+    text = " ".join(model_claims.render(model_claims.model_claims(r), "en"))
+    assert "layer 0" not in text and "L0" not in text and "layer 1 forward" in text
+
+
+def test_exports_are_named_from_the_pages_settings():
+    stem = model_view.export_stem("model_dh", "lstm_adding_T250_open_gate.safetensors",
+                                  InputSpec(T=250, N=4, kind="adding", seed=7, loss="every"), 250, 4)  # fmt: skip
+    assert stem == "model_dh_lstm_adding_T250_open_gate_adding_T250_N4_seed7_loss-every"
+
+
+def test_a_pt_upload_gets_the_two_conversion_lines():
+    for data, name in ((pickled_pt(), "model.pt"), (pickled_pt(), "model.pth"), (pickled_pt(), "model.safetensors"),
+                       (pickle.dumps({"a": 1}), "weights.bin")):  # fmt: skip
+        with pytest.raises(model_view.WeightsError) as err:
+            model_view.scan(data, name)
+        assert err.value.convert and "pickle" in err.value.text[0] and "pickle" in err.value.text[1]
+
+
+def test_a_file_it_cannot_read_says_what_it_is_not_and_which_formats_it_reads():
+    junk = np.random.default_rng(0).bytes(5000)
+    with pytest.raises(model_view.WeightsError) as err:
+        model_view.scan(junk, "x.npz")
+    en = err.value.text[0]
+    assert "not a zip archive" in en and "header" not in en and "JSON" not in en
+    for fmt in (".safetensors", ".npz", ".keras", ".weights.h5", ".h5/.hdf5", ".onnx"):
+        assert fmt in en and fmt in err.value.text[1]
+    with pytest.raises(model_view.WeightsError) as err:
+        model_view.scan(junk, "x.dat")
+    assert "none of the formats" in err.value.text[0]
+    with pytest.raises(model_view.WeightsError) as err:
+        model_view.scan(junk, "x.h5")
+    assert "not an HDF5 file" in err.value.text[0]
+
+
+def test_the_modules_found_with_their_sizes_and_format():
+    a, b = small_stack("lstm"), rc.init_stack("gru", 4, 2, 1, False, 0)
+    state = {f"enc.rnn.{k}": v for k, v in rc.to_pytorch(a).items()}
+    state |= {f"dec.{k}": v for k, v in rc.to_pytorch(b).items()}
+    found = model_view.scan(file_of(state, "npz"), "m.npz")
+    assert [(m.name, m.kind, m.D, m.H, m.num_layers, m.bidirectional, m.fmt) for m in found.modules] == [
+        ("dec", "gru", 4, 2, 1, False, "npz"), ("enc.rnn", "lstm", 3, 5, 2, True, "npz")]  # fmt: skip
+
+
+def test_a_pytorch_cell_state_dict_loads():
+    layer = rc.init_layer("lstm", D=3, H=4, seed=0)
+    state = {f"cell.{k[: -len('_l0')]}": v for k, v in rc.to_pytorch(layer).items()}  # weight_ih, no _l0
+    data = file_of(state)
+    found = model_view.scan(data, "c.safetensors")
+    assert [(m.name, m.kind) for m in found.modules] == [("cell", "lstm")]
+    info, r = model_view.compute(data, InputSpec(T=6), "cell", name="c.safetensors")
+    assert info.kind == "lstm" and r.keys == ("layer 1 forward",)
+
+
+def test_arrays_under_any_names_with_their_shapes_checked():
+    layer = rc.init_layer("gru", D=3, H=4, seed=0)
+    pt = rc.to_pytorch(layer)
+    state = {"enc_w_ih": pt["weight_ih_l0"], "enc_w_hh": pt["weight_hh_l0"], "enc_b_ih": pt["bias_ih_l0"],
+             "enc_b_hh": pt["bias_hh_l0"], "vocab": np.ones((7, 3))}  # fmt: skip
+    data = file_of(state, "npz")
+    found = model_view.scan(data, "w.npz")
+    assert not found.modules and found.arrays["enc_w_hh"] == (12, 4)
+    names = {"weight_ih": "enc_w_ih", "weight_hh": "enc_w_hh", "bias_ih": "enc_b_ih", "bias_hh": "enc_b_hh"}
+    kind, lines = model_view.mapping_report(found.arrays, names)
+    assert kind == "gru" and "(3H, H) with H = 4: a GRU" in lines[0][0]
+    bad, lines = model_view.mapping_report(found.arrays, names | {"weight_hh": "vocab"})
+    assert bad is None and "(H, H) for an RNN, (3H, H) for a GRU or (4H, H) for an LSTM" in lines[0][0]
+    bad, lines = model_view.mapping_report(found.arrays, names | {"weight_ih": "vocab"})
+    assert bad is None and "needs (12, D)" in lines[-1][0]
+    spec = InputSpec(T=5, N=2, seed=3)
+    _, r = model_view.compute(data, spec, names=names, name="w.npz")
+    x = model_view.random_inputs(spec, 3)
+    dhs, _ = model_view.upstream(spec, 5, 2, 4)
+    want = np.log10(np.linalg.norm(rc.bptt(layer, x, dhs).dh.reshape(5, -1), axis=1))
+    np.testing.assert_allclose(r.model.flow.curve("layer 1 forward:dh"), want, atol=1e-9)
+
+
+def test_token_ids_as_rows_of_a_table_or_one_hot():
+    assert model_view.parse_ids(" 3 17,5 ") == (3, 17, 5)
+    for text, message in (("", "Type the ids"), ("3 x", "'x' is not"), ("-1", "'-1' is not"),
+                          (" ".join(["1"] * 1001), "at most 1000")):  # fmt: skip
+        with pytest.raises(InputError, match=re.escape(message)):
+            model_view.parse_ids(text)
+    x = model_view.id_inputs(InputSpec(ids=(2, 0)), 4)
+    np.testing.assert_array_equal(x[:, 0], [[0, 0, 1, 0], [1, 0, 0, 0]])
+    with pytest.raises(InputError, match="ids 0 … 3"):
+        model_view.id_inputs(InputSpec(ids=(4,)), 4)
+    table = np.arange(12.0).reshape(4, 3)
+    x = model_view.id_inputs(InputSpec(ids=(3, 1), table="emb"), 3, table)
+    np.testing.assert_array_equal(x[:, 0], [[9, 10, 11], [3, 4, 5]])
+    with pytest.raises(InputError, match="4 rows"):
+        model_view.id_inputs(InputSpec(ids=(4,), table="emb"), 3, table)
+    # through the page's one call, with the table read from the weights file
+    stack = small_stack("lstm", 1, False)
+    state = {f"rnn.{k}": v for k, v in rc.to_pytorch(stack).items()} | {"embedding.weight": table}
+    for fmt in ("safetensors", "npz"):
+        data = file_of(state, fmt)
+        assert model_view.tables_for(model_view.arrays_in(data), 3)[0] == "embedding.weight"
+        np.testing.assert_array_equal(model_view.read_array(data, "embedding.weight"), table)
+        _, r = model_view.compute(data, InputSpec(kind="rows", ids=(3, 1, 0), table="embedding.weight"), "rnn")
+        assert (r.T, r.N) == (3, 1)
+
+
+def test_an_rnns_activation_is_said_assumed_and_an_lstm_ignores_the_control():
+    stack = rc.init_stack("rnn", 2, 3, 1, False, 0, nonlinearity="relu")
+    data = file_of(stack)
+    info, r = model_view.compute(data, InputSpec(T=4), None, "relu")
+    x = model_view.random_inputs(InputSpec(T=4), 2)
+    dhs, _ = model_view.upstream(InputSpec(T=4), 4, 1, 3)
+    want = np.log10(np.linalg.norm(rc.bptt(stack, x, dhs).dh(0, "forward").reshape(4, -1), axis=1))
+    np.testing.assert_allclose(r.model.flow.curve("layer 1 forward:dh"), want, atol=1e-9)
+    claims = model_claims.model_claims(r, info)
+    first = claims[0]
+    assert isinstance(first, model_claims.ActivationClaim)
+    assert "**relu**, assumed" in first.render("en") and "가정" in first.render("ko")
+    info, _ = model_view.compute(file_of(small_stack("lstm", 1, False)), InputSpec(T=3), None, "relu")
+    assert info.kind == "lstm" and info.activation == ""

@@ -15,17 +15,15 @@ from ..shared.claims import render as render
 from ..shared.controls import Text
 from ..shared.curves import Trend
 from ..shared.i18n import josa, pick
-from .data import ModelResult
+from .data import ModelInfo, ModelResult, label_ko
 
 # a gate mean this far from the fresh init's counts as opened / closed by training
 GATE_SHIFT = 0.05
 
 
 def layer_name(key: str) -> Text:
-    """'L1-rev' -> ('layer 2 reverse', '2층 역방향')."""
-    k, d = int(key[1:].split("-")[0]), key.split("-")[1]
-    en = f"layer {k + 1} {'forward' if d == 'fwd' else 'reverse'}"
-    return en, f"{k + 1}층 {'순방향' if d == 'fwd' else '역방향'}"
+    """'layer 2 reverse' -> ('layer 2 reverse', '2층 역방향'): one 1-based numbering everywhere."""
+    return key, label_ko(key)
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,9 @@ class LayerTrendClaim:
     name: Text
     trend: Trend
     fresh: bool = False
+    reverse: bool = False  # a reverse direction: measured from the loss's end too, said so
+    near: int = 0  # t at the loss's end of the measured part (the curve's last point), 0: not given
+    far: int = 0  # t at its other end
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
@@ -42,7 +43,7 @@ class LayerTrendClaim:
         who = tr(self.name[0], self.name[1])
         if self.fresh:
             who += tr(" at a fresh init", " (새로 초기화)")
-        head = f"**{who}** ‖∂L/∂h_t‖"
+        head = f"**{who}** {'‖∂L/∂c_t‖' if t.quantity == 'dc' else '‖∂L/∂h_t‖'}"
         if t.log10_ratio != t.log10_ratio or t.direction == "undefined":  # NaN: no gradient reaches this layer
             return tr(f"{head}: no gradient from this loss reaches it.", f"{head}: 이 손실의 기울기가 닿지 않습니다.")
         if t.steps == 0:
@@ -50,13 +51,33 @@ class LayerTrendClaim:
                 f"{head}: the loss reaches it at one step only; nothing flows back through its recurrence.",
                 f"{head}: 손실이 한 시각에만 닿고, 순환을 따라 거슬러 흐르는 기울기는 없습니다.",
             )
+        if t.log10_ratio == -math.inf:  # exactly 0 at the far end (dead ReLU units, a gate shut exactly)
+            where = f"t = {self.far}" if self.far else tr("the far end", "반대쪽 끝")
+            return tr(
+                f"{head} is exactly 0 at {where}, {t.steps} steps from the loss's end: nothing of it gets there.",
+                f"{head}: 손실 쪽 끝에서 {t.steps} 시각 떨어진 {where}에서 정확히 0입니다. "
+                "기울기가 전혀 닿지 않습니다.",
+            )
         ratio = ratio_text(t.log10_ratio, lang)
-        text = tr(
-            f"{head}, {t.steps} steps back from where the gradient enters, {ratio} "
-            f"({rate_text(t.log10_rate)} per step)",
-            f"{josa(head, '은/는')} 기울기가 들어오는 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} "
-            f"(시각마다 {rate_text(t.log10_rate)})",
-        )
+        # a geometric mean over the steps: said as an average (one-off factors at the ends spread over the steps)
+        rate_en = rate_text(t.log10_rate)
+        rate_ko = f"{10.0**t.log10_rate:.3g}배"
+        if self.reverse:
+            # measured from the loss's end (t = T) like every curve on the page, not along this direction's flow
+            text = tr(
+                f"{head}, from t = {self.near} (the loss's end) to t = {self.far}, {t.steps} steps, {ratio} "
+                f"({rate_en} per step on average; this direction's recurrence carries the gradient from "
+                f"t = {self.far} towards t = {self.near})",
+                f"{josa(head, '은/는')} 손실 쪽 끝 t = {self.near}에서 t = {self.far}까지 {t.steps} 시각 사이에 "
+                f"{ratio} (시각마다 평균 {rate_ko}, 이 방향의 순환은 기울기를 t = {self.far}에서 "
+                f"t = {self.near} 쪽으로 나릅니다)",
+            )
+        else:
+            text = tr(
+                f"{head}, {t.steps} steps back from where the gradient enters, {ratio} ({rate_en} per step on average)",
+                f"{josa(head, '은/는')} 기울기가 들어오는 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} "
+                f"(시각마다 평균 {rate_ko})",
+            )
         if t.direction == "vanishes":
             text += tr(": it **vanishes**", ". **기울기 소실**입니다")
         elif t.direction == "explodes":
@@ -69,7 +90,7 @@ class GateShiftClaim:
     """A layer-direction's keep gate (LSTM f, GRU keep gate) in the model against the fresh init's."""
 
     name: Text
-    symbol: str  # "f" or "keep"
+    symbol: str  # "f", "keep" (PyTorch's GRU: z) or "keep_dlfs2" (the book's GRU: 1 − z)
     trained: float
     fresh: float
 
@@ -85,8 +106,11 @@ class GateShiftClaim:
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
-        gate = tr("forget gate f", "망각 게이트 f") if self.symbol == "f" else tr(
-            "keep gate (PyTorch's z)", "이전 상태를 그대로 넘기는 비율 (PyTorch의 z)")  # fmt: skip
+        gate = {
+            "f": tr("forget gate f", "망각 게이트 f"),
+            "keep": tr("keep gate (PyTorch's z)", "이전 상태를 그대로 넘기는 비율 (PyTorch의 z)"),
+            "keep_dlfs2": tr("keep gate (the book's 1 − z)", "이전 상태를 그대로 넘기는 비율 (책의 1 − z)"),
+        }[self.symbol]
         who = tr(self.name[0], self.name[1])
         a, b = f"{self.trained:.3f}", f"{self.fresh:.3f}"
         text = tr(
@@ -130,17 +154,49 @@ class TwinClaim:
         )
 
 
-ModelClaim = LayerTrendClaim | GateShiftClaim | TwinClaim
+@dataclass(frozen=True)
+class ActivationClaim:
+    """Which nonlinearity an RNN is analysed with, and where it comes from: a PyTorch file cannot say (the page's
+    choice is assumed), a Keras or ONNX file states it."""
+
+    activation: str
+    stated: bool  # True: the file states it
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        other = "relu" if self.activation == "tanh" else "tanh"
+        if self.stated:
+            return tr(
+                f"The file states this RNN's activation: **{self.activation}**, used here.",
+                f"파일에 이 RNN의 활성화 함수가 {josa(f'**{self.activation}**', '으로/로')} 적혀 있어 그대로 씁니다.",
+            )
+        return tr(
+            f"This RNN is analysed with **{self.activation}**, assumed: a PyTorch file does not say which activation "
+            f'its nn.RNN used. If it was built with nonlinearity="{other}", choose {other} above.',
+            f"이 RNN은 활성화 함수를 {josa(f'**{self.activation}**', '으로/로')} 가정해 분석합니다. PyTorch 파일에는 "
+            f'nn.RNN의 활성화 함수가 적혀 있지 않습니다. nonlinearity="{other}"로 만든 모델이면 위에서 '
+            f"{josa(other, '을/를')} 고르세요.",
+        )
 
 
-def model_claims(r: ModelResult) -> list[ModelClaim]:
+ModelClaim = LayerTrendClaim | GateShiftClaim | TwinClaim | ActivationClaim
+
+
+def model_claims(r: ModelResult, info: ModelInfo | None = None) -> list[ModelClaim]:
     out: list[ModelClaim] = []
-    symbol = "f" if r.kind == "lstm" else "keep"
+    if info is not None and info.kind == "rnn" and info.activation:
+        out.append(ActivationClaim(info.activation, info.activation_stated))
+    symbol = "f" if r.kind == "lstm" else "keep_dlfs2" if r.formulation == "dlfs2" else "keep"
     for key in r.keys:
         name = layer_name(key)
         tm, tf = r.model.flow.trends[f"{key}:dh"], r.fresh.flow.trends[f"{key}:dh"]
-        out.append(LayerTrendClaim(name, tm))
-        out.append(LayerTrendClaim(name, tf, fresh=True))
+        rev = key.endswith("reverse")
+        (a, b), (c, d) = r.model.spans[f"{key}:dh"], r.fresh.spans[f"{key}:dh"]
+        out.append(LayerTrendClaim(name, tm, reverse=rev, near=b, far=a))
+        out.append(LayerTrendClaim(name, tf, fresh=True, reverse=rev, near=d, far=c))
+        if f"{key}:dc" in r.model.flow.trends:  # an LSTM is judged by its memory cell's gradient as well
+            (e, g) = r.model.spans[f"{key}:dc"]
+            out.append(LayerTrendClaim(name, r.model.flow.trends[f"{key}:dc"], reverse=rev, near=g, far=e))
         if tm.steps > 0 and tm.steps == tf.steps and all(math.isfinite(v) for v in (tm.log10_ratio, tf.log10_ratio)):
             out.append(TwinClaim(name, tm.log10_ratio, tf.log10_ratio))
         if key in r.model.gate_means and key in r.fresh.gate_means:
