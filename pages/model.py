@@ -79,8 +79,10 @@ file_name = ""
 if source == "upload":
     up = st.file_uploader(tr("Weights file (.safetensors, .npz, .keras, .weights.h5, .h5/.hdf5, .onnx; up to 64 MB)",
                              "가중치 파일 (.safetensors, .npz, .keras, .weights.h5, .h5/.hdf5, .onnx, 최대 64 MB)"),
-                          type=[*model_view.WEIGHT_EXTENSIONS, *model_view.PICKLE_EXTENSIONS],
-                          key="model_file")  # fmt: skip
+                          type=None, key="model_file")  # fmt: skip
+    # any file is taken (type=None): one the page cannot read gets a sentence saying which formats it reads
+    # (.safetensors, .npz, .keras, .weights.h5, .h5/.hdf5, .onnx) instead of the uploader's bare red icon, and a
+    # .pt/.pth the two lines that convert it
     st.caption(tr(
         "From PyTorch: `from safetensors.torch import save_file; save_file(model.state_dict(), 'model.safetensors')`. "
         "A `.pt` pickle is not opened: the page shows the two lines that convert it. Keras: `model.save('m.keras')` "

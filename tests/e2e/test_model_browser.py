@@ -145,3 +145,14 @@ def test_arrays_under_their_own_names_are_mapped_with_the_shapes_checked(page, a
     wait_idle(page)
     text = body(page)
     assert "GRU: 1 layer, D = 3, H = 4" in text and page.locator(EXCEPTION).count() == 0
+
+
+def test_a_file_in_another_format_says_which_formats_the_page_reads(page, app_url, tmp_path):
+    other = tmp_path / "photo.png"
+    other.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    upload(page, app_url, other)
+    error = page.locator('[data-testid="stAlertContentError"]').first
+    expect(error).to_contain_text("none of the formats this page reads")
+    for fmt in (".safetensors", ".npz", ".keras", ".weights.h5", ".h5/.hdf5", ".onnx"):
+        expect(error).to_contain_text(fmt)
+    assert page.locator(EXCEPTION).count() == 0
