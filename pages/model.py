@@ -35,11 +35,6 @@ st.markdown(tr(
 
 
 SPEC = {c.name: c for c in specs(ModelControls)}
-# the page's input kinds: ModelControls.input's and the two that feed tokens by id (rows of a table, one-hot)
-SPEC["input"] = replace(SPEC["input"], options=model_view.INPUT_KINDS, option_labels=model_view.INPUT_LABELS)
-SPEC["source"] = replace(SPEC["source"], option_labels=dict(SPEC["source"].option_labels) | {
-    "upload": ("upload a weights file (.safetensors, .npz, .keras, .h5, .onnx)",
-               "가중치 파일 올리기 (.safetensors, .npz, .keras, .h5, .onnx)")})  # fmt: skip
 PREV_SOURCE = "_model_prev_source"
 URL_KEYS = {c.key for c in specs(ModelControls)} - {"model_source"}
 

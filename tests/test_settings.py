@@ -105,7 +105,7 @@ OPTIONS = LAB_OPTIONS | {
     "lang": ("en", "ko"),
     "model_source": ("T150_open", "T150_default", "T250_open", "upload"),
     "model_loss": ("last", "every"),
-    "model_input": ("random", "adding", "file"),
+    "model_input": ("random", "adding", "file", "rows", "onehot"),  # issue 18: token ids, by table rows or one-hot
     "model_act": ("tanh", "relu"),
     "remedy_kind": ("rnn", "lstm", "gru"),
     "clip_kind": ("global", "elementwise"),

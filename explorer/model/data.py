@@ -29,7 +29,7 @@ import recurrent_core as rc
 from recurrent_core.io.weights import read_npy_header
 
 from ..shared import work
-from ..shared.controls import MEMORY_BUDGET_BYTES, ModelControls, Text, tape_bytes
+from ..shared.controls import MEMORY_BUDGET_BYTES, ModelControls, Text, specs, tape_bytes
 from ..shared.curves import CurveInfo, FlowView, Trend, overflow_markers, trend
 from ..shared.i18n import josa
 from ..shared.kinds import KIND_LABELS
@@ -854,15 +854,10 @@ EXAMPLES = {  # ModelControls.source option -> file in examples/ (made by script
 
 # what each example was trained on (examples/README.md): the page opens it on that input and length
 EXAMPLE_TRAINING = {"T150_open": ("adding", 150), "T150_default": ("adding", 150), "T250_open": ("adding", 250)}
-# the input kinds of the page: ModelControls.input's and the two that feed tokens by id
-INPUT_KINDS = ("random", "adding", "file", "rows", "onehot")
-INPUT_LABELS: dict[str, Text] = {
-    "random": ("random N(0, scale²)", "무작위 N(0, 배율²)"),
-    "adding": ("adding problem (D = 2)", "덧셈 문제 (D = 2)"),
-    "file": ("upload .npy / .csv", ".npy / .csv 올리기"),
-    "rows": ("rows of a matrix in the file (an embedding table) at ids", "파일 속 행렬의 행 (임베딩 표), id로 고르기"),
-    "onehot": ("one-hot ids (D = vocabulary size)", "원-핫 id (D = 어휘 크기)"),
-}
+# the input kinds of the page (ModelControls.input's options and labels, declared once in the controls)
+_INPUT_SPEC = next(c for c in specs(ModelControls) if c.name == "input")
+INPUT_KINDS: tuple[str, ...] = _INPUT_SPEC.options
+INPUT_LABELS: dict[str, Text] = dict(_INPUT_SPEC.option_labels)
 
 
 def export_stem(name: str, model: str, spec: InputSpec, T: int, N: int) -> str:

@@ -593,7 +593,10 @@ class ModelControls:
                 "example: LSTM, adding problem T=250, forget bias +3 at init",
                 "예제: LSTM, 덧셈 문제 T=250, 초기 망각 게이트 편향 +3",
             ),
-            "upload": ("upload a .safetensors / .npz file", ".safetensors / .npz 파일 올리기"),
+            "upload": (
+                "upload a weights file (.safetensors, .npz, .keras, .h5, .onnx)",
+                "가중치 파일 올리기 (.safetensors, .npz, .keras, .h5, .onnx)",
+            ),
         },
         key="model_source",
     )
@@ -601,11 +604,16 @@ class ModelControls:
         ("Input", "입력"),
         "view",
         page="model",
-        options=("random", "adding", "file"),
+        options=("random", "adding", "file", "rows", "onehot"),
         option_labels={
             "random": ("random N(0, scale²)", "무작위 N(0, 배율²)"),
             "adding": ("adding problem (D = 2)", "덧셈 문제 (D = 2)"),
             "file": ("upload .npy / .csv", ".npy / .csv 올리기"),
+            "rows": (
+                "rows of a matrix in the file (an embedding table) at ids",
+                "파일 속 행렬의 행 (임베딩 표), id로 고르기",
+            ),
+            "onehot": ("one-hot ids (D = vocabulary size)", "원-핫 id (D = 어휘 크기)"),
         },
         help=("The adding problem: channel 0 ~ U[0, 1), channel 1 marks one step in each half (the examples' task).",
               "덧셈 문제: 채널 0 ~ U[0, 1), 채널 1은 앞·뒤 절반에서 한 시각씩 표시 (예제 모델의 과제)."),
