@@ -24,6 +24,7 @@ NAMES = KIND_LABELS
 REDRAW_SECONDS = 1.0
 RELATIVE_FLOOR = 12  # the heatmaps' colour scale ends at 10⁻¹² of the value at the loss
 FLOOR = charts.power_of_ten(-RELATIVE_FLOOR)
+W = lab.WINDOW  # one window: the curves' running mean and the readings' final loss and metric
 
 st.title(
     tr("Training lab: does the gradient reach far enough to learn?", "학습 실험실: 기울기가 배울 만큼 멀리 닿을까?")
@@ -91,13 +92,12 @@ st.button(tr("Train", "학습 시작"), type="primary", key="lab_train", icon=":
           disabled=job is not None and not job.view().finished and not job.stopping)  # fmt: skip
 job = find()
 if job is None:
+    # no st.stop(): app.py still writes the checked settings to the address bar and draws "Link to this view"
     st.info(tr("Press **Train**: the three models train in turn (about 10 s at the defaults). A run already "
                "trained with these settings is shown at once.",
                "**학습 시작**을 누르세요. 세 모델이 차례로 학습합니다 (기본값에서 약 10초). 같은 설정으로 이미 "
                "학습한 결과는 바로 보여 드립니다."))  # fmt: skip
-    st.stop()
-assert job is not None
-live_at_start = not job.view().finished
+live_at_start = job is not None and not job.view().finished
 
 
 def draw_charts(v: lab.JobView, final: bool) -> None:
@@ -118,15 +118,18 @@ def draw_charts(v: lab.JobView, final: bool) -> None:
     loss_title = tr("Training loss and the baseline", "학습 손실과 기준선")
     fig = lab_charts.curve_chart(curves, "loss_smooth", names, loss_title, subtitle, baseline=first.baseline,
                                  baseline_name=tr("baseline: predict the average", "기준선: 평균 예측"),
-                                 x_title=step_title, y_title=tr("loss (mean of 20 steps)", "손실 (20 스텝 평균)"), log_y=True, raw="loss")  # fmt: skip
+                                 x_title=step_title, y_title=tr(f"loss (mean of the last {W} steps)", f"손실 (최근 {W} 스텝 평균)"),
+                                 log_y=True, raw="loss")  # fmt: skip
     left, right = st.columns(2)
     with left:
         show(fig, curves, "loss", loss_title)
     metric_title = tr("Fraction of the batch solved", "배치에서 맞힌 비율")
-    smooth = curves.assign(metric_smooth=curves.groupby("kind")["metric"].transform(lambda m: m.rolling(20, 1).mean()))
+    smooth = curves.assign(metric_smooth=curves.groupby("kind")["metric"].transform(lambda m: m.rolling(W, 1).mean()))
     fig = lab_charts.curve_chart(smooth, "metric_smooth", names, metric_title, subtitle, baseline=first.chance_metric,
                                  baseline_name=tr("chance (the trivial model)", "우연 수준 (자명한 모델)"),
-                                 x_title=step_title, y_title=first.metric_name)  # fmt: skip
+                                 x_title=step_title,
+                                 y_title=tr(f"{first.metric_name} (mean of the last {W} steps)",
+                                            f"{first.metric_name} (최근 {W} 스텝 평균)"))  # fmt: skip
     with right:
         show(fig, curves, "metric", metric_title)
 
@@ -178,6 +181,8 @@ def draw_weights(v: lab.JobView) -> None:
 
 @st.fragment(run_every=REDRAW_SECONDS if live_at_start else None)
 def panel() -> None:
+    if job is None:
+        return
     job.poll(WATCHER)
     v = job.view()
     if live_at_start and v.finished:
@@ -212,4 +217,5 @@ def panel() -> None:
             draw_weights(v)
 
 
-panel()
+if job is not None:
+    panel()
