@@ -479,3 +479,26 @@ def test_page_trains_a_tiny_run_through_the_app():
         assert not at.exception and HANGUL.search(" ".join(m.value for m in at.markdown))
     finally:
         lab.SCHEDULER.shutdown()
+
+
+def test_lab_without_a_run_fixes_the_address_bar_and_shows_its_link():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update({"lag": "6", "lab_H": "abc"})
+    at.run()
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception and at.info and "Train" in at.info[0].value
+    # the invalid H is not kept in the address bar (its default is left out); the valid lag stays
+    assert "lab_H" not in at.query_params and at.query_params["lag"] == "6"
+    links = [c.value for c in at.sidebar.caption if "Link to this view" in c.value]
+    assert links and "lag=6" in links[0]
+
+
+def test_a_repeated_parameter_keeps_its_underscore_in_the_notice():
+    from explorer.shared.controls import parse_params
+
+    _, notices = parse_params({"lab_update_bias": ["1", "2"]})
+    assert any("`lab_update_bias` appears 2 times" in en and "`lab_update_bias`" in ko for en, ko in notices)
+    _, notices = parse_params({"no_such_key": "1"})
+    assert any("`no_such_key`" in en for en, _ in notices)
