@@ -219,9 +219,19 @@ def test_chrono_says_the_cell_state_gradient_beside_h(T):
 
 # ------------------------------------------------------------------------------- claims against their numbers
 # The checkers (tests/checkers_remedies.py, one per claim type) recompute each sentence from the core.
+@st.composite
+def remedy_settings(draw) -> Settings:
+    """The shared controls as any_settings draws them, with T mostly short (the claims do not depend on length;
+    T = 1, 2 and 1000 stay among the extremes) so that 300 settings run well under two minutes."""
+    s = draw(any_settings())
+    T = draw(st.one_of(st.integers(1, 40), st.integers(1, 40), st.sampled_from([1, 2, 1000]), st.integers(41, 200)))
+    N = max(1, min(s.N, 3_000 // (T * 4)))
+    return dataclasses.replace(s, T=T, N=N, H=max(1, min(s.H, 3_000 // (T * N))))
+
+
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    any_settings(),
+    remedy_settings(),
     st.sampled_from(["rnn", "lstm", "gru"]),
     st.sampled_from([0.01, 0.25, 1.0, 5.0, 100.0]),
     st.integers(1, 1000),
