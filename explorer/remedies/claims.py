@@ -359,10 +359,10 @@ class CurveClaim:
         if over.size:
             last = self.t0 + int(over[-1])
             return tr(
-                f"{head} overflows a plain float64 computation (inf or NaN) at t = {last}"
-                f"{' and before' if last > self.t0 else ''}: it **explodes** past what float64 holds.",
-                f"{head}: 보통의 float64 계산은 t = {last}{'와 그 이전' if last > self.t0 else ''}에서 넘칩니다 "
-                "(inf나 NaN). float64가 담을 수 있는 범위를 넘어 **기울기 폭발**입니다.",
+                f"{head} overflows a plain float64 computation (inf or NaN; the latest such step: t = {last}): it "
+                "**explodes** past what float64 holds.",
+                f"{head}: 보통의 float64 계산이 넘칩니다 (inf나 NaN, 가장 늦은 시각: t = {last}). float64가 담을 수 "
+                "있는 범위를 넘어 **기울기 폭발**입니다.",
             )
         if z is None and not np.all(np.isfinite(rel)):
             bad = [self.t0 + int(i) for i in np.flatnonzero(~np.isfinite(rel))]
