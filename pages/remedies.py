@@ -94,7 +94,9 @@ trunc_title = tr(f"{name} ‖∂L/∂h_t‖: full vs truncated BPTT (k = {k})",
 trunc_fig = rcharts.truncation_chart(trunc.flow.curves, ui.curve_info(trunc.flow.info, ctx.lang), trunc_title,
                                      trunc_caption, cuts=trunc.cuts, x=x, x_title=x_title,
                                      cut_name=tr("gradient cut (block boundary)", "기울기가 끊기는 곳 (블록 경계)"),
-                                     y_title=tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
+                                     y_title=tr("‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (log scale)",
+                                                "‖∂L/∂h_t‖와 ‖∂L/∂c_t‖ (로그 눈금)") if kind == "lstm"
+                                     else tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
 ui.chart_with_exports(trunc_fig, ui.export_table(trunc.flow), "remedies_truncation", ctx, trunc_title, trunc_caption)
 for line in claims.render(claims.trunc_claims(trunc, kind), ctx.lang):
     st.markdown(f"- {line}")

@@ -224,6 +224,10 @@ def check_trunc(claim: rcl.TruncClaim, text: str, lang: str, c: RemedyContext) -
 # ------------------------------------------------------------------------------------------------ curves
 def curve_of(c: RemedyContext, claim: rcl.CurveClaim) -> tuple[np.ndarray, np.ndarray]:
     """The drawn curve the claim speaks of (by its label) and the core's float64 ∂L/∂h_t behind it."""
+    if claim.quantity == "dc":
+        with np.errstate(over="ignore", invalid="ignore"):
+            full = rc.bptt(make_layer(c.s, c.kind), *make_inputs(c.s))
+        return c.trunc.flow.curve("full_dc"), np.asarray(full.dc)
     drawn = c.trunc.flow.curve("truncated" if "(k = " in claim.name[0] else "full")
     if "(k = " in claim.name[0]:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -255,7 +259,7 @@ def check_curve(claim: rcl.CurveClaim, text: str, lang: str, c: RemedyContext) -
         return
     over = np.flatnonzero(np.isnan(y) | (y == np.inf))
     if over.size:  # the plain float64 backward overflowed: said, with its last t, as an explosion
-        assert f"t = {int(over[-1])}" in text and ("**explodes**" in text or "**기울기 폭발**" in text), text
+        assert f"t = {claim.t0 + int(over[-1])}" in text and ("**explodes**" in text or "**기울기 폭발**" in text), text
         assert not np.isfinite(per[over[-1]]).all()
         return
     if not math.isfinite(y[-1]) or len(y) == 1:
@@ -265,7 +269,8 @@ def check_curve(claim: rcl.CurveClaim, text: str, lang: str, c: RemedyContext) -
     if zeros.size:
         z = int(zeros[-1]) + 1
         assert np.isneginf(y[:z]).all()
-        assert f"exactly 0 for every t < {z}" in text or f"t < {z}에서는 정확히 0" in text, text
+        zt = claim.t0 + z
+        assert f"exactly 0 for every t < {zt}" in text or f"t < {zt}에서는 정확히 0" in text, text
         end = rel[z]
         if z == len(y) - 1:
             assert "nothing passes back" in text or "한 시각도" in text, text

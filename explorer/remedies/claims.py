@@ -545,6 +545,10 @@ def trunc_claims(r: TruncResult, kind: str) -> list[Claim]:
             (f"{name} (full BPTT)", f"{name} (전체 BPTT)"), "dh", tuple(r.flow.curve("full")), r.forward_overflow
         ),
     ]
+    if "full_dc" in r.flow.trends:  # an LSTM is judged by its memory cell's gradient too
+        claims.append(
+            CurveClaim((f"{name} (full BPTT)", f"{name} (전체 BPTT)"), "dc", tuple(r.flow.curve("full_dc")), t0=1)
+        )
     if r.zero_before is None:
         label = f"{name} (k = {r.k})"
         claims.append(CurveClaim((label, label), "dh", tuple(r.flow.curve("truncated")), r.forward_overflow))

@@ -172,6 +172,10 @@ def truncation(s: Settings, kind: str, k: int) -> TruncResult:
     t_info = CurveInfo("truncated", (f"truncated BPTT, k = {k}", f"Truncated BPTT, k = {k}"), "bound", "variant",
                        kind, "dh")  # fmt: skip
     parts = [(f_info, t, yf, trend(f_info, yf)), (t_info, t, yt, trend(t_info, yt))]
+    if full.dc is not None:  # the LSTM: its memory cell's gradient beside h's (t = 1 … T)
+        yc = _log10_rows(np.asarray(full.dc), s.norm)
+        c_info = CurveInfo("full_dc", ("full BPTT, ‖∂L/∂c_t‖", "전체 BPTT, ‖∂L/∂c_t‖"), "cell", "path", kind, "dc")
+        parts.append((c_info, t[1:], yc, trend(c_info, yc)))
     cuts = tuple(range(0, s.T, k))
     zero = np.flatnonzero(~np.all(dh_trunc == 0, axis=(1, 2)))
     zero_before = int(zero[0]) if zero.size and zero[0] > 0 else None
