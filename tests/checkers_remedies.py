@@ -205,6 +205,12 @@ def check_trunc(claim: rcl.TruncClaim, text: str, lang: str, c: RemedyContext) -
         assert not np.array_equal(trunc_t[start - 1], full_t[start - 1])
     if s.loss != "last":
         assert "loss at the last step" not in text and "마지막 시각에만" not in text
+    if c.k < s.T:  # "(the last block)" only where the last block starts; earlier, the cuts changed nothing
+        block = r.cuts[-1] + 1
+        assert start <= block
+        assert ("(the last block)" in text or "(마지막 블록)" in text) == (start == block), text
+        if start < block:
+            assert "cutting changes nothing" in text or "달라지는 것이 없습니다" in text
     if c.k >= s.T:
         assert "instead of" not in text and "대신" not in text
         assert "one block" in text or "하나뿐" in text

@@ -217,6 +217,21 @@ def test_chrono_says_the_cell_state_gradient_beside_h(T):
     assert f"{r.gate_means['lstm_chrono']:.3f}" in gate
 
 
+def test_found_by_the_property_test_dead_from_the_loss_and_forward_overflow():
+    # every unit dead at t = T (zero input, W_hh = I, ReLU): the cut gradient equals the full one from t = 0, and
+    # the reading no longer calls that "the last block"; the full curve is exactly 0 before T, not "×?"
+    s = Settings(T=5, H=32, input_scale=0.0, scheme="identity", nonlinearity="relu")
+    en = rcl.render(rcl.trunc_claims(remedies.truncation(s, "rnn", 2), "rnn"), "en")
+    assert "from t = 0 on (the last block starts at t = 5; before it, cutting changes nothing here)" in en[0]
+    assert "nothing passes back even one step" in en[1] and "every ReLU unit" in en[-1]
+    # a ReLU forward pass that overflows (W_hh = 2.05 I, T = 1000): said, not "exactly 0 at the loss"
+    s = Settings(T=1000, H=1, D=1, input_scale=0.1, scheme="identity", scale=2.05, nonlinearity="relu")
+    r = remedies.truncation(s, "rnn", 1)
+    en = rcl.render(rcl.trunc_claims(r, "rnn"), "en")
+    assert r.forward_overflow == 1000 and "forward pass itself overflowed at t = 1000" in en[1]
+    assert not any("every ReLU unit" in t for t in en)  # no claim of exact zeros past an overflow
+
+
 # ------------------------------------------------------------------------------- claims against their numbers
 # The checkers (tests/checkers_remedies.py, one per claim type) recompute each sentence from the core.
 @st.composite

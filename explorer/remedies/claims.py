@@ -187,12 +187,18 @@ class TruncClaim:
                 f"테이프는 시퀀스 전체({mb_f:.3g} MB)이므로 여기서는 메모리를 아끼지 못합니다.",
             )
         else:
+            block = (self.T - 1) // self.k * self.k + 1  # the last block: after the last cut
+            if self.last_block_start == block:
+                where_en, where_ko = " (the last block)", "(마지막 블록)"
+            else:  # equal earlier too: the full BPTT's own gradient is unchanged by the cuts there (0, or W_hh = 0)
+                where_en = f" (the last block starts at t = {block}; before it, cutting changes nothing here)"
+                where_ko = f" (마지막 블록은 t = {block}부터이지만, 여기서는 그 앞에서 끊어도 달라지는 것이 없습니다)"
             cut = tr(
                 f"With blocks of k = {self.k} steps the {self.name}'s gradient is cut at t = 0, {self.k}, … (every "
-                f"k steps from the start); from t = {self.last_block_start} on (the last block) it equals the full "
+                f"k steps from the start); from t = {self.last_block_start} on{where_en} it equals the full "
                 "BPTT. ",
                 f"블록 길이가 k = {self.k}일 때 {self.name}의 기울기는 t = 0, {self.k}, …에서 (처음부터 k 시각마다) "
-                f"끊깁니다. t = {self.last_block_start}부터(마지막 블록) 전체 BPTT와 같습니다. ",
+                f"끊깁니다. t = {self.last_block_start}부터{where_ko} 전체 BPTT와 같습니다. ",
             )
             memory = tr(
                 f"The tape to keep is one block: {mb_b:.3g} MB instead of {mb_f:.3g} MB for all {self.T} steps "
