@@ -125,7 +125,7 @@ def check_story(claim: lab_claims.StoryClaim, text: str, lang: str, c: LabContex
     )
     en = lang == "en"
     assert (("story holds" in text) if en else ("이야기가 맞습니다" in text)) == holds, text
-    assert (("does not hold in full" in text) if en else ("절반만 맞습니다" in text)) == part, text
+    assert (("does not hold in full" in text) if en else ("일부만 맞습니다" in text)) == part, text
     if not holds:
         words = {
             "learned": ("learned the task", "과제를 배웠습니다"),
