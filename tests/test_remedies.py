@@ -377,3 +377,14 @@ def test_activation_bounds_are_1_and_a_quarter():
     t = rcharts.activation_table()
     assert t["dtanh"].max() == pytest.approx(1.0) and t["dsigmoid"].max() == pytest.approx(0.25)
     assert (t["dtanh"] <= 1).all() and (t["dsigmoid"] <= 0.25).all()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_exploding_preset_and_chrono_lstm_pages_read_truly_in_both_languages(lang):
+    at = _page({"lang": lang, "remedy_kind": "lstm", "init_preset": "chrono"})
+    text = _text(at)
+    assert "‖∂L/∂c_t‖" in text and "×?" not in text and "near 1" not in text and "가까이에서 시작" not in text
+    at.button(key="exploding_preset").click().run()
+    assert not at.exception
+    text = _text(at)
+    assert "×?" not in text and ("**explodes**" in text or "**기울기 폭발**" in text)
