@@ -13,6 +13,8 @@ import plotly.graph_objects as go
 from .figures import base_layout
 from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_axis, log10_colour_bar
 
+BASELINE_COLOUR = "#000000"  # the trivial model's line: no curve's colour, drawn on top
+
 
 def curve_chart(
     curves: pd.DataFrame,
@@ -29,8 +31,8 @@ def curve_chart(
     raw: str | None = None,
 ) -> go.Figure:
     """One line per kind of ``curves[y]`` against ``step`` (``raw``: the unsmoothed column, drawn faint), and the
-    trivial model's value as a dashed grey line. ``log_y``: drawn in log10 units on ``log10_axis``, as every norm
-    chart is (the hover shows the value itself)."""
+    trivial model's value as a dashed black line drawn last, so it stays on top of a curve that sits at it.
+    ``log_y``: drawn in log10 units on ``log10_axis``, as every norm chart is (the hover shows the value itself)."""
 
     def scale(v: Any) -> np.ndarray:
         a = np.asarray(v, dtype=float)
@@ -62,7 +64,8 @@ def curve_chart(
         drawn.append(np.array([level]))
         traces.append(
             dict(type="scatter", x=[float(steps.min()), float(max(steps.max(), 1))], y=[level, level],
-                 mode="lines", name=baseline_name, hoverinfo="skip", line=dict(color="#555555", dash="dash", width=1.5))
+                 mode="lines", name=baseline_name, hoverinfo="skip",
+                 line=dict(color=BASELINE_COLOUR, dash="dash", width=2.5))
         )  # fmt: skip
     yaxis = log10_axis(np.concatenate(drawn)) if log_y and drawn else {}
     layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)

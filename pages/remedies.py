@@ -36,10 +36,16 @@ st.markdown(tr(
     "**전체 노름** (책의 `clip_grads`, Pascanu 등 2013): ‖g‖ > θ이면 모든 기울기에 θ / (‖g‖ + 10⁻⁶)을 곱하므로 방향이 "
     "그대로입니다. **원소별** (Karpathy의 min-char-rnn): 각 원소를 ±θ로 자르므로 방향이 바뀝니다.",
 ))  # fmt: skip
-st.button(tr("Exploding preset: the book's matrix with ReLU (T = 20, H = 3, seed 3)",
-             "폭발 설정: 책의 행렬 + ReLU (T = 20, H = 3, 시드 3)"),
+st.button(tr("Exploding preset: W_hh = 1.2·I with ReLU (T = 50, H = 16, seed 53)",
+             "폭발 설정: W_hh = 1.2·I + ReLU (T = 50, H = 16, 시드 53)"),
           on_click=ui.set_controls, args=(remedies.EXPLODING_PRESET | {"remedy_kind": "rnn"},),
-          key="exploding_preset", type="primary", icon=":material/bolt:")  # fmt: skip
+          key="exploding_preset", type="primary", icon=":material/bolt:",
+          help=tr("ReLU does not saturate: an active unit passes its gradient back ×1.2 per step. Measured: "
+                  "‖∂L/∂h_0‖ is 2700–6700× its value at the loss at every seed 0–199. The book's matrix with ReLU "
+                  "(T = 20) explodes at 11 of seeds 0–29; at 16 every unit dies (relu′ = 0) and the gradient is exactly 0.",
+                  "ReLU는 포화하지 않으므로 활성 유닛은 기울기를 시각마다 1.2배로 넘깁니다. 측정: 시드 0–199 모두에서 "
+                  "‖∂L/∂h_0‖가 손실 위치 값의 2700–6700배입니다. 책의 행렬 + ReLU(T = 20)는 시드 0–29 중 11개에서만 "
+                  "폭발하고, 16개에서는 유닛이 모두 꺼져(relu′ = 0) 기울기가 정확히 0이 됩니다."))  # fmt: skip
 left, right = st.columns(2)
 with left:
     clip = str(ui.widget(spec["clip_kind"], ctx.lang))
@@ -88,7 +94,9 @@ trunc_title = tr(f"{name} ‖∂L/∂h_t‖: full vs truncated BPTT (k = {k})",
 trunc_fig = rcharts.truncation_chart(trunc.flow.curves, ui.curve_info(trunc.flow.info, ctx.lang), trunc_title,
                                      trunc_caption, cuts=trunc.cuts, x=x, x_title=x_title,
                                      cut_name=tr("gradient cut (block boundary)", "기울기가 끊기는 곳 (블록 경계)"),
-                                     y_title=tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
+                                     y_title=tr("‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (log scale)",
+                                                "‖∂L/∂h_t‖와 ‖∂L/∂c_t‖ (로그 눈금)") if kind == "lstm"
+                                     else tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
 ui.chart_with_exports(trunc_fig, ui.export_table(trunc.flow), "remedies_truncation", ctx, trunc_title, trunc_caption)
 for line in claims.render(claims.trunc_claims(trunc, kind), ctx.lang):
     st.markdown(f"- {line}")
@@ -110,9 +118,10 @@ if moves is not None:
 result = cached.init_preset(s, preset)
 init_title = tr(f"‖∂L/∂h_t‖: your settings vs {head[0]}", f"‖∂L/∂h_t‖: 현재 설정과 {head[1]}")
 init_caption = caption | {"preset": preset}
+init_y = (tr("‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (log scale)", "‖∂L/∂h_t‖와 ‖∂L/∂c_t‖ (로그 눈금)") if result.cells
+          else tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
 init_fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), init_title,
-                              init_caption, x=x, x_title=x_title,
-                              y_title=tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"),
+                              init_caption, x=x, x_title=x_title, y_title=init_y,
                               markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
 ui.chart_with_exports(init_fig, ui.export_table(result.flow), "remedies_init", ctx, init_title, init_caption)
 for line in claims.render(claims.preset_claims(result), ctx.lang):

@@ -1,8 +1,10 @@
 """The training lab's readings: typed claims computed from a run's numbers, rendered in English and Korean.
 
 Each claim holds the numbers it speaks of and picks its words from them: "stays at the baseline" only for a final
-loss of at least ``AT_BASELINE`` × the trivial model's, "learned" only at most ``LEARNED`` ×, "reaches further
-back" only when the reach grew. ``tests/test_lab.py`` checks the words against the numbers over small runs.
+loss of at least ``AT_BASELINE`` × the trivial model's, "learned" only at most ``LEARNED`` × *and* with at least
+``SOLVED`` of the batch solved (the task's own metric, over the same last ``WINDOW`` steps), "reaches further
+back" only when the reach grew. ``tests/checkers_lab.py`` recomputes each claim from its run, and
+``tests/test_lab.py`` runs the checkers over synthetic and real runs.
 """
 
 from __future__ import annotations
@@ -18,23 +20,25 @@ import recurrent_core as rc
 from ..shared.claims import render as render
 from ..shared.i18n import josa, pick
 from ..shared.kinds import KIND_LABELS, KINDS
-from .training import REACH_DECADES, reach
+from .training import REACH_DECADES, WINDOW, reach
 
-LEARNED = 0.1  # final loss ≤ 0.1 × baseline: the task is learned
+LEARNED = 0.1  # final loss ≤ 0.1 × baseline …
+SOLVED = 0.9  # … and ≥ 90 % of the batch solved (the metric, same window): the task is learned
 AT_BASELINE = 0.9  # ≥ 0.9 × baseline: nothing learned (the sweep's failing runs sit at 1.04-1.21 ×)
-LOSS_WINDOW = 50  # the final loss: mean of the last 50 steps' losses
+LOSS_WINDOW = WINDOW  # the final loss and metric: means over the last WINDOW steps (the curves' running mean too)
 
 
-def verdict(ratio: float, status: str) -> str:
-    """The word for a final loss ``ratio`` (to the baseline) and a run's status."""
+def verdict(ratio: float, status: str, solved: float | None = None) -> str:
+    """The word for a final loss ``ratio`` (to the baseline), the fraction ``solved`` over the same steps (None:
+    judge by the loss alone) and a run's status."""
     if status == "diverged" or (math.isnan(ratio) and status != "empty"):
         return "diverged"
     if status == "empty" or math.isnan(ratio):
         return "empty"
-    if ratio <= LEARNED:
-        return "learned"
     if ratio >= AT_BASELINE:
         return "baseline"
+    if ratio <= LEARNED and (solved is None or solved >= SOLVED):
+        return "learned"
     return "partly"
 
 
@@ -45,16 +49,20 @@ def _ratio(r: float) -> str:
 
 @dataclass(frozen=True)
 class LossClaim:
-    """Where one kind's training loss ended, against the trivial model's (the baseline)."""
+    """Where one kind's training ended, against the trivial model: the loss over the baseline and the fraction of
+    the batch solved, both means over the last ``window`` steps."""
 
     kind: str
-    ratio: float  # mean loss of the last LOSS_WINDOW steps / baseline
+    ratio: float  # mean loss of the last ``window`` steps / baseline
     steps_done: int
     status: str
+    solved: float | None = None  # mean fraction of the batch solved over the same steps (None: not known)
+    chance: float | None = None  # the trivial model's fraction solved
+    window: int = LOSS_WINDOW
 
     @property
     def verdict(self) -> str:
-        return verdict(self.ratio, "empty" if self.steps_done == 0 else self.status)
+        return verdict(self.ratio, "empty" if self.steps_done == 0 else self.status, self.solved)
 
     def render(self, lang: str) -> str:
         tr, name = pick(lang), f"**{KIND_LABELS[self.kind]}**"
@@ -67,21 +75,41 @@ class LossClaim:
                 f"{name}: the training **diverged** after {n} steps (a loss or gradient that is not finite).",
                 f"{name}: {n} 스텝 뒤 학습이 **발산**했습니다 (손실이나 기울기가 유한하지 않음).",
             )
+        w = min(self.window, n)
+        if self.solved is None:
+            got_en = got_ko = ""
+        else:
+            chance = "" if self.chance is None else f"{100 * self.chance:.3g}%"
+            got_en = f" and it solves {100 * self.solved:.3g}% of the batch" + (
+                f" (the trivial model: {chance})" if chance else ""
+            )
+            got_ko = f", 배치의 {100 * self.solved:.3g}%를 맞힙니다" + (f" (자명한 모델: {chance})" if chance else "")
+        mean_en, mean_ko = f"mean of the last {w} steps", f"최근 {w} 스텝 평균"
         if v == "baseline":
             return tr(
-                f"{name}: after {n} steps the loss stays at {r}× the baseline: it has **not learned** the task "
-                "(predicting the average does as well).",
-                f"{josa(name, '은/는')} {n} 스텝 뒤에도 손실이 기준선의 {r}배에 머뭅니다. 과제를 **배우지 "
-                "못했습니다** (평균을 예측하는 것과 같은 수준).",
+                f"{name}: after {n} steps the loss stays at {r}× the baseline ({mean_en}){got_en}: it has **not "
+                "learned** the task (predicting the average does as well).",
+                f"{josa(name, '은/는')} {n} 스텝 뒤에도 손실이 기준선의 {r}배에 머뭅니다 ({mean_ko}){got_ko}. 과제를 "
+                "**배우지 못했습니다** (평균을 예측하는 것과 같은 수준).",
             )
         if v == "learned":
             return tr(
-                f"{name}: after {n} steps the loss reaches {r}× the baseline: it has **learned** the task.",
-                f"{josa(name, '은/는')} {n} 스텝 뒤 손실이 기준선의 {r}배까지 내려갑니다. 과제를 **배웠습니다**.",
+                f"{name}: after {n} steps the loss reaches {r}× the baseline ({mean_en}){got_en}: it has **learned** "
+                "the task.",
+                f"{josa(name, '은/는')} {n} 스텝 뒤 손실이 기준선의 {r}배까지 내려갑니다 ({mean_ko}){got_ko}. "
+                "과제를 **배웠습니다**.",
             )
+        need_en = f"learned needs a loss ≤ {LEARNED:g}× the baseline" + (
+            f" and ≥ {100 * SOLVED:.0f}% solved" if self.solved is not None else ""
+        )
+        need_ko = f"배웠다고 하려면 손실이 기준선의 {LEARNED:g}배 이하" + (
+            f"이고 {100 * SOLVED:.0f}% 이상을 맞혀야 합니다" if self.solved is not None else "여야 합니다"
+        )
         return tr(
-            f"{name}: after {n} steps the loss is at {r}× the baseline: **partly** learned.",
-            f"{josa(name, '은/는')} {n} 스텝 뒤 손실이 기준선의 {r}배입니다. **일부만** 배웠습니다.",
+            f"{name}: after {n} steps the loss is at {r}× the baseline ({mean_en}){got_en}: **partly** learned "
+            f"({need_en}).",
+            f"{josa(name, '은/는')} {n} 스텝 뒤 손실이 기준선의 {r}배입니다 ({mean_ko}){got_ko}. **일부만** "
+            f"배웠습니다 ({need_ko}).",
         )
 
 
@@ -140,6 +168,12 @@ class StoryClaim:
         }
         en = "; ".join(f"the {KIND_LABELS[k]} {words[v][0]}" for k, v in self.verdicts.items())
         ko = ", ".join(f"{josa(KIND_LABELS[k], '은/는')} {words[v][1]}" for k, v in self.verdicts.items())
+        v = self.verdicts
+        if v.get("rnn") == "baseline" and all(v.get(k) in ("learned", "partly") for k in ("lstm", "gru")):
+            return tr(
+                f"**In this run the chapter's story does not hold in full:** {en}.",
+                f"**이 실행에서는 책의 이야기가 일부만 맞습니다:** {ko}",
+            )
         return tr(
             f"**In this run the chapter's story does not hold:** {en}.",
             f"**이 실행에서는 책의 이야기가 맞지 않습니다:** {ko}",
@@ -155,6 +189,14 @@ def loss_ratio(run: rc.TrainingRun) -> float:
     return float(value) if np.isfinite(value) else float("nan")
 
 
+def solved(run: rc.TrainingRun) -> float | None:
+    """Mean fraction of the batch solved over the last ``LOSS_WINDOW`` steps (None if none or not finite)."""
+    if run.steps_done == 0:
+        return None
+    value = float(np.mean(np.asarray(run.metric[: run.steps_done], dtype=float)[-LOSS_WINDOW:]))
+    return value if math.isfinite(value) else None
+
+
 def lab_claims(runs: Mapping[str, rc.TrainingRun], complete: bool) -> list[Claim]:
     """The readings of a run's kinds, in order; the story claim only once every kind has been trained to the end
     (``complete``)."""
@@ -164,7 +206,7 @@ def lab_claims(runs: Mapping[str, rc.TrainingRun], complete: bool) -> list[Claim
         run = runs.get(kind)
         if run is None:
             continue
-        loss = LossClaim(kind, loss_ratio(run), run.steps_done, run.status)
+        loss = LossClaim(kind, loss_ratio(run), run.steps_done, run.status, solved(run), run.chance_metric)
         claims.append(loss)
         verdicts[kind] = loss.verdict
         flow = np.asarray(run.flow, dtype=float)

@@ -30,6 +30,7 @@ from ..shared.controls import LabControls
 from ..shared.kinds import KINDS
 from ..shared.work import ResultCache, size_of
 
+WINDOW = 50  # one window for the curves' running mean and the readings' final loss and metric (the last 50 steps)
 REACH_DECADES = 3.0  # "reach": steps back while ‖∂L/∂h‖ stays above 10⁻³ of its value at the loss
 ABANDON_SECONDS = 10.0
 CACHE_BYTES = 24 * 1024 * 1024
@@ -331,8 +332,9 @@ SCHEDULER = Scheduler()
 
 
 # ------------------------------------------------------------------------------------------------ frames
-def curves_frame(runs: Mapping[str, rc.TrainingRun], smooth: int = 20) -> pd.DataFrame:
-    """Per kind and step: ``loss``, ``metric``, ``grad_norm`` and the loss's running mean over ``smooth`` steps."""
+def curves_frame(runs: Mapping[str, rc.TrainingRun], smooth: int = WINDOW) -> pd.DataFrame:
+    """Per kind and step: ``loss``, ``metric``, ``grad_norm`` and the loss's running mean over ``smooth`` steps (its
+    last value is the final loss the readings speak of)."""
     parts = []
     for kind, run in runs.items():
         n = run.steps_done

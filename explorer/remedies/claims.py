@@ -1,9 +1,10 @@
 """The Remedies page's readings: typed claims computed from its results, rendered in English and Korean.
 
 On the shared machinery (``explorer/shared/claims.py``): a claim holds the numbers it speaks of and picks its words
-from them ("above"/"below" θ, "keeps the direction" only at cosine 1, "more"/"less" by the measured ratios).
-``tests/test_remedies.py`` checks over random settings that no rendered sentence contradicts the numbers of the same
-result.
+from them ("above"/"below" θ, "keeps the direction" only at cosine 1, "more"/"less" by the measured ratios). No
+per-step rate is printed: a geometric mean over the steps would spread one-off factors over all of them.
+``tests/checkers_remedies.py`` holds a checker per claim type that recomputes it from the core, and
+``tests/test_remedies.py`` runs them over random settings in English and Korean.
 """
 
 from __future__ import annotations
@@ -11,13 +12,33 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from charts import format_log10
 
-from ..shared.claims import TrendClaim, pct, ratio_text
+from ..shared.claims import QUANTITY, pct, ratio_text
 from ..shared.claims import render as render
+from ..shared.controls import Text
+from ..shared.curves import TREND_DECADES
 from ..shared.i18n import josa, pick
 from ..shared.kinds import KIND_LABELS
 from .data import ClipResult, PresetResult, TruncResult
+
+DEAD_EN = "a unit whose pre-activation a_t ≤ 0 has relu′ = 0 and passes nothing back"
+DEAD_KO = "사전 활성화 a_t ≤ 0인 유닛은 relu′ = 0이라 아무것도 거꾸로 넘기지 않습니다"
+
+
+def kept_text(log10_ratio: float, lang: str) -> str:
+    """ratio_text, or 'is exactly 0' for a value that is exactly 0 (log10 = −inf)."""
+    if log10_ratio == -math.inf:
+        return pick(lang)("is exactly 0", "정확히 0입니다")
+    return ratio_text(log10_ratio, lang)
+
+
+def pct0(log10_ratio: float) -> str:
+    """pct, with '0' said as 'exactly 0'."""
+    return "exactly 0" if log10_ratio == -math.inf else pct(log10_ratio)
+
 
 # a cosine this close to 1 is "the same direction" (the global clip's scale leaves rounding of ~1e-16)
 SAME_DIRECTION = 1e-9
@@ -166,12 +187,18 @@ class TruncClaim:
                 f"테이프는 시퀀스 전체({mb_f:.3g} MB)이므로 여기서는 메모리를 아끼지 못합니다.",
             )
         else:
+            block = (self.T - 1) // self.k * self.k + 1  # the last block: after the last cut
+            if self.last_block_start == block:
+                where_en, where_ko = " (the last block)", "(마지막 블록)"
+            else:  # equal earlier too: the full BPTT's own gradient is unchanged by the cuts there (0, or W_hh = 0)
+                where_en = f" (the last block starts at t = {block}; before it, cutting changes nothing here)"
+                where_ko = f" (마지막 블록은 t = {block}부터이지만, 여기서는 그 앞에서 끊어도 달라지는 것이 없습니다)"
             cut = tr(
                 f"With blocks of k = {self.k} steps the {self.name}'s gradient is cut at t = 0, {self.k}, … (every "
-                f"k steps from the start); from t = {self.last_block_start} on (the last block) it equals the full "
+                f"k steps from the start); from t = {self.last_block_start} on{where_en} it equals the full "
                 "BPTT. ",
                 f"블록 길이가 k = {self.k}일 때 {self.name}의 기울기는 t = 0, {self.k}, …에서 (처음부터 k 시각마다) "
-                f"끊깁니다. t = {self.last_block_start}부터(마지막 블록) 전체 BPTT와 같습니다. ",
+                f"끊깁니다. t = {self.last_block_start}부터{where_ko} 전체 BPTT와 같습니다. ",
             )
             memory = tr(
                 f"The tape to keep is one block: {mb_b:.3g} MB instead of {mb_f:.3g} MB for all {self.T} steps "
@@ -223,16 +250,20 @@ class PresetCompareClaim:
                 f"{josa(name_ko, '과/와')} {base_ko}: 둘 중 하나는 손실 위치 값에 대한 비율이 없어서 "
                 "(그 값이 0이거나 순전파 오버플로) 비교하지 않습니다.",
             )
-        a, b = ratio_text(self.preset_log10, lang), pct(self.base_log10)
+        a, b = kept_text(self.preset_log10, lang), pct0(self.base_log10)
+        if lang == "ko":
+            b = b.replace("exactly 0", "정확히 0")
         if self.relation == "same":
             word_en, word_ko = "as much as", "같습니다"
         elif self.relation == "more":
             word_en, word_ko = "more than", "더 많습니다"
         else:
             word_en, word_ko = "less than", "더 적습니다"
+        zero = self.preset_log10 == -math.inf
+        of_en, of_ko = ("", "") if zero else (" of its value at the loss", "손실 위치 값의 ")
         return tr(
-            f"**{name}**: at t = 0 the gradient {a} of its value at the loss, {word_en} {base} ({b}).",
-            f"**{name_ko}**: t = 0에서 기울기는 손실 위치 값의 {a}. {base_ko}({b})보다 {word_ko}.",
+            f"**{name}**: at t = 0 the gradient {a}{of_en}, {word_en} {base} ({b}).",
+            f"**{name_ko}**: t = 0에서 기울기는 {of_ko}{a}. {base_ko}({b})보다 {word_ko}.",
         )
 
 
@@ -281,8 +312,225 @@ class ChronoGateClaim:
         )
 
 
-RemedyClaim = GlobalClipClaim | ElementClipClaim | TruncClaim | PresetCompareClaim | ChainClaim | ChronoGateClaim
-Claim = RemedyClaim | TrendClaim
+def _times(n: float) -> str:
+    """A factor given by its log10 ('38.2×', '2.5e+04×')."""
+    return f"{format_log10(n)}×"
+
+
+@dataclass(frozen=True)
+class CurveClaim:
+    """What one drawn curve does from the loss back to its first point, read off the curve itself: the ratio at its
+    first nonzero point, where it is exactly 0, and its peak when it rises before falling. No per-step rate."""
+
+    name: Text
+    quantity: str  # "dh", "dc" (explorer.shared.claims.QUANTITY)
+    log10: tuple[float, ...]  # the drawn curve, t = t0 … T
+    forward_overflow: int | None = None
+    t0: int = 0
+
+    @property
+    def zero_before(self) -> int | None:
+        """The curve is exactly 0 for every t below this (and not at it); None when it has no zero prefix."""
+        y = np.asarray(self.log10, dtype=float)
+        zero = np.flatnonzero(y == -np.inf)
+        if not zero.size or y[-1] == -np.inf:
+            return None
+        z = int(zero[-1]) + 1
+        return self.t0 + z if bool(np.all(y[:z] == -np.inf)) else None
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        y = np.asarray(self.log10, dtype=float)
+        head = f"**{tr(*self.name)}** {tr(*QUANTITY[self.quantity])}"
+        T = self.t0 + len(y) - 1
+        if self.forward_overflow is not None:
+            return tr(
+                f"{head}: the forward pass itself overflowed at t = {self.forward_overflow}, so the gradients are "
+                "undefined from there on.",
+                f"{head}: 순전파 자체가 시각 t = {self.forward_overflow}에서 오버플로했으므로 그 이후의 기울기는 "
+                "정의되지 않습니다.",
+            )
+        if not math.isfinite(y[-1]):
+            return tr(
+                f"{head} is exactly 0 at the loss (t = {T}), so it has no ratio to that value.",
+                f"{head}: 손실 위치(t = {T})에서 정확히 0이므로 그 값에 대한 비율이 없습니다.",
+            )
+        if len(y) == 1:
+            return tr(
+                f"{head}: one point, no step to flow back through.", f"{head}: 점 하나뿐, 거슬러 갈 시각이 없습니다."
+            )
+        rel = y - y[-1]
+        z = self.zero_before
+        over = np.flatnonzero(np.isnan(y) | (y == np.inf))
+        if over.size:
+            last = self.t0 + int(over[-1])
+            return tr(
+                f"{head} overflows a plain float64 computation (inf or NaN; the latest such step: t = {last}): it "
+                "**explodes** past what float64 holds.",
+                f"{head}: 보통의 float64 계산이 넘칩니다 (inf나 NaN, 가장 늦은 시각: t = {last}). float64가 담을 수 "
+                "있는 범위를 넘어 **기울기 폭발**입니다.",
+            )
+        if z is None and not np.all(np.isfinite(rel)):
+            bad = [self.t0 + int(i) for i in np.flatnonzero(~np.isfinite(rel))]
+            return tr(
+                f"{head} is exactly 0 or not finite at t = {', '.join(map(str, bad))}, between nonzero values: "
+                "no single ratio describes it.",
+                f"{head}: t = {', '.join(map(str, bad))}에서 정확히 0이거나 유한하지 않습니다 (사이사이 0이 아닌 값). "
+                "비율 하나로 말할 수 없습니다.",
+            )
+        first = 0 if z is None else z - self.t0
+        end = float(rel[first])
+        peak_i = first + int(np.argmax(rel[first:]))
+        peak = float(rel[peak_i])
+        steps = T - (self.t0 + first)
+        kept = kept_text(end, lang)
+        if z is not None and steps == 0:
+            return tr(
+                f"{head} is exactly 0 for every t < {z}: nothing passes back even one step from the loss.",
+                f"{head}: t < {z}에서는 정확히 0입니다. 손실 위치에서 한 시각도 거슬러 가지 못합니다.",
+            )
+        if z is not None:
+            text = tr(
+                f"{head} is exactly 0 for every t < {z}; from the loss back to t = {z} ({steps} steps) it {kept}"
+                f"{' of its value at the loss' if end < 0 else ''}",
+                f"{head}: t < {z}에서는 정확히 0입니다. 손실 위치에서 t = {z}까지 ({steps} 시각) 거슬러 가면 {kept}",
+            )
+        else:
+            text = tr(
+                f"{head} {kept}{' of' if end < 0 else ''} its value at the loss after {steps} steps back",
+                f"{head}: 손실 위치에서 {steps} 시각을 거슬러 가면 {kept}",
+            )
+        if z is None and end <= -TREND_DECADES:
+            text += tr(": it **vanishes**", ". **기울기 소실**입니다")
+        elif z is None and end >= TREND_DECADES:
+            text += tr(": it **explodes**", ". **기울기 폭발**입니다")
+        if peak >= TREND_DECADES and peak - end >= 1:
+            text += tr(
+                f"; on the way it first rises to {_times(peak)} at t = {self.t0 + peak_i}",
+                f". 도중에 t = {self.t0 + peak_i}에서 {_times(peak).replace('×', '배')}까지 커집니다",
+            )
+        return text + "."
+
+
+@dataclass(frozen=True)
+class DeadUnitsClaim:
+    """A ReLU RNN's dead units: per sample, the last step at which every unit has a_t ≤ 0 (relu′ = 0), and what
+    that does to ∂L/∂h_t before it."""
+
+    name: Text
+    dead: tuple[int | None, ...]  # per sample (explorer.remedies.data.dead_steps)
+    loss: str
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        name_en, name_ko = self.name
+        steps = [d for d in self.dead if d is not None]
+        n, N = len(steps), len(self.dead)
+        where = ", ".join(f"t = {d}" for d in self.dead if d is not None)
+        if N > 1 and not (n == N and len(set(steps)) == 1):
+            where = ", ".join(f"sample {i + 1}: t = {d}" for i, d in enumerate(self.dead) if d is not None)
+            if n > 3:
+                where = f"t = {min(steps)}" if min(steps) == max(steps) else f"t = {min(steps)} to t = {max(steps)}"
+        where_ko = where.replace("sample ", "샘플 ")
+        if N == 1:
+            who_en = f"At {where} every ReLU unit of the {name_en} is dead"
+            who_ko = f"{where}에서 {name_ko}의 ReLU 유닛이 모두 꺼져 있습니다"
+        elif n == N and len(set(steps)) == 1:
+            who_en, who_ko = (
+                f"At {where.split(', ')[0]} every ReLU unit of the {name_en} is dead in every sample",
+                f"{where.split(', ')[0]}에서 모든 샘플의 {name_ko} ReLU 유닛이 모두 꺼져 있습니다",
+            )
+        else:
+            who_en = (
+                f"In {n} of {N} samples every ReLU unit of the {name_en} is dead at some step (the latest: {where})"
+            )
+            who_ko = f"샘플 {N}개 중 {n}개에서 {name_ko}의 ReLU 유닛이 모두 꺼지는 시각이 있습니다 (마지막: {where_ko})"
+        if self.loss == "last":
+            if n == N:
+                tail_en = (
+                    f"so ∂L/∂h_t is exactly 0 before that step, and the curve (the whole batch) is exactly 0 for every "
+                    f"t < {min(steps)}"
+                )
+                tail_ko = (
+                    "그래서 그 시각 이전의 ∂L/∂h_t는 정확히 0이고, "
+                    f"곡선(배치 전체)은 t < {min(steps)}에서 정확히 0입니다"
+                )
+            else:
+                tail_en = "so those samples' ∂L/∂h_t is exactly 0 before that step; the other samples still carry one"
+                tail_ko = (
+                    "그래서 그 샘플들의 ∂L/∂h_t는 그 시각 이전에 정확히 0입니다. 다른 샘플에는 기울기가 남아 있습니다"
+                )
+        else:
+            tail_en = (
+                "so nothing from the losses at and after that step passes back past it; earlier losses still feed "
+                "∂L/∂h_t there"
+            )
+            tail_ko = (
+                "그래서 그 시각과 이후의 손실에서 온 기울기는 그 너머로 가지 못합니다. "
+                "더 이른 손실은 여전히 ∂L/∂h_t에 더해집니다"
+            )
+        return tr(f"{who_en}: {DEAD_EN}, {tail_en}.", f"{who_ko}. {DEAD_KO}. {tail_ko}.")
+
+
+@dataclass(frozen=True)
+class CellClaim:
+    """The LSTM judged by both gradients: ‖∂L/∂h_t‖ at t = 0 and ‖∂L/∂c_t‖ at t = 1, each over its value at T."""
+
+    name: Text
+    h_log10: float  # log10 (‖∂L/∂h_0‖ / ‖∂L/∂h_T‖)
+    c_log10: float  # log10 (‖∂L/∂c_1‖ / ‖∂L/∂c_T‖)
+    T: int
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        name = tr(*self.name)
+
+        def part(v: float) -> str:
+            if math.isnan(v):
+                return tr("has no ratio (0 at the end) to", "비율이 없습니다 (끝에서 0)")
+            return kept_text(v, lang) + tr(" of" if v < 0 else "", "")
+
+        h = part(self.h_log10)
+        if self.T == 1:
+            return tr(
+                f"**{name}**: ‖∂L/∂h_t‖ at t = 0 {h} its value at the loss; with T = 1 ‖∂L/∂c_t‖ has one point only.",
+                f"**{name}**: 손실 위치 값에 비해 t = 0의 ‖∂L/∂h_t‖는 {h}. T = 1이라 ‖∂L/∂c_t‖는 점 하나뿐입니다.",
+            )
+        c = part(self.c_log10)
+        hv = self.h_log10 <= -TREND_DECADES
+        cv = self.c_log10 <= -TREND_DECADES
+        if math.isnan(self.h_log10) or math.isnan(self.c_log10):
+            verdict = ("", "")
+        elif hv and not cv:
+            verdict = (": ‖∂L/∂h_t‖ vanishes, the cell state's gradient does not",
+                       " ‖∂L/∂h_t‖는 소실되지만 기억 셀의 기울기는 소실되지 않습니다.")  # fmt: skip
+        elif hv and cv:
+            verdict = (": both vanish", " 둘 다 소실됩니다.")
+        elif cv:
+            verdict = (": the cell state's gradient vanishes, ‖∂L/∂h_t‖ does not",
+                       " 기억 셀의 기울기는 소실되지만 ‖∂L/∂h_t‖는 소실되지 않습니다.")  # fmt: skip
+        else:
+            verdict = (": neither vanishes", " 둘 다 소실되지 않습니다.")
+        return tr(
+            f"**{name}**: ‖∂L/∂h_t‖ at t = 0 {h} its value at the loss (t = {self.T}); ‖∂L/∂c_t‖ (the memory cell) "
+            f"at t = 1 {c} its value at t = {self.T}{verdict[0]}.",
+            f"**{name}**: 손실 위치 값에 비해 t = 0의 ‖∂L/∂h_t‖는 {h}. t = {self.T} 값에 비해 t = 1의 "
+            f"‖∂L/∂c_t‖(기억 셀)는 {c}.{verdict[1]}",
+        )
+
+
+Claim = (
+    GlobalClipClaim
+    | ElementClipClaim
+    | TruncClaim
+    | PresetCompareClaim
+    | ChainClaim
+    | ChronoGateClaim
+    | CurveClaim
+    | DeadUnitsClaim
+    | CellClaim
+)
+RemedyClaim = Claim
 
 
 def clip_claims(r: ClipResult) -> list[Claim]:
@@ -299,10 +547,20 @@ def trunc_claims(r: TruncResult, kind: str) -> list[Claim]:
     name = KIND_LABELS[kind]
     claims: list[Claim] = [
         TruncClaim(name, r.k, r.T, r.last_block_start, r.zero_before, r.bytes_block, r.bytes_full, r.loss),
-        TrendClaim((f"{name} (full BPTT)", f"{name} (전체 BPTT)"), r.flow.trends["full"]),
+        CurveClaim(
+            (f"{name} (full BPTT)", f"{name} (전체 BPTT)"), "dh", tuple(r.flow.curve("full")), r.forward_overflow
+        ),
     ]
+    if "full_dc" in r.flow.trends:  # an LSTM is judged by its memory cell's gradient too
+        claims.append(
+            CurveClaim((f"{name} (full BPTT)", f"{name} (전체 BPTT)"), "dc", tuple(r.flow.curve("full_dc")), t0=1)
+        )
     if r.zero_before is None:
-        claims.append(TrendClaim(f"{name} (k = {r.k})", r.flow.trends["truncated"]))
+        label = f"{name} (k = {r.k})"
+        claims.append(CurveClaim((label, label), "dh", tuple(r.flow.curve("truncated")), r.forward_overflow))
+    # past a forward overflow the float64 backward holds inf and NaN: no claim of exact zeros there
+    if r.dead is not None and any(d is not None for d in r.dead) and r.forward_overflow is None:
+        claims.append(DeadUnitsClaim((name, name), r.dead, r.loss))
     return claims
 
 
@@ -315,6 +573,13 @@ def preset_claims(r: PresetResult) -> list[Claim]:
         claims.append(PresetCompareClaim(labels[preset], labels[base], tp.log10_ratio, tb.log10_ratio, undefined))
     if r.linear_chain_log10_ratio is not None:
         claims.append(ChainClaim(r.linear_chain_log10_ratio, len(r.flow.curve(r.pairs[0][0])) - 1))
+    for curve, cell in r.cells:
+        h, c = r.flow.curve(curve), r.flow.curve(cell)
+        with np.errstate(invalid="ignore"):
+            claims.append(CellClaim(labels[curve], float(h[0] - h[-1]), float(c[0] - c[-1]), len(h) - 1))
+    for curve, dead in r.dead.items():
+        if any(d is not None for d in dead) and r.flow.trends[curve].forward_overflow is None:
+            claims.append(DeadUnitsClaim(labels[curve], dead, r.loss))
     for kind, gate in (("lstm", ("forget gate f", "망각 게이트 f")),
                        ("gru", ("keep gate", "이전 상태를 넘기는 비율"))):  # fmt: skip
         if kind in r.gate_means:

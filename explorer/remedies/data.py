@@ -10,7 +10,7 @@ h_0 the initial state, the loss on h_T ("last") or on every h_t.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,11 +26,15 @@ from ..shared.controls import safe_threshold as safe_threshold
 from ..shared.curves import CurveInfo, FlowView, Trend, collect, make_inputs, make_layer, trend, with_h0
 
 INIT_PRESETS = ("irnn", "orthogonal", "chrono", "tanh_relu")
-# The exploding one-click preset: the book's chapter 6 matrix (ρ = 1.26) with relu instead of tanh, which does not
-# saturate, at T = 20 as in the book.
+# The exploding one-click preset: W_hh = 1.2 I with ReLU, which does not saturate: an active unit passes its gradient
+# back ×1.2 per step. The book's matrix with ReLU (seed 3) was the old preset: over seeds 0–29 only 11 explode, 16
+# end in dead units (exactly 0). This one grows 2700–6700× over T = 50 at every seed 0–199 (tests/test_remedies.py
+# checks seeds 0–99): with H = 16 and N = 2 some unit stays active along the whole chain. The forward state grows
+# too, so almost every gradient entry exceeds θ = 1; seed 53 has a few that do not (a unit dead throughout), which
+# lets the element-wise clip show both cut and uncut entries.
 EXPLODING_PRESET: dict[str, Any] = {
-    "T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
-    "nonlinearity": "relu", "loss": "last", "norm": "book", "input_scale": 1.0,
+    "T": 50, "H": 16, "N": 2, "seed": 53, "scheme": "identity", "scale": 1.2, "set_rho": False,
+    "nonlinearity": "relu", "loss": "last", "norm": "l2", "input_scale": 1.0,
 }  # fmt: skip
 
 
@@ -109,6 +113,24 @@ def clipping(s: Settings, kind: str, threshold: float, clip: str = "global") -> 
     )
 
 
+# ----------------------------------------------------------------------------------------------- dead units
+def dead_steps(layer: Any, x: np.ndarray) -> tuple[int | None, ...] | None:
+    """A ReLU RNN's dead steps: per sample, the last t (1 … T) at which every unit has a_t ≤ 0 (relu′ = 0 for
+    all), None for a sample without one; None for any other layer. Backward through such a step passes nothing:
+    ∂L/∂h_{t−1} gets nothing from step t on."""
+    if layer.kind != "rnn" or layer.nonlinearity != "relu":
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        tape = rc.forward(layer, x)
+    # relu′(a_t) = 0 for every unit, at a step whose state is a number (past a forward overflow nothing is dead)
+    all_dead = ~np.any(tape.dphi != 0, axis=2) & np.all(np.isfinite(tape.hs), axis=2)  # (T, N)
+    out: list[int | None] = []
+    for n in range(all_dead.shape[1]):
+        steps = np.flatnonzero(all_dead[:, n])
+        out.append(int(steps[-1]) + 1 if steps.size else None)
+    return tuple(out)
+
+
 # ----------------------------------------------------------------------------------------------- truncation
 @dataclass(frozen=True)
 class TruncResult:
@@ -125,6 +147,8 @@ class TruncResult:
     dh_trunc: np.ndarray
     zero_before: int | None  # the truncated gradient is exactly 0 for every t below this (None: never)
     loss: str  # where the loss sits ("last", "every"): what the zero_before sentence may say
+    dead: tuple[int | None, ...] | None = None  # ReLU RNN: per sample, the last t at which every unit is dead
+    forward_overflow: int | None = None  # the first t whose hidden state is not finite (ReLU, gain above 1)
 
 
 def _log10_rows(dh: np.ndarray, norm: str) -> np.ndarray:
@@ -148,6 +172,10 @@ def truncation(s: Settings, kind: str, k: int) -> TruncResult:
     t_info = CurveInfo("truncated", (f"truncated BPTT, k = {k}", f"Truncated BPTT, k = {k}"), "bound", "variant",
                        kind, "dh")  # fmt: skip
     parts = [(f_info, t, yf, trend(f_info, yf)), (t_info, t, yt, trend(t_info, yt))]
+    if full.dc is not None:  # the LSTM: its memory cell's gradient beside h's (t = 1 … T)
+        yc = _log10_rows(np.asarray(full.dc), s.norm)
+        c_info = CurveInfo("full_dc", ("full BPTT, ‖∂L/∂c_t‖", "전체 BPTT, ‖∂L/∂c_t‖"), "cell", "path", kind, "dc")
+        parts.append((c_info, t[1:], yc, trend(c_info, yc)))
     cuts = tuple(range(0, s.T, k))
     zero = np.flatnonzero(~np.all(dh_trunc == 0, axis=(1, 2)))
     zero_before = int(zero[0]) if zero.size and zero[0] > 0 else None
@@ -155,6 +183,7 @@ def truncation(s: Settings, kind: str, k: int) -> TruncResult:
     differs = np.flatnonzero(~np.all(dh_trunc == dh_full, axis=(1, 2)))
     last_block_start = int(differs[-1]) + 1 if differs.size else 0
     per_step = tape_bytes(1, s.N, s.H)
+    bad = np.flatnonzero(~np.all(np.isfinite(full.hs), axis=(1, 2)))  # h_1 … h_T
     return TruncResult(
         flow=collect(parts, s.T),
         k=k,
@@ -167,6 +196,8 @@ def truncation(s: Settings, kind: str, k: int) -> TruncResult:
         dh_trunc=dh_trunc,
         zero_before=zero_before,
         loss=s.loss,
+        dead=dead_steps(layer, x),
+        forward_overflow=int(bad[0]) + 1 if bad.size else None,
     )
 
 
@@ -194,10 +225,13 @@ PRESET_TEXT: dict[str, tuple[Text, Text]] = {
         ("Chrono init (Tallec & Ollivier 2018)", "Chrono 초기화 (Tallec, Ollivier 2018)"),
         (
             "Gate biases b ~ log U[1, T_max − 1] (here T_max = T): the forget gate (LSTM) and the keep gate (GRU) "
-            "start near 1, so the element-wise path keeps more of the gradient.",
+            "start more open than at bias 0, the nearer 1 the longer T_max (their measured means are below), so the "
+            "element-wise path can keep more of the gradient. For the LSTM both ‖∂L/∂h_t‖ and the memory cell's "
+            "‖∂L/∂c_t‖ are drawn.",
             "게이트 편향 b ~ log U[1, T_max − 1] (여기서 T_max = T): 망각 게이트(LSTM)와 "
-            "이전 상태를 넘기는 비율(GRU)이 "
-            "1 가까이에서 시작하므로 원소별 경로가 기울기를 더 많이 간직합니다.",
+            "이전 상태를 넘기는 비율(GRU)이 편향 0일 때보다 더 열린 채로 시작하고, T_max가 길수록 1에 가깝습니다 "
+            "(측정한 평균은 아래에). 그래서 원소별 경로가 기울기를 더 많이 간직할 수 있습니다. LSTM은 ‖∂L/∂h_t‖와 "
+            "기억 셀의 ‖∂L/∂c_t‖를 함께 그립니다.",
         ),
     ),
     "tanh_relu": (
@@ -228,6 +262,9 @@ class PresetResult:
     pairs: tuple[tuple[str, str], ...]  # (current curve id, preset curve id)
     linear_chain_log10_ratio: float | None  # orthogonal: log10 ‖W_hh-only chain after T steps‖ / ‖start‖
     gate_means: dict[str, float]  # chrono: mean forget (LSTM) / keep (GRU) gate, current and chrono
+    dead: dict[str, tuple[int | None, ...]] = field(default_factory=dict)  # ReLU curves: dead_steps per curve id
+    loss: str = "last"  # where the loss sits
+    cells: tuple[tuple[str, str], ...] = ()  # chrono: (‖∂L/∂h_t‖ curve id, its ‖∂L/∂c_t‖ curve id), LSTM
 
 
 def linear_chain_log10(W_hh: np.ndarray, T: int, N: int) -> float:
@@ -253,12 +290,21 @@ def init_preset(s: Settings, preset: str) -> PresetResult:
     parts: list[tuple[CurveInfo, np.ndarray, np.ndarray, Trend]] = []
     pairs: list[tuple[str, str]] = []
     means: dict[str, float] = {}
+    dead: dict[str, tuple[int | None, ...]] = {}
+    cells: list[tuple[str, str]] = []
 
-    def add(info: CurveInfo, layer: Any) -> None:
+    def add(info: CurveInfo, layer: Any, cell: CurveInfo | None = None) -> None:
         fn = rc.flow_norms(layer, x, dhs)
         y = with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
         fwd = None if fn.forward_overflow_step is None else fn.forward_overflow_step + 1
         parts.append((info, t, y, trend(info, y, dict(fn.overflow_step), fwd)))
+        d = dead_steps(layer, x)
+        if d is not None:
+            dead[info.id] = d
+        if cell is not None and fn.log10_dc is not None:  # ‖∂L/∂c_t‖, t = 1 … T
+            yc = rc.aggregate(fn.log10_dc, s.norm)
+            parts.append((cell, t[1:], yc, trend(cell, yc)))
+            cells.append((info.id, cell.id))
 
     chain = None
     if preset in ("irnn", "orthogonal"):
@@ -285,14 +331,19 @@ def init_preset(s: Settings, preset: str) -> PresetResult:
         for kind, name in (("lstm", "LSTM"), ("gru", "GRU")):
             current = make_layer(s, kind)
             chrono = rc.init_layer(kind, **_chrono_kwargs(s, kind))
-            add(CurveInfo(kind, (f"{name}, your settings", f"{name}, 현재 설정"), kind, "full", kind, "dh"), current)
+            cell = None if kind != "lstm" else CurveInfo(f"{kind}_dc", (f"{name} ‖∂L/∂c_t‖, your settings",
+                f"{name} ‖∂L/∂c_t‖, 현재 설정"), "cell", "path", kind, "dc")  # fmt: skip
+            cell_chrono = None if kind != "lstm" else CurveInfo(f"{kind}_chrono_dc", (f"{name} ‖∂L/∂c_t‖, chrono init",
+                f"{name} ‖∂L/∂c_t‖, chrono 초기화"), "cell", "variant", kind, "dc")  # fmt: skip
+            add(CurveInfo(kind, (f"{name}, your settings", f"{name}, 현재 설정"), kind, "full", kind, "dh"), current,
+                cell)  # fmt: skip
             add(CurveInfo(f"{kind}_chrono", (f"{name}, chrono init", f"{name}, chrono 초기화"), kind, "variant", kind,
-                          "dh"), chrono)  # fmt: skip
+                          "dh"), chrono, cell_chrono)  # fmt: skip
             pairs.append((kind, f"{kind}_chrono"))
             means[kind] = _keep_gate_mean(current, x)
             means[f"{kind}_chrono"] = _keep_gate_mean(chrono, x)
-    return PresetResult(preset=preset, flow=collect(parts, s.T), pairs=tuple(pairs),
-                        linear_chain_log10_ratio=chain, gate_means=means)  # fmt: skip
+    return PresetResult(preset=preset, flow=collect(parts, s.T), pairs=tuple(pairs), linear_chain_log10_ratio=chain,
+                        gate_means=means, dead=dead, loss=s.loss, cells=tuple(cells))  # fmt: skip
 
 
 def _chrono_kwargs(s: Settings, kind: str) -> dict[str, Any]:

@@ -58,8 +58,10 @@ def ratio_text(log10_ratio: float, lang: str) -> str:
 
 
 def rate_text(log10_rate: float) -> str:
-    """'×0.618' per step, three significant digits."""
-    return f"×{10.0**log10_rate:.3g}" if math.isfinite(log10_rate) else "×?"
+    """'×0.618' per step, three significant digits; total: '×0' for exactly 0, '×inf' past float64, '×NaN'."""
+    if math.isfinite(log10_rate):
+        return f"×{10.0**log10_rate:.3g}"
+    return "×NaN" if math.isnan(log10_rate) else ("×inf" if log10_rate > 0 else "×0")
 
 
 @dataclass(frozen=True)

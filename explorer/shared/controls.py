@@ -743,9 +743,11 @@ def max_batch(T: int, H: int) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ URL parsing
-def _clean(text: object, limit: int = 40) -> str:
-    """Untrusted text made safe to quote in a notice: printable, no markdown code or HTML characters, short."""
-    s = "".join(ch for ch in str(text) if ch.isprintable() and ch not in "`\\<>*_[]")
+def _clean(text: object, limit: int = 40, code: bool = False) -> str:
+    """Untrusted text made safe to quote in a notice: printable, no markdown code or HTML characters, short.
+    ``code``: it is shown inside a `code span`, where markdown's * _ [ ] are literal and so are kept (update_bias)."""
+    banned = "`<>" if code else "`\\<>*_[]"
+    s = "".join(ch for ch in str(text) if ch.isprintable() and ch not in banned)
     return s[:limit] + ("…" if len(s) > limit else "")
 
 
@@ -837,8 +839,8 @@ def parse_params(params: Mapping[str, object]) -> tuple[dict[str, Any], list[Tex
         if isinstance(raw, (list, tuple)) and len(raw) > 1:
             notices.append(
                 (
-                    f"`{_clean(key, 20)}` appears {len(raw)} times in the link: the last one counts.",
-                    f"링크에 `{_clean(key, 20)}` 값이 {len(raw)}개 있습니다. 마지막 값을 씁니다.",
+                    f"`{_clean(key, 20, code=True)}` appears {len(raw)} times in the link: the last one counts.",
+                    f"링크에 `{_clean(key, 20, code=True)}` 값이 {len(raw)}개 있습니다. 마지막 값을 씁니다.",
                 )
             )
         value, note = coerce(spec, raw)
@@ -846,7 +848,7 @@ def parse_params(params: Mapping[str, object]) -> tuple[dict[str, Any], list[Tex
         if note:
             notices.append(note)
     if unknown:
-        shown = ", ".join(_clean(k, 20) for k in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        shown = ", ".join(_clean(k, 20, code=True) for k in unknown[:5]) + (", …" if len(unknown) > 5 else "")
         n = len(unknown)
         notices.append(
             (
