@@ -107,7 +107,7 @@ class OpenClaim:
         rel_en, rel_ko = (
             ("more", "많습니다") if diff > 0 else ("less", "적습니다") if diff < 0 else ("as much", "같습니다")
         )
-        ratio = ratio_text(o.log10_ratio, lang)
+        ratio = ratio_text(o.log10_ratio, lang, only=diff <= 0)  # Korean 만 ("only") never beside "more"
         text = tr(
             f"Opened by {OPEN_GATE_BIAS:+g} to gate bias {self.bias:+g} (dotted; its gate averages "
             f"{self.gate_mean:.3f}), the {self.name} "
@@ -375,7 +375,7 @@ class GateRoleClaim:
         return tr(
             f"**{label[0]}** averages {self.mean:.3f} (10–90 % of its values: {self.lo:.3f} to {self.hi:.3f}): it "
             f"{role[0]}.",
-            f"**{label[1]}**의 평균은 {self.mean:.3f}입니다 (값의 10–90 %: {self.lo:.3f} ~ {self.hi:.3f}). {role[1]}.",
+            f"**{label[1]}**: 평균은 {self.mean:.3f}입니다 (값의 10–90 %: {self.lo:.3f} ~ {self.hi:.3f}). {role[1]}.",
         )
 
 
@@ -385,7 +385,8 @@ Claim = TrendClaim | GateClaim | CompareClaim | OpenClaim | RateClaim | FactorCl
 # ------------------------------------------------------------------------------------------ claims of each page
 def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
     tr_ = r.flow.trends
-    claims: list[Claim] = [TrendClaim(KIND_LABELS[k], tr_[k]) for k in ("rnn", "lstm", "gru")]
+    claims: list[Claim] = [TrendClaim(KIND_LABELS[k], tr_[k], r.lstm_dc if k == "lstm" else None)
+                           for k in ("rnn", "lstm", "gru")]  # fmt: skip
     if s.T >= 1:
         claims.append(GateClaim("LSTM", "f", r.gate_means["lstm"], s.T))
         keep = "z" if s.formulation == "pytorch" else "1 − z"
@@ -427,7 +428,8 @@ RATE_MIN_T = 7  # fewer steps than this leave no long run to measure a rate over
 def gate_claims(r: GateResult, s: Settings, kind: str) -> list[Claim]:
     name = KIND_LABELS[kind]
     claims: list[Claim] = [GateClaim(name, r.keep_symbol, r.gate_mean, s.T)]
-    claims.extend(TrendClaim(name, t) for t in r.flow.trends.values())
+    dc = r.flow.trends.get("dc") if kind == "lstm" else None  # ‖∂L/∂c_t‖ judged beside a vanishing ‖∂L/∂h_t‖
+    claims.extend(TrendClaim(name, t, dc if t.quantity == "dh" else None) for t in r.flow.trends.values())
     return claims
 
 
@@ -461,11 +463,18 @@ def gate_role_claims(r: GateResult, kind: str) -> list[GateRoleClaim]:
     return [GateRoleClaim(KIND_LABELS[kind], gate, mean, lo, hi) for gate, (mean, lo, hi) in summary.items()]
 
 
+def vanishes(r: CompareResult, kind: str) -> bool:
+    """A kind's gradient vanishes: ‖∂L/∂h_t‖ and, for the LSTM, its memory cell's ‖∂L/∂c_t‖ too."""
+    if r.flow.trends[kind].direction != "vanishes":
+        return False
+    return kind != "lstm" or r.lstm_dc is None or r.lstm_dc.direction in ("vanishes", "undefined")
+
+
 def point(r: CompareResult, lang: str) -> str | None:
     """The compare page's one-line summary, derived from the same trends (None when there is nothing to add)."""
     tr = pick(lang)
     trends = r.flow.trends
-    vanish = [KIND_LABELS[k] for k in ("lstm", "gru") if trends[k].direction == "vanishes"]
+    vanish = [KIND_LABELS[k] for k in ("lstm", "gru") if vanishes(r, k)]
     if not vanish:
         return None
     rescued = [
