@@ -346,15 +346,18 @@ def book_chart(
     *,
     x_title: str = "backward steps from the loss (the book's time step)",
     y_title: str = "norm √Σdh² / N (log scale)",
+    log_y: bool = True,
 ) -> go.Figure:
     """The book's figure: ``back`` (1 … T backward multiplications), ``scale``, ``norm``; one curve per scale,
-    named by ``names``. Drawn in log10 units with the same 10ⁿ ticks as every norm chart."""
+    named by ``names``. Drawn in log10 units with the same 10ⁿ ticks as every norm chart, or (``log_y=False``) on a
+    linear axis, as the book's own figure is."""
     colours = {1.0: COLOURS["rnn"], 0.5: COLOURS["matmul"]}
     traces: list[dict[str, Any]] = []
     logs = []
     for scale, part in norms.groupby("scale", sort=False):
-        y = np.log10(part["norm"].to_numpy(dtype=float))
-        logs.append(y)
+        norm = part["norm"].to_numpy(dtype=float)
+        y = np.log10(norm) if log_y else norm
+        logs.append(np.log10(norm))
         traces.append(
             dict(
                 type="scatter",
@@ -368,5 +371,6 @@ def book_chart(
             )
         )
     values = np.concatenate(logs) if logs else np.zeros(1)
-    layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(values))
+    yaxis = log10_axis(values) if log_y else dict(type="linear", rangemode="tozero")
+    layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
     return go.Figure(data=traces, layout=layout)

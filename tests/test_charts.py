@@ -432,6 +432,15 @@ BOOK = pd.DataFrame(
 )
 
 
+def test_book_chart_on_a_linear_axis_as_the_book_draws_it():
+    fig = charts.book_chart(BOOK, {}, "book", {"N": 2, "H": 3, "T": 20, "seed": 3}, log_y=False)
+    for trace in fig.data:
+        part = BOOK[BOOK["scale"] == float(trace.name.split()[-1])] if trace.name.startswith("scale") else None
+        if part is not None:
+            np.testing.assert_allclose(np.asarray(trace.y), part["norm"].to_numpy())
+    assert fig.layout.yaxis.type == "linear"
+
+
 def test_book_chart_log10_of_the_norms_against_back_with_decade_ticks():
     names = {1.0: "Wh = randn(3, 3)", 0.5: "Wh = randn(3, 3) × 0.5"}
     fig = charts.book_chart(BOOK, names, "book", {"N": 2, "H": 3, "T": 20, "seed": 3})

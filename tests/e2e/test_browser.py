@@ -219,6 +219,15 @@ def test_book_preset_sets_the_controls_and_draws_the_books_numbers(page, app_url
         expected = rc.book_experiment(scale).norms
         assert traces[name]["x"] == list(range(1, 21))
         np.testing.assert_allclose(10.0 ** np.array(traces[name]["y"]), expected, rtol=1e-12, atol=0, err_msg=name)
+    # the book draws it on a linear axis: offered beside the log one
+    expander.get_by_text("linear axis (as the book draws it)").click()
+    book_norms = rc.book_experiment(1.0).norms
+
+    def first_curve():
+        return {t["name"]: t for t in chart.evaluate(TRACES)}.get("Wh = randn(3, 3)", {}).get("y", [])
+
+    linear = eventually(first_curve, lambda y: len(y) == 20 and np.allclose(y, book_norms, rtol=1e-12))
+    np.testing.assert_allclose(linear, book_norms, rtol=1e-12)
     # below, the W_hh-only chain of the app is the same 20 values, in the book's orientation
     chains = {t["name"]: t for t in page.locator(".js-plotly-plot").nth(1).evaluate(TRACES)}
     matmul = chains["W_hh matmul only (the book's chain)"]
