@@ -342,6 +342,8 @@ def test_every_page_in_korean(page):
             assert korean(name) or set(words) <= {"RNN", "LSTM", "GRU", "max", "tanh", "relu", "randn"}, name
     # radio options show Korean labels while the URL values stay as they are
     assert at.radio(key="loss").value == "last"
+    # Korean wraps by word, not mid-word ("멀/리")
+    assert any("keep-all" in el.proto.body for el in at.get("html")), "word-break: keep-all for Korean"
     # no literal '**' on screen: CommonMark leaves "**(…)**의" unclosed before a particle (issue 16)
     for el in (*at.markdown, *at.info, *at.caption):
         assert unclosed_bold(el.value) == [], el.value

@@ -177,18 +177,43 @@ def frame(info: CurveInfo, t: np.ndarray, log10_norm: np.ndarray, T: int) -> pd.
     return pd.DataFrame({"t": t, "back": T - t, "curve": info.id, "log10_norm": log10_norm})
 
 
+# How a marker names its curve when one kind has several curves on the chart (the RNN's full BPTT and W_hh alone)
+CURVE_SHORT: dict[str, Text] = {
+    "dh": ("‖∂L/∂h_t‖", "‖∂L/∂h_t‖"),
+    "dc": ("‖∂L/∂c_t‖", "‖∂L/∂c_t‖"),
+    "cell_path": ("cell path", "셀 경로"),
+    "direct_path": ("direct path", "직접 경로"),
+    "matmul_only": ("W_hh only", "W_hh만"),
+    "tanh_only": ("φ′ only", "φ′만"),
+}
+
+
+def _curve_name(tr: Trend, several: bool) -> Text:
+    name = KIND_LABELS[tr.kind]
+    if not several:
+        return name, name
+    en, ko = CURVE_SHORT.get(tr.quantity, (tr.curve, tr.curve))
+    if tr.curve.endswith("_open"):
+        en, ko = f"{en}, opened", f"{ko}, 연 것"
+    return f"{name} {en}", f"{name} {ko}"
+
+
 def overflow_markers(trends: list[Trend] | tuple[Trend, ...]) -> list[dict[str, Any]]:
-    """Vertical markers where a plain computation overflowed, one per t (labels merged), in time order."""
+    """Vertical markers where a plain computation overflowed, one per t (labels merged), in time order; a kind with
+    several curves names which one overflowed."""
+    curves_of: dict[str, set[str]] = {}
+    for tr in trends:
+        curves_of.setdefault(tr.kind, set()).add(tr.curve)
     by_t: dict[int, list[Text]] = {}
     for tr in trends:
-        name = KIND_LABELS[tr.kind]
+        en, ko = _curve_name(tr, len(curves_of[tr.kind]) > 1)
         for t, what in (
             (tr.overflow64, ("float64 overflows", "float64 오버플로")),
             (tr.overflow32, ("float32 overflows", "float32 오버플로")),
             (tr.forward_overflow, ("forward overflows", "순전파 오버플로")),
         ):
             if t is not None:
-                label = (f"{name}: {what[0]}", f"{name}: {what[1]}")
+                label = (f"{en}: {what[0]}", f"{ko}: {what[1]}")
                 if label not in by_t.setdefault(t, []):
                     by_t[t].append(label)
     return [
