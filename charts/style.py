@@ -138,8 +138,9 @@ def log10_colour_bar(
 
 
 def display_width(text: str) -> int:
-    """Columns ``text`` takes: Hangul, other wide characters and ambiguous ones (‖, ∂, σ in most fonts) count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+    """Columns ``text`` takes: Hangul and other wide characters count two; ambiguous ones (‖, ∂, σ) one, as the
+    Latin fonts that come first in FONT draw them."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def wrap(text: str, width: int = 36, sep: str = " ") -> str:

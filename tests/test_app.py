@@ -155,7 +155,8 @@ def test_url_parameters_in_with_canonical_keys_and_old_aliases():
     assert at.radio(key="nonlinearity").value == "relu" and at.radio(key="formulation").value == "dlfs2"
     (fig,) = figures(at)
     assert len(decode(fig["data"][0]["x"])) == 38
-    assert "T=37" in fig["layout"]["title"]["text"] and "scheme=orthogonal" in fig["layout"]["title"]["text"]
+    footer = fig["layout"]["xaxis"]["title"]["text"]  # the settings footer under the x axis title
+    assert "T=37" in footer and "scheme=orthogonal" in footer
 
 
 @pytest.mark.parametrize("query, expect", [

@@ -258,15 +258,28 @@ def test_norm_chart_markers_are_vertical_legend_lines_not_text(x, at):
     assert_no_text_on_plot(fig)
 
 
+def footer(fig) -> str:
+    """The settings footer under the x axis title (one line of text, its <br>s joined)."""
+    m = re.search(r"<br><span style='font-size:\d+px;color:#667'>(.*)</span>$", fig.layout.xaxis.title.text)
+    assert m, fig.layout.xaxis.title.text
+    return m.group(1).replace("<br>", " · ").replace(" ·  · ", " · ")
+
+
 def test_norm_chart_title_wraps_for_phones_and_carries_the_settings():
+    """Issue 16: the five-line title-and-settings block took ~35 % of every chart: the title is one line (two for a
+    long one), set in from the left edge; the settings sit in a small footer under the x axis title."""
     title = "‖∂L/∂h_t‖ back through time: RNN vs LSTM vs GRU, with the LSTM and GRU gates opened by +3"
     fig = charts.norm_chart(curves_frame(VALUES), INFO, title, SETTINGS)
-    text = fig.layout.title.text
-    head, sep, sub = text.partition("<br><sup>")
-    assert sep and sub == SUBTITLE + "</sup>"
+    head = fig.layout.title.text
+    assert "<sup>" not in head and "seed" not in head
+    assert footer(fig) == SUBTITLE
+    assert fig.layout.title.pad.l > 0  # not flush at x = 0
     head_lines = head.split("<br>")
     assert len(head_lines) >= 2
     assert all(0 < len(line) <= 48 for line in head_lines), head_lines
+    short = charts.norm_chart(curves_frame(VALUES), INFO, "‖∂L/∂h_t‖ back through time: RNN vs LSTM vs GRU")
+    assert "<br>" not in short.layout.title.text  # the app's titles fit one line
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0  # below the axis title, not over it
     assert " ".join(head_lines) == title  # every word kept, in order
     assert fig.layout.meta["settings"] == SETTINGS
     assert fig.layout.height == charts.HEIGHT == 520
@@ -466,7 +479,7 @@ def test_book_chart_log10_of_the_norms_against_back_with_decade_ticks():
     assert min(ax.tickvals) <= -20 and max(ax.tickvals) >= 20
     assert all(_DECADE.fullmatch(label) for label in ticks(ax))
     assert "10⁰" in ticks(ax) and "10⁻²⁰" in ticks(ax)
-    assert "N=2 · H=3 · T=20 · seed=3" in fig.layout.title.text
+    assert "N=2 · H=3 · T=20 · seed=3" in footer(fig)
     assert_no_text_on_plot(fig)
 
 
@@ -487,7 +500,7 @@ def test_every_figure_has_the_height_the_settings_and_no_text_on_the_plot(name):
     fig = _every_figure()[name]
     assert fig.layout.height == charts.HEIGHT
     assert fig.layout.meta["settings"] == SETTINGS
-    assert fig.layout.title.text.endswith(f"<br><sup>{SUBTITLE}</sup>")
+    assert footer(fig) == SUBTITLE
     assert_no_text_on_plot(fig)
     assert all(t.name for t in fig.data if t.type != "heatmap")  # every line is in the legend by name
 

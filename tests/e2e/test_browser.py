@@ -40,7 +40,10 @@ CONTENT = """() => JSON.stringify([
         ? [d.layout.title ? d.layout.title.text : '', d._fullData.map(t => t.y ? Array.from(t.y) : null)]
         : null)])"""
 TRACES = "d => d._fullData.map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || [])}))"
-TITLE = "d => d.layout.title ? d.layout.title.text : ''"
+# the title and the settings footer under the x axis title
+TITLE = (
+    "d => (d.layout.title ? d.layout.title.text : '') + ' ' + (d.layout.xaxis.title ? d.layout.xaxis.title.text : '')"
+)
 
 PAGES = [  # (url path, heading, has charts) — url_path values from app.py; "" is the default page (compare)
     ("", "How far back does the gradient reach?", True),
