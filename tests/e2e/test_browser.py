@@ -500,3 +500,18 @@ def test_the_training_lab_page_opens_in_both_languages(page, app_url):
         open_app(page, app_url, f"lab{query}", charts=False)
         expect(page.locator("h1").first).to_contain_text(heading)
         assert_no_exception(page)
+
+
+def test_back_after_switching_the_language_returns_to_it(page, app_url):
+    """Issue 16: Back after switching the language stayed in the new language (the session kept its state and
+    wrote it back over the URL Back had brought)."""
+    open_app(page, app_url, "?T=31")
+    act(page, lambda: page.locator('[data-testid="stSidebar"]').get_by_text("한국어").click())
+    expect(page.locator("h1").first).to_contain_text("기울기는 얼마나 멀리", timeout=30_000)
+    assert eventually(lambda: params(page).get("lang"), lambda v: v == "ko") == "ko", page.url
+    page.go_back()
+    expect(page.locator("h1").first).to_contain_text("How far back does the gradient reach?", timeout=30_000)
+    wait_idle(page)
+    assert params(page).get("lang") is None and params(page).get("T") == "31", page.url
+    expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "31")
+    assert_no_exception(page)
