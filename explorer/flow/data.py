@@ -4,7 +4,7 @@ those of explorer/shared/curves.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,8 @@ class CompareResult:
     cell_path: Trend  # the LSTM's cell path alone (∏ f), over the same steps as ∂L/∂c_t
     lstm_dc: Trend | None = None  # the LSTM's ‖∂L/∂c_t‖ (t = 1 … T): its memory, judged beside ‖∂L/∂h_t‖
     lstm_dc_curve: np.ndarray | None = None  # its log10 norms, t = 1 … T
+    open_dc: dict[str, Trend] = field(default_factory=dict)  # "lstm" -> the opened LSTM's ‖∂L/∂c_t‖
+    open_dc_curve: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
@@ -64,6 +66,8 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
     gate_means["gru"] = float(gru.gate.mean())
     del gru
     open_bias: dict[str, float] = {}
+    open_dc: dict[str, Trend] = {}
+    open_dc_curve: dict[str, np.ndarray] = {}
     if show_open_gates:
         for kind, bias in (("lstm", "forget_bias"), ("gru", "update_bias")):
             base = float(getattr(s, bias))
@@ -84,6 +88,11 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
             res = rc.lstm_cell_path(layer, x, dhs) if kind == "lstm" else rc.gru_direct_path(layer, x, dhs)
             gate_means[info.id] = float(res.gate.mean())
             add(info, res.full)
+            if kind == "lstm" and res.full.log10_dc is not None:
+                y_dc = rc.aggregate(res.full.log10_dc, s.norm)
+                dc_open = CurveInfo("lstm_open_dc", ("LSTM opened ‖∂L/∂c_t‖",) * 2, "cell", "variant", "lstm", "dc")
+                open_dc["lstm"] = trend(dc_open, y_dc, res.full.overflow_step, _fwd(res.full.forward_overflow_step))
+                open_dc_curve["lstm"] = y_dc
             del res
     return CompareResult(
         flow=collect(parts, s.T),
@@ -92,6 +101,8 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
         cell_path=cell_path,
         lstm_dc=lstm_dc,
         lstm_dc_curve=dc,
+        open_dc=open_dc,
+        open_dc_curve=open_dc_curve,
     )
 
 

@@ -148,8 +148,10 @@ def reset_controls() -> None:
     set_controls({c.key: c.default for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None))})
 
 
+# A wide equation scrolls inside its block on a phone instead of being cut at the right edge
+PAGE_CSS = "<style>.katex-display { overflow-x: auto; overflow-y: hidden; }</style>"
 # Korean wraps between words (eojeol), not inside one ("멀/리", "기울/기"); a word longer than the line still breaks
-KOREAN_WRAP_CSS = "<style>.stApp { word-break: keep-all; overflow-wrap: break-word; }</style>"
+KOREAN_WRAP_CSS = PAGE_CSS.replace("</style>", " .stApp { word-break: keep-all; overflow-wrap: break-word; }</style>")
 
 
 def sidebar(notices: list[Text]) -> Context:
@@ -161,8 +163,7 @@ def sidebar(notices: list[Text]) -> Context:
         st.segmented_control(LANG.label[0], LANG.options, key=LANG.key, required=True,
                              format_func=lambda o: LANG.option_text(o, "en"))  # fmt: skip
         lang = str(st.session_state.get(LANG.key) or "en")
-        if lang == "ko":
-            st.html(KOREAN_WRAP_CSS)
+        st.html(KOREAN_WRAP_CSS if lang == "ko" else PAGE_CSS)
         tr = pick(lang)
         by_group: dict[str, list[Spec]] = {}
         for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None)):
