@@ -39,7 +39,7 @@ Curve = Mapping[str, Any]  # {"id", "name", "colour_key", "role"}
 MARKER_COLOUR = "#B00020"
 
 
-TITLE_WIDTH = 48  # columns: one line on most charts, and it fits a 390 px phone
+TITLE_WIDTH = 42  # columns (Hangul two): one line on most charts, and it fits a 390 px phone
 FOOTER_WIDTH = 64  # columns of the settings footer, in its smaller type
 
 
@@ -71,7 +71,7 @@ def base_layout(
         # top of the figure, and the margin below makes room for the rest
         title=dict(
             text=head,
-            font=dict(size=16),
+            font=dict(size=15),
             x=0.0,
             xanchor="left",
             pad=dict(l=12),

@@ -277,8 +277,8 @@ def test_norm_chart_title_wraps_for_phones_and_carries_the_settings():
     head_lines = head.split("<br>")
     assert len(head_lines) >= 2
     assert all(0 < len(line) <= 48 for line in head_lines), head_lines
-    short = charts.norm_chart(curves_frame(VALUES), INFO, "‖∂L/∂h_t‖ back through time: RNN vs LSTM vs GRU")
-    assert "<br>" not in short.layout.title.text  # the app's titles fit one line
+    short = charts.norm_chart(curves_frame(VALUES), INFO, "‖∂L/∂h_t‖ back through time: RNN vs GRU")
+    assert "<br>" not in short.layout.title.text  # a title that fits is one line
     assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0  # below the axis title, not over it
     assert " ".join(head_lines) == title  # every word kept, in order
     assert fig.layout.meta["settings"] == SETTINGS

@@ -207,13 +207,14 @@ def overflow_markers(trends: list[Trend] | tuple[Trend, ...]) -> list[dict[str, 
     by_t: dict[int, list[Text]] = {}
     for tr in trends:
         en, ko = _curve_name(tr, len(curves_of[tr.kind]) > 1)
-        for t, what in (
-            (tr.overflow64, ("float64 overflows", "float64 오버플로")),
-            (tr.overflow32, ("float32 overflows", "float32 오버플로")),
-            (tr.forward_overflow, ("forward overflows", "순전파 오버플로")),
+        kind = KIND_LABELS[tr.kind]
+        for t, what, (a, b) in (
+            (tr.overflow64, ("float64 overflows", "float64 오버플로"), (en, ko)),
+            (tr.overflow32, ("float32 overflows", "float32 오버플로"), (en, ko)),
+            (tr.forward_overflow, ("forward overflows", "순전파 오버플로"), (kind, kind)),  # the pass, not a curve
         ):
             if t is not None:
-                label = (f"{en}: {what[0]}", f"{ko}: {what[1]}")
+                label = (f"{a}: {what[0]}", f"{b}: {what[1]}")
                 if label not in by_t.setdefault(t, []):
                     by_t[t].append(label)
     return [

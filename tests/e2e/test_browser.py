@@ -223,7 +223,7 @@ def test_book_preset_sets_the_controls_and_draws_the_books_numbers(page, app_url
         assert traces[name]["x"] == list(range(1, 21))
         np.testing.assert_allclose(10.0 ** np.array(traces[name]["y"]), expected, rtol=1e-12, atol=0, err_msg=name)
     # the book draws it on a linear axis: offered beside the log one
-    expander.get_by_text("linear axis (as the book draws it)").click()
+    act(page, expander.get_by_text("linear axis (as the book draws it)").click)
     book_norms = rc.book_experiment(1.0).norms
 
     def first_curve():
