@@ -39,20 +39,30 @@ Curve = Mapping[str, Any]  # {"id", "name", "colour_key", "role"}
 MARKER_COLOUR = "#B00020"
 
 
+TITLE_WIDTH = 42  # columns (Hangul two): one line on most charts, and it fits a 390 px phone
+FOOTER_WIDTH = 64  # columns of the settings footer, in its smaller type
+
+
 def settings_subtitle(settings: Mapping[str, Any], width: int = 48) -> str:
     """'T=50 · H=32 · seed=0 · …' for titles, so an exported figure says how to reproduce it (wrapped to fit a
     phone in the subtitle's smaller type)."""
     return wrap(" · ".join(f"{k}={v}" for k, v in settings.items()), width, sep=" · ")
 
 
+FOOTER_FONT = 11  # px: the settings line under the x axis title
+
+
 def base_layout(
     title: str, settings: Mapping[str, Any] | None, x_title: str, y_title: str, **extra: Any
 ) -> dict[str, Any]:
-    """Every chart's layout: the template, the wrapped title with the settings as its subtitle, the axis titles and
-    the legend below the plot; ``extra`` merges into it (a dict into a dict)."""
-    sub = settings_subtitle(settings) if settings else ""
-    head = wrap(title)
-    n_lines = head.count("<br>") + 1 + (sub.count("<br>") + 1 if sub else 0)
+    """Every chart's layout: the template, a one-line title (two on a long one) set in from the left edge, the
+    axis titles, the settings in a small footer under the x axis title (so an export says how to make it again;
+    also ``meta.settings``), and the legend at the bottom of the figure, below both; ``extra`` merges into it (a
+    dict into a dict)."""
+    sub = settings_subtitle(settings, width=FOOTER_WIDTH) if settings else ""
+    head = wrap(title, TITLE_WIDTH)
+    n_lines = head.count("<br>") + 1
+    footer = f"<br><span style='font-size:{FOOTER_FONT}px;color:#667'>{sub}</span>" if sub else ""
     layout: dict[str, Any] = dict(
         template=TEMPLATE,
         font=FONT,
@@ -60,18 +70,23 @@ def base_layout(
         # Plotly anchors a multi-line title by its first line's baseline: start that line one line-height below the
         # top of the figure, and the margin below makes room for the rest
         title=dict(
-            text=head + (f"<br><sup>{sub}</sup>" if sub else ""),
+            text=head,
+            font=dict(size=15),
             x=0.0,
             xanchor="left",
+            pad=dict(l=12),
             yref="container",
-            y=1.0 - 26 / HEIGHT,
+            y=1.0 - 24 / HEIGHT,
             yanchor="middle",
         ),
-        xaxis=dict(title=dict(text=x_title)),
+        xaxis=dict(title=dict(text=x_title + footer)),
         yaxis=dict(title=dict(text=y_title)),
-        # below the axis: above the plot it collides with the settings subtitle on narrow charts
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0, title=dict(text="")),
-        margin=dict(l=70, r=20, t=34 + 24 * n_lines, b=40),
+        # at the bottom of the figure (its margin grows to hold it): below the axis title and the footer, never over
+        # them on a phone
+        legend=dict(
+            orientation="h", yref="container", y=0.0, yanchor="bottom", xanchor="left", x=0.0, title=dict(text="")
+        ),
+        margin=dict(l=70, r=24, t=28 + 24 * n_lines, b=30),
         hovermode="x unified",
         meta={"settings": dict(settings or {})},
     )
@@ -346,15 +361,18 @@ def book_chart(
     *,
     x_title: str = "backward steps from the loss (the book's time step)",
     y_title: str = "norm √Σdh² / N (log scale)",
+    log_y: bool = True,
 ) -> go.Figure:
     """The book's figure: ``back`` (1 … T backward multiplications), ``scale``, ``norm``; one curve per scale,
-    named by ``names``. Drawn in log10 units with the same 10ⁿ ticks as every norm chart."""
+    named by ``names``. Drawn in log10 units with the same 10ⁿ ticks as every norm chart, or (``log_y=False``) on a
+    linear axis, as the book's own figure is."""
     colours = {1.0: COLOURS["rnn"], 0.5: COLOURS["matmul"]}
     traces: list[dict[str, Any]] = []
     logs = []
     for scale, part in norms.groupby("scale", sort=False):
-        y = np.log10(part["norm"].to_numpy(dtype=float))
-        logs.append(y)
+        norm = part["norm"].to_numpy(dtype=float)
+        y = np.log10(norm) if log_y else norm
+        logs.append(np.log10(norm))
         traces.append(
             dict(
                 type="scatter",
@@ -368,5 +386,6 @@ def book_chart(
             )
         )
     values = np.concatenate(logs) if logs else np.zeros(1)
-    layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(values))
+    yaxis = log10_axis(values) if log_y else dict(type="linear", rangemode="tozero")
+    layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
     return go.Figure(data=traces, layout=layout)

@@ -43,7 +43,12 @@ TEMPLATE = dict(
         yaxis=_AXIS,
     )
 )
-FONT = dict(family="Noto Sans, Noto Sans CJK KR, Noto Sans KR, Arial, sans-serif", size=14)
+# Latin fonts first: a CJK font draws the ambiguous-width ‖ and ∂ full-width ("‖ ∂ L/ ∂ h_t ‖"); Hangul, absent
+# from them, falls through to the Korean fonts
+FONT = dict(
+    family="Noto Sans, Arial, Helvetica, DejaVu Sans, Noto Sans CJK KR, Noto Sans KR, Malgun Gothic, sans-serif",
+    size=14,
+)
 # Every figure's size, on screen (height) and in every export (the toolbar PNG, the server PNG and SVG)
 EXPORT_WIDTH, HEIGHT = 1000, 520
 
@@ -68,6 +73,16 @@ def power_of_ten(exponent: int, mantissa: int = 1) -> str:
     """'10⁻⁴', or '2×10⁻⁴' with a mantissa: the one format of every log tick."""
     power = "10" + str(exponent).translate(_SUPERSCRIPT)
     return power if mantissa == 1 else f"{mantissa}×{power}"
+
+
+_FROM_SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "−0123456789")
+
+
+def rich_power(label: str) -> str:
+    """'2×10⁻³' as Plotly rich text, '2×10<sup>−3</sup>': the exponent in the font's own digits, raised. Many fonts
+    (Arial, Noto Sans CJK) lack ⁰ and ⁴–⁹, and a fallback font drew ⁰ as a lowered 'o' ("10⁻¹o")."""
+    head, sep, exponent = label.rpartition("10")
+    return f"{head}10<sup>{exponent.translate(_FROM_SUPERSCRIPT)}</sup>" if sep and exponent else label
 
 
 # Decade steps between ticks: round numbers only, so ticks sit on 10⁰, 10⁻²⁰, 10⁻⁴⁰ …
@@ -104,7 +119,8 @@ def log10_axis(values: Any = (), *, fixed: tuple[float, float] | None = None, ma
     padded (``range``)."""
     lo, hi = fixed if fixed is not None else finite_range(values)
     pad = max(0.3, 0.05 * (hi - lo))
-    tickvals, ticktext = log_ticks(lo, hi, max_ticks)
+    tickvals, labels = log_ticks(lo, hi, max_ticks)
+    ticktext = [rich_power(label) for label in labels]
     return dict(tickmode="array", tickvals=tickvals, ticktext=ticktext, range=[lo - pad, hi + pad], zeroline=False)
 
 
@@ -122,8 +138,9 @@ def log10_colour_bar(
 
 
 def display_width(text: str) -> int:
-    """Columns ``text`` takes: Hangul, other wide characters and ambiguous ones (‖, ∂, σ in most fonts) count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+    """Columns ``text`` takes: Hangul and other wide characters count two; ambiguous ones (‖, ∂, σ) one, as the
+    Latin fonts that come first in FONT draw them."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def wrap(text: str, width: int = 36, sep: str = " ") -> str:

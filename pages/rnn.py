@@ -35,7 +35,7 @@ st.caption(tr("Both presets set DLFS2 chapter 6's N=2, H=3, T=20, seed 3, the bo
               "두 설정 모두 밑바닥부터 시작하는 딥러닝 2의 6장처럼 N=2, H=3, T=20, 시드 3, 책의 노름(÷ N), 책의 GRU "
               "수식, 책의 그림과 같은 가로축을 씁니다."))  # fmt: skip
 
-with st.expander(tr("The book's figure, exactly (ch06/rnn_gradient_graph.py)", "책의 그림 그대로 (ch06/rnn_gradient_graph.py)"),
+with st.expander(tr("The book's figure (ch06/rnn_gradient_graph.py)", "책의 그림 (ch06/rnn_gradient_graph.py)"),
                  expanded=s.scheme == "book"):  # fmt: skip
     book = cached.book_view()
     st.markdown(tr("`np.random.seed(3); Wh = np.random.randn(3, 3)`, then 20 times `dh = dh @ Wh.T` from "
@@ -45,6 +45,13 @@ with st.expander(tr("The book's figure, exactly (ch06/rnn_gradient_graph.py)", "
                    "`dh = dh @ Wh.T`를 20번 반복하며 매번 책의 노름 `sqrt(sum(dh**2)) / N`을 잽니다. tanh도 순전파도 "
                    "없습니다."))  # fmt: skip
     names = {1.0: "Wh = randn(3, 3)", 0.5: "Wh = randn(3, 3) × 0.5"}
+    axis_names = {"log": tr("log axis (both curves readable)", "로그 축 (두 곡선 모두 보임)"),
+                  "linear": tr("linear axis (as the book draws it)", "선형 축 (책의 그림처럼)")}  # fmt: skip
+    book_axis = st.radio(tr("y axis", "세로축"), list(axis_names), format_func=axis_names.__getitem__,
+                         horizontal=True, key="book_axis")  # fmt: skip
+    log_y = book_axis == "log"
+    y_book = (tr("norm √Σdh² / N (log scale)", "노름 √Σdh² / N (로그 눈금)") if log_y
+              else tr("norm √Σdh² / N", "노름 √Σdh² / N"))  # fmt: skip
     book_title = tr(
         "DLFS2 ch. 6: exploding (Wh) and vanishing (Wh × 0.5)",
         "밑바닥부터 시작하는 딥러닝 2, 6장: 폭발(Wh)과 소실(Wh × 0.5)",
@@ -53,7 +60,7 @@ with st.expander(tr("The book's figure, exactly (ch06/rnn_gradient_graph.py)", "
     ui.chart_with_exports(charts.book_chart(book, names, book_title, book_caption,
                                             x_title=tr("backward steps from the loss (the book's time step)",
                                                        "손실에서 거슬러 간 시각 수 (책의 time step)"),
-                                            y_title=tr("norm √Σdh² / N (log scale)", "노름 √Σdh² / N (로그 눈금)")),
+                                            y_title=y_book, log_y=log_y),
                           book, "book_figure", ctx, book_title, book_caption)  # fmt: skip
     wide = book.pivot(index="back", columns="scale", values="norm")[list(names)].rename(columns=names)
     wide.index.name = tr("steps back", "거슬러 간 시각 수")

@@ -97,7 +97,7 @@ st.latex(
     r"h_t &= (1 - z) \odot n + z \odot h_{t-1} \end{aligned}"
 )
 st.latex(
-    r"\begin{aligned} \text{DLFS2 (Cho v3): } \tilde h &= \tanh\big(x W_x + (r \odot h_{t-1}) W_h + b\big) \\ "
+    r"\begin{aligned} \text{DLFS2: } \tilde h &= \tanh\big(x W_x + (r \odot h_{t-1}) W_h + b\big) \\ "
     r"h_t &= (1 - z) \odot h_{t-1} + z \odot \tilde h \end{aligned}"
 )
 st.latex(
@@ -106,9 +106,11 @@ st.latex(
 )
 st.markdown(
     tr(
-        "The book's z is PyTorch's 1 − z; the two also differ numerically because the reset gate sits "
-        "before or after the matmul. In this app the **update-gate bias** is added to the keep gate k (PyTorch's z, the book's 1 − z), so + always keeps more.",
-        "책의 z는 PyTorch의 1 − z입니다. 리셋 게이트가 행렬 곱 앞에 있는지 뒤에 있는지에 따라 수치도 다릅니다. "
+        "The book's z is PyTorch's 1 − z (and Cho et al.'s 1 − z too: Cho et al. 2014 write "
+        "h = z ⊙ h₋₁ + (1 − z) ⊙ h̃; the book shares only the reset placement of their third version, before the "
+        "matmul). The two also differ numerically because the reset gate sits before or after the matmul. In this app the **update-gate bias** is added to the keep gate k (PyTorch's z, the book's 1 − z), so + always keeps more.",
+        "책의 z는 PyTorch의 1 − z이고, Cho 등(2014)의 1 − z이기도 합니다 (Cho 등은 h = z ⊙ h₋₁ + (1 − z) ⊙ h̃로 "
+        "씁니다. 책은 그 세 번째 버전의 리셋 위치, 곧 행렬 곱 앞만 같습니다). 리셋 게이트가 행렬 곱 앞에 있는지 뒤에 있는지에 따라 수치도 다릅니다. "
         "이 앱의 **업데이트 게이트 편향**은 이전 상태를 그대로 넘기는 비율 k(PyTorch의 z, 책의 1 − z)에 더해지므로 어느 쪽이든 +일수록 더 유지합니다.",
     )
 )
@@ -190,9 +192,14 @@ st.markdown(
   `mean` averages the per-sample norms.
 - **Remedies** the book names: gradient clipping (chapter 6, `clip_grads`: rescale when ‖g‖ > θ;
   `recurrent_core.clip_global_norm`), truncated BPTT (chapter 5; `recurrent_core.bptt(..., truncate=k)`) and gated
-  cells (LSTM, GRU) — with their gates open. The study notes add ReLU instead of tanh with identity initialisation
-  (IRNN, Le et al. 2015) and weight decay; orthogonal initialisation comes from Saxe et al. (2014), not the book.
-  See them at work on the [Remedies](remedies) page.
+  cells (LSTM, GRU). The book never sets a gate bias (its `rnnlm.py` starts them at 0): opening the forget gate
+  comes from Gers et al. (2000) and Jozefowicz et al. (2015), chrono init from Tallec & Ollivier (2018). The book's
+  own note in §6.1.3 mentions ReLU instead of tanh (after Talathi & Vartak 2015); the study notes disagree (one
+  repeats it, another argues that ReLU explodes more easily, which is why RNNs use tanh) and list identity
+  initialisation (IRNN, Le et al. 2015) and weight decay on their own. Measured here, both are partly right: ReLU
+  keeps less than tanh with PyTorch's init (dead units), more with a gaussian or orthogonal W_hh at ρ ≈ 0.9–1.5;
+  orthogonal initialisation comes from Saxe et al. (2014), not the book. See them at work on the
+  [Remedies](remedies) page.
 """,
         """
 - **로그 축의 직선**: 시각마다 일정한 비율. 기울기(slope)는 그 비율의 log10이며, RNN 페이지의 log10 ρ와 비교해 보세요.
@@ -206,9 +213,13 @@ st.markdown(
 - **배치에 대한 노름**: `l2`는 모든 샘플에 대한 프로베니우스 노름, `book`은 책처럼 그것을 N으로 나눈 값, `mean`은
   샘플별 노름의 평균입니다.
 - 책이 말하는 **대책**: 기울기 클리핑 (6장의 `clip_grads`, ‖g‖ > θ이면 크기 조정, `recurrent_core.clip_global_norm`),
-  Truncated BPTT (5장, `recurrent_core.bptt(..., truncate=k)`), 게이트를 연 게이트 셀(LSTM, GRU). 학습 노트는 여기에
-  tanh 대신 ReLU와 단위 행렬 초기화(IRNN, Le 등 2015), 가중치 감소를 더합니다. 직교 초기화는 책이 아니라 Saxe 등
-  (2014)에서 왔습니다. [대책](remedies) 페이지에서 직접 확인해 보세요.
+  Truncated BPTT (5장, `recurrent_core.bptt(..., truncate=k)`), 게이트 셀(LSTM, GRU). 책은 게이트 편향을 정하지 않습니다
+  (`rnnlm.py`는 0에서 시작). 망각 게이트를 여는 방법은 Gers 등(2000)과 Jozefowicz 등(2015), chrono 초기화는 Tallec과
+  Ollivier(2018)에서 왔습니다. tanh 대신 ReLU를 쓰는 이야기는 책 6.1.3절의 NOTE(Talathi와 Vartak 2015 인용)입니다.
+  학습 노트의 의견은 갈립니다. 하나는 이를 옮겨 적고, 다른 하나는 ReLU가 더 쉽게 폭발해서 RNN은 tanh를 쓴다고 하며
+  단위 행렬 초기화(IRNN, Le 등 2015)와 가중치 감소를 따로 듭니다. 여기서 재 보면 둘 다 일부만 맞습니다. PyTorch 초기화에서는
+  ReLU가 tanh보다 덜 남기고(죽은 유닛), 가우스나 직교 W_hh(ρ ≈ 0.9–1.5)에서는 더 남깁니다. 직교 초기화는 책이 아니라
+  Saxe 등(2014)에서 왔습니다. [대책](remedies) 페이지에서 직접 확인해 보세요.
 """,
     )
 )
@@ -236,6 +247,8 @@ st.markdown("""
   [`ch06/rnn_gradient_graph.py`](https://github.com/oreilly-japan/deep-learning-from-scratch-2/blob/master/ch06/rnn_gradient_graph.py),
   [`common/time_layers.py`](https://github.com/oreilly-japan/deep-learning-from-scratch-2/blob/master/common/time_layers.py).
 - Pascanu, Mikolov & Bengio, [On the difficulty of training recurrent neural networks](https://arxiv.org/abs/1211.5063), 2013.
+- Gers, Schmidhuber & Cummins, [Learning to forget: continual prediction with LSTM](https://doi.org/10.1162/089976600300015015), 2000.
+- Talathi & Vartak, [Improving performance of recurrent neural network with ReLU nonlinearity](https://arxiv.org/abs/1511.03771), 2015.
 - Jozefowicz, Zaremba & Sutskever, [An empirical exploration of recurrent network architectures](https://proceedings.mlr.press/v37/jozefowicz15.html), 2015.
 - Tallec & Ollivier, [Can recurrent neural networks warp time?](https://arxiv.org/abs/1804.11188) (chrono init), 2018.
 - Cho et al., [Learning phrase representations using RNN encoder–decoder](https://arxiv.org/abs/1406.1078), 2014.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from checkers_flow import unclosed_bold
 from streamlit.testing.v1 import AppTest
 
 import recurrent_core as rc
@@ -154,7 +155,8 @@ def test_url_parameters_in_with_canonical_keys_and_old_aliases():
     assert at.radio(key="nonlinearity").value == "relu" and at.radio(key="formulation").value == "dlfs2"
     (fig,) = figures(at)
     assert len(decode(fig["data"][0]["x"])) == 38
-    assert "T=37" in fig["layout"]["title"]["text"] and "scheme=orthogonal" in fig["layout"]["title"]["text"]
+    footer = fig["layout"]["xaxis"]["title"]["text"]  # the settings footer under the x axis title
+    assert "T=37" in footer and "scheme=orthogonal" in footer
 
 
 @pytest.mark.parametrize("query, expect", [
@@ -298,6 +300,12 @@ def test_theory_page_shows_the_equations_and_the_remedies_honestly():
     text = reading(at)
     assert "orthogonal initialisation comes from Saxe et al. (2014), not the book" in text
     assert "ReLU" in text
+    # issue 16: the ReLU remark is the book's own note; the notes disagree; the book sets no gate bias; Cho's z
+    assert "§6.1.3" in text and "ReLU explodes more easily" in text
+    assert "study notes add ReLU instead of tanh with identity" not in text
+    assert "with their gates open" not in text and "The book never sets a gate bias" in text
+    assert not any("Cho v3" in e.value for e in at.get("latex"))
+    assert "Cho et al.'s 1 − z" in text
 
 
 # ------------------------------------------------------------------------------------------------ 한국어
@@ -335,6 +343,11 @@ def test_every_page_in_korean(page):
             assert korean(name) or set(words) <= {"RNN", "LSTM", "GRU", "max", "tanh", "relu", "randn"}, name
     # radio options show Korean labels while the URL values stay as they are
     assert at.radio(key="loss").value == "last"
+    # Korean wraps by word, not mid-word ("멀/리")
+    assert any("keep-all" in el.proto.body for el in at.get("html")), "word-break: keep-all for Korean"
+    # no literal '**' on screen: CommonMark leaves "**(…)**의" unclosed before a particle (issue 16)
+    for el in (*at.markdown, *at.info, *at.caption):
+        assert unclosed_bold(el.value) == [], el.value
 
 
 def test_view_controls_are_declared_once():

@@ -30,6 +30,17 @@ _TICK = re.compile(rf"(?:([25])×)?10(⁰|⁻?[¹²³⁴⁵⁶⁷⁸⁹][{_SUP}]
 _DECADE = re.compile(rf"10(⁰|⁻?[¹²³⁴⁵⁶⁷⁸⁹][{_SUP}]*)")
 
 
+def unsup(label: str) -> str:
+    """A tick label as drawn (rich text '2×10<sup>−3</sup>') back in the one text format '2×10⁻³'."""
+    m = re.fullmatch(r"(.*)10<sup>(−?\d+)</sup>", label)
+    assert m, f"not a rich-text 10ⁿ tick: {label!r}"
+    return f"{m.group(1)}10" + m.group(2).replace("−", "-").translate(str.maketrans("-0123456789", "⁻" + _SUP))
+
+
+def ticks(axis) -> list[str]:
+    return [unsup(t) for t in axis.ticktext]
+
+
 def tick_log10(label: str) -> float:
     """log10 of the number a tick label such as '10⁻²⁷' or '2×10⁻³' stands for (fails on any other format)."""
     m = _TICK.fullmatch(label)
@@ -144,7 +155,7 @@ def test_norm_chart_y_ticks_are_round_decades_in_one_format():
     fig = charts.norm_chart(curves_frame(VALUES), INFO, "t", SETTINGS)
     ax = fig.layout.yaxis
     assert ax.tickmode == "array"
-    vals, text = list(ax.tickvals), list(ax.ticktext)
+    vals, text = list(ax.tickvals), ticks(ax)
     assert 2 <= len(vals) == len(text) <= 10
     for v, label in zip(vals, text, strict=True):
         assert _DECADE.fullmatch(label), label  # 10ⁿ only: no 1e-27, no 0.01, no ×
@@ -160,7 +171,7 @@ def test_norm_chart_y_ticks_are_round_decades_in_one_format():
 
 def test_norm_chart_narrow_range_uses_2_and_5_times_a_decade():
     fig = charts.norm_chart(curves_frame({"rnn": [-0.6, -0.3, 0.0, 0.4]}), [INFO[0]], "t")
-    text = list(fig.layout.yaxis.ticktext)
+    text = ticks(fig.layout.yaxis)
     assert "10⁰" in text and any("×" in label for label in text)
     assert set(text) >= {"5×10⁻¹", "10⁰", "2×10⁰"}
     np.testing.assert_allclose([tick_log10(label) for label in text], fig.layout.yaxis.tickvals, atol=1e-12)
@@ -170,7 +181,7 @@ def test_norm_chart_narrow_range_uses_2_and_5_times_a_decade():
 def test_norm_chart_ticks_at_T1000_ranges_are_round(lo):
     logs = list(np.linspace(lo, 0.0, 1001))  # T = 1000
     fig = charts.norm_chart(curves_frame({"rnn": logs}), [INFO[0]], "t", SETTINGS)
-    vals, text = list(fig.layout.yaxis.tickvals), list(fig.layout.yaxis.ticktext)
+    vals, text = list(fig.layout.yaxis.tickvals), ticks(fig.layout.yaxis)
     step = float(np.diff(vals)[0])
     assert np.all(np.diff(vals) == step)
     assert is_round_step(step), step
@@ -247,15 +258,28 @@ def test_norm_chart_markers_are_vertical_legend_lines_not_text(x, at):
     assert_no_text_on_plot(fig)
 
 
+def footer(fig) -> str:
+    """The settings footer under the x axis title (one line of text, its <br>s joined)."""
+    m = re.search(r"<br><span style='font-size:\d+px;color:#667'>(.*)</span>$", fig.layout.xaxis.title.text)
+    assert m, fig.layout.xaxis.title.text
+    return m.group(1).replace("<br>", " · ").replace(" ·  · ", " · ")
+
+
 def test_norm_chart_title_wraps_for_phones_and_carries_the_settings():
+    """Issue 16: the five-line title-and-settings block took ~35 % of every chart: the title is one line (two for a
+    long one), set in from the left edge; the settings sit in a small footer under the x axis title."""
     title = "‖∂L/∂h_t‖ back through time: RNN vs LSTM vs GRU, with the LSTM and GRU gates opened by +3"
     fig = charts.norm_chart(curves_frame(VALUES), INFO, title, SETTINGS)
-    text = fig.layout.title.text
-    head, sep, sub = text.partition("<br><sup>")
-    assert sep and sub == SUBTITLE + "</sup>"
+    head = fig.layout.title.text
+    assert "<sup>" not in head and "seed" not in head
+    assert footer(fig) == SUBTITLE
+    assert fig.layout.title.pad.l > 0  # not flush at x = 0
     head_lines = head.split("<br>")
     assert len(head_lines) >= 2
     assert all(0 < len(line) <= 48 for line in head_lines), head_lines
+    short = charts.norm_chart(curves_frame(VALUES), INFO, "‖∂L/∂h_t‖ back through time: RNN vs GRU")
+    assert "<br>" not in short.layout.title.text  # a title that fits is one line
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0  # below the axis title, not over it
     assert " ".join(head_lines) == title  # every word kept, in order
     assert fig.layout.meta["settings"] == SETTINGS
     assert fig.layout.height == charts.HEIGHT == 520
@@ -275,8 +299,8 @@ def test_norm_chart_values_beyond_float64_are_drawn_finite():
     ax = fig.layout.yaxis
     assert np.isfinite(ax.tickvals).all() and np.isfinite(ax.range).all()
     assert max(ax.tickvals) >= 477.2 and min(ax.tickvals) <= 0.5
-    assert all(_DECADE.fullmatch(label) for label in ax.ticktext)
-    assert any(re.fullmatch("10⁴[⁰¹²³⁴⁵⁶⁷⁸⁹]{2}", label) for label in ax.ticktext)
+    assert all(_DECADE.fullmatch(label) for label in ticks(ax))
+    assert any(re.fullmatch("10⁴[⁰¹²³⁴⁵⁶⁷⁸⁹]{2}", label) for label in ticks(ax))
     assert fig.to_json()  # serialises without overflow
 
 
@@ -312,7 +336,7 @@ def test_gain_chart_one_trace_per_factor_and_reference_lines_in_the_legend():
     assert bound.line.dash != rho.line.dash
     lo, hi = fig.layout.yaxis.range
     assert lo < -0.3 and hi > 0.42
-    assert all(_TICK.fullmatch(label) for label in fig.layout.yaxis.ticktext)
+    assert all(_TICK.fullmatch(label) for label in ticks(fig.layout.yaxis))
     assert fig.layout.meta["settings"] == SETTINGS
     assert_no_text_on_plot(fig)
 
@@ -432,6 +456,15 @@ BOOK = pd.DataFrame(
 )
 
 
+def test_book_chart_on_a_linear_axis_as_the_book_draws_it():
+    fig = charts.book_chart(BOOK, {}, "book", {"N": 2, "H": 3, "T": 20, "seed": 3}, log_y=False)
+    for trace in fig.data:
+        part = BOOK[BOOK["scale"] == float(trace.name.split()[-1])] if trace.name.startswith("scale") else None
+        if part is not None:
+            np.testing.assert_allclose(np.asarray(trace.y), part["norm"].to_numpy())
+    assert fig.layout.yaxis.type == "linear"
+
+
 def test_book_chart_log10_of_the_norms_against_back_with_decade_ticks():
     names = {1.0: "Wh = randn(3, 3)", 0.5: "Wh = randn(3, 3) × 0.5"}
     fig = charts.book_chart(BOOK, names, "book", {"N": 2, "H": 3, "T": 20, "seed": 3})
@@ -444,9 +477,9 @@ def test_book_chart_log10_of_the_norms_against_back_with_decade_ticks():
     ax = fig.layout.yaxis
     assert ax.type in (None, "-", "linear")
     assert min(ax.tickvals) <= -20 and max(ax.tickvals) >= 20
-    assert all(_DECADE.fullmatch(label) for label in ax.ticktext)
-    assert "10⁰" in ax.ticktext and "10⁻²⁰" in ax.ticktext
-    assert "N=2 · H=3 · T=20 · seed=3" in fig.layout.title.text
+    assert all(_DECADE.fullmatch(label) for label in ticks(ax))
+    assert "10⁰" in ticks(ax) and "10⁻²⁰" in ticks(ax)
+    assert "N=2 · H=3 · T=20 · seed=3" in footer(fig)
     assert_no_text_on_plot(fig)
 
 
@@ -467,7 +500,7 @@ def test_every_figure_has_the_height_the_settings_and_no_text_on_the_plot(name):
     fig = _every_figure()[name]
     assert fig.layout.height == charts.HEIGHT
     assert fig.layout.meta["settings"] == SETTINGS
-    assert fig.layout.title.text.endswith(f"<br><sup>{SUBTITLE}</sup>")
+    assert footer(fig) == SUBTITLE
     assert_no_text_on_plot(fig)
     assert all(t.name for t in fig.data if t.type != "heatmap")  # every line is in the legend by name
 
@@ -520,6 +553,13 @@ def test_format_log10_reads_back_to_three_digits(v):
 
 
 # ------------------------------------------------------------------------------------------ power_of_ten
+def test_tick_labels_raise_the_exponent_in_the_fonts_own_digits():
+    """'10⁻¹⁰' drew its ⁰ as a lowered 'o' (a fallback font): ticks are rich text with plain digits raised."""
+    assert style.rich_power("10⁻¹⁰") == "10<sup>−10</sup>" and style.rich_power("2×10⁰") == "2×10<sup>0</sup>"
+    axis = style.log10_axis([-30.0, 5.0])
+    assert all(not set(t) & set(_SUP) for t in axis["ticktext"]), axis["ticktext"]
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -658,7 +698,7 @@ def test_every_log10_chart_labels_its_ticks_the_same_way():
     axis = style.log10_axis(fixed=(-4.0, 0.0), max_ticks=6)
     assert list(heat.colorbar.tickvals) == axis["tickvals"] and list(heat.colorbar.ticktext) == axis["ticktext"]
     for fig_axis in (curve.layout.yaxis, heat.colorbar, model_heat.colorbar):
-        for value, label in zip(fig_axis.tickvals, fig_axis.ticktext, strict=True):
+        for value, label in zip(fig_axis.tickvals, ticks(fig_axis), strict=True):
             m = _TICK.fullmatch(label)
             assert m, label
             assert tick_log10(label) == pytest.approx(value, abs=1e-12)

@@ -672,3 +672,17 @@ def test_the_opened_curves_name_the_bias_they_reached_and_the_step_of_plus_3(bia
         text = claims.OpenClaim(kind.upper(), r.open_bias[kind], r.flow.trends[f"{kind}_open"],
                                   r.flow.trends[kind], 0.5).render("en")  # fmt: skip
         assert text.startswith(f"Opened by +3 to gate bias {bias + 3:+g}"), text
+
+
+def test_overflow_markers_name_which_curve_of_a_kind():
+    """RNN relu at T = 1000 showed two 'RNN: float32 overflows' legend entries: the full chain's and W_hh alone's."""
+    trends = [
+        data.Trend("full", "rnn", "dh", 50.0, 10, None, overflow32=226),
+        data.Trend("matmul_only", "rnn", "matmul_only", 50.0, 10, None, overflow32=859),
+        data.Trend("lstm_open", "lstm", "dh", 50.0, 10, None, overflow32=300),
+    ]
+    labels = [m["label"] for m in data.overflow_markers(trends)]
+    assert labels[0] == ("RNN ‖∂L/∂h_t‖: float32 overflows", "RNN ‖∂L/∂h_t‖: float32 오버플로")
+    assert labels[2] == ("RNN W_hh only: float32 overflows", "RNN W_hh만: float32 오버플로")
+    assert labels[1][0] == "LSTM: float32 overflows"  # one LSTM curve: the kind alone names it
+    assert len({en for en, _ in labels}) == len(labels)

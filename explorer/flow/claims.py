@@ -99,23 +99,35 @@ class OpenClaim:
     opened: Trend
     as_set: Trend
     gate_mean: float
+    cell: Trend | None = None  # the opened LSTM's ‖∂L/∂c_t‖: it "still vanishes" only when its memory does too
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
         o = self.opened
         diff = o.log10_ratio - self.as_set.log10_ratio
         rel_en, rel_ko = (
-            ("more", "많습니다") if diff > 0 else ("less", "적습니다") if diff < 0 else ("as much", "같습니다")
+            ("more than", "많습니다")
+            if diff > 0
+            else ("less than", "적습니다")
+            if diff < 0
+            else ("as much as", "같습니다")
         )
-        ratio = ratio_text(o.log10_ratio, lang)
+        ratio = ratio_text(o.log10_ratio, lang, only=diff <= 0)  # Korean 만 ("only") never beside "more"
         text = tr(
             f"Opened by {OPEN_GATE_BIAS:+g} to gate bias {self.bias:+g} (dotted; its gate averages "
             f"{self.gate_mean:.3f}), the {self.name} "
-            f"{ratio} at t = 0: {rel_en} than at the bias you set ({pct(self.as_set.log10_ratio)})",
+            f"{ratio} at t = 0: {rel_en} at the bias you set ({pct(self.as_set.log10_ratio)})",
             f"게이트 편향을 {OPEN_GATE_BIAS:+g}만큼 올려 {josa(f'{self.bias:+g}', '으로/로')} 열면 (점선, 게이트 평균 {self.gate_mean:.3f}) t = 0에서 "
             f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({pct(self.as_set.log10_ratio)})보다 {rel_ko}",
         )
-        if o.direction == "vanishes":
+        cell_carries = _cell_carries(self.cell)
+        if o.direction == "vanishes" and cell_carries:
+            assert self.cell is not None
+            text += tr(
+                f": its ‖∂L/∂h_t‖ still vanishes, but its memory cell's ‖∂L/∂c_t‖ {ratio_text(self.cell.log10_ratio, lang)}",
+                f". ‖∂L/∂h_t‖는 여전히 소실되지만 기억 셀의 ‖∂L/∂c_t‖는 {ratio_text(self.cell.log10_ratio, lang)}",
+            )
+        elif o.direction == "vanishes":
             text += tr(": even opened, it still **vanishes**", ". 열어도 여전히 **기울기 소실**입니다")
         elif o.direction == "explodes":
             text += tr(": opened, it **explodes**", ". 열면 **기울기 폭발**입니다")
@@ -375,7 +387,7 @@ class GateRoleClaim:
         return tr(
             f"**{label[0]}** averages {self.mean:.3f} (10–90 % of its values: {self.lo:.3f} to {self.hi:.3f}): it "
             f"{role[0]}.",
-            f"**{label[1]}**의 평균은 {self.mean:.3f}입니다 (값의 10–90 %: {self.lo:.3f} ~ {self.hi:.3f}). {role[1]}.",
+            f"**{label[1]}**: 평균은 {self.mean:.3f}입니다 (값의 10–90 %: {self.lo:.3f} ~ {self.hi:.3f}). {role[1]}.",
         )
 
 
@@ -385,7 +397,8 @@ Claim = TrendClaim | GateClaim | CompareClaim | OpenClaim | RateClaim | FactorCl
 # ------------------------------------------------------------------------------------------ claims of each page
 def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
     tr_ = r.flow.trends
-    claims: list[Claim] = [TrendClaim(KIND_LABELS[k], tr_[k]) for k in ("rnn", "lstm", "gru")]
+    claims: list[Claim] = [TrendClaim(KIND_LABELS[k], tr_[k], r.lstm_dc if k == "lstm" else None)
+                           for k in ("rnn", "lstm", "gru")]  # fmt: skip
     if s.T >= 1:
         claims.append(GateClaim("LSTM", "f", r.gate_means["lstm"], s.T))
         keep = "z" if s.formulation == "pytorch" else "1 − z"
@@ -394,7 +407,14 @@ def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
             claims.append(CompareClaim(KIND_LABELS[kind], "RNN", tr_[kind].log10_ratio, tr_["rnn"].log10_ratio))
         for kind, bias in r.open_bias.items():
             claims.append(
-                OpenClaim(KIND_LABELS[kind], bias, tr_[f"{kind}_open"], tr_[kind], r.gate_means[f"{kind}_open"])
+                OpenClaim(
+                    KIND_LABELS[kind],
+                    bias,
+                    tr_[f"{kind}_open"],
+                    tr_[kind],
+                    r.gate_means[f"{kind}_open"],
+                    r.open_dc.get(kind),
+                )
             )
     return claims
 
@@ -427,7 +447,8 @@ RATE_MIN_T = 7  # fewer steps than this leave no long run to measure a rate over
 def gate_claims(r: GateResult, s: Settings, kind: str) -> list[Claim]:
     name = KIND_LABELS[kind]
     claims: list[Claim] = [GateClaim(name, r.keep_symbol, r.gate_mean, s.T)]
-    claims.extend(TrendClaim(name, t) for t in r.flow.trends.values())
+    dc = r.flow.trends.get("dc") if kind == "lstm" else None  # ‖∂L/∂c_t‖ judged beside a vanishing ‖∂L/∂h_t‖
+    claims.extend(TrendClaim(name, t, dc if t.quantity == "dh" else None) for t in r.flow.trends.values())
     return claims
 
 
@@ -461,17 +482,29 @@ def gate_role_claims(r: GateResult, kind: str) -> list[GateRoleClaim]:
     return [GateRoleClaim(KIND_LABELS[kind], gate, mean, lo, hi) for gate, (mean, lo, hi) in summary.items()]
 
 
+def _cell_carries(cell: Trend | None) -> bool:
+    """A memory cell's ‖∂L/∂c_t‖ that flows back at least one step and keeps more than 1 %."""
+    return cell is not None and cell.steps > 0 and cell.direction not in ("vanishes", "undefined")
+
+
+def vanishes(r: CompareResult, kind: str) -> bool:
+    """A kind's gradient vanishes: ‖∂L/∂h_t‖ and, for the LSTM, its memory cell's ‖∂L/∂c_t‖ too."""
+    if r.flow.trends[kind].direction != "vanishes":
+        return False
+    return kind != "lstm" or r.lstm_dc is None or r.lstm_dc.direction in ("vanishes", "undefined")
+
+
 def point(r: CompareResult, lang: str) -> str | None:
     """The compare page's one-line summary, derived from the same trends (None when there is nothing to add)."""
     tr = pick(lang)
     trends = r.flow.trends
-    vanish = [KIND_LABELS[k] for k in ("lstm", "gru") if trends[k].direction == "vanishes"]
+    vanish = [KIND_LABELS[k] for k in ("lstm", "gru") if vanishes(r, k)]
     if not vanish:
         return None
     rescued = [
         KIND_LABELS[k]
         for k in r.open_bias
-        if trends[f"{k}_open"].direction != "vanishes"
+        if (trends[f"{k}_open"].direction != "vanishes" or _cell_carries(r.open_dc.get(k)))
         and trends[f"{k}_open"].log10_ratio >= trends[k].log10_ratio + TREND_DECADES
     ]
     like_rnn = trends["rnn"].direction == "vanishes"

@@ -4,7 +4,7 @@ those of explorer/shared/curves.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,10 @@ class CompareResult:
     gate_means: dict[str, float]  # curve id of a gated kind -> mean of the gate on its element-wise path
     open_bias: dict[str, float]  # "lstm"/"gru" -> the bias of its dotted "opened" curve
     cell_path: Trend  # the LSTM's cell path alone (∏ f), over the same steps as ∂L/∂c_t
+    lstm_dc: Trend | None = None  # the LSTM's ‖∂L/∂c_t‖ (t = 1 … T): its memory, judged beside ‖∂L/∂h_t‖
+    lstm_dc_curve: np.ndarray | None = None  # its log10 norms, t = 1 … T
+    open_dc: dict[str, Trend] = field(default_factory=dict)  # "lstm" -> the opened LSTM's ‖∂L/∂c_t‖
+    open_dc_curve: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
@@ -52,12 +56,18 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
         "lstm_cell_path", ("LSTM cell path ∏ f", "LSTM 셀 경로 ∏ f"), "lstm", "path", "lstm", "cell_path"
     )
     cell_path = trend(cell_info, path)
+    assert cell.full.log10_dc is not None
+    dc = rc.aggregate(cell.full.log10_dc, s.norm)
+    dc_info = CurveInfo("lstm_dc", ("LSTM ‖∂L/∂c_t‖", "LSTM ‖∂L/∂c_t‖"), "cell", "full", "lstm", "dc")
+    lstm_dc = trend(dc_info, dc, cell.full.overflow_step, _fwd(cell.full.forward_overflow_step))
     del cell  # its tape
     gru = rc.gru_direct_path(make_layer(s, "gru"), x, dhs)
     add(CurveInfo("gru", ("GRU", "GRU"), "gru", "full", "gru", "dh"), gru.full)
     gate_means["gru"] = float(gru.gate.mean())
     del gru
     open_bias: dict[str, float] = {}
+    open_dc: dict[str, Trend] = {}
+    open_dc_curve: dict[str, np.ndarray] = {}
     if show_open_gates:
         for kind, bias in (("lstm", "forget_bias"), ("gru", "update_bias")):
             base = float(getattr(s, bias))
@@ -78,8 +88,22 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
             res = rc.lstm_cell_path(layer, x, dhs) if kind == "lstm" else rc.gru_direct_path(layer, x, dhs)
             gate_means[info.id] = float(res.gate.mean())
             add(info, res.full)
+            if kind == "lstm" and res.full.log10_dc is not None:
+                y_dc = rc.aggregate(res.full.log10_dc, s.norm)
+                dc_open = CurveInfo("lstm_open_dc", ("LSTM opened ‖∂L/∂c_t‖",) * 2, "cell", "variant", "lstm", "dc")
+                open_dc["lstm"] = trend(dc_open, y_dc, res.full.overflow_step, _fwd(res.full.forward_overflow_step))
+                open_dc_curve["lstm"] = y_dc
             del res
-    return CompareResult(flow=collect(parts, s.T), gate_means=gate_means, open_bias=open_bias, cell_path=cell_path)
+    return CompareResult(
+        flow=collect(parts, s.T),
+        gate_means=gate_means,
+        open_bias=open_bias,
+        cell_path=cell_path,
+        lstm_dc=lstm_dc,
+        lstm_dc_curve=dc,
+        open_dc=open_dc,
+        open_dc_curve=open_dc_curve,
+    )
 
 
 def _fwd(step: int | None) -> int | None:
@@ -181,18 +205,6 @@ class RNNResult:
     contributions: Contributions | None = None  # what the weights receive from each step
 
 
-RATE_SKIP = 5  # the first steps back are transients, not the long-run rate
-
-
-def _rate(y: np.ndarray, skip: int) -> float:
-    """log10 of the geometric-mean change per step of a curve in time order, leaving out the ``skip`` points
-    nearest the loss; NaN when fewer than two points remain or an end is not finite."""
-    z = y[: len(y) - skip] if skip else y
-    if len(z) < 2 or not np.isfinite(z[[0, -1]]).all():
-        return float("nan")
-    return float((z[0] - z[-1]) / (len(z) - 1))
-
-
 def rnn_view(s: Settings) -> RNNResult:
     x, dhs = make_inputs(s)
     layer = make_layer(s, "rnn")
@@ -249,12 +261,12 @@ def rnn_view(s: Settings) -> RNNResult:
         ],
         ignore_index=True,
     )
-    skip = min(RATE_SKIP, max(0, s.T - 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         phi_gain = dec.log10_gain_tanh[np.isfinite(dec.log10_gain_tanh)]
         mean_phi = float(phi_gain.mean()) if phi_gain.size else float("nan")
+    flow = collect(parts, s.T)
     return RNNResult(
-        flow=collect(parts, s.T),
+        flow=flow,
         gains=gains,
         eigenvalues=eigenvalues,
         spectrum=spectrum,
@@ -262,8 +274,9 @@ def rnn_view(s: Settings) -> RNNResult:
         sigma_max=facts.sigma_max,
         log10_bound=_log10_or_none(facts.pascanu_bound),
         log10_rho=_log10_or_none(facts.spectral_radius),
-        log10_rate_matmul=_rate(np.append(matmul_y, full_y[-1]), skip),
-        log10_rate_full=_rate(full_y, skip),
+        # one computation with the trends' per-step rates (the sentences print one number per chain)
+        log10_rate_matmul=flow.trends["matmul_only"].log10_rate_steady,
+        log10_rate_full=flow.trends["full"].log10_rate_steady,
         log10_gain_phi=mean_phi,
         activation=act,
         contributions=contributions,

@@ -47,11 +47,13 @@ def pct(log10_value: float) -> str:
     return format_log10(log10_value)
 
 
-def ratio_text(log10_ratio: float, lang: str) -> str:
-    """'keeps 40%' / 'grows 5460×' (and Korean), chosen by the sign of the ratio."""
+def ratio_text(log10_ratio: float, lang: str, only: bool = True) -> str:
+    """'keeps 40%' / 'grows 5460×' (and Korean), chosen by the sign of the ratio. Korean says 만 ("only") for a
+    ratio that rounds below 100 % and when ``only`` (not beside "more than")."""
     tr = pick(lang)
     if log10_ratio < 0:
-        return tr(f"keeps {pct(log10_ratio)}", f"{pct(log10_ratio)}만 남습니다")
+        k = pct(log10_ratio)
+        return tr(f"keeps {k}", f"{k}{'만' if only and k != '100%' else ''} 남습니다")
     if log10_ratio > 0:
         return tr(f"grows to {format_log10(log10_ratio)}×", f"{format_log10(log10_ratio)}배로 커집니다")
     return tr(f"is unchanged at {pct(0.0)}", f"{pct(0.0)}로 그대로입니다")
@@ -64,12 +66,49 @@ def rate_text(log10_rate: float) -> str:
     return "×NaN" if math.isnan(log10_rate) else ("×inf" if log10_rate > 0 else "×0")
 
 
+def step_rate_text(t: Trend, lang: str) -> str:
+    """The per-step rate of a curve, only where one rate describes its steps: over the steady part (the points
+    nearest the loss left out and said so) when that part is close to geometric; else that there is none."""
+    tr = pick(lang)
+    if not t.steady:
+        return tr("no steady rate per step: the curve bends", "곡선이 꺾여 있어 시각마다 일정한 비율은 없습니다")
+    r = rate_text(t.log10_rate_steady)
+    if t.rate_skip == 0:
+        return tr(f"{r} per step", f"시각마다 {r}")
+    first = (
+        tr("the first step back", "처음 1 시각")
+        if t.rate_skip == 1
+        else tr(f"the first {t.rate_skip} steps back", f"처음 {t.rate_skip} 시각")
+    )
+    return tr(f"{r} per step after {first}", f"{first} 이후 시각마다 {r}")
+
+
+def cell_text(c: Trend, lang: str) -> str:
+    """What an LSTM's cell gradient ‖∂L/∂c_t‖ does beside a vanishing ‖∂L/∂h_t‖."""
+    tr = pick(lang)
+    if c.direction == "undefined" or c.steps == 0:
+        return ""
+    ratio = ratio_text(c.log10_ratio, lang)
+    of = " of its value" if c.log10_ratio < 0 else ""
+    if c.direction == "vanishes":
+        return tr(
+            f"; its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {c.steps} steps back: it vanishes too",
+            f". 기억 셀의 ‖∂L/∂c_t‖도 {c.steps} 시각을 거슬러 가면 {ratio}. 함께 소실됩니다",
+        )
+    return tr(
+        f"; but its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {c.steps} steps back: the cell still carries the "
+        "gradient",
+        f". 그러나 기억 셀의 ‖∂L/∂c_t‖는 {c.steps} 시각을 거슬러 가면 {ratio}. 기억 셀은 기울기를 아직 전달합니다",
+    )
+
+
 @dataclass(frozen=True)
 class TrendClaim:
     """What one curve does from the loss back to its first point."""
 
     name: str | tuple[str, str]  # "RNN", "LSTM", … or (English, Korean)
     trend: Trend
+    cell: Trend | None = None  # an LSTM's ‖∂L/∂c_t‖, said beside a vanishing ‖∂L/∂h_t‖ (its memory may still carry)
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
@@ -92,12 +131,11 @@ class TrendClaim:
             return tr(
                 f"{head}: one point, no step to flow back through.", f"{head}: 점 하나뿐, 거슬러 갈 시각이 없습니다."
             )
-        rate = rate_text(t.log10_rate)
         ratio = ratio_text(t.log10_ratio, lang)
         text = tr(
             f"{head} {ratio}{' of' if t.log10_ratio < 0 else ''} its value at the loss after {t.steps} steps back "
-            f"({rate} per step)",
-            f"{josa(head, '은/는')} 손실 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} (시각마다 {rate})",
+            f"({step_rate_text(t, lang)})",
+            f"{josa(head, '은/는')} 손실 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} ({step_rate_text(t, lang)})",
         )
         if t.direction == "vanishes":
             text += tr(": it **vanishes**", ". **기울기 소실**입니다")
@@ -106,6 +144,8 @@ class TrendClaim:
                     f", below 10⁻⁶ of its value at the loss after {t.steps_to_vanish} steps back",
                     f". {t.steps_to_vanish} 시각을 거슬러 가면 손실 위치 값의 10⁻⁶ 아래로 떨어집니다",
                 )
+            if self.cell is not None:
+                text += cell_text(self.cell, lang)
         elif t.direction == "explodes":
             text += tr(": it **explodes**", ". **기울기 폭발**입니다")
             if t.overflow64 is not None:

@@ -8,6 +8,7 @@ the x axis of the book's figure. Gradients of the cell state ``c`` start at t = 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,35 @@ from .kinds import KIND_LABELS
 VANISH_LEVEL = -6.0  # "below 10⁻⁶ of its value at the loss"
 # A curve vanishes when it keeps at most 1 % of its value at the loss, explodes when it grows at least 100×.
 TREND_DECADES = 2.0
+# A rate per step is said only over the steady part of a curve: the points nearest the loss are one-off entry
+# factors (an LSTM's o ⊙ tanh′(c) into the cell, the power iteration settling on ρ), left out here
+STEADY_SKIP = 5  # left out when a curve has more than STEADY_MIN_STEPS steps; 1 when it has 2 … STEADY_MIN_STEPS
+STEADY_MIN_STEPS = 7
+
+
+def steady_skip(steps: int) -> int:
+    """How many points nearest the loss the per-step rate leaves out."""
+    return STEADY_SKIP if steps > STEADY_MIN_STEPS else (1 if steps >= 2 else 0)
+
+
+def geometric_tolerance(span: float) -> float:
+    """How far (decades) a curve may stray from the line of its rate and still be said to change by that rate per
+    step: 0.1 decade, plus 5 % of the decades it spans."""
+    return 0.1 + 0.05 * abs(span)
+
+
+def steady_rate(log10_norm: np.ndarray) -> tuple[float, float, int]:
+    """(log10 rate per step over the steady part, the largest deviation of its points from that line in decades,
+    the points left out nearest the loss); NaN rate when fewer than two points remain or an end is not finite."""
+    skip = steady_skip(len(log10_norm) - 1)
+    z = np.asarray(log10_norm[: len(log10_norm) - skip], dtype=float)
+    if len(z) < 2 or not np.isfinite(z[[0, -1]]).all():
+        return math.nan, math.inf, skip
+    rate = float((z[0] - z[-1]) / (len(z) - 1))
+    line = z[-1] + rate * np.arange(len(z) - 1, -1, -1)
+    with np.errstate(invalid="ignore"):
+        dev = float(np.max(np.abs(z - line)))
+    return rate, dev if math.isfinite(dev) else math.inf, skip
 
 
 def make_layer(s: Settings, kind: str, **override: Any) -> Any:
@@ -71,6 +101,9 @@ class Trend:
     overflow64: int | None = None  # t at which a plain float64 backward held inf/NaN
     overflow32: int | None = None
     forward_overflow: int | None = None  # t at which the forward hidden state itself overflowed (relu)
+    log10_rate_steady: float = math.nan  # per step over the steady part (steady_rate)
+    steady_deviation: float = math.inf  # the steady part's largest deviation from that rate's line (decades)
+    rate_skip: int = 0  # points nearest the loss left out of the steady part
 
     @property
     def direction(self) -> str:
@@ -92,6 +125,14 @@ class Trend:
         """log10 of the geometric-mean change per backward step."""
         return self.log10_ratio / self.steps if self.steps else 0.0
 
+    @property
+    def steady(self) -> bool:
+        """The steady part changes by one rate per step: close to geometric (within geometric_tolerance)."""
+        if not math.isfinite(self.log10_rate_steady):
+            return False
+        span = self.log10_rate_steady * (self.steps - self.rate_skip)
+        return self.steady_deviation <= geometric_tolerance(span)
+
 
 def steps_below(log10_norm: np.ndarray, level: float = VANISH_LEVEL) -> int | None:
     """Backward steps from the last point until the norm first falls ``level`` decades below it."""
@@ -110,6 +151,7 @@ def trend(
 ) -> Trend:
     """The trend of a curve given by its log10 norms in time order (first point first, the loss last)."""
     ov = overflow or {}
+    rate, dev, skip = steady_rate(log10_norm)
     return Trend(
         curve=info.id,
         kind=info.kind,
@@ -120,6 +162,9 @@ def trend(
         overflow64=ov.get("float64"),
         overflow32=ov.get("float32"),
         forward_overflow=forward_overflow,
+        log10_rate_steady=rate,
+        steady_deviation=dev,
+        rate_skip=skip,
     )
 
 
@@ -132,18 +177,44 @@ def frame(info: CurveInfo, t: np.ndarray, log10_norm: np.ndarray, T: int) -> pd.
     return pd.DataFrame({"t": t, "back": T - t, "curve": info.id, "log10_norm": log10_norm})
 
 
+# How a marker names its curve when one kind has several curves on the chart (the RNN's full BPTT and W_hh alone)
+CURVE_SHORT: dict[str, Text] = {
+    "dh": ("‖∂L/∂h_t‖", "‖∂L/∂h_t‖"),
+    "dc": ("‖∂L/∂c_t‖", "‖∂L/∂c_t‖"),
+    "cell_path": ("cell path", "셀 경로"),
+    "direct_path": ("direct path", "직접 경로"),
+    "matmul_only": ("W_hh only", "W_hh만"),
+    "tanh_only": ("φ′ only", "φ′만"),
+}
+
+
+def _curve_name(tr: Trend, several: bool) -> Text:
+    name = KIND_LABELS[tr.kind]
+    if not several:
+        return name, name
+    en, ko = CURVE_SHORT.get(tr.quantity, (tr.curve, tr.curve))
+    if tr.curve.endswith("_open"):
+        en, ko = f"{en}, opened", f"{ko}, 연 것"
+    return f"{name} {en}", f"{name} {ko}"
+
+
 def overflow_markers(trends: list[Trend] | tuple[Trend, ...]) -> list[dict[str, Any]]:
-    """Vertical markers where a plain computation overflowed, one per t (labels merged), in time order."""
+    """Vertical markers where a plain computation overflowed, one per t (labels merged), in time order; a kind with
+    several curves names which one overflowed."""
+    curves_of: dict[str, set[str]] = {}
+    for tr in trends:
+        curves_of.setdefault(tr.kind, set()).add(tr.curve)
     by_t: dict[int, list[Text]] = {}
     for tr in trends:
-        name = KIND_LABELS[tr.kind]
-        for t, what in (
-            (tr.overflow64, ("float64 overflows", "float64 오버플로")),
-            (tr.overflow32, ("float32 overflows", "float32 오버플로")),
-            (tr.forward_overflow, ("forward overflows", "순전파 오버플로")),
+        en, ko = _curve_name(tr, len(curves_of[tr.kind]) > 1)
+        kind = KIND_LABELS[tr.kind]
+        for t, what, (a, b) in (
+            (tr.overflow64, ("float64 overflows", "float64 오버플로"), (en, ko)),
+            (tr.overflow32, ("float32 overflows", "float32 오버플로"), (en, ko)),
+            (tr.forward_overflow, ("forward overflows", "순전파 오버플로"), (kind, kind)),  # the pass, not a curve
         ):
             if t is not None:
-                label = (f"{name}: {what[0]}", f"{name}: {what[1]}")
+                label = (f"{a}: {what[0]}", f"{b}: {what[1]}")
                 if label not in by_t.setdefault(t, []):
                     by_t[t].append(label)
     return [

@@ -49,6 +49,7 @@ CONTEXT_KEY = "_context"
 CONTEXT_RETRY_KEY = "_context_retry"
 URL_SEEDED_KEY = "_url_seeded"
 URL_PENDING_KEY = "_url_pending"  # page controls read from the URL, seeded when their page first draws them
+URL_SHOWN_KEY = "_url_shown"  # the query this session last wrote or read: another one means Back/Forward
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
                "nonlinearity": "tanh", "loss": "last", "norm": "book", "formulation": "dlfs2", "axis": "back",
                "input_scale": 1.0}  # fmt: skip
@@ -74,20 +75,39 @@ class Context:
 
 
 # ---------------------------------------------------------------------------------------------- state and URL
+def _current_query() -> dict[str, str]:
+    return {k: st.query_params.get_all(k)[-1] for k in st.query_params}
+
+
+def _went_back(query: dict[str, str]) -> bool:
+    """The browser's Back or Forward brought another query than the one this session last showed. An empty query
+    is not one: Streamlit clears the query on every page change (its own history entry), and the settings stay."""
+    shown = st.session_state.get(URL_SHOWN_KEY)
+    return bool(query) and shown is not None and query != shown
+
+
 def seed_from_url() -> list[Text]:
-    """On a session's first run: read the URL, put every control's value (from the URL, else its default) into
-    ``st.session_state``, and return the notices about what had to change. Later runs return []."""
-    if st.session_state.get(URL_SEEDED_KEY):
-        return []
+    """On a session's first run, and whenever the address bar holds another query than the one this session last
+    wrote (the browser's Back or Forward): read the URL, put every control's value (from the URL, else its default)
+    into ``st.session_state``, and return the notices about what had to change. Other runs return []."""
     try:
+        query = _current_query()
         params = {key: st.query_params.get_all(key) for key in st.query_params}
     except Exception:  # a URL the parser could not read at all
-        params = {}
+        query, params = {}, {}
+    if st.session_state.get(URL_SEEDED_KEY) and not _went_back(query):
+        return []
     values, notices = parse_params(params)
     for c in (*CONTROLS, LANG, *(c for c in VIEW_CONTROLS if c.page is None)):
         st.session_state[c.key] = values.get(c.key, c.default)
-    st.session_state[URL_PENDING_KEY] = {c.key: values[c.key] for c in VIEW_CONTROLS if c.page and c.key in values}
+    pending = {c.key: values[c.key] for c in VIEW_CONTROLS if c.page and c.key in values}
+    if st.session_state.get(URL_SEEDED_KEY):  # Back/Forward: the pages' own controls return to the URL's values
+        for c in VIEW_CONTROLS:
+            if c.page:
+                st.session_state[c.key] = pending.pop(c.key, c.default)
+    st.session_state[URL_PENDING_KEY] = pending
     st.session_state[URL_SEEDED_KEY] = True
+    st.session_state[URL_SHOWN_KEY] = query
     return notices
 
 
@@ -128,6 +148,12 @@ def reset_controls() -> None:
     set_controls({c.key: c.default for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None))})
 
 
+# A wide equation scrolls inside its block on a phone instead of being cut at the right edge
+PAGE_CSS = "<style>.katex-display { overflow-x: auto; overflow-y: hidden; }</style>"
+# Korean wraps between words (eojeol), not inside one ("멀/리", "기울/기"); a word longer than the line still breaks
+KOREAN_WRAP_CSS = PAGE_CSS.replace("</style>", " .stApp { word-break: keep-all; overflow-wrap: break-word; }</style>")
+
+
 def sidebar(notices: list[Text]) -> Context:
     """Draw the shared controls and return the context in force: settings (made consistent and fitted to the
     memory budget), view, language and notices (``notices``: those of ``seed_from_url``)."""
@@ -137,6 +163,7 @@ def sidebar(notices: list[Text]) -> Context:
         st.segmented_control(LANG.label[0], LANG.options, key=LANG.key, required=True,
                              format_func=lambda o: LANG.option_text(o, "en"))  # fmt: skip
         lang = str(st.session_state.get(LANG.key) or "en")
+        st.html(KOREAN_WRAP_CSS if lang == "ko" else PAGE_CSS)
         tr = pick(lang)
         by_group: dict[str, list[Spec]] = {}
         for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None)):
@@ -219,11 +246,12 @@ def share_url(ctx: Context, page_path: str, view: View, own: object | None = Non
 
 
 def sync_url(ctx: Context, view: View, own: object | None = None) -> None:
-    """Write the view's parameters to the address bar (canonical keys, defaults and strangers left out)."""
+    """Write the view's parameters to the address bar (canonical keys, defaults and strangers left out), and
+    remember them: another query on a later run is the browser's Back or Forward (``seed_from_url``)."""
     want = query_items(ctx.settings, view, ctx.lang, page=ctx.page, own=own)
-    have = {k: st.query_params.get_all(k)[-1] for k in st.query_params}
-    if have != want:
+    if _current_query() != want:
         st.query_params.from_dict(want)
+    st.session_state[URL_SHOWN_KEY] = want
 
 
 def share_link(ctx: Context, page_path: str, view: View, slot: Any, own: object | None = None) -> None:

@@ -40,7 +40,10 @@ CONTENT = """() => JSON.stringify([
         ? [d.layout.title ? d.layout.title.text : '', d._fullData.map(t => t.y ? Array.from(t.y) : null)]
         : null)])"""
 TRACES = "d => d._fullData.map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || [])}))"
-TITLE = "d => d.layout.title ? d.layout.title.text : ''"
+# the title and the settings footer under the x axis title
+TITLE = (
+    "d => (d.layout.title ? d.layout.title.text : '') + ' ' + (d.layout.xaxis.title ? d.layout.xaxis.title.text : '')"
+)
 
 PAGES = [  # (url path, heading, has charts) — url_path values from app.py; "" is the default page (compare)
     ("", "How far back does the gradient reach?", True),
@@ -219,6 +222,15 @@ def test_book_preset_sets_the_controls_and_draws_the_books_numbers(page, app_url
         expected = rc.book_experiment(scale).norms
         assert traces[name]["x"] == list(range(1, 21))
         np.testing.assert_allclose(10.0 ** np.array(traces[name]["y"]), expected, rtol=1e-12, atol=0, err_msg=name)
+    # the book draws it on a linear axis: offered beside the log one
+    act(page, expander.get_by_text("linear axis (as the book draws it)").click)
+    book_norms = rc.book_experiment(1.0).norms
+
+    def first_curve():
+        return {t["name"]: t for t in chart.evaluate(TRACES)}.get("Wh = randn(3, 3)", {}).get("y", [])
+
+    linear = eventually(first_curve, lambda y: len(y) == 20 and np.allclose(y, book_norms, rtol=1e-12))
+    np.testing.assert_allclose(linear, book_norms, rtol=1e-12)
     # below, the W_hh-only chain of the app is the same 20 values, in the book's orientation
     chains = {t["name"]: t for t in page.locator(".js-plotly-plot").nth(1).evaluate(TRACES)}
     matmul = chains["W_hh matmul only (the book's chain)"]
@@ -488,3 +500,18 @@ def test_the_training_lab_page_opens_in_both_languages(page, app_url):
         open_app(page, app_url, f"lab{query}", charts=False)
         expect(page.locator("h1").first).to_contain_text(heading)
         assert_no_exception(page)
+
+
+def test_back_after_switching_the_language_returns_to_it(page, app_url):
+    """Issue 16: Back after switching the language stayed in the new language (the session kept its state and
+    wrote it back over the URL Back had brought)."""
+    open_app(page, app_url, "?T=31")
+    act(page, lambda: page.locator('[data-testid="stSidebar"]').get_by_text("한국어").click())
+    expect(page.locator("h1").first).to_contain_text("기울기는 얼마나 멀리", timeout=30_000)
+    assert eventually(lambda: params(page).get("lang"), lambda v: v == "ko") == "ko", page.url
+    page.go_back()
+    expect(page.locator("h1").first).to_contain_text("How far back does the gradient reach?", timeout=30_000)
+    wait_idle(page)
+    assert params(page).get("lang") is None and params(page).get("T") == "31", page.url
+    expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "31")
+    assert_no_exception(page)
