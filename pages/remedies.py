@@ -131,8 +131,12 @@ st.header(tr("4. Weight decay", "4. 가중치 감소"))
 st.markdown(tr(
     "Weight decay (L2 on the weights) acts during training, step after step, so it has no curve on a single backward "
     "pass; it belongs to the training lab. See *Deep Learning from Scratch* (book 1) section 6.4 (weight decay) and "
-    "[PyTorch's `weight_decay`](https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html).",
+    "[PyTorch's `weight_decay`](https://pytorch.org/docs/stable/generated/torch.optim.Adam.html): the lab's "
+    "`rc.train` adds it to the gradient as `torch.optim.Adam` and SGD do (coupled L2); AdamW instead decays the "
+    "weights apart from the gradient (decoupled), which differs under Adam.",
     "가중치 감소(가중치에 대한 L2)는 학습 중에 매 갱신마다 작용하므로 역전파 한 번의 곡선으로는 보이지 않습니다. 학습 "
     "실험실에서 다룹니다. 밑바닥부터 시작하는 딥러닝 1의 6.4절(가중치 감소)과 "
-    "[PyTorch의 `weight_decay`](https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html)를 보세요.",
+    "[PyTorch의 `weight_decay`](https://pytorch.org/docs/stable/generated/torch.optim.Adam.html)를 보세요. 실험실의 "
+    "`rc.train`은 `torch.optim.Adam`과 SGD처럼 기울기에 더합니다(결합된 L2). AdamW는 기울기와 따로 가중치를 "
+    "줄이며(분리된 감쇠), Adam에서는 결과가 다릅니다.",
 ))  # fmt: skip
