@@ -29,6 +29,7 @@ st.markdown(tr(
 ))  # fmt: skip
 
 ui.waiting_notice(tr)
+caption = {**ctx.caption(), "loss": "every"}  # the maps' own loss, whatever the sidebar's (said in the text above)
 for kind, tab in zip(("rnn", "lstm", "gru"), st.tabs(["RNN", "LSTM", "GRU"]), strict=True):
     with tab:
         result = cached.horizon_view(s, kind)
@@ -40,8 +41,8 @@ for kind, tab in zip(("rnn", "lstm", "gru"), st.tabs(["RNN", "LSTM", "GRU"]), st
             title = f"{kind.upper()} · {title}"
             if m.cut:
                 st.caption(cut_note(m, ctx.lang))
-            fig = horizon_figure(m, ctx.lang, title, ctx.caption())
-            ui.chart_with_exports(fig, horizon_frame(m), f"horizon_{kind}_{m.what}", ctx, title)
+            fig = horizon_figure(m, ctx.lang, title, caption)
+            ui.chart_with_exports(fig, horizon_frame(m), f"horizon_{kind}_{m.what}", ctx, title, caption=caption)
         st.subheader(tr("What the maps say", "그림 읽기"))
         for line in render(claims.horizon_claims(result), ctx.lang):
             st.markdown(f"- {line}")

@@ -64,5 +64,6 @@ def test_the_page_runs_through_the_app(lang):
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(specs) == 2 + 3 + 2  # RNN: horizon, connectivity; the LSTM its cell too; GRU (tabs render all)
     assert all(spec["data"][0]["type"] == "heatmap" for spec in specs)
+    assert all(spec["layout"]["meta"]["settings"]["loss"] == "every" for spec in specs)  # the maps' own loss
     text = "\n".join(m.value for m in at.markdown)
     assert ("reaches" in text or "sends its gradient" in text) if lang == "en" else "닿습니다" in text

@@ -151,7 +151,10 @@ def reset_controls() -> None:
 # A wide equation scrolls inside its block on a phone instead of being cut at the right edge
 PAGE_CSS = "<style>.katex-display { overflow-x: auto; overflow-y: hidden; }</style>"
 # Korean wraps between words (eojeol), not inside one ("멀/리", "기울/기"); a word longer than the line still breaks
-KOREAN_WRAP_CSS = PAGE_CSS.replace("</style>", " .stApp { word-break: keep-all; overflow-wrap: break-word; }</style>")
+# (every element: Streamlit's markdown and headings set their own word-break, which an inherited one loses to)
+KOREAN_WRAP_CSS = PAGE_CSS.replace(
+    "</style>", " .stApp, .stApp * { word-break: keep-all !important; overflow-wrap: break-word; }</style>"
+)
 
 
 def sidebar(notices: list[Text]) -> Context:

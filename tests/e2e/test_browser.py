@@ -478,15 +478,17 @@ def test_page_toggles_and_the_orientation_are_in_the_url_and_the_link(page, app_
     assert "band=true" in link and "axis=back" in link and "T=15" in link, link
 
 
-@pytest.mark.parametrize("path", ["", "rnn", "lstm", "gru", "theory", "model", "remedies"])
+@pytest.mark.parametrize("path", ["", "rnn", "lstm", "gru", "horizon", "theory", "model", "remedies", "lab"])
 def test_korean_pages_at_phone_width(new_page, app_url, artifacts, path):
-    """Korean screens as a reader sees them on a phone: no exception, Korean headings, chart titles that wrap
-    inside the chart instead of being cut."""
+    """Korean screens as a reader sees them on a phone: no exception, Korean headings, words that wrap whole
+    (keep-all: "경/로" is not broken), chart titles that wrap inside the chart instead of being cut."""
     page = new_page({"width": 390, "height": 844})
-    open_app(page, app_url, f"{path}?lang=ko&T=30", charts=path != "theory")
+    open_app(page, app_url, f"{path}?lang=ko&T=30", charts=path not in ("theory", "lab"))
     assert_no_exception(page)
     heading = page.locator("h1").first.inner_text()
     assert any("\uac00" <= ch <= "\ud7a3" for ch in heading), heading
+    for element in (page.locator("h1").first, page.locator("[data-testid='stMarkdownContainer'] p").first):
+        assert element.evaluate("e => getComputedStyle(e).wordBreak") == "keep-all"
     fits = """d => { const t = d.querySelector('.gtitle'); if (!t) return true;
         const r = t.getBoundingClientRect(), c = d.getBoundingClientRect();
         return r.left >= c.left - 1 && r.right <= c.right + 1; }"""
