@@ -977,3 +977,16 @@ def test_keras2_hard_sigmoid_gru_matches_keras2_equations(tmp_path: Path) -> Non
     x = np.random.default_rng(26).normal(size=(6, 2, D2)) * 3  # large enough that the clip is reached
     cfg = {"activation": "tanh", "recurrent_activation": "hard_sigmoid"}
     np.testing.assert_allclose(rc.forward(spec.build(), x).hs, k2_layer(x, "GRU", w, cfg), atol=1e-12, rtol=0)
+
+
+def test_load_weights_gives_a_weights_only_keras2_file_the_gate_activation_asked_for(tmp_path: Path) -> None:
+    """A weights-only file has no config: rc.load_weights takes the gates' activation from its argument."""
+    rng = np.random.default_rng(6)
+    truth = write_keras2(tmp_path / "weights.h5", rng, with_config=False)
+    cls, cfg, _, sides = truth["lstm_1"]
+    x = rng.normal(size=(5, 3, D2))
+    for gate in ("sigmoid", "hard_sigmoid_keras2"):
+        layer = rc.load_weights(tmp_path / "weights.h5", "lstm_1", gate_activation=gate)
+        assert layer.gate_activation == gate
+        want = k2_layer(x, cls, sides[""], {**cfg, "recurrent_activation": gate.replace("_keras2", "")})
+        np.testing.assert_allclose(rc.forward(layer, x).hs, want, atol=1e-12, rtol=0, err_msg=gate)

@@ -615,10 +615,12 @@ def _other_format(stream: IO[bytes], name: str) -> str | None:
     return detect_format(head, name)
 
 
-def _specs(stream: IO[bytes], fmt: str, max_bytes: int, nonlinearity: str) -> list[RecurrentSpec]:
+def _specs(
+    stream: IO[bytes], fmt: str, max_bytes: int, nonlinearity: str, gate_activation: str = "sigmoid"
+) -> list[RecurrentSpec]:
     data = stream.read()
     if fmt == "keras":
-        return read_keras(data, max_bytes=max_bytes, activation=nonlinearity)
+        return read_keras(data, max_bytes=max_bytes, activation=nonlinearity, gate_activation=gate_activation)
     return read_onnx(data, max_bytes=max_bytes)
 
 
@@ -637,13 +639,15 @@ def load_weights(
     names: Mapping[str, str] | None = None,
     max_bytes: int = MAX_BYTES,
     nonlinearity: str = "tanh",
+    gate_activation: str = "sigmoid",
 ) -> Any:
     """A layer (or a Stack) from a weights file: ``.safetensors`` / ``.npz`` (PyTorch modules or cells, or any
     names through ``names=``), Keras 3 ``.keras`` / ``.weights.h5``, Keras 2 ``.h5`` / ``.hdf5``, or ONNX.
 
     The kind (RNN, GRU, LSTM) follows from the shapes; an RNN's nonlinearity ("tanh" or "relu") cannot, so for a
     PyTorch file it is a parameter (a Keras or ONNX file says it; a Keras weights-only file without a config takes
-    it from this argument). ``prefix`` chooses a module by the name :func:`scan_weights` gives. A ``bias=False``
+    it from this argument, and its gates' activation from ``gate_activation``: "sigmoid", or "hard_sigmoid_keras2"
+    for a model that kept Keras ≤ 2.3's default). ``prefix`` chooses a module by the name :func:`scan_weights` gives. A ``bias=False``
     module loads with zero biases (the same function). Every refusal is a ValueError.
     """
     with _open(source, max_bytes) as (stream, _, name):
@@ -651,7 +655,7 @@ def load_weights(
         if fmt is not None:
             if names is not None:
                 raise ValueError("names: only for .safetensors / .npz files (a Keras or ONNX file names its layers)")
-            specs = _specs(stream, fmt, max_bytes, nonlinearity)
+            specs = _specs(stream, fmt, max_bytes, nonlinearity, gate_activation)
     if fmt is None:
         state, _ = read_state(source, prefix=prefix, max_bytes=max_bytes, names=names)
         return from_pytorch(_zero_biases(state), nonlinearity=nonlinearity)
