@@ -44,7 +44,7 @@ def printed(text: str, lang: str) -> list[tuple[str, float]]:
                 ("same", "is unchanged at " + NUMBER))  # fmt: skip
     else:
         pats = (
-            ("keeps", NUMBER + "만 남습니다"),
+            ("keeps", NUMBER + "(?:만)? 남습니다"),  # 만 only below 100 %
             ("grows", NUMBER + "배로 커집니다"),
             ("same", NUMBER + "로 그대로입니다"),
         )

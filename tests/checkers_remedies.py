@@ -272,6 +272,14 @@ def check_curve(claim: rcl.CurveClaim, text: str, lang: str, c: RemedyContext) -
         return
     rel = y - y[-1]
     zeros = np.flatnonzero(np.isneginf(y))
+    if zeros.size and not np.isneginf(y[: int(zeros[-1]) + 1]).all():  # zeros between nonzero values
+        bad = np.flatnonzero(~np.isfinite(rel))
+        first = claim.t0 + int(bad[0])
+        assert (f" {bad.size} step" in text and f"(t = {first}" in text) or f"{bad.size}개 시각(t = {first}" in text, (
+            text
+        )
+        assert "no single ratio" in text or "비율 하나로" in text, text
+        return
     if zeros.size:
         z = int(zeros[-1]) + 1
         assert np.isneginf(y[:z]).all()

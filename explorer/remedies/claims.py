@@ -372,10 +372,12 @@ class CurveClaim:
             )
         if z is None and not np.all(np.isfinite(rel)):
             bad = [self.t0 + int(i) for i in np.flatnonzero(~np.isfinite(rel))]
+            where = ", ".join(map(str, bad)) if len(bad) <= 6 else f"{', '.join(map(str, bad[:3]))}, …, {bad[-1]}"
             return tr(
-                f"{head} is exactly 0 or not finite at t = {', '.join(map(str, bad))}, between nonzero values: "
+                f"{head} is exactly 0 or not finite at {len(bad)} step{'s' if len(bad) > 1 else ''} (t = {where}), "
+                "between nonzero values: "
                 "no single ratio describes it.",
-                f"{head}: t = {', '.join(map(str, bad))}에서 정확히 0이거나 유한하지 않습니다 (사이사이 0이 아닌 값). "
+                f"{head}: {len(bad)}개 시각(t = {where})에서 정확히 0이거나 유한하지 않습니다 (사이사이 0이 아닌 값). "
                 "비율 하나로 말할 수 없습니다.",
             )
         first = 0 if z is None else z - self.t0
