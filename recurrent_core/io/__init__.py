@@ -2,11 +2,11 @@
 and written safely and every format found and loaded (weights.py), Keras and ONNX files read (keras.py, onnx.py,
 importing h5py / onnx only when such a file is read), and PyTorch's parameter names parsed once (keys.py)."""
 
+from ._spec import FoundModule
 from .keys import ParamKey, parse_key
 from .pytorch import from_pytorch, to_pytorch
 from .weights import (
     MAX_BYTES,
-    FoundModule,
     load_weights,
     read_npy_header,
     read_safetensors_header,

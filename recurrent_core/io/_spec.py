@@ -42,8 +42,37 @@ def show(text: object, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
+@dataclass(frozen=True)
+class FoundModule:
+    """One recurrent module of a file, as ``rc.scan_weights`` lists it (also readable as a mapping:
+    ``m["kind"]``). ``name`` is what to pass as ``prefix=``; ``fmt`` the format it was read as."""
+
+    name: str
+    kind: str
+    D: int
+    H: int
+    num_layers: int
+    bidirectional: bool
+    fmt: str
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in FOUND_FIELDS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def keys(self) -> tuple[str, ...]:
+        return FOUND_FIELDS
+
+    def found(self) -> FoundModule:
+        """Just what scan_weights lists (a spec without its arrays)."""
+        return FoundModule(*(getattr(self, k) for k in FOUND_FIELDS))
+
+
+FOUND_FIELDS = ("name", "kind", "D", "H", "num_layers", "bidirectional", "fmt")
+
+
 @dataclass(frozen=True, eq=False)
-class RecurrentSpec:
+class RecurrentSpec(FoundModule):
     """One recurrent module found in a Keras or ONNX file, in PyTorch's layout.
 
     ``state`` holds float64 arrays under PyTorch's keys (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``,
@@ -57,13 +86,6 @@ class RecurrentSpec:
     core leaves out (merge_mode, stateful, initial states …).
     """
 
-    name: str
-    kind: str
-    D: int
-    H: int
-    num_layers: int
-    bidirectional: bool
-    fmt: str
     activation: str
     gate_activation: str | None
     formulation: str

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..cells.layers import Layer
 from ..cells.stack import Stack
-from ._spec import RecurrentSpec, detect_format
+from ._spec import FoundModule, RecurrentSpec, detect_format
 from .keras import read_keras
 from .keys import ParamKey, module_key, parse_key
 from .onnx import read_onnx
@@ -647,8 +647,8 @@ def load_weights(
     The kind (RNN, GRU, LSTM) follows from the shapes; an RNN's nonlinearity ("tanh" or "relu") cannot, so for a
     PyTorch file it is a parameter (a Keras or ONNX file says it; a Keras weights-only file without a config takes
     it from this argument, and its gates' activation from ``gate_activation``: "sigmoid", or "hard_sigmoid_keras2"
-    for a model that kept Keras ≤ 2.3's default). ``prefix`` chooses a module by the name :func:`scan_weights` gives. A ``bias=False``
-    module loads with zero biases (the same function). Every refusal is a ValueError.
+    for a model that kept Keras ≤ 2.3's default). ``prefix`` chooses a module by the name :func:`scan_weights`
+    gives. A ``bias=False`` module loads with zero biases (the same function). Every refusal is a ValueError.
     """
     with _open(source, max_bytes) as (stream, _, name):
         fmt = _other_format(stream, name)
@@ -677,29 +677,6 @@ def load_weights(
     return chosen[0].build()
 
 
-@dataclass(frozen=True)
-class FoundModule:
-    """One recurrent module of a file, as :func:`scan_weights` lists it (also readable as a mapping:
-    ``m["kind"]``). ``name`` is what to pass as ``prefix=``; ``fmt`` the format it was read as."""
-
-    name: str
-    kind: str
-    D: int
-    H: int
-    num_layers: int
-    bidirectional: bool
-    fmt: str
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in FOUND_FIELDS:
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def keys(self) -> tuple[str, ...]:
-        return FOUND_FIELDS
-
-
-FOUND_FIELDS = ("name", "kind", "D", "H", "num_layers", "bidirectional", "fmt")
 _KIND_OF_ROWS = {1: "rnn", 3: "gru", 4: "lstm"}
 
 
@@ -711,10 +688,7 @@ def scan_weights(source: Source, max_bytes: int = MAX_BYTES) -> list[FoundModule
         with _open(source, max_bytes) as (stream, size, name):
             fmt = _other_format(stream, name)
             if fmt is not None:
-                return [
-                    FoundModule(s.name, s.kind, s.D, s.H, s.num_layers, s.bidirectional, s.fmt)
-                    for s in _specs(stream, fmt, max_bytes, "tanh")
-                ]
+                return [spec.found() for spec in _specs(stream, fmt, max_bytes, "tanh")]
             container = _container(stream, size, name, max_bytes)
             found = []
             for module, params in sorted(_modules(container.names).items()):
