@@ -67,3 +67,10 @@ def test_the_page_runs_through_the_app(lang):
     assert all(spec["layout"]["meta"]["settings"]["loss"] == "every" for spec in specs)  # the maps' own loss
     text = "\n".join(m.value for m in at.markdown)
     assert ("reaches" in text or "sends its gradient" in text) if lang == "en" else "닿습니다" in text
+
+
+def test_the_page_budget_keeps_the_defaults_whole_and_cuts_a_long_wide_run():
+    for kind in ("rnn", "lstm", "gru"):
+        assert not data.horizon_view(Settings(), kind).cut
+    heavy = data.horizon_view(Settings(T=1000, H=256), "lstm")
+    assert heavy.cut and heavy.horizon.T_kept < 1000 and heavy.horizon.ops <= data.PAGE_BUDGET

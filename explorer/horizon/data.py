@@ -15,6 +15,11 @@ from ..shared.controls import Settings
 from ..shared.curves import make_inputs, make_layer
 
 REACH_DECADES = 3.0
+# A page's share of a small shared server: about 0.05 s of work and 16 MB per map (the core's defaults allow 1.5e9
+# operations and 64 MB). The app's default settings need at most 2.3e8 operations, so they are never cut; a long
+# or wide run is cut to its last steps, and the page says so.
+PAGE_BUDGET = 2.5e8
+PAGE_MAX_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -39,9 +44,14 @@ def horizon_view(s: Settings, kind: str) -> HorizonResult:
     layer = make_layer(s, kind)
     dhs = np.ones((s.T, s.N, s.H))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        horizon = rc.gradient_horizon(layer, x, dhs, norm=s.norm)
-        cell = rc.gradient_horizon(layer, x, dhs, norm=s.norm, cell=True) if kind == "lstm" else None
-        connectivity = rc.connectivity(layer, x, norm=s.norm)
+        budget, max_bytes = PAGE_BUDGET, PAGE_MAX_BYTES
+        horizon = rc.gradient_horizon(layer, x, dhs, norm=s.norm, budget=budget, max_bytes=max_bytes)
+        cell = (
+            rc.gradient_horizon(layer, x, dhs, norm=s.norm, cell=True, budget=budget, max_bytes=max_bytes)
+            if kind == "lstm"
+            else None
+        )
+        connectivity = rc.connectivity(layer, x, norm=s.norm, budget=budget, max_bytes=max_bytes)
     return HorizonResult(
         kind=kind,
         horizon=horizon,
