@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import IO, Any
@@ -153,48 +154,69 @@ class RecurrentSpec(FoundModule):
         return Stack(tuple(layers), num_layers=self.num_layers, bidirectional=self.bidirectional)
 
 
-def read_source(source: Source, max_bytes: int, what: str) -> bytes:
-    """The bytes of a path, bytes or binary file object; ValueError when over ``max_bytes`` (read no further)."""
+@contextmanager
+def open_source(source: Source, max_bytes: int, what: str, expected: str = "") -> Iterator[tuple[IO[bytes], int, str]]:
+    """(seekable stream at 0, size in bytes, name) of a path, bytes or binary file object, its size checked against
+    ``max_bytes`` before anything is read (an unseekable stream: read one byte past it at most). Messages start with
+    ``what``; ``expected`` follows the one for an empty file."""
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
         raise ValueError(f"max_bytes: expected a whole number of bytes >= 1, got {max_bytes!r:.40}")
-    limit = int(max_bytes)
+    max_bytes = int(max_bytes)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
+        size = memoryview(source).nbytes
+        _check_size(size, max_bytes, what, expected)
+        yield io.BytesIO(source if isinstance(source, bytes) else bytes(source)), size, ""
     elif isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
         try:
-            with open(os.fspath(source), "rb") as stream:
-                size = os.fstat(stream.fileno()).st_size
-                check_bytes(size, limit, what)
-                data = stream.read(limit + 1)
+            stream = open(name, "rb")  # noqa: SIM115 (closed below, after the caller's block)
         except OSError as exc:
             raise ValueError(f"{what}: cannot open the file ({exc.strerror or exc})") from None
+        with stream:
+            size = os.fstat(stream.fileno()).st_size
+            _check_size(size, max_bytes, what, expected)
+            yield stream, size, name
     elif hasattr(source, "read"):
-        if (
-            callable(getattr(source, "seek", None))
-            and callable(getattr(source, "seekable", None))
-            and source.seekable()
-        ):
+        name = getattr(source, "name", "")
+        name = name if isinstance(name, str) else ""
+        seekable = getattr(source, "seekable", None)
+        if callable(seekable) and seekable():
+            size = source.seek(0, io.SEEK_END)  # the whole stream, wherever it was left (an upload, re-read)
+            _check_size(size, max_bytes, what, expected)
             source.seek(0)
-        buf = bytearray()
-        while len(buf) <= limit:
-            chunk = source.read(min(limit + 1 - len(buf), 1 << 20))
-            if not isinstance(chunk, (bytes, bytearray)):
-                raise ValueError(f"{what}: expected a binary file object, its read() gave {type(chunk).__name__}")
-            if not chunk:
-                break
-            buf += chunk
-        data = bytes(buf)
+            yield source, size, name
+        else:
+            data = _read_at_most(source, max_bytes + 1, what)  # one byte more than allowed tells "too large"
+            _check_size(len(data), max_bytes, what, expected)
+            yield io.BytesIO(data), len(data), name
     else:
         raise ValueError(f"{what}: expected a path, bytes or a binary file object, got {type(source).__name__}")
-    if not data:
-        raise ValueError(f"{what}: the file is empty (0 bytes)")
-    check_bytes(len(data), limit, what)
-    return data
 
 
-def check_bytes(size: int, max_bytes: int, what: str) -> None:
+def _read_at_most(stream: IO[bytes], n: int, what: str) -> bytes:
+    """Up to n bytes, in chunks: a raw stream (a pipe, a socket) may return fewer than asked per read."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = stream.read(min(n - len(buf), 1 << 20))
+        if not isinstance(chunk, (bytes, bytearray)):
+            raise ValueError(f"{what}: expected a binary file object, its read() gave {type(chunk).__name__}")
+        if not chunk:
+            break
+        buf += chunk
+    return bytes(buf)
+
+
+def _check_size(size: int, max_bytes: int, what: str, expected: str) -> None:
+    if size == 0:
+        raise ValueError(f"{what}: the file is empty (0 bytes){expected}")
     if size > max_bytes:
-        raise ValueError(f"{what}: {size} bytes, over the limit of max_bytes={max_bytes}")
+        raise ValueError(f"{what}: the file has {size} bytes, over the limit of max_bytes={max_bytes}")
+
+
+def read_source(source: Source, max_bytes: int, what: str) -> bytes:
+    """The bytes of a path, bytes or binary file object (``open_source``'s checks: nothing over ``max_bytes``)."""
+    with open_source(source, max_bytes, what) as (stream, _, _):
+        return stream.read()
 
 
 def check_declared(shape: tuple[int, ...], itemsize: int, max_bytes: int, what: str) -> int:

@@ -11,7 +11,6 @@ before anything is read or allocated.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import struct
@@ -25,7 +24,7 @@ import numpy as np
 
 from ..cells.layers import Layer
 from ..cells.stack import Stack
-from ._spec import FoundModule, RecurrentSpec, detect_format
+from ._spec import FoundModule, RecurrentSpec, detect_format, open_source, show
 from .keras import read_keras
 from .keys import ParamKey, module_key, parse_key
 from .onnx import read_onnx
@@ -77,13 +76,8 @@ _EXPORT_HINT = (
 )
 
 
-def _show(text: str, limit: int = 40) -> str:
-    """An untrusted name for a message: repr, cut to ``limit`` characters."""
-    return repr(text if len(text) <= limit else text[:limit] + "…")
-
-
 def _show_list(names: list[str], limit: int = 8) -> str:
-    shown = ", ".join(_show(n) for n in names[:limit])
+    shown = ", ".join(show(n) for n in names[:limit])
     return f"[{shown}{f', … {len(names) - limit} more' if len(names) > limit else ''}]"
 
 
@@ -92,63 +86,12 @@ def _show_list(names: list[str], limit: int = 8) -> str:
 
 @contextmanager
 def _open(source: Source, max_bytes: int) -> Iterator[tuple[IO[bytes], int, str]]:
-    """(seekable stream at 0, size in bytes, name) of a path, bytes or binary file object, size checked."""
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
-        raise ValueError(f"max_bytes: expected a whole number of bytes >= 1, got {max_bytes!r:.40}")
-    max_bytes = int(max_bytes)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        size = memoryview(source).nbytes
-        _check_size(size, max_bytes)
-        yield io.BytesIO(source if isinstance(source, bytes) else bytes(source)), size, ""
-    elif isinstance(source, (str, os.PathLike)):
-        name = os.fspath(source)
-        if name.lower().endswith(_PICKLE_SUFFIXES):
-            raise _pickle_refusal("weights: a PyTorch .pt/.pth checkpoint is a pickle")
-        try:
-            stream = open(name, "rb")  # noqa: SIM115 (closed below, after the caller's block)
-        except OSError as exc:
-            raise ValueError(f"weights: cannot open the file ({exc.strerror or exc})") from None
-        with stream:
-            size = os.fstat(stream.fileno()).st_size
-            _check_size(size, max_bytes)
-            yield stream, size, name
-    elif hasattr(source, "read"):
-        name = getattr(source, "name", "")
-        name = name if isinstance(name, str) else ""
-        if name.lower().endswith(_PICKLE_SUFFIXES):
-            raise _pickle_refusal("weights: a PyTorch .pt/.pth checkpoint is a pickle")
-        seekable = getattr(source, "seekable", None)
-        if callable(seekable) and seekable():
-            size = source.seek(0, io.SEEK_END)  # the whole stream, wherever it was left (an upload, re-read)
-            _check_size(size, max_bytes)
-            source.seek(0)
-            yield source, size, name
-        else:
-            data = _read_at_most(source, max_bytes + 1)  # one byte more than allowed tells "too large"
-            _check_size(len(data), max_bytes)
-            yield io.BytesIO(data), len(data), name
-    else:
-        raise ValueError(f"weights: expected a path, bytes or a binary file object, got {type(source).__name__}")
-
-
-def _read_at_most(stream: IO[bytes], n: int) -> bytes:
-    """Up to n bytes, in chunks: a raw stream (a pipe, a socket) may return fewer than asked per read."""
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = stream.read(min(n - len(buf), 1 << 20))
-        if not isinstance(chunk, (bytes, bytearray)):
-            raise ValueError(f"weights: expected a binary file object, its read() gave {type(chunk).__name__}")
-        if not chunk:
-            break
-        buf += chunk
-    return bytes(buf)
-
-
-def _check_size(size: int, max_bytes: int) -> None:
-    if size == 0:
-        raise ValueError("weights: the file is empty (0 bytes); expected a .safetensors or .npz file")
-    if size > max_bytes:
-        raise ValueError(f"weights: the file has {size} bytes, over the limit of max_bytes={max_bytes}")
+    """``open_source`` for a weights file, after refusing a PyTorch checkpoint by its name (a pickle)."""
+    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", "")
+    if isinstance(name, str) and name.lower().endswith(_PICKLE_SUFFIXES):
+        raise _pickle_refusal("weights: a PyTorch .pt/.pth checkpoint is a pickle")
+    with open_source(source, max_bytes, "weights", "; expected a .safetensors or .npz file") as opened:
+        yield opened
 
 
 def _pickle_refusal(what: str) -> ValueError:
@@ -177,7 +120,7 @@ class _Container:
 def _finite64(name: str, arr: np.ndarray) -> np.ndarray:
     out = arr.astype(np.float64)
     if not np.all(np.isfinite(out)):
-        raise ValueError(f"{_show(name)}: contains NaN or inf")
+        raise ValueError(f"{show(name)}: contains NaN or inf")
     return out
 
 
@@ -200,7 +143,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _DuplicateKey(f"safetensors: the header names {_show(key)} twice")
+            raise _DuplicateKey(f"safetensors: the header names {show(key)} twice")
         out[key] = value
     return out
 
@@ -235,7 +178,7 @@ def _safetensors_index(stream: IO[bytes], size: int) -> tuple[dict[str, _Entry],
         if e.begin != end:
             problem = "overlaps the tensor before it" if e.begin < end else f"leaves a hole of {e.begin - end} bytes"
             raise ValueError(
-                f"safetensors: {_show(name)} at byte {e.begin} {problem} (the data before it ends at byte {end})"
+                f"safetensors: {show(name)} at byte {e.begin} {problem} (the data before it ends at byte {end})"
             )
         end = e.end
     if end != data_len:
@@ -244,12 +187,12 @@ def _safetensors_index(stream: IO[bytes], size: int) -> tuple[dict[str, _Entry],
 
 
 def _entry(name: str, info: object, data_len: int) -> _Entry:
-    where = f"safetensors: {_show(name)}"
+    where = f"safetensors: {show(name)}"
     if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
         raise ValueError(f"{where}: expected {{'dtype', 'shape', 'data_offsets'}}, found {_describe(info)}")
     dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
     if not isinstance(dtype, str) or dtype not in _ST_ITEMSIZE:
-        shown = _show(dtype) if isinstance(dtype, str) else type(dtype).__name__
+        shown = show(dtype) if isinstance(dtype, str) else type(dtype).__name__
         raise ValueError(f"{where}: expected a dtype of {sorted(_ST_ITEMSIZE)}, found {shown}")
     if not isinstance(shape, list) or not all(_is_count(d) for d in shape) or len(shape) > 32:
         raise ValueError(f"{where}: expected a shape of at most 32 whole numbers >= 0, found {_describe(shape)}")
@@ -288,9 +231,9 @@ def _safetensors_container(stream: IO[bytes], size: int) -> _Container:
     def read(name: str) -> np.ndarray:
         e = entries[name]
         if e.dtype not in _ST_FLOATS:
-            raise ValueError(f"{_show(name)}: expected a float tensor (F16, BF16, F32 or F64), found {e.dtype}")
+            raise ValueError(f"{show(name)}: expected a float tensor (F16, BF16, F32 or F64), found {e.dtype}")
         stream.seek(start + e.begin)
-        raw = np.frombuffer(_read_exact(stream, e.end - e.begin, _show(name)), dtype=_ST_FLOATS[e.dtype])
+        raw = np.frombuffer(_read_exact(stream, e.end - e.begin, show(name)), dtype=_ST_FLOATS[e.dtype])
         if e.dtype == "BF16":  # bfloat16 is the top half of a float32: widen the bits
             raw = (raw.astype(np.uint32) << 16).view(np.float32)
         return _finite64(name, raw.reshape(e.shape))
@@ -360,15 +303,15 @@ def _npz_container(stream: IO[bytes], size: int, max_bytes: int) -> _Container:
         info = archive.getinfo(name + ".npy")
         shape, fortran, dtype, offset = headers[name]
         if dtype.kind != "f" or dtype.itemsize not in (2, 4, 8):
-            raise ValueError(f"{_show(name)}: expected float16, float32 or float64, found {dtype}")
+            raise ValueError(f"{show(name)}: expected float16, float32 or float64, found {dtype}")
         try:
             with archive.open(info) as member:
-                _read_exact(member, offset, _show(name))
-                raw = _read_exact(member, info.file_size - offset, _show(name))
+                _read_exact(member, offset, show(name))
+                raw = _read_exact(member, info.file_size - offset, show(name))
                 if member.read(1):  # reaching the end checks the CRC
-                    raise ValueError(f"{_show(name)}: more data than the zip declares")
+                    raise ValueError(f"{show(name)}: more data than the zip declares")
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise ValueError(f"npz: {_show(name)} is corrupt ({exc})") from None
+            raise ValueError(f"npz: {show(name)} is corrupt ({exc})") from None
         arr = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
         return _finite64(name, arr)
 
@@ -390,7 +333,7 @@ def read_npy_header(stream: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[
 
 def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, ...], bool, np.dtype[Any], int]:
     """(shape, fortran_order, dtype, header length) of one member, its data size checked against the zip's."""
-    where = f"npz: {_show(info.filename)}"
+    where = f"npz: {show(info.filename)}"
     try:
         with archive.open(info) as member:
             shape, fortran, dtype = read_npy_header(member)
@@ -447,7 +390,7 @@ def _modules(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
 def _module_keys(module: str, params: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
     """The module's keys in PyTorch's order, as {key of a module (``weight_ih_l0`` …): its name in the file}, after
     checking what it has against what it needs. A cell's keys (``weight_ih`` …) map to layer 0's."""
-    where = f"module {_show(module)}" if module else "the state dict"
+    where = f"module {show(module)}" if module else "the state dict"
     if any(k.startswith("weight_hr") for k in params):
         raise ValueError(f"{where}: weight_hr_l* is an LSTM with proj_size > 0 (projected hidden state); not supported")
     cells = {k for k in params if _match(k).cell}
@@ -497,7 +440,7 @@ def _check_shapes(module: str, state: dict[str, np.ndarray]) -> None:
     W_hh = state["weight_hh_l0"]
     if W_hh.ndim != 2 or W_hh.shape[1] < 1 or W_hh.shape[0] not in {k * W_hh.shape[1] for k in (1, 3, 4)}:
         raise ValueError(
-            f"{_show(module + '.weight_hh_l0' if module else 'weight_hh_l0')}: expected shape (H, H), (3H, H) or "
+            f"{show(module + '.weight_hh_l0' if module else 'weight_hh_l0')}: expected shape (H, H), (3H, H) or "
             f"(4H, H) (RNN, GRU, LSTM), found {W_hh.shape}"
         )
     rows, H = W_hh.shape
@@ -515,7 +458,7 @@ def _check_shapes(module: str, state: dict[str, np.ndarray]) -> None:
         if value.shape != want or D == 0:
             name = f"{module}.{key}" if module else key
             shown = "(kH, D) with D >= 1" if D == 0 else str(want)
-            raise ValueError(f"{_show(name)}: expected shape {shown} (H = {H} from weight_hh_l0), found {value.shape}")
+            raise ValueError(f"{show(name)}: expected shape {shown} (H = {H} from weight_hh_l0), found {value.shape}")
 
 
 NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -539,7 +482,7 @@ def _named_state(container: _Container, names: object) -> dict[str, np.ndarray]:
     for param, key in names.items():
         if not isinstance(key, str) or key not in container.names:
             raise ValueError(
-                f"names: {param} -> {_show(str(key))} is not an array of this file; it has "
+                f"names: {param} -> {show(str(key))} is not an array of this file; it has "
                 f"{_show_list(sorted(container.names), 8)}"
             )
         state[module_key(param)] = container.read(key)
@@ -577,7 +520,7 @@ def read_state(
             module = prefix[:-1] if prefix.endswith(".") else prefix
             if module not in groups:
                 raise ValueError(
-                    f"prefix: no recurrent module {_show(module)} in this file; "
+                    f"prefix: no recurrent module {show(module)} in this file; "
                     f"found {_show_list(sorted(groups)) if groups else 'none'}"
                 )
         elif len(groups) == 1:
@@ -665,9 +608,7 @@ def load_weights(
     if prefix is not None:
         chosen = [s for s in specs if s.name == prefix]
         if not chosen:
-            raise ValueError(
-                f"prefix: no recurrent module {_show(str(prefix))} in this file; found {_show_list(found)}"
-            )
+            raise ValueError(f"prefix: no recurrent module {show(str(prefix))} in this file; found {_show_list(found)}")
     elif len(specs) > 1:
         raise ValueError(
             f"weights: {len(specs)} recurrent modules in this file, {_show_list(found)}; choose one with prefix="
@@ -726,9 +667,9 @@ def _state_of(state_or_layer: object) -> dict[str, np.ndarray]:
                 raise ValueError(f"state: expected non-empty string keys, found {key!r:.40}")
             arr = np.asarray(value)
             if arr.dtype.name not in _ST_OF_NUMPY:
-                raise ValueError(f"{_show(key)}: expected float16, float32 or float64, found {arr.dtype}")
+                raise ValueError(f"{show(key)}: expected float16, float32 or float64, found {arr.dtype}")
             if not np.all(np.isfinite(arr)):
-                raise ValueError(f"{_show(key)}: contains NaN or inf")
+                raise ValueError(f"{show(key)}: contains NaN or inf")
             state[key] = arr
         return state
     return to_pytorch(cast("Layer | Stack", state_or_layer))  # to_pytorch refuses anything else (ValueError)
