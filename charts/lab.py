@@ -117,14 +117,22 @@ def reach_chart(
     longest_name: str = "T − 1 (the whole sequence)",
     x_title: str = "training step",
     y_title: str = "steps back",
+    cell: pd.DataFrame | None = None,
+    cell_name: str = "LSTM: ‖∂L/∂c_t‖ (memory cell)",
 ) -> go.Figure:
-    """Per kind: how many steps back the gradient stays above 10⁻³ of its value at the loss, per checkpoint."""
+    """Per kind: how many steps back the gradient stays above 10⁻³ of its value at the loss, per checkpoint;
+    ``cell``: the same for an LSTM's memory cell ‖∂L/∂c_t‖ (its own colour, solid: a full BPTT gradient too)."""
     traces: list[dict[str, Any]] = []
     for kind, part in reach.groupby("kind", sort=False):
         traces.append(
             dict(type="scatter", x=part["step"], y=part["reach"], mode="lines+markers",
                  name=names.get(str(kind), str(kind)), marker=dict(size=5),
                  line=dict(color=COLOURS.get(str(kind), FALLBACK_COLOUR), width=2.5, shape="hv"))
+        )  # fmt: skip
+    if cell is not None and len(cell):
+        traces.append(
+            dict(type="scatter", x=cell["step"], y=cell["reach"], mode="lines+markers", name=cell_name,
+                 marker=dict(size=6, symbol="diamond"), line=dict(color=COLOURS["cell"], width=2.5, shape="hv"))
         )  # fmt: skip
     if longest is not None and len(reach):
         traces.append(
@@ -135,4 +143,36 @@ def reach_chart(
     return go.Figure(data=traces, layout=layout)
 
 
-__all__ = ["curve_chart", "flow_heatmap", "reach_chart"]
+def rho_chart(
+    rho: pd.DataFrame,
+    names: Mapping[str, str],
+    title: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    reference: pd.DataFrame | None = None,
+    reference_name: str = "without weight decay",
+    x_title: str = "training step",
+    y_title: str = "ρ",
+) -> go.Figure:
+    """ρ of W_hh (or a gated kind's block, named in ``rho["block"]``) per kind and checkpoint, solid; ``reference``:
+    the same for a variant of the settings (e.g. weight decay 0), dotted in the kind's colour; ρ = 1 as a grey line."""
+    traces: list[dict[str, Any]] = []
+    parts = [(rho, "solid", "")] + ([(reference, "dot", f" ({reference_name})")] if reference is not None else [])
+    for frame, dash, suffix in parts:
+        for kind, part in frame.groupby("kind", sort=False):
+            block = str(part["block"].iloc[0]) if "block" in part else "W_hh"
+            traces.append(
+                dict(type="scatter", x=part["step"], y=part["rho"], mode="lines+markers",
+                     name=f"{names.get(str(kind), str(kind))}: ρ({block}){suffix}", marker=dict(size=4),
+                     line=dict(color=COLOURS.get(str(kind), FALLBACK_COLOUR), width=2.5, dash=dash))
+            )  # fmt: skip
+    if len(rho):
+        traces.append(
+            dict(type="scatter", x=[int(rho["step"].min()), int(rho["step"].max())], y=[1.0, 1.0], mode="lines",
+                 name="ρ = 1", hoverinfo="skip", line=dict(color=COLOURS["bound"], dash="dash", width=1.5))
+        )  # fmt: skip
+    layout = base_layout(title, settings, x_title, y_title, yaxis=dict(rangemode="tozero"))
+    return go.Figure(data=traces, layout=layout)
+
+
+__all__ = ["curve_chart", "flow_heatmap", "reach_chart", "rho_chart"]

@@ -5,11 +5,13 @@ import re
 import uuid
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import charts
 from charts import lab as lab_charts
 from explorer.lab import claims as lab_claims
+from explorer.lab import presets
 from explorer.lab import training as lab
 from explorer.shared import ui
 from explorer.shared.controls import LabControls, specs
@@ -72,15 +74,47 @@ with st.expander(tr("Settings of the run", "실행 설정"), expanded=True):
            "첫 기호 과제에서는 이야기가 맞지 않았습니다. 아래 해석은 *이번* 실행이 보여 주는 것입니다.")
     )  # fmt: skip
 
+    st.caption(
+        tr("**Weight decay** here is L2: λ·w is added to the gradient before the optimizer's step, as "
+           "[`torch.optim.Adam`'s `weight_decay`](https://pytorch.org/docs/stable/generated/torch.optim.Adam.html) "
+           "does (coupled); not [AdamW](https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html), which "
+           "shrinks the weights apart from the gradient. With λ > 0, **Train** also trains the same settings at λ = 0, "
+           "so the readings can say what weight decay did to ρ(W_hh), to the reach and to the loss.",
+           "여기서 **가중치 감소**는 L2입니다. 옵티마이저가 갱신하기 전에 기울기에 λ·w를 더합니다 "
+           "([`torch.optim.Adam`의 `weight_decay`](https://pytorch.org/docs/stable/generated/torch.optim.Adam.html)와 "
+           "같은 결합 방식). 기울기와 따로 가중치를 줄이는 "
+           "[AdamW](https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html)가 아닙니다. λ > 0이면 "
+           "**학습 시작**이 같은 설정의 λ = 0 실행도 함께 학습하므로, 가중치 감소가 ρ(W_hh), 도달 거리, 손실에 무엇을 "
+           "했는지 아래 해석이 비교해 줍니다.")
+    )  # fmt: skip
+    row = st.container(horizontal=True, gap="small")
+    row.button(tr("IRNN preset (ReLU, W_hh = I, lr 0.002, 2000 steps)", "IRNN 설정 (ReLU, W_hh = I, 학습률 0.002, 2000 스텝)"),
+               on_click=ui.set_controls, args=(presets.widget_values(presets.IRNN_PRESET),), key="lab_irnn_preset",
+               icon=":material/tune:")  # fmt: skip
+    row.button(tr("The lab's defaults", "실험실 기본값"), key="lab_defaults", icon=":material/restart_alt:",
+               on_click=ui.set_controls, args=({c.key: c.default for c in SPEC.values()},))  # fmt: skip
+    if presets.record():
+        st.caption(presets.PresetClaim(presets.record()).render(lang))
+
 settings = lab.LabSettings.from_view(ui.page_controls(LabControls))
+compare = lab.references(settings)  # the runs the readings compare this one with, trained beside it
 caption = settings.caption()
 subtitle = settings.subtitle()
 stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"T{settings.T}_H{settings.H}_seed{settings.seed}_{settings.task}")
 
 
 def start() -> None:
-    """The Train button's callback (runs before the page, so no rerun can lose the click)."""
+    """The Train button's callback (runs before the page, so no rerun can lose the click): this run, then the runs
+    its readings compare it with."""
     st.session_state["_lab_job"] = lab.SCHEDULER.submit(settings, WATCHER)
+    for other in compare.values():
+        lab.SCHEDULER.submit(other, WATCHER)
+
+
+def find_references() -> dict[str, lab.Job]:
+    """The comparison runs found (live or cached), by name ("decay", "tanh")."""
+    found = {name: lab.SCHEDULER.find(other) for name, other in compare.items()}
+    return {name: job for name, job in found.items() if job is not None}
 
 
 def find() -> lab.Job | None:
@@ -99,10 +133,11 @@ if job is None:
                "trained with these settings is shown at once.",
                "**학습 시작**을 누르세요. 세 모델이 차례로 학습합니다 (기본값에서 약 10초). 같은 설정으로 이미 "
                "학습한 결과는 바로 보여 드립니다."))  # fmt: skip
-live_at_start = job is not None and not job.view().finished
+references = find_references() if job is not None else {}
+live_at_start = job is not None and not all(j.view().finished for j in (job, *references.values()))
 
 
-def draw_charts(v: lab.JobView, final: bool) -> None:
+def draw_charts(v: lab.JobView, final: bool, refs: dict[str, lab.JobView]) -> None:
     runs = v.runs
     if not runs:
         return
@@ -154,16 +189,37 @@ def draw_charts(v: lab.JobView, final: bool) -> None:
             show(fig, frame, f"flow_{kind}", title)
     reach_title = tr("Reach: steps back while ‖∂L/∂h_t‖ stays above 10⁻³ of its value at the loss",
                      "도달 거리: ‖∂L/∂h_t‖가 손실 위치 값의 10⁻³ 이상인 거슬러 간 시각 수")  # fmt: skip
+    cell = lab.cell_reach_frame(runs)
     fig = lab_charts.reach_chart(lab.reach_frame(runs), names, reach_title, subtitle, longest=settings.T - 1,
                                  longest_name=tr("T − 1 (the whole sequence)", "T − 1 (시퀀스 전체)"),
-                                 x_title=step_title, y_title=tr("steps back", "거슬러 간 시각 수"))  # fmt: skip
-    show(fig, lab.reach_frame(runs), "reach", reach_title)
+                                 x_title=step_title, y_title=tr("steps back", "거슬러 간 시각 수"), cell=cell,
+                                 cell_name=tr("LSTM: ‖∂L/∂c_t‖ (memory cell)", "LSTM: ‖∂L/∂c_t‖ (기억 셀)"))  # fmt: skip
+    reach_table = lab.reach_frame(runs).assign(curve="h")
+    if len(cell):
+        reach_table = pd.concat([reach_table, cell.assign(curve="c")], ignore_index=True)
+    show(fig, reach_table, "reach", reach_title)
+    if not compare:
+        return
+    # ρ over training, beside the run it is compared with (dotted): weight decay 0, or the tanh RNN beside an IRNN
+    ref_name, ref_label = ("decay", tr("weight decay 0", "가중치 감소 0")) if "decay" in compare else (
+        "tanh", tr("tanh RNN, PyTorch's init", "tanh RNN, PyTorch 초기화"))  # fmt: skip
+    ref_view = refs.get(ref_name)
+    ref_frame = lab.rho_frame(ref_view.runs) if ref_view is not None and ref_view.runs else None
+    rho_title = tr("ρ of W_hh over training (LSTM: the block of g, W_hg; GRU: of n, W_hn)",
+                   "학습 중 W_hh의 스펙트럼 반경 ρ (LSTM: g 블록 W_hg, GRU: n 블록 W_hn)")  # fmt: skip
+    rho_table = lab.rho_frame(runs)
+    fig = lab_charts.rho_chart(rho_table, names, rho_title, subtitle, reference=ref_frame, reference_name=ref_label,
+                               x_title=step_title, y_title="ρ")  # fmt: skip
+    if ref_frame is not None:
+        rho_table = pd.concat([rho_table.assign(run="this"), ref_frame.assign(run=ref_name)], ignore_index=True)
+    show(fig, rho_table, "rho", rho_title)
 
 
-def draw_readings(v: lab.JobView) -> None:
+def draw_readings(v: lab.JobView, refs: dict[str, lab.JobView]) -> None:
     st.subheader(tr("What the run shows", "이번 실행이 보여 주는 것"))
     complete = v.state == "done"
-    for line in lab_claims.render(lab_claims.lab_claims(v.runs, complete), lang):
+    compared = {name: r.runs for name, r in refs.items()}
+    for line in lab_claims.render(lab_claims.lab_claims(v.runs, complete, compared), lang):
         st.markdown(f"- {line}")
 
 
@@ -187,7 +243,11 @@ def panel() -> None:
         return
     job.poll(WATCHER)
     v = job.view()
-    if live_at_start and v.finished:
+    refs = {}
+    for name, other in references.items():
+        other.poll(WATCHER)
+        refs[name] = other.view()
+    if live_at_start and v.finished and all(r.finished for r in refs.values()):
         st.rerun(scope="app")  # draw the final state once, with its downloads, and stop polling
     if v.state == "queued":
         st.progress(0.0, text=tr(f"Waiting in line: position {v.position} (trainings run one at a time per core).",
@@ -208,13 +268,21 @@ def panel() -> None:
         st.success(tr(f"Done: {v.steps_total} steps at {v.steps_per_second:.0f} steps/s.",
                       f"완료: {v.steps_total} 스텝, 초당 {v.steps_per_second:.0f} 스텝."),
                    icon=":material/check_circle:")  # fmt: skip
+    for name, r in refs.items():
+        if not r.finished:
+            what = tr("the same settings at weight decay 0", "가중치 감소 0의 같은 설정") if name == "decay" else tr(
+                "the tanh RNN beside the IRNN", "IRNN 옆의 tanh RNN")  # fmt: skip
+            st.progress(r.fraction, text=tr(f"For comparison, {what}: {r.steps_done} of {r.steps_total} steps.",
+                                            f"비교용 {what}: {r.steps_total} 스텝 중 {r.steps_done} 스텝."))  # fmt: skip
     if not v.finished and st.button(tr("Stop", "멈춤"), key="lab_stop", icon=":material/stop:"):
         job.stop()
+        for other in references.values():
+            other.stop()
     if v.state == "queued":
         return  # nothing trained yet: only the place in line
-    draw_charts(v, final=v.finished)
+    draw_charts(v, final=v.finished, refs=refs)
     if v.runs:
-        draw_readings(v)
+        draw_readings(v, refs)
         if v.finished:
             draw_weights(v)
 

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -307,7 +308,7 @@ def test_no_reading_contradicts_its_run(small_runs):
                 assert f"for {c.end} steps back" in en and f"against {c.start} at step 0" in en
                 assert ("further" in en) == (c.end > c.start) and ("less far" in en) == (c.end < c.start)
                 assert ("whole sequence" in en) == (c.end == s.T - 1)
-            else:
+            elif isinstance(c, lab_claims.StoryClaim):
                 words = {k: lab_claims.verdict(lab_claims.loss_ratio(r), r.status, lab_claims.solved(r))
                          for k, r in runs.items()}  # fmt: skip
                 assert c.verdicts == words
@@ -337,11 +338,20 @@ def synthetic_run(rng: np.random.Generator, kind: str) -> rc.TrainingRun:
     flow[rng.random((C, T)) < 0.05] = -np.inf  # exact zeros
     if rng.random() < 0.1:
         flow[:, -1] = -np.inf  # nothing at the loss
+    # ρ of each gate block per checkpoint, the LSTM's memory cell, and the settings the readings look at
+    rho = np.abs(rng.normal(1.0, 0.5, (C, {"rnn": 1, "lstm": 4, "gru": 3}[kind])))
+    flow_c = None
+    if kind == "lstm" and rng.random() < 0.8:
+        flow_c = flow + rng.normal(0, 1, (C, T)).cumsum(axis=1)
+        flow_c[rng.random((C, T)) < 0.05] = -np.inf
+    settings = {"weight_decay": float(rng.choice([0.0, 1e-4, 1e-2])), "optimizer": str(rng.choice(["adam", "sgd"])),
+                "lr": float(rng.choice([0.002, 0.02])), "nonlinearity": str(rng.choice(["tanh", "relu"])),
+                "scheme": str(rng.choice(["pytorch", "identity"]))} if rng.random() < 0.7 else {}  # fmt: skip
     return rc.TrainingRun(
-        kind=kind, task="adding", settings={}, steps=steps, steps_done=done, loss=loss, metric=metric,
+        kind=kind, task="adding", settings=settings, steps=steps, steps_done=done, loss=loss, metric=metric,
         grad_norm=np.ones(done), metric_name="accuracy", baseline=1 / 6, chance_metric=0.0784,
         checkpoints=np.arange(C) * max(1, done // max(C, 1)), flow=flow, probe_loss=np.zeros(C), initial={},
-        final={}, seconds=0.01, status=status,
+        final={}, seconds=0.01, status=status, rho=rho, flow_c=flow_c,
     )  # fmt: skip
 
 
@@ -357,6 +367,34 @@ def test_no_lab_claim_contradicts_its_run_over_300_synthetic_runs():
         seen |= {c.verdict for c in claims if isinstance(c, lab_claims.LossClaim)}
         seen |= {"story"} if any(isinstance(c, lab_claims.StoryClaim) for c in claims) else set()
     assert seen >= {"learned", "partly", "baseline", "diverged", "empty", "story"}
+
+
+def test_no_lab_claim_contradicts_its_runs_and_their_references_over_300_synthetic_runs():
+    """Weight decay against the same run at weight decay 0, the IRNN against the tanh RNN, the LSTM's memory cell:
+    finished and unfinished references, any numbers."""
+    rng = np.random.default_rng(17)
+    seen: set[str] = set()
+    for _ in range(300):
+        runs = {k: synthetic_run(rng, k) for k in lab.KINDS}
+        refs: dict[str, dict[str, rc.TrainingRun]] = {"decay": {}, "tanh": {}}
+        for k, run in runs.items():
+            if run.settings.get("weight_decay", 0) > 0 and rng.random() < 0.85:
+                refs["decay"][k] = replace(synthetic_run(rng, k), settings={**run.settings, "weight_decay": 0.0})
+        rnn = runs["rnn"]
+        if rnn.settings.get("nonlinearity") == "relu" and rng.random() < 0.85:
+            tanh = {**rnn.settings, "nonlinearity": "tanh", "scheme": "pytorch"}
+            refs["tanh"]["rnn"] = replace(synthetic_run(rng, "rnn"), settings=tanh)
+        complete = bool(rng.random() < 0.7)
+        claims = lab_claims.lab_claims(runs, complete, refs)
+        assert check_all(claims, checkers_lab.LabContext(runs, complete, refs)) == 2 * len(claims)
+        for c in claims:
+            if isinstance(c, lab_claims.DecayClaim):
+                seen.add("decay, compared" if c.ref is not None else "decay, alone")
+            elif isinstance(c, lab_claims.IrnnClaim):
+                seen.add("irnn, compared" if c.tanh_ratio is not None else "irnn, alone")
+            elif isinstance(c, lab_claims.ReachClaim) and c.cell_end is not None:
+                seen.add("cell")
+    assert seen >= {"decay, compared", "decay, alone", "irnn, compared", "irnn, alone", "cell"}
 
 
 def random_settings(rng: np.random.Generator) -> lab.LabSettings:
@@ -502,3 +540,93 @@ def test_a_repeated_parameter_keeps_its_underscore_in_the_notice():
     assert any("`lab_update_bias` appears 2 times" in en and "`lab_update_bias`" in ko for en, ko in notices)
     _, notices = parse_params({"no_such_key": "1"})
     assert any("`no_such_key`" in en for en, _ in notices)
+
+
+# ================================================================================================ comparisons, presets
+def test_the_runs_a_reading_compares_with():
+    s = lab.LabSettings(weight_decay=1e-3)
+    assert lab.references(s) == {"decay": replace(s, weight_decay=0.0)}
+    irnn = lab.LabSettings(nonlinearity="relu", scheme="identity", lr=0.002)
+    tanh = lab.references(irnn)["tanh"]
+    assert tanh.kinds == ("rnn",) and (tanh.nonlinearity, tanh.scheme) == ("tanh", "pytorch")
+    assert replace(tanh, nonlinearity="relu", scheme="identity", kinds=lab.KINDS) == irnn  # all else the same
+    assert lab.references(lab.LabSettings()) == {} and lab.references(lab.LabSettings(nonlinearity="relu")) == {}
+    assert "kinds" not in tanh.caption()
+
+
+def test_a_job_trains_only_its_kinds(sched):
+    gate = Gate(steps=2, block=False)
+    s = sched(iterate=gate)
+    job = s.submit(lab.LabSettings(kinds=("rnn",)))
+    assert job.wait(5)
+    assert gate.started == ["rnn"] and set(job.view().runs) == {"rnn"} and job.view().steps_total == 1000
+
+
+def test_no_lab_claim_contradicts_real_short_runs_and_their_references():
+    seen: set[str] = set()
+    for s in (
+        lab.LabSettings(T=8, H=4, batch=8, steps=40, weight_decay=1e-2),
+        lab.LabSettings(T=8, H=4, batch=8, steps=40, seed=3, nonlinearity="relu", scheme="identity", lr=0.002,
+                        weight_decay=1e-3),
+        lab.LabSettings(T=6, H=4, batch=4, steps=30, seed=5, task="first", weight_decay=1e-4, clip="none"),
+    ):  # fmt: skip
+        runs = {k: rc.train(**s.train_kwargs(k)) for k in s.kinds}
+        refs = {name: {k: rc.train(**r.train_kwargs(k)) for k in r.kinds} for name, r in lab.references(s).items()}
+        claims = lab_claims.lab_claims(runs, True, refs)
+        assert check_all(claims, checkers_lab.LabContext(runs, True, refs)) == 2 * len(claims)
+        for c in claims:
+            if isinstance(c, lab_claims.DecayClaim):
+                assert c.ref is not None
+                seen.add("decay")
+            elif isinstance(c, lab_claims.IrnnClaim):
+                assert c.tanh_ratio is not None
+                seen.add("irnn")
+            elif isinstance(c, lab_claims.ReachClaim) and c.kind == "lstm":
+                assert c.cell_end is not None
+                seen.add("cell")
+    assert seen == {"decay", "irnn", "cell"}
+
+
+def test_the_irnn_preset_moves_only_valid_lab_controls():
+    from explorer.lab import presets
+    from explorer.shared.controls import specs
+
+    spec = {c.key: c for c in specs(View)}
+    values = presets.widget_values(presets.IRNN_PRESET)
+    assert values == {"lab_act": "relu", "lab_init": "identity", "lr": "0.002", "lab_steps": 2000}
+    for key, value in values.items():
+        c = spec[key]
+        assert (value in c.options) if c.options else (c.lo <= value <= c.hi)
+    assert lab.is_irnn(lab.LabSettings(**presets.IRNN_PRESET))
+
+
+def test_the_irnn_presets_record_trains_again_to_its_numbers():
+    """The preset's text against its record, and two of the record's seeds trained again (IRNN and tanh RNN)."""
+    from explorer.lab import presets
+
+    record = presets.record()
+    assert record, "explorer/lab/irnn_preset.json: run python -m benchmarks.irnn --record"
+    claim = presets.PresetClaim(record)
+    seeds = record["seeds"]
+    assert check_all([claim], checkers_lab.PresetContext((seeds[0], seeds[-1]))) == 2
+
+
+def test_the_irnn_presets_text_follows_any_record():
+    from explorer.lab import presets
+
+    rng = np.random.default_rng(3)
+    base = presets.record()
+    for _ in range(300):
+        n = int(rng.integers(1, 6))
+
+        def row(seed: int) -> dict[str, Any]:
+            ratio = float(rng.choice([1.1, 0.95, 0.5, 0.05, 0.004]))
+            solved = float(rng.choice([0.05, 0.5, 0.95]))
+            verdict = "baseline" if ratio >= 0.9 else "learned" if ratio <= 0.1 and solved >= 0.9 else "partly"
+            first = None if ratio > 0.1 and rng.random() < 0.7 else int(rng.integers(1, 2001))
+            return {"seed": seed, "ratio": ratio, "solved": solved, "verdict": verdict, "first": first}
+
+        seeds = sorted(int(v) for v in rng.choice(20, n, replace=False))
+        record = {**base, "seeds": seeds, "irnn": [row(s) for s in seeds], "tanh": [row(s) for s in seeds]}
+        claim = presets.PresetClaim(record)
+        assert check_all([claim], checkers_lab.PresetContext()) == 2

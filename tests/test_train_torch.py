@@ -146,3 +146,37 @@ def test_flow_is_the_total_gradient_of_the_probe_loss_per_step():
     expected = [np.log10(np.linalg.norm(h.grad.numpy())) for h in hs]
     assert np.max(np.abs(run.flow[0] - expected)) < 1e-10
     assert run.probe_loss[0] == pytest.approx(loss.item(), rel=1e-12)
+
+
+def test_the_lstm_probe_keeps_the_memory_cells_gradient_and_rho_per_gate_block():
+    """run.flow_c[c, t] = log10 ‖∂L/∂c_t‖ on the probe batch (the cell of step t in PyTorch's LSTM equations written
+    out in torch, retain_grad on each c_t), beside run.flow; run.rho[c, g] = ρ of gate block g of W_hh, at the first
+    and the last checkpoint."""
+    run = rc.train("lstm", "adding", 8, 4, 2, 5, batch=3, optimizer="adam", lr=0.05, record_every=1, probe_batch_size=6)
+    assert run.flow_c is not None and run.flow_c.shape == run.flow.shape == (3, 8)
+    assert run.rho is not None and run.rho.shape == (3, 4)
+    x, y = rc.probe_batch("adding", 8, 6, 5)
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+    for row, state_dict in ((0, run.initial), (-1, run.final)):
+        p = {k: torch.from_numpy(v).requires_grad_() for k, v in state_dict.items()}
+        h, c = torch.zeros(6, 4), torch.zeros(6, 4)
+        hs, cs = [], []
+        for t in range(8):
+            a = x[t] @ p["weight_ih_l0"].T + p["bias_ih_l0"] + h @ p["weight_hh_l0"].T + p["bias_hh_l0"]
+            i, f, g, o = a.chunk(4, dim=1)  # PyTorch's gate order
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            h.retain_grad()
+            c.retain_grad()
+            hs.append(h)
+            cs.append(c)
+        torch.nn.MSELoss()(hs[-1] @ p["fc.weight"].T + p["fc.bias"], y).backward()
+        dh = [np.log10(np.linalg.norm(h.grad.numpy())) for h in hs]
+        dc = [np.log10(np.linalg.norm(c.grad.numpy())) for c in cs]
+        assert np.max(np.abs(run.flow[row] - dh)) < 1e-10 and np.max(np.abs(run.flow_c[row] - dc)) < 1e-10
+        W = p["weight_hh_l0"].detach()
+        rho = [torch.linalg.eigvals(W[4 * g : 4 * g + 4]).abs().max().item() for g in range(4)]
+        np.testing.assert_allclose(run.rho[row], rho, rtol=1e-10)
+    for kind, blocks in (("rnn", 1), ("gru", 3)):
+        other = rc.train(kind, "adding", 6, 3, 2, 0, batch=2, optimizer="sgd", lr=0.1, record_every=1)
+        assert other.flow_c is None and other.rho is not None and other.rho.shape == (3, blocks)

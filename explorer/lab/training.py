@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ class LabSettings(LabControls):
     often to record the flow. Hashable: the cache key."""
 
     record_every: int = 0  # 0: about 40 checkpoints
+    kinds: tuple[str, ...] = KINDS  # which models train (a comparison run trains only the one it compares)
 
     @classmethod
     def from_view(cls, c: LabControls) -> LabSettings:
@@ -86,12 +87,30 @@ class LabSettings(LabControls):
         """The settings as a figure subtitle and CSV header show them."""
         d = asdict(self)
         d.pop("record_every")
+        d.pop("kinds")
         return d
 
 
 def is_default(s: LabSettings) -> bool:
     """True for the run chosen by the sweep (rc.LAB_DEFAULTS, seed 0)."""
     return s == LabSettings()
+
+
+def is_irnn(s: LabSettings) -> bool:
+    """The RNN of these settings is an IRNN: ReLU with W_hh = I at init (Le et al. 2015)."""
+    return s.nonlinearity == "relu" and s.scheme == "identity"
+
+
+def references(s: LabSettings) -> dict[str, LabSettings]:
+    """The runs a reading compares this one with, trained beside it: ``"decay"``, the same settings at weight decay
+    0 (when it is not 0); ``"tanh"``, the tanh RNN at PyTorch's init on the same task, lag, sizes, batches, learning
+    rate and steps (when this RNN is an IRNN; the RNN alone)."""
+    out: dict[str, LabSettings] = {}
+    if s.weight_decay > 0:
+        out["decay"] = replace(s, weight_decay=0.0)
+    if is_irnn(s) and "rnn" in s.kinds:
+        out["tanh"] = replace(s, nonlinearity="tanh", scheme="pytorch", kinds=("rnn",))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- jobs and queue
@@ -175,7 +194,7 @@ class Job:
             runs=runs,
             current=current,
             steps_done=done,
-            steps_total=self.settings.steps * len(KINDS),
+            steps_total=self.settings.steps * len(self.settings.kinds),
             steps_per_second=done / seconds if seconds > 0 else float("nan"),
             error=error,
         )
@@ -200,7 +219,7 @@ class Job:
 
     def train(self, should_stop: Callable[[], bool], iterate: Callable[..., Iterator[rc.TrainingRun]]) -> None:
         """Train each kind in turn, storing each snapshot, until done or ``should_stop()``."""
-        for kind in KINDS:
+        for kind in self.settings.kinds:
             if should_stop():
                 return
             self._set(current=kind)
@@ -378,6 +397,40 @@ def reach(log10_norms: np.ndarray, decades: float = REACH_DECADES) -> int:
     ok = np.isfinite(back) & (back >= row[-1] - decades)
     below = np.flatnonzero(~ok)
     return int(below[0]) if below.size else int(back.size)
+
+
+def cell_reach_frame(runs: Mapping[str, rc.TrainingRun]) -> pd.DataFrame:
+    """Per LSTM and checkpoint: the ``reach`` of its memory cell's ‖∂L/∂c_t‖ (see :func:`reach`); empty without one."""
+    rows = [
+        {"kind": kind, "step": int(step), "reach": reach(row)}
+        for kind, run in runs.items()
+        if run.flow_c is not None
+        for step, row in zip(run.checkpoints, np.asarray(run.flow_c, dtype=float), strict=False)
+    ]
+    return pd.DataFrame(rows, columns=["kind", "step", "reach"])
+
+
+# ρ(W_hh) over training: the RNN's W_hh; for the gated kinds the block that feeds the new memory g (LSTM) or the
+# candidate n (GRU), the one that, as the RNN's, goes through tanh (PyTorch's names W_hg, W_hn)
+RHO_BLOCK = {"rnn": 0, "lstm": 2, "gru": 2}
+RHO_NAME = {"rnn": "W_hh", "lstm": "W_hg", "gru": "W_hn"}
+
+
+def rho_of(run: rc.TrainingRun) -> np.ndarray:
+    """ρ of the run's :data:`RHO_BLOCK` per checkpoint (empty if the run kept none)."""
+    if run.rho is None or len(run.rho) == 0:
+        return np.zeros(0)
+    return np.asarray(run.rho, dtype=float)[:, RHO_BLOCK[run.kind]]
+
+
+def rho_frame(runs: Mapping[str, rc.TrainingRun]) -> pd.DataFrame:
+    """Per kind and checkpoint: ``rho`` (see :func:`rho_of`) and the block's ``block`` name."""
+    rows = [
+        {"kind": kind, "step": int(step), "rho": float(rho), "block": RHO_NAME[kind]}
+        for kind, run in runs.items()
+        for step, rho in zip(run.checkpoints, rho_of(run), strict=False)
+    ]
+    return pd.DataFrame(rows, columns=["kind", "step", "rho", "block"])
 
 
 def reach_frame(runs: Mapping[str, rc.TrainingRun]) -> pd.DataFrame:

@@ -564,6 +564,10 @@ class LabControls:
         ("Weight decay", "가중치 감소"),
         "lab",
         options=("0", "1e-5", "1e-4", "1e-3", "1e-2"),
+        help=(
+            "L2: λ·w added to the gradient before the optimizer's step (torch.optim's weight_decay; not AdamW).",
+            "L2: 옵티마이저 갱신 전에 기울기에 λ·w를 더합니다 (torch.optim의 weight_decay, AdamW 아님).",
+        ),
         page="lab",
         number=True,
     )

@@ -38,7 +38,7 @@ from ..cells.layers import FIELDS, STATE_KEYS
 from .config import SIGNATURE, TrainConfig, config_of
 from .fused import FusedStep
 from .optim import clip_grads_, make_optimizer
-from .step import LayerStep, Recurrence, loss_and_grads, probe_flow
+from .step import LayerStep, Recurrence, cell_flow, loss_and_grads, probe_flow, spectral_radii
 from .tasks import TaskSpec, probe_batch, task_batch, task_spec
 
 Array = np.ndarray
@@ -61,8 +61,11 @@ class TrainingRun:
     that batch solved, see ``metric_name``) and ``grad_norm[s]`` (the global L2 norm of every gradient before
     clipping). Per checkpoint c (the model after ``checkpoints[c]`` updates, on a fixed probe batch):
     ``flow[c, t]`` = log10 ‖∂L/∂h_t‖ (Frobenius over the probe batch, full BPTT, t = 0 … T-1) and
-    ``probe_loss[c]``. ``initial`` and ``final`` are state dicts in PyTorch's layout (the layer's
-    ``weight_ih_l0`` … and ``fc.weight``, ``fc.bias``): before step 0 and after step ``steps_done - 1``.
+    ``probe_loss[c]``; ``rho[c, g]`` = ρ (spectral radius) of gate block g of W_hh (PyTorch's block order: the RNN's
+    one, the LSTM's i, f, g, o, the GRU's r, z, n); for an LSTM ``flow_c[c, t]`` = log10 ‖∂L/∂c_t‖ on the same
+    probe (its memory cell; None for the other kinds). ``initial`` and ``final`` are state dicts in PyTorch's
+    layout (the layer's ``weight_ih_l0`` … and ``fc.weight``, ``fc.bias``): before step 0 and after step
+    ``steps_done - 1``.
     ``status``: "running" (a snapshot), "done", or "diverged" (a non-finite loss or gradient stopped the run
     before that step's update).
     """
@@ -85,6 +88,8 @@ class TrainingRun:
     final: dict[str, Array]
     seconds: float  # wall time of the steps and checkpoints so far
     status: str
+    rho: Array | None = None  # (C, G): ρ of each gate block of W_hh per checkpoint
+    flow_c: Array | None = None  # (C, T): log10 ‖∂L/∂c_t‖ per checkpoint (LSTM only)
 
     @property
     def stopped(self) -> bool:
@@ -163,6 +168,8 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
     checkpoints: list[int] = []
     flows: list[Array] = []
     probe_losses: list[float] = []
+    rhos: list[Array] = []
+    cell_flows: list[Array] = []
     seconds = 0.0
     start = time.perf_counter()
 
@@ -186,6 +193,8 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
             final={k: v.copy() for k, v in params.items()},
             seconds=seconds,
             status=status,
+            rho=np.array(rhos).reshape(len(rhos), -1) if rhos else np.zeros((0, 1)),
+            flow_c=np.array(cell_flows).reshape(len(cell_flows), T) if c.kind == "lstm" else None,
         )
 
     def checkpoint(done: int) -> None:
@@ -193,6 +202,9 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
         checkpoints.append(done)
         flows.append(row)
         probe_losses.append(probe_loss)
+        rhos.append(spectral_radii(params["weight_hh_l0"], c.H))
+        if c.kind == "lstm":  # the memory cell's gradient beside h's: through the public rc.forward and rc.bptt
+            cell_flows.append(cell_flow(params, x_probe, y_probe, spec))
 
     checkpoint(0)
     seconds = time.perf_counter() - start

@@ -115,3 +115,24 @@ def probe_flow(
     loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return layer.flow(dout @ W_fc), loss
+
+
+def cell_flow(params: Mapping[str, Array], x: Array, y: Array, spec: TaskSpec) -> Array:
+    """An LSTM's log10 ‖∂L/∂c_t‖ over the probe batch (T,), full BPTT, through the public ``rc.forward`` and
+    ``rc.flow_norms`` (the fused step keeps no ∂L/∂c_t)."""
+    layer = layer_of(params, "lstm", "tanh", "pytorch")
+    W_fc = params["fc.weight"]
+    h_T = forward(layer, x).hs[-1]
+    _, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
+    dhs = np.zeros((x.shape[0], *h_T.shape))
+    dhs[-1] = dout @ W_fc
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log10_dc = flow_norms(layer, x, dhs).log10_dc
+        assert log10_dc is not None
+        return aggregate(log10_dc, "l2")
+
+
+def spectral_radii(W_hh: Array, H: int) -> Array:
+    """ρ of each (H, H) gate block of W_hh (its rows in PyTorch's order): the largest |eigenvalue|."""
+    blocks = W_hh.reshape(-1, H, H)
+    return np.array([float(np.max(np.abs(np.linalg.eigvals(W)))) for W in blocks])
