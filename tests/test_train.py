@@ -477,3 +477,32 @@ def test_command_line_gate_bias_defaults_to_the_labs_for_the_kind():
     assert config("--kind", "gru").update_bias == 1.0 and config("--kind", "rnn").forget_bias == 0.0
     assert config("--no-clip").clip is None and config("--clip-value", "0.5").clip == ("value", 0.5)
     assert config("--steps", "10").record_every == 10  # a checkpoint at least at the end
+
+
+def test_the_lstm_probe_reads_norms_whose_squares_leave_float64s_range():
+    """‖∂L/∂h_t‖ near 1e300 (a readout of 1e150) and near 1e-200 (of 1e-200): the probe's h and c rows are the
+    norms of rc.bptt's ∂L/∂h_t and ∂L/∂c_t, scaled before squaring, with no inf and no 0."""
+    from recurrent_core.training.step import layer_of, lstm_probe_flow
+
+    T, N, H = 6, 3, 4
+    spec = task_spec("adding")
+    x, y = rc.probe_batch("adding", T, N, 2)
+    for factor, log10_factor in ((1e150, 150), (1e-200, -200)):
+        params = initial_state("lstm", spec, H, 2)
+        dh, _, _ = lstm_probe_flow(params, x, y, spec)
+        params["fc.weight"] = params["fc.weight"] * factor
+        big_dh, big_dc, _ = lstm_probe_flow(params, x, y, spec)
+        assert np.isfinite(big_dh).all() and np.isfinite(big_dc).all()
+        # the readout scales out = h W_fcᵀ + b too: compare with the exact gradient, by its own scale
+        layer = layer_of(params, "lstm", "tanh", "pytorch")
+        h_T = rc.forward(layer, x).hs[-1]
+        dout = 2.0 * (h_T @ params["fc.weight"].T + params["fc.bias"] - y) / N
+        scale = 10.0 ** (log10_factor / 2)
+        dhs = np.zeros((T, N, H))
+        dhs[-1] = (dout / scale) @ (params["fc.weight"] / scale)  # ∂L/∂h_T ÷ factor, inside float64
+        trace = rc.bptt(layer, x, dhs)
+        want_dh = np.log10(np.linalg.norm(trace.dh.reshape(T, -1), axis=1)) + log10_factor
+        want_dc = np.log10(np.linalg.norm(trace.dc.reshape(T, -1), axis=1)) + log10_factor
+        np.testing.assert_allclose(big_dh, want_dh, rtol=1e-12)
+        np.testing.assert_allclose(big_dc, want_dc, rtol=1e-12)
+        assert np.all(np.abs(big_dh - dh) > 100)

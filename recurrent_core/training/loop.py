@@ -38,7 +38,7 @@ from ..cells.layers import FIELDS, STATE_KEYS
 from .config import SIGNATURE, TrainConfig, config_of
 from .fused import FusedStep
 from .optim import clip_grads_, make_optimizer
-from .step import LayerStep, Recurrence, cell_flow, loss_and_grads, probe_flow, spectral_radii
+from .step import LayerStep, Recurrence, loss_and_grads, lstm_probe_flow, probe_flow, spectral_radii
 from .tasks import TaskSpec, probe_batch, task_batch, task_spec
 
 Array = np.ndarray
@@ -161,7 +161,7 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
     params = {k: v.copy() for k, v in initial.items()}
     x_probe, y_probe = probe_batch(c.task, T, c.probe_batch_size, c.seed, n_symbols=c.n_symbols)
     layer = recurrence(c, c.batch)
-    probe = recurrence(c, c.probe_batch_size)
+    probe = None if c.kind == "lstm" else recurrence(c, c.probe_batch_size)  # the LSTM's probe: lstm_probe_flow
     loss = np.empty(steps)
     metric = np.empty(steps)
     gnorm = np.empty(steps)
@@ -198,13 +198,16 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
         )
 
     def checkpoint(done: int) -> None:
-        row, probe_loss = probe_flow(probe, params, x_probe, y_probe, spec)
+        if c.kind == "lstm":  # the memory cell's gradient beside h's, through the public rc.forward and rc.flow_norms
+            row, cell_row, probe_loss = lstm_probe_flow(params, x_probe, y_probe, spec)
+            cell_flows.append(cell_row)
+        else:
+            assert probe is not None
+            row, probe_loss = probe_flow(probe, params, x_probe, y_probe, spec)
         checkpoints.append(done)
         flows.append(row)
         probe_losses.append(probe_loss)
         rhos.append(spectral_radii(params["weight_hh_l0"], c.H))
-        if c.kind == "lstm":  # the memory cell's gradient beside h's: through the public rc.forward and rc.bptt
-            cell_flows.append(cell_flow(params, x_probe, y_probe, spec))
 
     checkpoint(0)
     seconds = time.perf_counter() - start

@@ -117,19 +117,29 @@ def probe_flow(
         return layer.flow(dout @ W_fc), loss
 
 
-def cell_flow(params: Mapping[str, Array], x: Array, y: Array, spec: TaskSpec) -> Array:
-    """An LSTM's log10 ‖∂L/∂c_t‖ over the probe batch (T,), full BPTT, through the public ``rc.forward`` and
-    ``rc.flow_norms`` (the fused step keeps no ∂L/∂c_t)."""
+def lstm_probe_flow(params: Mapping[str, Array], x: Array, y: Array, spec: TaskSpec) -> tuple[Array, Array, float]:
+    """An LSTM's log10 ‖∂L/∂h_t‖ and log10 ‖∂L/∂c_t‖ over the probe batch (each (T,)), full BPTT, and the probe
+    loss: through the public ``rc.forward`` and ``rc.flow_norms`` (the fused step keeps no ∂L/∂c_t)."""
     layer = layer_of(params, "lstm", "tanh", "pytorch")
     W_fc = params["fc.weight"]
     h_T = forward(layer, x).hs[-1]
-    _, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
+    loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
     dhs = np.zeros((x.shape[0], *h_T.shape))
     dhs[-1] = dout @ W_fc
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log10_dc = flow_norms(layer, x, dhs).log10_dc
-        assert log10_dc is not None
-        return aggregate(log10_dc, "l2")
+        trace = bptt(layer, x, dhs)
+        assert trace.dc is not None
+        return log10_norms(trace.dh), log10_norms(trace.dc), loss
+
+
+def log10_norms(d: Array) -> Array:
+    """log10 of the Frobenius norm of each d[t] (T,), scaled so that squaring neither underflows nor overflows
+    (-inf for an exact zero)."""
+    scale = np.max(np.abs(d.reshape(len(d), -1)), axis=1)
+    safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    u = d / safe[:, None, None]
+    out: Array = np.log10(safe) + 0.5 * np.log10(np.einsum("tnh,tnh->t", u, u))
+    return np.where(scale > 0, out, -np.inf)
 
 
 def spectral_radii(W_hh: Array, H: int) -> Array:
