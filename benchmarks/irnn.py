@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--json", default=None, help="also write every run's numbers to this file")
     parser.add_argument("--record", action="store_true", help="measure the lab's IRNN preset and write its record")
-    parser.add_argument("--machine", default="this repository's 2-core VM, one thread, shared with other jobs")
+    parser.add_argument("--machine", nargs=2, default=["this repository's 2-core VM, one thread",
+                        "이 저장소의 2코어 VM, 스레드 하나"], help="where it ran: English and Korean")  # fmt: skip
     args = parser.parse_args(argv)
     if args.record:
         write_record(args.seeds, args.machine)
@@ -100,7 +101,7 @@ def outcome(run: rc.TrainingRun) -> dict[str, object]:
             "first": first_below(run)}  # fmt: skip
 
 
-def write_record(seeds: list[int], machine: str) -> None:
+def write_record(seeds: list[int], machine: list[str]) -> None:
     """Train the lab's IRNN preset (at the lab's defaults otherwise) and the tanh RNN beside it at every seed, time
     the whole lab run (three models and the tanh RNN) at the first seed, and write explorer/lab/irnn_preset.json."""
     base = LabSettings(**presets.IRNN_PRESET)
@@ -129,7 +130,7 @@ def write_record(seeds: list[int], machine: str) -> None:
         "seconds": seconds,
         "machine": machine,
     }
-    presets.RECORD.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    presets.RECORD.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {presets.RECORD}; seconds at seed {seeds[0]}: {seconds}")
 
 

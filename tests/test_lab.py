@@ -630,3 +630,35 @@ def test_the_irnn_presets_text_follows_any_record():
         record = {**base, "seeds": seeds, "irnn": [row(s) for s in seeds], "tanh": [row(s) for s in seeds]}
         claim = presets.PresetClaim(record)
         assert check_all([claim], checkers_lab.PresetContext()) == 2
+
+
+def test_page_compares_weight_decay_with_the_same_run_at_zero_and_offers_the_irnn_preset():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    params = {"lag": "6", "lab_H": "4", "lab_batch": "4", "lab_steps": "50", "lab_seed": "8", "weight_decay": "1e-2"}
+    at.query_params.update(params)
+    at.run()
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "not [AdamW]" in captions and "IRNN preset" in captions
+    settings = lab.LabSettings(T=6, H=4, batch=4, steps=50, seed=8, weight_decay=0.01)
+    try:
+        at.button(key="lab_train").click().run()
+        for s in (settings, replace(settings, weight_decay=0.0)):  # the run and, beside it, the same at λ = 0
+            job = lab.SCHEDULER.find(s)
+            assert job is not None and job.wait(30)
+        at.run()
+        assert not at.exception
+        text = " ".join(m.value for m in at.markdown)
+        assert "weight decay λ = 0.01" in text and "without weight decay (the same settings" in text
+        assert "memory cell's ‖∂L/∂c_t‖" in text
+        assert len(at.get("plotly_chart")) == 7  # the six of every run and ρ over training
+        # one click moves the lab's controls to the IRNN preset (the rest stays as set)
+        at.button(key="lab_irnn_preset").click().run()
+        assert not at.exception
+        assert (at.session_state["lab_act"], at.session_state["lab_init"]) == ("relu", "identity")
+        assert (at.session_state["lr"], at.session_state["lab_steps"], at.session_state["lag"]) == ("0.002", 2000, 6)
+    finally:
+        lab.SCHEDULER.shutdown()

@@ -87,7 +87,7 @@ class PresetClaim:
             f"{100 * SOLVED:.0f}% solved). The tanh RNN at PyTorch's init with the same settings stayed at the "
             f"baseline in {tanh_base} of {n} ({tanh_ratios}×). Other lags, sizes and seeds were not measured. Cost: "
             f"{s['steps']} steps per model, about {total:.0f} s for the three models and the tanh RNN trained beside "
-            f"them ({d['machine']}). The LSTM and the GRU start from identity blocks in this preset too.",
+            f"them ({d['machine'][0]}). The LSTM and the GRU start from identity blocks in this preset too.",
             f"**IRNN 설정**: ReLU와 초기 W_hh = I인 RNN(Le 등 2015), 학습률 {s['lr']:g} (실험실 기본값 "
             f"{d['default_lr']:g}), {s['steps']} 스텝, 나머지는 현재 설정 그대로입니다. 그 밖에는 실험실 기본값(덧셈 "
             f"문제, T = {s['T']}, H = {s['H']}, 배치 {s['batch']}, 노름 {s['clip_at']:g} 클리핑)에서 "
@@ -97,7 +97,7 @@ class PresetClaim:
             f"{100 * SOLVED:.0f}% 이상 맞힘)으로 {n}개 중 배움 {learned}개, 일부만 배움 {partly}개입니다. 같은 설정의 "
             f"tanh RNN(PyTorch 초기화)은 {n}개 중 {tanh_base}개가 기준선에 머물렀습니다 ({tanh_ratios}배). 다른 시차, "
             f"크기, 시드는 측정하지 않았습니다. 비용: 모델마다 {s['steps']} 스텝, 세 모델과 함께 학습하는 tanh RNN까지 "
-            f"약 {total:.0f}초 ({d['machine']}). 이 설정에서는 LSTM과 GRU도 단위 행렬 블록에서 시작합니다.",
+            f"약 {total:.0f}초 ({d['machine'][1]}). 이 설정에서는 LSTM과 GRU도 단위 행렬 블록에서 시작합니다.",
         )
 
 
