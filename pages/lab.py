@@ -274,7 +274,8 @@ def panel() -> None:
                 "the tanh RNN beside the IRNN", "IRNN 옆의 tanh RNN")  # fmt: skip
             st.progress(r.fraction, text=tr(f"For comparison, {what}: {r.steps_done} of {r.steps_total} steps.",
                                             f"비교용 {what}: {r.steps_total} 스텝 중 {r.steps_done} 스텝."))  # fmt: skip
-    if not v.finished and st.button(tr("Stop", "멈춤"), key="lab_stop", icon=":material/stop:"):
+    everything = v.finished and all(r.finished for r in refs.values())
+    if not everything and st.button(tr("Stop", "멈춤"), key="lab_stop", icon=":material/stop:"):
         job.stop()
         for other in references.values():
             other.stop()

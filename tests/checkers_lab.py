@@ -242,7 +242,7 @@ def check_decay(claim: lab_claims.DecayClaim, text: str, lang: str, c: LabContex
     finished = ref_run is not None and ref_run.status == "done" and ref_run.steps_done == ref_run.steps
     if not finished:
         assert claim.ref is None
-        assert ("is not finished" in text) if en else ("끝나면" in text)
+        assert ("has not finished" in text) if en else ("끝나면" in text)
         assert f"{mine['ratio']:.2g}× the baseline" in text if en else f"기준선의 {mine['ratio']:.2g}배" in text
         return
     assert ref_run is not None and ref_run.settings["weight_decay"] == 0

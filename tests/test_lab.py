@@ -662,3 +662,29 @@ def test_page_compares_weight_decay_with_the_same_run_at_zero_and_offers_the_irn
         assert (at.session_state["lr"], at.session_state["lab_steps"], at.session_state["lag"]) == ("0.002", 2000, 6)
     finally:
         lab.SCHEDULER.shutdown()
+
+
+def test_the_reach_chart_draws_the_lstm_cell_and_the_rho_chart_the_run_compared_dotted():
+    from charts import lab as lab_charts
+    from charts.style import COLOURS
+
+    flow = [[-4.0, -1.0, 0.0], [-1.0, -0.5, 0.0]]
+    lstm = replace(fake_run("lstm", 2, flow=flow), flow_c=np.array([[-1.0, -1.0, 0.0], [-9.0, -0.5, 0.0]]),
+                   rho=np.array([[0.5, 0.6, 0.7, 0.8], [0.9, 1.0, 1.1, 1.2]]))  # fmt: skip
+    rnn = replace(fake_run("rnn", 2, flow=flow), rho=np.array([[0.6], [1.3]]))
+    runs = {"rnn": rnn, "lstm": lstm}
+    cell = lab.cell_reach_frame(runs)
+    assert cell.to_dict("records") == [{"kind": "lstm", "step": 0, "reach": 2}, {"kind": "lstm", "step": 2, "reach": 1}]
+    assert lab.cell_reach_frame({"rnn": rnn}).empty
+    rho = lab.rho_frame(runs)
+    assert rho["rho"].tolist() == [0.6, 1.3, 0.7, 1.1] and rho["block"].tolist() == ["W_hh"] * 2 + ["W_hg"] * 2
+    fig = lab_charts.reach_chart(lab.reach_frame(runs), {"rnn": "RNN", "lstm": "LSTM"}, "t", cell=cell)
+    traces = {t.name: t for t in fig.data}
+    assert traces["LSTM: ‖∂L/∂c_t‖ (memory cell)"].line.color == COLOURS["cell"]
+    assert list(traces["LSTM: ‖∂L/∂c_t‖ (memory cell)"].y) == [2, 1]
+    ref = lab.rho_frame({"rnn": replace(rnn, rho=np.array([[0.6], [2.0]]))})
+    fig = lab_charts.rho_chart(rho, {"rnn": "RNN", "lstm": "LSTM"}, "t", reference=ref, reference_name="λ = 0")
+    traces = {t.name: t for t in fig.data}
+    assert traces["RNN: ρ(W_hh)"].line.dash == "solid" and list(traces["RNN: ρ(W_hh)"].y) == [0.6, 1.3]
+    assert traces["RNN: ρ(W_hh) (λ = 0)"].line.dash == "dot" and list(traces["RNN: ρ(W_hh) (λ = 0)"].y) == [0.6, 2.0]
+    assert traces["LSTM: ρ(W_hg)"].line.color == COLOURS["lstm"] and "ρ = 1" in traces

@@ -255,11 +255,11 @@ class DecayClaim:
         if self.ref is None:
             return head + tr(
                 f"; at the end ‖∂L/∂h_t‖ reaches {r.reach} steps back{cell_en} and the loss is {_ratio(r.ratio)}× "
-                f"the baseline ({loss_v}). The same run without weight decay, trained beside it, is not finished: "
-                "the comparison follows when it is.",
+                f"the baseline ({loss_v}). The same run without weight decay (Train trains it beside this one) has "
+                "not finished: the comparison follows when it has.",
                 f". 마지막에 ‖∂L/∂h_t‖ 값은 {r.reach} 시각을 거슬러 닿고{cell_ko}, 손실은 기준선의 "
-                f"{_ratio(r.ratio)}배입니다 ({loss_v}). 함께 학습하는 가중치 감소 0의 같은 실행이 끝나면 비교를 "
-                "보여 드립니다.",
+                f"{_ratio(r.ratio)}배입니다 ({loss_v}). 가중치 감소 0의 같은 실행(학습 시작이 함께 학습)이 끝나면 "
+                "비교를 보여 드립니다.",
             )
         f = self.ref
         rho_word = _compare(r.rho_end, f.rho_end, lang, (
@@ -340,8 +340,8 @@ class IrnnClaim:
         )
         if self.tanh_ratio is None or self.tanh_verdict is None:
             return text + tr(
-                " The tanh RNN on the same task and lag, trained beside it, is not finished yet.",
-                " 같은 과제와 시차의 tanh RNN(함께 학습)은 아직 끝나지 않았습니다.",
+                " The tanh RNN on the same task and lag (Train trains it beside this one) has not finished yet.",
+                " 같은 과제와 시차의 tanh RNN(학습 시작이 함께 학습)은 아직 끝나지 않았습니다.",
             )
         return text + tr(
             f" The tanh RNN (PyTorch's init) on the same task, lag, batches, learning rate and steps: "
