@@ -280,7 +280,7 @@ class DecayClaim:
             else (f"; its memory cell's ‖∂L/∂c_t‖ {r.cell_reach} against {f.cell_reach}")
         )
         cell_ko = "" if r.cell_reach is None or f.cell_reach is None else (
-            f". 기억 셀의 ‖∂L/∂c_t‖ 값은 {r.cell_reach} 시각 대 {f.cell_reach} 시각")  # fmt: skip
+            f". 기억 셀의 ‖∂L/∂c_t‖ 값은 {r.cell_reach} 시각 대 {f.cell_reach} 시각입니다")  # fmt: skip
         return head + tr(
             f", against {_num(f.rho_end)} without weight decay (the same settings, trained beside it): {rho_word}. "
             f"‖∂L/∂h_t‖ reaches {r.reach} steps back against {f.reach}: {reach_word}{cell_en}. The loss: "
