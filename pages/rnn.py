@@ -6,6 +6,7 @@ import charts
 from explorer.flow import cached, claims
 from explorer.flow import ui as flow_ui
 from explorer.shared import ui
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("rnn")
 s, tr = ctx.settings, ctx.tr
@@ -121,3 +122,8 @@ for line in claims.render(claims.rnn_claims(result, s), ctx.lang):
     st.markdown(f"- {line}")
 
 flow_ui.what_weights_learn(ctx, result.contributions, "rnn")
+st.caption(tr("ReLU or tanh? The book's NOTE and a study note disagree; the Theory page measures both on the same "
+              "W_hh under four inits, seven values of ρ and 20 seeds.",
+              "ReLU냐 tanh냐? 책의 NOTE와 한 학습 노트의 의견이 갈립니다. 이론 페이지에서 같은 W_hh로 초기화 네 가지, "
+              "ρ 일곱 가지, 시드 20개에 걸쳐 둘을 재 봅니다."))  # fmt: skip
+notes_ui.in_the_notes(ctx, "rnn")  # h_0 = 0

@@ -356,7 +356,8 @@ def test_theory_page_shows_the_reference_source_counts_and_activations():
         assert any(inspect.getsource(fn).strip() in c for c in codes), fn.__name__
     text = "\n".join(m.value for m in at.markdown)
     assert "np.sigmoid" in text and "dA @ Wx.T" in text
-    assert len(at.get("plotly_chart")) == 1 and len(at.dataframe) == 1
+    # the activations; since issue 17 also the chapter's long dependency and ReLU against tanh
+    assert len(at.get("plotly_chart")) == 3 and len(at.dataframe) == 1
 
 
 @pytest.mark.parametrize(("D", "H"), [(1, 1), (8, 32), (64, 256), (3, 7)])

@@ -14,6 +14,7 @@ import pandas as pd
 from charts import format_log10
 
 from ..shared.claims import pct
+from ..shared.claims import render as render  # the page reads it from here
 from ..shared.controls import Text
 from ..shared.i18n import josa, pick
 from .data import ActivationResult, summarise_activation

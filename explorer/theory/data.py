@@ -157,3 +157,32 @@ def relu_vs_tanh(
     seeds (the page: the app's defaults, 20 seeds, 7 values of ρ: 1120 short runs, about 2 s)."""
     runs = activation_runs(s, n_seeds, rhos)
     return ActivationResult(runs=runs, summary=summarise_activation(runs), settings=s, n_seeds=n_seeds)
+
+
+# ------------------------------------------------------------------------------- the chapter's long dependency
+# DLFS2 ch. 6's language-model example: to predict the last word the model must remember "Tom", 17 words back
+TOM_WORDS = ("Tom", "was", "watching", "TV", "in", "his", "room", ".", "Mary", "came", "into", "the", "room", ".",
+             "Mary", "said", "hi", "to", "?")  # fmt: skip
+TOM_SOURCE = 0
+ADDING_EXAMPLE_T = 50  # the lab's default lag
+
+
+def adding_example(T: int = ADDING_EXAMPLE_T, seed: int = 0) -> pd.DataFrame:
+    """One sequence of the lab's adding problem (``rc.task_batch``): ``t`` = 1 … T with the value channel and
+    ``role`` "input" or "marked" (the two marked steps), then t = T + 1, the answer (their sum, ``role`` "answer")."""
+    x, y = rc.task_batch("adding", T, 1, seed, 0)
+    marked = x[:, 0, 1] > 0
+    out = pd.DataFrame({"t": np.arange(1, T + 1), "value": x[:, 0, 0], "role": np.where(marked, "marked", "input")})
+    answer = pd.DataFrame({"t": [T + 1], "value": [float(y[0, 0])], "role": ["answer"]})
+    return pd.concat([out, answer], ignore_index=True)
+
+
+def activation_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary as the page's table: per scheme and ρ, the counts and the medians (log10 of the ratio at
+    t = 0, and mean φ′), rounded for reading."""
+    cols = ["scheme", "rho", "n", "relu_more", "relu_less", "relu_dead", "relu_explodes", "tanh_explodes",
+            "median_tanh", "median_relu", "dphi_tanh", "dphi_relu"]  # fmt: skip
+    out = summary[cols].rename(columns={"median_tanh": "median_log10_tanh", "median_relu": "median_log10_relu"})
+    order = {k: i for i, k in enumerate(ACTIVATION_SCHEMES)}
+    out = out.sort_values(["scheme", "rho"], key=lambda c: c.map(order) if c.name == "scheme" else c)
+    return out.round(3).reset_index(drop=True)
