@@ -85,7 +85,7 @@ def long_dependency_chart(
     input, or the target sum at T + 1), ``role`` ("input", "marked", "answer"). The arrow of the lower row points
     from the answer back to the earliest marked step. ``names``: "sentence", "source", "answer", "input",
     "marked", "target" -> legend labels. ``arrow_texts``: formats with ``{k}``, the steps between the two."""
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.28, row_heights=[0.35, 0.65])
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.24, row_heights=[0.45, 0.55])
     n = len(words)
     answer = n - 1
     pos = np.arange(n)
@@ -93,10 +93,10 @@ def long_dependency_chart(
     fig.add_trace(
         go.Scatter(
             x=pos,
-            y=np.zeros(n),
+            y=0.45 - 0.45 * (pos % 3),  # three staggered lines: neighbouring words do not overlap, even on a phone
             mode="text",
             text=list(words),
-            textfont=dict(size=15, color=colours),
+            textfont=dict(size=13, color=colours),
             name=names.get("sentence", "sentence"),
             hoverinfo="skip",
             showlegend=False,
@@ -108,7 +108,7 @@ def long_dependency_chart(
         fig.add_trace(
             go.Scatter(
                 x=[idx],
-                y=[-0.55],
+                y=[-0.85],
                 mode="markers",
                 marker=dict(symbol="triangle-up", size=11, color=colour),
                 name=names.get(key, key),
@@ -135,13 +135,12 @@ def long_dependency_chart(
     marked = adding.loc[adding["role"] == "marked", "t"].to_numpy()
     target = adding.loc[adding["role"] == "answer"]
     t_answer = int(target["t"].iloc[0]) if len(target) else int(adding["t"].max())
-    y_answer = float(target["value"].iloc[0]) if len(target) else 1.0
     # each arrow a two-point trace ending in an arrowhead, named in the legend (no text on the plot)
-    arrows = [(answer, source, 0.45, 1, arrow_texts[0].format(k=answer - source))]
+    arrows = [(answer, source, 0.85, 1, arrow_texts[0].format(k=answer - source))]
     if marked.size:
         first = int(marked.min())
-        y_first = float(adding.loc[adding["t"] == first, "value"].iloc[0])
-        arrows.append((t_answer, first, max(y_answer, y_first) + 0.35, 2, arrow_texts[1].format(k=t_answer - first)))
+        above = float(np.nanmax(adding["value"].to_numpy(dtype=float))) + 0.3  # over every bar
+        arrows.append((t_answer, first, above, 2, arrow_texts[1].format(k=t_answer - first)))
     for x0, x1, y, row, text in arrows:
         fig.add_trace(
             go.Scatter(
@@ -161,8 +160,8 @@ def long_dependency_chart(
     layout.pop("yaxis", None)
     fig.update_layout(**layout)
     fig.update_layout(template=TEMPLATE, height=HEIGHT)
-    fig.update_xaxes(title_text=x_titles[0], range=[-0.7, n - 0.3], showgrid=False, zeroline=False, row=1, col=1)
-    fig.update_yaxes(visible=False, range=[-0.9, 0.9], row=1, col=1)
+    fig.update_xaxes(title_text=x_titles[0], range=[-1.2, n + 0.2], showgrid=False, zeroline=False, row=1, col=1)
+    fig.update_yaxes(visible=False, range=[-1.05, 1.05], row=1, col=1)
     fig.update_xaxes(title_text=x_titles[1], row=2, col=1)
     top = float(np.nanmax(adding["value"].to_numpy(dtype=float))) if len(adding) else 1.0
     fig.update_yaxes(range=[0, top + 0.7], row=2, col=1)

@@ -278,7 +278,7 @@ st.markdown(
   own note in §6.1.3 mentions ReLU instead of tanh (after Talathi & Vartak 2015); the study notes disagree (one
   repeats it, another argues that ReLU explodes more easily, which is why RNNs use tanh) and list identity
   initialisation (IRNN, Le et al. 2015) and weight decay on their own; who is right where is measured above
-  (*ReLU or tanh?*), and orthogonal initialisation comes from Saxe et al. (2014), not the book. See them at work on the
+  (“ReLU or tanh?”), and orthogonal initialisation comes from Saxe et al. (2014), not the book. See them at work on the
   [Remedies](remedies) page.
 """,
         """
@@ -297,7 +297,7 @@ st.markdown(
   (`rnnlm.py`는 0에서 시작). 망각 게이트를 여는 방법은 Gers 등(2000)과 Jozefowicz 등(2015), chrono 초기화는 Tallec과
   Ollivier(2018)에서 왔습니다. tanh 대신 ReLU를 쓰는 이야기는 책 6.1.3절의 NOTE(Talathi와 Vartak 2015 인용)입니다.
   학습 노트의 의견은 갈립니다. 하나는 이를 옮겨 적고, 다른 하나는 ReLU가 더 쉽게 폭발해서 RNN은 tanh를 쓴다고 하며
-  단위 행렬 초기화(IRNN, Le 등 2015)와 가중치 감소를 따로 듭니다. 어느 쪽이 어디서 맞는지는 위의 *ReLU냐 tanh냐?*에서
+  단위 행렬 초기화(IRNN, Le 등 2015)와 가중치 감소를 따로 듭니다. 어느 쪽이 어디서 맞는지는 위의 “ReLU냐 tanh냐?”에서
   재 봅니다. 직교 초기화는 책이 아니라 Saxe 등(2014)에서 왔습니다. [대책](remedies) 페이지에서 직접 확인해 보세요.
 """,
     )

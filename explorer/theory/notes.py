@@ -170,4 +170,4 @@ def notes_for(page: str) -> tuple[Note, ...]:
 
 def box_label(note: Note, lang: str) -> str:
     """The expander's label: 'In the notes: …' / '노트에서: …'."""
-    return ("📓 In the notes: " + note.title[0]) if lang == "en" else ("📓 노트에서: " + note.title[1])
+    return ("In the notes: " + note.title[0]) if lang == "en" else ("노트에서: " + note.title[1])

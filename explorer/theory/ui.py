@@ -19,5 +19,5 @@ def in_the_notes(ctx: Context, page: str, only: tuple[str, ...] | None = None) -
         if note.style == "caption":
             st.caption(body)
         else:
-            with st.expander(box_label(note, ctx.lang), expanded=False):
+            with st.expander(box_label(note, ctx.lang), expanded=False, icon=":material/sticky_note_2:"):
                 st.markdown(body)
