@@ -6,6 +6,7 @@ import charts
 from explorer.flow import cached, claims, data, text
 from explorer.shared import ui
 from explorer.shared.kinds import KIND_LABELS
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("compare")
 s, tr = ctx.settings, ctx.tr
@@ -46,3 +47,4 @@ st.caption(tr("Loss at the last step means L = Σ h_T (the book's dh = ones); th
               "sidebar. Norms are computed in the log domain, so an exploding run stays exact past float64's range.",
               "'마지막 시각의 손실'은 L = Σ h_T (책의 dh = ones)를 뜻합니다. 배치에 대한 노름은 사이드바에서 고릅니다. "
               "노름은 로그 영역에서 계산하므로 폭발하는 경우에도 float64 범위를 넘어 정확합니다."))  # fmt: skip
+notes_ui.in_the_notes(ctx, "compare")  # h_0 = 0

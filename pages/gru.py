@@ -6,6 +6,7 @@ import charts
 from explorer.flow import cached, claims
 from explorer.flow import ui as flow_ui
 from explorer.shared import ui
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("gru")
 s, tr = ctx.settings, ctx.tr
@@ -64,3 +65,6 @@ ui.chart_with_exports(heat, result.heatmap, "gru_update_gate", ctx, heat_title)
 
 flow_ui.every_gate(ctx, result, "gru")
 flow_ui.what_weights_learn(ctx, result.contributions, "gru")
+
+st.subheader(tr("In the study notes", "학습 노트에서"))
+notes_ui.in_the_notes(ctx, "gru")

@@ -6,6 +6,7 @@ from charts.horizon import cut_note, horizon_figure, horizon_frame
 from explorer.horizon import cached, claims
 from explorer.shared import ui
 from explorer.shared.claims import render
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("horizon")
 s, tr = ctx.settings, ctx.tr
@@ -27,6 +28,7 @@ st.markdown(tr(
     "상관없이 보여 줍니다. 사이드바의 모델, 입력, 노름을 쓰고, 손실은 항상 모든 시각에 둡니다 (마지막 시각에만 두면 "
     "맨 아래 행만 남습니다).",
 ))  # fmt: skip
+notes_ui.in_the_notes(ctx, "horizon")  # h_0 = 0
 
 ui.waiting_notice(tr)
 caption = {**ctx.caption(), "loss": "every"}  # the maps' own loss, whatever the sidebar's (said in the text above)

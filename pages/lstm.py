@@ -6,6 +6,7 @@ import charts
 from explorer.flow import cached, claims
 from explorer.flow import ui as flow_ui
 from explorer.shared import ui
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("lstm")
 s, tr = ctx.settings, ctx.tr
@@ -50,3 +51,6 @@ ui.chart_with_exports(heat, result.heatmap, "lstm_forget_gate", ctx, heat_title)
 
 flow_ui.every_gate(ctx, result, "lstm")
 flow_ui.what_weights_learn(ctx, result.contributions, "lstm")
+
+st.subheader(tr("In the study notes", "학습 노트에서"))
+notes_ui.in_the_notes(ctx, "lstm")

@@ -13,6 +13,7 @@ from explorer.model import claims as model_claims
 from explorer.model import data as model_view
 from explorer.shared import ui
 from explorer.shared.controls import ModelControls, specs
+from explorer.theory import ui as notes_ui
 from recurrent_core.io.weights import EXPORT_SNIPPET
 
 ctx = ui.page_context("model")
@@ -32,6 +33,7 @@ st.markdown(tr(
     "입력에서 나란히 봅니다. 파일은 안전하게 읽고(pickle 없음, 불러올 때 코드가 실행되지 않음) 이 서버의 메모리 "
     "밖으로 나가지 않습니다. 링크에는 아래 설정만 들어갑니다.",
 ))  # fmt: skip
+notes_ui.in_the_notes(ctx, "model")  # h_0 = 0
 
 
 SPEC = {c.name: c for c in specs(ModelControls)}

@@ -9,6 +9,7 @@ from explorer.remedies import data as remedies
 from explorer.shared import ui
 from explorer.shared.controls import RemedyControls, specs
 from explorer.shared.kinds import KIND_LABELS
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("remedies")
 s, tr = ctx.settings, ctx.tr
@@ -73,6 +74,8 @@ st.caption(tr("Clipping acts on the gradient after the backward pass: it bounds 
               "change which steps the gradient comes from. A vanishing gradient stays vanished.",
               "기울기 클리핑은 역전파가 끝난 기울기에 작용합니다. 갱신의 크기를 제한할 뿐, 기울기가 어느 시각에서 오는지는 "
               "바꾸지 않습니다. 소실된 기울기는 소실된 그대로입니다."))  # fmt: skip
+
+notes_ui.in_the_notes(ctx, "remedies", only=("gradient_flipping",))
 
 # ------------------------------------------------------------------------------------------------- truncation
 st.header(tr("2. Truncated BPTT", "2. Truncated BPTT (잘린 BPTT)"))
@@ -140,3 +143,4 @@ st.markdown(tr(
     "`rc.train`은 `torch.optim.Adam`과 SGD처럼 기울기에 더합니다(결합된 L2). AdamW는 기울기와 따로 가중치를 "
     "줄이며(분리된 감쇠), Adam에서는 결과가 다릅니다.",
 ))  # fmt: skip
+notes_ui.in_the_notes(ctx, "remedies", only=("weight_normalisation_term", "h0_zero"))

@@ -6,6 +6,8 @@ import charts
 from explorer.flow import cached, claims
 from explorer.flow import ui as flow_ui
 from explorer.shared import ui
+from explorer.theory import data as theory
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("rnn")
 s, tr = ctx.settings, ctx.tr
@@ -121,3 +123,9 @@ for line in claims.render(claims.rnn_claims(result, s), ctx.lang):
     st.markdown(f"- {line}")
 
 flow_ui.what_weights_learn(ctx, result.contributions, "rnn")
+n_inits, n_rhos, n_seeds = len(theory.ACTIVATION_SCHEMES), len(theory.ACTIVATION_RHOS), theory.ACTIVATION_SEEDS
+st.caption(tr(f"ReLU or tanh? The book's NOTE and a study note disagree; the [Theory](theory) page measures both on "
+              f"the same W_hh under {n_inits} inits, {n_rhos} values of ρ and {n_seeds} seeds.",
+              f"ReLU냐 tanh냐? 책의 NOTE와 한 학습 노트의 의견이 갈립니다. [이론](theory) 페이지에서 같은 W_hh로 초기화 "
+              f"{n_inits}가지, ρ {n_rhos}가지, 시드 {n_seeds}개에 걸쳐 둘을 재 봅니다."))  # fmt: skip
+notes_ui.in_the_notes(ctx, "rnn")  # h_0 = 0

@@ -2,9 +2,13 @@
 
 import streamlit as st
 
+from charts import notes as ncharts
 from charts import remedies as rcharts
 from explorer.shared import ui
+from explorer.theory import cached as theory_cached
+from explorer.theory import claims as theory_claims
 from explorer.theory import data as theory
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("theory")
 tr = ctx.tr
@@ -30,6 +34,39 @@ st.markdown(
         "모든 시각에 있습니다.",
     )
 )
+
+st.header(tr("The long dependency the chapter starts from", "6장이 출발하는 장기 의존 관계"))
+st.markdown(tr(
+    "DLFS2 chapter 6 opens with a language model that must fill in the last word of “Tom was watching TV in his "
+    "room. Mary came into the room. Mary said hi to ?”: the answer, Tom, is the first word. To learn that, the "
+    "gradient from the loss at “?” must reach the step where “Tom” went in. The training lab's adding problem "
+    "asks the same at any lag T: the answer is the sum of two marked values, the first of them in the first half "
+    "of the sequence, so between T/2 and T steps before the answer.",
+    "밑바닥부터 시작하는 딥러닝 2의 6장은 “Tom was watching TV in his room. Mary came into the room. Mary said hi "
+    "to ?”의 마지막 단어를 맞혀야 하는 언어 모델로 시작합니다. 답인 Tom은 첫 단어입니다. 이를 학습하려면 “?” "
+    "위치의 손실에서 나온 기울기가 “Tom”이 들어간 시각까지 닿아야 합니다. 학습 실험실의 덧셈 문제는 같은 것을 "
+    "임의의 길이 T에서 묻습니다. 답은 표시된 두 값의 합이고 그중 첫 값은 시퀀스의 앞쪽 절반에 있으므로, 답보다 "
+    "T/2에서 T 시각 앞에 있습니다.",
+))  # fmt: skip
+adding = theory.adding_example()
+tom_title = tr("The answer depends on a step far back", "답은 멀리 앞선 시각에 달려 있습니다")
+tom_fig = ncharts.long_dependency_chart(
+    theory.TOM_WORDS, theory.TOM_SOURCE, adding, tom_title,
+    names={"sentence": tr("the book's sentence", "책의 문장"), "source": tr("the word the answer is", "답이 되는 단어"),
+           "answer": tr("the answer's place", "답의 자리"), "input": tr("input value", "입력값"),
+           "marked": tr("marked values", "표시된 값"), "target": tr("the answer (their sum)", "답 (두 값의 합)")},
+    x_titles=(tr("token position (words and periods)", "토큰 위치 (단어와 마침표)"),
+              tr(f"time step t: one sequence of the adding problem, T = {theory.ADDING_EXAMPLE_T}",
+                 f"시각 t: 덧셈 문제의 시퀀스 하나, T = {theory.ADDING_EXAMPLE_T}")),
+    arrow_texts=(tr("“?” is “Tom”, {k} tokens back", "“?”는 {k} 토큰 앞의 “Tom”"),
+                 tr("the answer needs the first marked value, {k} steps back", "답에 필요한 첫 표시 값은 {k} 시각 앞")),
+)  # fmt: skip
+ui.chart_with_exports(tom_fig, adding, "theory_long_dependency", ctx, tom_title, {"T": theory.ADDING_EXAMPLE_T},
+                      stem="theory_long_dependency")  # fmt: skip
+st.caption(tr("Lower row: the value channel of one sequence the lab trains on (`rc.task_batch(\"adding\", 50, 1, 0, "
+              "0)`); the two marked steps in blue, the answer in orange after the last step.",
+              "아래 줄: 실험실이 학습하는 시퀀스 하나의 값 채널 (`rc.task_batch(\"adding\", 50, 1, 0, 0)`). 표시된 두 "
+              "시각은 파랑, 답은 마지막 시각 다음에 주황입니다."))  # fmt: skip
 
 st.header(tr("Vanilla RNN", "기본 RNN"))
 st.latex(r"h_t = \tanh\left(x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b\right)")
@@ -175,6 +212,50 @@ act_fig = rcharts.activation_chart(
 )  # fmt: skip
 ui.chart_with_exports(act_fig, rcharts.activation_table(), "theory_activations", ctx, act_title, {})
 
+st.header(tr("ReLU or tanh? Both notes are partly right", "ReLU냐 tanh냐? 두 노트 모두 일부만 맞습니다"))
+st.markdown(tr(
+    "The book's NOTE in §6.1.3 (after Talathi & Vartak 2015) says ReLU instead of tanh improves the gradient flow; "
+    "another study note says ReLU explodes more easily, which is why RNNs use tanh. Measured here: the same W_hh, "
+    "rescaled to each spectral radius ρ, run once with tanh and once with ReLU on the same inputs, under four "
+    "initialisations and 20 seeds. The chart counts the runs in which ReLU keeps more of ‖∂L/∂h_t‖ back at t = 0.",
+    "책 6.1.3절의 NOTE(Talathi와 Vartak 2015 인용)는 tanh 대신 ReLU를 쓰면 기울기 흐름이 좋아진다고 하고, 다른 학습 "
+    "노트는 ReLU가 더 쉽게 폭발해서 RNN은 tanh를 쓴다고 합니다. 여기서 직접 재 봅니다. 같은 W_hh를 스펙트럼 반경 ρ마다 "
+    "맞추고, 같은 입력으로 tanh와 ReLU로 한 번씩 계산합니다 (초기화 네 가지, 시드 20개). 그래프는 t = 0까지 "
+    "‖∂L/∂h_t‖를 ReLU가 더 많이 간직한 실행의 비율입니다.",
+))  # fmt: skip
+ui.waiting_notice(tr)
+act_result = theory_cached.relu_vs_tanh()
+act_s = act_result.settings
+act_caption = {"T": act_s.T, "H": act_s.H, "N": act_s.N, "D": act_s.D, "seeds": f"0–{act_result.n_seeds - 1}",
+               "loss": act_s.loss}  # fmt: skip
+relu_title = tr("ReLU against tanh on the same W_hh: runs where ReLU keeps more",
+                "같은 W_hh에서 ReLU와 tanh: ReLU가 더 많이 간직한 실행")  # fmt: skip
+relu_fig = ncharts.relu_tanh_chart(
+    act_result.summary, relu_title, act_caption,
+    names={k: tr(*theory_claims.SCHEME_NAMES[k]) for k in theory.ACTIVATION_SCHEMES},
+    x_title=tr("spectral radius ρ of W_hh", "W_hh의 스펙트럼 반경 ρ"),
+    y_title=tr("runs where ReLU keeps more (%)", "ReLU가 더 많이 간직한 실행 (%)"),
+    half_name=tr("half the runs", "실행의 절반"),
+    hover=tr("ReLU keeps more in %{customdata[0]} of %{customdata[1]} runs",
+             "ReLU가 더 많이 간직한 실행: %{customdata[1]}개 중 %{customdata[0]}개"),
+)  # fmt: skip
+ui.chart_with_exports(relu_fig, theory.activation_table(act_result.summary), "theory_relu_tanh", ctx, relu_title, act_caption,
+                      stem="theory_relu_tanh")  # fmt: skip
+for line in theory_claims.render(theory_claims.activation_claims(act_result), ctx.lang):
+    st.markdown(f"- {line}")
+st.caption(tr(
+    f"Fixed reference run (the sidebar does not change it): T = {act_s.T}, H = {act_s.H}, N = {act_s.N}, "
+    f"D = {act_s.D}, inputs N(0, 1), the loss at the last step, seeds 0–{act_result.n_seeds - 1}. “Keeps more” "
+    "compares ‖∂L/∂h_0‖ / ‖∂L/∂h_T‖ of the two runs of a pair; mean φ′ is over steps, samples and units (relu′ is "
+    "the share of active units). The gaussian, orthogonal and identity inits draw W_ih as N(0, 1/D) with zero "
+    "biases, PyTorch's init draws everything from U(±1/√H): the inputs then push tanh less into saturation.",
+    f"고정된 기준 계산 (사이드바와 무관): T = {act_s.T}, H = {act_s.H}, N = {act_s.N}, D = {act_s.D}, 입력 N(0, 1), "
+    f"마지막 시각의 손실, 시드 0–{act_result.n_seeds - 1}. “더 많이 간직한다”는 한 쌍의 두 실행의 "
+    "‖∂L/∂h_0‖ / ‖∂L/∂h_T‖를 비교한 것입니다. φ′의 평균은 시각, 샘플, 유닛에 대한 평균입니다 (relu′의 평균은 켜진 "
+    "유닛의 비율). 가우스, 직교, 단위 행렬 초기화는 W_ih를 N(0, 1/D)로, 편향을 0으로 두고, PyTorch 초기화는 모두 "
+    "U(±1/√H)에서 뽑습니다. 그래서 PyTorch 초기화에서는 입력이 tanh를 덜 포화시킵니다.",
+))  # fmt: skip
+
 st.header(tr("How to read the plots", "그래프 읽는 법"))
 st.markdown(
     tr(
@@ -196,9 +277,8 @@ st.markdown(
   comes from Gers et al. (2000) and Jozefowicz et al. (2015), chrono init from Tallec & Ollivier (2018). The book's
   own note in §6.1.3 mentions ReLU instead of tanh (after Talathi & Vartak 2015); the study notes disagree (one
   repeats it, another argues that ReLU explodes more easily, which is why RNNs use tanh) and list identity
-  initialisation (IRNN, Le et al. 2015) and weight decay on their own. Measured here, both are partly right: ReLU
-  keeps less than tanh with PyTorch's init (dead units), more with a gaussian or orthogonal W_hh at ρ ≈ 0.9–1.5;
-  orthogonal initialisation comes from Saxe et al. (2014), not the book. See them at work on the
+  initialisation (IRNN, Le et al. 2015) and weight decay on their own; who is right where is measured above
+  (“ReLU or tanh?”), and orthogonal initialisation comes from Saxe et al. (2014), not the book. See them at work on the
   [Remedies](remedies) page.
 """,
         """
@@ -217,12 +297,13 @@ st.markdown(
   (`rnnlm.py`는 0에서 시작). 망각 게이트를 여는 방법은 Gers 등(2000)과 Jozefowicz 등(2015), chrono 초기화는 Tallec과
   Ollivier(2018)에서 왔습니다. tanh 대신 ReLU를 쓰는 이야기는 책 6.1.3절의 NOTE(Talathi와 Vartak 2015 인용)입니다.
   학습 노트의 의견은 갈립니다. 하나는 이를 옮겨 적고, 다른 하나는 ReLU가 더 쉽게 폭발해서 RNN은 tanh를 쓴다고 하며
-  단위 행렬 초기화(IRNN, Le 등 2015)와 가중치 감소를 따로 듭니다. 여기서 재 보면 둘 다 일부만 맞습니다. PyTorch 초기화에서는
-  ReLU가 tanh보다 덜 남기고(죽은 유닛), 가우스나 직교 W_hh(ρ ≈ 0.9–1.5)에서는 더 남깁니다. 직교 초기화는 책이 아니라
-  Saxe 등(2014)에서 왔습니다. [대책](remedies) 페이지에서 직접 확인해 보세요.
+  단위 행렬 초기화(IRNN, Le 등 2015)와 가중치 감소를 따로 듭니다. 어느 쪽이 어디서 맞는지는 위의 “ReLU냐 tanh냐?”에서
+  재 봅니다. 직교 초기화는 책이 아니라 Saxe 등(2014)에서 왔습니다. [대책](remedies) 페이지에서 직접 확인해 보세요.
 """,
     )
 )
+
+notes_ui.in_the_notes(ctx, "theory")
 
 st.header(tr("Glossary · 용어", "용어 · Glossary"))
 st.markdown("""

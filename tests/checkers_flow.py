@@ -217,17 +217,32 @@ def check_trend(claim: Any, text: str, lang: str, context: Any) -> None:
     check_step_rate(t, y, head, lang)
     # the LSTM judged by its memory cell too: a vanishing ‖∂L/∂h_t‖ says what ‖∂L/∂c_t‖ does
     cell_said = ("memory cell's ‖∂L/∂c_t‖" in text) if lang == "en" else ("기억 셀의 ‖∂L/∂c_t‖" in text)
-    if claim.cell is not None and ratio <= -DECADES and claim.cell.steps > 0 and claim.cell.direction != "undefined":
+    # issue 17: whatever ‖∂L/∂h_t‖ does, an LSTM's sentence says what its memory cell's ‖∂L/∂c_t‖ does beside it
+    if claim.cell is not None and claim.cell.steps > 0 and claim.cell.direction != "undefined":
         assert cell_said, text
         c = _cell_curve(context)
         c_ratio = float(c[0] - c[-1]) if c is not None else claim.cell.log10_ratio
-        tail = text[len(head) :]
-        c_printed = printed_ratios(tail, lang)
-        assert c_printed and c_printed[0][1] == pytest.approx(c_ratio, abs=0.003), (tail, c_ratio)
-        too = ("vanishes too" in tail) if lang == "en" else ("함께 소실됩니다" in tail)
-        assert too == (c_ratio <= -DECADES), text
+        check_cell_tail(text[len(head) :], lang, c_ratio, text)
+        too = ("vanishes too" in text) if lang == "en" else ("함께 소실됩니다" in text)
+        carries = ("still carries" in text) if lang == "en" else ("아직 전달합니다" in text)
+        h_vanishes = ratio <= -DECADES
+        assert too == (h_vanishes and c_ratio <= -DECADES), text
+        assert carries == (h_vanishes and c_ratio > -DECADES), text
     elif claim.cell is None:
         assert not cell_said
+
+
+def check_cell_tail(tail: str, lang: str, c_ratio: float, text: str) -> None:
+    """The memory cell's part of a sentence prints its ratio: the first 'keeps'/'grows' number after the cell."""
+    c_printed = printed_ratios(tail, lang)
+    assert c_printed and c_printed[0][1] == pytest.approx(c_ratio, abs=0.003), (tail, c_ratio, text)
+
+
+def _cell_part(text: str, lang: str) -> str | None:
+    """The part of a sentence from the memory cell's ‖∂L/∂c_t‖ on (None when it does not name it)."""
+    key = "memory cell's ‖∂L/∂c_t‖" if lang == "en" else "기억 셀의 ‖∂L/∂c_t‖"
+    i = text.find(key)
+    return None if i < 0 else text[i:]
 
 
 @checks(claims.CompareClaim)
@@ -244,6 +259,14 @@ def check_compare(claim: Any, text: str, lang: str, context: Any) -> None:
         assert more in text, text
     else:
         assert less in text, text
+    # the LSTM judged by its cell: its ‖∂L/∂c_t‖ beside the comparison of ‖∂L/∂h_t‖
+    part = _cell_part(text, lang)
+    c = getattr(context.result, "lstm_dc_curve", None)
+    if claim.a == "LSTM" and claim.cell is not None and claim.cell.steps > 0 and claim.cell.direction != "undefined":
+        assert part is not None and c is not None, text
+        check_cell_tail(part, lang, float(c[0] - c[-1]), text)
+    elif claim.a != "LSTM":
+        assert part is None, text
 
 
 def _open_cell_carries(result: Any, kind: str) -> bool:
@@ -273,6 +296,14 @@ def check_open(claim: Any, text: str, lang: str, context: Any) -> None:
     else:
         assert ("보다 많습니다" in text) == (opened > as_set)
         assert ("여전히 **기울기 소실**" in text) == (opened <= -DECADES and not carries)
+    # the opened LSTM's memory cell, whatever its ‖∂L/∂h_t‖ does
+    y = getattr(context.result, "open_dc_curve", {}).get(kind)
+    part = _cell_part(text, lang)
+    if claim.cell is not None and claim.cell.steps > 0 and claim.cell.direction != "undefined" and y is not None:
+        assert part is not None, text
+        check_cell_tail(part, lang, float(y[0] - y[-1]), text)
+    elif claim.cell is None:
+        assert part is None, text
 
 
 @checks(claims.GateClaim)
@@ -411,6 +442,12 @@ def check_point(result: Any) -> None:
             rnn = trends["rnn"]  # after a forward overflow its gradient is undefined, not vanishing
             rnn_vanishes = rnn.forward_overflow is None and measured_ratio(result.flow, rnn) <= -DECADES
             assert ("like the RNN" in text) == rnn_vanishes
+            # the LSTM said to vanish: its memory cell's ‖∂L/∂c_t‖ beside, with its ratio
+            dc = result.lstm_dc_curve
+            if "lstm" in vanish and dc is not None and len(dc) > 1 and np.isfinite(dc[[0, -1]]).all():
+                part = _cell_part(text, lang)
+                assert part is not None, text
+                check_cell_tail(part, lang, float(dc[0] - dc[-1]), text)
             if "no longer vanish" in text:
                 tail = text.split("Opened by")[1]
                 for kind, name in (("lstm", "LSTM"), ("gru", "GRU")):

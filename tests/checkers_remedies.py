@@ -459,7 +459,8 @@ def check_cell(claim: rcl.CellClaim, text: str, lang: str, c: RemedyContext) -> 
     if math.isfinite(c_ratio) and abs(c_ratio) < 250:
         assert abs(claim.c_log10 - c_ratio) < 1e-6, (claim.c_log10, c_ratio)
     en = lang == "en"
-    pattern = r"(?:keeps|grows to) " + NUMBER + r"(%?)" if en else NUMBER + r"(%?)(?:만 남습니다|배로 커집니다)"
+    # Korean 만 ("only") is dropped where the ratio rounds to 100 % ("100% 남습니다"), as ratio_text writes it
+    pattern = r"(?:keeps|grows to) " + NUMBER + r"(%?)" if en else NUMBER + r"(%?)(?:만? 남습니다|배로 커집니다)"
     found = re.findall(pattern, text)
     values = [v for v in (claim.h_log10, claim.c_log10) if math.isfinite(v) and v != 0]
     assert len(found) == len(values), (found, text)

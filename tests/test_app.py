@@ -21,7 +21,8 @@ from explorer.shared.controls import CONTROLS, MEMORY_BUDGET_BYTES, VIEW_CONTROL
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGES = ("compare", "rnn", "lstm", "gru", "theory")
-CHARTS_PER_PAGE = {"compare": 1, "rnn": 6, "lstm": 4, "gru": 4, "theory": 1}
+# theory: the activations, the chapter's long dependency and ReLU against tanh (issue 17 §3)
+CHARTS_PER_PAGE = {"compare": 1, "rnn": 6, "lstm": 4, "gru": 4, "theory": 3}
 HANGUL = ("\uac00", "\ud7a3")
 
 

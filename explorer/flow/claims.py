@@ -13,7 +13,7 @@ import numpy as np
 
 from charts import format_log10
 
-from ..shared.claims import TrendClaim, pct, rate_text
+from ..shared.claims import TrendClaim, cell_text, pct, rate_text
 from ..shared.claims import ratio_text as ratio_text  # the flow pages' readers (and tests) find it here too
 from ..shared.claims import render as render
 from ..shared.controls import Settings, Text
@@ -67,6 +67,7 @@ class CompareClaim:
     b: str
     a_log10: float
     b_log10: float
+    cell: Trend | None = None  # the LSTM's ‖∂L/∂c_t‖: whether it keeps its gradient is read from its cell too
 
     @property
     def relation(self) -> str:
@@ -83,11 +84,14 @@ class CompareClaim:
                 f"{josa(self.a, '과/와')} {self.b}의 비율이 같습니다 ({a_k}).",
             )
         word = tr("more", "더 많이") if self.relation == "more" else tr("less", "더 적게")
-        return tr(
+        text = tr(
             f"The {self.a} keeps {word} of its gradient at t = 0 than the {self.b}: {a_k} against {b_k} of the value "
-            "at the loss.",
-            f"t = 0에서 {josa(self.a, '은/는')} {self.b}보다 기울기를 {word} 간직합니다: 손실 위치 값의 {a_k} 대 {b_k}.",
+            "at the loss",
+            f"t = 0에서 {josa(self.a, '은/는')} {self.b}보다 기울기를 {word} 간직합니다: 손실 위치 값의 {a_k} 대 {b_k}",
         )
+        if self.cell is not None:
+            text += cell_text(self.cell, lang, h_vanishes=False)
+        return text + "."
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,13 @@ class OpenClaim:
             )
         elif o.direction == "vanishes":
             text += tr(": even opened, it still **vanishes**", ". 열어도 여전히 **기울기 소실**입니다")
-        elif o.direction == "explodes":
-            text += tr(": opened, it **explodes**", ". 열면 **기울기 폭발**입니다")
+            if self.cell is not None:
+                text += cell_text(self.cell, lang)  # says the cell vanishes too
+        else:
+            if o.direction == "explodes":
+                text += tr(": opened, it **explodes**", ". 열면 **기울기 폭발**입니다")
+            if self.cell is not None:
+                text += cell_text(self.cell, lang, h_vanishes=False)
         return text + "."
 
 
@@ -404,7 +413,8 @@ def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
         keep = "z" if s.formulation == "pytorch" else "1 − z"
         claims.append(GateClaim("GRU", keep, r.gate_means["gru"], s.T))
         for kind in ("lstm", "gru"):
-            claims.append(CompareClaim(KIND_LABELS[kind], "RNN", tr_[kind].log10_ratio, tr_["rnn"].log10_ratio))
+            cell = r.lstm_dc if kind == "lstm" else None
+            claims.append(CompareClaim(KIND_LABELS[kind], "RNN", tr_[kind].log10_ratio, tr_["rnn"].log10_ratio, cell))
         for kind, bias in r.open_bias.items():
             claims.append(
                 OpenClaim(
@@ -515,6 +525,14 @@ def point(r: CompareResult, lang: str) -> str | None:
         f"**핵심:** 이 게이트 편향에서는 {'RNN처럼 ' if like_rnn else ''}{_and_ko(vanish)}도 기울기가 소실됩니다. "
         "열려 있지 않은 게이트는 거슬러 가는 시각마다 기울기에 1보다 작은 값을 곱하기 때문입니다.",
     )
+    dc = r.lstm_dc
+    if "LSTM" in vanish and dc is not None and dc.steps > 0 and dc.direction != "undefined":
+        # the LSTM is said to vanish only when its memory cell does too: say what the cell keeps
+        text += tr(
+            f" The LSTM's memory cell's ‖∂L/∂c_t‖ vanishes too: it {ratio_text(dc.log10_ratio, lang)}"
+            f"{' of its value' if dc.log10_ratio < 0 else ''} after {dc.steps} steps back.",
+            f" LSTM 기억 셀의 ‖∂L/∂c_t‖도 소실됩니다. {dc.steps} 시각을 거슬러 가면 {ratio_text(dc.log10_ratio, lang)}.",
+        )
     if rescued:
         text += tr(
             f" Opened by +{OPEN_GATE_BIAS:g} (dotted), the {' and the '.join(rescued)} no longer vanish"

@@ -83,13 +83,18 @@ def step_rate_text(t: Trend, lang: str) -> str:
     return tr(f"{r} per step after {first}", f"{first} 이후 시각마다 {r}")
 
 
-def cell_text(c: Trend, lang: str) -> str:
-    """What an LSTM's cell gradient ‖∂L/∂c_t‖ does beside a vanishing ‖∂L/∂h_t‖."""
+def cell_text(c: Trend, lang: str, h_vanishes: bool = True) -> str:
+    """What an LSTM's cell gradient ‖∂L/∂c_t‖ does beside its ‖∂L/∂h_t‖ (vanishing, or not: ``h_vanishes``)."""
     tr = pick(lang)
     if c.direction == "undefined" or c.steps == 0:
         return ""
     ratio = ratio_text(c.log10_ratio, lang)
     of = " of its value" if c.log10_ratio < 0 else ""
+    if not h_vanishes:
+        return tr(
+            f"; its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {c.steps} steps back",
+            f". 기억 셀의 ‖∂L/∂c_t‖는 {c.steps} 시각을 거슬러 가면 {ratio}",
+        )
     if c.direction == "vanishes":
         return tr(
             f"; its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {c.steps} steps back: it vanishes too",
@@ -162,4 +167,6 @@ class TrendClaim:
                     f"; float32 would overflow at t = {t.overflow32}",
                     f". float32였다면 t = {t.overflow32}에서 넘칩니다",
                 )
+        if self.cell is not None and t.direction != "vanishes":  # the LSTM judged by its cell, whatever h does
+            text += cell_text(self.cell, lang, h_vanishes=False)
         return text + "."
