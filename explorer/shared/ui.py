@@ -28,6 +28,7 @@ from .controls import (
     GROUPS,
     LANG,
     PAGE_CONTROLS,
+    SIDEBAR,
     VIEW_CONTROLS,
     C,
     Settings,
@@ -37,6 +38,7 @@ from .controls import (
     consistent,
     controls_from_values,
     from_values,
+    page_sidebar,
     parse_params,
     query_items,
     specs,
@@ -145,7 +147,7 @@ def set_controls(values: Mapping[str, Any]) -> None:
 
 
 def reset_controls() -> None:
-    set_controls({c.key: c.default for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None))})
+    set_controls({c.key: c.default for c in SIDEBAR})
 
 
 # A wide equation scrolls inside its block on a phone instead of being cut at the right edge
@@ -157,10 +159,38 @@ KOREAN_WRAP_CSS = PAGE_CSS.replace(
 )
 
 
-def sidebar(notices: list[Text]) -> Context:
-    """Draw the shared controls and return the context in force: settings (made consistent and fitted to the
-    memory budget), view, language and notices (``notices``: those of ``seed_from_url``)."""
+def keep_hidden(shown: tuple[str, ...]) -> None:
+    """Streamlit drops the state of a widget that a run does not draw: write each hidden sidebar control's value
+    back as plain session state (before any widget is drawn), so the page that hides it keeps it, for the link, the
+    URL and the pages that show it."""
+    for c in SIDEBAR:
+        if c.key not in shown:
+            seed_widget(c)
+            st.session_state[c.key] = st.session_state[c.key]
+
+
+def _draw_groups(keys: tuple[str, ...], lang: str, heading: Callable[[str], Any]) -> None:
+    """The controls ``keys`` in declaration order, under their group's heading."""
+    tr = pick(lang)
+    by_group: dict[str, list[Spec]] = {}
+    for c in SIDEBAR:
+        if c.key in keys:
+            by_group.setdefault(c.group, []).append(c)
+    for group, group_specs in by_group.items():
+        heading(tr(*GROUPS[group]))
+        for c in group_specs:
+            # the target ρ only matters once the toggle above it is on
+            widget(c, lang, disabled=c.key == "rho" and not st.session_state.get("set_rho", False))
+
+
+def sidebar(notices: list[Text], page: str | None = None) -> Context:
+    """Draw the shared controls that change ``page`` (app.py's url path; None or an unknown page: all of them), the
+    main ones in view and the rest under "Advanced", and return the context in force: settings (made consistent and
+    fitted to the memory budget), view, language and notices (``notices``: those of ``seed_from_url``). The
+    controls a page hides keep their values."""
     notices = list(notices)
+    shown = page_sidebar(page)
+    keep_hidden(shown.keys)
     with st.sidebar:
         seed_widget(LANG)
         st.segmented_control(LANG.label[0], LANG.options, key=LANG.key, required=True,
@@ -168,15 +198,14 @@ def sidebar(notices: list[Text]) -> Context:
         lang = str(st.session_state.get(LANG.key) or "en")
         st.html(KOREAN_WRAP_CSS if lang == "ko" else PAGE_CSS)
         tr = pick(lang)
-        by_group: dict[str, list[Spec]] = {}
-        for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None)):
-            by_group.setdefault(c.group, []).append(c)
-        for group, specs in by_group.items():
-            st.subheader(tr(*GROUPS[group]))
-            for c in specs:
-                # the target ρ only matters once the toggle above it is on
-                widget(c, lang, disabled=c.key == "rho" and not st.session_state.get("set_rho", False))
-        st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
+        if shown.note:
+            st.caption(tr(*shown.note))
+        _draw_groups(shown.main, lang, st.subheader)
+        if shown.advanced:
+            with st.expander(tr("Advanced", "고급")):
+                _draw_groups(shown.advanced, lang, lambda text: st.markdown(f"**{text}**"))
+        if shown.keys:
+            st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
     values = {c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}
     settings, note = consistent(from_values(values))
     settings, budget_note = within_budget(settings)
