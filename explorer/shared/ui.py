@@ -51,6 +51,7 @@ CONTEXT_KEY = "_context"
 CONTEXT_RETRY_KEY = "_context_retry"
 URL_SEEDED_KEY = "_url_seeded"
 URL_PENDING_KEY = "_url_pending"  # page controls read from the URL, seeded when their page first draws them
+SIDEBAR_SHOWN_KEY = "_sidebar_shown"  # the sidebar controls the last run drew
 URL_SHOWN_KEY = "_url_shown"  # the query this session last wrote or read: another one means Back/Forward
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
                "nonlinearity": "tanh", "loss": "last", "norm": "book", "formulation": "dlfs2", "axis": "back",
@@ -160,13 +161,16 @@ KOREAN_WRAP_CSS = PAGE_CSS.replace(
 
 
 def keep_hidden(shown: tuple[str, ...]) -> None:
-    """Streamlit drops the state of a widget that a run does not draw: write each hidden sidebar control's value
-    back as plain session state (before any widget is drawn), so the page that hides it keeps it, for the link, the
-    URL and the pages that show it."""
+    """Before any widget is drawn: write each hidden sidebar control's value back as plain session state (Streamlit
+    drops the state of a widget that a run does not draw), so the page that hides it keeps it for the link, the URL
+    and the pages that show it; and write again each control shown after a run that hid it, so the browser's new
+    widget takes that value instead of its own default."""
+    before = st.session_state.get(SIDEBAR_SHOWN_KEY)
     for c in SIDEBAR:
-        if c.key not in shown:
-            seed_widget(c)
+        seed_widget(c)
+        if c.key not in shown or (before is not None and c.key not in before):
             st.session_state[c.key] = st.session_state[c.key]
+    st.session_state[SIDEBAR_SHOWN_KEY] = shown
 
 
 def _draw_groups(keys: tuple[str, ...], lang: str, heading: Callable[[str], Any]) -> None:
@@ -204,7 +208,7 @@ def sidebar(notices: list[Text], page: str | None = None) -> Context:
         if shown.advanced:
             with st.expander(tr("Advanced", "고급")):
                 _draw_groups(shown.advanced, lang, lambda text: st.markdown(f"**{text}**"))
-        if shown.keys:
+        if shown.keys and not shown.note:  # a page with its own controls: no button that moves the hidden ones
             st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
     values = {c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}
     settings, note = consistent(from_values(values))
