@@ -4,6 +4,7 @@ in the session, the address bar and the share link."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,11 @@ def test_the_rnn_page_shows_its_controls_and_folds_the_rest():
     assert not (main | folded) & {"forget_bias", "update_bias", "formulation"}  # no LSTM or GRU on this page
     (expander,) = at.sidebar.expander
     assert expander.label == "Advanced"
+    # the figures' footers name the settings of this page only
+    footers = [json.loads(c.proto.spec)["layout"]["meta"]["settings"] for c in at.get("plotly_chart")]
+    chains = footers[1]  # after the book's own figure
+    assert {"T", "H", "N", "seed", "scheme", "nonlinearity", "loss", "norm"} <= set(chains)
+    assert not set().union(*footers) & {"forget_bias", "update_bias", "formulation"}
     assert at.sidebar.button[0].label == "Reset all controls"
 
 

@@ -20,7 +20,7 @@ Pure Python (no Streamlit).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -260,13 +260,16 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         return {c.key: getattr(self, c.key) for c in CONTROLS}
 
-    def caption(self) -> dict[str, Any]:
+    def caption(self, keys: Collection[str] | None = None) -> dict[str, Any]:
         """The settings a figure depends on, by their control keys: for titles, CSV headers and file names.
 
-        ``scale`` only where the scheme uses it, ``rho`` only when it is set; ``set_rho`` is implied by ``rho``.
+        ``scale`` only where the scheme uses it, ``rho`` only when it is set; ``set_rho`` is implied by ``rho``;
+        ``keys``: only these (the controls that change the page, ``PAGE_SIDEBAR``).
         """
         out: dict[str, Any] = {}
         for c in CONTROLS:
+            if keys is not None and c.key not in keys:
+                continue
             if c.key == "set_rho" or (c.key == "rho" and not self.set_rho):
                 continue
             if c.key == "scale" and self.scheme not in SCALED_SCHEMES:

@@ -74,7 +74,8 @@ class Context:
         return pick(self.lang)
 
     def caption(self) -> dict[str, Any]:
-        return self.settings.caption()
+        """The settings in the page's figure footers: those that change the page (all of them for no page)."""
+        return self.settings.caption(page_sidebar(self.page).keys if self.page else None)
 
 
 # ---------------------------------------------------------------------------------------------- state and URL
