@@ -3,7 +3,9 @@
 Every control's state is seeded once in ``st.session_state`` (from the URL on a session's first run, else its
 default) and the widgets only read it (no ``value=``): presets, the reset button and URL corrections write the
 same state, so there is one source of truth. The URL is written by the app itself after each run
-(``sync_url``), with canonical keys and defaults left out.
+(``sync_url``), with canonical keys and defaults left out. The sidebar draws the controls that change the current
+page (``PAGE_SIDEBAR``); those it hides are written back as plain state on every run (``keep_hidden``), since
+Streamlit drops an undrawn widget's state.
 """
 
 from __future__ import annotations
