@@ -165,8 +165,18 @@ def test_every_page_declares_its_sidebar():
 
 
 def test_app_paths_and_unknown_pages():
-    assert page_sidebar("") == page_sidebar("home") == PAGE_SIDEBAR["compare"] == page_sidebar(PAGE_PATHS[""])
-    assert page_sidebar("rnn") == PAGE_SIDEBAR["rnn"]
+    """app.py hands the sidebar its page's url path: each one (and the root, "") names that page's sidebar."""
+    app = (ROOT / "app.py").read_text(encoding="utf-8")
+    pages = 0
+    for chunk in app.split("st.Page(")[1:]:
+        stem = re.match(r'\s*"pages/(\w+)\.py"', chunk)
+        path = re.search(r'url_path="([\w-]*)"', chunk)
+        assert stem and path, chunk[:80]
+        assert page_sidebar(path.group(1)) == PAGE_SIDEBAR[stem.group(1)], f"url path {path.group(1)!r}"
+        if re.search(r"default=True", chunk):
+            assert page_sidebar("") == PAGE_SIDEBAR[stem.group(1)] == page_sidebar(PAGE_PATHS[""])
+        pages += 1
+    assert pages >= len(PAGE_FILES)
     for unknown in (None, "nosuchpage", "slides"):
         shown = page_sidebar(unknown)
         assert shown.main == tuple(c.key for c in SIDEBAR) and not shown.advanced
