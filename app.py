@@ -42,7 +42,7 @@ PAGES = {  # url path -> page; "" is the default page at the app's root
 }  # fmt: skip
 page = st.navigation(list(PAGES.values()))
 
-ctx = ui.sidebar(notices)
+ctx = ui.sidebar(notices, page.url_path)
 if compat.take_page_not_found():
     asked = urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     shown = "".join(ch for ch in asked if ch.isalnum() or ch in "-_.")[:40]

@@ -20,7 +20,7 @@ Pure Python (no Streamlit).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -260,13 +260,16 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         return {c.key: getattr(self, c.key) for c in CONTROLS}
 
-    def caption(self) -> dict[str, Any]:
+    def caption(self, keys: Collection[str] | None = None) -> dict[str, Any]:
         """The settings a figure depends on, by their control keys: for titles, CSV headers and file names.
 
-        ``scale`` only where the scheme uses it, ``rho`` only when it is set; ``set_rho`` is implied by ``rho``.
+        ``scale`` only where the scheme uses it, ``rho`` only when it is set; ``set_rho`` is implied by ``rho``;
+        ``keys``: only these (the controls that change the page, ``PAGE_SIDEBAR``).
         """
         out: dict[str, Any] = {}
         for c in CONTROLS:
+            if keys is not None and c.key not in keys:
+                continue
             if c.key == "set_rho" or (c.key == "rho" and not self.set_rho):
                 continue
             if c.key == "scale" and self.scheme not in SCALED_SCHEMES:
@@ -703,6 +706,95 @@ LANG = Spec(
     option_labels={"en": ("English", "English"), "ko": ("한국어", "한국어")},
     key="lang",
 )
+# ------------------------------------------------------------------------------------ which page shows which
+# The sidebar's controls: the settings and the x axis (a page's own toggles sit on the page)
+SIDEBAR: tuple[Spec, ...] = (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None))
+
+
+@dataclass(frozen=True)
+class PageSidebar:
+    """The sidebar's controls that change what one page draws (keys): ``main`` shown, ``advanced`` folded under
+    "Advanced"; ``note``: a line for a page whose own controls are on the page. Every other control is hidden there,
+    and kept (in the session, the URL and the link) for the pages that use it."""
+
+    main: tuple[str, ...] = ()
+    advanced: tuple[str, ...] = ()
+    note: Text | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (*self.main, *self.advanced)
+
+
+_SIZES = ("T", "H", "N", "seed")  # the book's experiment names all four (N = 2, H = 3, T = 20, seed 3)
+_INPUTS = ("D", "input_scale")
+_INIT = ("scheme", "scale", "set_rho", "rho")
+_KEPT = (
+    "The other settings of the sidebar are kept for the other pages.",
+    "사이드바의 다른 설정은 다른 페이지를 위해 그대로 둡니다.",
+)
+# What each page's data reads (tests/test_page_controls.py fails when a page depends on a control not listed for it,
+# or lists one that changes nothing): the RNN page builds no LSTM or GRU, the horizon maps put the loss at every
+# step whatever ``loss`` says and have no x axis, the Theory page's parameter table reads D and H, the lab's and
+# the model's heatmaps follow the sidebar's x axis.
+PAGE_SIDEBAR: dict[str, PageSidebar] = {
+    "compare": PageSidebar(
+        main=(*_SIZES, "forget_bias", "update_bias", "axis"),
+        advanced=(*_INPUTS, *_INIT, "nonlinearity", "formulation", "loss", "norm"),
+    ),
+    "rnn": PageSidebar(main=(*_SIZES, *_INIT, "nonlinearity", "axis"), advanced=(*_INPUTS, "loss", "norm")),
+    "lstm": PageSidebar(main=(*_SIZES, "forget_bias", "axis"), advanced=(*_INPUTS, *_INIT, "loss", "norm")),
+    "gru": PageSidebar(
+        main=(*_SIZES, "update_bias", "formulation", "axis"), advanced=(*_INPUTS, *_INIT, "loss", "norm")
+    ),
+    "horizon": PageSidebar(
+        main=(*_SIZES, "forget_bias", "update_bias"),
+        advanced=(*_INPUTS, *_INIT, "nonlinearity", "formulation", "norm"),
+    ),
+    "remedies": PageSidebar(
+        main=(*_SIZES, *_INIT, "nonlinearity", "loss"),
+        advanced=(*_INPUTS, "forget_bias", "update_bias", "formulation", "norm", "axis"),
+    ),
+    "theory": PageSidebar(
+        main=("D", "H"),
+        note=(
+            "D and H set the parameter-count table. " + _KEPT[0],
+            "D와 H는 매개변수 수 표를 정합니다. " + _KEPT[1],
+        ),
+    ),
+    "lab": PageSidebar(
+        main=("axis",),
+        note=(
+            "The lab's own controls (lag T, H, seed, …) are on the page; the x axis orients its heatmaps. " + _KEPT[0],
+            "학습 실험실의 설정(시차 T, H, 시드 …)은 페이지에 있고, 가로축은 히트맵의 방향을 정합니다. " + _KEPT[1],
+        ),
+    ),
+    "model": PageSidebar(
+        main=("axis",),
+        note=(
+            "This page's own controls (model, input, T, N, seed, …) are on the page; the x axis orients its charts. "
+            + _KEPT[0],
+            "이 페이지의 설정(모델, 입력, T, N, 시드 …)은 페이지에 있고, 가로축은 그래프의 방향을 정합니다. "
+            + _KEPT[1],
+        ),
+    ),
+    "book": PageSidebar(
+        note=(
+            "This page draws the book's own experiment, with its fixed settings. " + _KEPT[0],
+            "이 페이지는 책의 실험을 책의 고정된 설정으로 그립니다. " + _KEPT[1],
+        )
+    ),
+}
+PAGE_PATHS = {"": "compare", "home": "compare"}  # app.py's url paths that are another page's name
+
+
+def page_sidebar(page: str | None) -> PageSidebar:
+    """The sidebar of the page at ``page`` (a name or app.py's url path); None or a page not declared shows every
+    control."""
+    name = None if page is None else PAGE_PATHS.get(page, page)
+    return PAGE_SIDEBAR.get(name or "", PageSidebar(main=tuple(c.key for c in SIDEBAR)))
+
+
 LANG_ALIASES = {"en": "en", "english": "en", "ko": "ko", "kr": "ko", "kor": "ko", "korean": "ko", "한국어": "ko"}
 BY_KEY: dict[str, Spec] = {c.key: c for c in (*CONTROLS, *VIEW_CONTROLS, LANG)}
 ALIASES: dict[str, str] = {alias: c.key for c in BY_KEY.values() for alias in c.aliases}

@@ -3,7 +3,9 @@
 Every control's state is seeded once in ``st.session_state`` (from the URL on a session's first run, else its
 default) and the widgets only read it (no ``value=``): presets, the reset button and URL corrections write the
 same state, so there is one source of truth. The URL is written by the app itself after each run
-(``sync_url``), with canonical keys and defaults left out.
+(``sync_url``), with canonical keys and defaults left out. The sidebar draws the controls that change the current
+page (``PAGE_SIDEBAR``); those it hides are written back as plain state on every run (``keep_hidden``), since
+Streamlit drops an undrawn widget's state.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .controls import (
     GROUPS,
     LANG,
     PAGE_CONTROLS,
+    SIDEBAR,
     VIEW_CONTROLS,
     C,
     Settings,
@@ -37,6 +40,7 @@ from .controls import (
     consistent,
     controls_from_values,
     from_values,
+    page_sidebar,
     parse_params,
     query_items,
     specs,
@@ -49,6 +53,7 @@ CONTEXT_KEY = "_context"
 CONTEXT_RETRY_KEY = "_context_retry"
 URL_SEEDED_KEY = "_url_seeded"
 URL_PENDING_KEY = "_url_pending"  # page controls read from the URL, seeded when their page first draws them
+SIDEBAR_SHOWN_KEY = "_sidebar_shown"  # the sidebar controls the last run drew
 URL_SHOWN_KEY = "_url_shown"  # the query this session last wrote or read: another one means Back/Forward
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
                "nonlinearity": "tanh", "loss": "last", "norm": "book", "formulation": "dlfs2", "axis": "back",
@@ -71,7 +76,8 @@ class Context:
         return pick(self.lang)
 
     def caption(self) -> dict[str, Any]:
-        return self.settings.caption()
+        """The settings in the page's figure footers: those that change the page (all of them for no page)."""
+        return self.settings.caption(page_sidebar(self.page).keys if self.page else None)
 
 
 # ---------------------------------------------------------------------------------------------- state and URL
@@ -145,7 +151,7 @@ def set_controls(values: Mapping[str, Any]) -> None:
 
 
 def reset_controls() -> None:
-    set_controls({c.key: c.default for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None))})
+    set_controls({c.key: c.default for c in SIDEBAR})
 
 
 # A wide equation scrolls inside its block on a phone instead of being cut at the right edge
@@ -157,10 +163,41 @@ KOREAN_WRAP_CSS = PAGE_CSS.replace(
 )
 
 
-def sidebar(notices: list[Text]) -> Context:
-    """Draw the shared controls and return the context in force: settings (made consistent and fitted to the
-    memory budget), view, language and notices (``notices``: those of ``seed_from_url``)."""
+def keep_hidden(shown: tuple[str, ...]) -> None:
+    """Before any widget is drawn: write each hidden sidebar control's value back as plain session state (Streamlit
+    drops the state of a widget that a run does not draw), so the page that hides it keeps it for the link, the URL
+    and the pages that show it; and write again each control shown after a run that hid it, so the browser's new
+    widget takes that value instead of its own default."""
+    before = st.session_state.get(SIDEBAR_SHOWN_KEY)
+    for c in SIDEBAR:
+        seed_widget(c)
+        if c.key not in shown or (before is not None and c.key not in before):
+            st.session_state[c.key] = st.session_state[c.key]
+    st.session_state[SIDEBAR_SHOWN_KEY] = shown
+
+
+def _draw_groups(keys: tuple[str, ...], lang: str, heading: Callable[[str], Any]) -> None:
+    """The controls ``keys`` in declaration order, under their group's heading."""
+    tr = pick(lang)
+    by_group: dict[str, list[Spec]] = {}
+    for c in SIDEBAR:
+        if c.key in keys:
+            by_group.setdefault(c.group, []).append(c)
+    for group, group_specs in by_group.items():
+        heading(tr(*GROUPS[group]))
+        for c in group_specs:
+            # the target ρ only matters once the toggle above it is on
+            widget(c, lang, disabled=c.key == "rho" and not st.session_state.get("set_rho", False))
+
+
+def sidebar(notices: list[Text], page: str | None = None) -> Context:
+    """Draw the shared controls that change ``page`` (app.py's url path; None or an unknown page: all of them), the
+    main ones in view and the rest under "Advanced", and return the context in force: settings (made consistent and
+    fitted to the memory budget), view, language and notices (``notices``: those of ``seed_from_url``). The
+    controls a page hides keep their values."""
     notices = list(notices)
+    shown = page_sidebar(page)
+    keep_hidden(shown.keys)
     with st.sidebar:
         seed_widget(LANG)
         st.segmented_control(LANG.label[0], LANG.options, key=LANG.key, required=True,
@@ -168,15 +205,14 @@ def sidebar(notices: list[Text]) -> Context:
         lang = str(st.session_state.get(LANG.key) or "en")
         st.html(KOREAN_WRAP_CSS if lang == "ko" else PAGE_CSS)
         tr = pick(lang)
-        by_group: dict[str, list[Spec]] = {}
-        for c in (*CONTROLS, *(v for v in VIEW_CONTROLS if v.page is None)):
-            by_group.setdefault(c.group, []).append(c)
-        for group, specs in by_group.items():
-            st.subheader(tr(*GROUPS[group]))
-            for c in specs:
-                # the target ρ only matters once the toggle above it is on
-                widget(c, lang, disabled=c.key == "rho" and not st.session_state.get("set_rho", False))
-        st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
+        if shown.note:
+            st.caption(tr(*shown.note))
+        _draw_groups(shown.main, lang, st.subheader)
+        if shown.advanced:
+            with st.expander(tr("Advanced", "고급")):
+                _draw_groups(shown.advanced, lang, lambda text: st.markdown(f"**{text}**"))
+        if shown.keys and not shown.note:  # a page with its own controls: no button that moves the hidden ones
+            st.button(tr("Reset all controls", "모든 설정 초기화"), on_click=reset_controls, width="stretch")
     values = {c.key: st.session_state.get(c.key, c.default) for c in CONTROLS}
     settings, note = consistent(from_values(values))
     settings, budget_note = within_budget(settings)
