@@ -687,3 +687,19 @@ def test_spectral_facts_orders_and_values():
 def test_spectral_facts_rejects_bad_input(bad):
     with pytest.raises(ValueError):
         rc.spectral_facts(bad)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("size", [1e160, 1e298, 1e-200])
+def test_flow_norms_scale_with_a_huge_or_tiny_upstream(kind, size):
+    """The chain is linear in dhs: scaling dhs by 10^k shifts every log10 norm by k exactly (a huge upstream
+    once squared to inf and read as -inf everywhere)."""
+    layer = rc.init_layer(kind, 4, 3, seed=0)
+    x = np.random.default_rng(0).normal(size=(6, 2, 4))
+    dhs = np.random.default_rng(1).normal(size=(6, 2, 3))
+    base, scaled = rc.flow_norms(layer, x, dhs), rc.flow_norms(layer, x, dhs * size)
+    shift = np.log10(size)
+    np.testing.assert_allclose(scaled.log10_dh, base.log10_dh + shift, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(scaled.log10_dh0, base.log10_dh0 + shift, rtol=0, atol=1e-10)
+    if kind == "lstm":
+        np.testing.assert_allclose(scaled.log10_dc, base.log10_dc + shift, rtol=0, atol=1e-10)

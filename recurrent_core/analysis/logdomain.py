@@ -33,12 +33,19 @@ def _log_norm(w: np.ndarray) -> np.ndarray:
 def _renormalise(w: np.ndarray, log_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(w / ‖w‖, log_scale + log ‖w‖) per row; a zero row stays zero with log-scale -inf."""
     norm = np.sqrt(np.einsum("ns,ns->n", w, w))
-    if norm.all():  # the usual case, without the bookkeeping for zero rows
+    plain = (norm > 1e-150) & (norm < 1e150)
+    if plain.all():  # the usual case, without the bookkeeping for zero, tiny or huge rows
         return w / norm[:, None], log_scale + np.log(norm)
+    # squares past ~1e308 overflow and below ~1e-308 underflow: scale such a row by its largest element first
+    # (the others by 1.0, exactly)
+    top = np.abs(w).max(axis=1)
+    m = np.where(~plain & np.isfinite(top) & (top > 0), top, 1.0)
+    w = w / m[:, None]
+    norm = np.sqrt(np.einsum("ns,ns->n", w, w))
     nonzero = norm > 0
     unit = w / np.where(nonzero, norm, 1.0)[:, None]
     with np.errstate(divide="ignore"):
-        return unit, np.where(nonzero, log_scale + np.log(norm), -np.inf)
+        return unit, np.where(nonzero, log_scale + np.log(m) + np.log(norm), -np.inf)
 
 
 def _add_scaled(unit: np.ndarray, log_scale: np.ndarray, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
