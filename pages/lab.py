@@ -9,6 +9,7 @@ import streamlit as st
 
 import charts
 from charts import lab as lab_charts
+from explorer import compat
 from explorer.lab import claims as lab_claims
 from explorer.lab import training as lab
 from explorer.shared import ui
@@ -25,6 +26,8 @@ REDRAW_SECONDS = 1.0
 RELATIVE_FLOOR = 12  # the heatmaps' colour scale ends at 10⁻¹² of the value at the loss
 FLOOR = charts.power_of_ten(-RELATIVE_FLOOR)
 W = lab.WINDOW  # one window: the curves' running mean and the readings' final loss and metric
+LOST_RUN = ("This run was on a server that stopped; start it again.",
+            "이 학습은 멈춘 서버에서 진행 중이었습니다. 다시 시작해 주세요.")  # fmt: skip
 
 st.title(
     tr("Training lab: does the gradient reach far enough to learn?", "학습 실험실: 기울기가 배울 만큼 멀리 닿을까?")
@@ -93,6 +96,9 @@ job = find()
 st.button(tr("Train", "학습 시작"), type="primary", key="lab_train", icon=":material/play_arrow:", on_click=start,
           disabled=job is not None and not job.view().finished and not job.stopping)  # fmt: skip
 job = find()
+# the browser asked to redraw a live run that this session never had: its server stopped (a replica lost)
+if compat.take_revived() and job is None:
+    st.warning(tr(LOST_RUN[0], LOST_RUN[1]), icon=":material/cloud_off:")
 if job is None:
     # no st.stop(): app.py still writes the checked settings to the address bar and draws "Link to this view"
     st.info(tr("Press **Train**: the three models train in turn (about 10 s at the defaults). A run already "
