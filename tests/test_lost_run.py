@@ -110,3 +110,11 @@ def test_the_lab_says_nothing_when_no_run_was_live_or_the_run_is_still_here():
         assert at.success
     finally:
         lab.SCHEDULER.shutdown()
+
+
+def test_install_takes_the_loaded_modules_out_of_the_collectors_walks():
+    import gc
+
+    compat.install()
+    if compat.supported():
+        assert gc.get_freeze_count() > 10_000  # NumPy, pandas, Plotly, Streamlit and the app's modules
