@@ -4,12 +4,13 @@ Many people share one small server (Community Cloud: ~1 GB, little CPU). Each co
 holds at its peak (``need``: the pages estimate their tapes, explorer/shared/controls.py ``tape_bytes``). It starts
 when the bytes of those running plus its own fit the process budget (``BUDGET_BYTES``), so the server's working
 memory stays bounded whatever the number of sessions, while independent light computations run side by side.
-Heavy ones (``need`` of ``HEAVY_BYTES`` or more) also take one of ``CPU_SLOTS`` slots: with two cores, a third
-CPU-bound computation at once only adds memory. A computation that declares nothing takes the whole budget and
-runs alone. The line is first come, first served, except that a later computation may start ahead of one that
-waits if it fits beside the room kept for it (so nothing waits forever). A second request for a key being computed
-waits for that result instead of computing it again. Results are kept by key in a least-recently-used cache whose
-size is counted in bytes, not entries. Pure Python: the pages call it through explorer/*/cached.py.
+Heavy ones (``need`` of ``HEAVY_BYTES`` or more) also take one of ``CPU_SLOTS`` slots (one: Python's lock
+serialises the core's loops, so a second CPU-bound computation at once only adds memory). A computation that
+declares nothing takes the whole budget and runs alone. The line is first come, first served, except that a later
+computation may start ahead of one that waits if it fits beside the room kept for it (so nothing waits forever).
+A second request for a key being computed waits for that result instead of computing it again. Results are kept
+by key in a least-recently-used cache whose size is counted in bytes, not entries. Pure Python: the pages call it
+through explorer/*/cached.py.
 """
 
 from __future__ import annotations
@@ -98,9 +99,12 @@ CACHE = ResultCache()
 # Bytes that running computations may hold at once: two of the largest views (MEMORY_BUDGET_BYTES, 96 MB), or
 # many small ones side by side.
 BUDGET_BYTES = 192 * 1024 * 1024
-# From this size on a computation is CPU-bound for long enough (T = 1000, H = 256: 37 MB, 0.1-0.3 s) to take a slot
+# From this size on a computation is CPU-bound for long enough (T = 1000, H = 256: 37 MB, 0.1-0.3 s) to take a slot.
 HEAVY_BYTES = 4 * 1024 * 1024
-CPU_SLOTS = max(1, min(2, os.cpu_count() or 1))
+# One slot: the core's per-step loops hold the GIL, so a second heavy computation at once takes as long as the two
+# one after the other and only adds its memory (two heavy views in two threads: no less CPU, more wall time;
+# benchmarks/class_results.md). GRADIENT_FLOW_CPU_SLOTS raises it where the loops run without the GIL.
+CPU_SLOTS = max(1, min(int(os.environ.get("GRADIENT_FLOW_CPU_SLOTS", "1") or 1), os.cpu_count() or 1))
 
 
 class _Ticket:
