@@ -257,6 +257,8 @@ async def lab_kill() -> str:
             await page.wait_for_selector(IDLE, state="attached", timeout=120_000)
             await page.get_by_role("button", name="Train").click()
             await page.get_by_text("steps/s").first.wait_for(timeout=60_000)  # the live progress bar
+            # the panel's next redraw marks the URL (a full run's URL sync drops the mark: about a second unmarked)
+            await page.wait_for_function("() => location.search.includes('lab_run=1')", timeout=60_000)
             victim = pids[int(served.removeprefix("r")) - 1]
             t_kill = time.perf_counter()
             os.kill(victim, signal.SIGKILL)

@@ -18,6 +18,7 @@ from explorer.shared.kinds import KIND_LABELS
 
 ctx = ui.page_context("lab")
 tr, lang = ctx.tr, ctx.lang
+FIRST_RUN = "_lab_watcher" not in st.session_state  # this session's first run of the lab
 WATCHER = st.session_state.setdefault("_lab_watcher", uuid.uuid4().hex)
 NAMES = KIND_LABELS
 # Redraw a live run once a second: the latest checkpoint each time, while the page's own work (~0.1 s of the
@@ -28,6 +29,9 @@ FLOOR = charts.power_of_ten(-RELATIVE_FLOOR)
 W = lab.WINDOW  # one window: the curves' running mean and the readings' final loss and metric
 LOST_RUN = ("This run was on a server that stopped; start it again.",
             "이 학습은 멈춘 서버에서 진행 중이었습니다. 다시 시작해 주세요.")  # fmt: skip
+# While a run is live its panel marks the address bar (lab_run=1; a full run's URL sync drops it, the next redraw
+# puts it back): a browser whose server died brings the mark to a new session on another replica.
+LIVE_KEY = "lab_run"
 
 st.title(
     tr("Training lab: does the gradient reach far enough to learn?", "학습 실험실: 기울기가 배울 만큼 멀리 닿을까?")
@@ -96,8 +100,10 @@ job = find()
 st.button(tr("Train", "학습 시작"), type="primary", key="lab_train", icon=":material/play_arrow:", on_click=start,
           disabled=job is not None and not job.view().finished and not job.stopping)  # fmt: skip
 job = find()
-# the browser asked to redraw a live run that this session never had: its server stopped (a replica lost)
-if compat.take_revived() and job is None:
+# a new session whose browser showed a live run (the mark in its URL, or a redraw of the live panel this session
+# never drew): the run's server stopped (a replica lost)
+marked = FIRST_RUN and st.query_params.get(LIVE_KEY) == "1"
+if (compat.take_revived() or marked) and job is None:
     st.warning(tr(LOST_RUN[0], LOST_RUN[1]), icon=":material/cloud_off:")
 if job is None:
     # no st.stop(): app.py still writes the checked settings to the address bar and draws "Link to this view"
@@ -214,6 +220,8 @@ def panel() -> None:
         st.success(tr(f"Done: {v.steps_total} steps at {v.steps_per_second:.0f} steps/s.",
                       f"완료: {v.steps_total} 스텝, 초당 {v.steps_per_second:.0f} 스텝."),
                    icon=":material/check_circle:")  # fmt: skip
+    if not v.finished and st.query_params.get(LIVE_KEY) != "1":
+        st.query_params[LIVE_KEY] = "1"
     if not v.finished and st.button(tr("Stop", "멈춤"), key="lab_stop", icon=":material/stop:"):
         job.stop()
     if v.state == "queued":

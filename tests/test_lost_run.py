@@ -1,6 +1,8 @@
-"""A lab run on a replica that died is reported as lost, not silently gone (issue 19 §3): the browser keeps asking
-its new session to redraw the live panel (a fragment) that this session never drew; explorer/compat.py turns that
-first request into a full run of the page, flagged, and the lab says the run was on a server that stopped."""
+"""A lab run on a replica that died is reported as lost, not silently gone (issue 19 §3). While a run is live its
+panel marks the address bar (``lab_run=1``); a browser whose replica died reruns the page on a new session with that
+URL (checked in Chromium: ``python -m benchmarks.class_spotcheck --lab-kill``). A browser that instead asks the new
+session to redraw the live panel (a fragment it never drew) gets a full run, flagged by explorer/compat.py. Either
+way the lab says the run was on a server that stopped."""
 
 from __future__ import annotations
 
@@ -73,15 +75,18 @@ def test_install_wraps_streamlits_rerun_request_once():
         assert not getattr(AppSession.request_rerun, "revives", False), streamlit.__version__
 
 
-def lab_page(revived: bool, lang: str = "en", query: dict[str, str] | None = None):
+def lab_page(revived: bool, lang: str = "en", query: dict[str, str] | None = None, marked: bool = False):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params.update(query or {"lag": "6", "lab_H": "4", "lab_batch": "4", "lab_steps": "50"})
+    query = query or {"lag": "6", "lab_H": "4", "lab_batch": "4", "lab_steps": "50"}
+    at.query_params.update(query)
     if lang != "en":
         at.query_params["lang"] = lang
     at.run()
     at.switch_page("pages/lab.py")
+    if marked:  # the lab's URL as the browser of a live run has it; this session has not run the lab yet
+        at.query_params.update({**query, "lab_run": "1"})
     if revived:
         at.session_state[compat.REVIVED_KEY] = True
     return at.run()
@@ -118,3 +123,30 @@ def test_install_takes_the_loaded_modules_out_of_the_collectors_walks():
     compat.install()
     if compat.supported():
         assert gc.get_freeze_count() > 10_000  # NumPy, pandas, Plotly, Streamlit and the app's modules
+
+
+def test_a_new_session_with_the_live_runs_mark_in_its_url_says_the_run_is_lost():
+    at = lab_page(revived=False, marked=True)
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["This run was on a server that stopped; start it again."]
+    assert "lab_run" not in at.query_params  # the mark is not kept: a reload does not say it again
+    assert not any("unknown" in w.value.lower() for w in at.sidebar.warning)  # nor called an unknown parameter
+
+
+def test_the_mark_of_a_run_that_is_still_here_only_shows_it():
+    settings = lab.LabSettings(T=6, H=4, batch=4, steps=50, seed=12)
+    try:
+        assert lab.SCHEDULER.submit(settings).wait(30)
+        at = lab_page(revived=False, marked=True, query={"lag": "6", "lab_H": "4", "lab_batch": "4",
+                                                         "lab_steps": "50", "lab_seed": "12"})  # fmt: skip
+        assert not at.exception and not at.warning and at.success
+    finally:
+        lab.SCHEDULER.shutdown()
+
+
+def test_the_mark_is_no_setting_and_no_stranger():
+    from explorer.shared.controls import parse_params
+
+    values, notices = parse_params({"lab_run": "1", "lag": "6"})
+    assert values == {"T": 6} or "lab_run" not in values
+    assert notices == []

@@ -813,8 +813,13 @@ def coerce(spec: Spec, raw: object) -> tuple[Any, Text | None]:
     return clamped, None
 
 
+# Written by a page for its own state, not a control: read by that page, dropped silently here (the lab's mark of a
+# live run, pages/lab.py)
+STATE_KEYS = frozenset({"lab_run"})
+
+
 def is_tracking(key: str) -> bool:
-    return key.lower().startswith(TRACKING_PREFIXES) or key.lower() in TRACKING_KEYS
+    return key.lower().startswith(TRACKING_PREFIXES) or key.lower() in TRACKING_KEYS or key in STATE_KEYS
 
 
 def parse_params(params: Mapping[str, object]) -> tuple[dict[str, Any], list[Text]]:
