@@ -725,8 +725,9 @@ TRACKING_KEYS = frozenset(
     }
 )
 
-# The largest forward+backward tape one view may hold; every view is computed one at a time (explorer/shared/work.py),
-# so this bounds the server's working memory. Community Cloud gives as little as ~690 MB per app.
+# The largest forward+backward tape one view may hold; the computations running at once hold at most two such
+# (explorer/shared/work.py BUDGET_BYTES), so this bounds the server's working memory. Community Cloud gives as little
+# as ~690 MB per app.
 MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
 # float64 arrays per (step, sample, unit) an LSTM run keeps: hs, cs, tanh(c), 4 gates, 4 backward coefficients,
 # dh, dc, log-domain temporaries (measured peak: 16.6 at T=1000, H=256); RNN and GRU keep fewer, so the LSTM's
