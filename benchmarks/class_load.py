@@ -7,6 +7,20 @@ Run from the repository root::
     python -m benchmarks.class_load --students 30 --heavy --mode sidebar
     python -m benchmarks.class_load --students 10 --url http://127.0.0.1:PORT --pids 123,456   # a running server/proxy
     python -m benchmarks.class_load --students 10 --url ... --pids ... --kill-pid 456 --kill-after 5
+    python -m benchmarks.class_load --students 30 --replicas 3                    # starts `bash deploy/local.sh 3`
+    python -m benchmarks.class_load --students 30 --replicas 3 --think 2 --kill-after 10   # one replica killed
+
+The final table of issue 19 (one server; three replicas, one killed)::
+
+    for n in 1 10 30 100; do python -m benchmarks.class_load --students $n; done
+    for n in 1 10 30; do python -m benchmarks.class_load --students $n --heavy; done
+    python -m benchmarks.class_load --students 30 --replicas 3 [--heavy]
+    python -m benchmarks.class_load --students 30 --replicas 3 --think 2 --kill-after 10 [--mode sidebar]
+
+``--kill-after S`` sends SIGKILL, S seconds into the measured run, to ``--kill-pid`` or else to the first replica
+(of ``--replicas``' line or of ``--pids``); students should read their pages (``--think``) so that sockets are open
+when it dies. The report then counts the sockets dropped, the sessions that came back (a page that was running
+finished again; a reader got a new socket) and the seconds each took, and those that did not.
 
 What a student sends is what Streamlit 1.67's frontend sends (read from its bundle and checked against a real
 Chromium by ``benchmarks/class_spotcheck.py``):
@@ -417,6 +431,22 @@ def start_server(options: list[str], log_dir: Path) -> tuple[subprocess.Popen, s
     raise RuntimeError(f"the server did not answer in 120 s; see {out.name}")
 
 
+def start_replicas(n: int, log_dir: Path) -> tuple[subprocess.Popen, str, list[int]]:
+    """``bash deploy/local.sh n``: its process, the proxy's URL and the replicas' PIDs from the line it prints."""
+    out = open(log_dir / "local-deploy.log", "w+b")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(["bash", "deploy/local.sh", str(n)], cwd=ROOT, stdout=subprocess.PIPE, stderr=out,
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            env=dict(os.environ, PYTHON=sys.executable))  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode()  # blocks until the replicas and the proxy answer (or it exits)
+    fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+    if "proxy" not in fields or "replicas" not in fields:
+        stop_server(proc)
+        out.seek(0)
+        raise RuntimeError(f"deploy/local.sh printed {line!r}; its log: {out.read()[-1500:].decode(errors='replace')}")
+    return proc, fields["proxy"], [int(p) for p in fields["replicas"].split(",")]
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
@@ -451,7 +481,7 @@ async def run_class(args, pids: list[int]) -> tuple[Log, float, int, int, float]
     tasks = [asyncio.create_task(student(i, args, http, log, start)) for i in range(args.students)]
     killer = None
     if args.kill_pid:
-        killer = asyncio.create_task(_kill_later(args.kill_pid, args.kill_after))
+        killer = asyncio.create_task(_kill_later(args.kill_pid, args.kill_after or 5.0))
     t0 = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
@@ -525,7 +555,10 @@ def report(args, log: Log, wall: float, warm: int, peak: int, cpu: float) -> str
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    doc = __doc__ or ""
+    usage = doc[doc.index("Run from the repository root") : doc.index("What a student sends")].rstrip()
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0], epilog=usage,
+                                 formatter_class=argparse.RawTextHelpFormatter)  # fmt: skip
     ap.add_argument("--students", type=int, default=10, help="students at once (default 10)")
     ap.add_argument(
         "--mode",
@@ -547,21 +580,42 @@ def main(argv=None) -> None:
     ap.add_argument("--think", type=float, default=0.0, help="seconds a student reads each page (default 0)")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds before a page counts as failed")
     ap.add_argument("--no-warmup", dest="warmup", action="store_false", help="no unmeasured first pass")
+    ap.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="start `bash deploy/local.sh N` (N replicas behind HAProxy), measure\nthrough its proxy, stop it after",
+    )
     ap.add_argument("--kill-pid", type=int, default=0, help="SIGKILL this server PID mid-run (a lost replica)")
-    ap.add_argument("--kill-after", type=float, default=5.0, help="seconds into the run for --kill-pid")
+    ap.add_argument(
+        "--kill-after",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="SIGKILL a replica S seconds into the run: --kill-pid, else the first\n"
+        "of --replicas or --pids; reports the sessions that came back (default 5\nwith --kill-pid)",
+    )
     ap.add_argument("--out", help="also append the table to this markdown file")
     args = ap.parse_args(argv)
     if args.students < 1 or args.students > 300:
         ap.error("--students must be 1..300")
-    proc = None
+    if args.replicas and args.url:
+        ap.error("--replicas starts its own proxy: leave out --url")
+    proc = deploy = None
     with tempfile.TemporaryDirectory(prefix="class-load-") as tmp:
         try:
-            if args.url:
+            if args.replicas:
+                deploy, args.url, pids = start_replicas(args.replicas, Path(tmp))
+            elif args.url:
                 pids = [int(p) for p in args.pids.split(",") if p.strip()]
             else:
                 proc, args.url = start_server(args.option, Path(tmp))
                 pids = [proc.pid]
             urlsplit(args.url)  # fail early on nonsense
+            if args.kill_after and not args.kill_pid:
+                if not (args.replicas or args.pids):
+                    ap.error("--kill-after needs replicas: --replicas N, --pids or --kill-pid")
+                args.kill_pid = pids[0]
             log, wall, warm, peak, cpu = asyncio.run(run_class(args, pids))
             text = report(args, log, wall, warm, peak, cpu)
             if args.option:
@@ -569,6 +623,8 @@ def main(argv=None) -> None:
         finally:
             if proc is not None:
                 stop_server(proc)
+            if deploy is not None:
+                stop_server(deploy)
     print(text)
     if args.out:
         with open(args.out, "a", encoding="utf-8") as f:

@@ -3,6 +3,8 @@ Debian's Chromium (Playwright) and by the protocol-level student, and the messag
 
     python -m benchmarks.class_spotcheck                 # about a minute; starts its own server
     python -m benchmarks.class_spotcheck --pages rnn,lstm --repeats 5
+    python -m benchmarks.class_spotcheck --replica-kill   # a reader's replica killed (2 replicas, HAProxy)
+    python -m benchmarks.class_spotcheck --lab-kill       # a lab run's replica killed while it trains
 
 For each page, alternately (so both see the same server state), a fresh browser context opens
 ``/<page>?seed=<new seed>`` and a fresh protocol tab opens the same page with another new seed (a new seed each
@@ -236,6 +238,50 @@ async def replica_kill() -> str:
     )
 
 
+async def lab_kill() -> str:
+    """Two replicas behind HAProxy; a long lab run started in Chromium; its replica killed while it trains: seconds
+    until the page says the run was on a server that stopped (issue 19 §3), and what the page shows then."""
+    proc = subprocess.Popen(["bash", "deploy/local.sh", "2"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    try:
+        line = proc.stdout.readline().strip() if proc.stdout else ""
+        if not line.startswith("proxy="):
+            raise RuntimeError(f"deploy/local.sh did not start: {line!r}")
+        url = line.split()[0].removeprefix("proxy=")
+        pids = [int(p) for p in line.split("replicas=")[1].split(",")]
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = await browser.new_page(viewport={"width": 1400, "height": 900})
+            response = await page.goto(f"{url}/lab?lag=100&lab_steps=3000&lab_seed=7", timeout=120_000)
+            served = response.headers.get("x-served-by", "") if response else ""
+            await page.wait_for_selector(IDLE, state="attached", timeout=120_000)
+            await page.get_by_role("button", name="Train").click()
+            await page.get_by_text("steps/s").first.wait_for(timeout=60_000)  # the live progress bar
+            # the panel's next redraw marks the URL (a full run's URL sync drops the mark: about a second unmarked)
+            await page.wait_for_function("() => location.search.includes('lab_run=1')", timeout=60_000)
+            victim = pids[int(served.removeprefix("r")) - 1]
+            t_kill = time.perf_counter()
+            os.kill(victim, signal.SIGKILL)
+            notice = page.get_by_text("This run was on a server that stopped")
+            try:
+                await notice.wait_for(timeout=60_000)
+                t_notice = f"{time.perf_counter() - t_kill:.2f} s"
+            except Exception:  # a benchmark reports what it saw
+                t_notice = "never (60 s)"
+            train = await page.get_by_role("button", name="Train").is_enabled()
+            exceptions = await page.locator('[data-testid="stException"]').count()
+            final_url = page.url
+            await browser.close()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    return (
+        f"replica {served} (pid {victim}) killed while its lab run trained: the page said the run was lost after "
+        f"{t_notice}; Train enabled: {train}; url {final_url.split('/', 3)[-1]}; exceptions on the page: {exceptions}"
+    )
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", default="rnn,", help="url paths, comma-separated ('' is the compare page)")
@@ -244,7 +290,11 @@ def main(argv=None) -> None:
     ap.add_argument(
         "--replica-kill", action="store_true", help="instead: the browser's replica killed behind HAProxy (2 replicas)"
     )
+    ap.add_argument("--lab-kill", action="store_true", help="instead: a lab run's replica killed while it trains")
     args = ap.parse_args(argv)
+    if args.lab_kill:
+        print(asyncio.run(lab_kill()))
+        return
     if args.replica_kill:
         print(asyncio.run(replica_kill()))
         return

@@ -10,6 +10,7 @@ import streamlit as st
 
 import charts
 from charts import lab as lab_charts
+from explorer import compat
 from explorer.lab import claims as lab_claims
 from explorer.lab import presets
 from explorer.lab import training as lab
@@ -19,6 +20,7 @@ from explorer.shared.kinds import KIND_LABELS
 
 ctx = ui.page_context("lab")
 tr, lang = ctx.tr, ctx.lang
+FIRST_RUN = "_lab_watcher" not in st.session_state  # this session's first run of the lab
 WATCHER = st.session_state.setdefault("_lab_watcher", uuid.uuid4().hex)
 NAMES = KIND_LABELS
 # Redraw a live run once a second: the latest checkpoint each time, while the page's own work (~0.1 s of the
@@ -27,6 +29,11 @@ REDRAW_SECONDS = 1.0
 RELATIVE_FLOOR = 12  # the heatmaps' colour scale ends at 10⁻¹² of the value at the loss
 FLOOR = charts.power_of_ten(-RELATIVE_FLOOR)
 W = lab.WINDOW  # one window: the curves' running mean and the readings' final loss and metric
+LOST_RUN = ("This run was on a server that stopped; start it again.",
+            "이 학습은 멈춘 서버에서 진행 중이었습니다. 다시 시작해 주세요.")  # fmt: skip
+# While a run is live its panel marks the address bar (lab_run=1; a full run's URL sync drops it, the next redraw
+# puts it back): a browser whose server died brings the mark to a new session on another replica.
+LIVE_KEY = "lab_run"
 
 st.title(
     tr("Training lab: does the gradient reach far enough to learn?", "학습 실험실: 기울기가 배울 만큼 멀리 닿을까?")
@@ -127,6 +134,11 @@ job = find()
 st.button(tr("Train", "학습 시작"), type="primary", key="lab_train", icon=":material/play_arrow:", on_click=start,
           disabled=job is not None and not job.view().finished and not job.stopping)  # fmt: skip
 job = find()
+# a new session whose browser showed a live run (the mark in its URL, or a redraw of the live panel this session
+# never drew): the run's server stopped (a replica lost)
+marked = FIRST_RUN and st.query_params.get(LIVE_KEY) == "1"
+if (compat.take_revived() or marked) and job is None:
+    st.warning(tr(LOST_RUN[0], LOST_RUN[1]), icon=":material/cloud_off:")
 if job is None:
     # no st.stop(): app.py still writes the checked settings to the address bar and draws "Link to this view"
     st.info(tr("Press **Train**: the three models train in turn (about 10 s at the defaults). A run already "
@@ -275,6 +287,8 @@ def panel() -> None:
             st.progress(r.fraction, text=tr(f"For comparison, {what}: {r.steps_done} of {r.steps_total} steps.",
                                             f"비교용 {what}: {r.steps_total} 스텝 중 {r.steps_done} 스텝."))  # fmt: skip
     everything = v.finished and all(r.finished for r in refs.values())
+    if not v.finished and st.query_params.get(LIVE_KEY) != "1":
+        st.query_params[LIVE_KEY] = "1"
     if not everything and st.button(tr("Stop", "멈춤"), key="lab_stop", icon=":material/stop:"):
         job.stop()
         for other in references.values():

@@ -250,3 +250,188 @@ def test_exclusive_runs_under_the_same_lock():
     assert work.exclusive(lambda: order.append("exclusive") or 2) == 2
     th.join(timeout=5)
     assert order == ["run", "exclusive"]
+
+
+# ============================================================================ the budget: bytes and CPU slots
+MB = 1024 * KB
+
+
+def test_two_light_computations_run_side_by_side():
+    cache = ResultCache(max_bytes=1024 * KB)
+    both = threading.Barrier(2, timeout=5)  # each waits for the other inside compute: passes only side by side
+
+    def compute(i: int) -> int:
+        both.wait()
+        return i
+
+    results: dict[int, int] = {}
+    threads = [
+        threading.Thread(
+            target=lambda i=i: results.__setitem__(i, work.run(("light", i), lambda: compute(i), cache, need=KB))
+        )
+        for i in range(2)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=10)
+    assert results == {0: 0, 1: 1}
+    assert work.waiting() == 0
+
+
+def test_the_budget_is_never_exceeded_and_heavy_work_takes_a_cpu_slot():
+    budget = work.Budget(max_bytes=10 * MB, cpu_slots=2, heavy_bytes=3 * MB)
+    lock = threading.Lock()
+    held = heavy = most_heavy = 0
+    over: list[int] = []
+    rng = np.random.default_rng(1)
+    needs = [int(n) * MB for n in rng.integers(1, 8, size=40)]
+
+    def job(need: int) -> None:
+        nonlocal held, heavy, most_heavy
+        with budget.hold(need):
+            with lock:
+                held += need
+                heavy += need >= 3 * MB
+                most_heavy = max(most_heavy, heavy)
+                if held > budget.max_bytes:
+                    over.append(held)
+            time.sleep(0.002)
+            with lock:
+                held -= need
+                heavy -= need >= 3 * MB
+
+    threads = [threading.Thread(target=job, args=(n,)) for n in needs]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=20)
+    assert not over
+    assert budget.peak <= budget.max_bytes and budget.peak >= 2 * MB  # some ran together
+    assert most_heavy <= 2
+    assert budget.used == 0 and budget.heavy == 0 and budget.waiting() == 0
+
+
+def _hold_in_thread(budget: work.Budget, order: list[str], name: str, need: int,
+                    wait: threading.Event | None = None) -> threading.Thread:  # fmt: skip
+    def job() -> None:
+        with budget.hold(need):
+            order.append(name)
+            if wait is not None:
+                wait.wait(timeout=5)
+
+    before = budget.waiting()
+    th = threading.Thread(target=job)
+    th.start()
+    deadline = time.monotonic() + 5
+    while name not in order and budget.waiting() == before and time.monotonic() < deadline:  # in line or done
+        time.sleep(0.001)
+    return th
+
+
+def test_a_light_computation_passes_a_heavy_one_waiting_for_a_cpu_slot():
+    budget = work.Budget(max_bytes=20 * MB, cpu_slots=1, heavy_bytes=5 * MB)
+    order: list[str] = []
+    release = threading.Event()
+    threads = [_hold_in_thread(budget, order, "heavy 6 MB", 6 * MB, release),
+               _hold_in_thread(budget, order, "heavy 8 MB", 8 * MB),  # waits: the one slot is taken
+               _hold_in_thread(budget, order, "light 1 MB", MB)]  # fmt: skip
+    deadline = time.monotonic() + 5
+    while len(order) < 2 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert order == ["heavy 6 MB", "light 1 MB"]
+    release.set()
+    for th in threads:
+        th.join(timeout=5)
+    assert order == ["heavy 6 MB", "light 1 MB", "heavy 8 MB"]
+
+
+def test_a_later_computation_never_takes_the_room_an_earlier_one_waits_for():
+    budget = work.Budget(max_bytes=10 * MB, cpu_slots=2, heavy_bytes=100 * MB)
+    order: list[str] = []
+    release = threading.Event()
+    threads = [_hold_in_thread(budget, order, "first 6 MB", 6 * MB, release),
+               _hold_in_thread(budget, order, "large 8 MB", 8 * MB),  # 6 + 8 > 10: waits for the first
+               _hold_in_thread(budget, order, "small 3 MB", 3 * MB),  # would fit beside the first, not the large
+               _hold_in_thread(budget, order, "tiny 1 MB", MB)]  # fmt: skip
+    time.sleep(0.05)
+    assert order == ["first 6 MB"] and budget.waiting() == 4
+    release.set()
+    for th in threads:
+        th.join(timeout=5)
+    assert order[:2] == ["first 6 MB", "large 8 MB"]  # not starved by the later small ones
+    assert sorted(order[2:]) == ["small 3 MB", "tiny 1 MB"]
+
+
+def test_a_computation_larger_than_the_budget_runs_alone():
+    budget = work.Budget(max_bytes=4 * MB, cpu_slots=2)
+    with budget.hold(100 * MB):
+        assert budget.used == 4 * MB
+    with budget.hold(None):
+        assert budget.used == 4 * MB
+    assert budget.used == 0
+
+
+def test_concurrent_callers_of_the_same_key_wait_for_one_result():
+    cache = ResultCache(max_bytes=1024 * KB)
+    calls: list[int] = []
+    started = threading.Event()
+    release = threading.Event()
+
+    def compute() -> np.ndarray:
+        calls.append(1)
+        started.set()
+        release.wait(timeout=5)
+        return blob(KB)
+
+    results: list = [None] * 4
+    first = threading.Thread(target=lambda: results.__setitem__(0, work.run("dedup", compute, cache, need=KB)))
+    first.start()
+    started.wait(timeout=5)
+    others = [
+        threading.Thread(target=lambda i=i: results.__setitem__(i, work.run("dedup", compute, cache, need=KB)))
+        for i in range(1, 4)
+    ]
+    for th in others:
+        th.start()
+    time.sleep(0.05)
+    assert work.waiting() == 1  # one computation; the three others wait for its result, not for room
+    release.set()
+    for th in (first, *others):
+        th.join(timeout=5)
+    assert len(calls) == 1
+    assert all(r is results[0] for r in results)
+
+
+def test_a_failure_reaches_every_caller_of_its_key_and_frees_its_bytes():
+    cache = ResultCache(max_bytes=1024 * KB)
+    started = threading.Event()
+    release = threading.Event()
+
+    def fail():
+        started.set()
+        release.wait(timeout=5)
+        raise ValueError("boom")
+
+    errors: list[BaseException] = []
+
+    def caller() -> None:
+        try:
+            work.run("fails", fail, cache, need=8 * MB)
+        except ValueError as e:
+            errors.append(e)
+
+    first = threading.Thread(target=caller)
+    first.start()
+    started.wait(timeout=5)
+    assert work.BUDGET.used == 8 * MB
+    second = threading.Thread(target=caller)
+    second.start()
+    time.sleep(0.05)
+    release.set()
+    first.join(timeout=5)
+    second.join(timeout=5)
+    assert len(errors) == 2 and all(str(e) == "boom" for e in errors)
+    assert work.BUDGET.used == 0 and work.BUDGET.heavy == 0 and work.waiting() == 0
+    assert not work._inflight
+    assert work.run("fails", lambda: 7, cache, need=8 * MB) == 7  # not cached, and computed again

@@ -1,34 +1,41 @@
-"""The flow pages' data functions (explorer/flow/data.py) behind the byte-bounded cache and the one-at-a-time lock
-(explorer/shared/work.py), keyed on the small, hashable Settings value (never on arrays). No Streamlit here."""
+"""The flow pages' data functions (explorer/flow/data.py) behind the byte-bounded cache and the memory budget
+(explorer/shared/work.py), keyed on the small, hashable Settings value (never on arrays), each declaring its tape's
+bytes. No Streamlit here."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from ..shared import work
-from ..shared.controls import Settings
+from ..shared.controls import Settings, tape_bytes
 from . import data
 
 
+def need(s: Settings) -> int:
+    """One run's tape at ``s`` and what a view keeps beside it (the views run their kinds one after another; the
+    GRU's view peaked at 1.4 tapes at T = 1000, H = 256)."""
+    return 3 * tape_bytes(s.T, s.N, s.H) // 2
+
+
 def compare(s: Settings, show_open_gates: bool) -> data.CompareResult:
-    return work.run(("compare", s, show_open_gates), lambda: data.compare(s, show_open_gates))
+    return work.run(("compare", s, show_open_gates), lambda: data.compare(s, show_open_gates), need=need(s))
 
 
 def seed_band(s: Settings) -> pd.DataFrame:
-    return work.run(("seed_band", s), lambda: data.seed_band(s))
+    return work.run(("seed_band", s), lambda: data.seed_band(s), need=need(s))
 
 
 def rnn_view(s: Settings) -> data.RNNResult:
-    return work.run(("rnn", s), lambda: data.rnn_view(s))
+    return work.run(("rnn", s), lambda: data.rnn_view(s), need=need(s))
 
 
 def book_view() -> pd.DataFrame:
-    return work.run(("book",), data.book_view)
+    return work.run(("book",), data.book_view, need=0)
 
 
 def lstm_view(s: Settings) -> data.GateResult:
-    return work.run(("lstm", s), lambda: data.lstm_view(s))
+    return work.run(("lstm", s), lambda: data.lstm_view(s), need=need(s))
 
 
 def gru_view(s: Settings) -> data.GateResult:
-    return work.run(("gru", s), lambda: data.gru_view(s))
+    return work.run(("gru", s), lambda: data.gru_view(s), need=need(s))

@@ -163,10 +163,11 @@ def _log10(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def step_view(layer: Any, x: np.ndarray, dhs: np.ndarray) -> Contributions:
-    """Per-step contributions (``rc.step_contributions``) of one run, as curves."""
+def step_view(layer: Any, x: np.ndarray, dhs: np.ndarray, tape: Any = None) -> Contributions:
+    """Per-step contributions (``rc.step_contributions``) of one run, as curves; ``tape``: the run's forward tape,
+    when the page's analysis made it already."""
     with np.errstate(over="ignore", invalid="ignore"):
-        sc = rc.step_contributions(layer, x, dhs)
+        sc = rc.step_contributions(layer, x, dhs, tape=tape)
         whole = float(np.linalg.norm(sc.trace.grads["weight_hh_l0"]))
     T = len(sc.dx)
     t = np.arange(1, T + 1)
@@ -208,8 +209,10 @@ class RNNResult:
 def rnn_view(s: Settings) -> RNNResult:
     x, dhs = make_inputs(s)
     layer = make_layer(s, "rnn")
-    contributions = step_view(layer, x, dhs)  # first: its pass is freed before the decomposition's
-    dec = rc.rnn_decomposition(layer, x, dhs)
+    tape = rc.forward(layer, x)  # one forward pass serves the contributions and the decomposition
+    contributions = step_view(layer, x, dhs, tape)
+    dec = rc.rnn_decomposition(layer, x, dhs, tape=tape)
+    del tape
     act = s.nonlinearity
     t = np.arange(s.T + 1)
     fwd = _fwd(dec.forward_overflow_step)
@@ -348,7 +351,8 @@ def gate_stats(gates: dict[str, np.ndarray]) -> pd.DataFrame:
 
 def lstm_view(s: Settings) -> GateResult:
     x, dhs = make_inputs(s)
-    res = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
+    layer = make_layer(s, "lstm")
+    res = rc.lstm_cell_path(layer, x, dhs)
     t = np.arange(s.T + 1)
     dh = with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
     assert res.full.log10_dc is not None
@@ -375,13 +379,14 @@ def lstm_view(s: Settings) -> GateResult:
         gate_maps={k: v[:, :1, :].astype(np.float32) for k, v in gates.items()},  # heatmap colours only
         gate_summary=summarise_gates(gates),
     )
-    del res, tape, gates  # one tape alive at a time (the memory budget): the contributions run their own pass
-    return GateResult(**out, contributions=step_view(make_layer(s, "lstm"), x, dhs))
+    del res, gates  # the tape alone stays: the contributions reuse its forward pass instead of a second one
+    return GateResult(**out, contributions=step_view(layer, x, dhs, tape))
 
 
 def gru_view(s: Settings) -> GateResult:
     x, dhs = make_inputs(s)
-    res = rc.gru_direct_path(make_layer(s, "gru"), x, dhs)
+    layer = make_layer(s, "gru")
+    res = rc.gru_direct_path(layer, x, dhs)
     t = np.arange(s.T + 1)
     dh = with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
     path = with_h0(res.path.log10["h"], res.path.log10_into_h0, s.norm)
@@ -410,5 +415,5 @@ def gru_view(s: Settings) -> GateResult:
         gate_maps={k: v[:, :1, :].astype(np.float32) for k, v in gates.items()},  # heatmap colours only
         gate_summary=summarise_gates(gates),
     )
-    del res, gates  # one tape alive at a time (the memory budget): the contributions run their own pass
-    return GateResult(**out, contributions=step_view(make_layer(s, "gru"), x, dhs))
+    del res, gates  # the tape alone stays: the contributions reuse its forward pass instead of a second one
+    return GateResult(**out, contributions=step_view(layer, x, dhs, gru_tape))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -885,7 +886,7 @@ def compute(
     names: dict[str, str] | None = None,
     name: str = "",
 ) -> tuple[ModelInfo, ModelResult]:
-    """Everything the page shows, through the byte-bounded cache and the one-at-a-time lock (explorer/shared/work.py),
+    """Everything the page shows, through the byte-bounded cache and the memory budget (explorer/shared/work.py),
     keyed by the sha256 of the file (and of an uploaded input) and the small settings. ValueError (InputError for
     the input) with a message on any refusal."""
     mapping = None if names is None else tuple(sorted(names.items()))
@@ -904,4 +905,8 @@ def compute(
             x = read_input(input_data, input_name, D)
         return loaded.info, run(loaded, spec, x)
 
-    return work.run(key, run_all)
+    # the bytes it may hold: the loaded weights, and a tape (fit_budget caps it), with H read off the file's size
+    # (float32 weights of an RNN, about 2·H² of them, give the largest H a file of this size may hold)
+    h = max(1, math.isqrt(len(data) // 8))
+    need = min(MEMORY_BUDGET_BYTES, tape_bytes(spec.T, spec.N, h)) + 4 * len(data)
+    return work.run(key, run_all, need=need)

@@ -821,8 +821,9 @@ TRACKING_KEYS = frozenset(
     }
 )
 
-# The largest forward+backward tape one view may hold; every view is computed one at a time (explorer/shared/work.py),
-# so this bounds the server's working memory. Community Cloud gives as little as ~690 MB per app.
+# The largest forward+backward tape one view may hold; the computations running at once hold at most two such
+# (explorer/shared/work.py BUDGET_BYTES), so this bounds the server's working memory. Community Cloud gives as little
+# as ~690 MB per app.
 MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
 # float64 arrays per (step, sample, unit) an LSTM run keeps: hs, cs, tanh(c), 4 gates, 4 backward coefficients,
 # dh, dc, log-domain temporaries (measured peak: 16.6 at T=1000, H=256); RNN and GRU keep fewer, so the LSTM's
@@ -909,8 +910,13 @@ def coerce(spec: Spec, raw: object) -> tuple[Any, Text | None]:
     return clamped, None
 
 
+# Written by a page for its own state, not a control: read by that page, dropped silently here (the lab's mark of a
+# live run, pages/lab.py)
+STATE_KEYS = frozenset({"lab_run"})
+
+
 def is_tracking(key: str) -> bool:
-    return key.lower().startswith(TRACKING_PREFIXES) or key.lower() in TRACKING_KEYS
+    return key.lower().startswith(TRACKING_PREFIXES) or key.lower() in TRACKING_KEYS or key in STATE_KEYS
 
 
 def parse_params(params: Mapping[str, object]) -> tuple[dict[str, Any], list[Text]]:

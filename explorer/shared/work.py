@@ -1,18 +1,27 @@
-"""Heavy work, one computation at a time, and its results kept in a cache bounded in bytes.
+"""Heavy work bounded in memory and CPU, each result computed once, and kept in a cache bounded in bytes.
 
-Many people share one small server (Community Cloud: ~1 GB, little CPU). Every view's forward and backward pass
-runs under one lock, so the server's working memory holds one tape at a time whatever the number of sessions
-(a second request waits in line and then finds the first one's result if it asked for the same thing). Results
-are kept by key in a least-recently-used cache whose size is counted in bytes, not entries. Pure Python: the
-pages call it through explorer/cached.py.
+Many people share one small server (Community Cloud: ~1 GB, little CPU). Each computation declares the bytes it
+holds at its peak (``need``: the pages estimate their tapes, explorer/shared/controls.py ``tape_bytes``). It starts
+when the bytes of those running plus its own fit the process budget (``BUDGET_BYTES``), so the server's working
+memory stays bounded whatever the number of sessions, while independent light computations run side by side.
+Heavy ones (``need`` of ``HEAVY_BYTES`` or more) also take one of ``CPU_SLOTS`` slots (one: Python's lock
+serialises the core's loops, so a second CPU-bound computation at once only adds memory). A computation that
+declares nothing takes the whole budget and runs alone. The line is first come, first served, except that a later
+computation may start ahead of one that waits if it fits beside the room kept for it (so nothing waits forever).
+A second request for a key being computed waits for that result instead of computing it again. Results are kept
+by key in a least-recently-used cache whose size is counted in bytes, not entries. Pure Python: the pages call it
+through explorer/*/cached.py.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from typing import Any, TypeVar
 
@@ -87,40 +96,125 @@ class ResultCache:
 
 
 CACHE = ResultCache()
-# One heavy computation at a time in the whole process (a queue of one); waiting callers are counted for the page.
-_HEAVY = threading.Lock()
-_waiting = 0
-_waiting_lock = threading.Lock()
+# Bytes that running computations may hold at once: two of the largest views (MEMORY_BUDGET_BYTES, 96 MB), or
+# many small ones side by side.
+BUDGET_BYTES = 192 * 1024 * 1024
+# From this size on a computation is CPU-bound for long enough (T = 1000, H = 256: 37 MB, 0.1-0.3 s) to take a slot.
+HEAVY_BYTES = 4 * 1024 * 1024
+# One slot: the core's per-step loops hold the GIL, so a second heavy computation at once takes as long as the two
+# one after the other and only adds its memory (two heavy views in two threads: no less CPU, more wall time;
+# benchmarks/class_results.md). GRADIENT_FLOW_CPU_SLOTS raises it where the loops run without the GIL.
+CPU_SLOTS = max(1, min(int(os.environ.get("GRADIENT_FLOW_CPU_SLOTS", "1") or 1), os.cpu_count() or 1))
+
+
+class _Ticket:
+    __slots__ = ("heavy", "need")
+
+    def __init__(self, need: int, heavy: bool) -> None:
+        self.need, self.heavy = need, heavy
+
+
+class Budget:
+    """Admission by bytes and CPU slots (see the module's docstring): ``hold(need)`` waits for room, then holds it
+    until the block ends, whatever happens inside."""
+
+    def __init__(self, max_bytes: int = BUDGET_BYTES, cpu_slots: int = CPU_SLOTS, heavy_bytes: int = HEAVY_BYTES):
+        self.max_bytes, self.cpu_slots, self.heavy_bytes = max_bytes, cpu_slots, heavy_bytes
+        self._cond = threading.Condition()
+        self._line: deque[_Ticket] = deque()  # waiting, in order of arrival
+        self.used = 0  # bytes held by running computations
+        self.heavy = 0  # heavy computations running
+        self.running = 0
+        self.peak = 0  # the most bytes ever held at once (tests, benchmarks)
+
+    def waiting(self) -> int:
+        """Computations running or waiting for room."""
+        with self._cond:
+            return self.running + len(self._line)
+
+    def _may_start(self, ticket: _Ticket) -> bool:
+        room, slots = self.max_bytes - self.used, self.cpu_slots - self.heavy
+        for t in self._line:
+            fits = t.need <= room and (not t.heavy or slots > 0)
+            if t is ticket:
+                return fits
+            if fits:  # it starts at the same wake-up: count it as running
+                room -= t.need
+                slots -= t.heavy
+            else:  # keep its room: a later one may pass it only beside what it waits for
+                room -= t.need
+                if t.heavy:
+                    slots = 0
+        return False
+
+    @contextmanager
+    def hold(self, need: int | None) -> Iterator[None]:
+        amount = self.max_bytes if need is None else max(0, min(int(need), self.max_bytes))
+        ticket = _Ticket(amount, amount >= self.heavy_bytes)
+        with self._cond:
+            self._line.append(ticket)
+            try:
+                while not self._may_start(ticket):
+                    self._cond.wait()
+            finally:
+                self._line.remove(ticket)
+                self._cond.notify_all()  # those behind it may now fit (or it left the line on an interrupt)
+            self.used += ticket.need
+            self.heavy += ticket.heavy
+            self.running += 1
+            self.peak = max(self.peak, self.used)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.used -= ticket.need
+                self.heavy -= ticket.heavy
+                self.running -= 1
+                self._cond.notify_all()
+
+
+BUDGET = Budget()
+_inflight: dict[tuple[int, Hashable], Future[Any]] = {}  # (cache, key) -> the result of the one computing it
+_inflight_lock = threading.Lock()
 
 
 def waiting() -> int:
-    """How many computations are waiting for their turn right now."""
-    return _waiting
+    """How many computations are running or waiting for their turn right now."""
+    return BUDGET.waiting()
 
 
-def run(key: Hashable, compute: Callable[[], T], cache: ResultCache | None = None) -> T:
-    """``compute()``'s result for ``key``: from the cache, or computed under the process-wide lock and kept."""
+def run(key: Hashable, compute: Callable[[], T], cache: ResultCache | None = None, *, need: int | None = None) -> T:
+    """``compute()``'s result for ``key``: from the cache, from the caller already computing it, or computed once
+    room for ``need`` bytes is free (None: the whole budget, alone), and kept."""
     store = CACHE if cache is None else cache
     found, value = store.get(key)
     if found:
         return value  # type: ignore[no-any-return]
-    global _waiting
-    with _waiting_lock:
-        _waiting += 1
+    slot = (id(store), key)
+    with _inflight_lock:
+        future = _inflight.get(slot)
+        mine = future is None
+        if future is None:
+            future = _inflight[slot] = Future()
+    if not mine:
+        return future.result()  # type: ignore[no-any-return]  # its exception, if it failed
     try:
-        with _HEAVY:
-            found, value = store.get(key)  # computed by whoever held the lock before us
-            if found:
-                return value  # type: ignore[no-any-return]
-            result = compute()
-            store.put(key, result)
-            return result
+        found, value = store.get(key)  # finished between our first look and our claim
+        if not found:
+            with BUDGET.hold(need):
+                value = compute()
+            store.put(key, value)
+        future.set_result(value)
+        return value  # type: ignore[no-any-return]
+    except BaseException as e:
+        future.set_exception(e)
+        raise
     finally:
-        with _waiting_lock:
-            _waiting -= 1
+        with _inflight_lock:
+            _inflight.pop(slot, None)
 
 
 def exclusive(compute: Callable[[], T]) -> T:
-    """``compute()`` under the heavy-work lock, not cached (an image export, say)."""
-    with _HEAVY:
+    """``compute()`` alone (the whole budget), not cached: an image export, say."""
+    with BUDGET.hold(None):
         return compute()

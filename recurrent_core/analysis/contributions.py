@@ -81,7 +81,9 @@ def _frobenius_per_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @overload
-def step_contributions(layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None) -> StepContributions: ...
+def step_contributions(
+    layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, tape: Tape | None = None
+) -> StepContributions: ...
 
 
 @overload
@@ -91,14 +93,21 @@ def step_contributions(
 
 
 def step_contributions(
-    layer: Layer | Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None
+    layer: Layer | Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, tape: Tape | None = None
 ) -> StepContributions | dict[tuple[int, str], StepContributions]:
     """Per-step Frobenius norms of the terms of ∂L/∂W_hh and ∂L/∂W_ih, per gate block, and ‖∂L/∂x_t‖.
 
     x (T, N, D), dhs (T, N, H), h0/c0 (N, H) or None, as for ``rc.bptt``. Returns a ``StepContributions``.
+    ``tape``: the layer's forward tape of this x (``rc.forward``, or an analysis's ``FlowNorms.tape``), reused
+    instead of a second forward pass (h0 and c0 are then the tape's).
     For a ``Stack`` (arguments as ``rc.bptt`` takes them): a dict keyed (k, direction), each in the layer's own
     step order (for "reverse", step s is time T-1-s), its ``dx`` the gradient of that layer's input.
     """
+    if tape is not None:
+        if isinstance(layer, Stack) or np.shape(x) != tape.x.shape:
+            raise ValueError("step_contributions: tape= takes a single layer's tape of this x")
+        T, N, _ = tape.x.shape
+        return _contributions(layer, *_factors_of_tape(layer, tape, check_dhs(dhs, T, N, layer.H)))
     if isinstance(layer, Stack):
         stack_trace = stack_bptt(layer, x, dhs, h0, c0)
         return {

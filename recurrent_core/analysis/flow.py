@@ -129,16 +129,23 @@ class RNNDecomposition:
     forward_overflow_step: int | None
 
 
-def rnn_decomposition(layer: RNNLayer, x: Any, dhs: Any, h0: Any = None) -> RNNDecomposition:
+def rnn_decomposition(
+    layer: RNNLayer, x: Any, dhs: Any, h0: Any = None, *, tape: RNNTape | None = None
+) -> RNNDecomposition:
     """The RNN's backward split into φ' and W_hh, for x (T, N, D), dhs (T, N, H), h0 (N, H) or None.
 
     Returns per-step gains (T,) of each factor (Frobenius over the batch, log10) and the three chains (full,
-    matmul-only = the book's, tanh-only), each a ``ChainNorms`` with (T, N) log10 norms per sample.
+    matmul-only = the book's, tanh-only), each a ``ChainNorms`` with (T, N) log10 norms per sample. ``tape``: the
+    layer's forward tape of this x (``rc.forward``), reused instead of a second forward pass.
     """
     if not isinstance(layer, RNNLayer):
         raise ValueError(f"rnn_decomposition: expected an RNNLayer, got {type(layer).__name__}")
-    tape = forward(layer, x, h0)
-    assert isinstance(tape, RNNTape)
+    if tape is None:
+        made = forward(layer, x, h0)
+        assert isinstance(made, RNNTape)
+        tape = made
+    elif not isinstance(tape, RNNTape) or np.shape(x) != tape.x.shape:
+        raise ValueError("rnn_decomposition: tape= takes this layer's RNN tape of this x")
     T, N, _ = tape.x.shape
     dhs = check_dhs(dhs, T, N, layer.H)
     W_hh = layer.W_hh
