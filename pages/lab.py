@@ -17,6 +17,7 @@ from explorer.lab import training as lab
 from explorer.shared import ui
 from explorer.shared.controls import LabControls, specs
 from explorer.shared.kinds import KIND_LABELS
+from explorer.theory import ui as notes_ui
 
 ctx = ui.page_context("lab")
 tr, lang = ctx.tr, ctx.lang
@@ -48,6 +49,8 @@ st.markdown(
        "기준선(평균 예측)과 비교한 손실, 그리고 학습 체크포인트마다의 기울기 노름 **‖∂L/∂hₜ‖** 값입니다.")
 )  # fmt: skip
 
+
+notes_ui.in_the_notes(ctx, "lab")  # h_0 = 0
 
 SPEC = {c.name: c for c in specs(LabControls)}
 

@@ -311,7 +311,7 @@ def show_notices(notices: list[Text], lang: str) -> None:
 
 
 def waiting_notice(tr: Picker) -> None:
-    """Say so when this session's computation has to wait for another one (one at a time on this server)."""
+    """Say so when this session's computation has to wait (for the memory budget or a CPU slot, work.py)."""
     n = work.waiting()
     if n:
         st.caption(tr(f"The server is busy: {n} computation(s) ahead of yours.",

@@ -12,7 +12,7 @@ from ..shared.controls import Text
 
 # Pages whose computations start from h_0 = 0 (and c_0 = 0): the flow pages, the horizon, the remedies and a
 # loaded model's run (rc.bptt with h0=None, as the book's `TimeRNN` with stateful=False and PyTorch's default)
-H0_PAGES = ("compare", "rnn", "lstm", "gru", "horizon", "remedies", "model")
+H0_PAGES = ("compare", "rnn", "lstm", "gru", "horizon", "remedies", "model", "lab")
 
 
 @dataclass(frozen=True)
