@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -80,10 +80,23 @@ def _current_query() -> dict[str, str]:
 
 
 def _went_back(query: dict[str, str]) -> bool:
-    """The browser's Back or Forward brought another query than the one this session last showed. An empty query
-    is not one: Streamlit clears the query on every page change (its own history entry), and the settings stay."""
+    """The browser's Back or Forward (or a link of the app's own, which carries the settings) brought another
+    query than the one this session last showed. An empty query is one too (the defaults): every page link carries
+    the query (explorer/shared/nav_ui.py), so Streamlit no longer clears it on a page change."""
     shown = st.session_state.get(URL_SHOWN_KEY)
-    return bool(query) and shown is not None and query != shown
+    return shown is not None and query != shown
+
+
+def _address_query() -> dict[str, str] | None:
+    """The query in the browser's address bar when this run started (None where there is no browser: tests). A
+    link to the page already shown runs with its query while the address still shows the old one."""
+    try:
+        url = st.context.url
+    except Exception:
+        return None
+    if not url:
+        return None
+    return {k: v for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
 
 
 def seed_from_url() -> list[Text]:
@@ -252,8 +265,9 @@ def sync_url(ctx: Context, view: View, own: object | None = None) -> None:
     """Write the view's parameters to the address bar (canonical keys, defaults and strangers left out), and
     remember them: another query on a later run is the browser's Back or Forward (``seed_from_url``)."""
     want = query_items(ctx.settings, view, ctx.lang, page=ctx.page, own=own)
-    if _current_query() != want:
-        st.query_params.from_dict(want)
+    address = _address_query()
+    if _current_query() != want or (address is not None and address != want):
+        st.query_params.from_dict(want)  # one history entry (none if the address already holds it)
     st.session_state[URL_SHOWN_KEY] = want
 
 
