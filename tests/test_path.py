@@ -160,3 +160,24 @@ def parse_qsl_strict(query: str) -> list[tuple[str, str]]:
     from urllib.parse import parse_qsl
 
     return parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+
+
+def test_the_first_screens_readings_pass_their_checkers():
+    """Every sentence the first screen computes: the book's figure read (BookClaim), and the untrained LSTM at
+    forget bias 0 at the app's defaults (the compare page's claim types), through the registered checkers."""
+    import checkers_flow
+    from claim_registry import check_all
+
+    from explorer.flow import claims, data
+    from explorer.flow import ui as flow_ui
+
+    book = data.book_view()
+    book_lines = claims.book_claims(book, data.book_spectra(), flow_ui.BOOK_NAMES)
+    assert [c.direction for c in book_lines] == ["explodes", "vanishes"]  # the book's two curves, as it says
+    assert check_all(book_lines, book) == 4
+    s = Settings()
+    r = data.compare(s, True)
+    lstm = [c for c in claims.compare_claims(r, s) if isinstance(c, (claims.TrendClaim, claims.OpenClaim))
+            and c.name == "LSTM"]  # fmt: skip
+    assert len(lstm) == 2 and "**vanishes**" in lstm[0].render("en")
+    assert check_all(lstm, checkers_flow.FlowContext("compare", r, s)) == 4

@@ -6,13 +6,14 @@ its page, its numbered title, one "what to try" line and the settings that line 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .controls import (
     LANG,
     PAGE_CONTROLS,
     VIEW_CONTROLS,
+    ModelControls,
     Settings,
     Text,
     View,
@@ -179,4 +180,19 @@ def shared_query(settings: Settings, view: View, lang: str, page: str) -> dict[s
     """What a link to ``page`` carries: the shared settings, the shared view and the language (a page's own
     controls and toggles stay with their page): the query that page then writes itself."""
     shared = view_from_values({c.key: getattr(view, c.name) for c in specs(View) if c.page is None})
-    return query_items(settings, shared, lang, page=page)
+    return query_items(settings, shared, lang, page=page, own=_arrival(page))
+
+
+def _arrival(page: str) -> object | None:
+    """A page's own controls as it opens without a link's values, where that is not their defaults: the "Your
+    model" page opens its example on what it was trained on (pages/model.py), so a link says so itself and the
+    page need not rewrite the address (a second history entry)."""
+    if page != "model":
+        return None
+    from ..model.data import EXAMPLE_TRAINING  # the model page's data, read only for a link to it
+
+    source = ModelControls().source
+    if source not in EXAMPLE_TRAINING:
+        return None
+    task, T = EXAMPLE_TRAINING[source]
+    return replace(ModelControls(), input=task, T=T)
