@@ -18,12 +18,16 @@ from .controls import View, query_items
 from .path import NEXT, PATH, PATH_TITLE, REFERENCE, REFERENCE_TITLE, TRY, shared_query, step_of, with_settings
 from .ui import Context
 
+# A step's title wraps onto a second line instead of being cut with "…" (a page link's label is one line)
+WRAP_CSS = "<style>[data-testid='stPageLink-NavLink'] span { white-space: normal; }</style>"
+
 
 def path_sidebar(slot: Any, pages: Mapping[str, Any], ctx: Context) -> None:
     """The path, numbered, then the reference pages, in ``slot`` (a sidebar container); ``pages``: url path ->
     st.Page as app.py gives them to st.navigation."""
     tr = ctx.tr
     with slot:
+        st.html(WRAP_CSS)
         st.caption(tr(*PATH_TITLE))
         for i, step in enumerate(PATH):
             st.page_link(pages[step.page], label=step.label(i + 1, ctx.lang),
