@@ -6,6 +6,8 @@ by a browser test (tests/e2e): if Streamlit changes, these become no-ops and Str
    off in 1.67; ``leave_legacy_pages_mode`` leaves the mode and reruns through app.py.
 2. Unknown paths (``/nosuchpage``): Streamlit shows an English "Page not found" dialog and runs the default page.
    ``install`` replaces that dialog with a flag the app turns into its own notice, in the reader's language.
+3. Back and Forward: ``history_navigation`` tells a run the browser's Back or Forward started (Streamlit marks it
+   on the run's context), so an address with an empty query there means the defaults, not a cleared query.
 """
 
 from __future__ import annotations
@@ -48,3 +50,13 @@ def install() -> None:
 def take_page_not_found() -> bool:
     """True once after Streamlit fell back to the default page for a path it does not know."""
     return bool(st.session_state.pop(NOT_FOUND_KEY, False))
+
+
+def history_navigation() -> bool:
+    """True when the browser's Back or Forward started this run (False where unknown)."""
+    if not supported():
+        return False
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(getattr(ctx, "is_history_navigation", False))

@@ -81,10 +81,10 @@ def _current_query() -> dict[str, str]:
 
 def _went_back(query: dict[str, str]) -> bool:
     """The browser's Back or Forward (or a link of the app's own, which carries the settings) brought another
-    query than the one this session last showed. An empty query is one too (the defaults): every page link carries
-    the query (explorer/shared/nav_ui.py), so Streamlit no longer clears it on a page change."""
+    query than the one this session last showed. An empty query is one only when Back or Forward brought it (the
+    defaults); otherwise the query was cleared and the settings stay."""
     shown = st.session_state.get(URL_SHOWN_KEY)
-    return shown is not None and query != shown
+    return shown is not None and query != shown and (bool(query) or compat.history_navigation())
 
 
 def _address_query() -> dict[str, str] | None:

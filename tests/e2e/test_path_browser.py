@@ -158,3 +158,17 @@ def test_old_addresses_of_the_compare_page_still_open_it(page, app_url):
         open_app(page, app_url, address)
         expect(page.locator("h1").first).to_contain_text(HEADINGS["compare"][0])
         assert url_path(page) == "/" + address.split("?")[0] and params(page) == {"T": "12"}, page.url
+
+
+def test_back_to_an_address_without_a_query_returns_to_the_defaults(page, app_url):
+    """The first screen at its defaults has no query: Back after a language switch brings that empty query, which
+    means the defaults (English) there, not a query Streamlit cleared."""
+    open_app(page, app_url)
+    page.get_by_test_id("stSidebar").get_by_text("한국어").click()
+    expect(page.locator("h1").first).to_contain_text(HEADINGS["book"][1], timeout=30_000)
+    assert eventually(lambda: params(page), lambda p: p == {"lang": "ko"}) == {"lang": "ko"}
+    page.go_back()
+    expect(page.locator("h1").first).to_contain_text(HEADINGS["book"][0], timeout=30_000)
+    wait_idle(page)
+    assert params(page) == {} and url_path(page) == "/", page.url
+    assert_no_exception(page)
