@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from explorer import compat
-from explorer.shared import nav_ui, path, process, ui
+from explorer.shared import path, process, ui
 from explorer.shared.i18n import pick
 
 process.configure()  # once per process: BLAS threads, the allocator, Streamlit's page-not-found dialog
@@ -39,7 +39,7 @@ PAGES = {  # url path -> page; the book's experiment is also the default page, a
     # the compare page's earlier address (it was the home page), so old links keep working
     "home": st.Page("pages/compare.py", title=title["compare"], url_path="home", visibility="hidden"),
 }  # fmt: skip
-page = st.navigation(list(PAGES.values()), position="hidden")  # the sidebar's links: explorer/shared/nav_ui.py
+page = st.navigation(list(PAGES.values()), position="hidden")  # the sidebar's links: ui.path_sidebar
 
 nav_slot = st.sidebar.container()
 ctx = ui.sidebar(notices)
@@ -50,12 +50,12 @@ if compat.take_page_not_found():
     ctx.notices.append((f"There is no page “{shown}” here: showing {en}.",
                         f"“{shown}” 페이지는 없습니다. {ko} 페이지를 보여 드립니다."))  # fmt: skip
 ctx = replace(ctx, page={"": "book", "home": "compare"}.get(page.url_path, page.url_path))
-nav_ui.path_sidebar(nav_slot, PAGES, ctx)
+ui.path_sidebar(nav_slot, PAGES, ctx)
 ui.put_context(ctx)
 ui.show_notices(ctx.notices, ctx.lang)
 link_slot = st.sidebar.empty()
 page.run()
 view, own = ui.current_view(ctx), ui.own_controls(ctx)
-nav_ui.path_footer(PAGES, ctx, view, own)
+ui.path_footer(PAGES, ctx, view, own)
 ui.sync_url(ctx, view, own)
 ui.share_link(ctx, page.url_path, view, link_slot, own)

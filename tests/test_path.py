@@ -185,3 +185,13 @@ def test_the_first_screens_readings_pass_their_checkers():
             and c.name == "LSTM"]  # fmt: skip
     assert len(lstm) == 2 and "**vanishes**" in lstm[0].render("en")
     assert check_all(lstm, checkers_flow.FlowContext("compare", r, s)) == 4
+
+
+def test_a_link_to_the_model_page_says_what_its_default_example_opens_on():
+    from explorer.model.data import EXAMPLE_TRAINING
+    from explorer.shared.controls import ModelControls
+
+    task, T = EXAMPLE_TRAINING[ModelControls().source]
+    assert path.ARRIVAL["model"] == {"model_input": task, "model_T": str(T)}
+    values, notices = parse_params(path.ARRIVAL["model"])
+    assert notices == [] and values == {"model_input": task, "model_T": T}

@@ -6,14 +6,13 @@ its page, its numbered title, one "what to try" line and the settings that line 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .controls import (
     LANG,
     PAGE_CONTROLS,
     VIEW_CONTROLS,
-    ModelControls,
     Settings,
     Text,
     View,
@@ -138,6 +137,11 @@ PATH: tuple[Step, ...] = (
     ),
 )
 
+# A page's own controls as it opens without a link's values, where those are not their defaults: the "Your model"
+# page opens its default example on what it was trained on (pages/model.py; explorer/model/data.EXAMPLE_TRAINING),
+# so a link says so itself and the page need not rewrite the address (a second history entry)
+ARRIVAL: dict[str, dict[str, str]] = {"model": {"model_input": "adding", "model_T": "150"}}
+
 # Pages beside the path, for reference
 REFERENCE: tuple[str, ...] = ("theory", "horizon")
 
@@ -180,19 +184,6 @@ def shared_query(settings: Settings, view: View, lang: str, page: str) -> dict[s
     """What a link to ``page`` carries: the shared settings, the shared view and the language (a page's own
     controls and toggles stay with their page): the query that page then writes itself."""
     shared = view_from_values({c.key: getattr(view, c.name) for c in specs(View) if c.page is None})
-    return query_items(settings, shared, lang, page=page, own=_arrival(page))
-
-
-def _arrival(page: str) -> object | None:
-    """A page's own controls as it opens without a link's values, where that is not their defaults: the "Your
-    model" page opens its example on what it was trained on (pages/model.py), so a link says so itself and the
-    page need not rewrite the address (a second history entry)."""
-    if page != "model":
-        return None
-    from ..model.data import EXAMPLE_TRAINING  # the model page's data, read only for a link to it
-
-    source = ModelControls().source
-    if source not in EXAMPLE_TRAINING:
-        return None
-    task, T = EXAMPLE_TRAINING[source]
-    return replace(ModelControls(), input=task, T=T)
+    values, _ = parse_params(ARRIVAL.get(page, {}))
+    own = None if page not in ARRIVAL else controls_from_values(PAGE_CONTROLS[page], values)
+    return query_items(settings, shared, lang, page=page, own=own)
