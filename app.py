@@ -1,4 +1,5 @@
-"""Gradient flow through time: entry point. Builds the navigation and the shared controls, then runs a page.
+"""Gradient flow through time: entry point. Builds the navigation (the chapter's path) and the shared controls,
+then runs a page.
 
 streamlit run app.py
 """
@@ -9,50 +10,53 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from explorer import compat
-from explorer.shared import process, ui
+from explorer.shared import path, process, ui
+from explorer.shared.controls import PAGE_PATHS
 from explorer.shared.i18n import pick
 
 process.configure()  # once per process: BLAS threads, the allocator, Streamlit's page-not-found dialog
 st.set_page_config(page_title="Gradient flow through time — RNN, LSTM, GRU", page_icon="📉", layout="wide")
 
 notices = ui.seed_from_url()
-tr = pick(str(st.session_state.get("lang") or "en"))
-COMPARE = tr("Compare RNN · LSTM · GRU", "RNN · LSTM · GRU 비교")
-PAGES = {  # url path -> page; "" is the default page at the app's root
-    "": st.Page("pages/compare.py", title=COMPARE, icon=":material/compare_arrows:", default=True,
-                url_path="home"),
-    "rnn": st.Page("pages/rnn.py", title=tr("Vanilla RNN: W_hh and tanh′", "기본 RNN: W_hh와 tanh′"),
-                   icon=":material/repeat:", url_path="rnn"),
-    "lstm": st.Page("pages/lstm.py", title=tr("LSTM: the memory cell path", "LSTM: 기억 셀 경로"),
-                    icon=":material/memory:", url_path="lstm"),
-    "gru": st.Page("pages/gru.py", title=tr("GRU: the update gate", "GRU: 업데이트 게이트"),
-                   icon=":material/door_open:", url_path="gru"),
+lang = str(st.session_state.get("lang") or "en")
+tr = pick(lang)
+title = path.titles(lang)  # the path's pages by their numbered titles (explorer/shared/path.py)
+BOOK = title["book"]
+PAGES = {  # url path -> page; the book's experiment is also the default page, at the app's root
+    "book": st.Page("pages/book.py", title=BOOK, icon=":material/menu_book:", default=True, url_path="book"),
+    "rnn": st.Page("pages/rnn.py", title=title["rnn"], icon=":material/repeat:", url_path="rnn"),
+    "remedies": st.Page("pages/remedies.py", title=title["remedies"], icon=":material/healing:",
+                        url_path="remedies"),
+    "lstm": st.Page("pages/lstm.py", title=title["lstm"], icon=":material/memory:", url_path="lstm"),
+    "gru": st.Page("pages/gru.py", title=title["gru"], icon=":material/door_open:", url_path="gru"),
+    "compare": st.Page("pages/compare.py", title=title["compare"], icon=":material/compare_arrows:",
+                       url_path="compare"),
+    "lab": st.Page("pages/lab.py", title=title["lab"], icon=":material/science:", url_path="lab"),
+    "model": st.Page("pages/model.py", title=title["model"], icon=":material/upload_file:", url_path="model"),
+    "theory": st.Page("pages/theory.py", title=tr("Theory and sources", "이론과 출처"),
+                      icon=":material/functions:", url_path="theory"),
     "horizon": st.Page("pages/horizon.py", title=tr("Gradient horizon", "기울기 지평선"), icon=":material/grid_on:",
                        url_path="horizon"),
-    "model": st.Page("pages/model.py", title=tr("Your model", "내 모델"), icon=":material/upload_file:",
-                     url_path="model"),
-    "remedies": st.Page("pages/remedies.py", title=tr("Remedies", "대책"), icon=":material/healing:",
-                        url_path="remedies"),
-    "lab": st.Page("pages/lab.py", title=tr("Training lab", "학습 실험실"), icon=":material/science:",
-                   url_path="lab"),
-    "theory": st.Page("pages/theory.py", title=tr("Theory and sources", "이론과 출처"),
-                      icon=":material/menu_book:", url_path="theory"),
-    # the compare page under its own name too, so /compare is never "not found"
-    "compare": st.Page("pages/compare.py", title=COMPARE, url_path="compare", visibility="hidden"),
+    # the compare page's earlier address (it was the home page), so old links keep working
+    "home": st.Page("pages/compare.py", title=title["compare"], url_path="home", visibility="hidden"),
 }  # fmt: skip
-page = st.navigation(list(PAGES.values()))
+page = st.navigation(list(PAGES.values()), position="hidden")  # the sidebar's links: ui.path_sidebar
 
+nav_slot = st.sidebar.container()
 ctx = ui.sidebar(notices, page.url_path)
 if compat.take_page_not_found():
     asked = urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     shown = "".join(ch for ch in asked if ch.isalnum() or ch in "-_.")[:40]
-    ctx.notices.append((f"There is no page “{shown}” here: showing {COMPARE}.",
-                        f"“{shown}” 페이지는 없습니다. {COMPARE} 페이지를 보여 드립니다."))  # fmt: skip
-ctx = replace(ctx, page="compare" if page.url_path in ("", "home") else page.url_path)
+    en, ko = path.titles("en")["book"], path.titles("ko")["book"]
+    ctx.notices.append((f"There is no page “{shown}” here: showing {en}.",
+                        f"“{shown}” 페이지는 없습니다. {ko} 페이지를 보여 드립니다."))  # fmt: skip
+ctx = replace(ctx, page=PAGE_PATHS.get(page.url_path, page.url_path))
+ui.path_sidebar(nav_slot, PAGES, ctx)
 ui.put_context(ctx)
 ui.show_notices(ctx.notices, ctx.lang)
 link_slot = st.sidebar.empty()
 page.run()
 view, own = ui.current_view(ctx), ui.own_controls(ctx)
+ui.path_footer(PAGES, ctx, view, own)
 ui.sync_url(ctx, view, own)
 ui.share_link(ctx, page.url_path, view, link_slot, own)

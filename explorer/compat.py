@@ -15,6 +15,8 @@ by a browser test (tests/e2e): if Streamlit changes, these become no-ops and Str
    each collection walks ~10⁵ long-lived objects, 77 ms of CPU a page, a quarter of the server's CPU with 10
    students at once (benchmarks/class_profile.py). ``install`` freezes the objects alive once the modules are
    imported (``gc.freeze``): later collections walk only what the runs create.
+5. Back and Forward: ``history_navigation`` tells a run the browser's Back or Forward started (Streamlit marks it
+   on the run's context), so an address with an empty query there means the defaults, not a cleared query.
 """
 
 from __future__ import annotations
@@ -97,3 +99,13 @@ def take_revived() -> bool:
 def take_page_not_found() -> bool:
     """True once after Streamlit fell back to the default page for a path it does not know."""
     return bool(st.session_state.pop(NOT_FOUND_KEY, False))
+
+
+def history_navigation() -> bool:
+    """True when the browser's Back or Forward started this run (False where unknown)."""
+    if not supported():
+        return False
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(getattr(ctx, "is_history_navigation", False))

@@ -39,34 +39,7 @@ st.caption(tr("Both presets set DLFS2 chapter 6's N=2, H=3, T=20, seed 3, the bo
 
 with st.expander(tr("The book's figure (ch06/rnn_gradient_graph.py)", "책의 그림 (ch06/rnn_gradient_graph.py)"),
                  expanded=s.scheme == "book"):  # fmt: skip
-    book = cached.book_view()
-    st.markdown(tr("`np.random.seed(3); Wh = np.random.randn(3, 3)`, then 20 times `dh = dh @ Wh.T` from "
-                   "`dh = np.ones((2, 3))`, with the book's norm `sqrt(sum(dh**2)) / N` after each step. No tanh, "
-                   "no forward pass.",
-                   "`np.random.seed(3); Wh = np.random.randn(3, 3)`로 만든 뒤 `dh = np.ones((2, 3))`에서 시작해 "
-                   "`dh = dh @ Wh.T`를 20번 반복하며 매번 책의 노름 `sqrt(sum(dh**2)) / N`을 잽니다. tanh도 순전파도 "
-                   "없습니다."))  # fmt: skip
-    names = {1.0: "Wh = randn(3, 3)", 0.5: "Wh = randn(3, 3) × 0.5"}
-    axis_names = {"log": tr("log axis (both curves readable)", "로그 축 (두 곡선 모두 보임)"),
-                  "linear": tr("linear axis (as the book draws it)", "선형 축 (책의 그림처럼)")}  # fmt: skip
-    book_axis = st.radio(tr("y axis", "세로축"), list(axis_names), format_func=axis_names.__getitem__,
-                         horizontal=True, key="book_axis")  # fmt: skip
-    log_y = book_axis == "log"
-    y_book = (tr("norm √Σdh² / N (log scale)", "노름 √Σdh² / N (로그 눈금)") if log_y
-              else tr("norm √Σdh² / N", "노름 √Σdh² / N"))  # fmt: skip
-    book_title = tr(
-        "DLFS2 ch. 6: exploding (Wh) and vanishing (Wh × 0.5)",
-        "밑바닥부터 시작하는 딥러닝 2, 6장: 폭발(Wh)과 소실(Wh × 0.5)",
-    )
-    book_caption = {"N": 2, "H": 3, "T": 20, "seed": 3}
-    ui.chart_with_exports(charts.book_chart(book, names, book_title, book_caption,
-                                            x_title=tr("backward steps from the loss (the book's time step)",
-                                                       "손실에서 거슬러 간 시각 수 (책의 time step)"),
-                                            y_title=y_book, log_y=log_y),
-                          book, "book_figure", ctx, book_title, book_caption)  # fmt: skip
-    wide = book.pivot(index="back", columns="scale", values="norm")[list(names)].rename(columns=names)
-    wide.index.name = tr("steps back", "거슬러 간 시각 수")
-    st.dataframe(wide.style.format("{:.6g}"), height=250)
+    flow_ui.book_figure(ctx, cached.book_view(), axis_key="book_axis")
     st.caption(tr("σ_max(Wh) = 2.66 but ρ(Wh) = 1.26; × 0.5 gives σ_max = 1.33 > 1, yet ρ = 0.63 < 1 and it "
                   "vanishes: the long-run rate is the spectral radius. With a book preset on, the dashed W_hh-only "
                   "curve below is exactly this table's column (20 values after 1 … 20 steps back), while the full "

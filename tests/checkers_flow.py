@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from claim_registry import checks
 
+import recurrent_core as rc
 from explorer.flow import claims
 from explorer.shared import claims as shared_claims
 from explorer.shared.controls import Settings
@@ -454,3 +455,27 @@ def check_point(result: Any) -> None:
                     if name in tail:
                         opened = measured_ratio(result.flow, trends[f"{kind}_open"])
                         assert opened > -DECADES or _open_cell_carries(result, kind), text
+
+
+@checks(claims.BookClaim)
+def check_book(claim: Any, text: str, lang: str, context: Any) -> None:
+    """The book's figure (context: data.book_view's frame): the last norm, its ratio to the start (the norm of
+    dh = ones((2, 3)), recomputed here), ρ and σ_max of the same Wh, and the verdict by the documented thresholds."""
+    check_text_rules(text, lang)
+    scale = 0.5 if "× 0.5" in claim.name else 1.0
+    part = context[context["scale"] == scale].sort_values("back")
+    end = float(part["norm"].iloc[-1])
+    start = math.sqrt(np.sum(np.ones((2, 3)) ** 2)) / 2
+    Wh = rc.book_experiment(scale).Wh
+    rho, sigma = np.abs(np.linalg.eigvals(Wh)).max(), np.linalg.svd(Wh, compute_uv=False)[0]
+    assert f"ρ = {rho:.3g}, σ_max = {sigma:.3g}" in text, text
+    assert f"{end:.3g}" in text and f"{start:.3g}" in text and f"{int(part['back'].iloc[-1])}" in text, text
+    ratio = math.log10(end / start)
+    explodes, vanishes = ratio >= DECADES, ratio <= -DECADES
+    assert (("explodes" in text) if lang == "en" else ("기울기 폭발" in text)) == explodes, text
+    assert (("vanishes" in text) if lang == "en" else ("기울기 소실" in text)) == vanishes, text
+    # the printed ratio to the start, read back: "204×" / "204배", or "1.94e-4" / "40%" of it
+    m = re.search(r"(?:its value at the loss|손실 위치의 값) \(?[\d.e+-]+\)?의? " + NUMBER + "(?:×|배)?", text)
+    m = m or re.search(r", " + NUMBER + r"(?:×| of)", text)
+    assert m, text
+    assert abs(log10_of(m.group(1), m.group(2)) - ratio) < 0.01, (text, ratio)

@@ -41,9 +41,10 @@ def run_app(query: dict | None = None, page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     if query:
         at.query_params.update(query)
+    if not page or page == "compare":  # the compare page at its own path (the root is the book's experiment)
+        return at.switch_page("pages/compare.py").run()
     at.run()
-    if page and page != "compare":
-        at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"pages/{page}.py").run()
     return at
 
 

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from charts import format_log10
 
@@ -20,7 +21,7 @@ from ..shared.controls import Settings, Text
 from ..shared.curves import TREND_DECADES, Trend
 from ..shared.i18n import josa, pick
 from ..shared.kinds import KIND_LABELS
-from .data import OPEN_GATE_BIAS, CompareResult, Contributions, GateResult, RNNResult
+from .data import BOOK_START, OPEN_GATE_BIAS, CompareResult, Contributions, GateResult, RNNResult
 
 # Two rates closer than this (log10 per step) count as the same
 SAME_RATE = 0.005
@@ -400,10 +401,58 @@ class GateRoleClaim:
         )
 
 
-Claim = TrendClaim | GateClaim | CompareClaim | OpenClaim | RateClaim | FactorClaim | TheoryClaim
+@dataclass(frozen=True)
+class BookClaim:
+    """One curve of the book's figure: its norm after the last step back against its value at the loss (the
+    norm of dh = ones), with ρ and σ_max of its Wh."""
+
+    name: str
+    start: float
+    end: float
+    steps: int
+    rho: float
+    sigma_max: float
+
+    @property
+    def log10_ratio(self) -> float:
+        return math.log10(self.end / self.start) if self.end > 0 else -math.inf
+
+    @property
+    def direction(self) -> str:
+        r = self.log10_ratio
+        return "vanishes" if r <= -TREND_DECADES else "explodes" if r >= TREND_DECADES else "neither"
+
+    def render(self, lang: str) -> str:
+        tr = pick(lang)
+        r = self.log10_ratio
+        head = f"**{self.name}** (ρ = {self.rho:.3g}, σ_max = {self.sigma_max:.3g})"
+        of_start = (tr(f"{format_log10(r)}× its value at the loss ({self.start:.3g})",
+                       f"손실 위치의 값 {self.start:.3g}의 {format_log10(r)}배") if r > 0
+                    else tr(f"{pct(r)} of its value at the loss ({self.start:.3g})",
+                            f"손실 위치의 값 {self.start:.3g}의 {pct(r)}"))  # fmt: skip
+        text = tr(
+            f"{head}: after {self.steps} steps back the norm is {self.end:.3g}, {of_start}",
+            f"{head}: {self.steps} 시각을 거슬러 가면 노름은 {self.end:.3g}, 곧 {of_start}입니다",
+        )
+        verdict = {"vanishes": tr(": it **vanishes**.", ". **기울기 소실**입니다."),
+                   "explodes": tr(": it **explodes**.", ". **기울기 폭발**입니다.")}  # fmt: skip
+        return text + verdict.get(self.direction, ".")
+
+
+Claim = TrendClaim | GateClaim | CompareClaim | OpenClaim | RateClaim | FactorClaim | TheoryClaim | BookClaim
 
 
 # ------------------------------------------------------------------------------------------ claims of each page
+def book_claims(book: pd.DataFrame, spectra: dict[float, tuple[float, float]], names: dict[float, str]) -> list[Claim]:
+    """The book's figure (data.book_view) read: each curve's last norm against the start, ρ and σ_max."""
+    out: list[Claim] = []
+    for scale, name in names.items():
+        part = book[book["scale"] == scale].sort_values("back")
+        rho, sigma = spectra[scale]
+        out.append(BookClaim(name, BOOK_START, float(part["norm"].iloc[-1]), int(part["back"].iloc[-1]), rho, sigma))
+    return out
+
+
 def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
     tr_ = r.flow.trends
     claims: list[Claim] = [TrendClaim(KIND_LABELS[k], tr_[k], r.lstm_dc if k == "lstm" else None)

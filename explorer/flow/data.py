@@ -293,6 +293,19 @@ def _log10_or_none(v: float) -> float | None:
 BOOK_SCALES = (1.0, 0.5)
 
 
+# The book's experiment starts from dh = ones((N, H)) = ones((2, 3)): its norm √Σdh² / N at the loss
+BOOK_START = float(np.sqrt(2 * 3) / 2)
+
+
+def book_spectra() -> dict[float, tuple[float, float]]:
+    """ρ and σ_max of the book's Wh and Wh × 0.5 (scale -> (ρ, σ_max))."""
+    out = {}
+    for scale in BOOK_SCALES:
+        Wh = rc.book_experiment(scale).Wh
+        out[scale] = (float(np.abs(np.linalg.eigvals(Wh)).max()), float(np.linalg.svd(Wh, compute_uv=False)[0]))
+    return out
+
+
 def book_view() -> pd.DataFrame:
     """The book's figure, exactly: its 20 norms after k = 1 … 20 backward steps, for Wh and Wh × 0.5."""
     frames = []

@@ -3,6 +3,7 @@ weights still learn from each step."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import charts
@@ -72,3 +73,39 @@ def what_weights_learn(ctx: Context, c: Contributions | None, kind: str) -> None
     ui.chart_with_exports(fig, ui.export_table(c), f"{kind}_contributions", ctx, title)
     for line in claims.render(claims.contribution_claims(c, name), ctx.lang):
         st.markdown(f"- {line}")
+
+
+BOOK_NAMES = {1.0: "Wh = randn(3, 3)", 0.5: "Wh = randn(3, 3) × 0.5"}
+
+
+def book_figure(ctx: Context, book: pd.DataFrame, axis_key: str, linear_first: bool = False) -> None:
+    """The book's figure (ch06/rnn_gradient_graph.py) from ``book`` (data.book_view): what it computes, the chart
+    on a linear or log y axis (``linear_first``: the book's linear axis is the default), and the table of norms."""
+    tr = ctx.tr
+    st.markdown(tr("`np.random.seed(3); Wh = np.random.randn(3, 3)`, then 20 times `dh = dh @ Wh.T` from "
+                   "`dh = np.ones((2, 3))`, with the book's norm `sqrt(sum(dh**2)) / N` after each step. No tanh, "
+                   "no forward pass.",
+                   "`np.random.seed(3); Wh = np.random.randn(3, 3)`로 만든 뒤 `dh = np.ones((2, 3))`에서 시작해 "
+                   "`dh = dh @ Wh.T`를 20번 반복하며 매번 책의 노름 `sqrt(sum(dh**2)) / N`을 잽니다. tanh도 순전파도 "
+                   "없습니다."))  # fmt: skip
+    axis_names = {"log": tr("log axis (both curves readable)", "로그 축 (두 곡선 모두 보임)"),
+                  "linear": tr("linear axis (as the book draws it)", "선형 축 (책의 그림처럼)")}  # fmt: skip
+    options = ["linear", "log"] if linear_first else ["log", "linear"]
+    book_axis = st.radio(tr("y axis", "세로축"), options, format_func=axis_names.__getitem__, horizontal=True,
+                         key=axis_key)  # fmt: skip
+    log_y = book_axis == "log"
+    y_book = (tr("norm √Σdh² / N (log scale)", "노름 √Σdh² / N (로그 눈금)") if log_y
+              else tr("norm √Σdh² / N", "노름 √Σdh² / N"))  # fmt: skip
+    book_title = tr(
+        "DLFS2 ch. 6: exploding (Wh) and vanishing (Wh × 0.5)",
+        "밑바닥부터 시작하는 딥러닝 2, 6장: 폭발(Wh)과 소실(Wh × 0.5)",
+    )
+    book_caption = {"N": 2, "H": 3, "T": 20, "seed": 3}
+    ui.chart_with_exports(charts.book_chart(book, BOOK_NAMES, book_title, book_caption,
+                                            x_title=tr("backward steps from the loss (the book's time step)",
+                                                       "손실에서 거슬러 간 시각 수 (책의 time step)"),
+                                            y_title=y_book, log_y=log_y),
+                          book, "book_figure", ctx, book_title, book_caption)  # fmt: skip
+    wide = book.pivot(index="back", columns="scale", values="norm")[list(BOOK_NAMES)].rename(columns=BOOK_NAMES)
+    wide.index.name = tr("steps back", "거슬러 간 시각 수")
+    st.dataframe(wide.style.format("{:.6g}"), height=250)

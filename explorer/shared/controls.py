@@ -785,7 +785,7 @@ PAGE_SIDEBAR: dict[str, PageSidebar] = {
         )
     ),
 }
-PAGE_PATHS = {"": "compare", "home": "compare"}  # app.py's url paths that are another page's name
+PAGE_PATHS = {"": "book", "home": "compare"}  # app.py's url paths that are another page's name
 
 
 def page_sidebar(page: str | None) -> PageSidebar:

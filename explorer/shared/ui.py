@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -48,6 +48,7 @@ from .controls import (
     within_budget,
 )
 from .i18n import Picker, pick
+from .path import NEXT, PATH, PATH_TITLE, REFERENCE, REFERENCE_TITLE, TRY, shared_query, step_of, with_settings
 
 CONTEXT_KEY = "_context"
 CONTEXT_RETRY_KEY = "_context_retry"
@@ -86,10 +87,23 @@ def _current_query() -> dict[str, str]:
 
 
 def _went_back(query: dict[str, str]) -> bool:
-    """The browser's Back or Forward brought another query than the one this session last showed. An empty query
-    is not one: Streamlit clears the query on every page change (its own history entry), and the settings stay."""
+    """The browser's Back or Forward (or a link of the app's own, which carries the settings) brought another
+    query than the one this session last showed. An empty query is one only when Back or Forward brought it (the
+    defaults); otherwise the query was cleared and the settings stay."""
     shown = st.session_state.get(URL_SHOWN_KEY)
-    return bool(query) and shown is not None and query != shown
+    return shown is not None and query != shown and (bool(query) or compat.history_navigation())
+
+
+def _address_query() -> dict[str, str] | None:
+    """The query in the browser's address bar when this run started (None where there is no browser: tests). A
+    link to the page already shown runs with its query while the address still shows the old one."""
+    try:
+        url = st.context.url
+    except Exception:
+        return None
+    if not url:
+        return None
+    return {k: v for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
 
 
 def seed_from_url() -> list[Text]:
@@ -288,8 +302,9 @@ def sync_url(ctx: Context, view: View, own: object | None = None) -> None:
     """Write the view's parameters to the address bar (canonical keys, defaults and strangers left out), and
     remember them: another query on a later run is the browser's Back or Forward (``seed_from_url``)."""
     want = query_items(ctx.settings, view, ctx.lang, page=ctx.page, own=own)
-    if _current_query() != want:
-        st.query_params.from_dict(want)
+    address = _address_query()
+    if _current_query() != want or (address is not None and address != want):
+        st.query_params.from_dict(want)  # one history entry (none if the address already holds it)
     st.session_state[URL_SHOWN_KEY] = want
 
 
@@ -402,3 +417,50 @@ def export_table(flow: Any) -> pd.DataFrame:
 def marker_list(markers: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     k = 1 if lang == "ko" else 0
     return [{"t": m["t"], "label": m["label"][k]} for m in markers]
+
+
+# ------------------------------------------------------------------------------------------------ the chapter's path
+# The numbered sidebar links and, at the end of each page on the path, its "what to try" link and "Next →"
+# (explorer/shared/path.py). Every link carries the settings in force (``st.page_link(..., query_params=...)``), the
+# very query the page it opens then writes: so a page change is one browser-history entry (Streamlit's own
+# navigation pushes the bare path, then the app its query: two), Back returns to the previous page with its settings,
+# and a browser that reconnects to another server after a click still has its settings in the address.
+
+# A step's title wraps onto a second line instead of being cut with "…" (a page link's label is one line)
+PATH_WRAP_CSS = "<style>[data-testid='stPageLink-NavLink'] span { white-space: normal; }</style>"
+
+
+def path_sidebar(slot: Any, pages: Mapping[str, Any], ctx: Context) -> None:
+    """The path, numbered, then the reference pages, in ``slot`` (a sidebar container); ``pages``: url path ->
+    st.Page as app.py gives them to st.navigation."""
+    tr = ctx.tr
+    with slot:
+        st.html(PATH_WRAP_CSS)
+        st.caption(tr(*PATH_TITLE))
+        for i, step in enumerate(PATH):
+            st.page_link(pages[step.page], label=step.label(i + 1, ctx.lang),
+                         query_params=shared_query(ctx.settings, ctx.view, ctx.lang, step.page))  # fmt: skip
+        st.caption(tr(*REFERENCE_TITLE))
+        for name in REFERENCE:
+            st.page_link(pages[name], query_params=shared_query(ctx.settings, ctx.view, ctx.lang, name))
+
+
+def path_footer(pages: Mapping[str, Any], ctx: Context, view: View, own: object | None) -> None:
+    """The end of a page on the path: its "what to try" line with a link that applies the suggested settings
+    (keeping the others), and "Next →" to the next step. Nothing on a page off the path."""
+    i = step_of(ctx.page)
+    if i is None:
+        return
+    k, tr = (1 if ctx.lang == "ko" else 0), ctx.tr
+    step = PATH[i]
+    here = query_items(ctx.settings, view, ctx.lang, page=ctx.page, own=own)
+    st.divider()
+    st.markdown(f"**{tr(*TRY)}:** {step.try_line[k]}")
+    row = st.container(horizontal=True, gap="small")
+    with row:
+        st.page_link(pages[step.page], label=tr("Apply these settings", "이 설정 적용"), icon=":material/tune:",
+                     query_params=with_settings(here, step), help="")  # fmt: skip
+        if i + 1 < len(PATH):
+            nxt = PATH[i + 1]
+            st.page_link(pages[nxt.page], label=f"{tr(*NEXT)} {nxt.label(i + 2, ctx.lang)}", help="",
+                         query_params=shared_query(ctx.settings, view, ctx.lang, nxt.page))  # fmt: skip

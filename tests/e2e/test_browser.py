@@ -45,8 +45,9 @@ TITLE = (
     "d => (d.layout.title ? d.layout.title.text : '') + ' ' + (d.layout.xaxis.title ? d.layout.xaxis.title.text : '')"
 )
 
-PAGES = [  # (url path, heading, has charts) — url_path values from app.py; "" is the default page (compare)
-    ("", "How far back does the gradient reach?", True),
+PAGES = [  # (url path, heading, has charts) — url_path values from app.py; "" is the default page (the book's)
+    ("", "The book's experiment: exploding and vanishing gradients", True),
+    ("compare", "How far back does the gradient reach?", True),
     ("rnn", "Vanilla RNN: the W_hh matmul and the tanh′ factor", True),
     ("lstm", "LSTM: the memory cell path", True),
     ("gru", "GRU: the update gate's direct path", True),
@@ -135,7 +136,7 @@ def full_screenshot(page, path) -> None:
 
 
 # ------------------------------------------------------------------------------------------------------ tests
-@pytest.mark.parametrize("path, heading, has_charts", PAGES, ids=[p or "compare" for p, _, _ in PAGES])
+@pytest.mark.parametrize("path, heading, has_charts", PAGES, ids=[p or "book" for p, _, _ in PAGES])
 def test_page_loads_without_errors(page, app_url, artifacts, path, heading, has_charts):
     js_errors = []
     page.on("pageerror", lambda e: js_errors.append(str(e)))
@@ -144,7 +145,7 @@ def test_page_loads_without_errors(page, app_url, artifacts, path, heading, has_
     expect(page.locator("h1").first).to_contain_text(heading)
     assert_no_exception(page)
     hrefs = [urlsplit(a.get_attribute("href") or "").path.strip("/") for a in
-             page.locator('[data-testid="stSidebarNav"] a').all()]  # fmt: skip
+             page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').all()]  # fmt: skip
     assert {p for p, _, _ in PAGES} <= {"" if h == "home" else h for h in hrefs} | {""}, hrefs
     charts = page.locator(".js-plotly-plot")
     if has_charts:
@@ -155,12 +156,12 @@ def test_page_loads_without_errors(page, app_url, artifacts, path, heading, has_
     else:
         assert charts.count() == 0
         expect(page.locator(".katex").first).to_be_attached()  # the equations were typeset
-    full_screenshot(page, artifacts / f"page-{path or 'compare'}.png")
+    full_screenshot(page, artifacts / f"page-{path or 'book'}.png")
     assert not js_errors, f"uncaught JavaScript errors on /{path}: {js_errors}"
 
 
 def test_T_slider_redraws_the_chart_and_updates_the_url(page, app_url):
-    open_app(page, app_url)
+    open_app(page, app_url, "compare")
     t = slider(page, T_LABEL)
     assert x_len(page) == 51 and "T" not in params(page)  # a control at its default stays out of the URL
 
@@ -175,7 +176,7 @@ def test_T_slider_redraws_the_chart_and_updates_the_url(page, app_url):
 
 
 def test_H_slider_redraws_the_chart_and_updates_the_url(page, app_url):
-    open_app(page, app_url)
+    open_app(page, app_url, "compare")
     assert "H=32 ·" in chart_title(page)
     before = chart_traces(page)
     act(page, lambda: slider(page, H_LABEL).press("ArrowRight"))
@@ -186,7 +187,7 @@ def test_H_slider_redraws_the_chart_and_updates_the_url(page, app_url):
 
 
 def test_seed_input_redraws_the_chart_and_updates_the_url(page, app_url):
-    open_app(page, app_url)
+    open_app(page, app_url, "compare")
     before = chart_traces(page)
     box = seed_input(page)
 
@@ -239,11 +240,13 @@ def test_book_preset_sets_the_controls_and_draws_the_books_numbers(page, app_url
 
 
 def test_switching_pages_keeps_the_shared_controls(page, app_url):
-    open_app(page, app_url)
+    open_app(page, app_url, "compare")
     act(page, lambda: slider(page, T_LABEL).press("ArrowRight"))
     assert eventually(lambda: x_len(page), lambda n: n == 52) == 52
 
-    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text="LSTM: the memory cell path")
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').filter(
+        has_text="4. The LSTM's cell path"
+    )
     act(page, link.click)
     expect(page.locator("h1").first).to_contain_text("LSTM: the memory cell path")
     page.wait_for_function(CHARTS_READY)
@@ -255,7 +258,7 @@ def test_switching_pages_keeps_the_shared_controls(page, app_url):
 
 
 def test_a_shared_url_reproduces_the_view(page, new_page, app_url):
-    url = "?T=37&H=5&seed=9"
+    url = "compare?T=37&H=5&seed=9"
     open_app(page, app_url, url)
     assert x_len(page) == 38
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "37")
@@ -275,7 +278,7 @@ def test_a_shared_url_reproduces_the_view(page, new_page, app_url):
 
 def test_every_download_of_the_compare_chart_is_a_valid_file(page, app_url):
     s = Settings(T=30, H=8, seed=5)
-    open_app(page, app_url, f"?T={s.T}&H={s.H}&seed={s.seed}")
+    open_app(page, app_url, f"compare?T={s.T}&H={s.H}&seed={s.seed}")
     buttons = page.get_by_test_id("stDownloadButton")
     labels = [b.inner_text().strip() for b in buttons.all()]
     assert labels == ["⬇ HTML", "⬇ CSV", "⬇ PNG", "⬇ SVG"], labels
@@ -337,7 +340,7 @@ MALFORMED = [  # (query, (T, H, seed) in force, fragments of the notice)
 def test_malformed_urls_give_a_notice_and_a_chart(page, app_url, query, in_force, notices):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    open_app(page, app_url, query)
+    open_app(page, app_url, "compare" + query)
 
     alert = page.get_by_test_id("stAlert")
     expect(alert.first).to_be_visible()
@@ -366,7 +369,7 @@ def test_malformed_urls_give_a_notice_and_a_chart(page, app_url, query, in_force
 def test_the_share_link_reproduces_a_corrected_view(page, new_page, app_url, query, T, korean):
     """A value corrected from the URL is in force but Streamlit does not write it back to the address bar;
     the sidebar's 'Link to this view' carries it, and opening that link gives the same view."""
-    open_app(page, app_url, query)
+    open_app(page, app_url, "compare" + query)
     assert_no_exception(page)
     caption = (
         page.get_by_test_id("stSidebar")
@@ -395,7 +398,7 @@ def test_the_share_link_reproduces_a_corrected_view(page, new_page, app_url, que
 
 def test_narrow_viewport_sidebar_opens_and_its_slider_works(new_page, app_url, artifacts):
     page = new_page({"width": 390, "height": 844})
-    open_app(page, app_url)
+    open_app(page, app_url, "compare")
     t = slider(page, T_LABEL)
     in_view = "e => { const r = e.getBoundingClientRect(); return r.right > 0 && r.left < window.innerWidth; }"
     assert not t.evaluate(in_view), "the sidebar should start collapsed on a phone"
@@ -419,8 +422,9 @@ def test_deep_link_on_a_fresh_server_runs_the_app(page, fresh_app_url):
     """The first visitor after a (re)start, e.g. a Community Cloud app waking up, arrives on a shared /rnn link.
     Streamlit then runs pages/rnn.py alone (legacy pages/ folder mode) unless the page reroutes through app.py."""
     open_app(page, fresh_app_url, "rnn?T=20")
-    nav = [a.inner_text().strip().splitlines()[-1] for a in page.locator('[data-testid="stSidebarNav"] a').all()]
-    assert nav[:2] == ["Compare RNN · LSTM · GRU", "Vanilla RNN: W_hh and tanh′"], nav
+    nav = [a.inner_text().strip().splitlines()[-1]
+           for a in page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').all()]  # fmt: skip
+    assert nav[:2] == ["1. The book's experiment", "2. Why: ρ, σ_max and tanh′"], nav
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "20")
     assert x_len(page, 1) == 21  # the RNN chains chart (the book figure comes first)
 
@@ -451,7 +455,7 @@ def test_an_unknown_path_gets_a_korean_notice_and_a_link_to_a_page_that_exists(p
     body = page.inner_text("body")
     assert "Page not found" not in body
     assert "nosuchpage" in body and "페이지는 없습니다" in body
-    assert x_len(page) == 6
+    expect(page.locator("h1").first).to_contain_text("책의 실험")  # the default page: the book's experiment
     link = share_link(page)
     assert urlsplit(link).path in ("", "/"), link  # the app's root: a page that exists
     assert "T=5" in link and "lang=ko" in link
@@ -465,7 +469,7 @@ def test_tracking_parameters_are_dropped_silently_from_the_address_bar(page, app
 
 
 def test_page_toggles_and_the_orientation_are_in_the_url_and_the_link(page, app_url):
-    open_app(page, app_url, "?T=15&H=4")
+    open_app(page, app_url, "compare?T=15&H=4")
     act(page, lambda: page.get_by_text("Range over 10 seeds (slower)").click())
     assert eventually(lambda: params(page).get("band"), lambda v: v == "true") == "true", page.url
     names = [t["name"] for t in chart_traces(page)]
@@ -478,7 +482,7 @@ def test_page_toggles_and_the_orientation_are_in_the_url_and_the_link(page, app_
     assert "band=true" in link and "axis=back" in link and "T=15" in link, link
 
 
-@pytest.mark.parametrize("path", ["", "rnn", "lstm", "gru", "horizon", "theory", "model", "remedies", "lab"])
+@pytest.mark.parametrize("path", ["", "compare", "rnn", "lstm", "gru", "horizon", "theory", "model", "remedies", "lab"])
 def test_korean_pages_at_phone_width(new_page, app_url, artifacts, path):
     """Korean screens as a reader sees them on a phone: no exception, Korean headings, words that wrap whole
     (keep-all: "경/로" is not broken), chart titles that wrap inside the chart instead of being cut."""
@@ -494,7 +498,7 @@ def test_korean_pages_at_phone_width(new_page, app_url, artifacts, path):
         return r.left >= c.left - 1 && r.right <= c.right + 1; }"""
     for i in range(page.locator(".js-plotly-plot").count()):
         assert page.locator(".js-plotly-plot").nth(i).evaluate(fits), f"chart {i} title cut on /{path}"
-    full_screenshot(page, artifacts / f"ko-phone-{path or 'compare'}.png")
+    full_screenshot(page, artifacts / f"ko-phone-{path or 'book'}.png")
 
 
 def test_the_training_lab_page_opens_in_both_languages(page, app_url):
@@ -507,7 +511,7 @@ def test_the_training_lab_page_opens_in_both_languages(page, app_url):
 def test_back_after_switching_the_language_returns_to_it(page, app_url):
     """Issue 16: Back after switching the language stayed in the new language (the session kept its state and
     wrote it back over the URL Back had brought)."""
-    open_app(page, app_url, "?T=31")
+    open_app(page, app_url, "compare?T=31")
     act(page, lambda: page.locator('[data-testid="stSidebar"]').get_by_text("한국어").click())
     expect(page.locator("h1").first).to_contain_text("기울기는 얼마나 멀리", timeout=30_000)
     assert eventually(lambda: params(page).get("lang"), lambda v: v == "ko") == "ko", page.url
