@@ -22,7 +22,7 @@ def run_app(query: dict[str, str] | None = None, page: str | None = None) -> App
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update(query or {})
     at.run()
-    if page and page != "compare":
+    if page:  # the root is the book's experiment
         at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -5,6 +5,7 @@ a page reads itself (``s.scheme``, Theory's ``s_.D``) and the x axis are found i
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from dataclasses import fields, is_dataclass, replace
@@ -217,8 +218,12 @@ def test_every_control_the_page_shows_changes_its_data(page):
 # ------------------------------------------------------------------------------- what the pages read themselves
 def _source(page: str) -> str:
     text = (ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8")
-    if "flow_ui." in text:  # the flow pages' shared sections
-        text += (ROOT / "explorer" / "flow" / "ui.py").read_text(encoding="utf-8")
+    # the flow pages' shared sections: the functions of explorer/flow/ui.py the page calls
+    called = set(re.findall(r"\bflow_ui\.(\w+)\(", text))
+    shared = (ROOT / "explorer" / "flow" / "ui.py").read_text(encoding="utf-8")
+    for node in ast.parse(shared).body:
+        if isinstance(node, ast.FunctionDef) and node.name in called:
+            text += ast.get_source_segment(shared, node) or ""
     return text
 
 

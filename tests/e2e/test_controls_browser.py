@@ -13,7 +13,7 @@ FORGET_LABEL = "LSTM forget-gate bias (added)"
 
 
 def go(page, title: str, charts: bool = True) -> None:
-    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').filter(has_text=title)
     act(page, link.click)
     expect(page.locator("h1").first).to_be_visible()
     if charts:
@@ -27,7 +27,7 @@ def test_a_hidden_control_survives_the_pages_that_hide_it(page, app_url):
     want = {"T": "12", "forget_bias": "0.5"}
     assert eventually(lambda: params(page), lambda p: p == want) == want, page.url
 
-    go(page, "Vanilla RNN")
+    go(page, "Why: ρ, σ_max and tanh′")
     assert slider(page, FORGET_LABEL).count() == 0  # the RNN page has no LSTM
     assert eventually(lambda: params(page), lambda p: p == want) == want, page.url
     sidebar = page.get_by_test_id("stSidebar")
@@ -41,7 +41,7 @@ def test_a_hidden_control_survives_the_pages_that_hide_it(page, app_url):
     assert slider(page, T_LABEL).count() == 0 and slider(page, FORGET_LABEL).count() == 0
     assert eventually(lambda: params(page), lambda p: p == want) == want, page.url
 
-    go(page, "LSTM: the memory cell path")
+    go(page, "The LSTM's cell path")
     expect(slider(page, FORGET_LABEL)).to_have_attribute("aria-valuetext", re.compile(r"^0\.50?$"))
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "12")
     assert eventually(lambda: params(page), lambda p: p == want) == want, page.url
@@ -52,16 +52,16 @@ def test_a_hidden_control_survives_the_pages_that_hide_it(page, app_url):
 
 def test_the_x_axis_keeps_its_choice_where_the_sidebar_moves_it(page, app_url):
     """The lab shows the x axis alone (it orients its heatmaps), the compare page among many controls."""
-    open_app(page, app_url, "?T=12")
+    open_app(page, app_url, "compare?T=12")
     act(page, lambda: page.get_by_text("steps back from the loss (book)").click())
     want = {"T": "12", "axis": "back"}
     assert eventually(lambda: params(page), lambda p: p == want) == want, page.url
-    go(page, "Training lab", charts=False)
+    go(page, "What training does", charts=False)
     assert slider(page, T_LABEL).count() == 0
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_role("radio", name="steps back from the loss (book)")).to_be_checked()
     assert eventually(lambda: params(page), lambda p: p == want) == want, page.url
-    go(page, "Compare")
+    go(page, "The three side by side")
     expect(sidebar.get_by_role("radio", name="steps back from the loss (book)")).to_be_checked()
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "12")
     rnn = page.locator(".js-plotly-plot").first.evaluate("d => d._fullData[0].x")
