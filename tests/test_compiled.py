@@ -185,12 +185,12 @@ def test_the_compiled_tanh_is_within_two_ulp_of_numpys():
         + [np.linspace(-25, 25, 100_001), [0.625, -0.625, 21.5, 1e-300, 5e-324, 1e308, -1e308]]
     )
     got = x.copy()
-    _compiled._tanh(got, 0, got.size)
+    _compiled._tanh(got)
     want = np.tanh(x)
     assert np.max(np.abs(got - want) / np.spacing(np.abs(want))) <= 2.0
     special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan])
     out = special.copy()
-    _compiled._tanh(out, 0, out.size)
+    _compiled._tanh(out)
     np.testing.assert_array_equal(out, np.tanh(special))
     assert np.signbit(out[1])  # tanh(-0) = -0
 

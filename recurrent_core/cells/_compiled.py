@@ -29,14 +29,13 @@ def _tanh1(v: float) -> float:  # pragma: no cover (compiled)
     """tanh(v) within 2 ulp of NumPy's (tested), in arithmetic the loops below vectorize.
 
     libm's tanh, which numba calls per element, is a call no loop can vectorize (15 ns an element, NumPy's SIMD
-    tanh 1 ns); this is arithmetic only, so LLVM runs four elements at a time (2 ns). |v| < 0.625: Cephes'
-    rational v + v z P(z)/Q(z), z = v²; else 1 - 2/(e^{2|v|} + 1), e^y from a degree-13 Taylor polynomial of e^r
-    (error below 1e-17) times 2^k (exact); from |v| = 21.5 on, tanh rounds to ±1."""
+    tanh 1 ns); this is arithmetic only, so LLVM runs four elements at a time (1.2 ns). |v| < 0.625: Cephes'
+    rational v + v z P(z)/Q(z), z = v²; else (s - 1)/(s + 1), s = e^{2|v|}, e^y from a degree-13 Taylor
+    polynomial of e^r (error below 1e-17) times 2^k (exact); from |v| = 21.5 on, tanh rounds to ±1."""
     ax = abs(v)
     z = ax * ax
     p = (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3
     q = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3
-    small = ax + ax * (z * p / q)
     y = 2.0 * ax
     y = y if y < 43.0 else 43.0  # NaN too: its result is chosen below
     k = np.floor(y * _LOG2E + 0.5)
@@ -55,24 +54,37 @@ def _tanh1(v: float) -> float:  # pragma: no cover (compiled)
     e = e * r + 1.0
     e = e * r + 1.0
     s = e * float(np.int64(1) << np.int64(k))
-    big = 1.0 - 2.0 / (s + 1.0)
-    t = np.copysign(small if ax < 0.625 else big, v)
+    # one division for either branch (divisions bound the loop): v + v z P/Q, or (s - 1)/(s + 1)
+    small = ax < 0.625
+    quotient = (ax * (z * p) if small else s - 1.0) / (q if small else s + 1.0)
+    t = np.copysign(ax + quotient if small else quotient, v)
     return t if v == v else v
 
 
-@njit(cache=True, error_model="numpy")
-def _tanh(x: np.ndarray, lo: int, hi: int) -> None:  # pragma: no cover (compiled)
-    """x[i] = tanh(x[i]) for lo <= i < hi, in place (a separate source would make LLVM check for overlap and,
-    finding it, run the scalar loop)."""
-    for i in range(lo, hi):
+# contract: the polynomials' multiply-adds as FMAs (within the same 2 ulp, half the time); tanh alone
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _tanh(x: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """x = tanh(x) in place, x 1-D (the loops below index the step's 2-D arrays: a view per row would cost an
+    atomic reference count each; a separate source array would make LLVM check for overlap and, on finding it,
+    run the scalar loop)."""
+    for i in range(x.shape[0]):
         x[i] = _tanh1(x[i])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _tanh_cols(x: np.ndarray, lo: int, width: int) -> None:  # pragma: no cover (compiled)
+    """x[:, lo : lo + width] = tanh of itself, x (N, ·)."""
+    for n in range(x.shape[0]):
+        for j in range(width):
+            x[n, lo + j] = _tanh1(x[n, lo + j])
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def _tanh_to(src: np.ndarray, dst: np.ndarray) -> None:  # pragma: no cover (compiled)
-    """dst = tanh(src), two distinct 1-D arrays of one length."""
-    for i in range(src.shape[0]):
-        dst[i] = _tanh1(src[i])
+    """dst = tanh(src), two distinct (N, H) arrays."""
+    for n in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[n, j] = _tanh1(src[n, j])
 
 
 @njit(cache=True, error_model="numpy")
@@ -135,15 +147,15 @@ def rnn_forward(h_all: np.ndarray, W_hh_T: np.ndarray, relu: bool) -> None:  # p
         np.dot(h_all[t], W_hh_T, gh)
         a = h_all[t + 1]
         for n in range(N):
-            row, g = a[n], gh[n]
             for j in range(H):
-                row[j] += g[j]
-            if relu:
+                a[n, j] += gh[n, j]
+        if relu:
+            for n in range(N):
                 for j in range(H):
-                    v = row[j]
-                    row[j] = v if (v > 0.0 or v != v) else 0.0  # np.maximum keeps a NaN
-            else:
-                _tanh(row, 0, H)
+                    v = a[n, j]
+                    a[n, j] = v if (v > 0.0 or v != v) else 0.0  # np.maximum keeps a NaN
+        else:
+            _tanh_cols(a, 0, H)
 
 
 @njit(cache=True, error_model="numpy")
@@ -203,31 +215,34 @@ def lstm_forward(
     gh, blocks = np.empty((N, K)), np.empty((parts.shape[0], N, H))
     for t in range(T):
         _product(h_all[t], W_hh_T, parts, blocks, gh)
+        a, c_prev, c_new, tc, h_new = gates[t], c_all[t], c_all[t + 1], tanh_c[t], h_all[t + 1]
         for n in range(N):
-            a, g = gates[t, n], gh[n]
             for j in range(K):
-                a[j] += g[j]
-            if act == SIGMOID:  # σ(a) = tanh(a/2)/2 + 1/2, a/2 being what arrives
-                _tanh(a, 0, K)
+                a[n, j] += gh[n, j]
+        if act == SIGMOID:  # σ(a) = tanh(a/2)/2 + 1/2, a/2 being what arrives
+            _tanh_cols(a, 0, K)
+            for n in range(N):
                 for j in range(2 * H):
-                    a[j] = a[j] * 0.5 + 0.5
-                for j in range(3 * H, K):
-                    a[j] = a[j] * 0.5 + 0.5
-            else:
-                _tanh(a, 2 * H, 3 * H)
-                s = slopes[t, n]
+                    a[n, j] = a[n, j] * 0.5 + 0.5
+                for j in range(H):
+                    a[n, 3 * H + j] = a[n, 3 * H + j] * 0.5 + 0.5
+        else:
+            _tanh_cols(a, 2 * H, H)
+            s = slopes[t]
+            for n in range(N):
                 for j in range(2 * H):
-                    a[j], s[j] = _hard(a[j], act)
+                    a[n, j], s[n, j] = _hard(a[n, j], act)
                 for j in range(3 * H, K):
-                    a[j], s[j] = _hard(a[j], act)
-            c_prev, c_new, tc, h_new = c_all[t, n], c_all[t + 1, n], tanh_c[t, n], h_all[t + 1, n]
+                    a[n, j], s[n, j] = _hard(a[n, j], act)
+        for n in range(N):
             for j in range(H):
-                c = a[H + j] * c_prev[j]
-                c += a[j] * a[2 * H + j]
-                c_new[j] = c
-            _tanh_to(c_new, tc)
+                c = a[n, H + j] * c_prev[n, j]
+                c += a[n, j] * a[n, 2 * H + j]
+                c_new[n, j] = c
+        _tanh_to(c_new, tc)
+        for n in range(N):
             for j in range(H):
-                h_new[j] = a[3 * H + j] * tc[j]
+                h_new[n, j] = a[n, 3 * H + j] * tc[n, j]
 
 
 @njit(cache=True, error_model="numpy")
@@ -310,44 +325,45 @@ def gru_forward(
     T, N, K = gates.shape
     H = K // 3
     gh, blocks = np.empty((N, W_hh_T.shape[1])), np.empty((parts.shape[0], N, H))
-    g_n, rh = np.empty((N, H)), np.empty((N, H))
+    g_n = np.empty((N, H))
     for t in range(T):
         _product(h_all[t], W_hh_T, parts, blocks, gh)
+        a, m, h, h_new = gates[t], hh_n[t], h_all[t], h_all[t + 1]
         for n in range(N):
-            a, g, m, h = gates[t, n], gh[n], hh_n[t, n], h_all[t, n]
             for j in range(2 * H):
-                a[j] += g[j]
-            if act == SIGMOID:
-                _tanh(a, 0, 2 * H)
+                a[n, j] += gh[n, j]
+        if act == SIGMOID:
+            _tanh_cols(a, 0, 2 * H)
+            for n in range(N):
                 for j in range(2 * H):
-                    a[j] = a[j] * 0.5 + 0.5
-            else:
-                s = slopes[t, n]
+                    a[n, j] = a[n, j] * 0.5 + 0.5
+        else:
+            s = slopes[t]
+            for n in range(N):
                 for j in range(2 * H):
-                    a[j], s[j] = _hard(a[j], act)
-            if pytorch:
+                    a[n, j], s[n, j] = _hard(a[n, j], act)
+        if pytorch:
+            for n in range(N):
                 for j in range(H):
-                    m[j] = g[2 * H + j] + b_hn[j]
-            else:
+                    m[n, j] = gh[n, 2 * H + j] + b_hn[j]
                 for j in range(H):
-                    m[j] = a[j] * h[j]
-                    rh[n, j] = m[j]
-        if not pytorch:
-            np.dot(rh, W_n_T, g_n)
+                    a[n, 2 * H + j] += a[n, j] * m[n, j]
+        else:
+            for n in range(N):
+                for j in range(H):
+                    m[n, j] = a[n, j] * h[n, j]
+            np.dot(m, W_n_T, g_n)
+            for n in range(N):
+                for j in range(H):
+                    a[n, 2 * H + j] += g_n[n, j] + b_hn[j]
+        _tanh_cols(a, 2 * H, H)
         for n in range(N):
-            a, m, h, h_new = gates[t, n], hh_n[t, n], h_all[t, n], h_all[t + 1, n]
             for j in range(H):
-                if pytorch:
-                    a[2 * H + j] += a[j] * m[j]
-                else:
-                    a[2 * H + j] += g_n[n, j] + b_hn[j]
-            _tanh(a, 2 * H, K)
-            for j in range(H):
-                z, nv, hp = a[H + j], a[2 * H + j], h[j]
+                z, nv, hp = a[n, H + j], a[n, 2 * H + j], h[n, j]
                 if act == SIGMOID:
-                    h_new[j] = (hp - nv) * z + nv if pytorch else (nv - hp) * z + hp
+                    h_new[n, j] = (hp - nv) * z + nv if pytorch else (nv - hp) * z + hp
                 else:
-                    h_new[j] = (1.0 - z) * nv + z * hp if pytorch else (1.0 - z) * hp + z * nv
+                    h_new[n, j] = (1.0 - z) * nv + z * hp if pytorch else (1.0 - z) * hp + z * nv
 
 
 @njit(cache=True, error_model="numpy")
