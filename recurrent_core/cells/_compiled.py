@@ -134,7 +134,15 @@ def _sum_product(
     np.dot(blocks[0], parts[0], out)
     for j in range(1, k):
         np.dot(blocks[j], parts[j], tmp)
-        out += tmp
+        _add(out, tmp)
+
+
+@njit(cache=True, error_model="numpy")
+def _add(out: np.ndarray, a: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """out += a for two (N, H) arrays, as a loop (numba's array += goes through its ufunc machinery)."""
+    for n in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[n, j] += a[n, j]
 
 
 # ------------------------------------------------------------------------------------------------------ RNN
@@ -190,7 +198,7 @@ def rnn_backward(
         elif t % cut:
             prev = dh_all[t - 1]
             np.dot(da, W_hh, prev)
-            prev += dhs[t - 1]
+            _add(prev, dhs[t - 1])
         else:
             dh_all[t - 1] = dhs[t - 1]
 
@@ -295,7 +303,7 @@ def lstm_backward(
         elif t % cut:
             prev = dh_all[t - 1]
             _sum_product(da, W_hh, parts, blocks, tmp, prev)
-            prev += dhs[t - 1]
+            _add(prev, dhs[t - 1])
             for n in range(N):
                 for j in range(H):
                     dc_next[n, j] = dc[n, j] * a[n, H + j]
@@ -442,4 +450,4 @@ def gru_backward(
                     out[n, j] += p_n[n, j] * a[n, j]
                     out[n, j] += dh[n, j] * (1.0 - a[n, H + j])
         if t > 0:
-            out += dhs[t - 1]
+            _add(out, dhs[t - 1])
