@@ -43,7 +43,7 @@ SHAPES = [(1, 1, 2, 3), (1, 4, 3, 5), (9, 1, 3, 4), (7, 3, 4, 5), (12, 16, 8, 12
 def use_backend():
     """``use_backend(name)`` forces a backend for the test; the environment's choice comes back afterwards."""
     yield backend.use
-    backend.use(None)
+    backend.use(None)  # and RC_BACKEND is read again (a test may have changed it)
 
 
 def problem(kind, options, shape, seed=0):
@@ -211,20 +211,22 @@ def test_an_exploding_run_overflows_alike_on_both_backends(use_backend):
 
 # ------------------------------------------------------------------------------------------------ the switch
 def test_rc_backend_numpy_keeps_every_loop_in_numpy(monkeypatch, use_backend):
-    use_backend(None)
     monkeypatch.setenv("RC_BACKEND", "numpy")
+    use_backend(None)  # RC_BACKEND is read again
     assert backend.kernels() is None and backend.name() == "numpy"
     monkeypatch.setenv("RC_BACKEND", "numba")
+    use_backend(None)
     assert backend.name() == "numba"
     monkeypatch.setenv("RC_BACKEND", "auto")
+    use_backend(None)
     assert backend.name() == "numba"
 
 
 def test_an_unknown_backend_is_refused_or_logged(monkeypatch, caplog, use_backend):
     with pytest.raises(ValueError, match="backend"):
         backend.use("cuda")
-    use_backend(None)
     monkeypatch.setenv("RC_BACKEND", "fortran")
+    use_backend(None)
     with caplog.at_level(logging.WARNING, logger="recurrent_core.cells.backend"):
         assert backend.name() == "numba"  # auto
     assert "RC_BACKEND" in caplog.text

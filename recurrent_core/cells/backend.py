@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 BACKENDS = ("auto", "numba", "numpy")
 _lock = threading.Lock()
 _forced: str | None = None  # use(); None: RC_BACKEND decides
+_env: str | None = None  # RC_BACKEND, read once (every step asks; os.environ costs microseconds a lookup)
 _compiled: ModuleType | None = None
 _tried = False
 # While a background warm-up compiles (warmup.py), every other thread runs the NumPy loops instead of waiting for
@@ -48,11 +49,16 @@ def _load() -> ModuleType | None:
 
 
 def _setting() -> str:
-    name = _forced or os.environ.get("RC_BACKEND", "auto").strip().lower() or "auto"
-    if name not in BACKENDS:
-        log.warning("RC_BACKEND=%r is not one of %s: using 'auto'", name, BACKENDS)
-        return "auto"
-    return name
+    global _env
+    if _forced is not None:
+        return _forced
+    if _env is None:
+        name = os.environ.get("RC_BACKEND", "auto").strip().lower() or "auto"
+        if name not in BACKENDS:
+            log.warning("RC_BACKEND=%r is not one of %s: using 'auto'", name, BACKENDS)
+            name = "auto"
+        _env = name
+    return _env
 
 
 def kernels() -> ModuleType | None:
@@ -63,11 +69,11 @@ def kernels() -> ModuleType | None:
 
 
 def use(name: str | None) -> None:
-    """Force a backend for this process: "numba", "numpy" or "auto"; None goes back to RC_BACKEND."""
-    global _forced
+    """Force a backend for this process: "numba", "numpy" or "auto"; None goes back to RC_BACKEND (read again)."""
+    global _forced, _env
     if name is not None and name not in BACKENDS:
         raise ValueError(f"backend: expected one of {BACKENDS}, got {name!r}")
-    _forced = name
+    _forced, _env = name, None
 
 
 @contextlib.contextmanager
