@@ -1,4 +1,5 @@
-"""Speed of ``rc.bptt`` (forward + full backward) against PyTorch CPU autograd, one thread each.
+"""Speed of ``rc.bptt`` (forward + full backward) on both backends of the core's loops (numba's compiled loops and
+NumPy's) against PyTorch CPU autograd and JAX (jit-compiled ``lax.scan`` + ``grad``), one thread each.
 
 Run from the repository root::
 
@@ -17,9 +18,11 @@ same thing from the same float64 data and weights (``rc.to_pytorch`` -> ``load_s
 the hidden states of the sequence from x and h0 (and c0), then the gradient of ``L = sum_t <dhs[t], h_t>``
 with respect to every parameter, x and h0 (and c0). Ours is one ``rc.bptt(layer, x, dhs, h0, c0)`` call;
 PyTorch's is ``module(x, h0)`` then ``(out * dhs).sum().backward()`` with x, h0 (c0) requiring grad.
-The gradients are compared once per case (max_rel_err = max over every output of
-max|ours - torch| / max|torch|). Times are the median of repeated calls with the garbage collector off,
-ours and PyTorch's called in turn so that load from elsewhere on the machine hits both alike.
+JAX's is ``jax.value_and_grad`` of that loss over ``lax.scan`` (the input projection hoisted out of the scan),
+jit-compiled, float64 (``jax_enable_x64``), on XLA's CPU backend limited to one thread; its column reads "–" when
+jax is not installed. The gradients are compared once per case (max_rel_err = max over every output of
+max|ours - ref| / max|ref|). Times are the median of repeated calls with the garbage collector off, every side
+called in turn so that load from elsewhere on the machine hits all alike.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import os
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
+# XLA's CPU backend: one thread for its own work and its Eigen products, as the other sides
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 import argparse
 import contextlib
@@ -43,17 +48,27 @@ import tracemalloc
 import numpy as np
 
 import recurrent_core as rc
-from recurrent_core.cells import _ops
+from recurrent_core.cells import _ops, backend, warmup
 
 try:
     import torch
 except ImportError:  # the comparison columns are then left empty
     torch = None
+try:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_platforms", "cpu")
+    import jax.numpy as jnp
+except ImportError:  # its column reads "–"
+    jax = None
 
 KINDS = ("rnn", "lstm", "gru")
 SHAPES = ((20, 2, 3, 3), (100, 1, 8, 64), (100, 16, 32, 128), (500, 8, 32, 256), (1000, 1, 16, 64))
 TARGET_RATIO = 0.5
 FLOOR_FACTOR = 1.15  # issue 8: every case at most max(0.5 × PyTorch, 1.15 × floor)
+GOAL_FLOOR = 1.2  # issue 19: at most JAX's time, and at most 1.2 × floor where the products dominate
+PRODUCTS_DOMINATE = 2048  # N·H from which the products dominate (the table in the README)
 SEED = 0
 
 
@@ -165,6 +180,15 @@ class Case:
     def ours(self):
         return rc.bptt(self.layer, self.x, self.dhs, h0=self.h0, c0=self.c0)
 
+    def on(self, name: str):
+        """``ours`` on one backend of the loops ("numba" or "numpy")."""
+
+        def run():
+            backend.use(name)
+            return self.ours()
+
+        return run
+
 
 def make_case(kind: str, T: int, N: int, D: int, H: int) -> Case:
     rng = np.random.default_rng([SEED, T, N, D, H, KINDS.index(kind)])
@@ -198,6 +222,68 @@ class TorchSide:
         out, _ = self.module(self.x, hx)
         (out * self.dhs).sum().backward()
         return out
+
+
+class JaxSide:
+    """The same computation in JAX: value_and_grad over lax.scan, jit-compiled, float64."""
+
+    def __init__(self, case: Case):
+        kind, H = case.kind, case.H
+        state = rc.to_pytorch(case.layer)
+        self.params = {k: jnp.asarray(v) for k, v in state.items()}
+        self.x, self.dhs = jnp.asarray(case.x), jnp.asarray(case.dhs)
+        self.h0 = jnp.asarray(case.h0)
+        self.c0 = jnp.asarray(case.c0) if case.c0 is not None else jnp.zeros_like(self.h0)
+
+        def loss(params, x, h0, c0):
+            W_ih, W_hh = params["weight_ih_l0"], params["weight_hh_l0"]
+            b_ih, b_hh = params["bias_ih_l0"], params["bias_hh_l0"]
+            gi = x @ W_ih.T + b_ih  # (T, N, kH), hoisted out of the scan
+
+            def step(carry, g):
+                h, c = carry
+                gh = h @ W_hh.T + b_hh
+                if kind == "rnn":
+                    h = jnp.tanh(g + gh)
+                elif kind == "lstm":
+                    a = g + gh
+                    i, f = jax.nn.sigmoid(a[:, :H]), jax.nn.sigmoid(a[:, H : 2 * H])
+                    gg, o = jnp.tanh(a[:, 2 * H : 3 * H]), jax.nn.sigmoid(a[:, 3 * H :])
+                    c = f * c + i * gg
+                    h = o * jnp.tanh(c)
+                else:
+                    r = jax.nn.sigmoid(g[:, :H] + gh[:, :H])
+                    z = jax.nn.sigmoid(g[:, H : 2 * H] + gh[:, H : 2 * H])
+                    n = jnp.tanh(g[:, 2 * H :] + r * gh[:, 2 * H :])
+                    h = (1.0 - z) * n + z * h
+                return (h, c), h
+
+            _, hs = jax.lax.scan(step, (h0, c0), gi)
+            return jnp.sum(hs * self.dhs), hs
+
+        self.fn = jax.jit(jax.value_and_grad(loss, argnums=(0, 1, 2, 3), has_aux=True))
+        self.run()  # compile
+
+    def run(self):
+        out = self.fn(self.params, self.x, self.h0, self.c0)
+        jax.block_until_ready(out)
+        return out
+
+
+def jax_rel_err(case: Case, side: JaxSide) -> float:
+    """max over every output of max|ours - jax| / max|jax|."""
+    trace = case.ours()
+    (_, hs), (g_params, g_x, g_h0, g_c0) = side.run()
+    pairs = [(trace.hs, hs), (trace.dx, g_x), (trace.dh0, g_h0)]
+    if case.c0 is not None:
+        pairs.append((trace.dc0, g_c0))
+    pairs += [(trace.grads[k], g_params[k]) for k in rc.STATE_KEYS]
+    worst = 0.0
+    for ours, ref in pairs:
+        ref = np.asarray(ref)
+        scale = np.max(np.abs(ref))
+        worst = max(worst, float(np.max(np.abs(ours - ref)) / (scale if scale > 0 else 1.0)))
+    return worst
 
 
 def max_rel_err(case: Case, side: TorchSide) -> float:
@@ -405,43 +491,63 @@ def main(argv=None) -> int:
             torch.set_num_interop_threads(1)
     print_environment()
 
+    ready = warmup.warm_up()
+    print(f"compiled loops ({backend.name()}) ready after {ready:.2f} s; jax {jax.__version__ if jax else '–'}")
     header = (
-        f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'ours_ms':>10} {'torch_ms':>10} {'ratio':>7} "
-        f"{'floor_ms':>9} {'/floor':>7} {'ew_ms':>7} {'target':>7} {'max_rel_err':>12}"
+        f"{'kind':<5} {'T':>5} {'N':>3} {'D':>3} {'H':>4} {'numba_ms':>9} {'numpy_ms':>9} {'torch_ms':>9} "
+        f"{'jax_ms':>8} {'floor_ms':>9} {'ew_ms':>7} {'/numpy':>7} {'/torch':>7} {'/jax':>6} {'/floor':>7} "
+        f"{'err_torch':>9} {'err_jax':>8}  goal"
     )
-    print(f"== forward + backward, median wall time, one thread each (ratio = ours / torch; target <= {TARGET_RATIO})")
-    print("   floor = the unavoidable matrix products alone (see floor_fn); /floor = ours / floor")
-    print("   ew = the forward's element-wise work alone (see elementwise_fn); floor + ew bounds any NumPy BPTT below")
-    print("   target = max(0.5 torch, 1.15 floor): 'met', 'not met', or 'below reach' when floor + ew > target")
+    print("== forward + backward, median wall time, one thread each; ours on both backends of its loops")
+    print("   /numpy, /torch, /jax, /floor: the numba backend's time divided by that column's")
+    print("   floor = the unavoidable matrix products alone (see floor_fn); ew = the forward's element-wise work alone")
+    print(
+        f"   goal (issue 19): numba <= jax, and <= {GOAL_FLOOR} floor where the products dominate "
+        f"(N·H >= {PRODUCTS_DOMINATE}); issue 8's target max({TARGET_RATIO} torch, {FLOOR_FACTOR} floor) after it"
+    )
     print(header)
     print("-" * len(header))
-    ratios, verdicts = [], []
+    ratios, verdicts, goals = [], [], []
     started = time.perf_counter()
+
+    def cell(v: float | None, fmt: str, width: int) -> str:
+        return f"{'–':>{width}}" if v is None else f"{v:>{width}{fmt}}"
+
     for kind in KINDS:
         for shape in SHAPES:
             case = make_case(kind, *shape)
-            if torch is not None:
-                side = TorchSide(case)
-                err = max_rel_err(case, side)
-                ours, theirs, floor, ew = median_seconds(
-                    case.ours, side.run, floor_fn(case), elementwise_fn(case), budget=args.budget
-                )
-                ratio = ours / theirs
-                ratios.append(ratio)
-                target = max(TARGET_RATIO * theirs, FLOOR_FACTOR * floor)
-                verdict = "met" if ours <= target else ("below reach" if floor + ew > target else "not met")
-                verdicts.append(verdict)
-                cols = (
-                    f"{theirs * 1e3:>10.3f} {ratio:>7.2f} {floor * 1e3:>9.3f} {ours / floor:>7.2f} {ew * 1e3:>7.3f} "
-                    f"{target * 1e3:>7.3f} {err:>12.2e}  {verdict}"
-                )
-            else:
-                ours, floor, ew = median_seconds(case.ours, floor_fn(case), elementwise_fn(case), budget=args.budget)
-                cols = (
-                    f"{'-':>10} {'-':>7} {floor * 1e3:>9.3f} {ours / floor:>7.2f} {ew * 1e3:>7.3f} {'-':>7} {'-':>12}"
-                )
+            fns = [case.on("numba"), case.on("numpy"), floor_fn(case), elementwise_fn(case)]
+            tside = TorchSide(case) if torch is not None else None
+            jside = JaxSide(case) if jax is not None else None
+            if tside is not None:
+                fns.append(tside.run)
+            if jside is not None:
+                fns.append(jside.run)
+            err_t = max_rel_err(case, tside) if tside is not None else None
+            err_j = jax_rel_err(case, jside) if jside is not None else None
+            times = median_seconds(*fns, budget=args.budget)
+            backend.use(None)
+            fast, slow, floor, ew = times[:4]
+            theirs = times[4] if tside is not None else None
+            jx = times[-1] if jside is not None else None
             T, N, D, H = shape
-            print(f"{kind:<5} {T:>5} {N:>3} {D:>3} {H:>4} {ours * 1e3:>10.3f} {cols}", flush=True)
+            goal_ok = (jx is None or fast <= jx) and (N * H < PRODUCTS_DOMINATE or fast <= GOAL_FLOOR * floor)
+            goals.append(goal_ok)
+            verdict = ""
+            if theirs is not None:
+                ratios.append(fast / theirs)
+                target = max(TARGET_RATIO * theirs, FLOOR_FACTOR * floor)
+                verdict = "met" if fast <= target else ("below reach" if floor + ew > target else "not met")
+                verdicts.append(verdict)
+            ms = 1e3
+            print(
+                f"{kind:<5} {T:>5} {N:>3} {D:>3} {H:>4} {fast * ms:>9.3f} {slow * ms:>9.3f} "
+                f"{cell(theirs and theirs * ms, '.3f', 9)} {cell(jx and jx * ms, '.3f', 8)} {floor * ms:>9.3f} "
+                f"{ew * ms:>7.3f} {fast / slow:>7.2f} {cell(theirs and fast / theirs, '.2f', 7)} "
+                f"{cell(jx and fast / jx, '.2f', 6)} {fast / floor:>7.2f} {cell(err_t, '.1e', 9)} "
+                f"{cell(err_j, '.1e', 8)}  {'met' if goal_ok else 'not met'}; {verdict}",
+                flush=True,
+            )
     print(f"({time.perf_counter() - started:.0f} s)")
     print()
 
@@ -457,6 +563,10 @@ def main(argv=None) -> int:
         print(
             f"target ours/torch <= {TARGET_RATIO} for every case: {verdict} ({n_ok}/{len(ratios)} cases; "
             f"worst ratio {max(ratios):.2f}, best {min(ratios):.2f})"
+        )
+        print(
+            f"goal of issue 19 (numba <= jax, <= {GOAL_FLOOR} floor where products dominate): "
+            f"{sum(goals)} of {len(goals)}"
         )
         counts = {v: verdicts.count(v) for v in ("met", "not met", "below reach")}
         print(

@@ -111,6 +111,9 @@ def test_the_detector_sees_imports_inside_functions_relative_imports_and_cycles(
 # ------------------------------------------------------------------------------------------ the project
 # the file-format readers may import their format's library, lazily (inside the function that reads such a file)
 LAZY_READERS = {"recurrent_core.io.keras": {"h5py"}, "recurrent_core.io.onnx": {"onnx", "google"}}
+# the per-step loops may be compiled with numba (issue 19): in that one module, which only the backend switch
+# imports, lazily (without numba the NumPy loops run)
+COMPILED = {"recurrent_core.cells._compiled": {"numba"}}
 
 
 def test_the_core_imports_numpy_and_the_standard_library_only():
@@ -118,7 +121,9 @@ def test_the_core_imports_numpy_and_the_standard_library_only():
     allowed = set(sys.stdlib_module_names) | {"numpy", "recurrent_core"}
     bad = {
         name: sorted(
-            m for m in imports_of(path, set(files)) if m.split(".")[0] not in allowed | LAZY_READERS.get(name, set())
+            m
+            for m in imports_of(path, set(files))
+            if m.split(".")[0] not in allowed | LAZY_READERS.get(name, set()) | COMPILED.get(name, set())
         )
         for name, path in files.items()
     }
@@ -131,6 +136,17 @@ def test_the_format_libraries_are_imported_only_inside_functions(name):
     top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     eager = {alias.name if isinstance(n, ast.Import) else (n.module or "") for n in top for alias in n.names}
     assert not {m for m in eager if m.split(".")[0] in LAZY_READERS[name]}
+
+
+def test_only_the_backend_imports_the_compiled_loops_and_only_inside_a_function():
+    files = sources(("recurrent_core",))
+    importers = {
+        name for name, path in files.items() if "recurrent_core.cells._compiled" in imports_of(path, set(files))
+    }
+    assert importers == {"recurrent_core.cells.backend"}
+    tree = ast.parse(files["recurrent_core.cells.backend"].read_text(encoding="utf-8"))
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    assert not [n for n in top if isinstance(n, ast.ImportFrom) and "_compiled" in {a.name for a in n.names}]
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))

@@ -44,6 +44,8 @@ def configure() -> None:
             return
         from threadpoolctl import threadpool_limits
 
+        from recurrent_core.cells import warmup
+
         from .. import compat
 
         # the backward's per-step products are small: OpenBLAS's thread hand-off costs more than it saves
@@ -51,6 +53,9 @@ def configure() -> None:
         _blas_limit = threadpool_limits(limits=1, user_api="blas")
         tune_malloc()
         compat.install()
+        # numba's compiled loops (recurrent_core/cells/_compiled.py), compiled or read from its disk cache away
+        # from the readers; they bring SciPy's OpenBLAS, limited to one thread too once loaded
+        warmup.warm_up_in_background(then=lambda: threadpool_limits(limits=1, user_api="blas"))
         _done = True
 
 

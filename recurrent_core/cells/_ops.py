@@ -113,3 +113,19 @@ class BlockSumProduct:
         for j in range(1, len(self.parts)):
             total += np.matmul(a[:, j * h : (j + 1) * h], self.parts[j], out=self._tmp)
         return total
+
+
+def column_blocks(W: np.ndarray, blocks: int, rows: int) -> np.ndarray:
+    """W's ``blocks`` column blocks as one (blocks, W rows, width) array when BlockProduct would split ``a @ W`` for
+    ``rows`` rows of ``a``, else an empty (0, 1, 1) array: the compiled loops' form of the same choice."""
+    if blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS:
+        return np.ascontiguousarray(W.reshape(W.shape[0], blocks, -1).transpose(1, 0, 2))
+    return np.empty((0, 1, 1))
+
+
+def row_blocks(W: np.ndarray, blocks: int, rows: int) -> np.ndarray:
+    """W's ``blocks`` row blocks as one (blocks, height, W columns) array when BlockSumProduct would split, else an
+    empty (0, 1, 1) array."""
+    if blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS:
+        return np.ascontiguousarray(W.reshape(blocks, -1, W.shape[1]))
+    return np.empty((0, 1, 1))

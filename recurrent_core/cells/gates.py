@@ -18,6 +18,8 @@ import numpy as np
 
 GATE_ACTIVATIONS = ("sigmoid", "hard_sigmoid_keras2", "hard_sigmoid_keras3")
 # slope and kink: linear on -kink < a < kink, where slope · kink = 1/2
+# the compiled loops' number for each (_compiled.py: SIGMOID, KERAS2, KERAS3)
+GATE_CODES = {"sigmoid": 0, "hard_sigmoid_keras2": 1, "hard_sigmoid_keras3": 2}
 HARD_SIGMOIDS = {"hard_sigmoid_keras2": (0.2, 2.5), "hard_sigmoid_keras3": (1.0 / 6.0, 3.0)}
 
 

@@ -18,14 +18,25 @@ In both, the direct path of the backward is ``dh_{t-1} ∋ dh_t ⊙ k_t``: eleme
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 from typing import ClassVar
 
 import numpy as np
 
-from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
+from . import backend
+from ._ops import (
+    BlockProduct,
+    BlockSumProduct,
+    HiddenStates,
+    column_blocks,
+    input_projection,
+    linear_grads,
+    row_blocks,
+    with_initial,
+)
 from .base import LayerBase
 from .cell import SequenceGrads, State, StepGrads, step_loop
-from .gates import GATE_ACTIVATIONS, hard_gate
+from .gates import GATE_ACTIVATIONS, GATE_CODES, hard_gate
 
 GRU_FORMULATIONS = ("pytorch", "dlfs2")
 
@@ -75,6 +86,9 @@ class GRUTape(HiddenStates):
 def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     """x (T, N, D), h0 (N, H), float64 and validated -> the tape: h_all (T+1, N, H), gates r, z, n (T, N, H)
     each, hh_n (T, N, H) and ``tape.keep`` (T, N, H), the gate on the direct path."""
+    compiled = backend.kernels()
+    if compiled is not None:
+        return _gru_forward_compiled(compiled, layer, x, h0)
     if layer.gate_activation != "sigmoid":
         return _gru_forward_hard(layer, x, h0)
     T, N, _ = x.shape
@@ -121,6 +135,37 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
             h_new *= z
             h_new += h
     return GRUTape(x=x, h_all=h_all, gates=gates, hh_n=hh_n, formulation=layer.formulation, back=_back(layer, N))
+
+
+def _gru_forward_compiled(compiled: ModuleType, layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
+    """``gru_forward`` with its loop compiled (backend.py): the same arrays, the r and z rows halved for the
+    sigmoid as above (exact)."""
+    T, N, _ = x.shape
+    H = layer.H
+    act = GATE_CODES[layer.gate_activation]
+    half = np.concatenate([np.full(2 * H, 0.5 if act == 0 else 1.0), np.ones(H)])
+    b_in = layer.b_ih.copy()
+    b_in[: 2 * H] += layer.b_hh[: 2 * H]
+    gates = input_projection(x, layer.W_ih * half[:, None], b_in * half)
+    W_hh_T = (layer.W_hh * half[:, None]).T
+    pytorch = layer.formulation == "pytorch"
+    W_front = np.ascontiguousarray(W_hh_T if pytorch else W_hh_T[:, : 2 * H])
+    W_n_T = np.ascontiguousarray(W_hh_T[:, 2 * H :])
+    h_all = with_initial(h0, T)
+    hh_n = np.empty((T, N, H))
+    slopes = np.empty((T, N, 2 * H)) if act else np.zeros((1, 1, 1))
+    b_hn = np.ascontiguousarray(layer.b_hh[2 * H :])
+    parts = column_blocks(W_front, 3 if pytorch else 2, N)
+    compiled.gru_forward(gates, h_all, hh_n, W_front, parts, W_n_T, b_hn, pytorch, act, slopes)
+    return GRUTape(
+        x=x,
+        h_all=h_all,
+        gates=gates,
+        hh_n=hh_n,
+        formulation=layer.formulation,
+        back=_back(layer, N),
+        slopes=slopes if act else None,
+    )
 
 
 def _back(layer: GRULayer, N: int) -> BlockSumProduct:
@@ -254,7 +299,10 @@ def gru_step_back(
 
 def gru_back_all(layer: GRULayer, tape: GRUTape, dhs: np.ndarray, truncate: int | None = None) -> SequenceGrads:
     """``cell.step_loop`` for PyTorch's GRU, written out (every result in its place; ``tape.coef`` and ``tape.back``
-    per step); the book's formulation goes through ``step_loop`` itself."""
+    per step); the book's formulation goes through ``step_loop`` itself (both compiled on the numba backend)."""
+    compiled = backend.kernels()
+    if compiled is not None:
+        return _gru_back_all_compiled(compiled, layer, tape, dhs, truncate)
     if layer.formulation != "pytorch":
         return step_loop(layer, tape, dhs, truncate)
     T, N, H = dhs.shape
@@ -285,6 +333,27 @@ def gru_back_all(layer: GRULayer, tape: GRUTape, dhs: np.ndarray, truncate: int 
             dh_prev += dhs[t - 1]
         else:
             np.copyto(dh_all[t - 1], dhs[t - 1])
+    return SequenceGrads(dh=dh_all, dc=None, dgi=dgi, dgh=dgh, dh0=dh0, dc0=None)
+
+
+def _gru_back_all_compiled(
+    compiled: ModuleType, layer: GRULayer, tape: GRUTape, dhs: np.ndarray, truncate: int | None
+) -> SequenceGrads:
+    T, N, H = dhs.shape
+    pytorch = layer.formulation == "pytorch"
+    dh_all, dgi, dh0 = np.empty((T, N, H)), np.empty((T, N, 3 * H)), np.zeros((N, H))
+    dgh = np.empty((T, N, 3 * H)) if pytorch else dgi
+    c = backend.c_array
+    W_hh = c(layer.W_hh)
+    W_back = W_hh if pytorch else np.ascontiguousarray(W_hh[: 2 * H])
+    W_n = np.ascontiguousarray(W_hh[2 * H :])
+    slopes = c(tape.slopes) if tape.slopes is not None else np.zeros((1, 1, 1))
+    cut = T if truncate is None else truncate
+    compiled.gru_backward(
+        c(tape.gates), c(tape.h_all), c(tape.hh_n), W_back, row_blocks(W_back, 3 if pytorch else 2, N), W_n, c(dhs),
+        pytorch, tape.slopes is not None, slopes,
+        cut, truncate is None, 0, dh_all, dgi, dgh, dh0,
+    )  # fmt: skip
     return SequenceGrads(dh=dh_all, dc=None, dgi=dgi, dgh=dgh, dh0=dh0, dc0=None)
 
 

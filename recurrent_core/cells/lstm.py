@@ -20,14 +20,25 @@ with s(1-s) = σ'(a) for the sigmoid; a hard sigmoid's σ'(a) (its slope, or 0 w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 from typing import ClassVar
 
 import numpy as np
 
-from ._ops import BlockProduct, BlockSumProduct, HiddenStates, input_projection, linear_grads, with_initial
+from . import backend
+from ._ops import (
+    BlockProduct,
+    BlockSumProduct,
+    HiddenStates,
+    column_blocks,
+    input_projection,
+    linear_grads,
+    row_blocks,
+    with_initial,
+)
 from .base import LayerBase
 from .cell import SequenceGrads, State, StepGrads
-from .gates import GATE_ACTIVATIONS, hard_gate
+from .gates import GATE_ACTIVATIONS, GATE_CODES, hard_gate
 
 # σ(a) = (1 + tanh(a/2)) / 2: halving the i, f, o rows of the weights lets one tanh over all 4H rows give every
 # gate (exact: halving is a power of two), then act = tanh · MUL + ADD per block.
@@ -64,6 +75,9 @@ class LSTMTape(HiddenStates):
 def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMTape:
     """x (T, N, D), h0 and c0 (N, H), float64 and validated -> the tape: h_all and c_all (T+1, N, H), gates
     (T, N, 4H) activated i, f, g, o (``tape.gate("f")`` is (T, N, H)), tanh_c (T, N, H)."""
+    compiled = backend.kernels()
+    if compiled is not None:
+        return _lstm_forward_compiled(compiled, layer, x, h0, c0)
     if layer.gate_activation != "sigmoid":
         return _lstm_forward_hard(layer, x, h0, c0)
     T, N, _ = x.shape
@@ -86,6 +100,27 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
         c += np.multiply(i, g, out=ig)
         np.multiply(o, np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
     return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=BlockSumProduct(layer.W_hh, 4, N))
+
+
+def _lstm_forward_compiled(
+    compiled: ModuleType, layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
+) -> LSTMTape:
+    """``lstm_forward`` with its loop compiled (backend.py): the same arrays, each gate's rows halved for the
+    sigmoid as above (exact)."""
+    T, N, _ = x.shape
+    H = layer.H
+    act = GATE_CODES[layer.gate_activation]
+    half = np.repeat(_HALF, H) if act == 0 else np.ones(4 * H)
+    gates = input_projection(x, layer.W_ih * half[:, None], (layer.b_ih + layer.b_hh) * half)
+    W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)
+    h_all, c_all = with_initial(h0, T), with_initial(c0, T)
+    tanh_c = np.empty((T, N, H))
+    slopes = np.zeros((T, N, 4 * H)) if act else np.zeros((1, 1, 1))
+    compiled.lstm_forward(gates, h_all, c_all, tanh_c, W_hh_T, column_blocks(W_hh_T, 4, N), act, slopes)
+    back = BlockSumProduct(layer.W_hh, 4, N)
+    return LSTMTape(
+        x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=back, slopes=slopes if act else None
+    )
 
 
 def _lstm_forward_hard(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMTape:
@@ -171,6 +206,18 @@ def lstm_back_all(layer: LSTMLayer, tape: LSTMTape, dhs: np.ndarray, truncate: i
     T, N, H = dhs.shape
     dh_all, dc_all, dgi = np.empty((T, N, H)), np.empty((T, N, H)), np.empty((T, N, 4 * H))
     dh0, dc0 = np.zeros((N, H)), np.zeros((N, H))
+    compiled = backend.kernels()
+    if compiled is not None:
+        c = backend.c_array
+        hard = tape.slopes is not None
+        slopes = c(tape.slopes) if tape.slopes is not None else np.zeros((1, 1, 1))
+        cut = T if truncate is None else truncate
+        W_hh = c(layer.W_hh)
+        compiled.lstm_backward(
+            c(tape.gates), c(tape.c_all), c(tape.tanh_c), W_hh, row_blocks(W_hh, 4, N), c(dhs), hard, slopes, cut,
+            truncate is None, 0, dh_all, dc_all, dgi, dh0, dc0,
+        )  # fmt: skip
+        return SequenceGrads(dh=dh_all, dc=dc_all, dgi=dgi, dgh=dgi, dh0=dh0, dc0=dc0)
     f, back = tape.gate("f"), tape.back
     bufs = (np.empty((N, H)), np.empty((N, H)))
     cut = T if truncate is None else truncate  # nothing flows from t into t-1 when t % cut == 0 (t = 0: into h0)

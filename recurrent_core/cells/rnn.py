@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from . import backend
 from ._ops import HiddenStates, input_projection, linear_grads, with_initial
 from .base import LayerBase
 from .cell import SequenceGrads, State, StepGrads
@@ -62,8 +63,12 @@ def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:
     # the input projection goes where h_t will be, and each step turns it into h_t in place
     input_projection(x, layer.W_ih, layer.b_ih + layer.b_hh, out=h_all[1:])
     W_hh_T = np.ascontiguousarray(layer.W_hh.T)
-    gh = np.empty_like(h0)
     relu = layer.nonlinearity == "relu"
+    compiled = backend.kernels()
+    if compiled is not None:
+        compiled.rnn_forward(h_all, W_hh_T, relu)
+        return RNNTape(x=x, h_all=h_all, relu=relu)
+    gh = np.empty_like(h0)
     with np.errstate(over="ignore", invalid="ignore"):  # an exploding relu run is reported, not warned about
         for t in range(T):
             a = h_all[t + 1]
@@ -95,6 +100,13 @@ def rnn_back_all(layer: RNNLayer, tape: RNNTape, dhs: np.ndarray, truncate: int 
     its place in the results (no temporaries; ``tape.da`` is the one call per step)."""
     T, N, H = dhs.shape
     dh_all, dgi, dh0 = np.empty((T, N, H)), np.empty((T, N, H)), np.zeros((N, H))
+    compiled = backend.kernels()
+    if compiled is not None:
+        c = backend.c_array
+        cut = T if truncate is None else truncate
+        args = (c(tape.h_all), c(layer.W_hh), c(dhs), tape.relu, cut, truncate is None, 0, dh_all, dgi, dh0)
+        compiled.rnn_backward(*args)
+        return SequenceGrads(dh=dh_all, dc=None, dgi=dgi, dgh=dgi, dh0=dh0, dc0=None)
     W_hh, step_da = layer.W_hh, tape.da
     cut = T if truncate is None else truncate  # nothing flows from t into t-1 when t % cut == 0 (t = 0: into h0)
     np.copyto(dh_all[T - 1], dhs[T - 1])

@@ -26,8 +26,12 @@ Equations (PyTorch's layout; a = pre-activation; h_0 = c_0 = 0)::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 
 import numpy as np
+
+from ..cells import backend
+from ..cells._ops import column_blocks, row_blocks
 
 Array = np.ndarray
 
@@ -104,6 +108,21 @@ class FusedStep:
         self.add = np.repeat([0.5 if b == 0.5 else 0.0 for b in blocks], H)
         self.x: Array | None = None
         self.params: Mapping[str, Array] = {}
+        self._compiled_bufs: tuple[Array, ...] | None = None  # made on the first compiled backward
+
+    def _buffers(self) -> tuple[Array, ...]:
+        """The compiled backward's own buffers: the upstream gradient (zero but at t = T-1), every step's ∂L/∂h_t
+        (read for the flow), ∂L/∂c_t (LSTM) and the unused gradients of the initial state."""
+        if self._compiled_bufs is None:
+            shape, N, H = (self.T, self.N, self.H), self.N, self.H
+            self._compiled_bufs = (
+                np.zeros(shape),
+                np.empty(shape),
+                np.empty(shape),
+                np.zeros((N, H)),
+                np.zeros((N, H)),
+            )
+        return self._compiled_bufs
 
     # ------------------------------------------------------------------------------------------ forward
     def forward(self, params: Mapping[str, Array], x: Array) -> Array:
@@ -120,8 +139,13 @@ class FusedStep:
             W_ih = W_ih * half[:, None]
             W_hh = W_hh * half[:, None]
             b_ih, b_hh = b_ih * half, b_hh * half
-        np.matmul(x.reshape(T * N, D), W_ih.T, out=gates.reshape(T * N, self.k))
         W_hh_T = np.ascontiguousarray(W_hh.T)
+        compiled = backend.kernels()
+        if compiled is not None:
+            self._forward_compiled(compiled, x, W_ih, W_hh_T, b_ih, b_hh)
+            h_last: Array = h_all[T]
+            return h_last
+        np.matmul(x.reshape(T * N, D), W_ih.T, out=gates.reshape(T * N, self.k))
         with np.errstate(over="ignore", invalid="ignore"):
             if self.kind == "rnn":
                 gates += b_ih + b_hh
@@ -164,6 +188,61 @@ class FusedStep:
         h_T: Array = h_all[T]
         return h_T
 
+    def _forward_compiled(
+        self, compiled: ModuleType, x: Array, W_ih: Array, W_hh_T: Array, b_ih: Array, b_hh: Array
+    ) -> None:
+        """The forward through the core's compiled loops (cells/_compiled.py), the same equations and buffers."""
+        T, N, D, H = self.T, self.N, self.D, self.H
+        x2 = x.reshape(T * N, D)
+        dummy = np.zeros((1, 1, 1))
+        if self.kind == "rnn":
+            proj = self.h_all[1:]
+            np.matmul(x2, W_ih.T, out=proj.reshape(T * N, H))
+            proj += b_ih + b_hh
+            compiled.rnn_forward(self.h_all, W_hh_T, self.relu)
+            return
+        gates = self.gates
+        np.matmul(x2, W_ih.T, out=gates.reshape(T * N, self.k))
+        if self.kind == "lstm":
+            gates += b_ih + b_hh
+            parts = column_blocks(W_hh_T, 4, N)
+            compiled.lstm_forward(gates, self.h_all, self.c_all, self.tanh_c, W_hh_T, parts, 0, dummy)
+            return
+        b_in = b_ih.copy()
+        b_in[: 2 * H] += b_hh[: 2 * H]
+        gates += b_in
+        W_n_T = np.ascontiguousarray(W_hh_T[:, 2 * H :])
+        b_hn = np.ascontiguousarray(b_hh[2 * H :])
+        parts = column_blocks(W_hh_T, 3, N)
+        compiled.gru_forward(gates, self.h_all, self.m, W_hh_T, parts, W_n_T, b_hn, True, 0, dummy)
+
+    def _backward_compiled(
+        self, compiled: ModuleType, dh_T: Array, truncate: int | None, t0: int, log10_dh: Array | None
+    ) -> None:
+        """The backward through the core's compiled loops from t = T-1 down to t0, into self.dgi (and dgh)."""
+        T, N, H = self.T, self.N, self.H
+        dhs, dh_all, dc_all, dh0, dc0 = self._buffers()
+        dhs[T - 1] = dh_T
+        W_hh = backend.c_array(self.params["weight_hh_l0"])
+        cut = T if truncate is None else truncate
+        dummy = np.zeros((1, 1, 1))
+        if self.kind == "rnn":
+            compiled.rnn_backward(self.h_all, W_hh, dhs, self.relu, cut, False, t0, dh_all, self.dgi, dh0)
+        elif self.kind == "lstm":
+            compiled.lstm_backward(
+                self.gates, self.c_all, self.tanh_c, W_hh, row_blocks(W_hh, 4, N), dhs, False, dummy, cut, False, t0,
+                dh_all, dc_all, self.dgi, dh0, dc0,
+            )  # fmt: skip
+        else:
+            W_n = np.ascontiguousarray(W_hh[2 * H :])
+            compiled.gru_backward(
+                self.gates, self.h_all, self.m, W_hh, row_blocks(W_hh, 3, N), W_n, dhs, True, False, dummy, cut,
+                False, t0, dh_all, self.dgi, self.dgh, dh0,
+            )  # fmt: skip
+        if log10_dh is not None:
+            for t in range(t0, T):
+                log10_dh[t] = _log10_norm(dh_all[t])
+
     # ------------------------------------------------------------------------------------------ backward
     def backward(self, dh_T: Array, truncate: int | None = None, log10_dh: Array | None = None) -> dict[str, Array]:
         """Gradients of L (whose only dependence on the states is through h_T, with ∂L/∂h_T = ``dh_T``) w.r.t.
@@ -180,6 +259,10 @@ class FusedStep:
         h_all, dgi = self.h_all, self.dgi
         r = slice(t0, T)
         with np.errstate(over="ignore", invalid="ignore"):
+            compiled = backend.kernels()
+            if compiled is not None:
+                self._backward_compiled(compiled, dh_T, truncate, t0, log10_dh)
+                return self._param_grads(t0)
             if self.kind == "rnn":
                 hs = h_all[1:][r]
                 if self.relu:

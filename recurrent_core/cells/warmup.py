@@ -1,0 +1,63 @@
+"""Compiling the loops ahead of the first real call: once per server process, in the background.
+
+numba compiles a function on its first call (about 15 s for all of _compiled.py on this machine, 0.6 s when its disk
+cache holds them); a server calls :func:`warm_up_in_background` at start so that no reader waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from . import backend
+from .bptt import bptt  # the training step (training/fused.py) calls the same loops with the same types
+from .init import init_layer
+
+log = logging.getLogger(__name__)
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's disk cache) every loop on tiny inputs; returns the seconds it took (0.0 on
+    the NumPy backend). Each kind, both GRU formulations, a hard-sigmoid gate and truncation."""
+    with backend.warming():
+        if backend.kernels() is None:
+            return 0.0
+        start = time.perf_counter()
+        x, dhs = np.full((2, 1, 1), 0.5), np.ones((2, 1, 1))
+        for kind, options in (
+            ("rnn", {}),
+            ("lstm", {"gate_activation": "hard_sigmoid_keras3"}),
+            ("lstm", {}),
+            ("gru", {}),
+            ("gru", {"formulation": "dlfs2"}),
+        ):
+            layer = init_layer(kind, 1, 1, seed=0).replace(**options)
+            bptt(layer, x, dhs)
+            bptt(layer, x, dhs, truncate=1)
+        return time.perf_counter() - start
+
+
+def warm_up_in_background(then: Callable[[], None] | None = None) -> threading.Thread:
+    """:func:`warm_up` on a daemon thread (a server calls it once at start), then ``then()``; logs how long it took.
+    Until it is done, other threads run the NumPy loops (backend.py) rather than wait for the compiler."""
+    backend.set_pending(True)
+
+    def run() -> None:
+        try:
+            seconds = warm_up()
+            if then is not None:
+                then()
+        except Exception:  # the loops then compile on their first real call; never the server's problem
+            log.exception("warming up the compiled loops failed")
+        else:
+            log.info("recurrent loops: %s (ready after %.2f s)", backend.name(), seconds)
+        finally:
+            backend.set_pending(False)
+
+    thread = threading.Thread(target=run, name="rc-warm-up", daemon=True)
+    thread.start()
+    return thread
