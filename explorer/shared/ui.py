@@ -33,6 +33,7 @@ from .controls import (
     SIDEBAR,
     VIEW_CONTROLS,
     C,
+    PageSidebar,
     Settings,
     Spec,
     Text,
@@ -177,17 +178,18 @@ KOREAN_WRAP_CSS = PAGE_CSS.replace(
 )
 
 
-def keep_hidden(shown: tuple[str, ...]) -> None:
+def keep_hidden(shown: PageSidebar) -> None:
     """Before any widget is drawn: write each hidden sidebar control's value back as plain session state (Streamlit
     drops the state of a widget that a run does not draw), so the page that hides it keeps it for the link, the URL
-    and the pages that show it; and write again each control shown after a run that hid it, so the browser's new
-    widget takes that value instead of its own default."""
+    and the pages that show it; and write again each control that a run hid or drew in the other place (in view or
+    under "Advanced"), so the browser's new widget takes that value instead of its own default."""
+    place = {**{k: "main" for k in shown.main}, **{k: "advanced" for k in shown.advanced}}
     before = st.session_state.get(SIDEBAR_SHOWN_KEY)
     for c in SIDEBAR:
         seed_widget(c)
-        if c.key not in shown or (before is not None and c.key not in before):
+        if c.key not in place or (isinstance(before, dict) and before.get(c.key) != place[c.key]):
             st.session_state[c.key] = st.session_state[c.key]
-    st.session_state[SIDEBAR_SHOWN_KEY] = shown
+    st.session_state[SIDEBAR_SHOWN_KEY] = place
 
 
 def _draw_groups(keys: tuple[str, ...], lang: str, heading: Callable[[str], Any]) -> None:
@@ -211,7 +213,7 @@ def sidebar(notices: list[Text], page: str | None = None) -> Context:
     controls a page hides keep their values."""
     notices = list(notices)
     shown = page_sidebar(page)
-    keep_hidden(shown.keys)
+    keep_hidden(shown)
     with st.sidebar:
         seed_widget(LANG)
         st.segmented_control(LANG.label[0], LANG.options, key=LANG.key, required=True,
