@@ -32,6 +32,7 @@ from .style import (
     finite_range,
     format_log10,
     log10_axis,
+    whole_number_ticks,
     wrap,
 )
 
@@ -197,6 +198,7 @@ def norm_chart(
             )
         )
     layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(all_values))
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -244,6 +246,7 @@ def gain_chart(
     traces += [ref_line(x_lo, x_hi, v, text, dash, COLOURS["bound"]) for v, text, dash in lines]
     values = np.concatenate([gains["log10_gain"].to_numpy(float), [line[0] for line in lines]])
     layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(values))
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -350,6 +353,7 @@ def gate_heatmap(
         hovertemplate=f"{col}=%{{x}}, unit %{{y}}<br>{gate_label} = %{{z:.3f}}<extra></extra>",
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
+    layout["xaxis"].update(whole_number_ticks([trace]))
     return go.Figure(data=[trace], layout=layout)
 
 
@@ -388,4 +392,5 @@ def book_chart(
     values = np.concatenate(logs) if logs else np.zeros(1)
     yaxis = log10_axis(values) if log_y else dict(type="linear", rangemode="tozero")
     layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)
