@@ -43,6 +43,7 @@ PAGES = {  # url path -> page; "" is the default page at the app's root
 page = st.navigation(list(PAGES.values()))
 
 ctx = ui.sidebar(notices)
+ui.slide_view(ctx)  # ?slide=true: the sidebar folded, every chart a 16:9 slide
 if compat.take_page_not_found():
     asked = urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     shown = "".join(ch for ch in asked if ch.isalnum() or ch in "-_.")[:40]

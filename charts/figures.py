@@ -89,7 +89,8 @@ def base_layout(
         ),
         margin=dict(l=70, r=24, t=28 + 24 * n_lines, b=30),
         hovermode="x unified",
-        meta={"settings": dict(settings or {})},
+        # the parts a slide lays out again (charts/slides.py), without this layout's line breaks
+        meta={"settings": dict(settings or {}), "title": title, "x_title": x_title},
     )
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(layout.get(key), dict):
