@@ -158,12 +158,18 @@ KOREAN_WRAP_CSS = PAGE_CSS.replace(
 )
 
 
-# Slide view: the page as wide as a 16:9 chart at its slide size, less space above it, and each chart snapping to the
-# top of the screen as the page scrolls (one chart per screen)
+# Slide view: the page as wide as a 16:9 chart at its slide size, less space above it, charts in columns stacked, and
+# each chart snapping to the top of the screen as the page scrolls (one chart per screen)
 SLIDE_CSS = (
-    "<style>[data-testid='stMainBlockContainer'] { max-width: 1400px; padding-top: 3rem; }"
+    "<style>[data-testid='stMainBlockContainer'] { max-width: 1400px; }"
+    " @media (min-width: 701px) { [data-testid='stMainBlockContainer'] { padding-top: 3rem; } }"
     " [data-testid='stMain'] { scroll-snap-type: y proximity; }"
-    " [data-testid='stPlotlyChart'] { scroll-snap-align: start; scroll-margin-top: 3.5rem; }</style>"
+    " [data-testid='stPlotlyChart'] { scroll-snap-align: start; scroll-margin-top: 3.5rem; }"
+    " [data-testid='stHorizontalBlock']:has(> [data-testid='stColumn'] [data-testid='stPlotlyChart'])"
+    " { flex-direction: column; } [data-testid='stHorizontalBlock'] > [data-testid='stColumn']:has("
+    "[data-testid='stPlotlyChart']) { width: 100% !important; flex: 1 1 100% !important; }"
+    " .slide-narrow { display: none; color: #667; font-size: 0.9rem; }"
+    " @media (max-width: 700px) { .slide-narrow { display: block; } }</style>"
 )
 
 
@@ -174,7 +180,12 @@ def slide_view(ctx: Context) -> None:
     st.session_state[SLIDE_SHOWN_KEY] = ctx.view.slide
     if ctx.view.slide:
         st.set_page_config(initial_sidebar_state="collapsed")
-        st.html(SLIDE_CSS)
+        # a slide's type is sized for a projector: on a phone (shown there only) say so and where the way out is
+        narrow = ctx.tr("Slide view is made for a projector or a wide screen: on a phone, “Leave slide view” under "
+                        "each chart shows the charts as usual.",
+                        "슬라이드 보기는 프로젝터나 넓은 화면용입니다. 휴대폰에서는 그래프마다 아래의 "
+                        "‘슬라이드 보기 끝내기’를 누르면 평소대로 보입니다.")  # fmt: skip
+        st.html(f"{SLIDE_CSS}<p class='slide-narrow'>{narrow}</p>")
     elif was:  # leaving it: the sidebar as it opens on a normal page
         st.set_page_config(initial_sidebar_state="auto")
 

@@ -61,3 +61,14 @@ def test_the_slide_button_enters_slide_view_and_its_png_is_1920_by_1080(new_page
     assert download.suggested_filename.endswith("_slide.png")
     png = Path(download.path()).read_bytes()
     assert png.startswith(b"\x89PNG") and struct.unpack(">II", png[16:24]) == (1920, 1080)
+
+
+def test_on_a_phone_the_slide_view_says_it_is_made_for_a_projector(new_page, app_url):
+    page = new_page({"width": 390, "height": 844})
+    open_app(page, app_url, "?slide=1&lang=ko")
+    note = page.locator(".slide-narrow")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("슬라이드 보기 끝내기")
+    wide = new_page(PROJECTOR)
+    open_app(wide, app_url, "?slide=1")
+    expect(wide.locator(".slide-narrow")).to_be_hidden()  # only where a slide's type is too large
