@@ -169,6 +169,10 @@ def test_slide_view_in_korean_and_back_out_of_it():
     layout = json.loads(chart.proto.spec)["layout"]
     assert layout["width"] == 1280 and any("\uac00" <= ch <= "\ud7a3" for ch in layout["title"]["text"])
     assert "slide=true" in share_link(at) and "lang=ko" in share_link(at)
+    # the toolbar's camera saves the slide too: 1280 × 720 at 1.5×, 1920 × 1080
+    toolbar = json.loads(chart.proto.config)["toImageButtonOptions"]
+    assert (toolbar["width"], toolbar["height"], toolbar["scale"]) == (1280, 720, 1.5)
+    assert toolbar["filename"].endswith("_slide")
     next(b for b in at.button if b.label == "슬라이드 보기 끝내기").click().run()
     assert not at.exception
     layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]

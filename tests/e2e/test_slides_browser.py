@@ -72,3 +72,12 @@ def test_on_a_phone_the_slide_view_says_it_is_made_for_a_projector(new_page, app
     wide = new_page(PROJECTOR)
     open_app(wide, app_url, "?slide=1")
     expect(wide.locator(".slide-narrow")).to_be_hidden()  # only where a slide's type is too large
+
+
+def test_charts_side_by_side_are_stacked_one_per_screen(new_page, app_url):
+    """The RNN page draws its spectrum and singular values in two columns: on a slide each takes the full width."""
+    page = new_page(PROJECTOR)
+    open_app(page, app_url, "rnn?slide=1")
+    sizes = page.locator(".js-plotly-plot").evaluate_all("ds => ds.map(d => d.getBoundingClientRect().width)")
+    drawn = [w for w in sizes if w > 0]  # the book's figure sits in a closed expander
+    assert len(drawn) >= 4 and min(drawn) >= 1100, sizes
