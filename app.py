@@ -44,6 +44,7 @@ page = st.navigation(list(PAGES.values()), position="hidden")  # the sidebar's l
 
 nav_slot = st.sidebar.container()
 ctx = ui.sidebar(notices, page.url_path)
+ui.slide_view(ctx)  # ?slide=true: the sidebar folded, every chart a 16:9 slide
 if compat.take_page_not_found():
     asked = urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     shown = "".join(ch for ch in asked if ch.isalnum() or ch in "-_.")[:40]

@@ -13,6 +13,7 @@ from .figures import (
     singular_value_chart,
     spectrum_chart,
 )
+from .slides import SLIDE_HEIGHT, SLIDE_SCALE, SLIDE_WIDTH, slide_layout
 from .style import COLOURS, EXPORT_WIDTH, HEIGHT, ROLE_DASH, format_log10, power_of_ten
 
 __all__ = [
@@ -20,6 +21,9 @@ __all__ = [
     "EXPORT_WIDTH",
     "HEIGHT",
     "ROLE_DASH",
+    "SLIDE_HEIGHT",
+    "SLIDE_SCALE",
+    "SLIDE_WIDTH",
     "book_chart",
     "figure_html",
     "format_log10",
@@ -31,6 +35,7 @@ __all__ = [
     "power_of_ten",
     "settings_subtitle",
     "singular_value_chart",
+    "slide_layout",
     "spectrum_chart",
     "table_csv",
     "with_plain_norm",

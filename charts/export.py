@@ -73,7 +73,7 @@ def image_export_available() -> bool:
 
 
 def image_bytes(
-    fig: go.Figure, fmt: str = "png", width: int = EXPORT_WIDTH, height: int = HEIGHT, scale: int = 2
+    fig: go.Figure, fmt: str = "png", width: int = EXPORT_WIDTH, height: int = HEIGHT, scale: float = 2
 ) -> bytes:
     """PNG or SVG bytes of the figure at the size the screen and the toolbar PNG use, rendered by kaleido (needs
     Chromium; raises RuntimeError without it). Each call starts and closes its own browser: slower (~2–3 s) than

@@ -32,6 +32,7 @@ from .style import (
     finite_range,
     format_log10,
     log10_axis,
+    whole_number_ticks,
     wrap,
 )
 
@@ -88,7 +89,8 @@ def base_layout(
         ),
         margin=dict(l=70, r=24, t=28 + 24 * n_lines, b=30),
         hovermode="x unified",
-        meta={"settings": dict(settings or {})},
+        # the parts a slide lays out again (charts/slides.py), without this layout's line breaks
+        meta={"settings": dict(settings or {}), "title": title, "x_title": x_title},
     )
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(layout.get(key), dict):
@@ -197,6 +199,7 @@ def norm_chart(
             )
         )
     layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(all_values))
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -244,6 +247,7 @@ def gain_chart(
     traces += [ref_line(x_lo, x_hi, v, text, dash, COLOURS["bound"]) for v, text, dash in lines]
     values = np.concatenate([gains["log10_gain"].to_numpy(float), [line[0] for line in lines]])
     layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(values))
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -350,6 +354,7 @@ def gate_heatmap(
         hovertemplate=f"{col}=%{{x}}, unit %{{y}}<br>{gate_label} = %{{z:.3f}}<extra></extra>",
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
+    layout["xaxis"].update(whole_number_ticks([trace]))
     return go.Figure(data=[trace], layout=layout)
 
 
@@ -388,4 +393,5 @@ def book_chart(
     values = np.concatenate(logs) if logs else np.zeros(1)
     yaxis = log10_axis(values) if log_y else dict(type="linear", rangemode="tozero")
     layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)

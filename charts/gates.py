@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout
-from .style import COLOURS, FALLBACK_COLOUR
+from .style import COLOURS, FALLBACK_COLOUR, whole_number_ticks
 
 GATE_COLOURS = {"i": COLOURS["lstm"], "f": COLOURS["cell"], "g": COLOURS["tanh"], "o": COLOURS["matmul"],
                 "r": COLOURS["matmul"], "z": COLOURS["gru"]}  # fmt: skip
@@ -46,4 +46,5 @@ def gate_band_chart(
         traces.append(dict(type="scatter", x=xs, y=part["mean"].to_numpy(), mode="lines", name=name,
                            legendgroup=gate, line=dict(color=colour, width=2.5)))  # fmt: skip
     layout = base_layout(title, settings, x_title, y_title)
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from recurrent_core.analysis.horizon import HorizonMap
 
 from .figures import base_layout
-from .style import format_log10, log10_colour_bar
+from .style import format_log10, log10_colour_bar, whole_number_ticks
 
 MAX_HOVER_CELLS = 40_000  # above this, the hover shows the log10 value instead of a text per cell (page weight)
 MAX_SIDE = 400  # cells per axis drawn; a longer map shows every k-th step (the last one, at the loss, kept)
@@ -110,6 +110,8 @@ def horizon_figure(
     else:
         trace.update(hovertemplate=f"s = %{{y}}, t = %{{x}}<br>log10 {z_label} = %{{z:.2f}}<extra></extra>")
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
+    layout["xaxis"].update(whole_number_ticks([trace]))
+    layout["yaxis"].update(whole_number_ticks([trace], "y"))
     note = cut_note(m, lang)
     if k > 1:
         shown = f"{k} 시각마다 하나씩 표시" if lang == "ko" else f"one step in {k} shown"

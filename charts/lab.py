@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout
-from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_axis, log10_colour_bar
+from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_axis, log10_colour_bar, whole_number_ticks
 
 BASELINE_COLOUR = "#000000"  # the trivial model's line: no curve's colour, drawn on top
 
@@ -69,6 +69,7 @@ def curve_chart(
         )  # fmt: skip
     yaxis = log10_axis(np.concatenate(drawn)) if log_y and drawn else {}
     layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -104,6 +105,7 @@ def flow_heatmap(
         hovertemplate=f"{col}=%{{x}}, step %{{y}}<br>{z_label} = %{{text}}<extra></extra>",
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
+    layout["xaxis"].update(whole_number_ticks([trace]))
     return go.Figure(data=[trace], layout=layout)
 
 
@@ -140,6 +142,7 @@ def reach_chart(
                  mode="lines", name=longest_name, hoverinfo="skip", line=dict(color="#555555", dash="dot", width=1.5))
         )  # fmt: skip
     layout = base_layout(title, settings, x_title, y_title, yaxis=dict(rangemode="tozero"))
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)
 
 

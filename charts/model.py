@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout
-from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_colour_bar
+from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_colour_bar, whole_number_ticks
 
 
 def norm_heatmap(
@@ -50,6 +50,7 @@ def norm_heatmap(
         hovertemplate=f"{col}=%{{x}}, %{{y}}<br>‖·‖ = %{{text}}<extra></extra>",
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest", yaxis=dict(autorange="reversed"))
+    layout["xaxis"].update(whole_number_ticks([trace]))
     return go.Figure(data=[trace], layout=layout)
 
 
@@ -100,4 +101,5 @@ def gate_stats_chart(
             )
         )
     layout = base_layout(title, settings, x_title, y_title, yaxis=dict(range=[-0.02, 1.02]))
+    layout["xaxis"].update(whole_number_ticks(traces))
     return go.Figure(data=traces, layout=layout)

@@ -106,6 +106,43 @@ def log_ticks(lo: float, hi: float, max_ticks: int = 8) -> tuple[list[float], li
     return [float(v) for v in vals], [power_of_ten(v) for v in vals]
 
 
+# Step between the ticks of an axis of whole numbers (time steps, training steps): 1-2-5 round numbers
+_STEPS = tuple(m * 10**k for k in range(7) for m in (1, 2, 5))
+
+
+def end_ticks(lo: float, hi: float, max_ticks: int = 6) -> list[float]:
+    """Tick positions for an axis of whole numbers from ``lo`` to ``hi``: round multiples of a 1-2-5 step and both
+    ends themselves, so the axis always says where it ends (T, the loss). Plotly's own ticks at phone width left
+    the end out (T = 50 ended at "40"). A round tick closer to an end than 0.6 steps gives way to it, so labels do
+    not collide; at most ``max_ticks`` labels, few enough for a 390 px phone."""
+    lo, hi = math.ceil(lo), math.floor(hi)
+    if hi <= lo:
+        return [float(lo)]
+    span = hi - lo
+    step = next((d for d in _STEPS if span / d <= max_ticks - 1), _STEPS[-1])
+    inner = [v for v in range(math.ceil(lo / step) * step, hi + 1, step) if lo + 0.6 * step <= v <= hi - 0.6 * step]
+    return [float(v) for v in (lo, *inner, hi)]
+
+
+def whole_number_ticks(traces: Any, axis: str = "x", max_ticks: int = 6) -> dict[str, Any]:
+    """``end_ticks`` for an axis whose data (``axis`` of every trace) are whole numbers, as the axis' tick
+    settings; {} (Plotly's own ticks) for other data (categories, fractions) or none."""
+    values: list[Any] = []
+    for trace in traces:
+        data = trace.get(axis)
+        if data is not None:
+            values.extend(np.asarray(data, dtype=object).ravel().tolist())
+    try:
+        a = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):  # category names
+        return {}
+    a = a[np.isfinite(a)]
+    if not a.size or not np.all(a == np.round(a)):
+        return {}
+    vals = end_ticks(float(a.min()), float(a.max()), max_ticks)
+    return dict(tickmode="array", tickvals=vals, ticktext=[f"{v:.0f}" for v in vals])
+
+
 def finite_range(values: Any, fallback: tuple[float, float] = (-1.0, 1.0)) -> tuple[float, float]:
     """(min, max) of the finite entries of ``values``; ``fallback`` when there is none."""
     a = np.asarray(values, dtype=float)

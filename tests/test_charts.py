@@ -702,3 +702,58 @@ def test_every_log10_chart_labels_its_ticks_the_same_way():
             m = _TICK.fullmatch(label)
             assert m, label
             assert tick_log10(label) == pytest.approx(value, abs=1e-12)
+
+
+# ------------------------------------------------------------------------------- the axis ends at a labelled tick
+@pytest.mark.parametrize(
+    "lo, hi, expected",
+    [
+        (0, 20, [0, 5, 10, 15, 20]),
+        (0, 50, [0, 10, 20, 30, 40, 50]),  # Plotly's own ticks on a phone: 0, 20, 40
+        (0, 37, [0, 10, 20, 30, 37]),
+        (0, 7, [0, 2, 4, 7]),  # 6 is too close to 7: it gives way
+        (1, 20, [1, 5, 10, 15, 20]),  # the book's axis, 1 … T
+        (0, 999, [0, 200, 400, 600, 800, 999]),
+        (0, 1, [0, 1]),
+        (3, 3, [3]),
+    ],
+)
+def test_end_ticks_label_both_ends_and_round_steps_between(lo, hi, expected):
+    assert style.end_ticks(lo, hi) == expected
+
+
+@given(st.integers(0, 3000), st.integers(0, 3000))
+@hsettings(max_examples=200, deadline=None)
+def test_end_ticks_always_end_at_the_axis_end_and_do_not_crowd(a, b):
+    lo, hi = min(a, b), max(a, b)
+    vals = style.end_ticks(lo, hi)
+    assert vals[0] == lo and vals[-1] == hi
+    assert len(vals) <= 6
+    assert vals == sorted(set(vals))
+    if len(vals) > 1:  # a step of at least a fifth of the span, and an end tick at least 0.6 steps from the next
+        assert np.diff(vals).min() >= 0.6 * (hi - lo) / 5
+    inner = np.diff(vals[1:-1])
+    assert len(set(inner.tolist())) <= 1  # one round step between the ends
+
+
+@pytest.mark.parametrize("T", [5, 13, 20, 37, 50, 1000])
+@pytest.mark.parametrize("x", ["t", "back"])
+def test_norm_chart_x_axis_labels_its_last_step(T, x):
+    """On a 390 px phone Plotly's own ticks left T out (T = 50 ended at "40"): the axis now names its end."""
+    t = np.arange(T + 1)
+    frame = pd.DataFrame({"t": t, "back": T - t, "curve": "rnn", "log10_norm": -0.1 * (T - t)})
+    fig = charts.norm_chart(frame, [INFO[0] | {"id": "rnn"}], "t", x=x)
+    axis = fig.layout.xaxis
+    assert axis.tickmode == "array"
+    vals, text = list(axis.tickvals), list(axis.ticktext)
+    assert (vals[0], vals[-1]) == (0, T)
+    assert (text[0], text[-1]) == ("0", str(T))
+
+
+def test_heatmap_axes_of_steps_label_their_ends_and_category_axes_keep_plotly_ticks():
+    gates = pd.DataFrame({"t": np.repeat(np.arange(1, 24), 2), "unit": np.tile([0, 1], 23), "value": 0.5})
+    fig = charts.gate_heatmap(gates, "f")
+    vals = list(fig.layout.xaxis.tickvals)
+    assert (vals[0], vals[-1]) == (1, 23)
+    assert style.whole_number_ticks([{"x": ["weight_ih_l0", "global"]}]) == {}  # categories
+    assert style.whole_number_ticks([{"x": [-3.0, -2.5, 0.0]}]) == {}  # not whole numbers (the activations)

@@ -123,7 +123,7 @@ REMEDY_VIEW = {
     "block": 10,
     "init_preset": "irnn",
 }
-BOOL_KEYS = {"set_rho", "show_open", "band", "model_spectra"}
+BOOL_KEYS = {"set_rho", "slide", "show_open", "band", "model_spectra"}
 LAB_VIEW_DEFAULTS = {"lab_task": "adding", "lag": 50, "lab_H": 32, "lab_batch": 32, "lab_steps": 1000, "lab_seed": 0,
                      "clip": "norm", "clip_at": 1.0, "truncate": 0, "lab_forget": 1.0, "lab_update": 1.0,
                      "lab_init": "pytorch", "lab_act": "tanh", "optimizer": "adam", "lr": "0.02",
@@ -169,6 +169,7 @@ def test_settings_fields_are_the_documented_controls_with_their_defaults():
     assert [c.key for c in S.CONTROLS] == list(DEFAULTS)
     assert {c.key for c in S.VIEW_CONTROLS} == {
         "axis",
+        "slide",  # slide view (issue 17 §5)
         "show_open",
         "band",
         *MODEL_DEFAULTS,
@@ -179,6 +180,7 @@ def test_settings_fields_are_the_documented_controls_with_their_defaults():
     assert {c.key for c in S.VIEW_CONTROLS if c.page == "remedies"} == set(REMEDY_VIEW) - {"lstm_gates", "gru_gates"}
     assert {c.key: c.default for c in S.VIEW_CONTROLS if c.page == "lab"} == LAB_VIEW_DEFAULTS
     assert (View().axis, View().show_open, View().band) == ("time", True, False)
+    assert View().slide is False
     for key, (lo, hi) in RANGES.items():
         spec = S.BY_KEY[key]
         assert (spec.lo, spec.hi) == (lo, hi), key

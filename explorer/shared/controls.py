@@ -299,6 +299,17 @@ class View:
             "시각 수가 늘어납니다 (책의 그림처럼).",
         ),
     )
+    slide: bool = control(
+        False,
+        ("Slide view (projector)", "슬라이드 보기 (프로젝터)"),
+        "view",
+        help=(
+            "One chart per screen at 16:9 with large type, the settings in a small footer, the sidebar folded; "
+            "PNG and SVG downloads are 16:9 slides (PNG 1920 × 1080). The link keeps it.",
+            "화면마다 그래프 하나를 16:9, 큰 글씨로 보여 주고 설정은 아래에 작게 적습니다. 사이드바는 접힙니다. "
+            "PNG·SVG도 16:9 슬라이드로 받습니다 (PNG 1920 × 1080). 링크에도 남습니다.",
+        ),
+    )
     show_open: bool = control(
         True,
         ("Also show LSTM and GRU with their gates opened (bias +3)", "게이트를 연 LSTM·GRU도 표시 (편향 +3)"),

@@ -56,6 +56,7 @@ CONTEXT_RETRY_KEY = "_context_retry"
 URL_SEEDED_KEY = "_url_seeded"
 URL_PENDING_KEY = "_url_pending"  # page controls read from the URL, seeded when their page first draws them
 SIDEBAR_SHOWN_KEY = "_sidebar_shown"  # the sidebar controls the last run drew
+SLIDE_SHOWN_KEY = "_slide_shown"  # slide view was on in this session's last run
 URL_SHOWN_KEY = "_url_shown"  # the query this session last wrote or read: another one means Back/Forward
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
                "nonlinearity": "tanh", "loss": "last", "norm": "book", "formulation": "dlfs2", "axis": "back",
@@ -176,6 +177,38 @@ PAGE_CSS = "<style>.katex-display { overflow-x: auto; overflow-y: hidden; }</sty
 KOREAN_WRAP_CSS = PAGE_CSS.replace(
     "</style>", " .stApp, .stApp * { word-break: keep-all !important; overflow-wrap: break-word; }</style>"
 )
+
+
+# Slide view: the page as wide as a 16:9 chart at its slide size, less space above it, charts in columns stacked, and
+# each chart snapping to the top of the screen as the page scrolls (one chart per screen)
+SLIDE_CSS = (
+    "<style>[data-testid='stMainBlockContainer'] { max-width: 1400px; }"
+    " @media (min-width: 701px) { [data-testid='stMainBlockContainer'] { padding-top: 3rem; } }"
+    " [data-testid='stMain'] { scroll-snap-type: y proximity; }"
+    " [data-testid='stPlotlyChart'] { scroll-snap-align: start; scroll-margin-top: 3.5rem; }"
+    " [data-testid='stHorizontalBlock']:has(> [data-testid='stColumn'] [data-testid='stPlotlyChart'])"
+    " { flex-direction: column; } [data-testid='stHorizontalBlock'] > [data-testid='stColumn']:has("
+    "[data-testid='stPlotlyChart']) { width: 100% !important; flex: 1 1 100% !important; }"
+    " .slide-narrow { display: none; color: #667; font-size: 0.9rem; }"
+    " @media (max-width: 700px) { .slide-narrow { display: block; } }</style>"
+)
+
+
+def slide_view(ctx: Context) -> None:
+    """In slide view (``?slide=true``): the sidebar folded (still there to open) and the slide page style. Every chart
+    drawn by ``chart_with_exports`` becomes a 16:9 slide, so no page needs its own code."""
+    was = st.session_state.get(SLIDE_SHOWN_KEY, False)
+    st.session_state[SLIDE_SHOWN_KEY] = ctx.view.slide
+    if ctx.view.slide:
+        st.set_page_config(initial_sidebar_state="collapsed")
+        # a slide's type is sized for a projector: on a phone (shown there only) say so and where the way out is
+        narrow = ctx.tr("Slide view is made for a projector or a wide screen: on a phone, “Leave slide view” under "
+                        "each chart shows the charts as usual.",
+                        "슬라이드 보기는 프로젝터나 넓은 화면용입니다. 휴대폰에서는 그래프마다 아래의 "
+                        "‘슬라이드 보기 끝내기’를 누르면 평소대로 보입니다.")  # fmt: skip
+        st.html(f"{SLIDE_CSS}<p class='slide-narrow'>{narrow}</p>")
+    elif was:  # leaving it: the sidebar as it opens on a normal page
+        st.set_page_config(initial_sidebar_state="auto")
 
 
 def keep_hidden(shown: PageSidebar) -> None:
@@ -346,13 +379,19 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Cont
                        caption: Mapping[str, Any] | None = None, stem: str | None = None) -> None:  # fmt: skip
     """The chart (drawn with its own template, so every export looks like the screen), its toolbar PNG
     (client-side), and downloads: HTML, CSV, and PNG/SVG rendered on the server when a browser exists.
-    ``stem``: the files' name (default: ``name`` and the sidebar's settings)."""
+    ``stem``: the files' name (default: ``name`` and the sidebar's settings). In slide view the chart and its
+    images are a 16:9 slide (``charts.slide_layout``; PNG 1920 × 1080)."""
     s, tr = ctx.settings, ctx.tr
     stem = stem or file_stem(name, s)
+    slide = ctx.view.slide
+    if slide:
+        fig, stem = charts.slide_layout(fig), f"{stem}_slide"
+        width, height, scale = charts.SLIDE_WIDTH, charts.SLIDE_HEIGHT, charts.SLIDE_SCALE
+    else:
+        width, height, scale = charts.EXPORT_WIDTH, charts.HEIGHT, 2
     st.plotly_chart(fig, key=f"chart_{name}", theme=None, config={
         "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2, "width": charts.EXPORT_WIDTH,
-                                 "height": charts.HEIGHT},
+        "toImageButtonOptions": {"format": "png", "filename": stem, "scale": scale, "width": width, "height": height},
     })  # fmt: skip
     meta = dict(caption if caption is not None else ctx.caption())
     row = st.container(horizontal=True, gap="small")
@@ -369,16 +408,24 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Cont
     if export.image_export_available() and process.server_images():
 
         def render(fmt: str) -> bytes:
-            return work.exclusive(lambda: charts.image_bytes(fig, fmt))
+            return work.exclusive(lambda: charts.image_bytes(fig, fmt, width, height, scale))
 
         row.download_button("⬇ PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
                             on_click="ignore", key=f"png_{name}",
-                            help=tr("2× scale, for slides (rendered on the server, a few seconds).",
-                                    "2배 해상도, 발표 자료용 (서버에서 그리므로 몇 초 걸립니다)."))  # fmt: skip
+                            help=tr("16:9 slide, 1920 × 1080 (rendered on the server, a few seconds)." if slide
+                                    else "2× scale, for slides (rendered on the server, a few seconds).",
+                                    "16:9 슬라이드, 1920 × 1080 (서버에서 그리므로 몇 초 걸립니다)." if slide
+                                    else "2배 해상도, 발표 자료용 (서버에서 그리므로 몇 초 걸립니다)."))  # fmt: skip
         row.download_button("⬇ SVG", data=lambda: render("svg"), file_name=f"{stem}.svg",
                             mime="image/svg+xml", on_click="ignore", key=f"svg_{name}",
                             help=tr("Vector, for papers.", "벡터 그림, 논문용."))  # fmt: skip
-    else:
+    # the way into slide view and out of it, next to the exports of every chart
+    row.button(tr("Leave slide view", "슬라이드 보기 끝내기") if slide else tr("Slide view", "슬라이드 보기"),
+               key=f"slide_{name}", icon=":material/close:" if slide else ":material/slideshow:",
+               on_click=set_controls, args=({"slide": not slide},),
+               help=None if slide else tr("One chart per screen at 16:9, large type, for a projector.",
+                                           "화면마다 그래프 하나, 16:9, 큰 글씨 (프로젝터용)."))  # fmt: skip
+    if not (export.image_export_available() and process.server_images()):
         row.caption(
             tr(
                 "PNG: the camera icon above the chart saves it in your browser, exactly as drawn (this server "
