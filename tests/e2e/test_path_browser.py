@@ -67,7 +67,8 @@ def try_text(step: path.Step, k: int) -> str:
     return step.try_line[k].split("**")[0].strip()
 
 
-@pytest.mark.parametrize("lang, width", [("en", 1280), ("ko", 390)], ids=["en-desktop", "ko-phone"])
+@pytest.mark.parametrize("lang, width", [("en", 1280), ("ko", 1280), ("en", 390), ("ko", 390)],
+                         ids=["en-desktop", "ko-desktop", "en-phone", "ko-phone"])  # fmt: skip
 def test_walk_the_whole_path_by_what_to_try_and_next(new_page, app_url, artifacts, lang, width):
     k = 1 if lang == "ko" else 0
     page = new_page({"width": width, "height": 900})
