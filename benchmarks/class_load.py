@@ -80,9 +80,10 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
-# url path -> label, in the order of the sidebar; "" is the app's root (the compare page)
-PAGES = {"": "/ (compare)", "rnn": "/rnn", "lstm": "/lstm", "gru": "/gru", "horizon": "/horizon", "model": "/model",
-         "remedies": "/remedies", "lab": "/lab", "theory": "/theory"}  # fmt: skip
+# url path -> label, in the order of the sidebar's path, then its reference pages; "" is the app's root (the book's
+# experiment)
+PAGES = {"": "/ (book)", "rnn": "/rnn", "remedies": "/remedies", "lstm": "/lstm", "gru": "/gru", "compare": "/compare",
+         "lab": "/lab", "model": "/model", "theory": "/theory", "horizon": "/horizon"}  # fmt: skip
 FINISHED = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
 COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERROR")
 HEAVY = {"T": 1000, "H": 256}
@@ -205,7 +206,7 @@ class Tab:
         return msg.SerializeToString()
 
     def expected_hash(self, path: str) -> str:
-        return self.pages.get(path or "home") or self.pages.get(path, "")
+        return self.pages.get(path or "book") or self.pages.get(path, "")
 
     async def finish(self, label: str) -> None:
         """Read messages until this run finished; keep what the frontend keeps; check the page is the one asked."""
