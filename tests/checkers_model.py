@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from checkers_flow import log10_of
 from claim_registry import checks
 
 from explorer.model import claims as mc
@@ -26,15 +27,6 @@ class ModelContext:
     result: ModelResult
     info: ModelInfo | None
     activation: str  # the loaded stack's first layer's nonlinearity ("" for an LSTM or GRU)
-
-
-def log10_of(text: str, percent: str = "") -> float:
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:e([+-]\d+))?", text)
-    assert m, text
-    if float(m.group(1)) == 0:
-        return -math.inf
-    value = math.log10(float(m.group(1))) + (int(m.group(2)) if m.group(2) else 0)
-    return value - 2 if percent else value
 
 
 def printed(text: str, lang: str) -> list[tuple[str, float]]:

@@ -14,6 +14,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from checkers_flow import log10_of
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -230,13 +231,6 @@ def test_good_inputs():
 
 
 # -------------------------------------------------------------------------------------- claims against numbers
-def log10_of(text: str, percent: str = "") -> float:
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:e([+-]\d+))?", text)
-    assert m, text
-    if float(m.group(1)) == 0:
-        return -math.inf
-    value = math.log10(float(m.group(1))) + (int(m.group(2)) if m.group(2) else 0)
-    return value - 2 if percent else value
 
 
 def check_claim(claim, text: str, lang: str) -> None:
