@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -45,6 +46,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]  # fmt: skip
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SIDEBAR_LINK = '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]'  # the chapter's path (ui.path_sidebar)
 CHARTS_DRAWN = """() => [...document.querySelectorAll('.js-plotly-plot')].every(c => c.querySelector('.main-svg'))"""
 
 
@@ -127,7 +129,7 @@ async def sidebar_messages(browser, url: str, pool: ThreadPoolExecutor) -> tuple
     await page.wait_for_function(CHARTS_DRAWN, timeout=120_000)
     await page.wait_for_timeout(2000)
     n = len(sent)
-    await page.locator('[data-testid="stSidebarNav"] a').filter(has_text="LSTM:").first.click()
+    await page.locator(SIDEBAR_LINK).filter(has_text="LSTM's cell path").first.click()
     deadline = time.monotonic() + 60
     while len(sent) == n and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
@@ -188,17 +190,26 @@ async def run(args) -> str:
     return "\n".join(lines)
 
 
-async def replica_kill() -> str:
-    """Two replicas behind HAProxy (deploy/local.sh); a page opened in Chromium; its replica killed; seconds until the
-    browser has a websocket again, then a sidebar click: the next page drawn on the live replica with the same seed."""
-    proc = subprocess.Popen(["bash", "deploy/local.sh", "2"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+@contextlib.contextmanager
+def replicas(n: int) -> Iterator[tuple[str, list[int]]]:
+    """``bash deploy/local.sh n`` running: (the proxy's url, the replicas' PIDs); stopped after."""
+    proc = subprocess.Popen(["bash", "deploy/local.sh", str(n)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
         line = proc.stdout.readline().strip() if proc.stdout else ""
         if not line.startswith("proxy="):
             raise RuntimeError(f"deploy/local.sh did not start: {line!r}")
-        url = line.split()[0].removeprefix("proxy=")
-        pids = [int(p) for p in line.split("replicas=")[1].split(",")]
+        yield line.split()[0].removeprefix("proxy="), [int(p) for p in line.split("replicas=")[1].split(",")]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+async def replica_kill() -> str:
+    """Two replicas behind HAProxy (deploy/local.sh); a page opened in Chromium; its replica killed; seconds until the
+    browser has a websocket again, then a sidebar click: the next page drawn on the live replica with the same seed."""
+    with replicas(2) as (url, pids):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = await browser.new_page(viewport={"width": 1400, "height": 900})
@@ -217,7 +228,7 @@ async def replica_kill() -> str:
             t_socket = sockets[-1] - t_kill if len(sockets) > n else float("nan")
             await page.wait_for_timeout(500)
             t_click = time.perf_counter()
-            await page.locator('[data-testid="stSidebarNav"] a').filter(has_text="LSTM:").first.click()
+            await page.locator(SIDEBAR_LINK).filter(has_text="LSTM's cell path").first.click()
             await page.wait_for_function(
                 "() => { const h = document.querySelector('h1'); return h && h.textContent.startsWith('LSTM:'); }",
                 timeout=60_000)  # fmt: skip
@@ -227,10 +238,6 @@ async def replica_kill() -> str:
             exceptions = await page.locator('[data-testid="stException"]').count()
             final_url = page.url
             await browser.close()
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
     return (
         f"replica {served} (pid {victim}) killed under an open /rnn?seed=42: a new websocket after {t_socket:.2f} s; "
         f"sidebar click to LSTM then drawn in {t_page:.2f} s on the live replica; url {final_url.split('/', 3)[-1]}; "
@@ -241,14 +248,7 @@ async def replica_kill() -> str:
 async def lab_kill() -> str:
     """Two replicas behind HAProxy; a long lab run started in Chromium; its replica killed while it trains: seconds
     until the page says the run was on a server that stopped (issue 19 §3), and what the page shows then."""
-    proc = subprocess.Popen(["bash", "deploy/local.sh", "2"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    try:
-        line = proc.stdout.readline().strip() if proc.stdout else ""
-        if not line.startswith("proxy="):
-            raise RuntimeError(f"deploy/local.sh did not start: {line!r}")
-        url = line.split()[0].removeprefix("proxy=")
-        pids = [int(p) for p in line.split("replicas=")[1].split(",")]
+    with replicas(2) as (url, pids):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = await browser.new_page(viewport={"width": 1400, "height": 900})
@@ -272,10 +272,6 @@ async def lab_kill() -> str:
             exceptions = await page.locator('[data-testid="stException"]').count()
             final_url = page.url
             await browser.close()
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
     return (
         f"replica {served} (pid {victim}) killed while its lab run trained: the page said the run was lost after "
         f"{t_notice}; Train enabled: {train}; url {final_url.split('/', 3)[-1]}; exceptions on the page: {exceptions}"
@@ -284,7 +280,7 @@ async def lab_kill() -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--pages", default="rnn,", help="url paths, comma-separated ('' is the compare page)")
+    ap.add_argument("--pages", default="rnn,", help="url paths, comma-separated ('' is the book's experiment)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a server config option")
     ap.add_argument(
