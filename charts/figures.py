@@ -29,6 +29,8 @@ from .style import (
     HEIGHT,
     ROLE_DASH,
     TEMPLATE,
+    VIRIDIS,
+    figure,
     finite_range,
     format_log10,
     log10_axis,
@@ -200,7 +202,7 @@ def norm_chart(
         )
     layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(all_values))
     layout["xaxis"].update(whole_number_ticks(traces))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def gain_chart(
@@ -248,7 +250,7 @@ def gain_chart(
     values = np.concatenate([gains["log10_gain"].to_numpy(float), [line[0] for line in lines]])
     layout = base_layout(title, settings, x_title, y_title, yaxis=log10_axis(values))
     layout["xaxis"].update(whole_number_ticks(traces))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def spectrum_chart(
@@ -296,7 +298,7 @@ def spectrum_chart(
     layout = base_layout(
         title, settings, "Re λ", "Im λ", hovermode="closest", yaxis=dict(scaleanchor="x", scaleratio=1)
     )
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def singular_value_chart(
@@ -325,7 +327,7 @@ def singular_value_chart(
     lo, hi = (float(idx.min()) - 0.5, float(idx.max()) + 0.5) if idx.size else (0.5, 1.5)
     traces.append(ref_line(lo, hi, 1.0, one_name, "dot", "#999"))
     layout = base_layout(title, settings, x_title, y_title, barmode="group")
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def gate_heatmap(
@@ -349,13 +351,13 @@ def gate_heatmap(
         y=grid.index.to_numpy(),
         zmin=0.0,
         zmax=1.0,
-        colorscale="Viridis",
+        colorscale=VIRIDIS,
         colorbar=dict(title=dict(text=gate_label)),
         hovertemplate=f"{col}=%{{x}}, unit %{{y}}<br>{gate_label} = %{{z:.3f}}<extra></extra>",
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
     layout["xaxis"].update(whole_number_ticks([trace]))
-    return go.Figure(data=[trace], layout=layout)
+    return figure([trace], layout)
 
 
 def book_chart(
@@ -394,4 +396,4 @@ def book_chart(
     yaxis = log10_axis(values) if log_y else dict(type="linear", rangemode="tozero")
     layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
     layout["xaxis"].update(whole_number_ticks(traces))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)

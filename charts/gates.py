@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout
-from .style import COLOURS, FALLBACK_COLOUR, whole_number_ticks
+from .style import COLOURS, FALLBACK_COLOUR, figure, whole_number_ticks
 
 GATE_COLOURS = {"i": COLOURS["lstm"], "f": COLOURS["cell"], "g": COLOURS["tanh"], "o": COLOURS["matmul"],
                 "r": COLOURS["matmul"], "z": COLOURS["gru"]}  # fmt: skip
@@ -47,4 +47,4 @@ def gate_band_chart(
                            legendgroup=gate, line=dict(color=colour, width=2.5)))  # fmt: skip
     layout = base_layout(title, settings, x_title, y_title)
     layout["xaxis"].update(whole_number_ticks(traces))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from recurrent_core.analysis.horizon import HorizonMap
 
 from .figures import base_layout
-from .style import format_log10, log10_colour_bar, whole_number_ticks
+from .style import VIRIDIS, figure, format_log10, log10_colour_bar, whole_number_ticks
 
 MAX_HOVER_CELLS = 40_000  # above this, the hover shows the log10 value instead of a text per cell (page weight)
 MAX_SIDE = 400  # cells per axis drawn; a longer map shows every k-th step (the last one, at the loss, kept)
@@ -100,7 +100,7 @@ def horizon_figure(
         y=m.s[rows],
         zmin=lo,
         zmax=hi,
-        colorscale="Viridis",
+        colorscale=VIRIDIS,
         colorbar=colorbar,
         hoverongaps=False,
     )
@@ -119,7 +119,7 @@ def horizon_figure(
     if note:
         layout["title"]["text"] += f"<br><sup>{note}</sup>"
         layout["margin"]["t"] += 24
-    return go.Figure(data=[trace], layout=layout)
+    return figure([trace], layout)
 
 
 __all__ = ["LABELS", "MAX_HOVER_CELLS", "cut_note", "horizon_figure", "horizon_frame"]

@@ -11,7 +11,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout
-from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_axis, log10_colour_bar, whole_number_ticks
+from .style import (
+    COLOURS,
+    FALLBACK_COLOUR,
+    VIRIDIS,
+    figure,
+    format_log10,
+    log10_axis,
+    log10_colour_bar,
+    whole_number_ticks,
+)
 
 BASELINE_COLOUR = "#000000"  # the trivial model's line: no curve's colour, drawn on top
 
@@ -70,7 +79,7 @@ def curve_chart(
     yaxis = log10_axis(np.concatenate(drawn)) if log_y and drawn else {}
     layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
     layout["xaxis"].update(whole_number_ticks(traces))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def flow_heatmap(
@@ -100,13 +109,13 @@ def flow_heatmap(
         zmin=lo,
         zmax=hi,
         text=text,
-        colorscale="Viridis",
+        colorscale=VIRIDIS,
         colorbar=colorbar,
         hovertemplate=f"{col}=%{{x}}, step %{{y}}<br>{z_label} = %{{text}}<extra></extra>",
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
     layout["xaxis"].update(whole_number_ticks([trace]))
-    return go.Figure(data=[trace], layout=layout)
+    return figure([trace], layout)
 
 
 def reach_chart(
@@ -143,7 +152,7 @@ def reach_chart(
         )  # fmt: skip
     layout = base_layout(title, settings, x_title, y_title, yaxis=dict(rangemode="tozero"))
     layout["xaxis"].update(whole_number_ticks(traces))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def rho_chart(
@@ -175,7 +184,7 @@ def rho_chart(
                  name="ρ = 1", hoverinfo="skip", line=dict(color=COLOURS["bound"], dash="dash", width=1.5))
         )  # fmt: skip
     layout = base_layout(title, settings, x_title, y_title, yaxis=dict(rangemode="tozero"))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 __all__ = ["curve_chart", "flow_heatmap", "reach_chart", "rho_chart"]

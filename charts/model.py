@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout
-from .style import COLOURS, FALLBACK_COLOUR, format_log10, log10_colour_bar, whole_number_ticks
+from .style import COLOURS, FALLBACK_COLOUR, VIRIDIS, figure, format_log10, log10_colour_bar, whole_number_ticks
 
 
 def norm_heatmap(
@@ -42,7 +42,7 @@ def norm_heatmap(
         z=z,
         x=grid.columns.to_numpy(),
         y=list(order),
-        colorscale="Viridis",
+        colorscale=VIRIDIS,
         colorbar=colorbar,
         zmin=lo,
         zmax=hi,
@@ -51,7 +51,7 @@ def norm_heatmap(
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest", yaxis=dict(autorange="reversed"))
     layout["xaxis"].update(whole_number_ticks([trace]))
-    return go.Figure(data=[trace], layout=layout)
+    return figure([trace], layout)
 
 
 def gate_stats_chart(
@@ -102,4 +102,4 @@ def gate_stats_chart(
         )
     layout = base_layout(title, settings, x_title, y_title, yaxis=dict(range=[-0.02, 1.02]))
     layout["xaxis"].update(whole_number_ticks(traces))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)

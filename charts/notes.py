@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .figures import base_layout, ref_line
-from .style import COLOURS, FALLBACK_COLOUR, HEIGHT, TEMPLATE
+from .style import COLOURS, FALLBACK_COLOUR, HEIGHT, TEMPLATE, figure
 
 SCHEME_COLOURS = {
     "pytorch": COLOURS["rnn"],
@@ -64,7 +64,7 @@ def relu_tanh_chart(
     lo, hi = (float(rhos.min()), float(rhos.max())) if rhos.size else (0.0, 1.0)
     traces.append(ref_line(lo, hi, 50.0, half_name, "dot", COLOURS["bound"]))
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest", yaxis=dict(range=[-5, 105]))
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def long_dependency_chart(

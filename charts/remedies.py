@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout, norm_chart, ref_line
-from .style import COLOURS, FALLBACK_COLOUR, finite_range, format_log10, log10_axis
+from .style import COLOURS, FALLBACK_COLOUR, figure, finite_range, format_log10, log10_axis
 
 STAGE_COLOURS = {"before": COLOURS["rnn"], "global": COLOURS["lstm"], "elementwise": COLOURS["gru"]}
 CUT_COLOUR = "#777777"
@@ -62,7 +62,7 @@ def clip_chart(
     layout = base_layout(
         title, settings, x_title, y_title, barmode="group", yaxis=log10_axis(values), hovermode="closest"
     )
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def truncation_chart(
@@ -129,7 +129,7 @@ def activation_chart(
     traces.append(ref_line(-5.0, 5.0, 1.0, bounds["one"], "dot", COLOURS["bound"]))
     traces.append(ref_line(-5.0, 5.0, 0.25, bounds["quarter"], "dot", COLOURS["tanh"]))
     layout = base_layout(title, None, x_title, y_title, hovermode="closest")
-    return go.Figure(data=traces, layout=layout)
+    return figure(traces, layout)
 
 
 def activation_table() -> pd.DataFrame:

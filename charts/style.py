@@ -7,6 +7,8 @@ import unicodedata
 from typing import Any
 
 import numpy as np
+import plotly.colors
+import plotly.graph_objects as go
 
 # One colour per architecture on every page (Okabe-Ito, readable for colour-blind viewers and on a projector).
 COLOURS = {
@@ -49,8 +51,19 @@ FONT = dict(
     family="Noto Sans, Arial, Helvetica, DejaVu Sans, Noto Sans CJK KR, Noto Sans KR, Malgun Gothic, sans-serif",
     size=14,
 )
+# Every heatmap's colours: plotly's Viridis as explicit stops (what validation made of the name "Viridis"; an
+# unvalidated figure passes names on, and plotly.js's own "Viridis" has other stops)
+VIRIDIS = [[i / (len(plotly.colors.sequential.Viridis) - 1), c] for i, c in enumerate(plotly.colors.sequential.Viridis)]
 # Every figure's size, on screen (height) and in every export (the toolbar PNG, the server PNG and SVG)
 EXPORT_WIDTH, HEIGHT = 1000, 520
+
+
+def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+    """The figure of these traces and layout, not validated property by property: plotly's validation cost about
+    7 ms a chart on every run (a fifth of a page's server time under a class's load, benchmarks/class_profile.py).
+    tests/test_figures_valid.py validates every chart every page draws, as the browser receives it."""
+    return go.Figure(data=data, layout=layout, _validate=False)
+
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 

@@ -8,9 +8,27 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import settings as _hypothesis_settings
 
 # CI (CI=true) replays the same examples every run, so a red run is reproducible; a developer's run explores anew.
 _hypothesis_settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     _hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _every_figure_is_valid(monkeypatch):
+    """The app builds its figures unvalidated (charts.style.figure, for speed); in every test each one is also
+    built the validated way, so a property plotly does not know fails the test that drew it."""
+    import plotly.graph_objects as go
+
+    import charts.style
+
+    class _Validating:
+        @staticmethod
+        def Figure(*, data, layout, _validate=True):
+            go.Figure(data=data, layout=layout)  # raises ValueError on an unknown or invalid property
+            return go.Figure(data=data, layout=layout, _validate=_validate)
+
+    monkeypatch.setattr(charts.style, "go", _Validating)
