@@ -176,7 +176,7 @@ def norm_chart(
                 mode=_mode(len(y)),
                 name=str(c["name"]),
                 hovertemplate="%{customdata}",
-                customdata=[format_log10(v) for v in y],
+                customdata=[format_log10(v) for v in y.tolist()],
                 line=dict(
                     color=COLOURS.get(str(c["colour_key"]), FALLBACK_COLOUR),
                     width=2.5,
@@ -235,7 +235,7 @@ def gain_chart(
                 name=names.get(str(factor), str(factor)),
                 marker=dict(size=4),
                 line=dict(color=colours.get(str(factor), FALLBACK_COLOUR), width=2),
-                customdata=[format_log10(v) for v in y],
+                customdata=[format_log10(v) for v in y.tolist()],
                 hovertemplate="×%{customdata}",
             )
         )

@@ -8,6 +8,7 @@ the zeros' hover says 0. Axis titles in English or Korean; a cut by the budget i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,7 +106,10 @@ def horizon_figure(
         hoverongaps=False,
     )
     if z.size <= MAX_HOVER_CELLS:
-        text = [["0" if v == -np.inf else ("" if np.isnan(v) else format_log10(v)) for v in row] for row in logs]
+        text = [
+            ["0" if v == -math.inf else ("" if math.isnan(v) else format_log10(v)) for v in row]
+            for row in logs.tolist()
+        ]
         trace.update(text=text, hovertemplate=f"s = %{{y}}, t = %{{x}}<br>{z_label} = %{{text}}<extra></extra>")
     else:
         trace.update(hovertemplate=f"s = %{{y}}, t = %{{x}}<br>log10 {z_label} = %{{z:.2f}}<extra></extra>")

@@ -63,7 +63,14 @@ def curve_chart(
                      line=dict(color=colour, width=1))
             )  # fmt: skip
         drawn.append(scale(part[y]))
-        hover = dict(customdata=[format_log10(v) for v in drawn[-1]], hovertemplate="%{customdata}") if log_y else {}
+        hover = (
+            dict(
+                customdata=[format_log10(v) for v in np.asarray(drawn[-1], dtype=float).tolist()],
+                hovertemplate="%{customdata}",
+            )
+            if log_y
+            else {}
+        )
         traces.append(
             dict(type="scatter", x=part["step"], y=drawn[-1], mode="lines", name=names.get(str(kind), str(kind)),
                  legendgroup=str(kind), line=dict(color=colour, width=2.5), **hover)

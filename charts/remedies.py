@@ -48,7 +48,7 @@ def clip_chart(
                 name=name,
                 marker=dict(color=STAGE_COLOURS.get(stage, FALLBACK_COLOUR)),
                 hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
-                customdata=[format_log10(v) for v in y],
+                customdata=[format_log10(v) for v in np.asarray(y, dtype=float).tolist()],
             )
         )
     values = shown["log10_norm"].to_numpy(dtype=float)

@@ -70,8 +70,8 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 def format_log10(v: float | None) -> str:
     """A number given by its log10, as text, even far past float64's range: 2.0 -> '100', -27.3 -> '5.01e-28'."""
-    if v is None or not np.isfinite(v):
-        return "0" if v == -np.inf else ("inf" if v == np.inf else "n/a")
+    if v is None or not math.isfinite(v):  # math, not NumPy: a hover text per cell, thousands a chart
+        return "0" if v == -math.inf else ("inf" if v == math.inf else "n/a")
     e = math.floor(v)
     m = 10.0 ** (v - e)
     if m >= 9.995:  # rounding to 3 digits carried into the next decade

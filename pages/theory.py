@@ -50,7 +50,7 @@ st.markdown(tr(
 ))  # fmt: skip
 adding = theory.adding_example()
 tom_title = tr("The answer depends on a step far back", "답은 멀리 앞선 시각에 달려 있습니다")
-tom_fig = ncharts.long_dependency_chart(
+tom_fig = theory_cached.constant(("long_dependency", ctx.lang), lambda: ncharts.long_dependency_chart(
     theory.TOM_WORDS, theory.TOM_SOURCE, adding, tom_title,
     names={"sentence": tr("the book's sentence", "책의 문장"), "source": tr("the word the answer is", "답이 되는 단어"),
            "answer": tr("the answer's place", "답의 자리"), "input": tr("input value", "입력값"),
@@ -60,7 +60,7 @@ tom_fig = ncharts.long_dependency_chart(
                  f"시각 t: 덧셈 문제의 시퀀스 하나, T = {theory.ADDING_EXAMPLE_T}")),
     arrow_texts=(tr("“?” is “Tom”, {k} tokens back", "“?”는 {k} 토큰 앞의 “Tom”"),
                  tr("the answer needs the first marked value, {k} steps back", "답에 필요한 첫 표시 값은 {k} 시각 앞")),
-)  # fmt: skip
+))  # fmt: skip
 ui.chart_with_exports(tom_fig, adding, "theory_long_dependency", ctx, tom_title, {"T": theory.ADDING_EXAMPLE_T},
                       stem="theory_long_dependency")  # fmt: skip
 st.caption(tr("Lower row: the value channel of one sequence the lab trains on (`rc.task_batch(\"adding\", 50, 1, 0, "
@@ -230,7 +230,7 @@ act_caption = {"T": act_s.T, "H": act_s.H, "N": act_s.N, "D": act_s.D, "seeds": 
                "loss": act_s.loss}  # fmt: skip
 relu_title = tr("ReLU against tanh on the same W_hh: runs where ReLU keeps more",
                 "같은 W_hh에서 ReLU와 tanh: ReLU가 더 많이 간직한 실행")  # fmt: skip
-relu_fig = ncharts.relu_tanh_chart(
+relu_fig = theory_cached.constant(("relu_tanh", ctx.lang), lambda: ncharts.relu_tanh_chart(
     act_result.summary, relu_title, act_caption,
     names={k: tr(*theory_claims.SCHEME_NAMES[k]) for k in theory.ACTIVATION_SCHEMES},
     x_title=tr("spectral radius ρ of W_hh", "W_hh의 스펙트럼 반경 ρ"),
@@ -238,10 +238,13 @@ relu_fig = ncharts.relu_tanh_chart(
     half_name=tr("half the runs", "실행의 절반"),
     hover=tr("ReLU keeps more in %{customdata[0]} of %{customdata[1]} runs",
              "ReLU가 더 많이 간직한 실행: %{customdata[1]}개 중 %{customdata[0]}개"),
-)  # fmt: skip
+))  # fmt: skip
 ui.chart_with_exports(relu_fig, theory.activation_table(act_result.summary), "theory_relu_tanh", ctx, relu_title, act_caption,
                       stem="theory_relu_tanh")  # fmt: skip
-for line in theory_claims.render(theory_claims.activation_claims(act_result), ctx.lang):
+act_lines = theory_cached.constant(
+    ("relu_tanh_claims", ctx.lang), lambda: theory_claims.render(theory_claims.activation_claims(act_result), ctx.lang)
+)
+for line in act_lines:
     st.markdown(f"- {line}")
 st.caption(tr(
     f"Fixed reference run (the sidebar does not change it): T = {act_s.T}, H = {act_s.H}, N = {act_s.N}, "

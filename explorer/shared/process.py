@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
 import os
 import threading
 from pathlib import Path
@@ -56,7 +57,18 @@ def configure() -> None:
         # numba's compiled loops (recurrent_core/cells/_compiled.py), compiled or read from its disk cache away
         # from the readers; they bring SciPy's OpenBLAS, limited to one thread too once loaded
         warmup.warm_up_in_background(then=lambda: threadpool_limits(limits=1, user_api="blas"))
+        threading.Thread(target=_prepare_constants, name="constants", daemon=True).start()
         _done = True
+
+
+def _prepare_constants() -> None:
+    """Theory's reference study (1120 short runs, ~2 s of CPU), computed at start rather than for its first reader."""
+    try:
+        from ..theory import cached
+
+        cached.relu_vs_tanh()
+    except Exception:  # the page computes it on its first visit then; never the server's problem
+        logging.getLogger(__name__).exception("preparing the Theory page's reference study failed")
 
 
 # Server-side PNG/SVG starts a Chromium (~250 MB shared among its processes) for each export. A server with little

@@ -40,6 +40,8 @@ def size_of(value: Any, _depth: int = 0) -> int:
         return int(value.nbytes) + 112
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return int(np.sum(value.memory_usage(deep=True, index=True)))
+    if hasattr(value, "to_plotly_json"):  # a plotly figure: its data and layout
+        return size_of(value.to_plotly_json(), _depth + 1)
     if is_dataclass(value) and not isinstance(value, type):
         return sys.getsizeof(value) + sum(size_of(getattr(value, f.name), _depth + 1) for f in fields(value))
     if isinstance(value, dict):
@@ -96,6 +98,9 @@ class ResultCache:
 
 
 CACHE = ResultCache()
+# Results that depend on no setting (Theory's reference study and its charts, one per language): few and small, kept
+# apart so that a class's own results never evict them (recomputing the study takes ~2 s of the CPU slot).
+CONSTANTS = ResultCache(8 * 1024 * 1024)
 # Bytes that running computations may hold at once: two of the largest views (MEMORY_BUDGET_BYTES, 96 MB), or
 # many small ones side by side.
 BUDGET_BYTES = 192 * 1024 * 1024
