@@ -38,8 +38,10 @@ def size_of(value: Any, _depth: int = 0) -> int:
         return sys.getsizeof(value)
     if isinstance(value, np.ndarray):
         return int(value.nbytes) + 112
-    if isinstance(value, (pd.DataFrame, pd.Series)):
-        return int(np.sum(value.memory_usage(deep=True, index=True)))
+    if isinstance(value, pd.DataFrame):  # column by column: memory_usage() builds a Series (0.3 ms a call)
+        return int(value.index.nbytes) + sum(_column_bytes(value[c]) for c in value.columns)
+    if isinstance(value, pd.Series):
+        return int(value.index.nbytes) + _column_bytes(value)
     if hasattr(value, "to_plotly_json"):  # a plotly figure: its data and layout
         return size_of(value.to_plotly_json(), _depth + 1)
     if is_dataclass(value) and not isinstance(value, type):
@@ -49,6 +51,13 @@ def size_of(value: Any, _depth: int = 0) -> int:
     if isinstance(value, (list, tuple, set, frozenset)):
         return sys.getsizeof(value) + sum(size_of(v, _depth + 1) for v in value)
     return sys.getsizeof(value)
+
+
+def _column_bytes(column: pd.Series) -> int:
+    """A column's buffers (Arrow strings included); Python objects (an object column) counted one by one."""
+    if column.dtype == object:
+        return int(column.memory_usage(deep=True, index=False))
+    return int(column.array.nbytes)
 
 
 class ResultCache:
