@@ -374,18 +374,22 @@ async def read_page(tab: Tab, seconds: float, log: Log) -> None:
 
 
 class Sampler(threading.Thread):
-    """Peak RSS of each watched process tree and their CPU seconds, every 0.1 s."""
+    """Peak RSS of each watched process tree and their CPU seconds, every 0.1 s; their PSS (shared pages, such as
+    the libraries every replica maps, counted once: what several processes hold together) every 0.5 s."""
 
     def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
         self.procs = [psutil.Process(p) for p in pids]
         self.peak = 0
         self.last = 0
+        self.peak_pss = 0
+        self.last_pss = 0
+        self.ticks = 0
         self.halt = threading.Event()
         self.cpu: dict[int, float] = {}  # pid -> last seen user+system seconds (dead children keep theirs)
 
-    def sample(self) -> None:
-        total = 0
+    def sample(self, pss: bool = True) -> None:
+        total = total_pss = 0
         for root in self.procs:
             with contextlib.suppress(psutil.Error):
                 for p in [root, *root.children(recursive=True)]:
@@ -393,15 +397,34 @@ class Sampler(threading.Thread):
                         total += p.memory_info().rss
                         t = p.cpu_times()
                         self.cpu[p.pid] = t.user + t.system
+                        if pss:
+                            total_pss += p.memory_full_info().pss
         self.last = total
         self.peak = max(self.peak, total)
+        if pss:
+            self.last_pss = total_pss
+            self.peak_pss = max(self.peak_pss, total_pss)
 
     def cpu_seconds(self) -> float:
         return sum(self.cpu.values())
 
     def run(self) -> None:
         while not self.halt.wait(0.1):
-            self.sample()
+            self.ticks += 1
+            self.sample(pss=self.ticks % 5 == 0)
+
+
+@dataclass
+class Measured:
+    """What the server processes did over the measured run (memory in bytes, CPU in seconds)."""
+
+    wall: float
+    warm: int
+    peak: int
+    warm_pss: int
+    peak_pss: int
+    cpu: float
+    client_cpu: float  # this benchmark's own process: the simulated students, on the same machine
 
 
 def free_port() -> int:
@@ -465,7 +488,7 @@ def quantile(xs: list[float], q: float) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[round(q * 100) - 1]
 
 
-async def run_class(args, pids: list[int]) -> tuple[Log, float, int, int, float]:
+async def run_class(args, pids: list[int]) -> tuple[Log, Measured]:
     log = Log()
     sampler = Sampler(pids)
     sampler.sample()
@@ -476,7 +499,9 @@ async def run_class(args, pids: list[int]) -> tuple[Log, float, int, int, float]
         tabs = max(1, len(pids))
         await asyncio.gather(*(student(-1 - k, teacher, http, Log(), _set(asyncio.Event())) for k in range(tabs)))
     sampler.sample()
-    warm, cpu0 = sampler.last, sampler.cpu_seconds()
+    warm, warm_pss, cpu0 = sampler.last, sampler.last_pss, sampler.cpu_seconds()
+    me = psutil.Process()
+    client0 = sum(me.cpu_times()[:2])
     sampler.start()
     start = asyncio.Event()
     tasks = [asyncio.create_task(student(i, args, http, log, start)) for i in range(args.students)]
@@ -493,7 +518,8 @@ async def run_class(args, pids: list[int]) -> tuple[Log, float, int, int, float]
     sampler.join()
     sampler.sample()
     http.shutdown(wait=False)
-    return log, wall, warm, sampler.peak, sampler.cpu_seconds() - cpu0
+    client = sum(me.cpu_times()[:2]) - client0
+    return log, Measured(wall, warm, sampler.peak, warm_pss, sampler.peak_pss, sampler.cpu_seconds() - cpu0, client)
 
 
 def _set(e: asyncio.Event) -> asyncio.Event:
@@ -508,7 +534,7 @@ async def _kill_later(pid: int, after: float) -> None:
     print(f"killed replica {pid} at {after:.1f} s", file=sys.stderr)
 
 
-def report(args, log: Log, wall: float, warm: int, peak: int, cpu: float) -> str:
+def report(args, log: Log, m: Measured) -> str:
     heavy = "T = 1000, H = 256" if args.heavy else "defaults"
     lines = [
         f"students {args.students}, mode {args.mode}, {heavy}, seeds {'shared' if args.shared_seed else 'own'}, "
@@ -535,8 +561,10 @@ def report(args, log: Log, wall: float, warm: int, peak: int, cpu: float) -> str
     lines += [
         "",
         f"exceptions in the delta stream: {len(log.exceptions)}; server RSS (with children): "
-        f"{warm / 2**20:.0f} MB warm, **{peak / 2**20:.0f} MB peak**; server CPU {cpu:.1f} s for {served} pages = "
-        f"{cpu / max(served, 1):.2f} s a page; wall {wall:.1f} s",
+        f"{m.warm / 2**20:.0f} MB warm, **{m.peak / 2**20:.0f} MB peak**; PSS (shared pages counted once): "
+        f"{m.warm_pss / 2**20:.0f} MB warm, **{m.peak_pss / 2**20:.0f} MB peak**; server CPU {m.cpu:.1f} s for "
+        f"{served} pages = {m.cpu / max(served, 1):.3f} s a page; wall {m.wall:.1f} s; the simulated students' "
+        f"own CPU {m.client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f}",
     ]
     if args.kill_pid or log.dropped:
         back, again = log.came_back, log.reconnected
@@ -617,8 +645,8 @@ def main(argv=None) -> None:
                 if not (args.replicas or args.pids):
                     ap.error("--kill-after needs replicas: --replicas N, --pids or --kill-pid")
                 args.kill_pid = pids[0]
-            log, wall, warm, peak, cpu = asyncio.run(run_class(args, pids))
-            text = report(args, log, wall, warm, peak, cpu)
+            log, measured = asyncio.run(run_class(args, pids))
+            text = report(args, log, measured)
             if args.option:
                 text = f"server options: {' '.join(args.option)}\n\n" + text
         finally:

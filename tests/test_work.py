@@ -435,3 +435,67 @@ def test_a_failure_reaches_every_caller_of_its_key_and_frees_its_bytes():
     assert work.BUDGET.used == 0 and work.BUDGET.heavy == 0 and work.waiting() == 0
     assert not work._inflight
     assert work.run("fails", lambda: 7, cache, need=8 * MB) == 7  # not cached, and computed again
+
+
+# ================================================================================================= page slots
+def test_page_slots_run_n_at_once_and_serve_the_line_in_order():
+    slots = work.PageSlots(2)
+    order: list[int] = []
+    most = [0]
+    lock = threading.Lock()
+    first = threading.Event()
+    gate = threading.Event()
+
+    def page(i: int) -> None:
+        with slots.hold(poll=0.01):
+            with lock:
+                order.append(i)
+                most[0] = max(most[0], slots.running)
+            if i == 0:
+                first.set()
+            gate.wait(5)
+
+    threads = [threading.Thread(target=page, args=(0,))]
+    threads[0].start()
+    first.wait(5)
+    for i in range(1, 8):  # they queue in this order behind page 0
+        t = threading.Thread(target=page, args=(i,))
+        t.start()
+        threads.append(t)
+        deadline = time.monotonic() + 5
+        while len(slots._line) + slots.running < i + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    gate.set()
+    for t in threads:
+        t.join(10)
+    assert order == list(range(8))
+    assert most[0] == 2 and slots.running == 0
+
+
+def test_a_page_that_stops_while_waiting_leaves_the_line():
+    slots = work.PageSlots(1)
+    calls: list[int] = []
+    release = threading.Event()
+    holding = threading.Event()
+
+    def holder() -> None:
+        with slots.hold(poll=0.01):
+            holding.set()
+            release.wait(5)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    holding.wait(5)
+
+    def waiting() -> None:  # what Streamlit does when the reader left: the next element raises
+        calls.append(1)
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError), slots.hold(waiting, poll=0.01):
+        pass
+    assert calls and not slots._line
+    release.set()
+    t.join(5)
+    with slots.hold(poll=0.01):  # the slot is free again and nobody is left in line
+        assert slots.running == 1
+    assert slots.running == 0

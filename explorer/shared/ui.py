@@ -11,7 +11,8 @@ Streamlit drops an undrawn widget's state.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -30,6 +31,7 @@ from .controls import (
     GROUPS,
     LANG,
     PAGE_CONTROLS,
+    PAGE_SIDEBAR,
     SIDEBAR,
     VIEW_CONTROLS,
     C,
@@ -45,6 +47,7 @@ from .controls import (
     parse_params,
     query_items,
     specs,
+    tape_bytes,
     view_from_values,
     within_budget,
 )
@@ -358,6 +361,26 @@ def show_notices(notices: list[Text], lang: str) -> None:
     if notices:
         k = 1 if lang == "ko" else 0
         st.warning("  \n".join(n[k] for n in notices), icon=":material/warning:")
+
+
+@contextmanager
+def page_slot(ctx: Context) -> Iterator[None]:
+    """A heavy page's run inside one of the server's page slots (work.page_slot), saying so while it waits; a page
+    whose settings are light (or that does not read T, H and N) runs at once."""
+    s = ctx.settings
+    reads_sizes = "T" in PAGE_SIDEBAR.get(ctx.page, PageSidebar()).keys
+    if not reads_sizes or tape_bytes(s.T, s.N, s.H) < work.HEAVY_BYTES:
+        yield
+        return
+    tr = ctx.tr
+    note = st.empty()
+
+    def waiting() -> None:
+        note.caption(tr("The server is busy: your page is in line.", "서버가 바쁩니다: 페이지가 차례를 기다립니다."))
+
+    with work.page_slot(waiting):
+        note.empty()
+        yield
 
 
 def waiting_notice(tr: Picker) -> None:

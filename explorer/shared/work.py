@@ -18,10 +18,11 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields, is_dataclass
 from typing import Any, TypeVar
 
@@ -119,6 +120,66 @@ HEAVY_BYTES = 4 * 1024 * 1024
 # one after the other and only adds its memory (two heavy views in two threads: no less CPU, more wall time;
 # benchmarks/class_results.md). GRADIENT_FLOW_CPU_SLOTS raises it where the loops run without the GIL.
 CPU_SLOTS = max(1, min(int(os.environ.get("GRADIENT_FLOW_CPU_SLOTS", "1") or 1), os.cpu_count() or 1))
+
+
+# Page runs at once (app.py): Python's lock runs one thread at a time anyway, and 30 runs in turn slices would each
+# sit halfway, holding its results and figures (30 students at T = 1000, H = 256: 579 MB). Past this many, a page
+# waits at the door, holding nothing. GRADIENT_FLOW_PAGE_SLOTS sets it.
+PAGE_SLOTS = max(1, int(os.environ.get("GRADIENT_FLOW_PAGE_SLOTS", "3") or 3))
+
+
+class PageSlots:
+    """At most ``n`` page runs at once, the others served first come, first served (a semaphore's wake-ups are
+    not: some pages waited 100 s behind later ones)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.running = n, 0
+        self._cond = threading.Condition()
+        self._line: deque[object] = deque()
+
+    @contextmanager
+    def hold(self, waiting: Callable[[], None] = lambda: None, poll: float = 0.25) -> Iterator[None]:
+        """Waits for a slot, calling ``waiting()`` every ``poll`` seconds meanwhile (it may raise: the place in
+        line is then given up)."""
+        me = object()
+        with self._cond:
+            self._line.append(me)
+        last = time.monotonic()
+        try:
+            while True:
+                with self._cond:
+                    if self._line[0] is me and self.running < self.n:
+                        self._line.popleft()
+                        self.running += 1
+                        self._cond.notify_all()  # the next in line may fit too
+                        break
+                    self._cond.wait(poll)
+                    if self._line[0] is me and self.running < self.n:
+                        continue
+                if time.monotonic() - last >= poll:  # a short wait says nothing
+                    waiting()
+                    last = time.monotonic()
+        except BaseException:
+            with self._cond:
+                if me in self._line:
+                    self._line.remove(me)
+                self._cond.notify_all()
+            raise
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.running -= 1
+                self._cond.notify_all()
+
+
+PAGES = PageSlots(PAGE_SLOTS)
+
+
+def page_slot(waiting: Callable[[], None] = lambda: None, poll: float = 0.25) -> AbstractContextManager[None]:
+    """One of ``PAGE_SLOTS`` page runs, in order of arrival; ``waiting()`` every ``poll`` seconds until then (the
+    app says so there, and Streamlit may stop a run whose reader left at that point)."""
+    return PAGES.hold(waiting, poll)
 
 
 class _Ticket:
