@@ -56,8 +56,8 @@ def configure() -> None:
         compat.install()
         # numba's compiled loops (recurrent_core/cells/_compiled.py), compiled or read from its disk cache away
         # from the readers; they bring SciPy's OpenBLAS, limited to one thread too once loaded
-        warmup.warm_up_in_background(then=lambda: threadpool_limits(limits=1, user_api="blas"))
-        threading.Thread(target=_prepare_constants, name="constants", daemon=True).start()
+        # then Theory's reference study, on the same background thread
+        warmup.warm_up_in_background(then=lambda: (threadpool_limits(limits=1, user_api="blas"), _prepare_constants()))
         _done = True
 
 
