@@ -374,22 +374,25 @@ async def read_page(tab: Tab, seconds: float, log: Log) -> None:
 
 
 class Sampler(threading.Thread):
-    """Peak RSS of each watched process tree and their CPU seconds, every 0.1 s; their PSS (shared pages, such as
-    the libraries every replica maps, counted once: what several processes hold together) every 0.5 s."""
+    """Peak RSS of each watched process tree and their CPU seconds, every 0.1 s; every 0.5 s, what they hold
+    together: each process's own pages (USS) plus the largest share of pages any of them shares (the libraries
+    every replica maps, counted once). For one process that is its RSS; PSS would also split pages shared with
+    unrelated processes (this benchmark's own, other jobs) and so undercount."""
 
     def __init__(self, pids: list[int]):
         super().__init__(daemon=True)
         self.procs = [psutil.Process(p) for p in pids]
         self.peak = 0
         self.last = 0
-        self.peak_pss = 0
-        self.last_pss = 0
+        self.peak_together = 0
+        self.last_together = 0
         self.ticks = 0
         self.halt = threading.Event()
         self.cpu: dict[int, float] = {}  # pid -> last seen user+system seconds (dead children keep theirs)
 
-    def sample(self, pss: bool = True) -> None:
-        total = total_pss = 0
+    def sample(self, together: bool = True) -> None:
+        total = own = 0
+        shared = 0
         for root in self.procs:
             with contextlib.suppress(psutil.Error):
                 for p in [root, *root.children(recursive=True)]:
@@ -397,13 +400,15 @@ class Sampler(threading.Thread):
                         total += p.memory_info().rss
                         t = p.cpu_times()
                         self.cpu[p.pid] = t.user + t.system
-                        if pss:
-                            total_pss += p.memory_full_info().pss
+                        if together:
+                            full = p.memory_full_info()
+                            own += full.uss
+                            shared = max(shared, full.rss - full.uss)
         self.last = total
         self.peak = max(self.peak, total)
-        if pss:
-            self.last_pss = total_pss
-            self.peak_pss = max(self.peak_pss, total_pss)
+        if together:
+            self.last_together = own + shared
+            self.peak_together = max(self.peak_together, own + shared)
 
     def cpu_seconds(self) -> float:
         return sum(self.cpu.values())
@@ -411,7 +416,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.halt.wait(0.1):
             self.ticks += 1
-            self.sample(pss=self.ticks % 5 == 0)
+            self.sample(together=self.ticks % 5 == 0)
 
 
 @dataclass
@@ -421,8 +426,8 @@ class Measured:
     wall: float
     warm: int
     peak: int
-    warm_pss: int
-    peak_pss: int
+    warm_together: int
+    peak_together: int
     cpu: float
     client_cpu: float  # this benchmark's own process: the simulated students, on the same machine
 
@@ -499,7 +504,7 @@ async def run_class(args, pids: list[int]) -> tuple[Log, Measured]:
         tabs = max(1, len(pids))
         await asyncio.gather(*(student(-1 - k, teacher, http, Log(), _set(asyncio.Event())) for k in range(tabs)))
     sampler.sample()
-    warm, warm_pss, cpu0 = sampler.last, sampler.last_pss, sampler.cpu_seconds()
+    warm, warm_together, cpu0 = sampler.last, sampler.last_together, sampler.cpu_seconds()
     me = psutil.Process()
     client0 = sum(me.cpu_times()[:2])
     sampler.start()
@@ -519,7 +524,9 @@ async def run_class(args, pids: list[int]) -> tuple[Log, Measured]:
     sampler.sample()
     http.shutdown(wait=False)
     client = sum(me.cpu_times()[:2]) - client0
-    return log, Measured(wall, warm, sampler.peak, warm_pss, sampler.peak_pss, sampler.cpu_seconds() - cpu0, client)
+    return log, Measured(
+        wall, warm, sampler.peak, warm_together, sampler.peak_together, sampler.cpu_seconds() - cpu0, client
+    )
 
 
 def _set(e: asyncio.Event) -> asyncio.Event:
@@ -561,10 +568,10 @@ def report(args, log: Log, m: Measured) -> str:
     lines += [
         "",
         f"exceptions in the delta stream: {len(log.exceptions)}; server RSS (with children): "
-        f"{m.warm / 2**20:.0f} MB warm, **{m.peak / 2**20:.0f} MB peak**; PSS (shared pages counted once): "
-        f"{m.warm_pss / 2**20:.0f} MB warm, **{m.peak_pss / 2**20:.0f} MB peak**; server CPU {m.cpu:.1f} s for "
-        f"{served} pages = {m.cpu / max(served, 1):.3f} s a page; wall {m.wall:.1f} s; the simulated students' "
-        f"own CPU {m.client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f}",
+        f"{m.warm / 2**20:.0f} MB warm, **{m.peak / 2**20:.0f} MB peak**; together (shared pages once): "
+        f"{m.warm_together / 2**20:.0f} MB warm, **{m.peak_together / 2**20:.0f} MB peak**; "
+        f"server CPU {m.cpu:.1f} s for {served} pages = {m.cpu / max(served, 1):.3f} s a page; wall {m.wall:.1f} s; "
+        f"the simulated students' own CPU {m.client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f}",
     ]
     if args.kill_pid or log.dropped:
         back, again = log.came_back, log.reconnected
