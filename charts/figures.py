@@ -39,6 +39,9 @@ from .style import (
 )
 
 Curve = Mapping[str, Any]  # {"id", "name", "colour_key", "role"}
+# Cells a gate heatmap draws (units × steps): T = 1000, H = 256 drew 256,000 (3.4 MB of JSON each, five on the LSTM
+# page, in every reader's browser and in the server's memory while it sends them); past this, one step in k.
+MAX_GATE_CELLS = 40_000
 MARKER_COLOUR = "#B00020"
 
 
@@ -339,16 +342,25 @@ def gate_heatmap(
     x_title: str = "time step t",
     y_title: str = "hidden unit",
     gate_label: str = "gate value",
+    lang: str = "en",
+    max_cells: int = MAX_GATE_CELLS,
 ) -> go.Figure:
     """A heatmap of one gate's values over time × unit. ``gates``: ``t`` (and optionally ``back``), ``unit``,
-    ``value`` in [0, 1]."""
+    ``value`` in [0, 1]. Past ``max_cells`` cells it draws one step in k (the loss's step kept) and says so under
+    the title; the table (the CSV) keeps every step."""
     col = x if x in gates.columns else "t"
-    grid = gates.pivot(index="unit", columns=col, values="value")
+    steps, step_at = np.unique(gates[col].to_numpy(), return_inverse=True)
+    units, unit_at = np.unique(gates["unit"].to_numpy(), return_inverse=True)
+    z = np.full((len(units), len(steps)), np.nan)
+    z[unit_at, step_at] = gates["value"].to_numpy(dtype=float)
+    k = max(1, -(-z.size // max(1, max_cells)))
+    # the loss's step is the last t, or back = 0 (the first column in the book's orientation)
+    cols = np.arange(0, len(steps), k) if col == "back" else np.arange(len(steps) - 1, -1, -k)[::-1]
     trace = dict(
         type="heatmap",
-        z=grid.to_numpy(),
-        x=grid.columns.to_numpy(),
-        y=grid.index.to_numpy(),
+        z=z[:, cols],
+        x=steps[cols],
+        y=units,
         zmin=0.0,
         zmax=1.0,
         colorscale=VIRIDIS,
@@ -357,6 +369,14 @@ def gate_heatmap(
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
     layout["xaxis"].update(whole_number_ticks([trace]))
+    if k > 1:
+        shown = (
+            f"{k} 시각마다 하나씩 표시 (CSV에는 모든 시각)"
+            if lang == "ko"
+            else f"one step in {k} shown (the CSV has every step)"
+        )
+        layout["title"]["text"] += f"<br><sup>{shown}</sup>"
+        layout["margin"]["t"] += 24
     return figure([trace], layout)
 
 

@@ -446,6 +446,26 @@ def test_gate_heatmap_x_back_when_present_else_t():
     np.testing.assert_array_equal(np.asarray(hm.x), [1, 2, 3])
 
 
+def test_a_long_gate_heatmap_draws_one_step_in_k_with_the_losss_step_and_says_so():
+    T, H = 1000, 64
+    t, u = np.meshgrid(np.arange(1, T + 1), np.arange(H), indexing="ij")
+    rng = np.random.default_rng(0)
+    full = rng.random((T, H))
+    gates = pd.DataFrame({"t": t.ravel(), "back": T - t.ravel(), "unit": u.ravel(), "value": full.ravel()})
+    (hm,) = (fig := charts.gate_heatmap(gates, "f", max_cells=4000, lang="ko")).data
+    k = -(-(T * H) // 4000)
+    xs = np.asarray(hm.x)
+    assert xs[-1] == T and np.all(np.diff(xs) == k) and len(xs) * H <= 4000 + H
+    np.testing.assert_array_equal(np.asarray(hm.z), full[xs - 1].T)  # the drawn columns are those steps, exactly
+    assert f"{k} 시각마다 하나씩" in fig.layout.title.text
+    (hm,) = (fig := charts.gate_heatmap(gates, "f", x="back", max_cells=4000)).data
+    assert np.asarray(hm.x)[0] == 0 and f"one step in {k} shown" in fig.layout.title.text
+    (hm,) = (fig := charts.gate_heatmap(gates, "f")).data  # 64,000 cells: over the default, thinned
+    assert len(np.asarray(hm.x)) * H <= charts.figures.MAX_GATE_CELLS + H
+    small = charts.gate_heatmap(GATES, "f")
+    assert "shown" not in small.layout.title.text
+
+
 # ---------------------------------------------------------------------------------------------- book_chart
 BOOK = pd.DataFrame(
     {

@@ -44,7 +44,8 @@ def every_gate(ctx: Context, result: GateResult, kind: str) -> None:
             title = tr(f"{name} {GATE_LABELS[gate][0]} (sample 1)", f"{name} {GATE_LABELS[gate][1]} (샘플 1)")
             with cols[j % 2]:
                 fig = charts.gate_heatmap(frame, title, caption, x_title=tr("time step t", "시각 t"),
-                                          y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate)  # fmt: skip
+                                          y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate,
+                                          lang=ctx.lang)  # fmt: skip
                 ui.chart_with_exports(fig, frame, f"{kind}_gate_{gate}", ctx, title)
     for line in claims.render(claims.gate_role_claims(result, kind), ctx.lang):
         st.markdown(f"- {line}")

@@ -54,10 +54,14 @@ def configure() -> None:
         _blas_limit = threadpool_limits(limits=1, user_api="blas")
         tune_malloc()
         compat.install()
+
         # numba's compiled loops (recurrent_core/cells/_compiled.py), compiled or read from its disk cache away
         # from the readers; they bring SciPy's OpenBLAS, limited to one thread too once loaded
-        # then Theory's reference study, on the same background thread
-        warmup.warm_up_in_background(then=lambda: (threadpool_limits(limits=1, user_api="blas"), _prepare_constants()))
+        def then() -> None:  # on the warm-up's thread: BLAS limited, then Theory's reference study
+            threadpool_limits(limits=1, user_api="blas")
+            _prepare_constants()
+
+        warmup.warm_up_in_background(then=then)
         _done = True
 
 
