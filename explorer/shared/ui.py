@@ -10,6 +10,7 @@ Streamlit drops an undrawn widget's state.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -398,6 +399,14 @@ def file_stem(name: str, s: Settings) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem)
 
 
+@functools.cache
+def images_on_server() -> bool:
+    """Whether this server renders PNG/SVG downloads: kaleido and a browser installed, and memory enough
+    (process.server_images). Once per process: asking on every chart cost a package lookup, a PATH search and a
+    cgroup file read, twice a chart."""
+    return export.image_export_available() and process.server_images()
+
+
 def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Context, title: str = "",
                        caption: Mapping[str, Any] | None = None, stem: str | None = None) -> None:  # fmt: skip
     """The chart (drawn with its own template, so every export looks like the screen), its toolbar PNG
@@ -428,7 +437,7 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Cont
                                 "with BOM for Excel. Column names stay English.",
                                 "그래프의 숫자(norm, log10_norm)와 맨 위에 설정값. Excel용 UTF-8(BOM). 열 이름은 "
                                 "영어로 둡니다."))  # fmt: skip
-    if export.image_export_available() and process.server_images():
+    if images_on_server():
 
         def render(fmt: str) -> bytes:
             return work.exclusive(lambda: charts.image_bytes(fig, fmt, width, height, scale))
@@ -448,7 +457,7 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Cont
                on_click=set_controls, args=({"slide": not slide},),
                help=None if slide else tr("One chart per screen at 16:9, large type, for a projector.",
                                            "화면마다 그래프 하나, 16:9, 큰 글씨 (프로젝터용)."))  # fmt: skip
-    if not (export.image_export_available() and process.server_images()):
+    if not images_on_server():
         row.caption(
             tr(
                 "PNG: the camera icon above the chart saves it in your browser, exactly as drawn (this server "
