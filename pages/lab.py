@@ -32,8 +32,8 @@ FLOOR = charts.power_of_ten(-RELATIVE_FLOOR)
 W = lab.WINDOW  # one window: the curves' running mean and the readings' final loss and metric
 LOST_RUN = ("This run was on a server that stopped; start it again.",
             "이 학습은 멈춘 서버에서 진행 중이었습니다. 다시 시작해 주세요.")  # fmt: skip
-# While a run is live its panel marks the address bar (lab_run=1; a full run's URL sync drops it, the next redraw
-# puts it back): a browser whose server died brings the mark to a new session on another replica.
+# While a run is live its panel marks the address bar (lab_run=1, kept by the full run's URL sync, removed when the
+# run is over): a browser whose server died brings the mark to a new session on another replica.
 LIVE_KEY = "lab_run"
 
 st.title(
@@ -142,6 +142,8 @@ job = find()
 marked = FIRST_RUN and st.query_params.get(LIVE_KEY) == "1"
 if (compat.take_revived() or marked) and job is None:
     st.warning(tr(LOST_RUN[0], LOST_RUN[1]), icon=":material/cloud_off:")
+if (job is None or job.view().finished) and LIVE_KEY in st.query_params:
+    del st.query_params[LIVE_KEY]  # no live run here: a reload must not call one lost
 if job is None:
     # no st.stop(): app.py still writes the checked settings to the address bar and draws "Link to this view"
     st.info(tr("Press **Train**: the three models train in turn (about 10 s at the defaults). A run already "
@@ -292,6 +294,8 @@ def panel() -> None:
     everything = v.finished and all(r.finished for r in refs.values())
     if not v.finished and st.query_params.get(LIVE_KEY) != "1":
         st.query_params[LIVE_KEY] = "1"
+    elif v.finished and LIVE_KEY in st.query_params:
+        del st.query_params[LIVE_KEY]
     if not everything and st.button(tr("Stop", "멈춤"), key="lab_stop", icon=":material/stop:"):
         job.stop()
         for other in references.values():

@@ -150,3 +150,34 @@ def test_the_mark_is_no_setting_and_no_stranger():
     values, notices = parse_params({"lab_run": "1", "lag": "6"})
     assert values == {"T": 6} or "lab_run" not in values
     assert notices == []
+
+
+def test_a_live_runs_mark_survives_the_full_runs_url_sync_and_goes_when_the_run_is_over(monkeypatch):
+    import threading
+
+    import recurrent_core as rc
+
+    hold = threading.Event()
+
+    def held(*args, **kwargs):  # the run stays live until the test lets it train
+        hold.wait(30)
+        yield from rc.train_iter(*args, **kwargs)
+
+    monkeypatch.setattr(lab.SCHEDULER, "iterate", held)
+    query = {"lag": "6", "lab_H": "4", "lab_batch": "4", "lab_steps": "50", "lab_seed": "13"}
+    try:
+        at = lab_page(revived=False, query=query)
+        at.button(key="lab_train").click().run()
+        assert not at.exception and not at.warning
+        assert at.query_params["lab_run"] == "1"
+        at.run()  # another full run: the URL sync keeps the mark
+        assert at.query_params["lab_run"] == "1"
+        job = lab.SCHEDULER.find(lab.LabSettings(T=6, H=4, batch=4, steps=50, seed=13))
+        assert job is not None
+        hold.set()
+        assert job.wait(30)
+        at.run()
+        assert not at.exception and "lab_run" not in at.query_params  # over: a reload will not call it lost
+    finally:
+        hold.set()
+        lab.SCHEDULER.shutdown()

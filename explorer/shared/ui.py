@@ -34,6 +34,7 @@ from .controls import (
     PAGE_CONTROLS,
     PAGE_SIDEBAR,
     SIDEBAR,
+    STATE_KEYS,
     VIEW_CONTROLS,
     C,
     PageSidebar,
@@ -97,7 +98,13 @@ def _went_back(query: dict[str, str]) -> bool:
     query than the one this session last showed. An empty query is one only when Back or Forward brought it (the
     defaults); otherwise the query was cleared and the settings stay."""
     shown = st.session_state.get(URL_SHOWN_KEY)
+    query = _without_state(query)
     return shown is not None and query != shown and (bool(query) or compat.history_navigation())
+
+
+def _without_state(query: dict[str, str]) -> dict[str, str]:
+    """The query without the marks a page keeps there for itself (STATE_KEYS: the lab's live run)."""
+    return {k: v for k, v in query.items() if k not in STATE_KEYS}
 
 
 def _address_query() -> dict[str, str] | None:
@@ -341,9 +348,11 @@ def sync_url(ctx: Context, view: View, own: object | None = None) -> None:
     """Write the view's parameters to the address bar (canonical keys, defaults and strangers left out), and
     remember them: another query on a later run is the browser's Back or Forward (``seed_from_url``)."""
     want = query_items(ctx.settings, view, ctx.lang, page=ctx.page, own=own)
+    current = _current_query()
+    marks = {k: v for k, v in current.items() if k in STATE_KEYS}  # what the page left there for itself
     address = _address_query()
-    if _current_query() != want or (address is not None and address != want):
-        st.query_params.from_dict(want)  # one history entry (none if the address already holds it)
+    if current != {**want, **marks} or (address is not None and _without_state(address) != want):
+        st.query_params.from_dict({**want, **marks})  # one history entry (none if the address already holds it)
     st.session_state[URL_SHOWN_KEY] = want
 
 
