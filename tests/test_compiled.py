@@ -222,6 +222,28 @@ def test_rc_backend_numpy_keeps_every_loop_in_numpy(monkeypatch, use_backend):
     assert backend.name() == "numba"
 
 
+def test_a_thread_may_run_another_backend_than_the_process(use_backend):
+    import threading
+
+    use_backend("numpy")
+    seen = {}
+
+    def lab_thread() -> None:
+        with backend.in_thread("auto"):
+            seen["inside"] = backend.name()
+        seen["after"] = backend.name()
+
+    t = threading.Thread(target=lab_thread)
+    t.start()
+    t.join(30)
+    assert seen == {"inside": "numba", "after": "numpy"}
+    assert backend.name() == "numpy"  # other threads keep the process's
+    with backend.in_thread(None):  # None: no change
+        assert backend.name() == "numpy"
+    with pytest.raises(ValueError, match="backend"), backend.in_thread("cuda"):
+        pass
+
+
 def test_an_unknown_backend_is_refused_or_logged(monkeypatch, caplog, use_backend):
     with pytest.raises(ValueError, match="backend"):
         backend.use("cuda")

@@ -62,8 +62,10 @@ def _setting() -> str:
 
 
 def kernels() -> ModuleType | None:
-    """The compiled loops, or None: the NumPy loops run (RC_BACKEND=numpy, ``use("numpy")``, or no numba)."""
-    if _setting() == "numpy" or (_pending and not getattr(_local, "warming", False)):
+    """The compiled loops, or None: the NumPy loops run (RC_BACKEND=numpy, ``use("numpy")``, ``in_thread("numpy")``
+    or no numba)."""
+    setting = getattr(_local, "setting", None) or _setting()
+    if setting == "numpy" or (_pending and not getattr(_local, "warming", False)):
         return None
     return _load()
 
@@ -74,6 +76,20 @@ def use(name: str | None) -> None:
     if name is not None and name not in BACKENDS:
         raise ValueError(f"backend: expected one of {BACKENDS}, got {name!r}")
     _forced, _env = name, None
+
+
+@contextlib.contextmanager
+def in_thread(name: str | None) -> Iterator[None]:
+    """In this thread only, backend ``name`` ("numba", "numpy" or "auto") instead of the process's; None changes
+    nothing. (A server whose pages run the NumPy loops can train its lab runs compiled.)"""
+    if name is not None and name not in BACKENDS:
+        raise ValueError(f"backend: expected one of {BACKENDS}, got {name!r}")
+    before = getattr(_local, "setting", None)
+    _local.setting = name or before
+    try:
+        yield
+    finally:
+        _local.setting = before
 
 
 @contextlib.contextmanager
