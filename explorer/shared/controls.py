@@ -698,9 +698,17 @@ class ModelControls:
     )
 
 
+_SPECS: dict[type, tuple[Spec, ...]] = {}  # a class's declaration never changes; pages ask ~70 times a run
+
+
 def specs(cls: type) -> tuple[Spec, ...]:
     """The controls a dataclass of this module declares, in field order."""
-    return tuple(replace(f.metadata["spec"], name=f.name, key=f.metadata["spec"].key or f.name) for f in fields(cls))
+    found = _SPECS.get(cls)
+    if found is None:
+        found = _SPECS[cls] = tuple(
+            replace(f.metadata["spec"], name=f.name, key=f.metadata["spec"].key or f.name) for f in fields(cls)
+        )
+    return found
 
 
 CONTROLS: tuple[Spec, ...] = specs(Settings)
