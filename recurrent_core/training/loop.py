@@ -35,6 +35,7 @@ import numpy as np
 
 from ..cells.init import init_layer
 from ..cells.layers import FIELDS, STATE_KEYS
+from .compiled_step import CHUNK, compiled_run
 from .config import SIGNATURE, TrainConfig, config_of
 from .fused import FusedStep
 from .optim import clip_grads_, make_optimizer
@@ -209,9 +210,28 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
         probe_losses.append(probe_loss)
         rhos.append(spectral_radii(params["weight_hh_l0"], c.H))
 
+    fast = compiled_run(c, spec, opt, params)  # the whole step compiled (compiled_step.py), or None: NumPy's
     checkpoint(0)
     seconds = time.perf_counter() - start
     yield snapshot(0, "running")
+    if fast is not None:
+        s = 0
+        while s < steps:
+            start = time.perf_counter()
+            count = min(CHUNK, min(steps, (s // every + 1) * every) - s)  # up to the next checkpoint
+            done, status = fast.run(s, count, loss, metric, gnorm)
+            if status:  # step s + done diverged: stopped before its update (1) or updated into inf/NaN (2)
+                seconds += time.perf_counter() - start
+                yield snapshot(s + done, "diverged")
+                return
+            s += count
+            if s % every == 0 or s == steps:
+                checkpoint(s)
+                seconds += time.perf_counter() - start
+                yield snapshot(s, "done" if s == steps else "running")
+            else:
+                seconds += time.perf_counter() - start
+        return
     for s in range(steps):
         start = time.perf_counter()
         x, y = task_batch(c.task, T, c.batch, c.seed, s, n_symbols=c.n_symbols)
