@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 def warm_up() -> float:
     """Compile (or load from numba's disk cache) every loop on tiny inputs; returns the seconds it took (0.0 on
-    the NumPy backend). Each kind, both GRU formulations, a hard-sigmoid gate and truncation."""
+    the NumPy backend). Each kind, both GRU formulations, a hard-sigmoid gate and truncation, and the compiled
+    training step (one tiny run)."""
     with backend.warming():
         if backend.kernels() is None:
             return 0.0
@@ -38,6 +39,10 @@ def warm_up() -> float:
             layer = init_layer(kind, 1, 1, seed=0).replace(**options)
             bptt(layer, x, dhs)
             bptt(layer, x, dhs, truncate=1)
+        # the compiled training step (training/_compiled.py): one signature serves every kind, task and option
+        from ..training.loop import train
+
+        train("rnn", "adding", 2, 1, 1, 0, batch=1, optimizer="adam", lr=0.01)
         return time.perf_counter() - start
 
 

@@ -122,14 +122,17 @@ def lstm_probe_flow(params: Mapping[str, Array], x: Array, y: Array, spec: TaskS
     loss: through the public ``rc.forward`` and ``rc.flow_norms`` (the fused step keeps no ∂L/∂c_t)."""
     layer = layer_of(params, "lstm", "tanh", "pytorch")
     W_fc = params["fc.weight"]
-    h_T = forward(layer, x).hs[-1]
+    tape = forward(layer, x)
+    h_T = tape.hs[-1]
     loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
     dhs = np.zeros((x.shape[0], *h_T.shape))
     dhs[-1] = dout @ W_fc
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        trace = bptt(layer, x, dhs)
-        assert trace.dc is not None
-        return log10_norms(trace.dh), log10_norms(trace.dc), loss
+        # rc.bptt(layer, x, dhs)'s dh and dc: its backward over the same tape, without the parameter gradients
+        # and dx it would add (and the second forward it would run)
+        back = layer.back_all(tape, dhs, None)
+        assert back.dc is not None
+        return log10_norms(back.dh), log10_norms(back.dc), loss
 
 
 def log10_norms(d: Array) -> Array:
