@@ -14,7 +14,7 @@ from recurrent_core.cells.bptt import bptt, forward
 from recurrent_core.training import compiled_step
 from recurrent_core.training.fused import _log10_norm, _log10_norms
 from recurrent_core.training.loop import initial_state
-from recurrent_core.training.step import layer_of, log10_norms, lstm_probe_flow
+from recurrent_core.training.step import LSTMProbe, layer_of, log10_norms, lstm_probe_flow
 from recurrent_core.training.tasks import probe_batch, readout_loss, task_spec
 
 pytest.importorskip("numba")
@@ -178,20 +178,24 @@ def test_the_flows_log10_norms_in_a_few_calls_are_the_same_numbers():
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("N,H", [(9, 7), (64, 70)])  # (64, 70): the recurrent products split into gate blocks
 @pytest.mark.parametrize("name", ["numba", "numpy"])
-def test_the_lstm_probe_reads_what_rc_bptt_gives(name, use_backend):
-    """lstm_probe_flow (one forward and the layer's backward) against rc.forward + rc.bptt, bit for bit."""
+def test_the_lstm_probe_reads_what_rc_bptt_gives(name, N, H, use_backend):
+    """lstm_probe_flow (one forward and the layer's backward) and the loop's LSTMProbe (the same over reused
+    buffers) against rc.forward + rc.bptt, bit for bit."""
     use_backend(name)
     spec = task_spec("adding")
-    params = initial_state("lstm", spec, 7, 2, forget_bias=1.0)
-    x, y = probe_batch("adding", 12, 9, 2)
+    params = initial_state("lstm", spec, H, 2, forget_bias=1.0)
+    x, y = probe_batch("adding", 12, N, 2)
     layer = layer_of(params, "lstm", "tanh", "pytorch")
     h_T = forward(layer, x).hs[-1]
     loss, _, dout = readout_loss(spec, h_T @ params["fc.weight"].T + params["fc.bias"], y)
-    dhs = np.zeros((12, 9, 7))
+    dhs = np.zeros((12, N, H))
     dhs[-1] = dout @ params["fc.weight"]
     trace = bptt(layer, x, dhs)
-    row, cell_row, probe_loss = lstm_probe_flow(params, x, y, spec)
-    np.testing.assert_array_equal(row, log10_norms(trace.dh))
-    np.testing.assert_array_equal(cell_row, log10_norms(trace.dc))
-    assert probe_loss == loss
+    probe = LSTMProbe(12, N, 2, H)
+    for _ in range(2):  # the second call, over the first's buffers, reads the same
+        for row, cell_row, probe_loss in (lstm_probe_flow(params, x, y, spec), probe(params, x, y, spec)):
+            np.testing.assert_array_equal(row, log10_norms(trace.dh))
+            np.testing.assert_array_equal(cell_row, log10_norms(trace.dc))
+            assert probe_loss == loss

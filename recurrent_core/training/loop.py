@@ -39,7 +39,7 @@ from .compiled_step import CHUNK, compiled_run
 from .config import SIGNATURE, TrainConfig, config_of
 from .fused import FusedStep
 from .optim import clip_grads_, make_optimizer
-from .step import LayerStep, Recurrence, loss_and_grads, lstm_probe_flow, probe_flow, spectral_radii
+from .step import LayerStep, LSTMProbe, Recurrence, loss_and_grads, probe_flow, spectral_radii
 from .tasks import TaskSpec, probe_batch, task_batch, task_spec
 
 Array = np.ndarray
@@ -163,6 +163,7 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
     x_probe, y_probe = probe_batch(c.task, T, c.probe_batch_size, c.seed, n_symbols=c.n_symbols)
     layer = recurrence(c, c.batch)
     probe = None if c.kind == "lstm" else recurrence(c, c.probe_batch_size)  # the LSTM's probe: lstm_probe_flow
+    lstm_probe = LSTMProbe(T, c.probe_batch_size, spec.D, c.H) if c.kind == "lstm" else None
     loss = np.empty(steps)
     metric = np.empty(steps)
     gnorm = np.empty(steps)
@@ -200,7 +201,8 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
 
     def checkpoint(done: int) -> None:
         if c.kind == "lstm":  # the memory cell's gradient beside h's, through the public rc.forward and rc.flow_norms
-            row, cell_row, probe_loss = lstm_probe_flow(params, x_probe, y_probe, spec)
+            assert lstm_probe is not None
+            row, cell_row, probe_loss = lstm_probe(params, x_probe, y_probe, spec)
             cell_flows.append(cell_row)
         else:
             assert probe is not None
