@@ -19,7 +19,9 @@ from recurrent_core.training.tasks import probe_batch, readout_loss, task_spec
 
 pytest.importorskip("numba")
 
-BASE = dict(task="adding", T=10, H=6, steps=20, seed=1, batch=4, optimizer="adam", lr=0.02, clip=("norm", 1.0), record_every=7)
+BASE = dict(
+    task="adding", T=10, H=6, steps=20, seed=1, batch=4, optimizer="adam", lr=0.02, clip=("norm", 1.0), record_every=7
+)
 # (id, kind, changes to BASE): every option that changes a step, each on its own, and some together
 CASES = [
     ("rnn", "rnn", {}),

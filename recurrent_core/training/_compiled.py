@@ -36,7 +36,9 @@ TOLERANCE = 0.04  # tasks.ADDING_TOLERANCE
 
 
 @njit(cache=True, error_model="numpy")
-def fill_adding(u: np.ndarray, first: np.ndarray, second: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:  # pragma: no cover (compiled)
+def fill_adding(
+    u: np.ndarray, first: np.ndarray, second: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> None:  # pragma: no cover (compiled)
     """tasks._draw's adding batch from its draws: x (T, N, 2), y (N, 1)."""
     T, N = u.shape
     for t in range(T):

@@ -162,12 +162,13 @@ class CompiledRun:
         c, opt, b, d = self.config, self.opt, self.bufs, self.draws
         window = slice(first_step, first_step + count)
         adam = isinstance(opt, Adam)
-        if adam:
+        if isinstance(opt, Adam):
             pairs = [opt.coefficients(opt.t + 1 + i) for i in range(count)]
             step_sizes = np.array([p[0] for p in pairs])
             bias2_sqrts = np.array([p[1] for p in pairs])
             beta1, beta2, eps, momentum = opt.beta1, opt.beta2, opt.eps, 0.0
         else:
+            assert isinstance(opt, SGD)
             step_sizes = bias2_sqrts = np.zeros(count)
             beta1 = beta2 = eps = 0.0
             momentum = opt.momentum
@@ -185,10 +186,12 @@ class CompiledRun:
             b["dgi"], b["dgh"], b["dh0"], b["dc0"], b["dout"], loss[window], metric[window], gnorm[window],
         )  # fmt: skip
         updated = done + (1 if status == 2 else 0)
-        if adam:
+        if isinstance(opt, Adam):
             opt.t += updated
         elif updated and momentum != 0:
             self.momentum_started = True
-            assert isinstance(opt, SGD)
-            opt.buffers = dict(zip(p, (self.M[self.offsets[i] : self.offsets[i + 1]].reshape(v.shape) for i, v in enumerate(p.values())), strict=True))
+            opt.buffers = {  # SGD's momentum buffers: views of M, as Adam's m
+                key: self.M[self.offsets[i] : self.offsets[i + 1]].reshape(v.shape)
+                for i, (key, v) in enumerate(p.items())
+            }
         return done, status

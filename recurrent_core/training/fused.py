@@ -54,9 +54,8 @@ def _log10_norms(d: Array) -> Array:
     u = rows / np.where(ok, scale, 1.0)[:, None]
     dots = np.array([np.dot(r, r) if good else 1.0 for r, good in zip(u, ok, strict=True)])
     with np.errstate(divide="ignore", invalid="ignore"):
-        out: Array = np.where(
-            ok, np.log10(scale) + 0.5 * np.log10(dots), np.where((scale == 0.0) | (scale == np.inf), np.log10(scale), np.nan)
-        )
+        special = np.where((scale == 0.0) | (scale == np.inf), np.log10(scale), np.nan)  # 0: -inf, inf, NaN
+        out: Array = np.where(ok, np.log10(scale) + 0.5 * np.log10(dots), special)
     return out
 
 

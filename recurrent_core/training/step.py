@@ -28,7 +28,7 @@ from ..cells.bptt import bptt, forward
 from ..cells.gru import GRULayer
 from ..cells.layers import Layer
 from ..cells.lstm import _HALF as _LSTM_HALF
-from ..cells.lstm import LSTMLayer
+from ..cells.lstm import LSTMLayer, LSTMTape
 from ..cells.rnn import RNNLayer
 from .tasks import TaskSpec, readout_loss
 
@@ -124,8 +124,10 @@ def lstm_probe_flow(params: Mapping[str, Array], x: Array, y: Array, spec: TaskS
     """An LSTM's log10 ‖∂L/∂h_t‖ and log10 ‖∂L/∂c_t‖ over the probe batch (each (T,)), full BPTT, and the probe
     loss: through the public ``rc.forward`` and ``rc.flow_norms`` (the fused step keeps no ∂L/∂c_t)."""
     layer = layer_of(params, "lstm", "tanh", "pytorch")
+    assert isinstance(layer, LSTMLayer)
     W_fc = params["fc.weight"]
     tape = forward(layer, x)
+    assert isinstance(tape, LSTMTape)
     h_T = tape.hs[-1]
     loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
     dhs = np.zeros((x.shape[0], *h_T.shape))
