@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from ..cells import backend
+from ..cells import backend, warmup
 from ..cells._ops import SPLIT_MIN_MACS
 from ..cells.layers import STATE_KEYS
 from .config import TrainConfig
 from .optim import SGD, Adam
-from .tasks import _BATCH_STREAM, TaskSpec
+from .tasks import _BATCH_STREAM, TaskSpec, task_spec
 
 Array = np.ndarray
 log = logging.getLogger(__name__)
@@ -48,6 +48,19 @@ def kernels() -> ModuleType | None:
             log.warning("the compiled training step is not available (%s): training runs the NumPy step", exc)
         _tried = True
     return _module
+
+
+@warmup.also_warm
+def _warm_up() -> None:
+    """One tiny run through the compiled step: one signature of ``train_steps`` serves every kind, task and
+    option (they are values, not types), so this compiles (or loads) all of it."""
+    config = TrainConfig("rnn", "adding", 2, 1, 1, 0, batch=1, optimizer="adam", lr=0.01)
+    shapes = {"weight_ih_l0": (1, 2), "weight_hh_l0": (1, 1), "bias_ih_l0": (1,), "bias_hh_l0": (1,)}
+    params = {**{key: np.full(shape, 0.5) for key, shape in shapes.items()}, "fc.weight": np.ones((1, 1))}
+    params["fc.bias"] = np.zeros(1)
+    run = compiled_run(config, task_spec("adding"), Adam(0.01), params)
+    if run is not None:
+        run.run(0, 1, np.empty(1), np.empty(1), np.empty(1))
 
 
 def supports(config: TrainConfig) -> bool:
