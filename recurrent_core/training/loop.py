@@ -161,7 +161,8 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
     settings = c.settings()
     params = {k: v.copy() for k, v in initial.items()}
     x_probe, y_probe = probe_batch(c.task, T, c.probe_batch_size, c.seed, n_symbols=c.n_symbols)
-    layer = recurrence(c, c.batch)
+    fast = compiled_run(c, spec, opt, params)  # the whole step compiled (compiled_step.py), or None: NumPy's
+    layer = recurrence(c, c.batch) if fast is None else None  # the NumPy step's layer (its buffers only if used)
     probe = None if c.kind == "lstm" else recurrence(c, c.probe_batch_size)  # the LSTM's probe: lstm_probe_flow
     lstm_probe = LSTMProbe(T, c.probe_batch_size, spec.D, c.H) if c.kind == "lstm" else None
     loss = np.empty(steps)
@@ -212,7 +213,6 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
         probe_losses.append(probe_loss)
         rhos.append(spectral_radii(params["weight_hh_l0"], c.H))
 
-    fast = compiled_run(c, spec, opt, params)  # the whole step compiled (compiled_step.py), or None: NumPy's
     checkpoint(0)
     seconds = time.perf_counter() - start
     yield snapshot(0, "running")
@@ -238,6 +238,7 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
         start = time.perf_counter()
         x, y = task_batch(c.task, T, c.batch, c.seed, s, n_symbols=c.n_symbols)
         with np.errstate(over="ignore", invalid="ignore"):
+            assert layer is not None
             result = loss_and_grads(layer, params, x, y, spec, c.truncate)
             loss[s], metric[s] = result.loss, result.metric
             gnorm[s] = clip_grads_(result.grads, c.clip)
