@@ -203,3 +203,32 @@ def test_the_lstm_probe_reads_what_rc_bptt_gives(name, N, H, use_backend):
             np.testing.assert_array_equal(row, log10_norms(trace.dh))
             np.testing.assert_array_equal(cell_row, log10_norms(trace.dc))
             assert probe_loss == loss
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the NumPy optimizer's, as before
+@pytest.mark.parametrize("lr,status,step", [(1e300, 1, 1), (1e308, 2, 0)])
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_both_stops_of_a_diverging_run_alike_on_both_backends(kind, lr, status, step, use_backend, monkeypatch):
+    """SGD at lr 1e300: step 0's update is finite, step 1's loss is not (stop before the update, status 1); at lr
+    1e308 step 0's update overflows (stop after it, status 2). The same step and weights on either backend."""
+    seen = []
+    real = compiled_step.CompiledRun.run
+
+    def spy(self, *args):
+        seen.append(real(self, *args))
+        return seen[-1]
+
+    monkeypatch.setattr(compiled_step.CompiledRun, "run", spy)
+    runs = {}
+    for name in ("numba", "numpy"):
+        use_backend(name)
+        runs[name] = rc.train(kind, "adding", 6, 4, 5, 0, batch=3, optimizer="sgd", lr=lr, record_every=2)
+    assert seen == [(step, status)]
+    a, b = runs["numba"], runs["numpy"]
+    assert a.status == b.status == "diverged" and a.steps_done == b.steps_done == step
+    assert rel_err(a.grad_norm, b.grad_norm) < 1e-12 and rel_err(a.loss, b.loss) < 1e-12
+    for key in b.final:
+        finite = np.isfinite(b.final[key])
+        np.testing.assert_array_equal(np.isfinite(a.final[key]), finite)
+        np.testing.assert_allclose(a.final[key][finite], b.final[key][finite], rtol=1e-12)  # ~1e300: no norms
+    assert all(np.isfinite(v).all() for v in b.final.values()) == (status == 1)
