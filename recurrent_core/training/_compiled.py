@@ -65,29 +65,80 @@ def fill_first(symbols: np.ndarray, x: np.ndarray, labels: np.ndarray) -> None: 
 
 
 @njit(cache=True, error_model="numpy")
+def pairwise_sum(a: np.ndarray) -> float:  # pragma: no cover (compiled)
+    """NumPy's sum of a contiguous 1-D float64 array, in its order (pairwise: eight running sums in blocks of up to
+    128, halves above), so that a sum NumPy takes this way comes out the same to the last bit."""
+    n = a.shape[0]
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+        i = 8
+        while i < n - (n % 8):
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        block: float = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            block += a[i]
+            i += 1
+        return block
+    n2 = n // 2
+    n2 -= n2 % 8
+    total: float = pairwise_sum(a[:n2]) + pairwise_sum(a[n2:])
+    return total
+
+
+@njit(cache=True, error_model="numpy")
 def _readout(
-    h: np.ndarray, W_fc: np.ndarray, b_fc: np.ndarray, y: np.ndarray, labels: np.ndarray, ce: bool, dout: np.ndarray
+    h: np.ndarray,
+    W_fc: np.ndarray,
+    b_fc: np.ndarray,
+    y: np.ndarray,
+    labels: np.ndarray,
+    ce: bool,
+    dout: np.ndarray,
+    work: np.ndarray,
 ) -> tuple[float, float]:  # pragma: no cover (compiled)
-    """tasks.readout_loss of out = h W_fcᵀ + b_fc: (loss, metric), dout filled."""
-    N, H = h.shape
+    """tasks.readout_loss of out = h W_fcᵀ + b_fc: (loss, metric), dout filled; ``work`` (N,) scratch. Every
+    product and sum as NumPy takes it (step.py's ``h_T @ W_fc.T``: a matrix-vector product for one output, a
+    matrix product for several; np.mean and the row sums pairwise), so that both give the same bits."""
+    N = h.shape[0]
     K = W_fc.shape[0]
+    if K == 1:
+        if N == 1:
+            dout[0, 0] = np.dot(h[0], W_fc[0])
+        else:
+            np.dot(h, W_fc[0], work)
+            for n in range(N):
+                dout[n, 0] = work[n]
+    else:
+        np.dot(h, W_fc.T, dout)
     for n in range(N):
         for o in range(K):
-            s = 0.0
-            for j in range(H):
-                s += h[n, j] * W_fc[o, j]
-            dout[n, o] = s + b_fc[o]
+            dout[n, o] += b_fc[o]
     if not ce:
-        loss, hits = 0.0, 0.0
-        for n in range(N):
-            for o in range(K):
-                err = dout[n, o] - y[n, o]
-                loss += err * err
-                if abs(err) < TOLERANCE:
-                    hits += 1.0
-                dout[n, o] = err * (2.0 / (N * K))
-        return loss / (N * K), hits / (N * K)
-    loss, hits = 0.0, 0.0
+        flat = dout.reshape(N * K)
+        sq = np.empty(N * K)
+        hits = 0.0
+        for i in range(N * K):
+            err = flat[i] - y.reshape(N * K)[i]
+            sq[i] = err * err
+            if abs(err) < TOLERANCE:
+                hits += 1.0
+            flat[i] = err * (2.0 / (N * K))
+        return pairwise_sum(sq) / (N * K), hits / (N * K)
+    hits = 0.0
+    ez = np.empty(K)
     for n in range(N):
         row = dout[n]
         top, best = row[0], 0
@@ -96,25 +147,27 @@ def _readout(
                 top, best = row[o], o
         if best == labels[n]:
             hits += 1.0
-        z = 0.0
         for o in range(K):
             row[o] = row[o] - top
-            z += np.exp(row[o])
-        log_z = np.log(z)
+            ez[o] = np.exp(row[o])
+        log_z = np.log(pairwise_sum(ez))
         for o in range(K):
             row[o] = row[o] - log_z
-        loss -= row[labels[n]]
+        work[n] = row[labels[n]]
         for o in range(K):
             row[o] = np.exp(row[o])
         row[labels[n]] -= 1.0
         for o in range(K):
             row[o] /= N
-    return loss / N, hits / N
+    return -(pairwise_sum(work) / N), hits / N
 
 
 @njit(cache=True, error_model="numpy")
 def _column_sums(a: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover (compiled)
-    """out = a.sum(axis=0) for a (R, k), row after row as NumPy adds them."""
+    """out = a.sum(axis=0) for a (R, k) as NumPy adds: row after row, or pairwise down the one column (k = 1)."""
+    if a.shape[1] == 1:
+        out[0] = pairwise_sum(a.reshape(a.shape[0]))
+        return
     out[:] = a[0]
     for r in range(1, a.shape[0]):
         for j in range(a.shape[1]):
@@ -200,6 +253,8 @@ def train_steps(
     dummy = np.zeros((1, 1, 1))
     x2 = x.reshape((T * N, D))
     tail = T - t0
+    K = W_fc.shape[0]
+    work = np.empty(N)
     for s in range(S):
         # ------------------------------------------------------------------------------ the batch
         if ce:
@@ -246,14 +301,15 @@ def train_steps(
             else:
                 gru_forward(gates, h_all, hh_n, WhT, fparts, WhT, b_hh[2 * H :], True, 0, dummy)
         # ------------------------------------------------------------------------------ readout and loss
-        value, hit = _readout(h_all[T], W_fc, b_fc, y, labels, ce, dout)
+        value, hit = _readout(h_all[T], W_fc, b_fc, y, labels, ce, dout, work)
         loss[s], metric[s] = value, hit
         dh_T = dhs[T - 1]
-        dh_T[:] = 0.0
-        for n in range(N):
-            for o in range(W_fc.shape[0]):
+        if K == 1:  # dout W_fc: one product per element (NumPy's outer product), else a matrix product
+            for n in range(N):
                 for j in range(H):
-                    dh_T[n, j] += dout[n, o] * W_fc[o, j]
+                    dh_T[n, j] = dout[n, 0] * W_fc[0, j]
+        else:
+            np.dot(dout, W_fc, dh_T)
         # ------------------------------------------------------------------------------ backward
         nb = bparts.shape[0]
         if nb > 0:
@@ -285,17 +341,14 @@ def train_steps(
             np.dot(di2.T, h_all[t0:T].reshape((tail * N, H)), gW_hh)
             gb_hh[:] = gb_ih
         h_T = h_all[T]
-        for o in range(W_fc.shape[0]):
-            for j in range(H):
-                acc = 0.0
-                for n in range(N):
-                    acc += dout[n, o] * h_T[n, j]
-                gW_fc[o, j] = acc
-        for o in range(W_fc.shape[0]):
-            acc = dout[0, o]
-            for n in range(1, N):
-                acc += dout[n, o]
-            gb_fc[o] = acc
+        if K == 1:  # doutᵀ h_T as NumPy takes it: a vector-matrix product (a dot product for H = 1)
+            if H == 1:
+                gW_fc[0, 0] = np.dot(dout.reshape(N), h_T.reshape(N))
+            else:
+                np.dot(dout.reshape(N), h_T, gW_fc[0])
+        else:
+            np.dot(dout.T, h_T, gW_fc)
+        _column_sums(dout, gb_fc)
         # ------------------------------------------------------------------------------ the norm and clipping
         total = 0.0
         for i in range(offsets.shape[0] - 1):
