@@ -112,8 +112,9 @@ def test_the_detector_sees_imports_inside_functions_relative_imports_and_cycles(
 # the file-format readers may import their format's library, lazily (inside the function that reads such a file)
 LAZY_READERS = {"recurrent_core.io.keras": {"h5py"}, "recurrent_core.io.onnx": {"onnx", "google"}}
 # the per-step loops may be compiled with numba (issue 19): in that one module, which only the backend switch
-# imports, lazily (without numba the NumPy loops run)
-COMPILED = {"recurrent_core.cells._compiled": {"numba"}}
+# imports, lazily (without numba the NumPy loops run); and the whole training step, in training/_compiled.py,
+# which only compiled_step.py imports, lazily and behind the same switch
+COMPILED = {"recurrent_core.cells._compiled": {"numba"}, "recurrent_core.training._compiled": {"numba"}}
 
 
 def test_the_core_imports_numpy_and_the_standard_library_only():
@@ -138,13 +139,20 @@ def test_the_format_libraries_are_imported_only_inside_functions(name):
     assert not {m for m in eager if m.split(".")[0] in LAZY_READERS[name]}
 
 
-def test_only_the_backend_imports_the_compiled_loops_and_only_inside_a_function():
+@pytest.mark.parametrize(
+    "module,switch",
+    [
+        ("recurrent_core.cells._compiled", "recurrent_core.cells.backend"),
+        ("recurrent_core.training._compiled", "recurrent_core.training.compiled_step"),
+    ],
+)
+def test_only_the_backend_imports_the_compiled_loops_and_only_inside_a_function(module, switch):
+    """Only the switch imports a compiled module, inside a function (the compiled step's module calls the core's
+    compiled loops, compiled itself)."""
     files = sources(("recurrent_core",))
-    importers = {
-        name for name, path in files.items() if "recurrent_core.cells._compiled" in imports_of(path, set(files))
-    }
-    assert importers == {"recurrent_core.cells.backend"}
-    tree = ast.parse(files["recurrent_core.cells.backend"].read_text(encoding="utf-8"))
+    importers = {name for name, path in files.items() if module in imports_of(path, set(files))}
+    assert importers - set(COMPILED) == {switch}
+    tree = ast.parse(files[switch].read_text(encoding="utf-8"))
     top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     assert not [n for n in top if isinstance(n, ast.ImportFrom) and "_compiled" in {a.name for a in n.names}]
 

@@ -18,11 +18,20 @@ from .bptt import bptt  # the training step (training/fused.py) calls the same l
 from .init import init_layer
 
 log = logging.getLogger(__name__)
+_MORE: list[Callable[[], None]] = []
+
+
+def also_warm(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register ``fn`` to run in :func:`warm_up`, after the loops (for compiled code above the cells: the cells
+    import nothing from the packages that use them)."""
+    _MORE.append(fn)
+    return fn
 
 
 def warm_up() -> float:
     """Compile (or load from numba's disk cache) every loop on tiny inputs; returns the seconds it took (0.0 on
-    the NumPy backend). Each kind, both GRU formulations, a hard-sigmoid gate and truncation."""
+    the NumPy backend). Each kind, both GRU formulations, a hard-sigmoid gate and truncation, then what
+    :func:`also_warm` registered (the compiled training step: one tiny run)."""
     with backend.warming():
         if backend.kernels() is None:
             return 0.0
@@ -38,6 +47,8 @@ def warm_up() -> float:
             layer = init_layer(kind, 1, 1, seed=0).replace(**options)
             bptt(layer, x, dhs)
             bptt(layer, x, dhs, truncate=1)
+        for more in _MORE:  # what the packages above the cells compile (training/compiled_step.py)
+            more()
         return time.perf_counter() - start
 
 

@@ -35,10 +35,11 @@ import numpy as np
 
 from ..cells.init import init_layer
 from ..cells.layers import FIELDS, STATE_KEYS
+from .compiled_step import CHUNK, compiled_run
 from .config import SIGNATURE, TrainConfig, config_of
 from .fused import FusedStep
 from .optim import clip_grads_, make_optimizer
-from .step import LayerStep, Recurrence, loss_and_grads, lstm_probe_flow, probe_flow, spectral_radii
+from .step import LayerStep, LSTMProbe, Recurrence, loss_and_grads, probe_flow, spectral_radii
 from .tasks import TaskSpec, probe_batch, task_batch, task_spec
 
 Array = np.ndarray
@@ -160,8 +161,10 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
     settings = c.settings()
     params = {k: v.copy() for k, v in initial.items()}
     x_probe, y_probe = probe_batch(c.task, T, c.probe_batch_size, c.seed, n_symbols=c.n_symbols)
-    layer = recurrence(c, c.batch)
+    fast = compiled_run(c, spec, opt, params)  # the whole step compiled (compiled_step.py), or None: NumPy's
+    layer = recurrence(c, c.batch) if fast is None else None  # the NumPy step's layer (its buffers only if used)
     probe = None if c.kind == "lstm" else recurrence(c, c.probe_batch_size)  # the LSTM's probe: lstm_probe_flow
+    lstm_probe = LSTMProbe(T, c.probe_batch_size, spec.D, c.H) if c.kind == "lstm" else None
     loss = np.empty(steps)
     metric = np.empty(steps)
     gnorm = np.empty(steps)
@@ -199,7 +202,8 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
 
     def checkpoint(done: int) -> None:
         if c.kind == "lstm":  # the memory cell's gradient beside h's, through the public rc.forward and rc.flow_norms
-            row, cell_row, probe_loss = lstm_probe_flow(params, x_probe, y_probe, spec)
+            assert lstm_probe is not None
+            row, cell_row, probe_loss = lstm_probe(params, x_probe, y_probe, spec)
             cell_flows.append(cell_row)
         else:
             assert probe is not None
@@ -212,10 +216,29 @@ def _loop(config: TrainConfig, spec: TaskSpec, opt: Any, initial: dict[str, Arra
     checkpoint(0)
     seconds = time.perf_counter() - start
     yield snapshot(0, "running")
+    if fast is not None:
+        s = 0
+        while s < steps:
+            start = time.perf_counter()
+            count = min(CHUNK, min(steps, (s // every + 1) * every) - s)  # up to the next checkpoint
+            done, status = fast.run(s, count, loss, metric, gnorm)
+            if status:  # step s + done diverged: stopped before its update (1) or updated into inf/NaN (2)
+                seconds += time.perf_counter() - start
+                yield snapshot(s + done, "diverged")
+                return
+            s += count
+            if s % every == 0 or s == steps:
+                checkpoint(s)
+                seconds += time.perf_counter() - start
+                yield snapshot(s, "done" if s == steps else "running")
+            else:
+                seconds += time.perf_counter() - start
+        return
     for s in range(steps):
         start = time.perf_counter()
         x, y = task_batch(c.task, T, c.batch, c.seed, s, n_symbols=c.n_symbols)
         with np.errstate(over="ignore", invalid="ignore"):
+            assert layer is not None
             result = loss_and_grads(layer, params, x, y, spec, c.truncate)
             loss[s], metric[s] = result.loss, result.metric
             gnorm[s] = clip_grads_(result.grads, c.clip)

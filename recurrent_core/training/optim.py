@@ -83,12 +83,15 @@ class Adam:
         self.v: dict[str, Array] = {}
         self._scratch: dict[str, Array] = {}
 
+    def coefficients(self, t: int) -> tuple[float, float]:
+        """The step size lr / (1 - β₁ᵗ) and √(1 - β₂ᵗ) of step t (the compiled trainer takes them from here)."""
+        return self.lr / (1 - self.beta1**t), math.sqrt(1 - self.beta2**t)
+
     def step(self, params: Mapping[str, Array], grads: Mapping[str, Array]) -> None:
         """Update every ``params[k]`` in place from ``grads[k]`` (grads may be overwritten)."""
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        step_size = self.lr / (1 - b1**self.t)
-        bias_correction2_sqrt = math.sqrt(1 - b2**self.t)
+        step_size, bias_correction2_sqrt = self.coefficients(self.t)
         for key, p in params.items():
             g = grads[key]
             if self.weight_decay != 0:

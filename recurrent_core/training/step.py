@@ -22,10 +22,13 @@ import numpy as np
 
 from ..analysis.flow import flow_norms
 from ..analysis.logdomain import aggregate
+from ..cells import backend
+from ..cells._ops import column_blocks, input_projection, row_blocks
 from ..cells.bptt import bptt, forward
 from ..cells.gru import GRULayer
 from ..cells.layers import Layer
-from ..cells.lstm import LSTMLayer
+from ..cells.lstm import _HALF as _LSTM_HALF
+from ..cells.lstm import LSTMLayer, LSTMTape
 from ..cells.rnn import RNNLayer
 from .tasks import TaskSpec, readout_loss
 
@@ -121,15 +124,61 @@ def lstm_probe_flow(params: Mapping[str, Array], x: Array, y: Array, spec: TaskS
     """An LSTM's log10 ‖∂L/∂h_t‖ and log10 ‖∂L/∂c_t‖ over the probe batch (each (T,)), full BPTT, and the probe
     loss: through the public ``rc.forward`` and ``rc.flow_norms`` (the fused step keeps no ∂L/∂c_t)."""
     layer = layer_of(params, "lstm", "tanh", "pytorch")
+    assert isinstance(layer, LSTMLayer)
     W_fc = params["fc.weight"]
-    h_T = forward(layer, x).hs[-1]
+    tape = forward(layer, x)
+    assert isinstance(tape, LSTMTape)
+    h_T = tape.hs[-1]
     loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
     dhs = np.zeros((x.shape[0], *h_T.shape))
     dhs[-1] = dout @ W_fc
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        trace = bptt(layer, x, dhs)
-        assert trace.dc is not None
-        return log10_norms(trace.dh), log10_norms(trace.dc), loss
+        # rc.bptt(layer, x, dhs)'s dh and dc: its backward over the same tape, without the parameter gradients
+        # and dx it would add (and the second forward it would run)
+        back = layer.back_all(tape, dhs, None)
+        assert back.dc is not None
+        return log10_norms(back.dh), log10_norms(back.dc), loss
+
+
+class LSTMProbe:
+    """:func:`lstm_probe_flow` for a fixed probe batch (T, N) with its buffers made once: on the compiled loops,
+    ``_lstm_forward_compiled`` and the compiled ``lstm_back_all`` written out over reused arrays (the same calls on
+    the same values: the same numbers, tested bit for bit; fresh (T, N, 4H) arrays per checkpoint cost more in page
+    faults than the loops); on NumPy's loops, :func:`lstm_probe_flow` itself."""
+
+    def __init__(self, T: int, N: int, D: int, H: int) -> None:
+        self.half = np.repeat(_LSTM_HALF, H)
+        self.gates = np.empty((T, N, 4 * H))
+        self.h_all, self.c_all = np.zeros((T + 1, N, H)), np.zeros((T + 1, N, H))  # slot 0: h_0 = c_0 = 0
+        self.tanh_c = np.empty((T, N, H))
+        self.dhs = np.zeros((T, N, H))  # nonzero at the last step only
+        self.dh_all, self.dc_all = np.empty((T, N, H)), np.empty((T, N, H))
+        self.dgi = np.empty((T, N, 4 * H))
+        self.dh0, self.dc0 = np.zeros((N, H)), np.zeros((N, H))
+        self.dummy = np.zeros((1, 1, 1))
+
+    def __call__(self, params: Mapping[str, Array], x: Array, y: Array, spec: TaskSpec) -> tuple[Array, Array, float]:
+        compiled = backend.kernels()
+        if compiled is None:
+            return lstm_probe_flow(params, x, y, spec)
+        T, N, _ = x.shape
+        half, c = self.half, backend.c_array
+        W_ih, W_hh = c(params["weight_ih_l0"]), c(params["weight_hh_l0"])
+        input_projection(x, W_ih * half[:, None], (params["bias_ih_l0"] + params["bias_hh_l0"]) * half, out=self.gates)
+        W_hh_T = np.ascontiguousarray((W_hh * half[:, None]).T)
+        compiled.lstm_forward(
+            self.gates, self.h_all, self.c_all, self.tanh_c, W_hh_T, column_blocks(W_hh_T, 4, N), 0, self.dummy
+        )
+        W_fc = params["fc.weight"]
+        h_T = self.h_all[T]
+        loss, _, dout = readout_loss(spec, h_T @ W_fc.T + params["fc.bias"], y)
+        self.dhs[-1] = dout @ W_fc
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            compiled.lstm_backward(
+                self.gates, self.c_all, self.tanh_c, W_hh, row_blocks(W_hh, 4, N), self.dhs, False, self.dummy, T,
+                True, 0, self.dh_all, self.dc_all, self.dgi, self.dh0, self.dc0,
+            )  # fmt: skip
+            return log10_norms(self.dh_all), log10_norms(self.dc_all), loss
 
 
 def log10_norms(d: Array) -> Array:
