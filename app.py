@@ -13,8 +13,11 @@ from explorer import compat
 from explorer.shared import path, process, ui
 from explorer.shared.controls import PAGE_PATHS
 from explorer.shared.i18n import pick
+from explorer.theory import cached as theory_cached
 
-process.configure()  # once per process: BLAS threads, the allocator, Streamlit's page-not-found dialog
+# once per process: BLAS threads, the allocator, Streamlit's page-not-found dialog, who runs the loops, and Theory's
+# reference study computed in the background
+process.configure(prepare=theory_cached.relu_vs_tanh)
 st.set_page_config(page_title="Gradient flow through time — RNN, LSTM, GRU", page_icon="📉", layout="wide")
 
 notices = ui.seed_from_url()

@@ -57,3 +57,41 @@ def test_configure_puts_blas_on_one_thread_and_replaces_the_not_found_dialog_onc
     assert limit is not None
     process.configure()  # idempotent: the same limit, not a second one
     assert process._blas_limit is limit
+
+
+def test_a_server_without_rc_backend_runs_its_pages_on_numpy_and_its_lab_compiled():
+    assert process.backends(None) == ("numpy", "auto")
+    assert process.backends(" ") == ("numpy", "auto")
+    for chosen in ("numpy", "numba", "auto"):  # set by whoever runs the server: it decides for all
+        assert process.backends(chosen) == (None, None)
+
+
+def test_the_lab_trains_with_the_servers_lab_backend(monkeypatch):
+    from explorer.lab import training as lab
+    from recurrent_core.cells import backend
+
+    seen = []
+
+    def iterate(**kwargs):
+        seen.append(backend.name())
+        yield from ()
+
+    monkeypatch.setattr(process, "_lab_backend", "numpy")
+    sched = lab.Scheduler(iterate=iterate)
+    try:
+        job = sched.submit(lab.LabSettings(T=6, H=4, batch=4, steps=50, seed=21))
+        assert job.wait(30)
+    finally:
+        sched.shutdown()
+    assert seen and set(seen) == {"numpy"}
+    assert getattr(backend._local, "setting", None) is None  # only the job's thread was told
+
+
+def test_the_child_fills_numbas_cache_and_exits(monkeypatch):
+    from recurrent_core.cells import warmup
+
+    monkeypatch.setenv("GRADIENT_FLOW_WARM_CHILD", "1")
+    child = warmup.fill_cache_in_child()
+    assert child is not None and child.wait(300) == 0
+    monkeypatch.setenv("GRADIENT_FLOW_WARM_CHILD", "0")
+    assert warmup.fill_cache_in_child() is None

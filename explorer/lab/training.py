@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 import recurrent_core as rc
+from recurrent_core.cells import backend as loops
 
+from ..shared import process
 from ..shared.controls import LabControls
 from ..shared.kinds import KINDS
 from ..shared.work import ResultCache, size_of
@@ -332,7 +334,8 @@ class Scheduler:
         job._set(state="running")
         state, error = "done", ""
         try:
-            job.train(lambda: self._should_stop(job), self.iterate)
+            with loops.in_thread(process.lab_backend()):  # compiled here even where the pages run NumPy's loops
+                job.train(lambda: self._should_stop(job), self.iterate)
             if self._should_stop(job):
                 state = "stopped"
         except Exception as exc:  # a bad combination the core refuses: shown on the page, never a crash

@@ -11,6 +11,7 @@ import ctypes.util
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 _lock = threading.Lock()
@@ -37,15 +38,36 @@ def tune_malloc() -> bool:
     return all(v == 1 for v in ok)
 
 
-def configure() -> None:
-    """Idempotent: the app's entry point calls it on every run; only the first call does anything."""
-    global _done, _blas_limit
+# Who runs the core's loops in the app's server when RC_BACKEND is not set (recurrent_core/cells/backend.py): the
+# pages run NumPy's loops, lab runs train compiled. A class gains nothing from numba on the pages (30 students at
+# T = 1000, H = 256: p95 20.3 s on NumPy's loops, 24.9 s compiled), while loading it costs each server process
+# ~130 MB (313 MB warm against 185); a lab run trains 2-3x faster compiled (benchmarks/training_results.md).
+PAGES_BACKEND, LAB_BACKEND = "numpy", "auto"
+_lab_backend: str | None = None
+
+
+def lab_backend() -> str | None:
+    """The backend lab runs train with in this server (``backend.in_thread``); None: the process's own."""
+    return _lab_backend
+
+
+def backends(rc_backend: str | None) -> tuple[str | None, str | None]:
+    """(the pages', the lab runs') backend for this value of RC_BACKEND; None: whatever RC_BACKEND says."""
+    if rc_backend is None or not rc_backend.strip():
+        return PAGES_BACKEND, LAB_BACKEND
+    return None, None
+
+
+def configure(prepare: Callable[[], None] | None = None) -> None:
+    """Idempotent: the app's entry point calls it on every run; only the first call does anything. ``prepare``
+    runs once in the background after the loops are ready (a page's fixed reference data)."""
+    global _done, _blas_limit, _lab_backend
     with _lock:
         if _done:
             return
         from threadpoolctl import threadpool_limits
 
-        from recurrent_core.cells import warmup
+        from recurrent_core.cells import backend, warmup
 
         from .. import compat
 
@@ -54,25 +76,25 @@ def configure() -> None:
         _blas_limit = threadpool_limits(limits=1, user_api="blas")
         tune_malloc()
         compat.install()
+        pages, _lab_backend = backends(os.environ.get("RC_BACKEND"))
+        if pages is not None:
+            backend.use(pages)
+            # numba's disk cache filled by a child process, so that the first lab run here loads the compiled
+            # loops (~1 s) instead of compiling them (~15-35 s), and this process holds no numba until then
+            warmup.fill_cache_in_child()
 
-        # numba's compiled loops (recurrent_core/cells/_compiled.py), compiled or read from its disk cache away
-        # from the readers; they bring SciPy's OpenBLAS, limited to one thread too once loaded
-        def then() -> None:  # on the warm-up's thread: BLAS limited, then Theory's reference study
+        # with RC_BACKEND set: the loops compiled (or read from numba's disk cache) here, away from the readers;
+        # they bring SciPy's OpenBLAS, limited to one thread too once loaded
+        def then() -> None:
             threadpool_limits(limits=1, user_api="blas")
-            _prepare_constants()
+            if prepare is not None:
+                try:
+                    prepare()
+                except Exception:  # the page computes it on its first visit then; never the server's problem
+                    logging.getLogger(__name__).exception("preparing a page's reference data failed")
 
         warmup.warm_up_in_background(then=then)
         _done = True
-
-
-def _prepare_constants() -> None:
-    """Theory's reference study (1120 short runs, ~2 s of CPU), computed at start rather than for its first reader."""
-    try:
-        from ..theory import cached
-
-        cached.relu_vs_tanh()
-    except Exception:  # the page computes it on its first visit then; never the server's problem
-        logging.getLogger(__name__).exception("preparing the Theory page's reference study failed")
 
 
 # Server-side PNG/SVG starts a Chromium (~250 MB shared among its processes) for each export. A server with little

@@ -7,6 +7,9 @@ cache holds them); a server calls :func:`warm_up_in_background` at start so that
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -72,3 +75,37 @@ def warm_up_in_background(then: Callable[[], None] | None = None) -> threading.T
     thread = threading.Thread(target=run, name="rc-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def fill_cache_in_child() -> subprocess.Popen[bytes] | None:
+    """:func:`warm_up` in a child process at low priority (:func:`child`): it fills
+    numba's disk cache and exits, so a process that runs the NumPy loops until its first compiled call then loads
+    them from the cache instead of compiling them, and holds no numba before. None when numba cannot be imported or
+    GRADIENT_FLOW_WARM_CHILD=0 (the tests, which compile in their own process)."""
+    if os.environ.get("GRADIENT_FLOW_WARM_CHILD", "1").strip() == "0":
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec("numba") is None:
+        return None
+    env = dict(os.environ, RC_BACKEND="auto", OPENBLAS_NUM_THREADS="1")
+    try:
+        return subprocess.Popen(
+            # the whole package first: its packages register their compiled code (also_warm)
+            [sys.executable, "-c", "import recurrent_core; from recurrent_core.cells import warmup; warmup.child()"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        log.warning("could not start the child that fills numba's cache: the first compiled call compiles")
+        return None
+
+
+def child() -> None:
+    """The child of :func:`fill_cache_in_child`, at low priority beside the server it serves."""
+    os.nice(10)
+    backend.use("auto")
+    print(f"warm-up: {warm_up():.2f} s", flush=True)

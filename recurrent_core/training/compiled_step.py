@@ -41,6 +41,7 @@ def kernels() -> ModuleType | None:
         return None
     if not _tried:
         try:
+            _forget_stale_cache()
             from . import _compiled
 
             _module = _compiled
@@ -48,6 +49,29 @@ def kernels() -> ModuleType | None:
             log.warning("the compiled training step is not available (%s): training runs the NumPy step", exc)
         _tried = True
     return _module
+
+
+def _forget_stale_cache() -> None:
+    """numba's disk cache of training/_compiled.py is keyed on that file alone, yet its code holds the loops of
+    cells/_compiled.py it calls (numba#6845): when those change, its cached code would run the old loops. A stamp
+    of the cells' file beside the cache removes the cache when that file is not the one it was built with."""
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    cells = here.parent / "cells" / "_compiled.py"
+    cache = here / "__pycache__"
+    try:
+        stamp = hashlib.sha256(cells.read_bytes()).hexdigest()
+        mark = cache / "_compiled.cells-stamp"
+        if mark.exists() and mark.read_text() == stamp:
+            return
+        for old in cache.glob("_compiled.*.nb[ic]"):
+            old.unlink()
+        cache.mkdir(exist_ok=True)
+        mark.write_text(stamp)
+    except OSError:  # a read-only install: numba then keeps no cache there either
+        pass
 
 
 @warmup.also_warm
