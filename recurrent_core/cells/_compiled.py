@@ -102,6 +102,13 @@ _xxgemm = types.ExternalFunction(
         types.intp, types.voidptr, types.intp, types.voidptr, types.voidptr, types.intp,
     ),
 )  # fmt: skip
+_xxgemv = types.ExternalFunction(
+    "numba_xxgemv",
+    types.intc(
+        types.char, types.char, types.intp, types.intp, types.voidptr, types.voidptr, types.intp, types.voidptr,
+        types.voidptr, types.voidptr,
+    ),
+)  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
@@ -112,6 +119,9 @@ def _gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, beta: float, sc: np.ndarr
     M, K = a.shape
     N = b.shape[1]
     sc[0], sc[1] = 1.0, beta
+    if M == 1:  # one row: gemv, as np.dot calls it (numba's and NumPy's alike), so the results are NumPy's bits
+        _xxgemv(ord("d"), ord("n"), N, K, sc.ctypes, b.ctypes, max(b.strides[0] // 8, N), a.ctypes, sc[1:].ctypes, c.ctypes)
+        return
     lda, ldb, ldc = max(a.strides[0] // 8, K), max(b.strides[0] // 8, N), max(c.strides[0] // 8, N)
     _xxgemm(ord("d"), ord("n"), ord("n"), N, M, K, sc.ctypes, b.ctypes, ldb, a.ctypes, lda, sc[1:].ctypes, c.ctypes, ldc)
 
@@ -152,6 +162,15 @@ def _sigmoid_from_half(x: np.ndarray) -> None:  # pragma: no cover (compiled)
     """x = σ(2x) = tanh(x)/2 + 1/2 in place, x 1-D (the sigmoid's rows arrive halved)."""
     for i in range(x.shape[0]):
         x[i] = _tanh1(x[i]) * 0.5 + 0.5
+
+
+@njit(cache=True, error_model="numpy")
+def _add(out: np.ndarray, a: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """out += a for two (N, H) arrays, row by row (numba's array += goes through its ufunc machinery)."""
+    for n in range(out.shape[0]):
+        o, x = out[n], a[n]
+        for j in range(o.shape[0]):
+            o[j] += x[j]
 
 
 # ------------------------------------------------------------------------------------------------------ RNN
@@ -206,8 +225,8 @@ def rnn_backward(
                 _gemm(da, W_hh, dh0, 0.0, sc)
         elif t % cut:
             prev = dh_all[t - 1]
-            prev[:] = dhs[t - 1]
-            _gemm(da, W_hh, prev, 1.0, sc)  # dh_{t-1} = dhs[t-1] + da W_hh
+            _gemm(da, W_hh, prev, 0.0, sc)
+            _add(prev, dhs[t - 1])  # dh_{t-1} = da W_hh + dhs[t-1], in the NumPy loop's order
         else:
             dh_all[t - 1] = dhs[t - 1]
 
@@ -321,8 +340,8 @@ def lstm_backward(
                         dc0[n, j] = dc[n, j] * a[n, H + j]
         elif t % cut:
             prev = dh_all[t - 1]
-            prev[:] = dhs[t - 1]
-            _sum_product(da, W_hh, parts, prev, 1.0, sc)  # dh_{t-1} = dhs[t-1] + da W_hh
+            _sum_product(da, W_hh, parts, prev, 0.0, sc)
+            _add(prev, dhs[t - 1])  # dh_{t-1} = da W_hh + dhs[t-1], in the NumPy loop's order
             for n in range(N):
                 dcr, f, dnr = dc[n], a[n, H : 2 * H], dc_next[n]
                 for j in range(H):
@@ -472,21 +491,20 @@ def gru_backward(
             dh_all[t - 1] = dhs[t - 1]
             continue
         out = dh0 if t == 0 else dh_all[t - 1]
-        # out = dh ⊙ z (+ p_n ⊙ r + dh ⊙ (1 - z) for dlfs2) + dhs[t-1], then + the products, by BLAS
+        # out = the products (by BLAS), + dh ⊙ z (pytorch) or + p_n ⊙ r + dh ⊙ (1 - z) (dlfs2), + dhs[t-1]: the
+        # NumPy loops' order of additions
+        _sum_product(dhh if pytorch else di[:, : 2 * H], W_back, parts, out, 0.0, sc)
         for n in range(N):
             o, dr, z = out[n], dh[n], a[n, H : 2 * H]
             if pytorch:
                 for j in range(H):
-                    o[j] = dr[j] * z[j]
+                    o[j] += dr[j] * z[j]
             else:
                 pr, r = p_n[n], a[n, :H]
                 for j in range(H):
-                    o[j] = pr[j] * r[j] + dr[j] * (1.0 - z[j])
+                    o[j] += pr[j] * r[j]
+                    o[j] += dr[j] * (1.0 - z[j])
             if t > 0:
                 up = dhs[t - 1, n]
                 for j in range(H):
                     o[j] += up[j]
-        if pytorch:
-            _sum_product(dhh, W_back, parts, out, 1.0, sc)
-        else:
-            _sum_product(di[:, : 2 * H], W_back, parts, out, 1.0, sc)
