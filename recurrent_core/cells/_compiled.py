@@ -13,6 +13,8 @@ once (and numba's on-disk cache, ``cache=True``, serves later processes).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, types
 from numba.np.linalg import _BLAS
@@ -94,15 +96,15 @@ def _hard(a: float, act: int) -> tuple[float, float]:  # pragma: no cover (compi
 # BLAS's dgemm through numba's own entry point (the one its np.dot calls, SciPy's OpenBLAS): resolved by name, so
 # the on-disk cache holds; called directly for what np.dot cannot do: accumulate into the result (beta = 1) and read
 # or write a gate block of a wider array in place (a row stride larger than the block), without copies.
-_BLAS()  # raises here (so the NumPy loops run) when numba finds no BLAS
-_xxgemm = types.ExternalFunction(
+_BLAS()  # type: ignore[no-untyped-call]  # raises here (so the NumPy loops run) when numba finds no BLAS
+_xxgemm: Any = types.ExternalFunction(
     "numba_xxgemm",
     types.intc(
         types.char, types.char, types.char, types.intp, types.intp, types.intp, types.voidptr, types.voidptr,
         types.intp, types.voidptr, types.intp, types.voidptr, types.voidptr, types.intp,
     ),
 )  # fmt: skip
-_xxgemv = types.ExternalFunction(
+_xxgemv: Any = types.ExternalFunction(
     "numba_xxgemv",
     types.intc(
         types.char, types.char, types.intp, types.intp, types.voidptr, types.voidptr, types.intp, types.voidptr,
@@ -119,11 +121,12 @@ def _gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, beta: float, sc: np.ndarr
     M, K = a.shape
     N = b.shape[1]
     sc[0], sc[1] = 1.0, beta
-    if M == 1:  # one row: gemv, as np.dot calls it (numba's and NumPy's alike), so the results are NumPy's bits
-        _xxgemv(ord("d"), ord("n"), N, K, sc.ctypes, b.ctypes, max(b.strides[0] // 8, N), a.ctypes, sc[1:].ctypes, c.ctypes)
-        return
     lda, ldb, ldc = max(a.strides[0] // 8, K), max(b.strides[0] // 8, N), max(c.strides[0] // 8, N)
-    _xxgemm(ord("d"), ord("n"), ord("n"), N, M, K, sc.ctypes, b.ctypes, ldb, a.ctypes, lda, sc[1:].ctypes, c.ctypes, ldc)
+    alpha, beta_ = sc.ctypes, sc[1:].ctypes
+    if M == 1:  # one row: gemv, as np.dot calls it (numba's and NumPy's alike), so the results are NumPy's bits
+        _xxgemv(ord("d"), ord("n"), N, K, alpha, b.ctypes, ldb, a.ctypes, beta_, c.ctypes)
+        return
+    _xxgemm(ord("d"), ord("n"), ord("n"), N, M, K, alpha, b.ctypes, ldb, a.ctypes, lda, beta_, c.ctypes, ldc)
 
 
 @njit(cache=True, error_model="numpy")

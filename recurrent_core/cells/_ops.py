@@ -43,7 +43,6 @@ def empty(shape: tuple[int, ...]) -> np.ndarray:
     return block.reshape(shape)
 
 
-
 def input_projection(x: np.ndarray, W_ih: np.ndarray, bias: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``x W_ih^T + bias`` for all T·N rows at once, (T, N, kH): one 2-D BLAS product, hoisted out of the loop.
     ``out`` (T, N, kH), contiguous, if given, receives it."""
