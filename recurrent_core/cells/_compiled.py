@@ -323,18 +323,21 @@ def lstm_backward(
             d_i, d_f, d_g, d_o = dar[:H], dar[H : 2 * H], dar[2 * H : 3 * H], dar[3 * H :]
             s_i, s_f, s_o = s[:H], s[H : 2 * H], s[3 * H :]
             tr, dhr, dcr, dnr, cp = tc[n], dh[n], dc[n], dc_next[n], c_prev[n]
+            # one pass per result: a loop writing five arrays and reading eight needs more overlap checks than LLVM
+            # makes before it vectorizes (it then runs element by element); each of these reads at most four
             for j in range(H):
-                if hard:
-                    si, sf, so = s_i[j], s_f[j], s_o[j]
-                else:
-                    si, sf, so = (1.0 - i[j]) * i[j], (1.0 - f[j]) * f[j], (1.0 - o[j]) * o[j]
-                tcj = tr[j]
-                d = (1.0 - tcj * tcj) * o[j] * dhr[j] + dnr[j]  # the total ∂L/∂c_t
-                dcr[j] = d
-                d_i[j] = si * g[j] * d
-                d_f[j] = sf * cp[j] * d
-                d_g[j] = (1.0 - g[j] * g[j]) * i[j] * d
-                d_o[j] = so * tcj * dhr[j]
+                dcr[j] = (1.0 - tr[j] * tr[j]) * o[j] * dhr[j] + dnr[j]  # the total ∂L/∂c_t
+            for j in range(H):
+                si = s_i[j] if hard else (1.0 - i[j]) * i[j]
+                d_i[j] = si * g[j] * dcr[j]
+            for j in range(H):
+                sf = s_f[j] if hard else (1.0 - f[j]) * f[j]
+                d_f[j] = sf * cp[j] * dcr[j]
+            for j in range(H):
+                d_g[j] = (1.0 - g[j] * g[j]) * i[j] * dcr[j]
+            for j in range(H):
+                so = s_o[j] if hard else (1.0 - o[j]) * o[j]
+                d_o[j] = so * tr[j] * dhr[j]
         if t == 0:
             if into_h0:
                 _sum_product(da, W_hh, parts, dh0, 0.0, sc)
@@ -462,18 +465,23 @@ def gru_backward(
             d_r, d_z, d_n = dir_[:H], dir_[H : 2 * H], dir_[2 * H :]
             s = slopes[t, n] if hard else ar
             s_r, s_z = s[:H], s[H : 2 * H]
-            if pytorch:
-                e_r, e_z, e_n = dhr[:H], dhr[H : 2 * H], dhr[2 * H :]
+            if pytorch:  # one pass per result, each reading at most four arrays (see lstm_backward)
+                e_rz, e_n = dhr[: 2 * H], dhr[2 * H :]
+                for j in range(H):
+                    d_n[j] = (1.0 - nv[j] * nv[j]) * (1.0 - z[j])  # c_n, times dh below
                 for j in range(H):
                     sr = s_r[j] if hard else (1.0 - r[j]) * r[j]
+                    d_r[j] = sr * mr[j] * d_n[j] * dr[j]
+                for j in range(H):
                     sz = s_z[j] if hard else (1.0 - z[j]) * z[j]
-                    d = dr[j]
-                    c_n = (1.0 - nv[j] * nv[j]) * (1.0 - z[j])
-                    v_r = sr * mr[j] * c_n * d
-                    v_z = (hr[j] - nv[j]) * sz * d
-                    v_n = c_n * d
-                    d_r[j], d_z[j], d_n[j] = v_r, v_z, v_n
-                    e_r[j], e_z[j], e_n[j] = v_r, v_z, v_n * r[j]
+                    d_z[j] = (hr[j] - nv[j]) * sz * dr[j]
+                for j in range(H):
+                    d_n[j] *= dr[j]
+                rz = dir_[: 2 * H]
+                for j in range(2 * H):
+                    e_rz[j] = rz[j]
+                for j in range(H):
+                    e_n[j] = d_n[j] * r[j]
             else:
                 for j in range(H):
                     sz = s_z[j] if hard else (1.0 - z[j]) * z[j]
