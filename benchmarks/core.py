@@ -305,9 +305,11 @@ def max_rel_err(case: Case, side: TorchSide) -> float:
 def floor_fn(case: Case):
     """The matrix products BPTT cannot avoid, timed alone on the same shapes (one BLAS call each): the input
     projection (T·N, D) @ (D, kH), T forward recurrent products (N, H) @ (H, kH), T backward ones
-    (N, kH) @ (kH, H), and the two weight-gradient products (D, T·N) @ (T·N, kH) and (H, T·N) @ (T·N, kH).
-    The recurrent products are split into gate blocks where that is faster, as the core does (_ops.BlockProduct).
-    (The input gradient (T·N, kH) @ (kH, D) is left out, as in the issue's definition of the floor.)"""
+    (N, kH) @ (kH, H), the two weight-gradient products (D, T·N) @ (T·N, kH) and (H, T·N) @ (T·N, kH), and the
+    input gradient dx = dA W_ih, (T·N, kH) @ (kH, D), which rc.bptt returns (trace.dx). The recurrent products are
+    split into gate blocks where that is faster, as the core does (_ops.BlockProduct), and dx is formed as the
+    core forms it (trace.backward_with_preactivations: T products (N, kH) @ (kH, D) below D = 128, one above).
+    (Until 4 December 2026 the floor left dx out, as the issue's first definition did; the core cannot.)"""
     T, N, D, H = case.T, case.N, case.D, case.H
     gates = {"rnn": 1, "lstm": 4, "gru": 3}[case.kind]
     k = gates * H
@@ -323,6 +325,9 @@ def floor_fn(case: Case):
     gh = np.empty((N, k))
     dW_ih, dW_hh = np.empty((D, k)), np.empty((H, k))
     x2_T, h2_T, da2 = np.ascontiguousarray(x2.T), np.ascontiguousarray(h.reshape(T * N, H).T), da.reshape(T * N, k)
+    W_ih = rng.standard_normal((k, D))
+    dx = np.empty((T, N, D))
+    dx2 = dx.reshape(T * N, D)
 
     def run() -> None:
         np.matmul(x2, W_ih_T, out=gi)
@@ -332,6 +337,10 @@ def floor_fn(case: Case):
             backward_product(da[t])
         np.matmul(x2_T, da2, out=dW_ih)
         np.matmul(h2_T, da2, out=dW_hh)
+        if D >= 128:
+            np.matmul(da2, W_ih, out=dx2)
+        else:
+            np.matmul(da, W_ih, out=dx)
 
     return run
 
@@ -382,10 +391,16 @@ def elementwise_fn(case: Case):
     return {"rnn": rnn, "lstm": lstm, "gru": gru}[case.kind]
 
 
+# wall time (the default) or the process's CPU time (--clock cpu: every thread of this process, so XLA's too; time
+# spent waiting for a core another program holds is not counted, which makes figures on a loaded machine dependable)
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
 def _timed(fn) -> float:
-    t0 = time.perf_counter()
+    t0 = _clock()
     fn()
-    return time.perf_counter() - t0
+    return _clock() - t0
 
 
 def median_seconds(*fns, budget: float, min_reps: int = 5, max_reps: int = 300) -> list[float]:
@@ -483,7 +498,15 @@ def main(argv=None) -> int:
         help="seconds of interleaved repeats per case (min 5, max 300 rounds); default 8 (about 2 minutes in all)",
     )
     parser.add_argument("--breakdown", action="store_true", help="also time forward vs backward of ours")
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="what is timed: wall time (default) or this process's CPU time (steadier on a loaded machine)",
+    )
     args = parser.parse_args(argv)
+    global _clock
+    _clock = CLOCKS[args.clock]
 
     if torch is not None:
         torch.set_num_threads(1)
@@ -498,9 +521,12 @@ def main(argv=None) -> int:
         f"{'jax_ms':>8} {'floor_ms':>9} {'ew_ms':>7} {'/numpy':>7} {'/torch':>7} {'/jax':>6} {'/floor':>7} "
         f"{'err_torch':>9} {'err_jax':>8}  goal"
     )
-    print("== forward + backward, median wall time, one thread each; ours on both backends of its loops")
+    print(f"== forward + backward, median {args.clock} time, one thread each; ours on both backends of its loops")
     print("   /numpy, /torch, /jax, /floor: the numba backend's time divided by that column's")
-    print("   floor = the unavoidable matrix products alone (see floor_fn); ew = the forward's element-wise work alone")
+    print(
+        "   floor = the matrix products the core must do, alone, dx's included (see floor_fn); "
+        "ew = the forward's element-wise work alone"
+    )
     print(
         f"   goal (issue 19): numba <= jax, and <= {GOAL_FLOOR} floor where the products dominate "
         f"(N·H >= {PRODUCTS_DOMINATE}); issue 8's target max({TARGET_RATIO} torch, {FLOOR_FACTOR} floor) after it"

@@ -13,8 +13,11 @@ once (and numba's on-disk cache, ``cache=True``, serves later processes).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.np.linalg import _BLAS
 
 SIGMOID, KERAS2, KERAS3 = 0, 1, 2  # gate activations (gates.py); the sigmoid's rows arrive halved (σ from tanh)
 
@@ -78,15 +81,6 @@ def _tanh_cols(x: np.ndarray, lo: int, width: int) -> None:  # pragma: no cover 
         _tanh(x[n, lo : lo + width])
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
-def _tanh_to(src: np.ndarray, dst: np.ndarray) -> None:  # pragma: no cover (compiled)
-    """dst = tanh(src), two distinct (N, H) arrays."""
-    for n in range(src.shape[0]):
-        a, b = src[n], dst[n]
-        for j in range(a.shape[0]):
-            b[j] = _tanh1(a[j])
-
-
 @njit(cache=True, error_model="numpy")
 def _hard(a: float, act: int) -> tuple[float, float]:  # pragma: no cover (compiled)
     """A hard sigmoid's value and slope at a (gates.py: the slope is 0 at and outside the kinks)."""
@@ -99,50 +93,87 @@ def _hard(a: float, act: int) -> tuple[float, float]:  # pragma: no cover (compi
     return v, s
 
 
+# BLAS's dgemm through numba's own entry point (the one its np.dot calls, SciPy's OpenBLAS): resolved by name, so
+# the on-disk cache holds; called directly for what np.dot cannot do: accumulate into the result (beta = 1) and read
+# or write a gate block of a wider array in place (a row stride larger than the block), without copies.
+_BLAS()  # type: ignore[no-untyped-call]  # raises here (so the NumPy loops run) when numba finds no BLAS
+_xxgemm: Any = types.ExternalFunction(
+    "numba_xxgemm",
+    types.intc(
+        types.char, types.char, types.char, types.intp, types.intp, types.intp, types.voidptr, types.voidptr,
+        types.intp, types.voidptr, types.intp, types.voidptr, types.voidptr, types.intp,
+    ),
+)  # fmt: skip
+_xxgemv: Any = types.ExternalFunction(
+    "numba_xxgemv",
+    types.intc(
+        types.char, types.char, types.intp, types.intp, types.voidptr, types.voidptr, types.intp, types.voidptr,
+        types.voidptr, types.voidptr,
+    ),
+)  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def _gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, beta: float, sc: np.ndarray) -> None:  # pragma: no cover
+    """c = a @ b + beta c, one dgemm: a (M, K), b (K, N), c (M, N) 2-D views whose rows are contiguous (any row
+    stride, e.g. a gate block of a (N, kH) array); ``sc`` a scratch (2,) for alpha and beta. Row-major as BLAS's
+    column-major: c^T = b^T a^T."""
+    M, K = a.shape
+    N = b.shape[1]
+    sc[0], sc[1] = 1.0, beta
+    lda, ldb, ldc = max(a.strides[0] // 8, K), max(b.strides[0] // 8, N), max(c.strides[0] // 8, N)
+    alpha, beta_ = sc.ctypes, sc[1:].ctypes
+    if M == 1:  # one row: gemv, as np.dot calls it (numba's and NumPy's alike), so the results are NumPy's bits
+        _xxgemv(ord("d"), ord("n"), N, K, alpha, b.ctypes, ldb, a.ctypes, beta_, c.ctypes)
+        return
+    _xxgemm(ord("d"), ord("n"), ord("n"), N, M, K, alpha, b.ctypes, ldb, a.ctypes, lda, beta_, c.ctypes, ldc)
+
+
 @njit(cache=True, error_model="numpy")
 def _product(
-    a: np.ndarray, W: np.ndarray, parts: np.ndarray, blocks: np.ndarray, out: np.ndarray
+    a: np.ndarray, W: np.ndarray, parts: np.ndarray, out: np.ndarray, beta: float, sc: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
-    """out = a @ W; with ``parts`` (k, H, w) W's column blocks (k > 0), as k products through ``blocks`` (k, N, w)
-    (OpenBLAS slows on one thin product past ~1e6 multiply-adds: _ops.SPLIT_MIN_MACS)."""
+    """out = a @ W + beta out, out (N, ·) possibly a column block of a wider array; with ``parts`` (k, H, w) W's
+    column blocks (k > 0), as k products, each straight into its block of out (OpenBLAS slows on one thin product
+    past ~1e6 multiply-adds: _ops.SPLIT_MIN_MACS)."""
     k = parts.shape[0]
     if k == 0:
-        np.dot(a, W, out)
+        _gemm(a, W, out, beta, sc)
         return
     w = parts.shape[2]
     for j in range(k):
-        np.dot(a, parts[j], blocks[j])
-    for n in range(a.shape[0]):
-        for j in range(k):
-            out[n, j * w : (j + 1) * w] = blocks[j, n]
+        _gemm(a, parts[j], out[:, j * w : (j + 1) * w], beta, sc)
 
 
 @njit(cache=True, error_model="numpy")
 def _sum_product(
-    a: np.ndarray, W: np.ndarray, parts: np.ndarray, blocks: np.ndarray, tmp: np.ndarray, out: np.ndarray
+    a: np.ndarray, W: np.ndarray, parts: np.ndarray, out: np.ndarray, beta: float, sc: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
-    """out = a @ W; with ``parts`` (k, h, H) W's row blocks (k > 0), as Σ_j a[:, block j] @ parts[j] through
-    ``blocks`` (k, N, h) and ``tmp`` (N, H)."""
+    """out = a @ W + beta out; with ``parts`` (k, h, H) W's row blocks (k > 0), as Σ_j a[:, block j] @ parts[j],
+    each product added into out by BLAS (a's column blocks read in place)."""
     k = parts.shape[0]
     if k == 0:
-        np.dot(a, W, out)
+        _gemm(a, W, out, beta, sc)
         return
     h = parts.shape[1]
-    for n in range(a.shape[0]):
-        for j in range(k):
-            blocks[j, n] = a[n, j * h : (j + 1) * h]
-    np.dot(blocks[0], parts[0], out)
-    for j in range(1, k):
-        np.dot(blocks[j], parts[j], tmp)
-        _add(out, tmp)
+    for j in range(k):
+        _gemm(a[:, j * h : (j + 1) * h], parts[j], out, beta if j == 0 else 1.0, sc)
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _sigmoid_from_half(x: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """x = σ(2x) = tanh(x)/2 + 1/2 in place, x 1-D (the sigmoid's rows arrive halved)."""
+    for i in range(x.shape[0]):
+        x[i] = _tanh1(x[i]) * 0.5 + 0.5
 
 
 @njit(cache=True, error_model="numpy")
 def _add(out: np.ndarray, a: np.ndarray) -> None:  # pragma: no cover (compiled)
-    """out += a for two (N, H) arrays, as a loop (numba's array += goes through its ufunc machinery)."""
+    """out += a for two (N, H) arrays, row by row (numba's array += goes through its ufunc machinery)."""
     for n in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[n, j] += a[n, j]
+        o, x = out[n], a[n]
+        for j in range(o.shape[0]):
+            o[j] += x[j]
 
 
 # ------------------------------------------------------------------------------------------------------ RNN
@@ -150,18 +181,16 @@ def _add(out: np.ndarray, a: np.ndarray) -> None:  # pragma: no cover (compiled)
 def rnn_forward(h_all: np.ndarray, W_hh_T: np.ndarray, relu: bool) -> None:  # pragma: no cover (compiled)
     """h_all (T+1, N, H): slot 0 holds h0, slots 1..T the input projections (biases added); each becomes h_t."""
     T, N, H = h_all.shape[0] - 1, h_all.shape[1], h_all.shape[2]
-    gh = np.empty((N, H))
+    sc = np.empty(2)
     for t in range(T):
-        np.dot(h_all[t], W_hh_T, gh)
         a = h_all[t + 1]
-        for n in range(N):
-            for j in range(H):
-                a[n, j] += gh[n, j]
+        _gemm(h_all[t], W_hh_T, a, 1.0, sc)  # a += h_{t-1} W_hh^T, by BLAS
         if relu:
             for n in range(N):
+                row = a[n]
                 for j in range(H):
-                    v = a[n, j]
-                    a[n, j] = v if (v > 0.0 or v != v) else 0.0  # np.maximum keeps a NaN
+                    v = row[j]
+                    row[j] = v if (v > 0.0 or v != v) else 0.0  # np.maximum keeps a NaN
         else:
             _tanh_cols(a, 0, H)
 
@@ -182,28 +211,49 @@ def rnn_backward(
     """rnn.rnn_back_all's loop from t = T-1 down to ``t_stop``: dh_all, dgi (T, N, H) and dh0 (N, H) filled in
     place. Nothing flows from t into t-1 when t % cut == 0; into h0 only if ``into_h0``."""
     T, N, H = dhs.shape
+    sc = np.empty(2)
     dh_all[T - 1] = dhs[T - 1]
     for t in range(T - 1, t_stop - 1, -1):
         h, dh, da = h_all[t + 1], dh_all[t], dgi[t]
         for n in range(N):
+            hr, dr, ar = h[n], dh[n], da[n]
             for j in range(H):
                 if relu:
-                    d = 1.0 if h[n, j] > 0.0 else 0.0
+                    d = 1.0 if hr[j] > 0.0 else 0.0
                 else:
-                    d = 1.0 - h[n, j] * h[n, j]
-                da[n, j] = d * dh[n, j]
+                    d = 1.0 - hr[j] * hr[j]
+                ar[j] = d * dr[j]
         if t == 0:
             if into_h0:
-                np.dot(da, W_hh, dh0)
+                _gemm(da, W_hh, dh0, 0.0, sc)
         elif t % cut:
             prev = dh_all[t - 1]
-            np.dot(da, W_hh, prev)
-            _add(prev, dhs[t - 1])
+            _gemm(da, W_hh, prev, 0.0, sc)
+            _add(prev, dhs[t - 1])  # dh_{t-1} = da W_hh + dhs[t-1], in the NumPy loop's order
         else:
             dh_all[t - 1] = dhs[t - 1]
 
 
 # ------------------------------------------------------------------------------------------------------ LSTM
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _lstm_cell(
+    a: np.ndarray, c_prev: np.ndarray, c_new: np.ndarray, tc: np.ndarray, h_new: np.ndarray
+) -> None:  # pragma: no cover (compiled)
+    """c_t = f c_{t-1} + i g, tanh c_t, h_t = o tanh c_t for one step's activated gates a (N, 4H), row by row."""
+    N, H = c_new.shape
+    for n in range(N):
+        ar, cp, cn = a[n], c_prev[n], c_new[n]
+        i, f, g = ar[:H], ar[H : 2 * H], ar[2 * H : 3 * H]
+        for j in range(H):
+            cn[j] = f[j] * cp[j] + i[j] * g[j]
+        tr = tc[n]
+        for j in range(H):
+            tr[j] = _tanh1(cn[j])
+        o, hr = ar[3 * H :], h_new[n]
+        for j in range(H):
+            hr[j] = o[j] * tr[j]
+
+
 @njit(cache=True, error_model="numpy")
 def lstm_forward(
     gates: np.ndarray,
@@ -220,20 +270,15 @@ def lstm_forward(
     σ'(a) goes into slopes (T, N, 4H) (its g block stays as given). ``parts``: see _product."""
     T, N, K = gates.shape
     H = K // 4
-    gh, blocks = np.empty((N, K)), np.empty((parts.shape[0], N, H))
+    sc = np.empty(2)
     for t in range(T):
-        _product(h_all[t], W_hh_T, parts, blocks, gh)
-        a, c_prev, c_new, tc, h_new = gates[t], c_all[t], c_all[t + 1], tanh_c[t], h_all[t + 1]
-        for n in range(N):
-            for j in range(K):
-                a[n, j] += gh[n, j]
+        a = gates[t]
+        _product(h_all[t], W_hh_T, parts, a, 1.0, sc)  # a += h_{t-1} W_hh^T, by BLAS, block by block
         if act == SIGMOID:  # σ(a) = tanh(a/2)/2 + 1/2, a/2 being what arrives
-            _tanh_cols(a, 0, K)
             for n in range(N):
-                for j in range(2 * H):
-                    a[n, j] = a[n, j] * 0.5 + 0.5
-                for j in range(H):
-                    a[n, 3 * H + j] = a[n, 3 * H + j] * 0.5 + 0.5
+                _sigmoid_from_half(a[n, : 2 * H])
+                _tanh(a[n, 2 * H : 3 * H])
+                _sigmoid_from_half(a[n, 3 * H :])
         else:
             _tanh_cols(a, 2 * H, H)
             s = slopes[t]
@@ -242,15 +287,7 @@ def lstm_forward(
                     a[n, j], s[n, j] = _hard(a[n, j], act)
                 for j in range(3 * H, K):
                     a[n, j], s[n, j] = _hard(a[n, j], act)
-        for n in range(N):
-            for j in range(H):
-                c = a[n, H + j] * c_prev[n, j]
-                c += a[n, j] * a[n, 2 * H + j]
-                c_new[n, j] = c
-        _tanh_to(c_new, tc)
-        for n in range(N):
-            for j in range(H):
-                h_new[n, j] = a[n, 3 * H + j] * tc[n, j]
+        _lstm_cell(a, c_all[t], c_all[t + 1], tanh_c[t], h_all[t + 1])
 
 
 @njit(cache=True, error_model="numpy")
@@ -276,37 +313,45 @@ def lstm_backward(
     ``parts``: see _sum_product."""
     T, N, H = dhs.shape
     dc_next = np.zeros((N, H))
-    blocks, tmp = np.empty((parts.shape[0], N, H)), np.empty((N, H))
+    sc = np.empty(2)
     dh_all[T - 1] = dhs[T - 1]
     for t in range(T - 1, t_stop - 1, -1):
         a, dh, dc, da, c_prev, tc = gates[t], dh_all[t], dc_all[t], dgi[t], c_all[t], tanh_c[t]
         for n in range(N):
+            ar, dar, s = a[n], da[n], slopes[t, n] if hard else a[n]
+            i, f, g, o = ar[:H], ar[H : 2 * H], ar[2 * H : 3 * H], ar[3 * H :]
+            d_i, d_f, d_g, d_o = dar[:H], dar[H : 2 * H], dar[2 * H : 3 * H], dar[3 * H :]
+            s_i, s_f, s_o = s[:H], s[H : 2 * H], s[3 * H :]
+            tr, dhr, dcr, dnr, cp = tc[n], dh[n], dc[n], dc_next[n], c_prev[n]
+            # one pass per result: a loop writing five arrays and reading eight needs more overlap checks than LLVM
+            # makes before it vectorizes (it then runs element by element); each of these reads at most four
             for j in range(H):
-                i, f, g, o = a[n, j], a[n, H + j], a[n, 2 * H + j], a[n, 3 * H + j]
-                if hard:
-                    si, sf, so = slopes[t, n, j], slopes[t, n, H + j], slopes[t, n, 3 * H + j]
-                else:
-                    si, sf, so = (1.0 - i) * i, (1.0 - f) * f, (1.0 - o) * o
-                tcj = tc[n, j]
-                d = (1.0 - tcj * tcj) * o * dh[n, j] + dc_next[n, j]  # the total ∂L/∂c_t
-                dc[n, j] = d
-                da[n, j] = si * g * d
-                da[n, H + j] = sf * c_prev[n, j] * d
-                da[n, 2 * H + j] = (1.0 - g * g) * i * d
-                da[n, 3 * H + j] = so * tcj * dh[n, j]
+                dcr[j] = (1.0 - tr[j] * tr[j]) * o[j] * dhr[j] + dnr[j]  # the total ∂L/∂c_t
+            for j in range(H):
+                si = s_i[j] if hard else (1.0 - i[j]) * i[j]
+                d_i[j] = si * g[j] * dcr[j]
+            for j in range(H):
+                sf = s_f[j] if hard else (1.0 - f[j]) * f[j]
+                d_f[j] = sf * cp[j] * dcr[j]
+            for j in range(H):
+                d_g[j] = (1.0 - g[j] * g[j]) * i[j] * dcr[j]
+            for j in range(H):
+                so = s_o[j] if hard else (1.0 - o[j]) * o[j]
+                d_o[j] = so * tr[j] * dhr[j]
         if t == 0:
             if into_h0:
-                _sum_product(da, W_hh, parts, blocks, tmp, dh0)
+                _sum_product(da, W_hh, parts, dh0, 0.0, sc)
                 for n in range(N):
                     for j in range(H):
                         dc0[n, j] = dc[n, j] * a[n, H + j]
         elif t % cut:
             prev = dh_all[t - 1]
-            _sum_product(da, W_hh, parts, blocks, tmp, prev)
-            _add(prev, dhs[t - 1])
+            _sum_product(da, W_hh, parts, prev, 0.0, sc)
+            _add(prev, dhs[t - 1])  # dh_{t-1} = da W_hh + dhs[t-1], in the NumPy loop's order
             for n in range(N):
+                dcr, f, dnr = dc[n], a[n, H : 2 * H], dc_next[n]
                 for j in range(H):
-                    dc_next[n, j] = dc[n, j] * a[n, H + j]
+                    dnr[j] = dcr[j] * f[j]
         else:
             dh_all[t - 1] = dhs[t - 1]
             dc_next[:] = 0.0
@@ -332,19 +377,24 @@ def gru_forward(
     (H, H); ``parts`` W_hh_T's blocks (_product). A hard sigmoid's σ'(a) of r and z goes into slopes (T, N, 2H)."""
     T, N, K = gates.shape
     H = K // 3
-    gh, blocks = np.empty((N, W_hh_T.shape[1])), np.empty((parts.shape[0], N, H))
+    k = parts.shape[0]
     g_n = np.empty((N, H))
+    sc = np.empty(2)
     for t in range(T):
-        _product(h_all[t], W_hh_T, parts, blocks, gh)
         a, m, h, h_new = gates[t], hh_n[t], h_all[t], h_all[t + 1]
-        for n in range(N):
-            for j in range(2 * H):
-                a[n, j] += gh[n, j]
+        # r and z: a += h W^T (by BLAS, into a's first 2H columns); pytorch's n block: m = h W_hn^T
+        if k == 0:
+            _gemm(h, W_hh_T[:, : 2 * H], a[:, : 2 * H], 1.0, sc)
+            if pytorch:
+                _gemm(h, W_hh_T[:, 2 * H :], m, 0.0, sc)
+        else:
+            _gemm(h, parts[0], a[:, :H], 1.0, sc)
+            _gemm(h, parts[1], a[:, H : 2 * H], 1.0, sc)
+            if pytorch:
+                _gemm(h, parts[2], m, 0.0, sc)
         if act == SIGMOID:
-            _tanh_cols(a, 0, 2 * H)
             for n in range(N):
-                for j in range(2 * H):
-                    a[n, j] = a[n, j] * 0.5 + 0.5
+                _sigmoid_from_half(a[n, : 2 * H])
         else:
             s = slopes[t]
             for n in range(N):
@@ -352,26 +402,31 @@ def gru_forward(
                     a[n, j], s[n, j] = _hard(a[n, j], act)
         if pytorch:
             for n in range(N):
+                mr, ar = m[n], a[n]
+                r, nr = ar[:H], ar[2 * H :]
                 for j in range(H):
-                    m[n, j] = gh[n, 2 * H + j] + b_hn[j]
-                for j in range(H):
-                    a[n, 2 * H + j] += a[n, j] * m[n, j]
+                    v = mr[j] + b_hn[j]
+                    mr[j] = v
+                    nr[j] += r[j] * v
         else:
             for n in range(N):
+                mr, hr, r = m[n], h[n], a[n, :H]
                 for j in range(H):
-                    m[n, j] = a[n, j] * h[n, j]
-            np.dot(m, W_n_T, g_n)
+                    mr[j] = r[j] * hr[j]
+            _gemm(m, W_n_T, g_n, 0.0, sc)
             for n in range(N):
+                gr, nr = g_n[n], a[n, 2 * H :]
                 for j in range(H):
-                    a[n, 2 * H + j] += g_n[n, j] + b_hn[j]
-        _tanh_cols(a, 2 * H, H)
+                    nr[j] += gr[j] + b_hn[j]
         for n in range(N):
+            _tanh(a[n, 2 * H :])
+            ar, hr, hn = a[n], h[n], h_new[n]
+            z, nv = ar[H : 2 * H], ar[2 * H :]
             for j in range(H):
-                z, nv, hp = a[n, H + j], a[n, 2 * H + j], h[n, j]
                 if act == SIGMOID:
-                    h_new[n, j] = (hp - nv) * z + nv if pytorch else (nv - hp) * z + hp
+                    hn[j] = (hr[j] - nv[j]) * z[j] + nv[j] if pytorch else (nv[j] - hr[j]) * z[j] + hr[j]
                 else:
-                    h_new[n, j] = (1.0 - z) * nv + z * hp if pytorch else (1.0 - z) * hp + z * nv
+                    hn[j] = (1.0 - z[j]) * nv[j] + z[j] * hr[j] if pytorch else (1.0 - z[j]) * hr[j] + z[j] * nv[j]
 
 
 @njit(cache=True, error_model="numpy")
@@ -398,56 +453,69 @@ def gru_backward(
     ``t_stop``, in place; for dlfs2 pass dgi's array as dgh too. W_back: W_hh (3H, H) for pytorch, its r and z
     rows (2H, H) for dlfs2, ``parts`` its blocks (_sum_product); W_n (H, H) the n rows."""
     T, N, H = dhs.shape
-    blocks, tmp = np.empty((parts.shape[0], N, H)), np.empty((N, H))
-    d_rz, d_n, p_n = np.empty((N, 2 * H)), np.empty((N, H)), np.empty((N, H))
+    p_n = np.empty((N, H))
+    sc = np.empty(2)
     dh_all[T - 1] = dhs[T - 1]
     for t in range(T - 1, t_stop - 1, -1):
         a, h_prev, m, dh, di, dhh = gates[t], h_all[t], hh_n[t], dh_all[t], dgi[t], dgh[t]
         # gru._backward_coefficients times dh, element by element
         for n in range(N):
-            for j in range(H):
-                r, z, nv, hp = a[n, j], a[n, H + j], a[n, 2 * H + j], h_prev[n, j]
-                if hard:
-                    sr, sz = slopes[t, n, j], slopes[t, n, H + j]
-                else:
-                    sr, sz = (1.0 - r) * r, (1.0 - z) * z
-                d = dh[n, j]
-                if pytorch:
-                    c_n = (1.0 - nv * nv) * (1.0 - z)
-                    di[n, j] = sr * m[n, j] * c_n * d
-                    di[n, H + j] = (hp - nv) * sz * d
-                    di[n, 2 * H + j] = c_n * d
-                    dhh[n, j], dhh[n, H + j] = di[n, j], di[n, H + j]
-                    dhh[n, 2 * H + j] = di[n, 2 * H + j] * r
-                else:
-                    d_n[n, j] = d * ((1.0 - nv * nv) * z)
-                    di[n, 2 * H + j] = d_n[n, j]
-                    di[n, H + j] = d * ((nv - hp) * sz)
-                    d_rz[n, H + j] = di[n, H + j]
-        if not pytorch:  # ∂L/∂(r ⊙ h) = da_n W_hn, then the r block
-            np.dot(d_n, W_n, p_n)
-            for n in range(N):
+            ar, hr, mr, dr, dir_, dhr = a[n], h_prev[n], m[n], dh[n], di[n], dhh[n]
+            r, z, nv = ar[:H], ar[H : 2 * H], ar[2 * H :]
+            d_r, d_z, d_n = dir_[:H], dir_[H : 2 * H], dir_[2 * H :]
+            s = slopes[t, n] if hard else ar
+            s_r, s_z = s[:H], s[H : 2 * H]
+            if pytorch:  # one pass per result, each reading at most four arrays (see lstm_backward)
+                e_rz, e_n = dhr[: 2 * H], dhr[2 * H :]
                 for j in range(H):
-                    r = a[n, j]
-                    sr = slopes[t, n, j] if hard else (1.0 - r) * r
-                    di[n, j] = p_n[n, j] * (sr * h_prev[n, j])
-                    d_rz[n, j] = di[n, j]
+                    d_n[j] = (1.0 - nv[j] * nv[j]) * (1.0 - z[j])  # c_n, times dh below
+                for j in range(H):
+                    sr = s_r[j] if hard else (1.0 - r[j]) * r[j]
+                    d_r[j] = sr * mr[j] * d_n[j] * dr[j]
+                for j in range(H):
+                    sz = s_z[j] if hard else (1.0 - z[j]) * z[j]
+                    d_z[j] = (hr[j] - nv[j]) * sz * dr[j]
+                for j in range(H):
+                    d_n[j] *= dr[j]
+                rz = dir_[: 2 * H]
+                for j in range(2 * H):
+                    e_rz[j] = rz[j]
+                for j in range(H):
+                    e_n[j] = d_n[j] * r[j]
+            else:
+                for j in range(H):
+                    sz = s_z[j] if hard else (1.0 - z[j]) * z[j]
+                    d = dr[j]
+                    d_n[j] = d * ((1.0 - nv[j] * nv[j]) * z[j])
+                    d_z[j] = d * ((nv[j] - hr[j]) * sz)
+        if not pytorch:  # ∂L/∂(r ⊙ h) = da_n W_hn, then the r block
+            _gemm(di[:, 2 * H :], W_n, p_n, 0.0, sc)
+            for n in range(N):
+                r, pr, hr, d_r = a[n, :H], p_n[n], h_prev[n], di[n, :H]
+                s_r = slopes[t, n, :H] if hard else r
+                for j in range(H):
+                    sr = s_r[j] if hard else (1.0 - r[j]) * r[j]
+                    d_r[j] = pr[j] * (sr * hr[j])
         if t == 0 and not into_h0:
             continue
         if t > 0 and t % cut == 0:
             dh_all[t - 1] = dhs[t - 1]
             continue
         out = dh0 if t == 0 else dh_all[t - 1]
-        if pytorch:
-            _sum_product(dhh, W_back, parts, blocks, tmp, out)
-            for n in range(N):
+        # out = the products (by BLAS), + dh ⊙ z (pytorch) or + p_n ⊙ r + dh ⊙ (1 - z) (dlfs2), + dhs[t-1]: the
+        # NumPy loops' order of additions
+        _sum_product(dhh if pytorch else di[:, : 2 * H], W_back, parts, out, 0.0, sc)
+        for n in range(N):
+            o, dr, z = out[n], dh[n], a[n, H : 2 * H]
+            if pytorch:
                 for j in range(H):
-                    out[n, j] += dh[n, j] * a[n, H + j]
-        else:
-            _sum_product(d_rz, W_back, parts, blocks, tmp, out)
-            for n in range(N):
+                    o[j] += dr[j] * z[j]
+            else:
+                pr, r = p_n[n], a[n, :H]
                 for j in range(H):
-                    out[n, j] += p_n[n, j] * a[n, j]
-                    out[n, j] += dh[n, j] * (1.0 - a[n, H + j])
-        if t > 0:
-            _add(out, dhs[t - 1])
+                    o[j] += pr[j] * r[j]
+                    o[j] += dr[j] * (1.0 - z[j])
+            if t > 0:
+                up = dhs[t - 1, n]
+                for j in range(H):
+                    o[j] += up[j]

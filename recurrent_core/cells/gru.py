@@ -29,6 +29,7 @@ from ._ops import (
     BlockSumProduct,
     HiddenStates,
     column_blocks,
+    empty,
     input_projection,
     linear_grads,
     row_blocks,
@@ -101,7 +102,7 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)  # (H, 3H)
     b_hn = layer.b_hh[2 * H :]
     h_all = with_initial(h0, T)
-    hh_n = np.empty((T, N, H))
+    hh_n = empty((T, N, H))
     pytorch = layer.formulation == "pytorch"
     W_rz_T, W_n_T = W_hh_T[:, : 2 * H], np.ascontiguousarray(W_hh_T[:, 2 * H :])
     recurrent = BlockProduct(W_hh_T, 3, N) if pytorch else BlockProduct(W_rz_T, 2, N)
@@ -152,7 +153,7 @@ def _gru_forward_compiled(compiled: ModuleType, layer: GRULayer, x: np.ndarray, 
     W_front = np.ascontiguousarray(W_hh_T if pytorch else W_hh_T[:, : 2 * H])
     W_n_T = np.ascontiguousarray(W_hh_T[:, 2 * H :])
     h_all = with_initial(h0, T)
-    hh_n = np.empty((T, N, H))
+    hh_n = empty((T, N, H))
     slopes = np.empty((T, N, 2 * H)) if act else np.zeros((1, 1, 1))
     b_hn = np.ascontiguousarray(layer.b_hh[2 * H :])
     parts = column_blocks(W_front, 3 if pytorch else 2, N)
@@ -306,7 +307,7 @@ def gru_back_all(layer: GRULayer, tape: GRUTape, dhs: np.ndarray, truncate: int 
     if layer.formulation != "pytorch":
         return step_loop(layer, tape, dhs, truncate)
     T, N, H = dhs.shape
-    dh_all, dgi, dgh, dh0 = np.empty((T, N, H)), np.empty((T, N, 3 * H)), np.empty((T, N, 3 * H)), np.zeros((N, H))
+    dh_all, dgi, dgh, dh0 = empty((T, N, H)), empty((T, N, 3 * H)), empty((T, N, 3 * H)), np.zeros((N, H))
     dgi3 = dgi.reshape(T, N, 3, H)
     coef, tmp = np.empty((N, 3 * H)), np.empty((N, H))
     coef3 = coef.reshape(N, 3, H)
@@ -341,8 +342,8 @@ def _gru_back_all_compiled(
 ) -> SequenceGrads:
     T, N, H = dhs.shape
     pytorch = layer.formulation == "pytorch"
-    dh_all, dgi, dh0 = np.empty((T, N, H)), np.empty((T, N, 3 * H)), np.zeros((N, H))
-    dgh = np.empty((T, N, 3 * H)) if pytorch else dgi
+    dh_all, dgi, dh0 = empty((T, N, H)), empty((T, N, 3 * H)), np.zeros((N, H))
+    dgh = empty((T, N, 3 * H)) if pytorch else dgi
     c = backend.c_array
     W_hh = c(layer.W_hh)
     W_back = W_hh if pytorch else np.ascontiguousarray(W_hh[: 2 * H])

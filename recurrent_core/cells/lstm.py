@@ -31,6 +31,7 @@ from ._ops import (
     BlockSumProduct,
     HiddenStates,
     column_blocks,
+    empty,
     input_projection,
     linear_grads,
     row_blocks,
@@ -87,7 +88,7 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
     gates = input_projection(x, layer.W_ih * half[:, None], (layer.b_ih + layer.b_hh) * half)
     recurrent = BlockProduct((layer.W_hh * half[:, None]).T, 4, N)
     h_all, c_all = with_initial(h0, T), with_initial(c0, T)
-    tanh_c = np.empty((T, N, H))
+    tanh_c = empty((T, N, H))
     ig = np.empty((N, H))
     for t in range(T):
         act = gates[t]
@@ -114,7 +115,7 @@ def _lstm_forward_compiled(
     gates = input_projection(x, layer.W_ih * half[:, None], (layer.b_ih + layer.b_hh) * half)
     W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)
     h_all, c_all = with_initial(h0, T), with_initial(c0, T)
-    tanh_c = np.empty((T, N, H))
+    tanh_c = empty((T, N, H))
     slopes = np.zeros((T, N, 4 * H)) if act else np.zeros((1, 1, 1))
     compiled.lstm_forward(gates, h_all, c_all, tanh_c, W_hh_T, column_blocks(W_hh_T, 4, N), act, slopes)
     back = BlockSumProduct(layer.W_hh, 4, N)
@@ -204,7 +205,7 @@ def lstm_back_all(layer: LSTMLayer, tape: LSTMTape, dhs: np.ndarray, truncate: i
     """``cell.step_loop`` for the LSTM, written out: every result is computed in its place (dh, dc, da), the
     cell path dc ⊙ f and the product da W_hh in two reused buffers (``_step_da`` and ``tape.back`` per step)."""
     T, N, H = dhs.shape
-    dh_all, dc_all, dgi = np.empty((T, N, H)), np.empty((T, N, H)), np.empty((T, N, 4 * H))
+    dh_all, dc_all, dgi = empty((T, N, H)), empty((T, N, H)), empty((T, N, 4 * H))
     dh0, dc0 = np.zeros((N, H)), np.zeros((N, H))
     compiled = backend.kernels()
     if compiled is not None:

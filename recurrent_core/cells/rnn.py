@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import backend
-from ._ops import HiddenStates, input_projection, linear_grads, with_initial
+from ._ops import HiddenStates, empty, input_projection, linear_grads, with_initial
 from .base import LayerBase
 from .cell import SequenceGrads, State, StepGrads
 
@@ -99,7 +99,7 @@ def rnn_back_all(layer: RNNLayer, tape: RNNTape, dhs: np.ndarray, truncate: int 
     """``cell.step_loop`` for the RNN, written out: per step one product and two element-wise passes, each into
     its place in the results (no temporaries; ``tape.da`` is the one call per step)."""
     T, N, H = dhs.shape
-    dh_all, dgi, dh0 = np.empty((T, N, H)), np.empty((T, N, H)), np.zeros((N, H))
+    dh_all, dgi, dh0 = empty((T, N, H)), empty((T, N, H)), np.zeros((N, H))
     compiled = backend.kernels()
     if compiled is not None:
         c = backend.c_array

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..validate import as_float64
+from ._ops import empty
 from .cell import Cell, State
 from .layers import LAYER_TYPES, Layer, Tape
 
@@ -89,7 +90,7 @@ def backward_with_preactivations(
         if cell.D >= 128:  # OpenBLAS: one (T·N, kH) @ (kH, D) product is 1.5-3x faster for wide D (a stack's
             dx = (dgi.reshape(T * N, -1) @ cell.W_ih).reshape(T, N, -1)  # upper layers), T batched ones for narrow
         else:
-            dx = dgi @ cell.W_ih
+            dx = np.matmul(dgi, cell.W_ih, out=empty(dgi.shape[:2] + cell.W_ih.shape[1:]))
     trace = Trace(
         kind=cell.kind, hs=tape.hs, dh=back.dh, dc=back.dc, dx=dx, dh0=back.dh0, dc0=back.dc0, grads=grads, tape=tape
     )
