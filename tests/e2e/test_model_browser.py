@@ -63,6 +63,10 @@ def model_files(tmp_path_factory) -> dict[str, Path]:
     return files
 
 
+FIRST_IS_HEATMAP = """() => { const d = document.querySelector('.js-plotly-plot');
+    return Boolean(d && d._fullData && d._fullData.length && d._fullData[0].type === 'heatmap'); }"""
+
+
 def upload(page, app_url: str, path: Path) -> None:
     open_app(page, app_url, "model?model_source=upload", charts=False)
     page.locator(UPLOAD).set_input_files(str(path))
@@ -93,6 +97,8 @@ def test_the_page_analyses_a_model_from_each_framework(page, app_url, model_file
     assert fmt in text
     # the heatmap's rows: one per direction, numbered from 1
     rows = {"keras": ["layer 1 forward", "layer 1 reverse"]}.get(which, ["layer 1 forward"])
+    # the page's first chart is the heatmap: wait for it to be drawn (the charts below it may be drawn first)
+    page.wait_for_function(FIRST_IS_HEATMAP, timeout=60_000)
     heat = chart_traces(page, 0)
     assert heat and page.evaluate("d => d.data[0].y", page.locator(".js-plotly-plot").first.element_handle()) == rows
     curves = chart_traces(page, 2)
