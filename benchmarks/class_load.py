@@ -265,6 +265,7 @@ class Tab:
         """A new tab (a new session) on /path?query; the previous tab of this student closes."""
         await self.close()
         self.session_id, self.widgets, self.cached = "", {}, set()  # a fresh page: nothing cached, no session
+        self.page_hash = ""  # nor a page: until the server names it, the frontend knows the page by its path
         self.path, self.query = path, query
         await self.get(f"/{path}" + (f"?{query}" if query else ""))
         await self.get("/_stcore/health")
@@ -302,7 +303,10 @@ class Tab:
             wait = min(2 * wait, 60.0)
         if running:  # the frontend asks again for the run that the drop interrupted: all its widgets, the URL
             assert self.ws is not None
-            await self.ws.send(self.rerun(page_hash=self.page_hash, query=self.query, main_only=False))
+            # the page by its hash once the server named it; a tab dropped before that asks by its URL's path (a
+            # stale hash here was the previous tab's page: 5 pages "landed on another page" in one run)
+            name = "" if self.page_hash else self.path
+            await self.ws.send(self.rerun(page_name=name, page_hash=self.page_hash, query=self.query, main_only=False))
             await self.finish(PAGES.get(self.path, self.path))
 
     def _health(self, url: str) -> bool:
