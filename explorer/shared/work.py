@@ -137,6 +137,15 @@ class PageSlots:
         self._cond = threading.Condition()
         self._line: deque[object] = deque()
 
+    def _take(self, me: object) -> bool:
+        """A slot for ``me`` if it is first in line and one is free (callers hold the lock)."""
+        if self._line[0] is not me or self.running >= self.n:
+            return False
+        self._line.popleft()
+        self.running += 1
+        self._cond.notify_all()  # the next in line may fit too
+        return True
+
     @contextmanager
     def hold(self, waiting: Callable[[], None] = lambda: None, poll: float = 0.25) -> Iterator[None]:
         """Waits for a slot, calling ``waiting()`` every ``poll`` seconds meanwhile (it may raise: the place in
@@ -148,14 +157,11 @@ class PageSlots:
         try:
             while True:
                 with self._cond:
-                    if self._line[0] is me and self.running < self.n:
-                        self._line.popleft()
-                        self.running += 1
-                        self._cond.notify_all()  # the next in line may fit too
+                    if self._take(me):
                         break
                     self._cond.wait(poll)
-                    if self._line[0] is me and self.running < self.n:
-                        continue
+                    if self._take(me):
+                        break
                 if time.monotonic() - last >= poll:  # a short wait says nothing
                     waiting()
                     last = time.monotonic()
