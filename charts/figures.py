@@ -30,10 +30,13 @@ from .style import (
     ROLE_DASH,
     TEMPLATE,
     VIRIDIS,
+    every_kth,
     figure,
     finite_range,
     format_log10,
     log10_axis,
+    one_in_k,
+    title_note,
     whole_number_ticks,
     wrap,
 )
@@ -355,7 +358,7 @@ def gate_heatmap(
     z[unit_at, step_at] = gates["value"].to_numpy(dtype=float)
     k = max(1, -(-z.size // max(1, max_cells)))
     # the loss's step is the last t, or back = 0 (the first column in the book's orientation)
-    cols = np.arange(0, len(steps), k) if col == "back" else np.arange(len(steps) - 1, -1, -k)[::-1]
+    cols = every_kth(len(steps), k, from_first=col == "back")
     trace = dict(
         type="heatmap",
         z=z[:, cols],
@@ -370,13 +373,9 @@ def gate_heatmap(
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
     layout["xaxis"].update(whole_number_ticks([trace]))
     if k > 1:
-        shown = (
-            f"{k} 시각마다 하나씩 표시 (CSV에는 모든 시각)"
-            if lang == "ko"
-            else f"one step in {k} shown (the CSV has every step)"
+        title_note(
+            layout, one_in_k(k, lang) + (" (CSV에는 모든 시각)" if lang == "ko" else " (the CSV has every step)")
         )
-        layout["title"]["text"] += f"<br><sup>{shown}</sup>"
-        layout["margin"]["t"] += 24
     return figure([trace], layout)
 
 

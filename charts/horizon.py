@@ -19,7 +19,16 @@ import plotly.graph_objects as go
 from recurrent_core.analysis.horizon import HorizonMap
 
 from .figures import base_layout
-from .style import VIRIDIS, figure, format_log10, log10_colour_bar, whole_number_ticks
+from .style import (
+    VIRIDIS,
+    every_kth,
+    figure,
+    format_log10,
+    log10_colour_bar,
+    one_in_k,
+    title_note,
+    whole_number_ticks,
+)
 
 MAX_HOVER_CELLS = 40_000  # above this, the hover shows the log10 value instead of a text per cell (page weight)
 MAX_SIDE = 400  # cells per axis drawn; a longer map shows every k-th step (the last one, at the loss, kept)
@@ -89,8 +98,7 @@ def horizon_figure(
     lang = lang if lang in ("en", "ko") else "en"
     x_title, y_title, z_label = LABELS.get(m.what, LABELS["horizon"])[lang]
     k = max(1, -(-max(m.log10.shape) // max(1, max_side)))
-    rows = np.arange(len(m.s) - 1, -1, -k)[::-1]
-    cols = np.arange(len(m.t) - 1, -1, -k)[::-1]
+    rows, cols = every_kth(len(m.s), k), every_kth(len(m.t), k)
     logs = m.log10[np.ix_(rows, cols)]
     z = np.where(np.isfinite(logs), logs, np.nan)
     colorbar, lo, hi = log10_colour_bar(z, z_label, zrange)
@@ -118,11 +126,9 @@ def horizon_figure(
     layout["yaxis"].update(whole_number_ticks([trace], "y"))
     note = cut_note(m, lang)
     if k > 1:
-        shown = f"{k} 시각마다 하나씩 표시" if lang == "ko" else f"one step in {k} shown"
-        note = f"{note}; {shown}" if note else shown
+        note = f"{note}; {one_in_k(k, lang)}" if note else one_in_k(k, lang)
     if note:
-        layout["title"]["text"] += f"<br><sup>{note}</sup>"
-        layout["margin"]["t"] += 24
+        title_note(layout, note)
     return figure([trace], layout)
 
 

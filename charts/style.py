@@ -65,6 +65,23 @@ def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
+def every_kth(n: int, k: int, from_first: bool = False) -> np.ndarray:
+    """Indices of every k-th of ``n`` steps, counted back from the last (or on from the first): a long map or
+    heatmap drawn thinner keeps the step at the loss."""
+    return np.arange(0, n, k) if from_first else np.arange(n - 1, -1, -k)[::-1]
+
+
+def one_in_k(k: int, lang: str) -> str:
+    """What a thinned chart says of itself under its title."""
+    return f"{k} 시각마다 하나씩 표시" if lang == "ko" else f"one step in {k} shown"
+
+
+def title_note(layout: dict[str, Any], note: str) -> None:
+    """A small second line under the title (base_layout's), with room made for it."""
+    layout["title"]["text"] += f"<br><sup>{note}</sup>"
+    layout["margin"]["t"] += 24
+
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
