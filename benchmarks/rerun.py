@@ -4,6 +4,7 @@ Run from the repository root (about a minute)::
 
     python -m benchmarks.rerun
     python -m benchmarks.rerun --repeats 20
+    python -m benchmarks.rerun --query "T=1000&H=256" --pages lstm,horizon   # the heavy settings, some pages
 
 Each page is run through app.py with ``streamlit.testing.v1.AppTest`` (the script runs in this process, so the
 time is the server's: the page's Python, the computation, building and serialising the figures; no browser, no
@@ -33,7 +34,7 @@ from streamlit.testing.v1 import AppTest
 from explorer.shared import work
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("compare", "rnn", "lstm", "gru", "remedies", "theory")
+PAGES = ("compare", "rnn", "lstm", "gru", "remedies", "horizon", "theory")
 
 
 def _timed(at: AppTest, repeats: int, cold: bool) -> list[float]:
@@ -48,8 +49,11 @@ def _timed(at: AppTest, repeats: int, cold: bool) -> list[float]:
     return times
 
 
-def page_times(page: str, repeats: int) -> tuple[float, float]:
+def page_times(page: str, repeats: int, query: str = "") -> tuple[float, float]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for pair in filter(None, query.split("&")):
+        key, _, value = pair.partition("=")
+        at.query_params[key] = value
     at.run()
     if page != "compare":
         at.switch_page(f"pages/{page}.py")
@@ -69,14 +73,16 @@ def trivial_time(repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--query", default="", help='URL query every page opens with, e.g. "T=1000&H=256"')
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated (default: all of PAGES)")
     args = parser.parse_args()
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     base = trivial_time(args.repeats)
-    print(f"median of {args.repeats} reruns, default settings, server time (AppTest)\n")
+    print(f"median of {args.repeats} reruns, {args.query or 'default settings'}, server time (AppTest)\n")
     print(f"{'page':<22}{'warm cache (ms)':>16}{'cold cache (ms)':>16}{'warm − trivial':>16}")
     print(f"{'trivial one-chart app':<22}{1000 * base:>16.1f}{'':>16}{'':>16}")
-    for page in PAGES:
-        warm, cold = page_times(page, args.repeats)
+    for page in args.pages.split(","):
+        warm, cold = page_times(page, args.repeats, args.query)
         print(f"{page:<22}{1000 * warm:>16.1f}{1000 * cold:>16.1f}{1000 * (warm - base):>16.1f}")
 
 

@@ -35,6 +35,7 @@ from .style import (
     finite_range,
     format_log10,
     log10_axis,
+    log10_texts,
     one_in_k,
     title_note,
     whole_number_ticks,
@@ -182,7 +183,7 @@ def norm_chart(
                 mode=_mode(len(y)),
                 name=str(c["name"]),
                 hovertemplate="%{customdata}",
-                customdata=[format_log10(v) for v in y.tolist()],
+                customdata=log10_texts(y),
                 line=dict(
                     color=COLOURS.get(str(c["colour_key"]), FALLBACK_COLOUR),
                     width=2.5,
@@ -241,7 +242,7 @@ def gain_chart(
                 name=names.get(str(factor), str(factor)),
                 marker=dict(size=4),
                 line=dict(color=colours.get(str(factor), FALLBACK_COLOUR), width=2),
-                customdata=[format_log10(v) for v in y.tolist()],
+                customdata=log10_texts(y),
                 hovertemplate="×%{customdata}",
             )
         )

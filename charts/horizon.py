@@ -21,6 +21,7 @@ from recurrent_core.analysis.horizon import HorizonMap
 from .figures import base_layout
 from .style import (
     VIRIDIS,
+    Texts,
     every_kth,
     figure,
     format_log10,
@@ -114,10 +115,10 @@ def horizon_figure(
         hoverongaps=False,
     )
     if z.size <= MAX_HOVER_CELLS:
-        text = [
-            ["0" if v == -math.inf else ("" if math.isnan(v) else format_log10(v)) for v in row]
+        text = Texts(
+            Texts(["0" if v == -math.inf else ("" if math.isnan(v) else format_log10(v)) for v in row])
             for row in logs.tolist()
-        ]
+        )
         trace.update(text=text, hovertemplate=f"s = %{{y}}, t = %{{x}}<br>{z_label} = %{{text}}<extra></extra>")
     else:
         trace.update(hovertemplate=f"s = %{{y}}, t = %{{x}}<br>log10 {z_label} = %{{z:.2f}}<extra></extra>")

@@ -19,6 +19,7 @@ from .style import (
     format_log10,
     log10_axis,
     log10_colour_bar,
+    log10_texts,
     whole_number_ticks,
 )
 
@@ -65,7 +66,7 @@ def curve_chart(
         drawn.append(scale(part[y]))
         hover = (
             dict(
-                customdata=[format_log10(v) for v in np.asarray(drawn[-1], dtype=float).tolist()],
+                customdata=log10_texts(drawn[-1]),
                 hovertemplate="%{customdata}",
             )
             if log_y

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout
-from .style import COLOURS, FALLBACK_COLOUR, VIRIDIS, figure, format_log10, log10_colour_bar, whole_number_ticks
+from .style import COLOURS, FALLBACK_COLOUR, VIRIDIS, Texts, figure, format_log10, log10_colour_bar, whole_number_ticks
 
 
 def norm_heatmap(
@@ -35,7 +35,7 @@ def norm_heatmap(
     grid = heat.pivot(index="layer_direction", columns=col, values="log10_norm").reindex(list(order))
     z = grid.to_numpy(dtype=float)
     z = np.where(np.isfinite(z), z, np.nan)
-    text = [[format_log10(v) if np.isfinite(v) else "0" for v in row] for row in np.asarray(z).tolist()]
+    text = Texts(Texts([format_log10(v) if np.isfinite(v) else "0" for v in row]) for row in np.asarray(z).tolist())
     colorbar, lo, hi = log10_colour_bar(z, colour_title, zrange)
     trace: dict[str, Any] = dict(
         type="heatmap",

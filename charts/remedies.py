@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout, norm_chart, ref_line
-from .style import COLOURS, FALLBACK_COLOUR, figure, finite_range, format_log10, log10_axis
+from .style import COLOURS, FALLBACK_COLOUR, figure, finite_range, log10_axis, log10_texts
 
 STAGE_COLOURS = {"before": COLOURS["rnn"], "global": COLOURS["lstm"], "elementwise": COLOURS["gru"]}
 CUT_COLOUR = "#777777"
@@ -48,7 +48,7 @@ def clip_chart(
                 name=name,
                 marker=dict(color=STAGE_COLOURS.get(stage, FALLBACK_COLOUR)),
                 hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
-                customdata=[format_log10(v) for v in np.asarray(y, dtype=float).tolist()],
+                customdata=log10_texts(y),
             )
         )
     values = shown["log10_norm"].to_numpy(dtype=float)

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
+from _plotly_utils.basevalidators import is_homogeneous_array
+from _plotly_utils.utils import to_typed_array_spec
 
 # One colour per architecture on every page (Okabe-Ito, readable for colour-blind viewers and on a projector).
 COLOURS = {
@@ -58,11 +60,52 @@ VIRIDIS = [[i / (len(plotly.colors.sequential.Viridis) - 1), c] for i, c in enum
 EXPORT_WIDTH, HEIGHT = 1000, 520
 
 
+class Texts(list):
+    """Hover texts, one string a point (or rows of them), never changed once made: a list that deep-copies as a
+    shallow one. Plotly deep-copies a trace's properties element by element when it builds a figure."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Texts:
+        return Texts(self)
+
+
+# plotly's convert_to_base64 leaves arrays under these keys as they are (_plotly_utils.utils.is_skipped_key)
+_ARRAYS_KEPT = frozenset(("geojson", "layer", "layers", "range"))
+
+
+def _wire(value: Any, key: str | None = None) -> Any:
+    """What ``go.Figure.to_dict`` makes of a property: containers copied, a NumPy or pandas array under a dict key
+    as a base64 typed array; leaves (strings, numbers, arrays) shared, since nothing changes them afterwards."""
+    if isinstance(value, dict):
+        return {k: _wire(v, k) for k, v in value.items()}
+    if isinstance(value, (Texts, str, int, float)) or value is None:
+        return value
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_wire(v) for v in value)
+    if key is not None and key not in _ARRAYS_KEPT and is_homogeneous_array(value):
+        return to_typed_array_spec(value)
+    return value
+
+
+class Chart(go.Figure):
+    """A ``go.Figure`` whose ``to_dict`` (what ``st.plotly_chart`` sends) skips plotly's deep copy of every property,
+    element by element, and its second walk for arrays: about 2 ms a chart, several charts a page, on every run.
+    tests/conftest.py checks, for every figure any test builds, that it equals plotly's own ``to_dict``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"data": [_wire(trace) for trace in self._data], "layout": _wire(self._layout)}
+        frames = [_wire(frame._props) for frame in self._frame_objs]
+        if frames:
+            out["frames"] = frames
+        return out
+
+
 def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
     """The figure of these traces and layout, not validated property by property: plotly's validation cost about
     7 ms a chart on every run (a fifth of a page's server time under a class's load, benchmarks/class_profile.py).
     tests/test_figures_valid.py validates every chart every page draws, as the browser receives it."""
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return Chart(data=data, layout=layout, _validate=False)
 
 
 def every_kth(n: int, k: int, from_first: bool = False) -> np.ndarray:
@@ -97,6 +140,11 @@ def format_log10(v: float | None) -> str:
         text = f"{m * 10.0**e:.3g}"
         return f"{float(text):.0f}" if "e" in text else text
     return f"{m:.3g}e{e:+d}"
+
+
+def log10_texts(log10_values: Any) -> Texts:
+    """One hover text per value given by its log10 (``format_log10``)."""
+    return Texts([format_log10(v) for v in np.asarray(log10_values, dtype=float).ravel().tolist()])
 
 
 def power_of_ten(exponent: int, mantissa: int = 1) -> str:

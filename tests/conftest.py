@@ -28,15 +28,21 @@ if os.environ.get("CI"):
 @pytest.fixture(autouse=True)
 def _every_figure_is_valid(monkeypatch):
     """The app builds its figures unvalidated (charts.style.figure, for speed); in every test each one is also
-    built the validated way, so a property plotly does not know fails the test that drew it."""
+    built the validated way, so a property plotly does not know fails the test that drew it. And what it sends to
+    the browser (charts.style.Chart's own to_dict) must equal what plotly's to_dict makes of it."""
     import plotly.graph_objects as go
+    import plotly.io as pio
 
     import charts.style
 
-    class _Validating:
-        @staticmethod
-        def Figure(*, data, layout, _validate=True):
+    class _Checked(charts.style.Chart):
+        def __init__(self, *, data, layout, _validate=True):
             go.Figure(data=data, layout=layout)  # raises ValueError on an unknown or invalid property
-            return go.Figure(data=data, layout=layout, _validate=_validate)
+            super().__init__(data=data, layout=layout, _validate=_validate)
 
-    monkeypatch.setattr(charts.style, "go", _Validating)
+        def to_dict(self):
+            made = super().to_dict()
+            assert pio.to_json(made, validate=False) == pio.to_json(go.Figure.to_dict(self), validate=False)
+            return made
+
+    monkeypatch.setattr(charts.style, "Chart", _Checked)
