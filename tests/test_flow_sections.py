@@ -58,3 +58,16 @@ def test_gate_summaries_are_the_tape_gates(kind):
         per_step = r.gate_stats[r.gate_stats["gate"] == name]["mean"].to_numpy()
         np.testing.assert_allclose(per_step, g.reshape(s.T, -1).mean(axis=1))
         np.testing.assert_allclose(r.gate_maps[name][:, 0, :], g[:, 0, :], rtol=1e-6)
+        stats = r.gate_stats[r.gate_stats["gate"] == name]
+        lo_t, hi_t = np.percentile(g.reshape(s.T, -1), [10, 90], axis=1)
+        np.testing.assert_array_equal(stats["lo"].to_numpy(), lo_t)
+        np.testing.assert_array_equal(stats["hi"].to_numpy(), hi_t)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2), (50, 32), (7, 33), (1000, 256)])
+@pytest.mark.parametrize("qs", [(10, 90), (0, 50, 100), (25.0, 75.0, 99.9)])
+def test_row_percentiles_are_numpys_to_the_bit(shape, qs):
+    a = np.random.default_rng(sum(shape)).standard_normal(shape)
+    a[0, 0] = a[-1, -1]  # a tie
+    for got, want in zip(data.row_percentiles(a, qs), np.percentile(a, qs, axis=1), strict=True):
+        np.testing.assert_array_equal(got, want)
