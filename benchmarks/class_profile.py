@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         metavar="KEY=VALUE",
         help="a config option for the server, e.g. runner.postScriptGC=false (repeatable)",
     )
+    ap.add_argument("--save", metavar="PATH", help="also keep the merged profile here (for pstats)")
     ap.add_argument("--serve", nargs=2, metavar=("PORT", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--serve-option", action="append", default=[], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
             print((Path(tmp) / "server.log").read_text()[-2000:])
             return
         stats = pstats.Stats(out)
+        if args.save:
+            stats.dump_stats(args.save)
         stats.sort_stats("tottime").print_stats(args.top)
         stats.sort_stats("cumulative").print_stats(args.top)
         for name in args.callers:

@@ -370,3 +370,20 @@ def test_charts_on_screen_look_like_their_exports():
         config = json.loads(chart.proto.config)["toImageButtonOptions"]
         assert (config["width"], config["height"], config["scale"]) == (charts.EXPORT_WIDTH, charts.HEIGHT, 2)
         assert json.loads(chart.proto.spec)["layout"]["height"] == charts.HEIGHT
+
+
+def test_no_page_draws_by_magic():
+    """.streamlit/config.toml turns Streamlit's magic off (its rewrite cost ~50 ms a page compile): so no page may
+    rely on it, i.e. hold a bare expression statement other than a call or a docstring."""
+    import ast
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["magicEnabled"] is False
+    bare = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            if isinstance(node, ast.Expr) and not isinstance(node.value, (ast.Call, ast.Await)) and not docstring:
+                bare.append(f"{path.name}:{node.lineno}")
+    assert bare == []
