@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -39,8 +40,8 @@ def gate_band_chart(
         part = stats[stats["gate"] == gate].sort_values(x)
         colour = GATE_COLOURS.get(gate, FALLBACK_COLOUR)
         xs = part[x].to_numpy()
-        traces.append(dict(type="scatter", x=list(xs) + list(xs[::-1]),
-                           y=list(part["hi"].to_numpy()) + list(part["lo"].to_numpy()[::-1]), fill="toself",
+        traces.append(dict(type="scatter", x=np.concatenate([xs, xs[::-1]]),
+                           y=np.concatenate([part["hi"].to_numpy(), part["lo"].to_numpy()[::-1]]), fill="toself",
                            fillcolor=_rgba(colour, 0.18), line=dict(width=0), hoverinfo="skip",
                            name=f"{name} 10–90 %", showlegend=False, legendgroup=gate))  # fmt: skip
         traces.append(dict(type="scatter", x=xs, y=part["mean"].to_numpy(), mode="lines", name=name,
