@@ -18,7 +18,7 @@ def book_code(kind: str) -> None:
     """The book's cell of ``kind`` as ``recurrent_core.reference`` writes it (its source, read at run time)."""
     with st.expander(tr("The book's code for this cell (row vectors, `recurrent_core/reference.py`)",
                         "이 셀의 책 코드 (행 벡터, `recurrent_core/reference.py`)"), expanded=False):  # fmt: skip
-        st.code(theory.source(kind), language="python")
+        st.code(theory_cached.constant(("source", kind), lambda: theory.source(kind)), language="python")
 
 
 st.title(tr("Theory: what the plots compute", "이론: 그래프가 계산하는 것"))
@@ -48,7 +48,7 @@ st.markdown(tr(
     "임의의 길이 T에서 묻습니다. 답은 표시된 두 값의 합이고 그중 첫 값은 시퀀스의 앞쪽 절반에 있으므로, 답보다 "
     "T/2에서 T 시각 앞에 있습니다.",
 ))  # fmt: skip
-adding = theory.adding_example()
+adding = theory_cached.constant("adding_example", theory.adding_example)
 tom_title = tr("The answer depends on a step far back", "답은 멀리 앞선 시각에 달려 있습니다")
 tom_fig = theory_cached.constant(("long_dependency", ctx.lang), lambda: ncharts.long_dependency_chart(
     theory.TOM_WORDS, theory.TOM_SOURCE, adding, tom_title,
@@ -239,7 +239,8 @@ relu_fig = theory_cached.constant(("relu_tanh", ctx.lang), lambda: ncharts.relu_
     hover=tr("ReLU keeps more in %{customdata[0]} of %{customdata[1]} runs",
              "ReLU가 더 많이 간직한 실행: %{customdata[1]}개 중 %{customdata[0]}개"),
 ))  # fmt: skip
-ui.chart_with_exports(relu_fig, theory.activation_table(act_result.summary), "theory_relu_tanh", ctx, relu_title, act_caption,
+act_table = theory_cached.constant("activation_table", lambda: theory.activation_table(act_result.summary))
+ui.chart_with_exports(relu_fig, act_table, "theory_relu_tanh", ctx, relu_title, act_caption,
                       stem="theory_relu_tanh")  # fmt: skip
 act_lines = theory_cached.constant(
     ("relu_tanh_claims", ctx.lang), lambda: theory_claims.render(theory_claims.activation_claims(act_result), ctx.lang)
