@@ -296,7 +296,7 @@ def check_curve(claim: rcl.CurveClaim, text: str, lang: str, c: RemedyContext) -
         explode = "**explodes**" in text or "**기울기 폭발**" in text
         assert vanish == (end <= -TREND_DECADES) and explode == (end >= TREND_DECADES), (end, text)
     m = re.search(r"(?:keeps|grows to|unchanged at) " + NUMBER + r"(%?)", text) if lang == "en" else re.search(
-        NUMBER + r"(%?)(?:만 남습니다|배로 커집니다|로 그대로입니다)", text)  # fmt: skip
+        NUMBER + r"(%?)(?:만? 남습니다|배로 커집니다|로 그대로입니다)", text)  # fmt: skip  (no 만 at 100 %)
     assert m, text
     close(m.group(1) + m.group(2), end)
 

@@ -393,3 +393,15 @@ def test_exploding_preset_and_chrono_lstm_pages_read_truly_in_both_languages(lan
     assert not at.exception
     text = _text(at)
     assert "×?" not in text and ("**explodes**" in text or "**기울기 폭발**" in text)
+
+
+@pytest.mark.parametrize("shape", [(1001, 1, 256), (51, 3, 32), (6, 2, 1)])
+def test_row_norms_are_the_one_row_norm_to_the_bit(shape):
+    rng = np.random.default_rng(sum(shape))
+    g = rng.standard_normal(shape) * np.exp(rng.uniform(-700, 700, shape[:2]))[..., None]  # past float64's squares
+    g[0] = 0.0
+    g[1, 0, 0] = np.inf
+    g[2, -1, -1] = np.nan
+    g[3, 0] = 1e300
+    one_by_one = np.array([[remedies._norm(sample) for sample in step] for step in g])
+    np.testing.assert_array_equal(remedies._row_norms(g), one_by_one)
