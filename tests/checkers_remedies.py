@@ -295,8 +295,9 @@ def check_curve(claim: rcl.CurveClaim, text: str, lang: str, c: RemedyContext) -
         vanish = "**vanishes**" in text or "**기울기 소실**" in text
         explode = "**explodes**" in text or "**기울기 폭발**" in text
         assert vanish == (end <= -TREND_DECADES) and explode == (end >= TREND_DECADES), (end, text)
+    # Korean 만 ("only") is dropped where the ratio rounds to 100 % ("100% 남습니다"), as ratio_text writes it
     m = re.search(r"(?:keeps|grows to|unchanged at) " + NUMBER + r"(%?)", text) if lang == "en" else re.search(
-        NUMBER + r"(%?)(?:만? 남습니다|배로 커집니다|로 그대로입니다)", text)  # fmt: skip  (no 만 at 100 %)
+        NUMBER + r"(%?)(?:만? 남습니다|배로 커집니다|로 그대로입니다)", text)  # fmt: skip
     assert m, text
     close(m.group(1) + m.group(2), end)
 
