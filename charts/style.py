@@ -60,7 +60,7 @@ VIRIDIS = [[i / (len(plotly.colors.sequential.Viridis) - 1), c] for i, c in enum
 EXPORT_WIDTH, HEIGHT = 1000, 520
 
 
-class Texts(list):
+class Texts(list[Any]):
     """Hover texts, one string a point (or rows of them), never changed once made: a list that deep-copies as a
     shallow one. Plotly deep-copies a trace's properties element by element when it builds a figure."""
 
@@ -88,7 +88,7 @@ def _wire(value: Any, key: str | None = None) -> Any:
     return value
 
 
-class Chart(go.Figure):
+class Chart(go.Figure):  # type: ignore[misc]  # plotly ships no types
     """A ``go.Figure`` whose ``to_dict`` (what ``st.plotly_chart`` sends) skips plotly's deep copy of every property,
     element by element, and its second walk for arrays: about 2 ms a chart, several charts a page, on every run.
     tests/conftest.py checks, for every figure any test builds, that it equals plotly's own ``to_dict``."""

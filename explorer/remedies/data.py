@@ -157,7 +157,8 @@ def _row_norms(g: np.ndarray) -> np.ndarray:
         m = np.max(np.abs(g), axis=-1)
         scaled = (m != 0) & np.isfinite(m)
         safe = np.where(scaled, m, 1.0)
-        return np.where(scaled, safe * np.sqrt(np.sum((g / safe[..., None]) ** 2, axis=-1)), m)
+        out: np.ndarray = np.where(scaled, safe * np.sqrt(np.sum((g / safe[..., None]) ** 2, axis=-1)), m)
+    return out
 
 
 def _log10_rows(dh: np.ndarray, norm: str) -> np.ndarray:
