@@ -89,8 +89,7 @@ def run_chain(
     unit, log_scale = np.zeros((N, S)), np.full(N, -np.inf)
     squares: dict[str, np.ndarray] = {}  # ‖measured vector‖² per step, on the chain's unit scale
     scales = np.empty((T, N))  # log-scale of the state arriving at each step: its norm bounds every element
-    any_loss: np.ndarray = upstream.reshape(T, -1).any(axis=1)
-    loaded = [bool(b) for b in any_loss]  # the steps a loss adds to (often the last one only)
+    loaded = [bool(np.any(upstream[t])) for t in range(T)]  # the steps a loss adds to (often the last one only)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(T - 1, -1, -1):
             if loaded[t]:
