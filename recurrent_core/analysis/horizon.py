@@ -468,6 +468,54 @@ def _method(
     return (method, *fit(what, layer, T, N, budget, max_bytes, method))
 
 
+def _map(
+    what: str, layer: Layer, logs: np.ndarray, norm: str, T: int, N: int, t0: int, N_kept: int, method: str,
+    budget: float,
+) -> HorizonMap:  # fmt: skip
+    """The HorizonMap of a sweep's per-sample logs over the window t0 … T."""
+    first = t0 + 1 if what == "connectivity" else t0  # a horizon has the entering state's column
+    return HorizonMap(
+        what=what,
+        kind=layer.kind,
+        log10=_aggregate(logs, norm),
+        s=np.arange(t0 + 1, T + 1),
+        t=np.arange(first, T + 1),
+        norm=norm,
+        T=T,
+        N=N,
+        T_kept=T - t0,
+        N_kept=N_kept,
+        ops=cost(what, layer, T - t0, N_kept, method, T)[0],
+        budget=float(budget),
+        method=method,
+    )
+
+
+def _horizons(
+    layer: Layer, x: np.ndarray, d: np.ndarray, h0: Any, c0: Any, whats: tuple[str, ...], norm: str,
+    truncate: int | None, method: str | None, budget: float, max_bytes: float,
+) -> dict[str, HorizonMap]:  # fmt: skip
+    """The maps ``whats`` ("horizon", "horizon_c"): one sweep gives both when they keep the same window and
+    method (the sweep computes ln ‖∂L_s/∂c_t‖ beside ln ‖∂L_s/∂h_t‖, the h rows unchanged by it)."""
+    T, N, _ = x.shape
+    plans = {w: _method(w, layer, T, N, budget, max_bytes, method, ("direct", "jacobian")) for w in whats}
+    out: dict[str, HorizonMap] = {}
+    for w in whats:
+        if w in out:
+            continue
+        chosen, T_kept, N_kept = plans[w]
+        together = [v for v in whats if plans[v] == plans[w]]
+        traj, t0 = _window(layer, x, h0, c0, T_kept, N_kept)
+        sweep = _horizon_direct if chosen == "direct" else _horizon_sweep
+        want_c = "horizon_c" in together
+        logs, logs_c, _ = sweep(layer, traj, d[t0:, :N_kept], truncate, t0, want_c=want_c)
+        for v in together:
+            per_sample = logs_c if v == "horizon_c" else logs
+            assert per_sample is not None
+            out[v] = _map(v, layer, per_sample, norm, T, N, t0, N_kept, chosen, budget)
+    return out
+
+
 def gradient_horizon(
     layer: Layer,
     x: Any,
@@ -507,29 +555,18 @@ def gradient_horizon(
     _check_options(norm, budget, max_bytes)
     if cell and not layer.HAS_CELL:
         raise ValueError(f"cell: only an LSTM has a cell state, not a {layer.kind}")
-    truncate = truncation(truncate)
     what = "horizon_c" if cell else "horizon"
-    T, N, _ = xa.shape
-    method, T_kept, N_kept = _method(what, layer, T, N, budget, max_bytes, method, ("direct", "jacobian"))
-    traj, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
-    sweep = _horizon_direct if method == "direct" else _horizon_sweep
-    logs, logs_c, _ = sweep(layer, traj, d[t0:, :N_kept], truncate, t0, want_c=cell)
-    chosen = logs_c if cell and logs_c is not None else logs
-    return HorizonMap(
-        what=what,
-        kind=layer.kind,
-        log10=_aggregate(chosen, norm),
-        s=np.arange(t0 + 1, T + 1),
-        t=np.arange(t0, T + 1),
-        norm=norm,
-        T=T,
-        N=N,
-        T_kept=T_kept,
-        N_kept=N_kept,
-        ops=cost(what, layer, T_kept, N_kept, method, T)[0],
-        budget=float(budget),
-        method=method,
-    )
+    return _horizons(layer, xa, d, h0, c0, (what,), norm, truncation(truncate), method, budget, max_bytes)[what]
+
+
+def _connectivity(
+    layer: Layer, x: np.ndarray, h0: Any, c0: Any, norm: str, method: str | None, budget: float, max_bytes: float
+) -> HorizonMap:
+    T, N, _ = x.shape
+    method, T_kept, N_kept = _method("connectivity", layer, T, N, budget, max_bytes, method, ("forward", "backward"))
+    traj, t0 = _window(layer, x, h0, c0, T_kept, N_kept)
+    sweep = _connectivity_forward if method == "forward" else _connectivity_backward
+    return _map("connectivity", layer, sweep(layer, traj), norm, T, N, t0, N_kept, method, budget)
 
 
 def connectivity(
@@ -553,26 +590,34 @@ def connectivity(
     """
     layer, xa, _ = _check(layer, x, None, h0, c0)
     _check_options(norm, budget, max_bytes)
-    T, N, _ = xa.shape
-    method, T_kept, N_kept = _method("connectivity", layer, T, N, budget, max_bytes, method, ("forward", "backward"))
-    traj, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
-    sweep = _connectivity_forward if method == "forward" else _connectivity_backward
-    logs = sweep(layer, traj)
-    return HorizonMap(
-        what="connectivity",
-        kind=layer.kind,
-        log10=_aggregate(logs, norm),
-        s=np.arange(t0 + 1, T + 1),
-        t=np.arange(t0 + 1, T + 1),
-        norm=norm,
-        T=T,
-        N=N,
-        T_kept=T_kept,
-        N_kept=N_kept,
-        ops=cost("connectivity", layer, T_kept, N_kept, method, T)[0],
-        budget=float(budget),
-        method=method,
-    )
+    return _connectivity(layer, xa, h0, c0, norm, method, budget, max_bytes)
+
+
+def horizon_maps(
+    layer: Layer,
+    x: Any,
+    dhs: Any,
+    h0: Any = None,
+    c0: Any = None,
+    *,
+    norm: str = "l2",
+    truncate: int | None = None,
+    method: str | None = None,
+    connectivity_method: str | None = None,
+    budget: float = DEFAULT_BUDGET,
+    max_bytes: float = DEFAULT_MAX_BYTES,
+) -> dict[str, HorizonMap]:
+    """Every map of the layer at once, keyed by ``what``: "horizon", "horizon_c" (an LSTM only) and
+    "connectivity", each equal to its own call (``gradient_horizon(...)``, ``gradient_horizon(..., cell=True)``,
+    ``connectivity(..., method=connectivity_method)``, same arguments) bit for bit, computed with less: an LSTM's
+    two horizons come from one sweep when they keep the same window and method (the usual case)."""
+    layer, xa, d = _check(layer, x, dhs, h0, c0)
+    assert d is not None
+    _check_options(norm, budget, max_bytes)
+    whats = ("horizon", "horizon_c") if layer.HAS_CELL else ("horizon",)
+    maps = _horizons(layer, xa, d, h0, c0, whats, norm, truncation(truncate), method, budget, max_bytes)
+    maps["connectivity"] = _connectivity(layer, xa, h0, c0, norm, connectivity_method, budget, max_bytes)
+    return maps
 
 
 def horizon_vectors(
@@ -654,6 +699,7 @@ __all__ = [
     "cost",
     "fit",
     "gradient_horizon",
+    "horizon_maps",
     "horizon_reach",
     "horizon_sum_error",
     "horizon_vectors",
