@@ -597,3 +597,26 @@ def test_horizon_maps_checks_its_input():
     with pytest.raises(ValueError, match="dhs"):
         hz.horizon_maps(layer, x, dhs[:, :, :2])
     assert set(hz.horizon_maps(layer, x, dhs)) == {"horizon", "connectivity"}  # no cell map for an RNN
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+def test_horizon_maps_run_one_forward_pass_per_kept_batch(variant, monkeypatch):
+    """Every map of one call is cut from the same forward pass over the whole sequence (the tiled steps are
+    single steps): one pass when the maps keep the same batch, one per kept batch otherwise."""
+    layer, x, dhs, h0, c0, _ = problem(variant, 30, 4, 3, 5, seed=3)
+    whole_passes = []
+    real = hz.forward
+
+    def counting(layer_, x_, *args):
+        if x_.shape[0] == x.shape[0]:
+            whole_passes.append(x_.shape[1])
+        return real(layer_, x_, *args)
+
+    monkeypatch.setattr(hz, "forward", counting)
+    hz.horizon_maps(layer, x, dhs, h0, c0)
+    assert whole_passes == [4]
+    whole_passes.clear()
+    budget = hz.cost("horizon", layer, hz.MIN_T, 2, "direct", 30)[0]  # the horizon keeps 2 samples, connectivity 1
+    maps = hz.horizon_maps(layer, x, dhs, h0, c0, method="direct", connectivity_method="backward", budget=budget)
+    kept = sorted({m.N_kept for m in maps.values()})
+    assert sorted(whole_passes) == kept and len(kept) == 2

@@ -436,17 +436,32 @@ def _connectivity_forward(layer: Layer, traj: Trajectory) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- public maps
+class _Forwards:
+    """The forward pass over the whole sequence that a map's window is cut from, run once per kept batch N_kept
+    and shared by the maps of one call (each map ran its own before: bit for bit the same pass)."""
+
+    def __init__(self, layer: Layer, x: np.ndarray, h0: Any, c0: Any):
+        self.layer, self.x, self.h0, self.c0 = layer, x, h0, c0
+        self._states: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # N_kept -> (h_all, c_all): not the tape
+
+    def window(self, T_kept: int, N_kept: int) -> tuple[Trajectory, int]:
+        """The trajectory of the last T_kept steps of the first N_kept samples, and the window's first time t0."""
+        layer, x = self.layer, self.x
+        if N_kept not in self._states:
+            h = None if self.h0 is None else np.asarray(self.h0, dtype=np.float64)[:N_kept]
+            c = None if self.c0 is None or not layer.HAS_CELL else np.asarray(self.c0, dtype=np.float64)[:N_kept]
+            tape = forward(layer, x[:, :N_kept], h, c)
+            self._states[N_kept] = (tape.h_all, tape.c_all if layer.HAS_CELL else None)  # type: ignore[union-attr]
+        h_all, c_all = self._states[N_kept]
+        t0 = x.shape[0] - T_kept
+        cs = None if c_all is None else c_all[t0:].copy()
+        return Trajectory(np.ascontiguousarray(x[t0:, :N_kept]), h_all[t0:].copy(), cs), t0
+
+
 def _window(layer: Layer, x: np.ndarray, h0: Any, c0: Any, T_kept: int, N_kept: int) -> tuple[Trajectory, int]:
     """The trajectory of the last T_kept steps of the first N_kept samples, from one forward pass over the whole
     sequence (the same pass as the app's curves when N is not cut), and the window's first time t0."""
-    T = x.shape[0]
-    t0 = T - T_kept
-    h = None if h0 is None else np.asarray(h0, dtype=np.float64)[:N_kept]
-    c = None if c0 is None or not layer.HAS_CELL else np.asarray(c0, dtype=np.float64)[:N_kept]
-    tape = forward(layer, x[:, :N_kept], h, c)
-    cs = tape.c_all[t0:].copy() if layer.HAS_CELL else None  # type: ignore[union-attr]  # an LSTM tape
-    hs = tape.h_all[t0:].copy()
-    return Trajectory(np.ascontiguousarray(x[t0:, :N_kept]), hs, cs), t0
+    return _Forwards(layer, x, h0, c0).window(T_kept, N_kept)
 
 
 def _aggregate(logs_per_sample: np.ndarray, norm: str) -> np.ndarray:
@@ -492,12 +507,12 @@ def _map(
 
 
 def _horizons(
-    layer: Layer, x: np.ndarray, d: np.ndarray, h0: Any, c0: Any, whats: tuple[str, ...], norm: str,
-    truncate: int | None, method: str | None, budget: float, max_bytes: float,
+    layer: Layer, forwards: _Forwards, d: np.ndarray, whats: tuple[str, ...], norm: str, truncate: int | None,
+    method: str | None, budget: float, max_bytes: float,
 ) -> dict[str, HorizonMap]:  # fmt: skip
     """The maps ``whats`` ("horizon", "horizon_c"): one sweep gives both when they keep the same window and
     method (the sweep computes ln ‖∂L_s/∂c_t‖ beside ln ‖∂L_s/∂h_t‖, the h rows unchanged by it)."""
-    T, N, _ = x.shape
+    T, N, _ = forwards.x.shape
     plans = {w: _method(w, layer, T, N, budget, max_bytes, method, ("direct", "jacobian")) for w in whats}
     out: dict[str, HorizonMap] = {}
     for w in whats:
@@ -505,7 +520,7 @@ def _horizons(
             continue
         chosen, T_kept, N_kept = plans[w]
         together = [v for v in whats if plans[v] == plans[w]]
-        traj, t0 = _window(layer, x, h0, c0, T_kept, N_kept)
+        traj, t0 = forwards.window(T_kept, N_kept)
         sweep = _horizon_direct if chosen == "direct" else _horizon_sweep
         want_c = "horizon_c" in together
         logs, logs_c, _ = sweep(layer, traj, d[t0:, :N_kept], truncate, t0, want_c=want_c)
@@ -556,15 +571,16 @@ def gradient_horizon(
     if cell and not layer.HAS_CELL:
         raise ValueError(f"cell: only an LSTM has a cell state, not a {layer.kind}")
     what = "horizon_c" if cell else "horizon"
-    return _horizons(layer, xa, d, h0, c0, (what,), norm, truncation(truncate), method, budget, max_bytes)[what]
+    forwards = _Forwards(layer, xa, h0, c0)
+    return _horizons(layer, forwards, d, (what,), norm, truncation(truncate), method, budget, max_bytes)[what]
 
 
 def _connectivity(
-    layer: Layer, x: np.ndarray, h0: Any, c0: Any, norm: str, method: str | None, budget: float, max_bytes: float
+    layer: Layer, forwards: _Forwards, norm: str, method: str | None, budget: float, max_bytes: float
 ) -> HorizonMap:
-    T, N, _ = x.shape
+    T, N, _ = forwards.x.shape
     method, T_kept, N_kept = _method("connectivity", layer, T, N, budget, max_bytes, method, ("forward", "backward"))
-    traj, t0 = _window(layer, x, h0, c0, T_kept, N_kept)
+    traj, t0 = forwards.window(T_kept, N_kept)
     sweep = _connectivity_forward if method == "forward" else _connectivity_backward
     return _map("connectivity", layer, sweep(layer, traj), norm, T, N, t0, N_kept, method, budget)
 
@@ -590,7 +606,7 @@ def connectivity(
     """
     layer, xa, _ = _check(layer, x, None, h0, c0)
     _check_options(norm, budget, max_bytes)
-    return _connectivity(layer, xa, h0, c0, norm, method, budget, max_bytes)
+    return _connectivity(layer, _Forwards(layer, xa, h0, c0), norm, method, budget, max_bytes)
 
 
 def horizon_maps(
@@ -615,8 +631,9 @@ def horizon_maps(
     assert d is not None
     _check_options(norm, budget, max_bytes)
     whats = ("horizon", "horizon_c") if layer.HAS_CELL else ("horizon",)
-    maps = _horizons(layer, xa, d, h0, c0, whats, norm, truncation(truncate), method, budget, max_bytes)
-    maps["connectivity"] = _connectivity(layer, xa, h0, c0, norm, connectivity_method, budget, max_bytes)
+    forwards = _Forwards(layer, xa, h0, c0)  # one forward pass per kept batch for every map
+    maps = _horizons(layer, forwards, d, whats, norm, truncation(truncate), method, budget, max_bytes)
+    maps["connectivity"] = _connectivity(layer, forwards, norm, connectivity_method, budget, max_bytes)
     return maps
 
 
