@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from ..cells._ops import steady_weights
 from ..cells.bptt import bptt, forward
 from ..cells.layers import LAYER_TYPES, Layer
 from ..cells.stack import Stack
@@ -571,8 +572,11 @@ def gradient_horizon(
     if cell and not layer.HAS_CELL:
         raise ValueError(f"cell: only an LSTM has a cell state, not a {layer.kind}")
     what = "horizon_c" if cell else "horizon"
+    truncate = truncation(truncate)
     forwards = _Forwards(layer, xa, h0, c0)
-    return _horizons(layer, forwards, d, (what,), norm, truncation(truncate), method, budget, max_bytes)[what]
+    with steady_weights():  # the layer's derived weights built once, not once per tiled step
+        maps = _horizons(layer, forwards, d, (what,), norm, truncate, method, budget, max_bytes)
+    return maps[what]
 
 
 def _connectivity(
@@ -606,7 +610,8 @@ def connectivity(
     """
     layer, xa, _ = _check(layer, x, None, h0, c0)
     _check_options(norm, budget, max_bytes)
-    return _connectivity(layer, _Forwards(layer, xa, h0, c0), norm, method, budget, max_bytes)
+    with steady_weights():
+        return _connectivity(layer, _Forwards(layer, xa, h0, c0), norm, method, budget, max_bytes)
 
 
 def horizon_maps(
@@ -631,9 +636,11 @@ def horizon_maps(
     assert d is not None
     _check_options(norm, budget, max_bytes)
     whats = ("horizon", "horizon_c") if layer.HAS_CELL else ("horizon",)
+    truncate = truncation(truncate)
     forwards = _Forwards(layer, xa, h0, c0)  # one forward pass per kept batch for every map
-    maps = _horizons(layer, forwards, d, whats, norm, truncation(truncate), method, budget, max_bytes)
-    maps["connectivity"] = _connectivity(layer, forwards, norm, connectivity_method, budget, max_bytes)
+    with steady_weights():
+        maps = _horizons(layer, forwards, d, whats, norm, truncate, method, budget, max_bytes)
+        maps["connectivity"] = _connectivity(layer, forwards, norm, connectivity_method, budget, max_bytes)
     return maps
 
 
@@ -658,11 +665,12 @@ def horizon_vectors(
     nbytes = 8.0 * T * (T + 1) * N * layer.H
     if nbytes > max_bytes:
         raise ValueError(f"horizon_vectors: {nbytes / 2**20:.0f} MB over max_bytes; use gradient_horizon for norms")
-    traj, _ = _window(layer, xa, h0, c0, T, N)
     if method not in ("direct", "jacobian"):
         raise ValueError(f"method: expected 'direct' or 'jacobian', got {method!r}")
     sweep = _horizon_direct if method == "direct" else _horizon_sweep
-    _, _, vectors = sweep(layer, traj, d, truncate, 0, want_c=False, keep_vectors=True)
+    with steady_weights():
+        traj, _ = _window(layer, xa, h0, c0, T, N)
+        _, _, vectors = sweep(layer, traj, d, truncate, 0, want_c=False, keep_vectors=True)
     assert vectors is not None
     return vectors
 
