@@ -630,8 +630,9 @@ def horizon_maps(
 ) -> dict[str, HorizonMap]:
     """Every map of the layer at once, keyed by ``what``: "horizon", "horizon_c" (an LSTM only) and
     "connectivity", each equal to its own call (``gradient_horizon(...)``, ``gradient_horizon(..., cell=True)``,
-    ``connectivity(..., method=connectivity_method)``, same arguments) bit for bit, computed with less: an LSTM's
-    two horizons come from one sweep when they keep the same window and method (the usual case)."""
+    ``connectivity(..., method=connectivity_method)``, same arguments) bit for bit, computed with less: one forward
+    pass over the sequence for all the maps that keep the same batch, and one sweep for an LSTM's two horizons when
+    they keep the same window and method (the usual case)."""
     layer, xa, d = _check(layer, x, dhs, h0, c0)
     assert d is not None
     _check_options(norm, budget, max_bytes)
