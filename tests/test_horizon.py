@@ -526,3 +526,97 @@ def test_a_long_map_is_drawn_every_kth_step_with_the_loss_kept():
     assert "one step in 3 shown" in fig.layout.title.text
     assert "3 시각마다 하나씩 표시" in horizon_figure(m, lang="ko", title="long").layout.title.text
     assert tr.text is None  # too many cells for a text each: the hover shows the log10 value
+
+
+# ------------------------------------------------------------------------------------- shared work, same maps
+MAP_FIELDS = ("what", "kind", "norm", "T", "N", "T_kept", "N_kept", "ops", "budget", "method")
+
+
+def assert_same_map(a, b):
+    """Bit for bit: every field, and log10 with its NaN and -inf in the same places."""
+    assert [getattr(a, f) for f in MAP_FIELDS] == [getattr(b, f) for f in MAP_FIELDS]
+    for name in ("log10", "s", "t"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), name
+
+
+def separate_maps(layer, x, dhs, h0, c0, **kw):
+    """What horizon_maps must return: each map from its own public call."""
+    conn_kw = {k: v for k, v in kw.items() if k in ("norm", "budget", "max_bytes")}
+    conn_kw["method"] = kw.pop("connectivity_method", None)
+    maps = {"horizon": hz.gradient_horizon(layer, x, dhs, h0, c0, **kw)}
+    if layer.HAS_CELL:
+        maps["horizon_c"] = hz.gradient_horizon(layer, x, dhs, h0, c0, cell=True, **kw)
+    maps["connectivity"] = hz.connectivity(layer, x, h0, c0, **conn_kw)
+    return maps
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("method", [None, *HORIZON_METHODS])
+def test_horizon_maps_equal_the_separate_calls_bit_for_bit(variant, method):
+    """One forward pass per kept batch and one sweep for an LSTM's two horizons change no number: whole, cut in
+    T and N, truncated, either connectivity method."""
+    layer, x, dhs, h0, c0, _ = problem(variant, 30, 4, 3, 5, seed=17)
+    cut_t = hz.cost("horizon", layer, 22, 4, method or "direct", 30)[0]
+    cut_n = hz.cost("horizon", layer, hz.MIN_T, 2, method or "direct", 30)[0]
+    for budget, truncate, conn, norm in (
+        (1e12, None, None, "l2"),
+        (cut_t, 6, "backward", "mean"),
+        (cut_n, None, "forward", "book"),
+    ):
+        kw = dict(norm=norm, truncate=truncate, method=method, budget=budget, connectivity_method=conn)
+        maps = hz.horizon_maps(layer, x, dhs, h0, c0, **kw)
+        expected = separate_maps(layer, x, dhs, h0, c0, **kw)
+        assert maps.keys() == expected.keys()
+        for what in expected:
+            assert maps[what].what == what
+            assert_same_map(maps[what], expected[what])
+    assert rc.horizon_maps is hz.horizon_maps
+
+
+def test_horizon_maps_when_the_lstm_horizons_keep_different_windows():
+    """A bound that keeps more steps of the h map than of the c map (whose maps take twice the bytes): no shared
+    sweep then, each map still equal to its own call."""
+    layer, x, dhs, h0, c0, _ = problem(VARIANTS[2], 40, 2, 3, 4, seed=5)
+    max_bytes = hz.cost("horizon", layer, 25, 2, "direct", 40)[1]
+    plans = [hz.choose(w, layer, 40, 2, hz.DEFAULT_BUDGET, max_bytes) for w in ("horizon", "horizon_c")]
+    assert plans[0] != plans[1]
+    maps = hz.horizon_maps(layer, x, dhs, h0, c0, max_bytes=max_bytes)
+    expected = separate_maps(layer, x, dhs, h0, c0, max_bytes=max_bytes)
+    assert maps["horizon"].T_kept > maps["horizon_c"].T_kept
+    for what in expected:
+        assert_same_map(maps[what], expected[what])
+
+
+def test_horizon_maps_checks_its_input():
+    layer, x, dhs, _, _, _ = problem(VARIANTS[0], 5, 1, 3, 4, seed=1, with_h0=False)
+    with pytest.raises(ValueError, match="method"):
+        hz.horizon_maps(layer, x, dhs, method="forward")
+    with pytest.raises(ValueError, match="method"):
+        hz.horizon_maps(layer, x, dhs, connectivity_method="direct")
+    with pytest.raises(ValueError, match="dhs"):
+        hz.horizon_maps(layer, x, dhs[:, :, :2])
+    assert set(hz.horizon_maps(layer, x, dhs)) == {"horizon", "connectivity"}  # no cell map for an RNN
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+def test_horizon_maps_run_one_forward_pass_per_kept_batch(variant, monkeypatch):
+    """Every map of one call is cut from the same forward pass over the whole sequence (the tiled steps are
+    single steps): one pass when the maps keep the same batch, one per kept batch otherwise."""
+    layer, x, dhs, h0, c0, _ = problem(variant, 30, 4, 3, 5, seed=3)
+    whole_passes = []
+    real = hz.forward
+
+    def counting(layer_, x_, *args):
+        if x_.shape[0] == x.shape[0]:
+            whole_passes.append(x_.shape[1])
+        return real(layer_, x_, *args)
+
+    monkeypatch.setattr(hz, "forward", counting)
+    hz.horizon_maps(layer, x, dhs, h0, c0)
+    assert whole_passes == [4]
+    whole_passes.clear()
+    budget = hz.cost("horizon", layer, hz.MIN_T, 2, "direct", 30)[0]  # the horizon keeps 2 samples, connectivity 1
+    maps = hz.horizon_maps(layer, x, dhs, h0, c0, method="direct", connectivity_method="backward", budget=budget)
+    kept = sorted({m.N_kept for m in maps.values()})
+    assert sorted(whole_passes) == kept and len(kept) == 2

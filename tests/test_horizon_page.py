@@ -12,8 +12,10 @@ from checkers_horizon import check_median, check_reach  # noqa: F401  (registers
 from claim_registry import check_all
 from streamlit.testing.v1 import AppTest
 
+import recurrent_core as rc
 from explorer.horizon import claims, data
 from explorer.shared.controls import Settings, consistent
+from explorer.shared.curves import make_inputs, make_layer
 
 SCHEMES = ("pytorch", "dlfs2", "gaussian", "orthogonal", "identity", "book")
 
@@ -74,3 +76,30 @@ def test_the_page_budget_keeps_the_defaults_whole_and_cuts_a_long_wide_run():
         assert not data.horizon_view(Settings(), kind).cut
     heavy = data.horizon_view(Settings(T=1000, H=256), "lstm")
     assert heavy.cut and heavy.horizon.T_kept < 1000 and heavy.horizon.budget == data.PAGE_BUDGET
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_the_page_maps_equal_the_cores_separate_calls(kind):
+    """The page's one rc.horizon_maps call gives what rc.gradient_horizon (h, and c for the LSTM) and
+    rc.connectivity give on their own, bit for bit, whole and cut."""
+    for s in (Settings(T=40, H=6, N=3, norm="mean"), Settings(T=300, H=96, N=4)):
+        r = data.horizon_view(s, kind)
+        x, _ = make_inputs(s)
+        layer, dhs = make_layer(s, kind), np.ones((s.T, s.N, s.H))
+        kw = dict(norm=s.norm, budget=data.PAGE_BUDGET, max_bytes=data.PAGE_MAX_BYTES)
+        with np.errstate(all="ignore"):
+            pairs = [(r.horizon, rc.gradient_horizon(layer, x, dhs, **kw))]
+            pairs.append((r.connectivity, rc.connectivity(layer, x, **kw)))
+            if kind == "lstm":
+                pairs.append((r.cell, rc.gradient_horizon(layer, x, dhs, cell=True, **kw)))
+        assert (r.cell is None) == (kind != "lstm")
+        for ours, theirs in pairs:
+            assert (ours.what, ours.T_kept, ours.N_kept, ours.method, ours.ops) == (
+                theirs.what,
+                theirs.T_kept,
+                theirs.N_kept,
+                theirs.method,
+                theirs.ops,
+            )
+            assert np.array_equal(ours.log10, theirs.log10, equal_nan=True)
+            assert np.array_equal(ours.t, theirs.t) and np.array_equal(ours.s, theirs.s)

@@ -44,14 +44,10 @@ def horizon_view(s: Settings, kind: str) -> HorizonResult:
     layer = make_layer(s, kind)
     dhs = np.ones((s.T, s.N, s.H))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        budget, max_bytes = PAGE_BUDGET, PAGE_MAX_BYTES
-        horizon = rc.gradient_horizon(layer, x, dhs, norm=s.norm, budget=budget, max_bytes=max_bytes)
-        cell = (
-            rc.gradient_horizon(layer, x, dhs, norm=s.norm, cell=True, budget=budget, max_bytes=max_bytes)
-            if kind == "lstm"
-            else None
-        )
-        connectivity = rc.connectivity(layer, x, norm=s.norm, budget=budget, max_bytes=max_bytes)
+        # one call: the maps share their work (an LSTM's two horizons one sweep)
+        maps = rc.horizon_maps(layer, x, dhs, norm=s.norm, budget=PAGE_BUDGET, max_bytes=PAGE_MAX_BYTES)
+    horizon, connectivity = maps["horizon"], maps["connectivity"]
+    cell = maps.get("horizon_c")  # an LSTM only
     return HorizonResult(
         kind=kind,
         horizon=horizon,

@@ -6,7 +6,7 @@ from . import clipping
 from .clipping import clip_elementwise, clip_global_norm, global_norm
 from .contributions import StepContributions, step_contribution_matrices, step_contributions
 from .flow import FlowNorms, GatePath, RNNDecomposition, flow_norms, gru_direct_path, lstm_cell_path, rnn_decomposition
-from .horizon import HorizonMap, connectivity, gradient_horizon, horizon_reach
+from .horizon import HorizonMap, connectivity, gradient_horizon, horizon_maps, horizon_reach
 from .logdomain import (
     LN10,
     NORMS,
@@ -44,6 +44,7 @@ __all__ = [
     "global_norm",
     "gradient_horizon",
     "gru_direct_path",
+    "horizon_maps",
     "horizon_reach",
     "long_run_rate",
     "lstm_cell_path",

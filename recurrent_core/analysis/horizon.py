@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from ..cells._ops import steady_weights
 from ..cells.bptt import bptt, forward
 from ..cells.layers import LAYER_TYPES, Layer
 from ..cells.stack import Stack
@@ -436,17 +437,32 @@ def _connectivity_forward(layer: Layer, traj: Trajectory) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- public maps
+class _Forwards:
+    """The forward pass over the whole sequence that a map's window is cut from, run once per kept batch N_kept
+    and shared by the maps of one call (each map ran its own before: bit for bit the same pass)."""
+
+    def __init__(self, layer: Layer, x: np.ndarray, h0: Any, c0: Any):
+        self.layer, self.x, self.h0, self.c0 = layer, x, h0, c0
+        self._states: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # N_kept -> (h_all, c_all): not the tape
+
+    def window(self, T_kept: int, N_kept: int) -> tuple[Trajectory, int]:
+        """The trajectory of the last T_kept steps of the first N_kept samples, and the window's first time t0."""
+        layer, x = self.layer, self.x
+        if N_kept not in self._states:
+            h = None if self.h0 is None else np.asarray(self.h0, dtype=np.float64)[:N_kept]
+            c = None if self.c0 is None or not layer.HAS_CELL else np.asarray(self.c0, dtype=np.float64)[:N_kept]
+            tape = forward(layer, x[:, :N_kept], h, c)
+            self._states[N_kept] = (tape.h_all, tape.c_all if layer.HAS_CELL else None)  # type: ignore[union-attr]
+        h_all, c_all = self._states[N_kept]
+        t0 = x.shape[0] - T_kept
+        cs = None if c_all is None else c_all[t0:].copy()
+        return Trajectory(np.ascontiguousarray(x[t0:, :N_kept]), h_all[t0:].copy(), cs), t0
+
+
 def _window(layer: Layer, x: np.ndarray, h0: Any, c0: Any, T_kept: int, N_kept: int) -> tuple[Trajectory, int]:
     """The trajectory of the last T_kept steps of the first N_kept samples, from one forward pass over the whole
     sequence (the same pass as the app's curves when N is not cut), and the window's first time t0."""
-    T = x.shape[0]
-    t0 = T - T_kept
-    h = None if h0 is None else np.asarray(h0, dtype=np.float64)[:N_kept]
-    c = None if c0 is None or not layer.HAS_CELL else np.asarray(c0, dtype=np.float64)[:N_kept]
-    tape = forward(layer, x[:, :N_kept], h, c)
-    cs = tape.c_all[t0:].copy() if layer.HAS_CELL else None  # type: ignore[union-attr]  # an LSTM tape
-    hs = tape.h_all[t0:].copy()
-    return Trajectory(np.ascontiguousarray(x[t0:, :N_kept]), hs, cs), t0
+    return _Forwards(layer, x, h0, c0).window(T_kept, N_kept)
 
 
 def _aggregate(logs_per_sample: np.ndarray, norm: str) -> np.ndarray:
@@ -466,6 +482,54 @@ def _method(
     if method not in known:
         raise ValueError(f"method: expected one of {known} or None, got {method!r}")
     return (method, *fit(what, layer, T, N, budget, max_bytes, method))
+
+
+def _map(
+    what: str, layer: Layer, logs: np.ndarray, norm: str, T: int, N: int, t0: int, N_kept: int, method: str,
+    budget: float,
+) -> HorizonMap:  # fmt: skip
+    """The HorizonMap of a sweep's per-sample logs over the window t0 … T."""
+    first = t0 + 1 if what == "connectivity" else t0  # a horizon has the entering state's column
+    return HorizonMap(
+        what=what,
+        kind=layer.kind,
+        log10=_aggregate(logs, norm),
+        s=np.arange(t0 + 1, T + 1),
+        t=np.arange(first, T + 1),
+        norm=norm,
+        T=T,
+        N=N,
+        T_kept=T - t0,
+        N_kept=N_kept,
+        ops=cost(what, layer, T - t0, N_kept, method, T)[0],
+        budget=float(budget),
+        method=method,
+    )
+
+
+def _horizons(
+    layer: Layer, forwards: _Forwards, d: np.ndarray, whats: tuple[str, ...], norm: str, truncate: int | None,
+    method: str | None, budget: float, max_bytes: float,
+) -> dict[str, HorizonMap]:  # fmt: skip
+    """The maps ``whats`` ("horizon", "horizon_c"): one sweep gives both when they keep the same window and
+    method (the sweep computes ln ‖∂L_s/∂c_t‖ beside ln ‖∂L_s/∂h_t‖, the h rows unchanged by it)."""
+    T, N, _ = forwards.x.shape
+    plans = {w: _method(w, layer, T, N, budget, max_bytes, method, ("direct", "jacobian")) for w in whats}
+    out: dict[str, HorizonMap] = {}
+    for w in whats:
+        if w in out:
+            continue
+        chosen, T_kept, N_kept = plans[w]
+        together = [v for v in whats if plans[v] == plans[w]]
+        traj, t0 = forwards.window(T_kept, N_kept)
+        sweep = _horizon_direct if chosen == "direct" else _horizon_sweep
+        want_c = "horizon_c" in together
+        logs, logs_c, _ = sweep(layer, traj, d[t0:, :N_kept], truncate, t0, want_c=want_c)
+        for v in together:
+            per_sample = logs_c if v == "horizon_c" else logs
+            assert per_sample is not None
+            out[v] = _map(v, layer, per_sample, norm, T, N, t0, N_kept, chosen, budget)
+    return out
 
 
 def gradient_horizon(
@@ -507,29 +571,22 @@ def gradient_horizon(
     _check_options(norm, budget, max_bytes)
     if cell and not layer.HAS_CELL:
         raise ValueError(f"cell: only an LSTM has a cell state, not a {layer.kind}")
-    truncate = truncation(truncate)
     what = "horizon_c" if cell else "horizon"
-    T, N, _ = xa.shape
-    method, T_kept, N_kept = _method(what, layer, T, N, budget, max_bytes, method, ("direct", "jacobian"))
-    traj, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
-    sweep = _horizon_direct if method == "direct" else _horizon_sweep
-    logs, logs_c, _ = sweep(layer, traj, d[t0:, :N_kept], truncate, t0, want_c=cell)
-    chosen = logs_c if cell and logs_c is not None else logs
-    return HorizonMap(
-        what=what,
-        kind=layer.kind,
-        log10=_aggregate(chosen, norm),
-        s=np.arange(t0 + 1, T + 1),
-        t=np.arange(t0, T + 1),
-        norm=norm,
-        T=T,
-        N=N,
-        T_kept=T_kept,
-        N_kept=N_kept,
-        ops=cost(what, layer, T_kept, N_kept, method, T)[0],
-        budget=float(budget),
-        method=method,
-    )
+    truncate = truncation(truncate)
+    forwards = _Forwards(layer, xa, h0, c0)
+    with steady_weights():  # the layer's derived weights built once, not once per tiled step
+        maps = _horizons(layer, forwards, d, (what,), norm, truncate, method, budget, max_bytes)
+    return maps[what]
+
+
+def _connectivity(
+    layer: Layer, forwards: _Forwards, norm: str, method: str | None, budget: float, max_bytes: float
+) -> HorizonMap:
+    T, N, _ = forwards.x.shape
+    method, T_kept, N_kept = _method("connectivity", layer, T, N, budget, max_bytes, method, ("forward", "backward"))
+    traj, t0 = forwards.window(T_kept, N_kept)
+    sweep = _connectivity_forward if method == "forward" else _connectivity_backward
+    return _map("connectivity", layer, sweep(layer, traj), norm, T, N, t0, N_kept, method, budget)
 
 
 def connectivity(
@@ -553,26 +610,39 @@ def connectivity(
     """
     layer, xa, _ = _check(layer, x, None, h0, c0)
     _check_options(norm, budget, max_bytes)
-    T, N, _ = xa.shape
-    method, T_kept, N_kept = _method("connectivity", layer, T, N, budget, max_bytes, method, ("forward", "backward"))
-    traj, t0 = _window(layer, xa, h0, c0, T_kept, N_kept)
-    sweep = _connectivity_forward if method == "forward" else _connectivity_backward
-    logs = sweep(layer, traj)
-    return HorizonMap(
-        what="connectivity",
-        kind=layer.kind,
-        log10=_aggregate(logs, norm),
-        s=np.arange(t0 + 1, T + 1),
-        t=np.arange(t0 + 1, T + 1),
-        norm=norm,
-        T=T,
-        N=N,
-        T_kept=T_kept,
-        N_kept=N_kept,
-        ops=cost("connectivity", layer, T_kept, N_kept, method, T)[0],
-        budget=float(budget),
-        method=method,
-    )
+    with steady_weights():
+        return _connectivity(layer, _Forwards(layer, xa, h0, c0), norm, method, budget, max_bytes)
+
+
+def horizon_maps(
+    layer: Layer,
+    x: Any,
+    dhs: Any,
+    h0: Any = None,
+    c0: Any = None,
+    *,
+    norm: str = "l2",
+    truncate: int | None = None,
+    method: str | None = None,
+    connectivity_method: str | None = None,
+    budget: float = DEFAULT_BUDGET,
+    max_bytes: float = DEFAULT_MAX_BYTES,
+) -> dict[str, HorizonMap]:
+    """Every map of the layer at once, keyed by ``what``: "horizon", "horizon_c" (an LSTM only) and
+    "connectivity", each equal to its own call (``gradient_horizon(...)``, ``gradient_horizon(..., cell=True)``,
+    ``connectivity(..., method=connectivity_method)``, same arguments) bit for bit, computed with less: one forward
+    pass over the sequence for all the maps that keep the same batch, and one sweep for an LSTM's two horizons when
+    they keep the same window and method (the usual case)."""
+    layer, xa, d = _check(layer, x, dhs, h0, c0)
+    assert d is not None
+    _check_options(norm, budget, max_bytes)
+    whats = ("horizon", "horizon_c") if layer.HAS_CELL else ("horizon",)
+    truncate = truncation(truncate)
+    forwards = _Forwards(layer, xa, h0, c0)  # one forward pass per kept batch for every map
+    with steady_weights():
+        maps = _horizons(layer, forwards, d, whats, norm, truncate, method, budget, max_bytes)
+        maps["connectivity"] = _connectivity(layer, forwards, norm, connectivity_method, budget, max_bytes)
+    return maps
 
 
 def horizon_vectors(
@@ -596,11 +666,12 @@ def horizon_vectors(
     nbytes = 8.0 * T * (T + 1) * N * layer.H
     if nbytes > max_bytes:
         raise ValueError(f"horizon_vectors: {nbytes / 2**20:.0f} MB over max_bytes; use gradient_horizon for norms")
-    traj, _ = _window(layer, xa, h0, c0, T, N)
     if method not in ("direct", "jacobian"):
         raise ValueError(f"method: expected 'direct' or 'jacobian', got {method!r}")
     sweep = _horizon_direct if method == "direct" else _horizon_sweep
-    _, _, vectors = sweep(layer, traj, d, truncate, 0, want_c=False, keep_vectors=True)
+    with steady_weights():
+        traj, _ = _window(layer, xa, h0, c0, T, N)
+        _, _, vectors = sweep(layer, traj, d, truncate, 0, want_c=False, keep_vectors=True)
     assert vectors is not None
     return vectors
 
@@ -654,6 +725,7 @@ __all__ = [
     "cost",
     "fit",
     "gradient_horizon",
+    "horizon_maps",
     "horizon_reach",
     "horizon_sum_error",
     "horizon_vectors",

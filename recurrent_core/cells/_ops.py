@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import threading
+from collections.abc import Callable, Hashable, Iterator
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import numpy as np
+
+V = TypeVar("V")
 
 # ---------------------------------------------------------------------------------------------- recycled memory
 # A forward + backward writes ~10 arrays of (T, N, H) or (T, N, kH) floats. Fresh from malloc, each is fresh pages
@@ -41,6 +47,43 @@ def empty(shape: tuple[int, ...]) -> np.ndarray:
     if len(blocks) > RECYCLE_BLOCKS:
         del blocks[0]  # the least recently served: ours no longer (alive while anything else holds it)
     return block.reshape(shape)
+
+
+# ------------------------------------------------------------------------------------------ weights held still
+# The horizon maps run a layer's forward once per step on a tiled batch (hundreds of calls per map), and each call
+# derived the layer's weights again: W_hh^T halved, its column and row blocks, several MB per call at H = 256.
+# Inside ``steady_weights()`` (the horizon functions' block, where no layer's weights change) ``derived`` builds
+# each once per layer. Training updates weights in place and never runs inside such a block: outside it (and in
+# any other thread or context) ``derived`` builds afresh every call, as before.
+_steady: ContextVar[dict[tuple[int, Hashable], tuple[object, Any]] | None] = ContextVar("rc_steady", default=None)
+
+
+@contextlib.contextmanager
+def steady_weights() -> Iterator[None]:
+    """A block in which no layer's weights change: ``derived`` arrays are built once per layer and reused, and
+    dropped when the block ends (a nested block shares the outer one's)."""
+    if _steady.get() is not None:
+        yield
+        return
+    token = _steady.set({})
+    try:
+        yield
+    finally:
+        _steady.reset(token)
+
+
+def derived(owner: object, key: Hashable, build: Callable[[], V]) -> V:
+    """``build()``, a value computed from ``owner``'s weights alone: inside ``steady_weights()`` built once per
+    (owner, key) and reused; outside, built every call."""
+    memo = _steady.get()
+    if memo is None:
+        return build()
+    slot = (id(owner), key)
+    hit = memo.get(slot)
+    if hit is None:
+        hit = memo[slot] = (owner, build())  # the owner held: its id cannot be reused while the memo lives
+    value: V = hit[1]
+    return value
 
 
 def input_projection(x: np.ndarray, W_ih: np.ndarray, bias: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -101,6 +144,11 @@ def linear_grads(
 SPLIT_MIN_MACS = 1_000_000
 
 
+def splits(W: np.ndarray, blocks: int, rows: int) -> bool:
+    """Whether ``a @ W`` for ``rows`` rows of ``a`` runs as products with W's blocks (see SPLIT_MIN_MACS)."""
+    return blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS
+
+
 class BlockProduct:
     """``a @ W`` for a fixed W, computed as products with column blocks of W when that is faster.
 
@@ -110,10 +158,9 @@ class BlockProduct:
     def __init__(self, W: np.ndarray, blocks: int, rows: int):
         self.W = np.ascontiguousarray(W)
         self.width = W.shape[1] // blocks
-        split = blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS
         self.parts = (
             [np.ascontiguousarray(W[:, j * self.width : (j + 1) * self.width]) for j in range(blocks)]
-            if split
+            if splits(W, blocks, rows)
             else None
         )
 
@@ -134,9 +181,10 @@ class BlockSumProduct:
     def __init__(self, W: np.ndarray, blocks: int, rows: int):
         self.W = np.ascontiguousarray(W)
         self.height = W.shape[0] // blocks
-        split = blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS
         self.parts = (
-            [np.ascontiguousarray(W[j * self.height : (j + 1) * self.height]) for j in range(blocks)] if split else None
+            [np.ascontiguousarray(W[j * self.height : (j + 1) * self.height]) for j in range(blocks)]
+            if splits(W, blocks, rows)
+            else None
         )
         self._tmp: np.ndarray | None = None  # one scratch product, reused: a fresh one each step costs page faults
 
@@ -156,7 +204,7 @@ class BlockSumProduct:
 def column_blocks(W: np.ndarray, blocks: int, rows: int) -> np.ndarray:
     """W's ``blocks`` column blocks as one (blocks, W rows, width) array when BlockProduct would split ``a @ W`` for
     ``rows`` rows of ``a``, else an empty (0, 1, 1) array: the compiled loops' form of the same choice."""
-    if blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS:
+    if splits(W, blocks, rows):
         return np.ascontiguousarray(W.reshape(W.shape[0], blocks, -1).transpose(1, 0, 2))
     return np.empty((0, 1, 1))
 
@@ -164,6 +212,6 @@ def column_blocks(W: np.ndarray, blocks: int, rows: int) -> np.ndarray:
 def row_blocks(W: np.ndarray, blocks: int, rows: int) -> np.ndarray:
     """W's ``blocks`` row blocks as one (blocks, height, W columns) array when BlockSumProduct would split, else an
     empty (0, 1, 1) array."""
-    if blocks > 1 and rows * W.shape[0] * W.shape[1] > SPLIT_MIN_MACS:
+    if splits(W, blocks, rows):
         return np.ascontiguousarray(W.reshape(blocks, -1, W.shape[1]))
     return np.empty((0, 1, 1))

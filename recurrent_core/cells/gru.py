@@ -29,10 +29,12 @@ from ._ops import (
     BlockSumProduct,
     HiddenStates,
     column_blocks,
+    derived,
     empty,
     input_projection,
     linear_grads,
     row_blocks,
+    splits,
     with_initial,
 )
 from .base import LayerBase
@@ -96,16 +98,15 @@ def gru_forward(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
     H = layer.H
     # σ(a) = (1 + tanh(a/2)) / 2: the r and z rows are halved once (exactly) so that one tanh gives both gates
     half = np.concatenate([np.full(2 * H, 0.5), np.ones(H)])
-    b_in = layer.b_ih.copy()
-    b_in[: 2 * H] += layer.b_hh[: 2 * H]
-    gates = input_projection(x, layer.W_ih * half[:, None], b_in * half)  # the activations replace it, in place
-    W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)  # (H, 3H)
+    gates = input_projection(x, *_input_weights(layer, half, 0))  # the activations replace it, in place
+    W_hh_T = derived(layer, "gru.W_hh_T", lambda: np.ascontiguousarray((layer.W_hh * half[:, None]).T))  # (H, 3H)
     b_hn = layer.b_hh[2 * H :]
     h_all = with_initial(h0, T)
     hh_n = empty((T, N, H))
     pytorch = layer.formulation == "pytorch"
-    W_rz_T, W_n_T = W_hh_T[:, : 2 * H], np.ascontiguousarray(W_hh_T[:, 2 * H :])
-    recurrent = BlockProduct(W_hh_T, 3, N) if pytorch else BlockProduct(W_rz_T, 2, N)
+    W_rz_T, W_n_T = W_hh_T[:, : 2 * H], _W_n_T(layer)
+    front, blocks = (W_hh_T, 3) if pytorch else (W_rz_T, 2)
+    recurrent = derived(layer, ("gru.recurrent", splits(front, blocks, N)), lambda: BlockProduct(front, blocks, N))
     gh, tmp = np.empty((N, 3 * H if pytorch else 2 * H)), np.empty((N, H))
     for t in range(T):
         h, g = h_all[t], gates[t]
@@ -145,18 +146,19 @@ def _gru_forward_compiled(compiled: ModuleType, layer: GRULayer, x: np.ndarray, 
     H = layer.H
     act = GATE_CODES[layer.gate_activation]
     half = np.concatenate([np.full(2 * H, 0.5 if act == 0 else 1.0), np.ones(H)])
-    b_in = layer.b_ih.copy()
-    b_in[: 2 * H] += layer.b_hh[: 2 * H]
-    gates = input_projection(x, layer.W_ih * half[:, None], b_in * half)
-    W_hh_T = (layer.W_hh * half[:, None]).T
+    gates = input_projection(x, *_input_weights(layer, half, act))
     pytorch = layer.formulation == "pytorch"
-    W_front = np.ascontiguousarray(W_hh_T if pytorch else W_hh_T[:, : 2 * H])
-    W_n_T = np.ascontiguousarray(W_hh_T[:, 2 * H :])
+    width = 3 * H if pytorch else 2 * H  # pytorch: r, z, n; dlfs2: r and z (W_hn multiplies r ⊙ h apart)
+    W_front = derived(
+        layer, ("gru.front", act), lambda: np.ascontiguousarray((layer.W_hh[:width] * half[:width, None]).T)
+    )
+    W_n_T = _W_n_T(layer)
     h_all = with_initial(h0, T)
     hh_n = empty((T, N, H))
     slopes = np.empty((T, N, 2 * H)) if act else np.zeros((1, 1, 1))
     b_hn = np.ascontiguousarray(layer.b_hh[2 * H :])
-    parts = column_blocks(W_front, 3 if pytorch else 2, N)
+    blocks = 3 if pytorch else 2
+    parts = derived(layer, ("gru.columns", act, splits(W_front, blocks, N)), lambda: column_blocks(W_front, blocks, N))
     compiled.gru_forward(gates, h_all, hh_n, W_front, parts, W_n_T, b_hn, pytorch, act, slopes)
     return GRUTape(
         x=x,
@@ -169,13 +171,29 @@ def _gru_forward_compiled(compiled: ModuleType, layer: GRULayer, x: np.ndarray, 
     )
 
 
+def _input_weights(layer: GRULayer, half: np.ndarray, act: int) -> tuple[np.ndarray, np.ndarray]:
+    """W_ih and b_ih (+ b_hh for r and z) with the rows scaled by ``half`` (fixed by the gate activation ``act``)."""
+
+    def bias() -> np.ndarray:
+        b_in = layer.b_ih.copy()
+        b_in[: 2 * layer.H] += layer.b_hh[: 2 * layer.H]
+        scaled: np.ndarray = b_in * half
+        return scaled
+
+    return derived(layer, ("gru.W_ih", act), lambda: layer.W_ih * half[:, None]), derived(layer, ("gru.b", act), bias)
+
+
+def _W_n_T(layer: GRULayer) -> np.ndarray:
+    """W_hn^T (H, H), contiguous."""
+    return derived(layer, "gru.W_n_T", lambda: np.ascontiguousarray(layer.W_hh[2 * layer.H :].T))
+
+
 def _back(layer: GRULayer, N: int) -> BlockSumProduct:
-    H = layer.H
-    return (
-        BlockSumProduct(layer.W_hh, 3, N)
-        if layer.formulation == "pytorch"
-        else BlockSumProduct(layer.W_hh[: 2 * H], 2, N)
-    )
+    """The tape's backward product (see GRUTape.back); shared by the tapes of a ``steady_weights`` block, which call
+    it one at a time (its scratch holds nothing between calls)."""
+    pytorch = layer.formulation == "pytorch"
+    W, blocks = (layer.W_hh, 3) if pytorch else (layer.W_hh[: 2 * layer.H], 2)
+    return derived(layer, ("gru.back", splits(W, blocks, N)), lambda: BlockSumProduct(W, blocks, N))
 
 
 def _gru_forward_hard(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape:
@@ -187,7 +205,8 @@ def _gru_forward_hard(layer: GRULayer, x: np.ndarray, h0: np.ndarray) -> GRUTape
     b_in[: 2 * H] += layer.b_hh[: 2 * H]
     gates = input_projection(x, layer.W_ih, b_in)  # the activations replace it, in place
     slopes = np.empty((T, N, 2 * H))
-    W_rz_T, W_n_T = np.ascontiguousarray(layer.W_hh[: 2 * H].T), np.ascontiguousarray(layer.W_hh[2 * H :].T)
+    W_rz_T = derived(layer, "gru.W_rz_T_plain", lambda: np.ascontiguousarray(layer.W_hh[: 2 * H].T))
+    W_n_T = _W_n_T(layer)
     b_hn = layer.b_hh[2 * H :]
     h_all = with_initial(h0, T)
     hh_n = np.empty((T, N, H))

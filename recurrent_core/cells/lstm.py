@@ -31,10 +31,12 @@ from ._ops import (
     BlockSumProduct,
     HiddenStates,
     column_blocks,
+    derived,
     empty,
     input_projection,
     linear_grads,
     row_blocks,
+    splits,
     with_initial,
 )
 from .base import LayerBase
@@ -85,8 +87,10 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
     H = layer.H
     half = np.repeat(_HALF, H)
     mul, add = half.copy(), np.repeat(_ADD, H)
-    gates = input_projection(x, layer.W_ih * half[:, None], (layer.b_ih + layer.b_hh) * half)
-    recurrent = BlockProduct((layer.W_hh * half[:, None]).T, 4, N)
+    gates = input_projection(x, *_input_weights(layer, half, 0))
+    recurrent = derived(
+        layer, ("lstm.recurrent", splits(layer.W_hh, 4, N)), lambda: BlockProduct((layer.W_hh * half[:, None]).T, 4, N)
+    )
     h_all, c_all = with_initial(h0, T), with_initial(c0, T)
     tanh_c = empty((T, N, H))
     ig = np.empty((N, H))
@@ -100,7 +104,19 @@ def lstm_forward(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.ndarray
         c = np.multiply(f, c_all[t], out=c_all[t + 1])
         c += np.multiply(i, g, out=ig)
         np.multiply(o, np.tanh(c, out=tanh_c[t]), out=h_all[t + 1])
-    return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=BlockSumProduct(layer.W_hh, 4, N))
+    return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=_back(layer, N))
+
+
+def _input_weights(layer: LSTMLayer, half: np.ndarray, act: int) -> tuple[np.ndarray, np.ndarray]:
+    """W_ih and b_ih + b_hh with each gate's rows scaled by ``half`` (fixed by the gate activation ``act``)."""
+    W_ih = derived(layer, ("lstm.W_ih", act), lambda: layer.W_ih * half[:, None])
+    return W_ih, derived(layer, ("lstm.bias", act), lambda: (layer.b_ih + layer.b_hh) * half)
+
+
+def _back(layer: LSTMLayer, N: int) -> BlockSumProduct:
+    """The tape's da ↦ da W_hh; shared by the tapes of a ``steady_weights`` block, which call it one at a time (its
+    scratch holds nothing between calls)."""
+    return derived(layer, ("lstm.back", splits(layer.W_hh, 4, N)), lambda: BlockSumProduct(layer.W_hh, 4, N))
 
 
 def _lstm_forward_compiled(
@@ -112,13 +128,14 @@ def _lstm_forward_compiled(
     H = layer.H
     act = GATE_CODES[layer.gate_activation]
     half = np.repeat(_HALF, H) if act == 0 else np.ones(4 * H)
-    gates = input_projection(x, layer.W_ih * half[:, None], (layer.b_ih + layer.b_hh) * half)
-    W_hh_T = np.ascontiguousarray((layer.W_hh * half[:, None]).T)
+    gates = input_projection(x, *_input_weights(layer, half, act))
+    W_hh_T = derived(layer, ("lstm.W_hh_T", act), lambda: np.ascontiguousarray((layer.W_hh * half[:, None]).T))
+    parts = derived(layer, ("lstm.columns", act, splits(W_hh_T, 4, N)), lambda: column_blocks(W_hh_T, 4, N))
     h_all, c_all = with_initial(h0, T), with_initial(c0, T)
     tanh_c = empty((T, N, H))
     slopes = np.zeros((T, N, 4 * H)) if act else np.zeros((1, 1, 1))
-    compiled.lstm_forward(gates, h_all, c_all, tanh_c, W_hh_T, column_blocks(W_hh_T, 4, N), act, slopes)
-    back = BlockSumProduct(layer.W_hh, 4, N)
+    compiled.lstm_forward(gates, h_all, c_all, tanh_c, W_hh_T, parts, act, slopes)
+    back = _back(layer, N)
     return LSTMTape(
         x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=back, slopes=slopes if act else None
     )
@@ -131,7 +148,7 @@ def _lstm_forward_hard(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.n
     H = layer.H
     gates = input_projection(x, layer.W_ih, layer.b_ih + layer.b_hh)  # the activations replace it, in place
     slopes = np.zeros((T, N, 4 * H))
-    W_hh_T = np.ascontiguousarray(layer.W_hh.T)
+    W_hh_T = derived(layer, "lstm.W_hh_T_plain", lambda: np.ascontiguousarray(layer.W_hh.T))
     h_all, c_all = with_initial(h0, T), with_initial(c0, T)
     tanh_c = np.empty((T, N, H))
     for t in range(T):
@@ -144,7 +161,7 @@ def _lstm_forward_hard(layer: LSTMLayer, x: np.ndarray, h0: np.ndarray, c0: np.n
         c_all[t + 1] = f * c_all[t] + i * g
         np.tanh(c_all[t + 1], out=tanh_c[t])
         np.multiply(o, tanh_c[t], out=h_all[t + 1])
-    back = BlockSumProduct(layer.W_hh, 4, N)
+    back = _back(layer, N)
     return LSTMTape(x=x, h_all=h_all, c_all=c_all, tanh_c=tanh_c, gates=gates, back=back, slopes=slopes)
 
 

@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import backend
-from ._ops import HiddenStates, empty, input_projection, linear_grads, with_initial
+from ._ops import HiddenStates, derived, empty, input_projection, linear_grads, with_initial
 from .base import LayerBase
 from .cell import SequenceGrads, State, StepGrads
 
@@ -62,7 +62,7 @@ def rnn_forward(layer: RNNLayer, x: np.ndarray, h0: np.ndarray) -> RNNTape:
     h_all = with_initial(h0, T)
     # the input projection goes where h_t will be, and each step turns it into h_t in place
     input_projection(x, layer.W_ih, layer.b_ih + layer.b_hh, out=h_all[1:])
-    W_hh_T = np.ascontiguousarray(layer.W_hh.T)
+    W_hh_T = derived(layer, "rnn.W_hh_T", lambda: np.ascontiguousarray(layer.W_hh.T))
     relu = layer.nonlinearity == "relu"
     compiled = backend.kernels()
     if compiled is not None:
