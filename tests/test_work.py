@@ -472,6 +472,32 @@ def test_page_slots_run_n_at_once_and_serve_the_line_in_order():
     assert most[0] == 2 and slots.running == 0
 
 
+def test_light_and_heavy_pages_wait_in_lines_of_their_own(monkeypatch):
+    monkeypatch.setattr(work, "PAGES", work.PageSlots(1))
+    monkeypatch.setattr(work, "LIGHT_PAGES", work.PageSlots(1))
+    holding, release = threading.Event(), threading.Event()
+
+    def heavy_page() -> None:
+        with work.page_slot(poll=0.01, heavy=True):
+            holding.set()
+            release.wait(5)
+
+    t = threading.Thread(target=heavy_page)
+    t.start()
+    holding.wait(5)
+    waited: list[int] = []
+    with work.page_slot(lambda: waited.append(1), poll=0.01, heavy=False):  # a heavy run does not hold it up
+        assert work.LIGHT_PAGES.running == 1 and work.PAGES.running == 1
+    assert not waited
+    with pytest.raises(RuntimeError), work.page_slot(lambda: (_ for _ in ()).throw(RuntimeError("left")), poll=0.01):
+        pass  # the second heavy page waits (and its reader leaves)
+    release.set()
+    t.join(5)
+    monkeypatch.setattr(work, "LIGHT_PAGES", None)  # GRADIENT_FLOW_LIGHT_SLOTS=0: light runs start at once
+    with work.page_slot(heavy=False):
+        assert work.PAGES.running == 0
+
+
 def test_a_page_that_stops_while_waiting_leaves_the_line():
     slots = work.PageSlots(1)
     calls: list[int] = []

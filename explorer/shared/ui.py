@@ -375,20 +375,18 @@ def show_notices(notices: list[Text], lang: str) -> None:
 
 @contextmanager
 def page_slot(ctx: Context) -> Iterator[None]:
-    """A heavy page's run inside one of the server's page slots (work.page_slot), saying so while it waits; a page
-    whose settings are light (or that does not read T, H and N) runs at once."""
+    """The page's run in its turn (work.page_slot): a heavy page's (one whose T·N·H passes work.HEAVY_BYTES) in the
+    heavy pages' line, every other page's in the light pages' line; saying so while it waits."""
     s = ctx.settings
     reads_sizes = "T" in PAGE_SIDEBAR.get(ctx.page, PageSidebar()).keys
-    if not reads_sizes or tape_bytes(s.T, s.N, s.H) < work.HEAVY_BYTES:
-        yield
-        return
+    heavy = reads_sizes and tape_bytes(s.T, s.N, s.H) >= work.HEAVY_BYTES
     tr = ctx.tr
     note = st.empty()
 
     def waiting() -> None:
         note.caption(tr("The server is busy: your page is in line.", "서버가 바쁩니다: 페이지가 차례를 기다립니다."))
 
-    with work.page_slot(waiting):
+    with work.page_slot(waiting, heavy=heavy):
         note.empty()
         yield
 
