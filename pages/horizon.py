@@ -34,6 +34,15 @@ ui.waiting_notice(tr)
 caption = {**ctx.caption(), "loss": "every"}  # the maps' own loss, whatever the sidebar's (said in the text above)
 for kind, tab in zip(("rnn", "lstm", "gru"), st.tabs(["RNN", "LSTM", "GRU"]), strict=True):
     with tab:
+        over = cached.forward_overflow(s, kind)
+        if over is not None:
+            st.warning(tr(f"The {kind.upper()}'s forward pass itself overflows at t = {over} (relu with a recurrent "
+                          "gain above 1): its hidden states are inf or NaN from there on, so no step's Jacobian, and "
+                          "no map, is defined. Lower the scale or ρ, or choose tanh.",
+                          f"{kind.upper()}의 순전파 자체가 시각 t = {over}에서 오버플로합니다 (순환 증폭률이 1보다 큰 "
+                          "relu). 그 뒤의 은닉 상태는 inf나 NaN이어서 어느 시각의 야코비 행렬도, 지도도 정의되지 "
+                          "않습니다. 스케일이나 ρ를 낮추거나 tanh를 고르세요."))  # fmt: skip
+            continue
         result = cached.horizon_view(s, kind)
         maps = [(result.horizon, tr("‖∂L_s/∂h_t‖: the gradient of each loss", "‖∂L_s/∂h_t‖: 손실마다의 기울기"))]
         if result.cell is not None:

@@ -71,6 +71,25 @@ def test_the_page_runs_through_the_app(lang):
     assert ("reaches" in text or "sends its gradient" in text) if lang == "en" else "닿습니다" in text
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_relu_rnn_whose_forward_pass_overflows_gets_a_notice_not_a_traceback(lang):
+    query = {"T": "1000", "H": "16", "nonlinearity": "relu", "scale": "3", "scheme": "gaussian"}  # h_t: inf at ~800
+    s = consistent(Settings(T=1000, H=16, nonlinearity="relu", scale=3.0, scheme="gaussian"))[0]
+    hs = rc.forward(make_layer(s, "rnn"), make_inputs(s)[0]).hs
+    bad = rc.analysis.first_nonfinite_step(hs)
+    assert bad is not None  # the premise: this RNN's states overflow
+    with pytest.raises(ValueError, match="overflows to inf or NaN"):  # the core says why, in words
+        rc.horizon_maps(make_layer(s, "rnn"), make_inputs(s)[0], np.ones((s.T, s.N, s.H)))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.query_params.update({"lang": lang, **query})
+    at.run()
+    at.switch_page("pages/horizon.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [w.value for w in at.warning if "t = " in w.value or "시각 t = " in w.value]
+    assert len(notes) == 1 and f"t = {bad + 1}" in notes[0], notes
+    assert len(at.get("plotly_chart")) == 3 + 2  # the LSTM's and the GRU's maps are still drawn
+
+
 def test_the_page_budget_keeps_the_defaults_whole_and_cuts_a_long_wide_run():
     for kind in ("rnn", "lstm", "gru"):
         assert not data.horizon_view(Settings(), kind).cut

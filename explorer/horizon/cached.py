@@ -15,3 +15,8 @@ def need(s: Settings, kind: str) -> int:
 
 def horizon_view(s: Settings, kind: str) -> data.HorizonResult:
     return work.run(("horizon", s, kind), lambda: data.horizon_view(s, kind), need=need(s, kind))
+
+
+def forward_overflow(s: Settings, kind: str) -> int | None:
+    need = tape_bytes(s.T, s.N, s.H)
+    return work.run(("horizon_overflow", s, kind), lambda: data.forward_overflow(s, kind), need=need)

@@ -38,6 +38,17 @@ class HorizonResult:
         return self.horizon.cut or self.connectivity.cut or (self.cell is not None and self.cell.cut)
 
 
+def forward_overflow(s: Settings, kind: str) -> int | None:
+    """The first t whose forward state h_t is inf or NaN, or None: the maps need finite states. Only a relu RNN's
+    can overflow (tanh bounds the RNN's states, and the gates the LSTM's and the GRU's)."""
+    if kind != "rnn" or s.nonlinearity != "relu":
+        return None
+    x, _ = make_inputs(s)
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = rc.analysis.first_nonfinite_step(rc.forward(make_layer(s, kind), x).hs)
+    return None if bad is None else bad + 1
+
+
 def horizon_view(s: Settings, kind: str) -> HorizonResult:
     """The maps of ``kind`` for the settings' layer and inputs, the loss at every step (dhs = ones)."""
     x, _ = make_inputs(s)

@@ -53,7 +53,7 @@ from ..cells.bptt import bptt, forward
 from ..cells.layers import LAYER_TYPES, Layer
 from ..cells.stack import Stack
 from ..validate import as_float64, one_of, positive, truncation
-from .logdomain import LN10, NORMS, aggregate
+from .logdomain import LN10, NORMS, aggregate, first_nonfinite_step
 
 DEFAULT_BUDGET = 1.5e9  # elementary operations (about 0.1-0.3 s here); the app's defaults need <= 2.3e8
 DEFAULT_MAX_BYTES = 64 * 2**20  # what one map holds at once: the forward pass's tape, the sweep's vectors, the maps
@@ -452,6 +452,12 @@ class _Forwards:
             h = None if self.h0 is None else np.asarray(self.h0, dtype=np.float64)[:N_kept]
             c = None if self.c0 is None or not layer.HAS_CELL else np.asarray(self.c0, dtype=np.float64)[:N_kept]
             tape = forward(layer, x[:, :N_kept], h, c)
+            bad = first_nonfinite_step(tape.hs)
+            if bad is not None:  # every step's Jacobian is taken at its state: none is defined past this one
+                raise ValueError(
+                    f"x: the forward pass overflows to inf or NaN at h_{bad + 1} (a relu RNN with a recurrent gain "
+                    "above 1); the horizon maps need finite hidden states"
+                )
             self._states[N_kept] = (tape.h_all, tape.c_all if layer.HAS_CELL else None)  # type: ignore[union-attr]
         h_all, c_all = self._states[N_kept]
         t0 = x.shape[0] - T_kept
