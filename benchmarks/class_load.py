@@ -442,7 +442,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(options: list[str], log_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_server(options: list[str], log_dir: Path, app_dir: Path = ROOT) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address", HOST,
            "--server.port", str(port), "--browser.gatherUsageStats", "false"]  # fmt: skip
@@ -450,7 +450,7 @@ def start_server(options: list[str], log_dir: Path) -> tuple[subprocess.Popen, s
         key, _, value = opt.partition("=")
         cmd += [f"--{key}", value]
     out = open(log_dir / f"server-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, cwd=app_dir, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))  # fmt: skip
     url = f"http://{HOST}:{port}"
     deadline = time.monotonic() + 120
@@ -464,10 +464,10 @@ def start_server(options: list[str], log_dir: Path) -> tuple[subprocess.Popen, s
     raise RuntimeError(f"the server did not answer in 120 s; see {out.name}")
 
 
-def start_replicas(n: int, log_dir: Path) -> tuple[subprocess.Popen, str, list[int]]:
+def start_replicas(n: int, log_dir: Path, app_dir: Path = ROOT) -> tuple[subprocess.Popen, str, list[int]]:
     """``bash deploy/local.sh n``: its process, the proxy's URL and the replicas' PIDs from the line it prints."""
     out = open(log_dir / "local-deploy.log", "w+b")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(["bash", "deploy/local.sh", str(n)], cwd=ROOT, stdout=subprocess.PIPE, stderr=out,
+    proc = subprocess.Popen(["bash", "deploy/local.sh", str(n)], cwd=app_dir, stdout=subprocess.PIPE, stderr=out,
                             stdin=subprocess.DEVNULL, start_new_session=True,
                             env=dict(os.environ, PYTHON=sys.executable))  # fmt: skip
     assert proc.stdout is not None
@@ -549,7 +549,9 @@ def report(args, log: Log, m: Measured) -> str:
     heavy = "T = 1000, H = 256" if args.heavy else "defaults"
     lines = [
         f"students {args.students}, mode {args.mode}, {heavy}, seeds {'shared' if args.shared_seed else 'own'}, "
-        f"target {args.url or 'own server'}; {platform.node()} {os.cpu_count()} cores, Python "
+        f"target {args.url or 'own server'}"
+        + ("" if args.app_dir == ROOT else f" serving {args.app_dir}")
+        + f"; {platform.node()} {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
         "",
         "| page | pages | p50 s | p95 s | max s | errors |",
@@ -635,6 +637,13 @@ def main(argv=None) -> None:
         help="SIGKILL a replica S seconds into the run: --kill-pid, else the first\n"
         "of --replicas or --pids; reports the sessions that came back (default 5\nwith --kill-pid)",
     )
+    ap.add_argument(
+        "--app-dir",
+        type=Path,
+        default=ROOT,
+        help="own server or --replicas: serve the app of this checkout (e.g. a worktree of\nthe reference commit, to "
+        "measure it beside this one in the same session)",
+    )
     ap.add_argument("--out", help="also append the table to this markdown file")
     args = ap.parse_args(argv)
     if args.students < 1 or args.students > 300:
@@ -645,11 +654,11 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="class-load-") as tmp:
         try:
             if args.replicas:
-                deploy, args.url, pids = start_replicas(args.replicas, Path(tmp))
+                deploy, args.url, pids = start_replicas(args.replicas, Path(tmp), args.app_dir)
             elif args.url:
                 pids = [int(p) for p in args.pids.split(",") if p.strip()]
             else:
-                proc, args.url = start_server(args.option, Path(tmp))
+                proc, args.url = start_server(args.option, Path(tmp), args.app_dir)
                 pids = [proc.pid]
             urlsplit(args.url)  # fail early on nonsense
             if args.kill_after and not args.kill_pid:
