@@ -71,3 +71,45 @@ def test_row_percentiles_are_numpys_to_the_bit(shape, qs):
     a[0, 0] = a[-1, -1]  # a tie
     for got, want in zip(data.row_percentiles(a, qs), np.percentile(a, qs, axis=1), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def _same(a, b) -> bool:
+    """Equal to the bit, through DataFrames, arrays, dataclasses and dicts (NaN equal to NaN)."""
+    import dataclasses
+
+    import pandas as pd
+
+    if isinstance(a, pd.DataFrame):
+        return a.equals(b)
+    if isinstance(a, np.ndarray):
+        return np.array_equal(a, b, equal_nan=True)
+    if dataclasses.is_dataclass(a):
+        return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and np.isnan(a):
+        return np.isnan(b)
+    return a == b
+
+
+@pytest.mark.parametrize(
+    "kw", [{}, {"T": 80, "H": 12, "N": 3, "seed": 4, "loss": "every", "norm": "book"}, {"forget_bias": 1.0}]
+)
+def test_compare_from_the_kind_pages_flows_is_compare_computed_alone(kw, monkeypatch):
+    from explorer.flow import cached
+    from explorer.shared import work
+
+    s = Settings(**kw)
+    alone = data.compare(s, True)
+    work.CACHE.clear()
+    cached.lstm_view(s), cached.gru_view(s)  # the path visits these first: each leaves its curve for Compare
+    calls: list[str] = []
+    for name in ("lstm_cell_path", "gru_direct_path", "flow_norms"):
+        real = getattr(rc, name)
+        monkeypatch.setattr(rc, name, lambda *a, _f=real, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    reused = cached.compare(s, True)
+    assert sorted(calls) == ["flow_norms", "gru_direct_path", "lstm_cell_path"]  # the RNN and the two opened kinds
+    assert _same(reused, alone)
+    work.CACHE.clear()

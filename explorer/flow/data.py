@@ -5,6 +5,7 @@ those of explorer/shared/curves.py."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,36 +37,68 @@ class CompareResult:
     open_dc_curve: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
-    """‖∂L/∂h_t‖ of the RNN, LSTM and GRU on the same inputs and seed; optionally the gated kinds again with their
-    keep gates opened by +3 (forget bias, update bias), dotted. One forward tape is alive at a time."""
+@dataclass(frozen=True)
+class KindFlow:
+    """One kind's full-BPTT curve at the settings as Compare draws it, and what its readings use (the overflow
+    steps; the mean of the gate along the element-wise path; the LSTM's ‖∂L/∂c_t‖ and cell path alone). No tape: a
+    few KB, so the LSTM's and the GRU's pages leave theirs in the cache for Compare, the path's next stop."""
+
+    dh: np.ndarray  # log10 ‖∂L/∂h_t‖ over the batch, t = 0 … T
+    overflow_step: dict[str, int | None]
+    forward_overflow: int | None  # the t whose forward state overflowed, or None
+    gate_mean: float = math.nan  # f, or the GRU's keep gate (NaN for the RNN)
+    dc: np.ndarray | None = None  # the LSTM's log10 ‖∂L/∂c_t‖, t = 1 … T
+    path: np.ndarray | None = None  # the LSTM's cell path alone, t = 1 … T
+
+
+def kind_flow(res: rc.GatePath | rc.FlowNorms, norm: str) -> KindFlow:
+    """``res`` (rc.flow_norms, or the LSTM's cell path / the GRU's direct path) as Compare reads it."""
+    full = res.full if isinstance(res, rc.GatePath) else res
+    out = KindFlow(with_h0(full.log10_dh, full.log10_dh0, norm), full.overflow_step, _fwd(full.forward_overflow_step))
+    if not isinstance(res, rc.GatePath):
+        return out
+    dc = None if full.log10_dc is None else rc.aggregate(full.log10_dc, norm)
+    path = rc.aggregate(res.path.log10["c"], norm) if res.kind == "lstm" else None
+    return replace(out, gate_mean=float(res.gate.mean()), dc=dc, path=path)
+
+
+def kind_flow_at(s: Settings, kind: str, **bias: float) -> KindFlow:
+    """``kind_flow`` of the settings' layer of ``kind`` (with ``bias``, e.g. forget_bias=3) on their inputs."""
     x, dhs = make_inputs(s)
+    layer = make_layer(s, kind, **bias)
+    if kind == "lstm":
+        return kind_flow(rc.lstm_cell_path(layer, x, dhs), s.norm)
+    if kind == "gru":
+        return kind_flow(rc.gru_direct_path(layer, x, dhs), s.norm)
+    return kind_flow(rc.flow_norms(layer, x, dhs), s.norm)
+
+
+def compare(s: Settings, show_open_gates: bool = True, flows: Callable[[str], KindFlow] | None = None) -> CompareResult:
+    """‖∂L/∂h_t‖ of the RNN, LSTM and GRU on the same inputs and seed; optionally the gated kinds again with their
+    keep gates opened by +3 (forget bias, update bias), dotted. ``flows(kind)``: each kind's ``KindFlow`` at ``s``
+    (the cache's, when a kind's own page made it), else computed here. One forward tape is alive at a time."""
+    flow_of = flows or (lambda kind: kind_flow_at(s, kind))
     t = np.arange(s.T + 1)
     parts: list[tuple[CurveInfo, np.ndarray, np.ndarray, Trend]] = []
     gate_means: dict[str, float] = {}
 
-    def add(info: CurveInfo, fn: Any) -> None:
-        y = with_h0(fn.log10_dh, fn.log10_dh0, s.norm)
-        parts.append((info, t, y, trend(info, y, fn.overflow_step, _fwd(fn.forward_overflow_step))))
+    def add(info: CurveInfo, kf: KindFlow) -> None:
+        parts.append((info, t, kf.dh, trend(info, kf.dh, kf.overflow_step, kf.forward_overflow)))
 
-    add(CurveInfo("rnn", ("RNN", "RNN"), "rnn", "full", "rnn", "dh"), rc.flow_norms(make_layer(s, "rnn"), x, dhs))
-    cell = rc.lstm_cell_path(make_layer(s, "lstm"), x, dhs)
-    add(CurveInfo("lstm", ("LSTM", "LSTM"), "lstm", "full", "lstm", "dh"), cell.full)
-    gate_means["lstm"] = float(cell.gate.mean())
-    path = rc.aggregate(cell.path.log10["c"], s.norm)
+    add(CurveInfo("rnn", ("RNN", "RNN"), "rnn", "full", "rnn", "dh"), flow_of("rnn"))
+    lstm = flow_of("lstm")
+    add(CurveInfo("lstm", ("LSTM", "LSTM"), "lstm", "full", "lstm", "dh"), lstm)
+    gate_means["lstm"] = lstm.gate_mean
+    assert lstm.path is not None and lstm.dc is not None
     cell_info = CurveInfo(
         "lstm_cell_path", ("LSTM cell path ∏ f", "LSTM 셀 경로 ∏ f"), "lstm", "path", "lstm", "cell_path"
     )
-    cell_path = trend(cell_info, path)
-    assert cell.full.log10_dc is not None
-    dc = rc.aggregate(cell.full.log10_dc, s.norm)
+    cell_path = trend(cell_info, lstm.path)
     dc_info = CurveInfo("lstm_dc", ("LSTM ‖∂L/∂c_t‖", "LSTM ‖∂L/∂c_t‖"), "cell", "full", "lstm", "dc")
-    lstm_dc = trend(dc_info, dc, cell.full.overflow_step, _fwd(cell.full.forward_overflow_step))
-    del cell  # its tape
-    gru = rc.gru_direct_path(make_layer(s, "gru"), x, dhs)
-    add(CurveInfo("gru", ("GRU", "GRU"), "gru", "full", "gru", "dh"), gru.full)
-    gate_means["gru"] = float(gru.gate.mean())
-    del gru
+    lstm_dc = trend(dc_info, lstm.dc, lstm.overflow_step, lstm.forward_overflow)
+    gru = flow_of("gru")
+    add(CurveInfo("gru", ("GRU", "GRU"), "gru", "full", "gru", "dh"), gru)
+    gate_means["gru"] = gru.gate_mean
     open_bias: dict[str, float] = {}
     open_dc: dict[str, Trend] = {}
     open_dc_curve: dict[str, np.ndarray] = {}
@@ -85,23 +118,20 @@ def compare(s: Settings, show_open_gates: bool = True) -> CompareResult:
                 kind,
                 "dh",
             )
-            layer = make_layer(s, kind, **{bias: value})
-            res = rc.lstm_cell_path(layer, x, dhs) if kind == "lstm" else rc.gru_direct_path(layer, x, dhs)
-            gate_means[info.id] = float(res.gate.mean())
-            add(info, res.full)
-            if kind == "lstm" and res.full.log10_dc is not None:
-                y_dc = rc.aggregate(res.full.log10_dc, s.norm)
+            opened = kind_flow_at(s, kind, **{bias: value})
+            gate_means[info.id] = opened.gate_mean
+            add(info, opened)
+            if kind == "lstm" and opened.dc is not None:
                 dc_open = CurveInfo("lstm_open_dc", ("LSTM opened ‖∂L/∂c_t‖",) * 2, "cell", "variant", "lstm", "dc")
-                open_dc["lstm"] = trend(dc_open, y_dc, res.full.overflow_step, _fwd(res.full.forward_overflow_step))
-                open_dc_curve["lstm"] = y_dc
-            del res
+                open_dc["lstm"] = trend(dc_open, opened.dc, opened.overflow_step, opened.forward_overflow)
+                open_dc_curve["lstm"] = opened.dc
     return CompareResult(
         flow=collect(parts, s.T),
         gate_means=gate_means,
         open_bias=open_bias,
         cell_path=cell_path,
         lstm_dc=lstm_dc,
-        lstm_dc_curve=dc,
+        lstm_dc_curve=lstm.dc,
         open_dc=open_dc,
         open_dc_curve=open_dc_curve,
     )
@@ -336,6 +366,7 @@ class GateResult:
     gate_maps: dict[str, np.ndarray] | None = None  # gate -> (T, 1, H) float32 values of sample 1, for heatmaps
     contributions: Contributions | None = None
     gate_summary: dict[str, tuple[float, float, float]] | None = None  # gate -> mean, 10th and 90th percentile
+    kind_flow: KindFlow | None = None  # what Compare reads of this run (explorer/flow/cached.py keeps it for it)
 
 
 def summarise_gates(gates: dict[str, np.ndarray]) -> dict[str, tuple[float, float, float]]:
@@ -408,6 +439,7 @@ def lstm_view(s: Settings) -> GateResult:
         gate_stats=gate_stats(gates),
         gate_maps={k: v[:, :1, :].astype(np.float32) for k, v in gates.items()},  # heatmap colours only
         gate_summary=summarise_gates(gates),
+        kind_flow=kind_flow(res, s.norm),
     )
     del res, gates  # the tape alone stays: the contributions reuse its forward pass instead of a second one
     return GateResult(**out, contributions=step_view(layer, x, dhs, tape))
@@ -444,6 +476,7 @@ def gru_view(s: Settings) -> GateResult:
         gate_stats=gate_stats(gates),
         gate_maps={k: v[:, :1, :].astype(np.float32) for k, v in gates.items()},  # heatmap colours only
         gate_summary=summarise_gates(gates),
+        kind_flow=kind_flow(res, s.norm),
     )
     del res, gates  # the tape alone stays: the contributions reuse its forward pass instead of a second one
     return GateResult(**out, contributions=step_view(layer, x, dhs, gru_tape))
