@@ -42,6 +42,7 @@ def _timed(at: AppTest, repeats: int, cold: bool) -> list[float]:
     for _ in range(repeats):
         if cold:
             work.CACHE.clear()
+            work.FLOWS.clear()
         t0 = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - t0)

@@ -103,7 +103,7 @@ def test_compare_from_the_kind_pages_flows_is_compare_computed_alone(kw, monkeyp
 
     s = Settings(**kw)
     alone = data.compare(s, True)
-    work.CACHE.clear()
+    work.CACHE.clear(), work.FLOWS.clear()
     cached.lstm_view(s), cached.gru_view(s)  # the path visits these first: each leaves its curve for Compare
     calls: list[str] = []
     for name in ("lstm_cell_path", "gru_direct_path", "flow_norms"):
@@ -112,4 +112,4 @@ def test_compare_from_the_kind_pages_flows_is_compare_computed_alone(kw, monkeyp
     reused = cached.compare(s, True)
     assert sorted(calls) == ["flow_norms", "gru_direct_path", "lstm_cell_path"]  # the RNN and the two opened kinds
     assert _same(reused, alone)
-    work.CACHE.clear()
+    work.CACHE.clear(), work.FLOWS.clear()

@@ -21,10 +21,10 @@ def _kind_flow(s: Settings, kind: str) -> data.KindFlow:
     """A kind's curve for Compare: the one its own page left in the cache, else computed (and left there). Called
     inside Compare's computation, so it takes no budget of its own (a nested hold could wait on itself)."""
     key = ("kind_flow", s, kind)
-    found, value = work.CACHE.get(key)
+    found, value = work.FLOWS.get(key)
     if not found:
         value = data.kind_flow_at(s, kind)
-        work.CACHE.put(key, value)
+        work.FLOWS.put(key, value)
     return value  # type: ignore[no-any-return]
 
 
@@ -51,7 +51,7 @@ def book_view() -> pd.DataFrame:
 def _leaving_flow(s: Settings, kind: str, view: data.GateResult) -> data.GateResult:
     """``view``, its ``KindFlow`` left in the cache for Compare (the path's next stop after the LSTM and the GRU)."""
     if view.kind_flow is not None:
-        work.CACHE.put(("kind_flow", s, kind), view.kind_flow)
+        work.FLOWS.put(("kind_flow", s, kind), view.kind_flow)
     return view
 
 

@@ -111,6 +111,9 @@ CACHE = ResultCache()
 # Results that depend on no setting (Theory's reference study and its charts, one per language): few and small, kept
 # apart so that a class's own results never evict them (recomputing the study takes ~2 s of the CPU slot).
 CONSTANTS = ResultCache(8 * 1024 * 1024)
+# Small results one page leaves for another (a kind's curve for Compare, explorer/flow/cached.py: ~24 KB at T = 1000),
+# apart too: in CACHE, 30 students' heavy views (~10 MB each at T = 1000, H = 256) evicted them before their next page.
+FLOWS = ResultCache(4 * 1024 * 1024)
 # Bytes that running computations may hold at once: two of the largest views (MEMORY_BUDGET_BYTES, 96 MB), or
 # many small ones side by side.
 BUDGET_BYTES = 192 * 1024 * 1024
