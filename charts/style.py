@@ -10,7 +10,7 @@ import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 from _plotly_utils.basevalidators import is_homogeneous_array
-from _plotly_utils.utils import to_typed_array_spec
+from _plotly_utils.utils import is_skipped_key, to_typed_array_spec
 
 # One colour per architecture on every page (Okabe-Ito, readable for colour-blind viewers and on a projector).
 COLOURS = {
@@ -68,10 +68,6 @@ class Texts(list[Any]):
         return Texts(self)
 
 
-# plotly's convert_to_base64 leaves arrays under these keys as they are (_plotly_utils.utils.is_skipped_key)
-_ARRAYS_KEPT = frozenset(("geojson", "layer", "layers", "range"))
-
-
 def _wire(value: Any, key: str | None = None) -> Any:
     """What ``go.Figure.to_dict`` makes of a property: containers copied, a NumPy or pandas array under a dict key
     as a base64 typed array; leaves (strings, numbers, arrays) shared, since nothing changes them afterwards."""
@@ -83,7 +79,7 @@ def _wire(value: Any, key: str | None = None) -> Any:
         return [_wire(v) for v in value]
     if isinstance(value, tuple):
         return tuple(_wire(v) for v in value)
-    if key is not None and key not in _ARRAYS_KEPT and is_homogeneous_array(value):
+    if key is not None and not is_skipped_key(key) and is_homogeneous_array(value):  # plotly's own rule
         return to_typed_array_spec(value)
     return value
 

@@ -415,15 +415,13 @@ def lstm_view(s: Settings) -> GateResult:
     layer = make_layer(s, "lstm")
     res = rc.lstm_cell_path(layer, x, dhs)
     t = np.arange(s.T + 1)
-    dh = with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
-    assert res.full.log10_dc is not None
-    dc = rc.aggregate(res.full.log10_dc, s.norm)
-    path = rc.aggregate(res.path.log10["c"], s.norm)
+    kf = kind_flow(res, s.norm)  # the curves, once: Compare reads the same (explorer/flow/cached.py)
+    assert kf.dc is not None and kf.path is not None
+    dh, dc, path = kf.dh, kf.dc, kf.path
     dh_info = CurveInfo("dh", ("‖∂L/∂h_t‖ (full BPTT)", "‖∂L/∂h_t‖ (전체 BPTT)"), "lstm", "full", "lstm", "dh")
     dc_info = CurveInfo("dc", ("‖∂L/∂c_t‖ (full BPTT)", "‖∂L/∂c_t‖ (전체 BPTT)"), "cell", "full", "lstm", "dc")
     path_info = CurveInfo("cell_path", ("cell path alone: ∏ f", "셀 경로만: ∏ f"), "tanh", "path", "lstm", "cell_path")
-    ov = res.full.overflow_step
-    fwd = _fwd(res.full.forward_overflow_step)
+    ov, fwd = kf.overflow_step, kf.forward_overflow
     parts = [
         (dh_info, t, dh, trend(dh_info, dh, ov, fwd)),
         (dc_info, t[1:], dc, trend(dc_info, dc, ov, fwd)),
@@ -434,12 +432,12 @@ def lstm_view(s: Settings) -> GateResult:
     out = dict(
         flow=collect(parts, s.T),
         heatmap=gate_frame(res.gate),
-        gate_mean=float(res.gate.mean()),
+        gate_mean=kf.gate_mean,
         keep_symbol="f",
         gate_stats=gate_stats(gates),
         gate_maps={k: v[:, :1, :].astype(np.float32) for k, v in gates.items()},  # heatmap colours only
         gate_summary=summarise_gates(gates),
-        kind_flow=kind_flow(res, s.norm),
+        kind_flow=kf,
     )
     del res, gates  # the tape alone stays: the contributions reuse its forward pass instead of a second one
     return GateResult(**out, contributions=step_view(layer, x, dhs, tape))
@@ -450,7 +448,8 @@ def gru_view(s: Settings) -> GateResult:
     layer = make_layer(s, "gru")
     res = rc.gru_direct_path(layer, x, dhs)
     t = np.arange(s.T + 1)
-    dh = with_h0(res.full.log10_dh, res.full.log10_dh0, s.norm)
+    kf = kind_flow(res, s.norm)  # the curve, once: Compare reads the same (explorer/flow/cached.py)
+    dh = kf.dh
     path = with_h0(res.path.log10["h"], res.path.log10_into_h0, s.norm)
     keep = "z" if s.formulation == "pytorch" else "1 − z"
     dh_info = CurveInfo("dh", ("‖∂L/∂h_t‖ (full BPTT)", "‖∂L/∂h_t‖ (전체 BPTT)"), "gru", "full", "gru", "dh")
@@ -462,8 +461,7 @@ def gru_view(s: Settings) -> GateResult:
         "gru",
         "direct_path",
     )
-    ov = res.full.overflow_step
-    fwd = _fwd(res.full.forward_overflow_step)
+    ov, fwd = kf.overflow_step, kf.forward_overflow
     parts = [(dh_info, t, dh, trend(dh_info, dh, ov, fwd)), (path_info, t, path, trend(path_info, path))]
     assert res.update_gate is not None
     gru_tape: Any = res.full.tape  # the GRU tape
@@ -471,12 +469,12 @@ def gru_view(s: Settings) -> GateResult:
     out = dict(
         flow=collect(parts, s.T),
         heatmap=gate_frame(res.update_gate),
-        gate_mean=float(res.gate.mean()),
+        gate_mean=kf.gate_mean,
         keep_symbol=keep,
         gate_stats=gate_stats(gates),
         gate_maps={k: v[:, :1, :].astype(np.float32) for k, v in gates.items()},  # heatmap colours only
         gate_summary=summarise_gates(gates),
-        kind_flow=kind_flow(res, s.norm),
+        kind_flow=kf,
     )
     del res, gates  # the tape alone stays: the contributions reuse its forward pass instead of a second one
     return GateResult(**out, contributions=step_view(layer, x, dhs, gru_tape))

@@ -49,9 +49,8 @@ def _renormalise(w: np.ndarray, log_scale: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _add_scaled(unit: np.ndarray, log_scale: np.ndarray, upstream: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """e^log_scale · unit + upstream, again as (unit vector, log-scale), without leaving float range."""
-    if not upstream.any():  # no loss at this step (the common "loss at the last step" case)
-        return unit, log_scale
+    """e^log_scale · unit + upstream, again as (unit vector, log-scale), without leaving float range (run_chain
+    calls it only at steps where a loss adds in)."""
     u_unit, u_log = _renormalise(upstream, np.zeros(len(upstream)))
     top = np.maximum(log_scale, u_log)
     alive = np.isfinite(top)
@@ -89,10 +88,10 @@ def run_chain(
     unit, log_scale = np.zeros((N, S)), np.full(N, -np.inf)
     squares: dict[str, np.ndarray] = {}  # ‖measured vector‖² per step, on the chain's unit scale
     scales = np.empty((T, N))  # log-scale of the state arriving at each step: its norm bounds every element
-    loaded = [bool(np.any(upstream[t])) for t in range(T)]  # the steps a loss adds to (often the last one only)
+    loaded = set(np.flatnonzero(upstream.reshape(T, -1).any(axis=1)).tolist())  # steps a loss adds to (often one)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for t in range(T - 1, -1, -1):
-            if loaded[t]:
+            if t in loaded:
                 unit, log_scale = _add_scaled(unit, log_scale, upstream[t])
             scales[t] = log_scale
             flow, measured = step(t, unit)
