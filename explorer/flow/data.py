@@ -194,11 +194,11 @@ def _log10(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def step_view(layer: Any, x: np.ndarray, dhs: np.ndarray, tape: Any = None) -> Contributions:
+def step_view(layer: Any, x: np.ndarray, dhs: np.ndarray, tape: Any = None, flow: Any = None) -> Contributions:
     """Per-step contributions (``rc.step_contributions``) of one run, as curves; ``tape``: the run's forward tape,
-    when the page's analysis made it already."""
+    ``flow``: its ``rc.flow_norms`` (forward and backward), when the page's analysis made them already."""
     with np.errstate(over="ignore", invalid="ignore"):
-        sc = rc.step_contributions(layer, x, dhs, tape=tape)
+        sc = rc.step_contributions(layer, x, dhs, tape=tape, flow=flow)
         whole = float(np.linalg.norm(sc.trace.grads["weight_hh_l0"]))
     T = len(sc.dx)
     t = np.arange(1, T + 1)
@@ -240,10 +240,10 @@ class RNNResult:
 def rnn_view(s: Settings) -> RNNResult:
     x, dhs = make_inputs(s)
     layer = make_layer(s, "rnn")
-    tape = rc.forward(layer, x)  # one forward pass serves the contributions and the decomposition
-    contributions = step_view(layer, x, dhs, tape)
-    dec = rc.rnn_decomposition(layer, x, dhs, tape=tape)
-    del tape
+    fn = rc.flow_norms(layer, x, dhs)  # one forward and backward pass serve the contributions and the decomposition
+    contributions = step_view(layer, x, dhs, flow=fn)
+    dec = rc.rnn_decomposition(layer, x, dhs, flow=fn)
+    del fn
     act = s.nonlinearity
     t = np.arange(s.T + 1)
     fwd = _fwd(dec.forward_overflow_step)
@@ -439,8 +439,9 @@ def lstm_view(s: Settings) -> GateResult:
         gate_summary=summarise_gates(gates),
         kind_flow=kf,
     )
-    del res, gates  # the tape alone stays: the contributions reuse its forward pass instead of a second one
-    return GateResult(**out, contributions=step_view(layer, x, dhs, tape))
+    full = res.full
+    del res, gates  # the analysis's forward and backward passes stay: the contributions reuse both
+    return GateResult(**out, contributions=step_view(layer, x, dhs, flow=full))
 
 
 def gru_view(s: Settings) -> GateResult:
@@ -476,5 +477,6 @@ def gru_view(s: Settings) -> GateResult:
         gate_summary=summarise_gates(gates),
         kind_flow=kf,
     )
-    del res, gates  # the tape alone stays: the contributions reuse its forward pass instead of a second one
-    return GateResult(**out, contributions=step_view(layer, x, dhs, gru_tape))
+    full = res.full
+    del res, gates  # the analysis's forward and backward passes stay: the contributions reuse both
+    return GateResult(**out, contributions=step_view(layer, x, dhs, flow=full))

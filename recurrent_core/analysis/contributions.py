@@ -14,11 +14,12 @@ from typing import Any, overload
 
 import numpy as np
 
-from ..cells.cell import State
+from ..cells.cell import SequenceGrads, State
 from ..cells.gru import GRUTape
 from ..cells.layers import Layer, Tape
 from ..cells.stack import Stack, stack_bptt
 from ..cells.trace import Trace, backward_with_preactivations, check_dhs, check_inputs
+from .flow import FlowNorms
 
 BLOCKS = {"rnn": ("a",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
@@ -55,9 +56,9 @@ def _factors(
 
 
 def _factors_of_tape(
-    layer: Layer, tape: Tape, dhs: np.ndarray
+    layer: Layer, tape: Tape, dhs: np.ndarray, back: SequenceGrads | None = None
 ) -> tuple[Trace, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]:
-    trace, dgi, dgh = backward_with_preactivations(layer, tape, dhs)
+    trace, dgi, dgh = backward_with_preactivations(layer, tape, dhs, back=back)
     H = layer.H
     h_prev = tape.h_all[:-1]
     factors = []
@@ -82,7 +83,14 @@ def _frobenius_per_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @overload
 def step_contributions(
-    layer: Layer, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, tape: Tape | None = None
+    layer: Layer,
+    x: Any,
+    dhs: Any,
+    h0: Any = None,
+    c0: Any = None,
+    *,
+    tape: Tape | None = None,
+    flow: FlowNorms | None = None,
 ) -> StepContributions: ...
 
 
@@ -93,16 +101,33 @@ def step_contributions(
 
 
 def step_contributions(
-    layer: Layer | Stack, x: Any, dhs: Any, h0: Any = None, c0: Any = None, *, tape: Tape | None = None
+    layer: Layer | Stack,
+    x: Any,
+    dhs: Any,
+    h0: Any = None,
+    c0: Any = None,
+    *,
+    tape: Tape | None = None,
+    flow: FlowNorms | None = None,
 ) -> StepContributions | dict[tuple[int, str], StepContributions]:
     """Per-step Frobenius norms of the terms of ∂L/∂W_hh and ∂L/∂W_ih, per gate block, and ‖∂L/∂x_t‖.
 
     x (T, N, D), dhs (T, N, H), h0/c0 (N, H) or None, as for ``rc.bptt``. Returns a ``StepContributions``.
     ``tape``: the layer's forward tape of this x (``rc.forward``, or an analysis's ``FlowNorms.tape``), reused
-    instead of a second forward pass (h0 and c0 are then the tape's).
+    instead of a second forward pass (h0 and c0 are then the tape's). ``flow``: this layer's ``rc.flow_norms``
+    of this x and dhs (or an analysis's ``.full``): its forward and backward passes are reused, both.
     For a ``Stack`` (arguments as ``rc.bptt`` takes them): a dict keyed (k, direction), each in the layer's own
     step order (for "reverse", step s is time T-1-s), its ``dx`` the gradient of that layer's input.
     """
+    if flow is not None:
+        back = flow.backward
+        if isinstance(layer, Stack) or back is None or np.shape(x) != flow.tape.x.shape:
+            raise ValueError("step_contributions: flow= takes a single layer's rc.flow_norms of this x")
+        T, N, _ = flow.tape.x.shape
+        dhs = check_dhs(dhs, T, N, layer.H)
+        if not np.array_equal(back.dh[-1], dhs[-1]):  # the last step's ∂L/∂h is its upstream alone
+            raise ValueError("step_contributions: flow= was computed for another dhs")
+        return _contributions(layer, *_factors_of_tape(layer, flow.tape, dhs, back))
     if tape is not None:
         if isinstance(layer, Stack) or np.shape(x) != tape.x.shape:
             raise ValueError("step_contributions: tape= takes a single layer's tape of this x")

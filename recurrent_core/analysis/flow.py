@@ -12,14 +12,23 @@ from typing import Any, overload
 import numpy as np
 
 from ..cells.bptt import forward
-from ..cells.cell import Cell
+from ..cells.cell import Cell, SequenceGrads
 from ..cells.gru import GRULayer, GRUTape
 from ..cells.layers import Layer, Tape
 from ..cells.lstm import LSTMLayer, LSTMTape
 from ..cells.rnn import RNNLayer, RNNTape
 from ..cells.stack import Stack, stack_bptt
 from ..cells.trace import check_dhs
-from .logdomain import LN10, ChainNorms, Step, _log_norm, aggregate, first_nonfinite_step, run_chain
+from .logdomain import (
+    LN10,
+    ChainNorms,
+    Step,
+    _log_norm,
+    aggregate,
+    first_nonfinite_step,
+    plain_chain,
+    run_chain,
+)
 
 
 # --------------------------------------------------------------------------------------------- full BPTT
@@ -34,6 +43,7 @@ class FlowNorms:
     overflow_step: dict[str, int | None]  # plain float64/float32 backward: first step holding inf/NaN
     forward_overflow_step: int | None  # first step whose forward hidden state is inf/NaN (relu runs)
     tape: Tape
+    backward: SequenceGrads | None = None  # the plain float64 backward over ``tape`` (rc.step_contributions(flow=))
 
 
 def _bptt_step(cell: Cell[Any], tape: Any) -> tuple[Step, int]:
@@ -92,9 +102,23 @@ def flow_norms(
 
 
 def _flow_norms(layer: Layer, tape: Tape, dhs: np.ndarray) -> FlowNorms:
+    """The kind's own plain backward (``back_all``) first: where every vector it holds lies in ``PLAIN_RANGE`` its
+    norms are the log domain's to rounding, and the same pass serves ``rc.step_contributions(flow=)``; else the log
+    domain."""
     T = len(dhs)
     step, width = _bptt_step(layer, tape)
-    chain = run_chain(T, _upstream(dhs, width), step)
+    cell: Cell[Any] = layer
+    with np.errstate(over="ignore", invalid="ignore"):  # an exploding run overflows to inf: the log domain takes it
+        back = cell.back_all(tape, dhs, None)
+    if back.dc is None or back.dc0 is None:
+        measured, into_h0 = {"h": back.dh}, back.dh0
+    else:
+        measured, into_h0 = {"h": back.dh, "c": back.dc}, np.concatenate([back.dh0, back.dc0], axis=1)
+    # the LSTM's chain state is [dh_t, f ⊙ dc_{t+1}]: its norm is at most √2 × its larger part's
+    slack = 0.5 * np.log10(width // layer.H)
+    chain = plain_chain(T, measured, into_h0, step, lambda: _upstream(dhs, width), slack)
+    if chain is None:
+        chain = run_chain(T, _upstream(dhs, width), step)
     # the LSTM's chain state is [dh, dc]: ∂L/∂h_0 is its first H columns
     assert chain.into_h0_unit is not None
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -107,6 +131,7 @@ def _flow_norms(layer: Layer, tape: Tape, dhs: np.ndarray) -> FlowNorms:
         overflow_step=chain.overflow_step,
         forward_overflow_step=first_nonfinite_step(tape.hs),
         tape=tape,
+        backward=back,
     )
 
 
@@ -130,16 +155,22 @@ class RNNDecomposition:
 
 
 def rnn_decomposition(
-    layer: RNNLayer, x: Any, dhs: Any, h0: Any = None, *, tape: RNNTape | None = None
+    layer: RNNLayer, x: Any, dhs: Any, h0: Any = None, *, tape: RNNTape | None = None, flow: FlowNorms | None = None
 ) -> RNNDecomposition:
     """The RNN's backward split into φ' and W_hh, for x (T, N, D), dhs (T, N, H), h0 (N, H) or None.
 
     Returns per-step gains (T,) of each factor (Frobenius over the batch, log10) and the three chains (full,
     matmul-only = the book's, tanh-only), each a ``ChainNorms`` with (T, N) log10 norms per sample. ``tape``: the
-    layer's forward tape of this x (``rc.forward``), reused instead of a second forward pass.
+    layer's forward tape of this x (``rc.forward``), reused instead of a second forward pass; ``flow``: the layer's
+    ``rc.flow_norms`` of this x and dhs, whose forward and backward passes are both reused.
     """
     if not isinstance(layer, RNNLayer):
         raise ValueError(f"rnn_decomposition: expected an RNNLayer, got {type(layer).__name__}")
+    back = None
+    if flow is not None:
+        if not isinstance(flow.tape, RNNTape) or flow.backward is None or np.shape(x) != flow.tape.x.shape:
+            raise ValueError("rnn_decomposition: flow= takes this layer's rc.flow_norms of this x")
+        tape, back = flow.tape, flow.backward
     if tape is None:
         made = forward(layer, x, h0)
         assert isinstance(made, RNNTape)
@@ -153,18 +184,25 @@ def rnn_decomposition(
 
     def full_step(t: int, dh: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         da = dh * dphi[t]
-        flow = da @ W_hh
-        return flow, {"h": dh, "a": da, "flow": flow}
+        into_prev = da @ W_hh
+        return into_prev, {"h": dh, "a": da, "flow": into_prev}
 
-    full = run_chain(T, dhs, full_step)
+    with np.errstate(over="ignore", invalid="ignore"):  # an exploding run overflows to inf: the log domain takes it
+        if back is None:
+            back = layer.back_all(tape, dhs, None)
+        elif not np.array_equal(back.dh[-1], dhs[-1]):  # the last step's ∂L/∂h is its upstream alone
+            raise ValueError("rnn_decomposition: flow= was computed for another dhs")
+        # the plain pass's da_t (dgi) and what it sends into h_{t-1}, da_t W_hh (at t = 0: ∂L/∂h_0)
+        plain = {"h": back.dh, "a": back.dgi, "flow": back.dgi @ W_hh}
+    full = plain_chain(T, plain, back.dh0, full_step, lambda: dhs) or run_chain(T, dhs, full_step)
     matmul_only = run_chain(T, dhs, lambda t, dh: (dh @ W_hh, {"h": dh}))
     tanh_only = run_chain(T, dhs, lambda t, dh: (dh * dphi[t], {"h": dh}))
-    h, a, flow = (aggregate(full.log10[k]) for k in ("h", "a", "flow"))
+    h, a, into_prev = (aggregate(full.log10[k]) for k in ("h", "a", "flow"))
     with np.errstate(invalid="ignore"):
         return RNNDecomposition(
             log10_gain_tanh=a - h,
-            log10_gain_matmul=flow - a,
-            log10_gain_total=flow - h,
+            log10_gain_matmul=into_prev - a,
+            log10_gain_total=into_prev - h,
             full=full,
             matmul_only=matmul_only,
             tanh_only=tanh_only,

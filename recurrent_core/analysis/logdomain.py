@@ -18,6 +18,9 @@ from ..validate import one_of
 LN10 = float(np.log(10.0))
 NORMS = ("l2", "book", "mean")
 OVERFLOW_MARGIN = 8.0  # decades between a chain's largest element and a dtype's maximum that no step can bridge
+# a plain float64 vector whose largest |element| lies in here holds its norm to full precision: what rounding to
+# subnormals or zero loses is below 1e-43 of it, and squaring after scaling by that element cannot overflow
+PLAIN_RANGE = (1e-280, 1e280)
 
 # A step maps the state arriving at step t (N, S) to (the flow into step t-1, {name: vector measured at t}).
 Step = Callable[[int, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
@@ -105,16 +108,67 @@ def run_chain(
         logs = {name: scales + 0.5 * np.log(sq) for name, sq in squares.items()}
     # natural log of a bound on the largest |element| the chain held (an element is at most its vector's norm)
     peak = max([float(np.max(a)) for a in (scales, log_scale, *logs.values())])
-    overflow = {}
-    for dtype in check_dtypes:
-        near = peak / LN10 > np.log10(np.finfo(dtype).max) - OVERFLOW_MARGIN or (not np.isfinite(peak) and peak > 0)
-        overflow[dtype] = plain_overflow_step(T, upstream, step, np.dtype(dtype)) if near else None
     return ChainNorms(
         log10={k: v / LN10 for k, v in logs.items()},
         log10_into_h0=log_scale / LN10,
-        overflow_step=overflow,
+        overflow_step=overflow_steps(peak / LN10, T, lambda: upstream, step, check_dtypes),
         into_h0_unit=unit,
     )
+
+
+def overflow_steps(
+    peak: float, T: int, upstream: Callable[[], np.ndarray], step: Step, check_dtypes: Sequence[str]
+) -> dict[str, int | None]:
+    """Per dtype, ``plain_overflow_step``, run only when ``peak`` (log10 of a bound on the chain's largest
+    |element|) comes within ``OVERFLOW_MARGIN`` decades of the dtype's maximum: below that a plain run cannot
+    overflow. ``upstream`` makes the (T, N, S) upstream when a plain run needs it."""
+    overflow = {}
+    for dtype in check_dtypes:
+        near = peak > np.log10(np.finfo(dtype).max) - OVERFLOW_MARGIN or (not np.isfinite(peak) and peak > 0)
+        overflow[dtype] = plain_overflow_step(T, upstream(), step, np.dtype(dtype)) if near else None
+    return overflow
+
+
+def plain_chain(
+    T: int,
+    measured: dict[str, np.ndarray],
+    into_h0: np.ndarray,
+    step: Step,
+    upstream: Callable[[], np.ndarray],
+    slack: float = 0.0,
+    check_dtypes: Sequence[str] = ("float64", "float32"),
+) -> ChainNorms | None:
+    """``run_chain``'s result from a plain float64 pass of the same chain made already: ``measured[name]``
+    (T, N, ·) what ``step`` measures at every step, ``into_h0`` (N, S) what flowed out of step 0. None unless every
+    vector lies in ``PLAIN_RANGE`` (there the log domain must run). ``slack``: decades by which the chain's state
+    may exceed its largest measured vector (the overflow checks' bound)."""
+    logs = {}
+    for name, a in measured.items():
+        log10 = plain_log10_norms(a)
+        if log10 is None:
+            return None
+        logs[name] = log10
+    into = plain_log10_norms(into_h0)
+    if into is None:
+        return None
+    peak = max(float(np.max(a)) for a in (into, *logs.values())) + slack
+    return ChainNorms(
+        log10=logs,
+        log10_into_h0=into,
+        overflow_step=overflow_steps(peak, T, upstream, step, check_dtypes),
+        into_h0_unit=into_h0 / 10.0 ** into[:, None],
+    )
+
+
+def plain_log10_norms(a: np.ndarray) -> np.ndarray | None:
+    """log10 of the L2 norm of every row ``a[..., :]`` of a plain float64 computation, or None unless every row's
+    largest |element| lies in ``PLAIN_RANGE`` (zero, inf or NaN included): there the log domain must take over."""
+    top = np.abs(a).max(axis=-1)
+    if not ((top >= PLAIN_RANGE[0]) & (top <= PLAIN_RANGE[1])).all():
+        return None
+    u = a / top[..., None]
+    out: np.ndarray = np.log10(top) + 0.5 * np.log10(np.einsum("...s,...s->...", u, u))
+    return out
 
 
 def plain_overflow_step(T: int, upstream: np.ndarray, step: Step, dtype: np.dtype) -> int | None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..validate import as_float64
 from ._ops import empty
-from .cell import Cell, State
+from .cell import Cell, SequenceGrads, State
 from .layers import LAYER_TYPES, Layer, Tape
 
 
@@ -77,13 +77,15 @@ def backward(cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None =
 
 
 def backward_with_preactivations(
-    cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None = None
+    cell: Cell[Any], tape: Any, dhs: np.ndarray, truncate: int | None = None, back: SequenceGrads | None = None
 ) -> tuple[Trace, np.ndarray, np.ndarray]:
     """``backward``, also returning dgi and dgh (T, N, kH): ∂L/∂ of the input and hidden products'
-    pre-activations at every step (the same array unless ``cell.separate_hh``)."""
+    pre-activations at every step (the same array unless ``cell.separate_hh``). ``back``: ``cell.back_all`` of this
+    tape and dhs, made already."""
     T, N, _ = dhs.shape
     with np.errstate(over="ignore", invalid="ignore"):  # exploding runs overflow to inf by design
-        back = cell.back_all(tape, dhs, truncate)
+        if back is None:
+            back = cell.back_all(tape, dhs, truncate)
         dgi = back.dgi
         dgh = None if back.dgh is dgi else back.dgh
         grads = cell.param_grads(tape, dgi, dgh)
