@@ -1,7 +1,9 @@
 """Analyses of gradient flow through BPTT: arrays, not plots.
 
-Every chain here runs through ``logdomain.run_chain``: norms exact in the log domain far past float64's range,
-and the step at which a plain float64 or float32 computation would first overflow.
+Every chain here gives ``logdomain.run_chain``'s result: norms exact in the log domain far past float64's range,
+and the step at which a plain float64 or float32 computation would first overflow. The full backward's norms come
+from the kind's plain pass where every vector it holds lies in ``logdomain.PLAIN_RANGE`` (the log domain's to
+rounding there).
 """
 
 from __future__ import annotations
