@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -110,6 +112,19 @@ def test_compare_from_the_kind_pages_flows_is_compare_computed_alone(kw, monkeyp
         real = getattr(rc, name)
         monkeypatch.setattr(rc, name, lambda *a, _f=real, _n=name, **k: calls.append(_n) or _f(*a, **k))
     reused = cached.compare(s, True)
-    assert sorted(calls) == ["flow_norms", "gru_direct_path", "lstm_cell_path"]  # the RNN and the two opened kinds
+    # the RNN and the two opened kinds, these without their paths alone (Compare draws none of theirs)
+    assert calls == ["flow_norms"] * 3
     assert _same(reused, alone)
     work.CACHE.clear(), work.FLOWS.clear()
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("kw", [{}, {"T": 60, "H": 10, "N": 2, "seed": 3, "loss": "every", "norm": "mean"}])
+def test_a_gated_kinds_flow_without_its_path_is_the_same_flow(kind, kw):
+    s = Settings(**kw)
+    bias = {"lstm": {"forget_bias": 3.0}, "gru": {"update_bias": 3.0}}[kind]
+    whole = data.kind_flow_at(s, kind, **bias)
+    lean = data.kind_flow_at(s, kind, with_path=False, **bias)
+    assert lean.path is None
+    assert _same(lean, replace(whole, path=None))
+    assert np.isfinite(lean.gate_mean) and (lean.dc is not None) == (kind == "lstm")

@@ -51,26 +51,34 @@ class KindFlow:
     path: np.ndarray | None = None  # the LSTM's cell path alone, t = 1 … T
 
 
-def kind_flow(res: rc.GatePath | rc.FlowNorms, norm: str) -> KindFlow:
-    """``res`` (rc.flow_norms, or the LSTM's cell path / the GRU's direct path) as Compare reads it."""
+def kind_flow(res: rc.GatePath | rc.FlowNorms, norm: str, gate: np.ndarray | None = None) -> KindFlow:
+    """``res`` (rc.flow_norms, or the LSTM's cell path / the GRU's direct path) as Compare reads it; ``gate``: a
+    gated kind's f or keep gate when ``res`` is its rc.flow_norms (no path then)."""
     full = res.full if isinstance(res, rc.GatePath) else res
     out = KindFlow(with_h0(full.log10_dh, full.log10_dh0, norm), full.overflow_step, _fwd(full.forward_overflow_step))
-    if not isinstance(res, rc.GatePath):
+    path = None
+    if isinstance(res, rc.GatePath):
+        gate = res.gate
+        path = rc.aggregate(res.path.log10["c"], norm) if res.kind == "lstm" else None
+    if gate is None:
         return out
     dc = None if full.log10_dc is None else rc.aggregate(full.log10_dc, norm)
-    path = rc.aggregate(res.path.log10["c"], norm) if res.kind == "lstm" else None
-    return replace(out, gate_mean=float(res.gate.mean()), dc=dc, path=path)
+    return replace(out, gate_mean=float(gate.mean()), dc=dc, path=path)
 
 
-def kind_flow_at(s: Settings, kind: str, **bias: float) -> KindFlow:
-    """``kind_flow`` of the settings' layer of ``kind`` (with ``bias``, e.g. forget_bias=3) on their inputs."""
+def kind_flow_at(s: Settings, kind: str, with_path: bool = True, **bias: float) -> KindFlow:
+    """``kind_flow`` of the settings' layer of ``kind`` (with ``bias``, e.g. forget_bias=3) on their inputs;
+    ``with_path=False``: a gated kind without its element-wise path alone (what Compare's opened gates draw)."""
     x, dhs = make_inputs(s)
     layer = make_layer(s, kind, **bias)
-    if kind == "lstm":
+    if kind == "lstm" and with_path:
         return kind_flow(rc.lstm_cell_path(layer, x, dhs), s.norm)
-    if kind == "gru":
+    if kind == "gru" and with_path:
         return kind_flow(rc.gru_direct_path(layer, x, dhs), s.norm)
-    return kind_flow(rc.flow_norms(layer, x, dhs), s.norm)
+    fn = rc.flow_norms(layer, x, dhs)
+    tape: Any = fn.tape
+    gate = {"lstm": lambda: tape.gate("f"), "gru": lambda: tape.keep}.get(kind, lambda: None)()
+    return kind_flow(fn, s.norm, gate)
 
 
 def compare(s: Settings, show_open_gates: bool = True, flows: Callable[[str], KindFlow] | None = None) -> CompareResult:
@@ -118,7 +126,7 @@ def compare(s: Settings, show_open_gates: bool = True, flows: Callable[[str], Ki
                 kind,
                 "dh",
             )
-            opened = kind_flow_at(s, kind, **{bias: value})
+            opened = kind_flow_at(s, kind, with_path=False, **{bias: value})  # its path alone is not drawn
             gate_means[info.id] = opened.gate_mean
             add(info, opened)
             if kind == "lstm" and opened.dc is not None:
