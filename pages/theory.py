@@ -270,7 +270,8 @@ st.markdown(
   (W_hh alone, tanh′ alone, the cell path, the GRU's direct path); **dotted** = a variant of your settings (the
   gates opened by +3). Where a dashed path and the solid curve agree, that path carries the gradient.
 - **Red dash-dot verticals** mark where a plain float64 or float32 computation overflowed to inf; the curve keeps
-  going because norms are tracked in the log domain (the backward is linear in the upstream gradient).
+  going because past float64's range norms are tracked in the log domain (the backward is linear in the upstream
+  gradient).
 - **x axis**: time t = 0 … T (the loss at T, on the right) or, as in the book's figure, steps back from the loss
   (0 at the loss, on the left); choose it under *View* in the sidebar.
 - **Norm over the batch**: `l2` is the Frobenius norm over all samples, `book` divides it by N as DLFS2 does,
@@ -290,8 +291,8 @@ st.markdown(
 - **선 모양**은 모든 페이지에서 같은 뜻입니다: **실선** = 전체 BPTT 기울기, **파선** = 경로 하나만 떼어 낸 것
   (W_hh만, tanh′만, 셀 경로, GRU의 직접 경로), **점선** = 설정을 바꾼 변형 (게이트를 +3 연 것). 파선과 실선이 겹치는
   곳에서는 그 경로가 기울기를 나릅니다.
-- **빨간 세로 일점쇄선**은 보통의 float64나 float32 계산이 inf로 넘친 시각입니다. 노름을 로그 영역에서 추적하므로
-  (역전파는 상류 기울기에 대해 선형) 곡선은 계속 이어집니다.
+- **빨간 세로 일점쇄선**은 보통의 float64나 float32 계산이 inf로 넘친 시각입니다. float64 범위를 넘는 노름은 로그
+  영역에서 추적하므로 (역전파는 상류 기울기에 대해 선형) 곡선은 계속 이어집니다.
 - **가로축**: 시각 t = 0 … T (손실은 오른쪽 T) 또는 책의 그림처럼 손실에서 거슬러 간 시각 수 (손실 위치가 왼쪽의 0).
   사이드바의 *보기*에서 고릅니다.
 - **배치에 대한 노름**: `l2`는 모든 샘플에 대한 프로베니우스 노름, `book`은 책처럼 그것을 N으로 나눈 값, `mean`은
