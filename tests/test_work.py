@@ -525,3 +525,25 @@ def test_a_page_that_stops_while_waiting_leaves_the_line():
     with slots.hold(poll=0.01):  # the slot is free again and nobody is left in line
         assert slots.running == 1
     assert slots.running == 0
+
+
+def test_a_computations_recycled_blocks_leave_with_its_hold_on_the_budget():
+    """The core serves its big per-call arrays from a per-thread pool (recurrent_core/cells/_ops.empty). A page's
+    thread goes on drawing, or waits for its next computation, after one ends: the blocks must not stay with it,
+    uncounted by the budget (a class at T = 1000, H = 256 held 20–55 MB more on one server when they did)."""
+    import recurrent_core as rc
+    from recurrent_core.cells import _ops
+
+    layer = rc.init_layer("lstm", 4, 64, seed=0)
+    x, dhs = np.zeros((600, 1, 4)), np.ones((600, 1, 64))  # dgi: 600 × 256 floats, past RECYCLE_MIN_BYTES
+    held: list[int] = []
+
+    def compute() -> float:
+        trace = rc.bptt(layer, x, dhs)
+        held.append(len(getattr(_ops._recycled, "blocks", [])))
+        return float(trace.dh0.sum())
+
+    value = work.run(("recycled-blocks-test",), compute, ResultCache(max_bytes=100 * KB))
+    assert np.isfinite(value)
+    assert held and held[0] >= 1  # the core recycled while computing (its gates and dgi: 1.2 MB each)
+    assert getattr(_ops._recycled, "blocks", []) == []  # and nothing stays with the thread after

@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from recurrent_core.cells import release_recycled
+
 T = TypeVar("T")
 CACHE_BYTES = 48 * 1024 * 1024
 
@@ -297,7 +299,12 @@ def run(key: Hashable, compute: Callable[[], T], cache: ResultCache | None = Non
         found, value = store.get(key)  # finished between our first look and our claim
         if not found:
             with BUDGET.hold(need):
-                value = compute()
+                try:
+                    value = compute()
+                finally:
+                    # the core's recycled blocks leave with the budget they were counted in: a page's thread goes on
+                    # drawing (or waits for its next computation) holding none of this one's scratch arrays
+                    release_recycled()
             store.put(key, value)
         future.set_result(value)
         return value  # type: ignore[no-any-return]

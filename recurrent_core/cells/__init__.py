@@ -2,6 +2,7 @@
 protocol they implement (cell.py), one layer's backward (trace.py), stacks (stack.py), the public ``forward`` and
 ``bptt`` (bptt.py) and seeded initialisation (init.py)."""
 
+from ._ops import release_recycled
 from .bptt import bptt, forward
 from .cell import Cell, SequenceGrads, State, StepGrads, step_loop
 from .gates import GATE_ACTIVATIONS
@@ -44,6 +45,7 @@ __all__ = [
     "init_layer",
     "init_stack",
     "layer_options",
+    "release_recycled",
     "rescale",
     "state_key",
     "step_loop",

@@ -49,6 +49,13 @@ def empty(shape: tuple[int, ...]) -> np.ndarray:
     return block.reshape(shape)
 
 
+def release_recycled() -> None:
+    """Let this thread's recycled blocks go (those still referenced stay alive with what references them). A server
+    calls it when a computation ends, so that a thread which goes on to other work holds no memory it no longer
+    counts."""
+    _recycled.blocks = []
+
+
 # ------------------------------------------------------------------------------------------ weights held still
 # The horizon maps run a layer's forward once per step on a tiled batch (hundreds of calls per map), and each call
 # derived the layer's weights again: W_hh^T halved, its column and row blocks, several MB per call at H = 256.
