@@ -62,3 +62,24 @@ def test_a_kept_trace_is_not_overwritten_by_later_calls(kind, name):
     for k, v in want.items():
         np.testing.assert_array_equal(getattr(kept, k), v, err_msg=k)
         np.testing.assert_array_equal(getattr(again, k), v, err_msg=k)
+
+
+def test_a_thread_keeps_at_most_recycle_bytes_of_blocks():
+    """Blocks of sizes a thread no longer asks for (one kind's, while the next kind runs) do not pile up: past
+    RECYCLE_BYTES the least recently served go, referenced or not (the referenced stay alive with their holders)."""
+
+    def run() -> list[int]:
+        sizes = []
+        for k in range(1, 12):  # eleven distinct sizes of 2–12 MiB, each dropped at once: 77 MiB asked in all
+            _ops.empty((k + 1, 1 << 17))
+            sizes.append(sum(b.nbytes for b in _ops._recycled.blocks))
+        return sizes
+
+    held: list[list[int]] = []
+    thread = threading.Thread(target=lambda: held.append(run()))
+    thread.start()
+    thread.join()
+    assert max(held[0]) <= _ops.RECYCLE_BYTES
+    assert held[0][0] == 2 << 20  # the first block is kept (below the bound)
+    big = _ops.empty((1, (_ops.RECYCLE_BYTES // 8) + 1))  # one block past the bound alone is still served
+    assert big.size == _ops.RECYCLE_BYTES // 8 + 1
