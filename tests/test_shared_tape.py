@@ -1,5 +1,6 @@
-"""One forward pass serves a flow page's analysis and its per-step contributions (issue 19: the flow pages ran a
-second forward beside the analysis): the results are the same, array for array, as with a pass of their own."""
+"""One forward pass, and one backward pass, serve a flow page's analysis and its per-step contributions (issue 19:
+the flow pages ran a second forward and a second backward beside the analysis): the results are the same, array for
+array, as with passes of their own, and the norms from the plain pass are the log domain's to rounding."""
 
 from __future__ import annotations
 
@@ -36,13 +37,19 @@ def assert_same(a: object, b: object) -> None:
         assert a == b
 
 
+def given_pass(layer, x, dhs, share: str) -> dict:
+    """The keyword that hands an analysis a pass made already: a forward tape, or a whole rc.flow_norms."""
+    return {"tape": rc.forward(layer, x)} if share == "tape" else {"flow": rc.flow_norms(layer, x, dhs)}
+
+
+@pytest.mark.parametrize("share", ["tape", "flow"])
 @pytest.mark.parametrize("s", CASES)
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_step_contributions_of_a_given_tape_equal_those_of_their_own_pass(s: Settings, kind: str):
+def test_step_contributions_of_a_given_pass_equal_those_of_their_own_pass(s: Settings, kind: str, share: str):
     x, dhs = make_inputs(s)
     layer = make_layer(s, kind)
     own = rc.step_contributions(layer, x, dhs)
-    shared = rc.step_contributions(layer, x, dhs, tape=rc.forward(layer, x))
+    shared = rc.step_contributions(layer, x, dhs, **given_pass(layer, x, dhs, share))
     for f in fields(own):
         if f.name != "trace":
             assert_same(getattr(own, f.name), getattr(shared, f.name))
@@ -50,16 +57,18 @@ def test_step_contributions_of_a_given_tape_equal_those_of_their_own_pass(s: Set
     np.testing.assert_array_equal(own.trace.dx, shared.trace.dx)
 
 
+@pytest.mark.parametrize("share", ["tape", "flow"])
 @pytest.mark.parametrize("s", CASES)
-def test_rnn_decomposition_of_a_given_tape_equals_its_own_pass(s: Settings):
+def test_rnn_decomposition_of_a_given_pass_equals_its_own_pass(s: Settings, share: str):
     x, dhs = make_inputs(s)
     layer = make_layer(s, "rnn")
     own = rc.rnn_decomposition(layer, x, dhs)
-    shared = rc.rnn_decomposition(layer, x, dhs, tape=rc.forward(layer, x))
+    shared = rc.rnn_decomposition(layer, x, dhs, **given_pass(layer, x, dhs, share))
     for name in ("log10_gain_tanh", "log10_gain_matmul", "log10_gain_total"):
         np.testing.assert_array_equal(getattr(own, name), getattr(shared, name))
     for chain in ("full", "matmul_only", "tanh_only"):
         assert_same(getattr(own, chain).log10, getattr(shared, chain).log10)
+        assert getattr(own, chain).overflow_step == getattr(shared, chain).overflow_step
     assert own.forward_overflow_step == shared.forward_overflow_step
 
 
@@ -176,34 +185,6 @@ def test_a_gradient_past_float32_but_inside_the_plain_range_reports_float32s_ove
     assert calls == []
     assert fn.overflow_step == overflow
     np.testing.assert_allclose(fn.log10_dh, dh, rtol=0, atol=1e-11)
-
-
-@pytest.mark.parametrize("s", CASES)
-@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_step_contributions_of_a_flow_equal_those_of_their_own_pass(s: Settings, kind: str):
-    x, dhs = make_inputs(s)
-    layer = make_layer(s, kind)
-    own = rc.step_contributions(layer, x, dhs)
-    shared = rc.step_contributions(layer, x, dhs, flow=rc.flow_norms(layer, x, dhs))
-    for f in fields(own):
-        if f.name != "trace":
-            assert_same(getattr(own, f.name), getattr(shared, f.name))
-    assert_same(own.trace.grads, shared.trace.grads)
-    np.testing.assert_array_equal(own.trace.dx, shared.trace.dx)
-
-
-@pytest.mark.parametrize("s", CASES)
-def test_rnn_decomposition_of_a_flow_equals_its_own_pass(s: Settings):
-    x, dhs = make_inputs(s)
-    layer = make_layer(s, "rnn")
-    own = rc.rnn_decomposition(layer, x, dhs)
-    shared = rc.rnn_decomposition(layer, x, dhs, flow=rc.flow_norms(layer, x, dhs))
-    for name in ("log10_gain_tanh", "log10_gain_matmul", "log10_gain_total"):
-        np.testing.assert_array_equal(getattr(own, name), getattr(shared, name))
-    for chain in ("full", "matmul_only", "tanh_only"):
-        assert_same(getattr(own, chain).log10, getattr(shared, chain).log10)
-        assert getattr(own, chain).overflow_step == getattr(shared, chain).overflow_step
-    assert own.forward_overflow_step == shared.forward_overflow_step
 
 
 def test_the_rnn_decompositions_full_chain_equals_the_log_domain_chain():
