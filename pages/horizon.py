@@ -32,7 +32,12 @@ notes_ui.in_the_notes(ctx, "horizon")  # h_0 = 0
 
 ui.waiting_notice(tr)
 caption = {**ctx.caption(), "loss": "every"}  # the maps' own loss, whatever the sidebar's (said in the text above)
-for kind, tab in zip(("rnn", "lstm", "gru"), st.tabs(["RNN", "LSTM", "GRU"]), strict=True):
+# only the open tab's maps are computed and drawn: a tab click reruns the page (a class opening the page at
+# T = 1000, H = 256 computed all three kinds' maps, most of them never looked at)
+tabs = st.tabs(["RNN", "LSTM", "GRU"], key="horizon_kind", on_change="rerun")
+for kind, tab in zip(("rnn", "lstm", "gru"), tabs, strict=True):
+    if not tab.open:
+        continue
     with tab:
         over = cached.forward_overflow(s, kind)
         if over is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import recurrent_core as rc
 from explorer.horizon import claims, data
+from explorer.shared import work
 from explorer.shared.controls import Settings, consistent
 from explorer.shared.curves import make_inputs, make_layer
 
@@ -62,13 +64,24 @@ def test_the_page_runs_through_the_app(lang):
     at.query_params.update({"lang": lang, "T": "30"})
     at.run()
     at.switch_page("pages/horizon.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(specs) == 2 + 3 + 2  # RNN: horizon, connectivity; the LSTM its cell too; GRU (tabs render all)
-    assert all(spec["data"][0]["type"] == "heatmap" for spec in specs)
-    assert all(spec["layout"]["meta"]["settings"]["loss"] == "every" for spec in specs)  # the maps' own loss
-    text = "\n".join(m.value for m in at.markdown)
-    assert ("reaches" in text or "sends its gradient" in text) if lang == "en" else "닿습니다" in text
+    computed: list[str] = []
+    real = data.horizon_view
+    for tab, kind, charts in (("RNN", "rnn", 2), ("LSTM", "lstm", 3), ("GRU", "gru", 2)):  # the LSTM's cell too
+        if tab != "RNN":  # the RNN's tab is open first; a click on another reruns the page with it open
+            at.session_state["horizon_kind"] = tab
+        with mock.patch.object(data, "horizon_view", lambda s, k: computed.append(k) or real(s, k)):
+            work.CACHE.clear()
+            at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert computed[-1:] == [kind] and computed.count(kind) == 1  # only the open tab's maps are computed
+        specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        assert len(specs) == charts, (tab, len(specs))
+        assert all(spec["data"][0]["type"] == "heatmap" for spec in specs)
+        assert all(spec["layout"]["meta"]["settings"]["loss"] == "every" for spec in specs)  # the maps' own loss
+        assert all(spec["layout"]["title"]["text"].startswith(tab) for spec in specs)
+        text = "\n".join(m.value for m in at.markdown)
+        assert ("reaches" in text or "sends its gradient" in text) if lang == "en" else "닿습니다" in text
+    assert computed == ["rnn", "lstm", "gru"]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -87,7 +100,12 @@ def test_a_relu_rnn_whose_forward_pass_overflows_gets_a_notice_not_a_traceback(l
     assert not at.exception, [e.value for e in at.exception]
     notes = [w.value for w in at.warning if "t = " in w.value or "시각 t = " in w.value]
     assert len(notes) == 1 and f"t = {bad + 1}" in notes[0], notes
-    assert len(at.get("plotly_chart")) == 3 + 2  # the LSTM's and the GRU's maps are still drawn
+    assert len(at.get("plotly_chart")) == 0  # the RNN's tab, open first: the notice instead of its maps
+    for tab, charts in (("LSTM", 3), ("GRU", 2)):  # the LSTM's and the GRU's maps are still drawn
+        at.session_state["horizon_kind"] = tab
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert len(at.get("plotly_chart")) == charts and not [w for w in at.warning if "t = " in w.value]
 
 
 def test_the_page_budget_keeps_the_defaults_whole_and_cuts_a_long_wide_run():

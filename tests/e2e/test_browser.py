@@ -521,3 +521,23 @@ def test_back_after_switching_the_language_returns_to_it(page, app_url):
     assert params(page).get("lang") is None and params(page).get("T") == "31", page.url
     expect(slider(page, T_LABEL)).to_have_attribute("aria-valuetext", "31")
     assert_no_exception(page)
+
+
+def test_the_horizon_pages_tabs_compute_their_maps_when_opened(page, app_url):
+    """Only the open tab's maps are computed (st.tabs on_change="rerun"): a click on another tab reruns the page and
+    draws that kind's maps; the first tab's come back when it is opened again."""
+    open_app(page, app_url, "horizon?T=30")
+    assert_no_exception(page)
+
+    def titles() -> list[str]:
+        return [chart_title(page, i) for i in range(page.locator(".js-plotly-plot").count())]
+
+    assert [t[:4] for t in titles()] == ["RNN "] * 2
+    for tab, count in (("LSTM", 3), ("GRU", 2), ("RNN", 2)):  # the LSTM's cell map too
+        act(page, lambda tab=tab: page.get_by_role("tab", name=tab, exact=True).click())
+        page.wait_for_function(CHARTS_READY, timeout=60_000)
+        shown = eventually(
+            titles, lambda ts, tab=tab, count=count: len(ts) == count and all(t.startswith(tab) for t in ts)
+        )
+        assert len(shown) == count and all(t.startswith(tab) for t in shown), (tab, shown)
+        assert_no_exception(page)
