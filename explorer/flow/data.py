@@ -77,7 +77,7 @@ def kind_flow_at(s: Settings, kind: str, with_path: bool = True, **bias: float) 
         return kind_flow(rc.gru_direct_path(layer, x, dhs), s.norm)
     fn = rc.flow_norms(layer, x, dhs)
     tape: Any = fn.tape
-    gate = {"lstm": lambda: tape.gate("f"), "gru": lambda: tape.keep}.get(kind, lambda: None)()
+    gate = tape.gate("f") if kind == "lstm" else tape.keep if kind == "gru" else None  # the path's gate, as above
     return kind_flow(fn, s.norm, gate)
 
 

@@ -381,16 +381,17 @@ def page_slot(ctx: Context) -> Iterator[None]:
     reads_sizes = "T" in PAGE_SIDEBAR.get(ctx.page, PageSidebar()).keys
     heavy = reads_sizes and tape_bytes(s.T, s.N, s.H) >= work.HEAVY_BYTES
     tr = ctx.tr
-    note: list[Any] = []  # the notice's place, made only if the page has to wait: no extra element on every page
+    note: Any = None  # the notice's place, made only if the page has to wait: no extra element on every page
 
     def waiting() -> None:
-        if not note:
-            note.append(st.empty())
-        note[0].caption(tr("The server is busy: your page is in line.", "서버가 바쁩니다: 페이지가 차례를 기다립니다."))
+        nonlocal note
+        if note is None:
+            note = st.empty()
+        note.caption(tr("The server is busy: your page is in line.", "서버가 바쁩니다: 페이지가 차례를 기다립니다."))
 
     with work.page_slot(waiting, heavy=heavy):
-        if note:
-            note[0].empty()
+        if note is not None:
+            note.empty()
         yield
 
 

@@ -19,7 +19,7 @@ from ..cells.gru import GRUTape
 from ..cells.layers import Layer, Tape
 from ..cells.stack import Stack, stack_bptt
 from ..cells.trace import Trace, backward_with_preactivations, check_dhs, check_inputs
-from .flow import FlowNorms
+from .flow import FlowNorms, given_pass
 
 BLOCKS = {"rnn": ("a",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
@@ -120,14 +120,10 @@ def step_contributions(
     step order (for "reverse", step s is time T-1-s), its ``dx`` the gradient of that layer's input.
     """
     if flow is not None:
-        back = flow.backward
-        if isinstance(layer, Stack) or back is None or np.shape(x) != flow.tape.x.shape:
+        if isinstance(layer, Stack):
             raise ValueError("step_contributions: flow= takes a single layer's rc.flow_norms of this x")
-        T, N, _ = flow.tape.x.shape
-        dhs = check_dhs(dhs, T, N, layer.H)
-        if not np.array_equal(back.dh[-1], dhs[-1]):  # the last step's ∂L/∂h is its upstream alone
-            raise ValueError("step_contributions: flow= was computed for another dhs")
-        return _contributions(layer, *_factors_of_tape(layer, flow.tape, dhs, back))
+        given, back, dhs = given_pass(flow, x, dhs, layer.H, "step_contributions")
+        return _contributions(layer, *_factors_of_tape(layer, given, dhs, back))
     if tape is not None:
         if isinstance(layer, Stack) or np.shape(x) != tape.x.shape:
             raise ValueError("step_contributions: tape= takes a single layer's tape of this x")

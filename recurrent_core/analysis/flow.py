@@ -137,6 +137,19 @@ def _flow_norms(layer: Layer, tape: Tape, dhs: np.ndarray) -> FlowNorms:
     )
 
 
+def given_pass(flow: FlowNorms, x: Any, dhs: Any, H: int, who: str) -> tuple[Tape, SequenceGrads, np.ndarray]:
+    """A ``flow=`` handed to an analysis: its tape, its plain backward and ``dhs`` checked, once it is known to be
+    of this x and this dhs (the last step's ∂L/∂h is its upstream alone)."""
+    back = flow.backward
+    if back is None or np.shape(x) != flow.tape.x.shape:
+        raise ValueError(f"{who}: flow= takes this layer's rc.flow_norms of this x")
+    T, N, _ = flow.tape.x.shape
+    dhs = check_dhs(dhs, T, N, H)
+    if not np.array_equal(back.dh[-1], dhs[-1]):
+        raise ValueError(f"{who}: flow= was computed for another dhs")
+    return flow.tape, back, dhs
+
+
 # -------------------------------------------------------------------------------------- RNN decomposition
 @dataclass(frozen=True)
 class RNNDecomposition:
@@ -170,9 +183,11 @@ def rnn_decomposition(
         raise ValueError(f"rnn_decomposition: expected an RNNLayer, got {type(layer).__name__}")
     back = None
     if flow is not None:
-        if not isinstance(flow.tape, RNNTape) or flow.backward is None or np.shape(x) != flow.tape.x.shape:
+        if not isinstance(flow.tape, RNNTape):
             raise ValueError("rnn_decomposition: flow= takes this layer's rc.flow_norms of this x")
-        tape, back = flow.tape, flow.backward
+        given, back, dhs = given_pass(flow, x, dhs, layer.H, "rnn_decomposition")
+        assert isinstance(given, RNNTape)
+        tape = given
     if tape is None:
         made = forward(layer, x, h0)
         assert isinstance(made, RNNTape)
@@ -192,8 +207,6 @@ def rnn_decomposition(
     with np.errstate(over="ignore", invalid="ignore"):  # an exploding run overflows to inf: the log domain takes it
         if back is None:
             back = layer.back_all(tape, dhs, None)
-        elif not np.array_equal(back.dh[-1], dhs[-1]):  # the last step's ∂L/∂h is its upstream alone
-            raise ValueError("rnn_decomposition: flow= was computed for another dhs")
         # the plain pass's da_t (dgi) and what it sends into h_{t-1}, da_t W_hh (at t = 0: ∂L/∂h_0)
         plain = {"h": back.dh, "a": back.dgi, "flow": back.dgi @ W_hh}
     full = plain_chain(T, plain, back.dh0, full_step, lambda: dhs) or run_chain(T, dhs, full_step)
