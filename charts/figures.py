@@ -356,21 +356,46 @@ def gate_heatmap(
     # np.unique(..., return_inverse=True), hashed instead of sorted (T = 1000, 256 units: 3.4 against 5.6 ms)
     step_at, steps = pd.factorize(gates[col].to_numpy(), sort=True)
     unit_at, units = pd.factorize(gates["unit"].to_numpy(), sort=True)
-    z = np.full((len(units), len(steps)), np.nan)
-    z[unit_at, step_at] = gates["value"].to_numpy(dtype=float)
-    k = max(1, -(-z.size // max(1, max_cells)))
+    z = np.full((len(steps), len(units)), np.nan)
+    z[step_at, unit_at] = gates["value"].to_numpy(dtype=float)
+    return gate_heatmap_grid(z, title, settings, steps=steps, units=units, from_loss=col == "back",
+                             x_title=x_title, y_title=y_title, gate_label=gate_label, lang=lang,
+                             max_cells=max_cells)  # fmt: skip
+
+
+def gate_heatmap_grid(
+    values: np.ndarray,
+    title: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    steps: np.ndarray | None = None,
+    units: np.ndarray | None = None,
+    from_loss: bool = False,
+    x_title: str = "time step t",
+    y_title: str = "hidden unit",
+    gate_label: str = "gate value",
+    lang: str = "en",
+    max_cells: int = MAX_GATE_CELLS,
+) -> go.Figure:
+    """``gate_heatmap`` from the grid itself: ``values`` (steps × units), ``steps`` its x values (default t = 1 …
+    T), ``units`` (default 0 … H − 1); ``from_loss``: the steps count back from the loss (its step is the first).
+    A page keeps a gate as this (T, H) array, a third of its long table's bytes."""
+    n_steps, n_units = values.shape
+    steps = np.arange(1, n_steps + 1) if steps is None else np.asarray(steps)
+    units = np.arange(n_units) if units is None else np.asarray(units)
+    k = max(1, -(-values.size // max(1, max_cells)))
     # the loss's step is the last t, or back = 0 (the first column in the book's orientation)
-    cols = every_kth(len(steps), k, from_first=col == "back")
+    cols = every_kth(n_steps, k, from_first=from_loss)
     trace = dict(
         type="heatmap",
-        z=z[:, cols],
+        z=np.asarray(values, dtype=float)[cols].T,
         x=steps[cols],
         y=units,
         zmin=0.0,
         zmax=1.0,
         colorscale=VIRIDIS,
         colorbar=dict(title=dict(text=gate_label)),
-        hovertemplate=f"{col}=%{{x}}, unit %{{y}}<br>{gate_label} = %{{z:.3f}}<extra></extra>",
+        hovertemplate=f"{'back' if from_loss else 't'}=%{{x}}, unit %{{y}}<br>{gate_label} = %{{z:.3f}}<extra></extra>",
     )
     layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
     layout["xaxis"].update(whole_number_ticks([trace]))

@@ -59,9 +59,7 @@ else:
     st.markdown(tr("Bright = large z = **keep** (PyTorch's z keeps). The update-gate bias moves every unit at once.",
                    "밝을수록 z가 크고 = **유지** (PyTorch의 z는 유지). 업데이트 게이트 편향은 모든 유닛을 함께 움직입니다."))  # fmt: skip
 heat_title = tr("Update gate z_t", "업데이트 게이트 z_t")
-heat = charts.gate_heatmap(result.heatmap, heat_title, ctx.caption(), x_title=tr("time step t", "시각 t"),
-                           y_title=tr("hidden unit", "은닉 유닛"), gate_label="z", lang=ctx.lang)  # fmt: skip
-ui.chart_with_exports(heat, result.heatmap, "gru_update_gate", ctx, heat_title)
+flow_ui.gate_map(ctx, result.heatmap, heat_title, "gru_update_gate", "z")
 
 flow_ui.every_gate(ctx, result, "gru")
 flow_ui.what_weights_learn(ctx, result.contributions, "gru")

@@ -45,9 +45,7 @@ st.markdown(tr("Bright = open (keeps the cell), dark = closed (forgets). The gra
                "the product of its row.",
                "밝을수록 열림(기억 셀을 유지), 어두울수록 닫힘(잊음). 한 유닛의 셀 경로 기울기는 그 행의 곱입니다."))  # fmt: skip
 heat_title = tr("Forget gate f_t", "망각 게이트 f_t")
-heat = charts.gate_heatmap(result.heatmap, heat_title, ctx.caption(), x_title=tr("time step t", "시각 t"),
-                           y_title=tr("hidden unit", "은닉 유닛"), gate_label="f", lang=ctx.lang)  # fmt: skip
-ui.chart_with_exports(heat, result.heatmap, "lstm_forget_gate", ctx, heat_title)
+flow_ui.gate_map(ctx, result.heatmap, heat_title, "lstm_forget_gate", "f")
 
 flow_ui.every_gate(ctx, result, "lstm")
 flow_ui.what_weights_learn(ctx, result.contributions, "lstm")

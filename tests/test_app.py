@@ -392,3 +392,45 @@ def test_no_page_draws_by_magic():
             if drawn and id(node) not in docstrings:
                 bare.append(f"{path.name}:{node.lineno}")
     assert bare == []
+
+
+@pytest.mark.parametrize("page,name,gate", [("lstm", "lstm_forget_gate", "f"), ("gru", "gru_update_gate", "z")])
+def test_a_gate_maps_csv_is_built_on_download_with_every_step_and_unit(monkeypatch, page, name, gate):
+    """The page keeps its gate as a (T, H) grid and builds the CSV's long table only when it is asked for; that table
+    has every step and unit of the grid the heatmap draws (one step in k past its cells), bit for bit."""
+    from explorer.flow import data as flow_data
+    from explorer.shared import ui
+
+    seen: dict[str, tuple] = {}
+    draw = ui.chart_with_exports
+
+    def spy(fig, table, chart, *args, **kwargs):
+        seen[chart] = (fig, table)
+        return draw(fig, table, chart, *args, **kwargs)
+
+    monkeypatch.setattr(ui, "chart_with_exports", spy)
+    T, H = 300, 40
+    at = run_app({"T": str(T), "H": str(H), "seed": "4", f"{page}_gates": "heatmap"}, page)
+    assert_clean(at)
+    fig, table = seen[name]
+    assert callable(table)  # nothing built until the CSV is downloaded
+    rows = table()
+    assert list(rows.columns) == ["t", "unit", "value"] and len(rows) == T * H
+    grid = rows["value"].to_numpy().reshape(T, H)
+    (hm,) = fig.data
+    xs = np.asarray(hm.x)
+    assert xs[-1] == T and rows["t"].iloc[-1] == T  # the loss's step drawn and exported
+    np.testing.assert_array_equal(np.asarray(hm.z, float), grid[xs - 1].T)
+    view = flow_data.lstm_view if page == "lstm" else flow_data.gru_view
+    assert hm.colorbar.title.text == gate and rows.equals(flow_data.gate_frame(view_heatmap(at, view)))
+    # every gate's own map (the heatmap mode) is built the same way
+    maps = {other: t for other, (_, t) in seen.items() if other.startswith(f"{page}_gate_")}
+    assert len(maps) == (4 if page == "lstm" else 2)
+    assert all(callable(t) and len(t()) == T * H for t in maps.values())
+
+
+def view_heatmap(at: AppTest, view) -> np.ndarray:
+    from explorer.shared import controls
+
+    values, _ = controls.parse_params(dict(at.query_params))
+    return view(controls.from_values(values)).heatmap

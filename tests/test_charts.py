@@ -777,3 +777,20 @@ def test_heatmap_axes_of_steps_label_their_ends_and_category_axes_keep_plotly_ti
     assert (vals[0], vals[-1]) == (1, 23)
     assert style.whole_number_ticks([{"x": ["weight_ih_l0", "global"]}]) == {}  # categories
     assert style.whole_number_ticks([{"x": [-3.0, -2.5, 0.0]}]) == {}  # not whole numbers (the activations)
+
+
+@pytest.mark.parametrize("x", ["t", "back"])
+def test_a_gate_heatmap_from_its_grid_is_the_one_from_its_long_table(x):
+    T, H = 700, 64  # 44,800 cells: thinned at the default
+    rng = np.random.default_rng(1)
+    grid = rng.random((T, H))
+    t = np.repeat(np.arange(1, T + 1), H)
+    table = pd.DataFrame({"t": t, "back": T - t, "unit": np.tile(np.arange(H), T), "value": grid.ravel()})
+    from_table = charts.gate_heatmap(table, "f", SETTINGS, x=x, gate_label="f", lang="ko")
+    if x == "t":
+        from_grid = charts.gate_heatmap_grid(grid, "f", SETTINGS, gate_label="f", lang="ko")
+    else:  # the book's orientation: back = T − t, the loss's step first
+        from_grid = charts.gate_heatmap_grid(grid[::-1], "f", SETTINGS, steps=np.arange(T), from_loss=True,
+                                             gate_label="f", lang="ko")  # fmt: skip
+    assert from_grid.to_json() == from_table.to_json()
+    assert "shown" in from_grid.layout.title.text or "표시" in from_grid.layout.title.text

@@ -288,8 +288,11 @@ def test_lstm_view_is_the_core_lstm():
     close(res.flow.curve("cell_path"), np.array(path[::-1]))
     assert res.gate_mean == pytest.approx(f.mean(), rel=1e-12)
     assert res.keep_symbol == "f"
-    assert len(res.heatmap) == 9 * 4
-    np.testing.assert_array_equal(res.heatmap["value"].to_numpy(), f[:, 0, :].reshape(-1))
+    np.testing.assert_array_equal(res.heatmap, f[:, 0, :])  # sample 1's grid, (T, H)
+    frame = data.gate_frame(res.heatmap)  # the CSV's long table, built when it is downloaded
+    assert len(frame) == 9 * 4 and frame["t"].iloc[-1] == 9
+    np.testing.assert_array_equal(frame["value"].to_numpy(), f[:, 0, :].reshape(-1))
+    assert frame.equals(data.gate_frame(f))  # the same rows as from the (T, N, H) gate
 
 
 @pytest.mark.parametrize("form", ["pytorch", "dlfs2"])
@@ -310,7 +313,7 @@ def test_gru_view_is_the_core_gru(form):
     close(res.flow.curve("direct_path"), np.array(path[::-1]))
     assert res.gate_mean == pytest.approx(keep.mean(), rel=1e-12)
     assert res.keep_symbol == ("z" if form == "pytorch" else "1 − z")
-    np.testing.assert_array_equal(res.heatmap["value"].to_numpy(), z[:, 0, :].reshape(-1))  # z as written
+    np.testing.assert_array_equal(res.heatmap, z[:, 0, :])  # z as written
 
 
 @pytest.mark.parametrize("form", ["pytorch", "dlfs2"])
@@ -319,7 +322,7 @@ def test_gate_means_in_the_unit_interval_and_above_half_with_a_positive_bias(for
         s = Settings(T=20, H=8, update_bias=bias, forget_bias=bias, formulation=form)
         gru = data.gru_view(s)
         assert 0.0 < gru.gate_mean < 1.0
-        heat = gru.heatmap["value"]
+        heat = gru.heatmap
         assert ((heat > 0) & (heat < 1)).all()
         lstm = data.lstm_view(s)
         assert 0.0 < lstm.gate_mean < 1.0

@@ -356,9 +356,11 @@ def book_view() -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------- LSTM / GRU
 def gate_frame(gate: np.ndarray, sample: int = 0) -> pd.DataFrame:
-    """Tidy (t, unit, value) of one sample's gate values, shape (T, N, H); t = 1 … T (the step that made h_t)."""
-    T, _, H = gate.shape
-    g = gate[:, sample, :]
+    """Tidy (t, unit, value) of one sample's gate values, shape (T, N, H) (or one sample's (T, H)); t = 1 … T (the
+    step that made h_t). Built for a CSV when it is downloaded: three columns of T·H rows (6 MB at T = 1000,
+    H = 256), where the view keeps the (T, H) grid."""
+    g = gate if gate.ndim == 2 else gate[:, sample, :]
+    T, H = g.shape
     return pd.DataFrame(
         {"t": np.repeat(np.arange(1, T + 1), H), "unit": np.tile(np.arange(H), T), "value": g.reshape(-1)}
     )
@@ -367,7 +369,7 @@ def gate_frame(gate: np.ndarray, sample: int = 0) -> pd.DataFrame:
 @dataclass(frozen=True)
 class GateResult:
     flow: FlowView
-    heatmap: pd.DataFrame  # t, unit, value: the gate as the formulation writes it (f, or the GRU's z)
+    heatmap: np.ndarray  # (T, H) of sample 1: the gate as the formulation writes it (f, or the GRU's z)
     gate_mean: float  # mean of the gate along the element-wise path (f, or the GRU's keep gate)
     keep_symbol: str  # "f", "z" or "1 − z": the factor of the element-wise path
     gate_stats: pd.DataFrame | None = None  # t, gate, mean, lo, hi (10th and 90th percentiles over samples, units)
@@ -439,7 +441,7 @@ def lstm_view(s: Settings) -> GateResult:
     gates = {name: tape.gate(name) for name in GATE_ORDER["lstm"]}
     out = dict(
         flow=collect(parts, s.T),
-        heatmap=gate_frame(res.gate),
+        heatmap=res.gate[:, 0, :].copy(),  # a copy: a view would keep every sample's gates
         gate_mean=kf.gate_mean,
         keep_symbol="f",
         gate_stats=gate_stats(gates),
@@ -477,7 +479,7 @@ def gru_view(s: Settings) -> GateResult:
     gates = {"r": gru_tape.r, "z": res.update_gate}
     out = dict(
         flow=collect(parts, s.T),
-        heatmap=gate_frame(res.update_gate),
+        heatmap=res.update_gate[:, 0, :].copy(),
         gate_mean=kf.gate_mean,
         keep_symbol=keep,
         gate_stats=gate_stats(gates),

@@ -3,6 +3,9 @@ weights still learn from each step."""
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -40,15 +43,21 @@ def every_gate(ctx: Context, result: GateResult, kind: str) -> None:
     else:
         cols = st.columns(2)
         for j, (gate, values) in enumerate(result.gate_maps.items()):
-            frame = gate_frame(values)
             title = tr(f"{name} {GATE_LABELS[gate][0]} (sample 1)", f"{name} {GATE_LABELS[gate][1]} (샘플 1)")
             with cols[j % 2]:
-                fig = charts.gate_heatmap(frame, title, caption, x_title=tr("time step t", "시각 t"),
-                                          y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate,
-                                          lang=ctx.lang)  # fmt: skip
-                ui.chart_with_exports(fig, frame, f"{kind}_gate_{gate}", ctx, title)
+                gate_map(ctx, values[:, 0, :], title, f"{kind}_gate_{gate}", gate)
     for line in claims.render(claims.gate_role_claims(result, kind), ctx.lang):
         st.markdown(f"- {line}")
+
+
+def gate_map(ctx: Context, values: np.ndarray, title: str, name: str, gate_label: str) -> None:
+    """One sample's gate over time × unit, ``values`` (T, H): the heatmap and its exports, the CSV's long table
+    built only when it is downloaded."""
+    tr = ctx.tr
+    fig = charts.gate_heatmap_grid(values, title, ctx.caption(), x_title=tr("time step t", "시각 t"),
+                                   y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate_label,
+                                   lang=ctx.lang)  # fmt: skip
+    ui.chart_with_exports(fig, functools.partial(gate_frame, values), name, ctx, title)
 
 
 def what_weights_learn(ctx: Context, c: Contributions | None, kind: str) -> None:

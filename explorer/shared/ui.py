@@ -418,10 +418,13 @@ def images_on_server() -> bool:
     return export.image_export_available() and process.server_images()
 
 
-def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Context, title: str = "",
-                       caption: Mapping[str, Any] | None = None, stem: str | None = None) -> None:  # fmt: skip
+def chart_with_exports(fig: go.Figure, table: pd.DataFrame | Callable[[], pd.DataFrame], name: str, ctx: Context,
+                       title: str = "", caption: Mapping[str, Any] | None = None,
+                       stem: str | None = None) -> None:  # fmt: skip
     """The chart (drawn with its own template, so every export looks like the screen), its toolbar PNG
     (client-side), and downloads: HTML, CSV, and PNG/SVG rendered on the server when a browser exists.
+    ``table``: the CSV's rows, or a function that builds them when the CSV is downloaded (a session keeps what its
+    downloads need while it lives: a gate's long table is three times its grid).
     ``stem``: the files' name (default: ``name`` and the sidebar's settings). In slide view the chart and its
     images are a 16:9 slide (``charts.slide_layout``; PNG 1920 × 1080)."""
     s, tr = ctx.settings, ctx.tr
@@ -442,7 +445,8 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame, name: str, ctx: Cont
                         mime="text/html", on_click="ignore", key=f"html_{name}",
                         help=tr("Interactive, self-contained: opens offline in any browser.",
                                 "인터랙티브, 단독 파일: 어느 브라우저에서나 오프라인으로 열립니다."))  # fmt: skip
-    row.download_button("⬇ CSV", data=lambda: charts.table_csv(table, meta, title), file_name=f"{stem}.csv",
+    rows = table if callable(table) else lambda: table
+    row.download_button("⬇ CSV", data=lambda: charts.table_csv(rows(), meta, title), file_name=f"{stem}.csv",
                         mime="text/csv", on_click="ignore", key=f"csv_{name}",
                         help=tr("The plotted numbers (norm and log10_norm), the settings once at the top; UTF-8 "
                                 "with BOM for Excel. Column names stay English.",
