@@ -106,15 +106,21 @@ def test_compare_from_the_kind_pages_flows_is_compare_computed_alone(kw, monkeyp
     s = Settings(**kw)
     alone = data.compare(s, True)
     work.CACHE.clear(), work.FLOWS.clear()
-    cached.lstm_view(s), cached.gru_view(s)  # the path visits these first: each leaves its curve for Compare
+    # the path visits these first: each leaves its curve for Compare
+    cached.rnn_view(s), cached.lstm_view(s), cached.gru_view(s)
     calls: list[str] = []
     for name in ("lstm_cell_path", "gru_direct_path", "flow_norms"):
         real = getattr(rc, name)
         monkeypatch.setattr(rc, name, lambda *a, _f=real, _n=name, **k: calls.append(_n) or _f(*a, **k))
     reused = cached.compare(s, True)
-    # the RNN and the two opened kinds, these without their paths alone (Compare draws none of theirs)
-    assert calls == ["flow_norms"] * 3
+    # only the two opened kinds, without their paths alone (Compare draws none of theirs)
+    assert calls == ["flow_norms"] * 2
     assert _same(reused, alone)
+    work.CACHE.clear(), work.FLOWS.clear()
+    cached.lstm_view(s)  # a student who skipped the RNN's and the GRU's pages: Compare computes those two
+    calls.clear()
+    assert _same(cached.compare(s, True), alone)
+    assert sorted(calls) == ["flow_norms"] * 3 + ["gru_direct_path"]
     work.CACHE.clear(), work.FLOWS.clear()
 
 

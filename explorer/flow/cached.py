@@ -4,6 +4,8 @@ bytes. No Streamlit here."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pandas as pd
 
 from ..shared import work
@@ -41,15 +43,19 @@ def seed_band(s: Settings) -> pd.DataFrame:
 
 
 def rnn_view(s: Settings) -> data.RNNResult:
-    return work.run(("rnn", s), lambda: data.rnn_view(s), need=need(s))
+    return work.run(("rnn", s), lambda: _leaving_flow(s, "rnn", data.rnn_view(s)), need=need(s))
 
 
 def book_view() -> pd.DataFrame:
     return work.run(("book",), data.book_view, need=0)
 
 
-def _leaving_flow(s: Settings, kind: str, view: data.GateResult) -> data.GateResult:
-    """``view``, its ``KindFlow`` left in the cache for Compare (the path's next stop after the LSTM and the GRU)."""
+View = TypeVar("View", data.RNNResult, data.GateResult)
+
+
+def _leaving_flow(s: Settings, kind: str, view: View) -> View:
+    """``view``, its ``KindFlow`` left in the cache for Compare (the path's next stop after the three kinds' pages):
+    Compare then runs only its opened gates."""
     if view.kind_flow is not None:
         work.FLOWS.put(("kind_flow", s, kind), view.kind_flow)
     return view

@@ -243,6 +243,7 @@ class RNNResult:
     log10_gain_phi: float  # mean log10 gain of the φ′ factor per step
     activation: str  # "tanh" or "relu": the φ of φ′
     contributions: Contributions | None = None  # what the weights receive from each step
+    kind_flow: KindFlow | None = None  # the full curve as Compare reads it (explorer/flow/cached.py)
 
 
 def rnn_view(s: Settings) -> RNNResult:
@@ -251,6 +252,7 @@ def rnn_view(s: Settings) -> RNNResult:
     fn = rc.flow_norms(layer, x, dhs)  # one forward and backward pass serve the contributions and the decomposition
     contributions = step_view(layer, x, dhs, flow=fn)
     dec = rc.rnn_decomposition(layer, x, dhs, flow=fn)
+    kf = kind_flow(fn, s.norm)  # Compare's RNN curve: the same flow (kind_flow_at's for the RNN)
     del fn
     act = s.nonlinearity
     t = np.arange(s.T + 1)
@@ -322,6 +324,7 @@ def rnn_view(s: Settings) -> RNNResult:
         log10_gain_phi=mean_phi,
         activation=act,
         contributions=contributions,
+        kind_flow=kf,
     )
 
 
