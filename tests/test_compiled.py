@@ -290,3 +290,21 @@ def test_the_background_warm_up_leaves_other_threads_on_numpy_until_it_is_done(m
     thread.join(30)
     assert done == [True] and backend.kernels() is not None
     assert warmup.warm_up() > 0.0
+
+
+def test_every_compiled_loop_releases_pythons_lock():
+    """A lab run trains in one compiled call per chunk of 64 steps (~120 ms for the LSTM at the lab's defaults): one
+    that kept the GIL stalled every page beside it for as long (benchmarks/lab_beside_pages.py). Every compiled
+    function, the core's loops and the training step, is compiled with nogil."""
+    import numba
+
+    from recurrent_core.cells import _compiled as cells_compiled
+    from recurrent_core.training import _compiled as training_compiled
+
+    found = 0
+    for module in (cells_compiled, training_compiled):
+        for name, value in vars(module).items():
+            if isinstance(value, numba.core.registry.CPUDispatcher):
+                assert value.targetoptions.get("nogil") is True, f"{module.__name__}.{name}"
+                found += 1
+    assert found >= 20

@@ -8,7 +8,8 @@ BLAS's gemm). Everything is float64; the input projections over all T·N rows st
 
 Only backend.py imports this module, inside a try (numba is optional: without it the NumPy loops run).
 Arguments are C-contiguous float64 arrays and plain ints/bools, always the same types, so each function compiles
-once (and numba's on-disk cache, ``cache=True``, serves later processes).
+once (and numba's on-disk cache, ``cache=True``, serves later processes). Each is compiled ``nogil``: it touches no
+Python object, so it lets other threads run while it does (a whole sequence's loop is one call).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _tanh1(v: float) -> float:  # pragma: no cover (compiled)
     """tanh(v) within 2 ulp of NumPy's (tested), in arithmetic the loops below vectorize.
 
@@ -65,7 +66,7 @@ def _tanh1(v: float) -> float:  # pragma: no cover (compiled)
 
 
 # contract: the polynomials' multiply-adds as FMAs (within the same 2 ulp, half the time); tanh alone
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _tanh(x: np.ndarray) -> None:  # pragma: no cover (compiled)
     """x = tanh(x) in place, x 1-D (a separate source array would make LLVM check for overlap and, on finding
     it, run the scalar loop)."""
@@ -73,7 +74,7 @@ def _tanh(x: np.ndarray) -> None:  # pragma: no cover (compiled)
         x[i] = _tanh1(x[i])
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _tanh_cols(x: np.ndarray, lo: int, width: int) -> None:  # pragma: no cover (compiled)
     """x[:, lo : lo + width] = tanh of itself, x (N, ·), row by row through a 1-D slice: indexing x[n, lo + j]
     directly, LLVM cannot rule out a negative index and runs the loop one element at a time (5× slower)."""
@@ -81,7 +82,7 @@ def _tanh_cols(x: np.ndarray, lo: int, width: int) -> None:  # pragma: no cover 
         _tanh(x[n, lo : lo + width])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _hard(a: float, act: int) -> tuple[float, float]:  # pragma: no cover (compiled)
     """A hard sigmoid's value and slope at a (gates.py: the slope is 0 at and outside the kinks)."""
     if act == KERAS3:
@@ -113,7 +114,7 @@ _xxgemv: Any = types.ExternalFunction(
 )  # fmt: skip
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, beta: float, sc: np.ndarray) -> None:  # pragma: no cover
     """c = a @ b + beta c, one dgemm: a (M, K), b (K, N), c (M, N) 2-D views whose rows are contiguous (any row
     stride, e.g. a gate block of a (N, kH) array); ``sc`` a scratch (2,) for alpha and beta. Row-major as BLAS's
@@ -129,7 +130,7 @@ def _gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, beta: float, sc: np.ndarr
     _xxgemm(ord("d"), ord("n"), ord("n"), N, M, K, alpha, b.ctypes, ldb, a.ctypes, lda, beta_, c.ctypes, ldc)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _product(
     a: np.ndarray, W: np.ndarray, parts: np.ndarray, out: np.ndarray, beta: float, sc: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
@@ -145,7 +146,7 @@ def _product(
         _gemm(a, parts[j], out[:, j * w : (j + 1) * w], beta, sc)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _sum_product(
     a: np.ndarray, W: np.ndarray, parts: np.ndarray, out: np.ndarray, beta: float, sc: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
@@ -160,14 +161,14 @@ def _sum_product(
         _gemm(a[:, j * h : (j + 1) * h], parts[j], out, beta if j == 0 else 1.0, sc)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _sigmoid_from_half(x: np.ndarray) -> None:  # pragma: no cover (compiled)
     """x = σ(2x) = tanh(x)/2 + 1/2 in place, x 1-D (the sigmoid's rows arrive halved)."""
     for i in range(x.shape[0]):
         x[i] = _tanh1(x[i]) * 0.5 + 0.5
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _add(out: np.ndarray, a: np.ndarray) -> None:  # pragma: no cover (compiled)
     """out += a for two (N, H) arrays, row by row (numba's array += goes through its ufunc machinery)."""
     for n in range(out.shape[0]):
@@ -177,7 +178,7 @@ def _add(out: np.ndarray, a: np.ndarray) -> None:  # pragma: no cover (compiled)
 
 
 # ------------------------------------------------------------------------------------------------------ RNN
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def rnn_forward(h_all: np.ndarray, W_hh_T: np.ndarray, relu: bool) -> None:  # pragma: no cover (compiled)
     """h_all (T+1, N, H): slot 0 holds h0, slots 1..T the input projections (biases added); each becomes h_t."""
     T, N, H = h_all.shape[0] - 1, h_all.shape[1], h_all.shape[2]
@@ -195,7 +196,7 @@ def rnn_forward(h_all: np.ndarray, W_hh_T: np.ndarray, relu: bool) -> None:  # p
             _tanh_cols(a, 0, H)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def rnn_backward(
     h_all: np.ndarray,
     W_hh: np.ndarray,
@@ -235,7 +236,7 @@ def rnn_backward(
 
 
 # ------------------------------------------------------------------------------------------------------ LSTM
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _lstm_cell(
     a: np.ndarray, c_prev: np.ndarray, c_new: np.ndarray, tc: np.ndarray, h_new: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
@@ -254,7 +255,7 @@ def _lstm_cell(
             hr[j] = o[j] * tr[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward(
     gates: np.ndarray,
     h_all: np.ndarray,
@@ -290,7 +291,7 @@ def lstm_forward(
         _lstm_cell(a, c_all[t], c_all[t + 1], tanh_c[t], h_all[t + 1])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def lstm_backward(
     gates: np.ndarray,
     c_all: np.ndarray,
@@ -358,7 +359,7 @@ def lstm_backward(
 
 
 # ------------------------------------------------------------------------------------------------------ GRU
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gru_forward(
     gates: np.ndarray,
     h_all: np.ndarray,
@@ -429,7 +430,7 @@ def gru_forward(
                     hn[j] = (1.0 - z[j]) * nv[j] + z[j] * hr[j] if pytorch else (1.0 - z[j]) * hr[j] + z[j] * nv[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gru_backward(
     gates: np.ndarray,
     h_all: np.ndarray,

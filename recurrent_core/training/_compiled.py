@@ -17,6 +17,10 @@ step, as loop.py::
 The parameters, their gradients and the optimizer's buffers are flat float64 vectors (``P``, ``G``, ``M``, ``V``)
 whose views are the state dict's arrays. Only loop.py's :class:`~recurrent_core.training.compiled_step.CompiledRun`
 calls this module (through cells/backend.py's switch: with RC_BACKEND=numpy it is never imported).
+
+Every function is compiled ``nogil``: a chunk of 64 steps runs ~0.1 s (the LSTM at the lab's defaults), and a call
+that kept Python's lock that long stalled every page of the server beside a lab run (12-13× their time, measured by
+benchmarks/lab_beside_pages.py); without it the run trains on the other core.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ CLIP_EPS = 1e-6  # optim.CLIP_EPS
 TOLERANCE = 0.04  # tasks.ADDING_TOLERANCE
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def fill_adding(
     u: np.ndarray, first: np.ndarray, second: np.ndarray, x: np.ndarray, y: np.ndarray
 ) -> None:  # pragma: no cover (compiled)
@@ -52,7 +56,7 @@ def fill_adding(
         y[n, 0] = x[first[n], n, 0] + x[second[n], n, 0]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def fill_first(symbols: np.ndarray, x: np.ndarray, labels: np.ndarray) -> None:  # pragma: no cover (compiled)
     """tasks._draw's first-symbol batch from its draws: x (T, N, K) one-hot, labels (N,)."""
     T, N = symbols.shape
@@ -64,7 +68,7 @@ def fill_first(symbols: np.ndarray, x: np.ndarray, labels: np.ndarray) -> None: 
         labels[n] = symbols[0, n]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def pairwise_sum(a: np.ndarray) -> float:  # pragma: no cover (compiled)
     """NumPy's sum of a contiguous 1-D float64 array, in its order (pairwise: eight running sums in blocks of up to
     128, halves above), so that a sum NumPy takes this way comes out the same to the last bit."""
@@ -98,7 +102,7 @@ def pairwise_sum(a: np.ndarray) -> float:  # pragma: no cover (compiled)
     return total
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _readout(
     h: np.ndarray,
     W_fc: np.ndarray,
@@ -162,7 +166,7 @@ def _readout(
     return -(pairwise_sum(work) / N), hits / N
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _column_sums(a: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover (compiled)
     """out = a.sum(axis=0) for a (R, k) as NumPy adds: row after row, or pairwise down the one column (k = 1)."""
     if a.shape[1] == 1:
@@ -174,7 +178,7 @@ def _column_sums(a: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover (c
             out[j] += a[r, j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def train_steps(
     kind: int,
     relu: bool,
