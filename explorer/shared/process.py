@@ -39,9 +39,12 @@ def tune_malloc() -> bool:
 
 
 # Who runs the core's loops in the app's server when RC_BACKEND is not set (recurrent_core/cells/backend.py): the
-# pages run NumPy's loops, lab runs train compiled. A class gains nothing from numba on the pages (30 students at
-# T = 1000, H = 256: p95 20.3 s on NumPy's loops, 24.9 s compiled), while loading it costs each server process
-# ~130 MB (313 MB warm against 185); a lab run trains 2-3x faster compiled (benchmarks/training_results.md).
+# pages run NumPy's loops, lab runs train compiled. Loading numba costs each server process ~140 MB (346 MB warm
+# against 202), which a small server (Community Cloud: ~1 GB) keeps for its sessions; at the defaults the pages are
+# no faster compiled (30 students: p95 1.85 s against 1.73-1.78). At T = 1000, H = 256 they are, since the compiled
+# loops run without the GIL beside the interpreter's other work: 30 students p95 6.8-7.0 s at 521-532 MB against
+# 10.2-10.9 s at 380-383 MB (benchmarks/class_results.md, session 6); RC_BACKEND=auto chooses that. A lab run trains
+# 2-3x faster compiled (benchmarks/training_results.md).
 PAGES_BACKEND, LAB_BACKEND = "numpy", "auto"
 _lab_backend: str | None = None
 
