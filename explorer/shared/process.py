@@ -42,7 +42,7 @@ def tune_malloc() -> bool:
 # pages run NumPy's loops, lab runs train compiled. Loading numba costs each server process ~140 MB (346 MB warm
 # against 202), which a small server (Community Cloud: ~1 GB) keeps for its sessions; at the defaults the pages are
 # no faster compiled (30 students: p95 1.85 s against 1.73-1.78). At T = 1000, H = 256 they are, since the compiled
-# loops run without the GIL beside the interpreter's other work: 30 students p95 6.8-7.0 s at 521-532 MB against
+# loops run without the GIL beside the interpreter's other work: 30 students p95 6.8-7.0 s at 521-528 MB against
 # 10.2-10.9 s at 380-383 MB (benchmarks/class_results.md, session 6); RC_BACKEND=auto chooses that. A lab run trains
 # 2-3x faster compiled (benchmarks/training_results.md).
 PAGES_BACKEND, LAB_BACKEND = "numpy", "auto"
