@@ -157,6 +157,7 @@ class Tab:
         self.page_hash = ""
         self.pages: dict[str, str] = {}  # url path -> page_script_hash
         self.widgets: dict[str, tuple[str, WidgetState]] = {}  # id -> (script hash that drew it, state)
+        self.links: dict[str, str] = {}  # page script hash -> the query its sidebar link carries
         self.cached: set[str] = set()
         self.path = ""
         self.query = ""
@@ -242,6 +243,8 @@ class Tab:
                 el = fm.delta.new_element
                 if el.WhichOneof("type") == "exception":
                     self.log.exceptions.append(f"{label}: {el.exception.type}: {el.exception.message[:200]}")
+                elif el.WhichOneof("type") == "page_link":  # its query goes with a click on it (the settings)
+                    self.links[el.page_link.page_script_hash] = el.page_link.query_string
                 else:
                     sub = getattr(el, el.WhichOneof("type") or "empty", None)
                     wid = getattr(sub, "id", "")
@@ -264,7 +267,7 @@ class Tab:
     async def open_link(self, path: str, query: str) -> None:
         """A new tab (a new session) on /path?query; the previous tab of this student closes."""
         await self.close()
-        self.session_id, self.widgets, self.cached = "", {}, set()  # a fresh page: nothing cached, no session
+        self.session_id, self.widgets, self.cached, self.links = "", {}, set(), {}  # a fresh page: nothing kept
         self.page_hash = ""  # nor a page: until the server names it, the frontend knows the page by its path
         self.path, self.query = path, query
         await self.get(f"/{path}" + (f"?{query}" if query else ""))
@@ -276,11 +279,17 @@ class Tab:
         await self.ws.send(self.rerun(page_name=path, query=query))
         await self.finish(PAGES[path])
 
+    def click_message(self, path: str) -> bytes:
+        """What a click on the sidebar link to ``path`` sends: a rerun of its page with the query the link carries
+        (the app's page links carry the settings in force, and a browser sends them)."""
+        target = self.expected_hash(path)
+        self.path, self.query = path, self.links.get(target, "")
+        return self.rerun(page_hash=target, query=self.query)
+
     async def click(self, path: str) -> None:
         """A sidebar link in the same session."""
         assert self.ws is not None
-        self.path, self.query = path, ""
-        await self.ws.send(self.rerun(page_hash=self.expected_hash(path)))
+        await self.ws.send(self.click_message(path))
         await self.finish(PAGES[path])
 
     async def reconnect(self, running: bool) -> None:

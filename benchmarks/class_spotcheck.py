@@ -138,7 +138,7 @@ async def sidebar_messages(browser, url: str, pool: ThreadPoolExecutor) -> tuple
     tab = Tab(url, pool, Log(), 120)
     await tab.open_link("rnn", "seed=77")
     ours = BackMsg()
-    ours.ParseFromString(tab.rerun(page_hash=tab.expected_hash("lstm")))
+    ours.ParseFromString(tab.click_message("lstm"))
     await tab.close()
     return sent[-1], ours
 
