@@ -140,3 +140,24 @@ def test_the_books_first_screen_shows_no_shared_control_and_an_unknown_page_show
     assert any(c.value == PAGE_SIDEBAR["book"].note[0] for c in at.sidebar.caption)  # type: ignore[index]
     at = AppTest.from_function(_sidebar, args=("a-page-added-later",), default_timeout=60).run()
     assert not at.exception and shown(at) == (SIDEBAR_KEYS, set())
+
+
+@pytest.mark.parametrize("page", sorted(p for p in PAGE_SIDEBAR if PAGE_SIDEBAR[p].advanced))
+def test_every_run_sends_each_sidebar_control_its_value(page):
+    """A browser mounts the widgets under "Advanced" only when it unfolds, and Streamlit sends a widget's value only in
+    a run that wrote it: a page unfolded after a second run showed the widget's default, a slider's minimum, and sent
+    it back (D = 1, input scale 0; found by tests/e2e/test_controls_browser.py in CI). Every run of every page, after
+    a control moved too, carries each drawn control's value as set."""
+    at = run_app({**SMALL, "D": "5"}, page)
+    for rerun in range(3):
+        for w in (*at.sidebar.slider, *at.sidebar.radio, *at.sidebar.selectbox, *at.sidebar.toggle):
+            if w.key in SIDEBAR_KEYS:
+                assert w.proto.set_value, (page, rerun, w.key)
+                assert w.value == at.session_state[w.key], (page, rerun, w.key)
+        d = next(s for s in at.sidebar.slider if s.key == "D")
+        assert d.value == 5 and list(d.proto.value) == [5.0]
+        if rerun == 0:
+            at.sidebar.slider(key="H").set_value(6).run()  # a control moved: the page's second run
+        else:
+            at.run()
+        assert not at.exception

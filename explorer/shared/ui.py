@@ -4,8 +4,8 @@ Every control's state is seeded once in ``st.session_state`` (from the URL on a 
 default) and the widgets only read it (no ``value=``): presets, the reset button and URL corrections write the
 same state, so there is one source of truth. The URL is written by the app itself after each run
 (``sync_url``), with canonical keys and defaults left out. The sidebar draws the controls that change the current
-page (``PAGE_SIDEBAR``); those it hides are written back as plain state on every run (``keep_hidden``), since
-Streamlit drops an undrawn widget's state.
+page (``PAGE_SIDEBAR``); every control's value is written back as plain state on every run (``write_back_controls``):
+Streamlit drops an undrawn widget's state, and sends a drawn one's value only in a run that wrote it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,6 @@ CONTEXT_KEY = "_context"
 CONTEXT_RETRY_KEY = "_context_retry"
 URL_SEEDED_KEY = "_url_seeded"
 URL_PENDING_KEY = "_url_pending"  # page controls read from the URL, seeded when their page first draws them
-SIDEBAR_SHOWN_KEY = "_sidebar_shown"  # the sidebar controls the last run drew
 SLIDE_SHOWN_KEY = "_slide_shown"  # slide view was on in this session's last run
 URL_SHOWN_KEY = "_url_shown"  # the query this session last wrote or read: another one means Back/Forward
 BOOK_PRESET = {"T": 20, "H": 3, "N": 2, "seed": 3, "scheme": "book", "scale": 1.0, "set_rho": False,
@@ -222,18 +221,16 @@ def slide_view(ctx: Context) -> None:
         st.set_page_config(initial_sidebar_state="auto")
 
 
-def keep_hidden(shown: PageSidebar) -> None:
-    """Before any widget is drawn: write each hidden sidebar control's value back as plain session state (Streamlit
-    drops the state of a widget that a run does not draw), so the page that hides it keeps it for the link, the URL
-    and the pages that show it; and write again each control that a run hid or drew in the other place (in view or
-    under "Advanced"), so the browser's new widget takes that value instead of its own default."""
-    place = {**{k: "main" for k in shown.main}, **{k: "advanced" for k in shown.advanced}}
-    before = st.session_state.get(SIDEBAR_SHOWN_KEY)
+def write_back_controls() -> None:
+    """Before any widget is drawn: write every sidebar control's value back as plain session state, on every run.
+    A hidden one: Streamlit drops the state of a widget that a run does not draw, and the page that hides it keeps it
+    for the link, the URL and the pages that show it. A drawn one: Streamlit sends a widget's value to the browser only
+    in a run that wrote it; a browser that had not mounted the widget by then (under the folded "Advanced", whose
+    widgets mount when it unfolds) took the widget's default instead, a slider's minimum (the RNN page unfolded after
+    a second run set D = 1 and the input scale to 0)."""
     for c in SIDEBAR:
         seed_widget(c)
-        if c.key not in place or (isinstance(before, dict) and before.get(c.key) != place[c.key]):
-            st.session_state[c.key] = st.session_state[c.key]
-    st.session_state[SIDEBAR_SHOWN_KEY] = place
+        st.session_state[c.key] = st.session_state[c.key]
 
 
 def _draw_groups(keys: tuple[str, ...], lang: str, heading: Callable[[str], Any]) -> None:
@@ -257,7 +254,7 @@ def sidebar(notices: list[Text], page: str | None = None) -> Context:
     controls a page hides keep their values."""
     notices = list(notices)
     shown = page_sidebar(page)
-    keep_hidden(shown)
+    write_back_controls()
     with st.sidebar:
         seed_widget(LANG)
         st.segmented_control(LANG.label[0], LANG.options, key=LANG.key, required=True,

@@ -46,8 +46,8 @@ def test_a_hidden_control_survives_the_pages_that_hide_it(page, app_url):
     expect(slider(page, "Input size D")).to_be_hidden()  # folded
     expander.get_by_text("Advanced").click()
     expect(slider(page, "Input size D")).to_be_visible()
-    # unfolded, its sliders show the values in force and change nothing (a reader looks before the next click; twice
-    # in CI a click within milliseconds of the unfolding carried both sliders' minimum, D = 1 and scale 0, along)
+    # unfolded, its sliders show the values in force and change nothing: they mount only now, and took the widgets'
+    # default, their minimum (D = 1, scale 0), when the last run had not sent their values (ui.write_back_controls)
     expect(slider(page, "Input size D")).to_have_attribute("aria-valuetext", "8")
     wait_idle(page)
     assert eventually(lambda: params(page), lambda p: p == want) == want, page.url
