@@ -338,32 +338,6 @@ def singular_value_chart(
 
 
 def gate_heatmap(
-    gates: pd.DataFrame,
-    title: str,
-    settings: Mapping[str, Any] | None = None,
-    *,
-    x: str = "t",
-    x_title: str = "time step t",
-    y_title: str = "hidden unit",
-    gate_label: str = "gate value",
-    lang: str = "en",
-    max_cells: int = MAX_GATE_CELLS,
-) -> go.Figure:
-    """A heatmap of one gate's values over time × unit. ``gates``: ``t`` (and optionally ``back``), ``unit``,
-    ``value`` in [0, 1]. Past ``max_cells`` cells it draws one step in k (the loss's step kept) and says so under
-    the title; the table (the CSV) keeps every step."""
-    col = x if x in gates.columns else "t"
-    # np.unique(..., return_inverse=True), hashed instead of sorted (T = 1000, 256 units: 3.4 against 5.6 ms)
-    step_at, steps = pd.factorize(gates[col].to_numpy(), sort=True)
-    unit_at, units = pd.factorize(gates["unit"].to_numpy(), sort=True)
-    z = np.full((len(steps), len(units)), np.nan)
-    z[step_at, unit_at] = gates["value"].to_numpy(dtype=float)
-    return gate_heatmap_grid(z, title, settings, steps=steps, units=units, from_loss=col == "back",
-                             x_title=x_title, y_title=y_title, gate_label=gate_label, lang=lang,
-                             max_cells=max_cells)  # fmt: skip
-
-
-def gate_heatmap_grid(
     values: np.ndarray,
     title: str,
     settings: Mapping[str, Any] | None = None,
@@ -377,9 +351,11 @@ def gate_heatmap_grid(
     lang: str = "en",
     max_cells: int = MAX_GATE_CELLS,
 ) -> go.Figure:
-    """``gate_heatmap`` from the grid itself: ``values`` (steps × units), ``steps`` its x values (default t = 1 …
-    T), ``units`` (default 0 … H − 1); ``from_loss``: the steps count back from the loss (its step is the first).
-    A page keeps a gate as this (T, H) array, a third of its long table's bytes."""
+    """A heatmap of one gate's values in [0, 1] over time × unit: ``values`` (steps × units), ``steps`` its x values
+    (default t = 1 … T), ``units`` (default 0 … H − 1); ``from_loss``: the steps count back from the loss (its step
+    is the first). A page keeps a gate as this (T, H) grid, a third of its long (t, unit, value) table's bytes. Past
+    ``max_cells`` cells it draws one step in k (the loss's step kept) and says so under the title; the CSV keeps
+    every step."""
     n_steps, n_units = values.shape
     steps = np.arange(1, n_steps + 1) if steps is None else np.asarray(steps)
     units = np.arange(n_units) if units is None else np.asarray(units)

@@ -416,14 +416,7 @@ def test_singular_value_chart_bars_per_quantity_and_the_one_line_in_the_legend()
 
 
 # -------------------------------------------------------------------------------------------- gate_heatmap
-GATES = pd.DataFrame(
-    {
-        "t": [1, 1, 2, 2, 3, 3],
-        "back": [2, 2, 1, 1, 0, 0],
-        "unit": [0, 1, 0, 1, 0, 1],
-        "value": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
-    }
-)
+GATES = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])  # steps t = 1, 2, 3 × units 0, 1
 
 
 def test_gate_heatmap_grid_is_units_by_steps():
@@ -438,29 +431,33 @@ def test_gate_heatmap_grid_is_units_by_steps():
     assert_no_text_on_plot(fig)
 
 
-def test_gate_heatmap_x_back_when_present_else_t():
-    (hm,) = charts.gate_heatmap(GATES, "f", x="back").data
+def test_gate_heatmap_counted_back_from_the_loss():
+    """The book's orientation: back = T − t, the loss's step first."""
+    (hm,) = charts.gate_heatmap(GATES[::-1], "f", steps=np.arange(3), from_loss=True).data
     np.testing.assert_array_equal(np.asarray(hm.x), [0, 1, 2])
     np.testing.assert_array_equal(np.asarray(hm.z, float), [[0.5, 0.3, 0.1], [0.6, 0.4, 0.2]])
-    (hm,) = charts.gate_heatmap(GATES.drop(columns="back"), "f", x="back").data
+    assert hm.hovertemplate.startswith("back=")
+    (hm,) = charts.gate_heatmap(GATES, "f").data
     np.testing.assert_array_equal(np.asarray(hm.x), [1, 2, 3])
+    assert hm.hovertemplate.startswith("t=")
 
 
 def test_a_long_gate_heatmap_draws_one_step_in_k_with_the_losss_step_and_says_so():
     T, H = 1000, 64
-    t, u = np.meshgrid(np.arange(1, T + 1), np.arange(H), indexing="ij")
     rng = np.random.default_rng(0)
     full = rng.random((T, H))
-    gates = pd.DataFrame({"t": t.ravel(), "back": T - t.ravel(), "unit": u.ravel(), "value": full.ravel()})
-    (hm,) = (fig := charts.gate_heatmap(gates, "f", max_cells=4000, lang="ko")).data
+    (hm,) = (fig := charts.gate_heatmap(full, "f", max_cells=4000, lang="ko")).data
     k = -(-(T * H) // 4000)
     xs = np.asarray(hm.x)
     assert xs[-1] == T and np.all(np.diff(xs) == k) and len(xs) * H <= 4000 + H
     np.testing.assert_array_equal(np.asarray(hm.z), full[xs - 1].T)  # the drawn columns are those steps, exactly
     assert f"{k} 시각마다 하나씩" in fig.layout.title.text
-    (hm,) = (fig := charts.gate_heatmap(gates, "f", x="back", max_cells=4000)).data
-    assert np.asarray(hm.x)[0] == 0 and f"one step in {k} shown" in fig.layout.title.text
-    (hm,) = (fig := charts.gate_heatmap(gates, "f")).data  # 64,000 cells: over the default, thinned
+    back = charts.gate_heatmap(full[::-1], "f", steps=np.arange(T), from_loss=True, max_cells=4000)
+    (hm,) = back.data
+    xs = np.asarray(hm.x)
+    assert xs[0] == 0 and np.all(np.diff(xs) == k) and f"one step in {k} shown" in back.layout.title.text
+    np.testing.assert_array_equal(np.asarray(hm.z), full[::-1][xs].T)  # back = T − t: row T − 1 − back of t's
+    (hm,) = (fig := charts.gate_heatmap(full, "f")).data  # 64,000 cells: over the default, thinned
     assert len(np.asarray(hm.x)) * H <= charts.figures.MAX_GATE_CELLS + H
     small = charts.gate_heatmap(GATES, "f")
     assert "shown" not in small.layout.title.text
@@ -771,26 +768,8 @@ def test_norm_chart_x_axis_labels_its_last_step(T, x):
 
 
 def test_heatmap_axes_of_steps_label_their_ends_and_category_axes_keep_plotly_ticks():
-    gates = pd.DataFrame({"t": np.repeat(np.arange(1, 24), 2), "unit": np.tile([0, 1], 23), "value": 0.5})
-    fig = charts.gate_heatmap(gates, "f")
+    fig = charts.gate_heatmap(np.full((23, 2), 0.5), "f")
     vals = list(fig.layout.xaxis.tickvals)
     assert (vals[0], vals[-1]) == (1, 23)
     assert style.whole_number_ticks([{"x": ["weight_ih_l0", "global"]}]) == {}  # categories
     assert style.whole_number_ticks([{"x": [-3.0, -2.5, 0.0]}]) == {}  # not whole numbers (the activations)
-
-
-@pytest.mark.parametrize("x", ["t", "back"])
-def test_a_gate_heatmap_from_its_grid_is_the_one_from_its_long_table(x):
-    T, H = 700, 64  # 44,800 cells: thinned at the default
-    rng = np.random.default_rng(1)
-    grid = rng.random((T, H))
-    t = np.repeat(np.arange(1, T + 1), H)
-    table = pd.DataFrame({"t": t, "back": T - t, "unit": np.tile(np.arange(H), T), "value": grid.ravel()})
-    from_table = charts.gate_heatmap(table, "f", SETTINGS, x=x, gate_label="f", lang="ko")
-    if x == "t":
-        from_grid = charts.gate_heatmap_grid(grid, "f", SETTINGS, gate_label="f", lang="ko")
-    else:  # the book's orientation: back = T − t, the loss's step first
-        from_grid = charts.gate_heatmap_grid(grid[::-1], "f", SETTINGS, steps=np.arange(T), from_loss=True,
-                                             gate_label="f", lang="ko")  # fmt: skip
-    assert from_grid.to_json() == from_table.to_json()
-    assert "shown" in from_grid.layout.title.text or "표시" in from_grid.layout.title.text

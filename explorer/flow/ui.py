@@ -54,9 +54,9 @@ def gate_map(ctx: Context, values: np.ndarray, title: str, name: str, gate_label
     """One sample's gate over time × unit, ``values`` (T, H): the heatmap and its exports, the CSV's long table
     built only when it is downloaded."""
     tr = ctx.tr
-    fig = charts.gate_heatmap_grid(values, title, ctx.caption(), x_title=tr("time step t", "시각 t"),
-                                   y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate_label,
-                                   lang=ctx.lang)  # fmt: skip
+    fig = charts.gate_heatmap(values, title, ctx.caption(), x_title=tr("time step t", "시각 t"),
+                              y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate_label,
+                              lang=ctx.lang)  # fmt: skip
     ui.chart_with_exports(fig, functools.partial(gate_frame, values), name, ctx, title)
 
 
