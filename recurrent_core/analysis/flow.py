@@ -185,9 +185,8 @@ def rnn_decomposition(
     if flow is not None:
         if not isinstance(flow.tape, RNNTape):
             raise ValueError("rnn_decomposition: flow= takes this layer's rc.flow_norms of this x")
-        given, back, dhs = given_pass(flow, x, dhs, layer.H, "rnn_decomposition")
-        assert isinstance(given, RNNTape)
-        tape = given
+        _, back, dhs = given_pass(flow, x, dhs, layer.H, "rnn_decomposition")
+        tape = flow.tape  # an RNNTape, checked above
     if tape is None:
         made = forward(layer, x, h0)
         assert isinstance(made, RNNTape)
