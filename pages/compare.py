@@ -1,9 +1,11 @@
 """Compare: ‖∂L/∂h_t‖ of the RNN, LSTM and GRU on the same inputs and seed."""
 
+import functools
+
 import streamlit as st
 
-import charts
 from explorer.flow import cached, claims, data, text
+from explorer.flow import ui as flow_ui
 from explorer.shared import ui
 from explorer.shared.kinds import KIND_LABELS
 from explorer.theory import ui as notes_ui
@@ -28,14 +30,12 @@ with right:
 ui.waiting_notice(tr)
 result = cached.compare(s, show_open)
 bands = cached.seed_band(s) if band else None
-x, x_title = ui.axis_titles(ctx)
+fetch = functools.partial(flow_ui.compare_views, s, show_open, band)  # the downloads' data again (ui.view_chart)
 band_names = {k: tr(f"{name}: range over {data.SEED_BAND_SEEDS} seeds", f"{name}: 시드 {data.SEED_BAND_SEEDS}개의 범위")
               for k, name in KIND_LABELS.items()}  # fmt: skip
 title = tr("‖∂L/∂h_t‖ back through time: RNN vs LSTM vs GRU", "시간을 거슬러 가는 ‖∂L/∂h_t‖: RNN, LSTM, GRU")
-fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
-                        x_title=x_title, y_title=ui.norm_axis_title(ctx), bands=bands, band_names=band_names,
-                        markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
-ui.chart_with_exports(fig, ui.export_table(result.flow), "compare", ctx, title)
+ui.view_chart(flow_ui.compare_chart, (result, bands), fetch, ctx, title, band_names, name="compare", ctx=ctx,
+              title=title)  # fmt: skip
 
 st.subheader(tr("What the plot says", "그래프 읽기"))
 for line in claims.render(claims.compare_claims(result, s), ctx.lang):

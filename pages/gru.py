@@ -1,8 +1,9 @@
 """GRU: the update gate's direct path."""
 
+import functools
+
 import streamlit as st
 
-import charts
 from explorer.flow import cached, claims
 from explorer.flow import ui as flow_ui
 from explorer.shared import ui
@@ -39,12 +40,10 @@ else:
 
 ui.waiting_notice(tr)
 result = cached.gru_view(s)
+fetch = functools.partial(cached.gru_view, s)  # the downloads' data again (ui.view_chart)
 keep = result.keep_symbol
-x, x_title = ui.axis_titles(ctx)
 title = tr(f"GRU backward: ‖∂L/∂h_t‖ and the direct path ∏ ({keep})", f"GRU 역전파: ‖∂L/∂h_t‖와 직접 경로 ∏ ({keep})")
-fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
-                        x_title=x_title, y_title=ui.norm_axis_title(ctx), markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
-ui.chart_with_exports(fig, ui.export_table(result.flow), "gru_paths", ctx, title)
+ui.view_chart(flow_ui.paths, result, fetch, ctx, title, ui.norm_axis_title(ctx), name="gru_paths", ctx=ctx, title=title)
 
 st.subheader(tr("What the plot says", "그래프 읽기"))
 for line in claims.render(claims.gate_claims(result, s, "gru"), ctx.lang):
@@ -59,10 +58,10 @@ else:
     st.markdown(tr("Bright = large z = **keep** (PyTorch's z keeps). The update-gate bias moves every unit at once.",
                    "밝을수록 z가 크고 = **유지** (PyTorch의 z는 유지). 업데이트 게이트 편향은 모든 유닛을 함께 움직입니다."))  # fmt: skip
 heat_title = tr("Update gate z_t", "업데이트 게이트 z_t")
-flow_ui.gate_map(ctx, result.heatmap, heat_title, "gru_update_gate", "z")
+flow_ui.gate_map(ctx, result, fetch, heat_title, "gru_update_gate", "z")
 
-flow_ui.every_gate(ctx, result, "gru")
-flow_ui.what_weights_learn(ctx, result.contributions, "gru")
+flow_ui.every_gate(ctx, result, fetch, "gru")
+flow_ui.what_weights_learn(ctx, result, fetch, "gru")
 
 st.subheader(tr("In the study notes", "학습 노트에서"))
 notes_ui.in_the_notes(ctx, "gru")

@@ -1,8 +1,9 @@
 """LSTM: the memory cell path through the forget gate."""
 
+import functools
+
 import streamlit as st
 
-import charts
 from explorer.flow import cached, claims
 from explorer.flow import ui as flow_ui
 from explorer.shared import ui
@@ -24,14 +25,21 @@ st.markdown(tr(
 
 ui.waiting_notice(tr)
 result = cached.lstm_view(s)
-x, x_title = ui.axis_titles(ctx)
+fetch = functools.partial(cached.lstm_view, s)  # the downloads' data again (ui.view_chart)
 title = tr(
     "LSTM backward: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖ and the cell path ∏ f", "LSTM 역전파: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖와 셀 경로 ∏ f"
 )
-fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
-                        x_title=x_title, y_title=tr("gradient norm (log scale)", "기울기 노름 (로그 눈금)"),
-                        markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
-ui.chart_with_exports(fig, ui.export_table(result.flow), "lstm_paths", ctx, title)
+ui.view_chart(
+    flow_ui.paths,
+    result,
+    fetch,
+    ctx,
+    title,
+    tr("gradient norm (log scale)", "기울기 노름 (로그 눈금)"),
+    name="lstm_paths",
+    ctx=ctx,
+    title=title,
+)
 st.caption(tr("Solid: the full BPTT gradients (blue ‖∂L/∂h_t‖, light blue ‖∂L/∂c_t‖, from t = 1); dashed: the cell "
               "path alone.",
               "실선: 전체 BPTT 기울기 (파랑 ‖∂L/∂h_t‖, 하늘색 ‖∂L/∂c_t‖, t = 1부터), 파선: 셀 경로만."))  # fmt: skip
@@ -45,10 +53,10 @@ st.markdown(tr("Bright = open (keeps the cell), dark = closed (forgets). The gra
                "the product of its row.",
                "밝을수록 열림(기억 셀을 유지), 어두울수록 닫힘(잊음). 한 유닛의 셀 경로 기울기는 그 행의 곱입니다."))  # fmt: skip
 heat_title = tr("Forget gate f_t", "망각 게이트 f_t")
-flow_ui.gate_map(ctx, result.heatmap, heat_title, "lstm_forget_gate", "f")
+flow_ui.gate_map(ctx, result, fetch, heat_title, "lstm_forget_gate", "f")
 
-flow_ui.every_gate(ctx, result, "lstm")
-flow_ui.what_weights_learn(ctx, result.contributions, "lstm")
+flow_ui.every_gate(ctx, result, fetch, "lstm")
+flow_ui.what_weights_learn(ctx, result, fetch, "lstm")
 
 st.subheader(tr("In the study notes", "학습 노트에서"))
 notes_ui.in_the_notes(ctx, "lstm")

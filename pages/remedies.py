@@ -1,11 +1,14 @@
 """Remedies: gradient clipping, truncated BPTT, and initialisation presets, on the sidebar's settings."""
 
+import functools
+
 import streamlit as st
 
-import charts
 from charts import remedies as rcharts
+from explorer.flow import ui as flow_ui
 from explorer.remedies import cached, claims
 from explorer.remedies import data as remedies
+from explorer.remedies import ui as remedies_ui
 from explorer.shared import ui
 from explorer.shared.controls import RemedyControls, specs
 from explorer.shared.kinds import KIND_LABELS
@@ -90,17 +93,12 @@ k, note = remedies.safe_block(raw_k, s.T)
 if note:
     ui.show_notices([note], ctx.lang)
 trunc = cached.truncation(s, kind, k)
-x, x_title = ui.axis_titles(ctx)
 trunc_caption = caption | {"k": k}
 trunc_title = tr(f"{name} ‖∂L/∂h_t‖: full vs truncated BPTT (k = {k})",
                  f"{name} ‖∂L/∂h_t‖: 전체 BPTT와 Truncated BPTT (k = {k})")  # fmt: skip
-trunc_fig = rcharts.truncation_chart(trunc.flow.curves, ui.curve_info(trunc.flow.info, ctx.lang), trunc_title,
-                                     trunc_caption, cuts=trunc.cuts, x=x, x_title=x_title,
-                                     cut_name=tr("gradient cut (block boundary)", "기울기가 끊기는 곳 (블록 경계)"),
-                                     y_title=tr("‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (log scale)",
-                                                "‖∂L/∂h_t‖와 ‖∂L/∂c_t‖ (로그 눈금)") if kind == "lstm"
-                                     else tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
-ui.chart_with_exports(trunc_fig, ui.export_table(trunc.flow), "remedies_truncation", ctx, trunc_title, trunc_caption)
+ui.view_chart(remedies_ui.truncation_chart, trunc, functools.partial(cached.truncation, s, kind, k), ctx, trunc_title,
+              trunc_caption, kind, name="remedies_truncation", ctx=ctx, title=trunc_title,
+              caption=trunc_caption)  # fmt: skip
 for line in claims.render(claims.trunc_claims(trunc, kind), ctx.lang):
     st.markdown(f"- {line}")
 if s.loss == "last":
@@ -123,10 +121,8 @@ init_title = tr(f"‖∂L/∂h_t‖: your settings vs {head[0]}", f"‖∂L/∂h
 init_caption = caption | {"preset": preset}
 init_y = (tr("‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (log scale)", "‖∂L/∂h_t‖와 ‖∂L/∂c_t‖ (로그 눈금)") if result.cells
           else tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
-init_fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), init_title,
-                              init_caption, x=x, x_title=x_title, y_title=init_y,
-                              markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
-ui.chart_with_exports(init_fig, ui.export_table(result.flow), "remedies_init", ctx, init_title, init_caption)
+ui.view_chart(flow_ui.paths, result, functools.partial(cached.init_preset, s, preset), ctx, init_title, init_y,
+              init_caption, name="remedies_init", ctx=ctx, title=init_title, caption=init_caption)  # fmt: skip
 for line in claims.render(claims.preset_claims(result), ctx.lang):
     st.markdown(f"- {line}")
 

@@ -1,8 +1,9 @@
 """Vanilla RNN: the repeated W_hh matmul and the activation's derivative, separated."""
 
+import functools
+
 import streamlit as st
 
-import charts
 from explorer.flow import cached, claims
 from explorer.flow import ui as flow_ui
 from explorer.shared import ui
@@ -51,51 +52,35 @@ with st.expander(tr("The book's figure (ch06/rnn_gradient_graph.py)", "책의 �
 
 ui.waiting_notice(tr)
 result = cached.rnn_view(s)
-x, x_title = ui.axis_titles(ctx)
+fetch = functools.partial(cached.rnn_view, s)  # the downloads' data again (ui.view_chart)
 title = tr(f"RNN backward: full BPTT, W_hh alone, {act}′ alone", f"RNN 역전파: 전체 BPTT, W_hh만, {act}′만")
-fig = charts.norm_chart(result.flow.curves, ui.curve_info(result.flow.info, ctx.lang), title, ctx.caption(), x=x,
-                        x_title=x_title, y_title=ui.norm_axis_title(ctx), markers=ui.marker_list(result.flow.markers, ctx.lang))  # fmt: skip
-ui.chart_with_exports(fig, ui.export_table(result.flow), "rnn_chains", ctx, title)
+ui.view_chart(flow_ui.paths, result, fetch, ctx, title, ui.norm_axis_title(ctx), name="rnn_chains", ctx=ctx,
+              title=title)  # fmt: skip
 
 st.subheader(tr("Gain of each factor, step by step", "시각별 각 인자의 증폭률"))
 st.markdown(tr(f"Their logs add up to the total at every step. The dashed line is the Pascanu bound σ_max·γ on a "
                f"single step (γ = max|{act}′| = 1); the dotted line is ρ, the long-run rate.",
                f"매 시각 두 인자의 로그를 더하면 전체가 됩니다. 파선은 한 시각에 대한 Pascanu 상한 σ_max·γ "
                f"(γ = max|{act}′| = 1), 점선은 긴 구간의 비율 ρ입니다."))  # fmt: skip
-gain_names = {"phi": tr(f"{act}′ factor", f"{act}′ 인자"), "matmul": tr("W_hh factor", "W_hh 인자"),
-              "total": tr("total (their product)", "전체 (두 인자의 곱)")}  # fmt: skip
 gain_title = tr(f"Per-step gains: {act}′ × W_hh = total", f"시각별 증폭률: {act}′ × W_hh = 전체")
-gx_title = tr("backward steps from the loss", "손실에서 거슬러 간 시각 수") if x == "back" else tr(
-    "backward step t → t−1", "역전파 단계 t → t−1")  # fmt: skip
-gain_fig = charts.gain_chart(result.gains, gain_names, gain_title, ctx.caption(), x=x, x_title=gx_title,
-                             y_title=tr("gain per step (log scale)", "시각별 증폭률 (로그 눈금)"),
-                             bound_log10=result.log10_bound, rho_log10=result.log10_rho,
-                             bound_name=tr("Pascanu bound σ_max·γ", "Pascanu 상한 σ_max·γ"),
-                             rho_name=tr("spectral radius ρ", "스펙트럼 반경 ρ"))  # fmt: skip
-ui.chart_with_exports(gain_fig, result.gains, "rnn_gains", ctx, gain_title)
+ui.view_chart(flow_ui.rnn_gains, result, fetch, ctx, gain_title, name="rnn_gains", ctx=ctx, title=gain_title)
 
 st.subheader(tr("The spectrum of W_hh", "W_hh의 스펙트럼"))
 left, right = st.columns(2)
 with left:
     eig_title = tr("Eigenvalues of W_hh", "W_hh의 고윳값")
-    ui.chart_with_exports(
-        charts.spectrum_chart(result.eigenvalues, eig_title, ctx.caption(), result.spectral_radius, result.sigma_max,
-                              names={"unit": tr("unit circle (|λ| = 1)", "단위원 (|λ| = 1)"),
-                                     "eig": tr("eigenvalues λ of W_hh", "W_hh의 고윳값 λ")}),
-        result.eigenvalues, "rnn_eigenvalues", ctx, eig_title)  # fmt: skip
+    ui.view_chart(flow_ui.rnn_eigenvalues, result, fetch, ctx, eig_title, name="rnn_eigenvalues", ctx=ctx,
+                  title=eig_title)  # fmt: skip
 with right:
     sv_title = tr("Singular values and |eigenvalues|", "특잇값과 |고윳값|")
-    ui.chart_with_exports(
-        charts.singular_value_chart(result.spectrum, sv_title, ctx.caption(),
-                                    x_title=tr("index i (largest first)", "번호 i (큰 것부터)"),
-                                    y_title=tr("value", "값")),
-        result.spectrum, "rnn_singular_values", ctx, sv_title)  # fmt: skip
+    ui.view_chart(flow_ui.rnn_singular_values, result, fetch, ctx, sv_title, name="rnn_singular_values", ctx=ctx,
+                  title=sv_title)  # fmt: skip
 
 st.subheader(tr("What the plots say", "그래프 읽기"))
 for line in claims.render(claims.rnn_claims(result, s), ctx.lang):
     st.markdown(f"- {line}")
 
-flow_ui.what_weights_learn(ctx, result.contributions, "rnn")
+flow_ui.what_weights_learn(ctx, result, fetch, "rnn")
 n_inits, n_rhos, n_seeds = len(theory.ACTIVATION_SCHEMES), len(theory.ACTIVATION_RHOS), theory.ACTIVATION_SEEDS
 st.caption(tr(f"ReLU or tanh? The book's NOTE and a study note disagree; the [Theory](theory) page measures both on "
               f"the same W_hh under {n_inits} inits, {n_rhos} values of ρ and {n_seeds} seeds.",

@@ -429,6 +429,87 @@ def test_a_gate_maps_csv_is_built_on_download_with_every_step_and_unit(monkeypat
     assert all(callable(t) and len(t()) == T * H for t in maps.values())
 
 
+# Each page's charts drawn the way its downloads get them, beside the charts the page keeps as drawn (small,
+# and the same for every reader: the book's figure; the clipping bars).
+DOWNLOADS_KEPT = {"book_figure", "remedies_clipping"}
+
+
+@pytest.mark.parametrize(
+    "page,query",
+    [("rnn", {}), ("lstm", {"lstm_gates": "heatmap"}), ("gru", {}), ("compare", {"band": "1"}), ("remedies", {})],
+)
+def test_a_flow_pages_downloads_hold_no_chart_and_build_the_drawn_one_again(monkeypatch, page, query):
+    """A live session keeps its downloads' functions until it ends (30 students at T = 1000, H = 256: ~110 MB of
+    figures and tables). On the flow pages those functions reach no figure, table, array, or the page script's
+    namespace; from the cache emptied (the result computed again) they build the chart and the table as drawn."""
+    import gc
+    import inspect
+    import sys
+    import types
+
+    import pandas as pd
+    import plotly.graph_objects as go
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from explorer.shared import ui, work
+
+    drawn: dict[str, tuple] = {}
+    draw = ui.chart_with_exports
+
+    def spy(fig, table, chart, *args, **kwargs):
+        drawn[chart] = (fig, table, kwargs.get("again"))
+        return draw(fig, table, chart, *args, **kwargs)
+
+    kept: list[tuple[str, object]] = []
+    add = MediaFileManager.add_deferred
+    params = inspect.signature(add)
+
+    def record(self, *args, **kwargs):
+        bound = params.bind(self, *args, **kwargs)
+        kept.append((bound.arguments["file_name"], bound.arguments["data_callable"]))
+        return add(self, *args, **kwargs)
+
+    monkeypatch.setattr(ui, "chart_with_exports", spy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    at = run_app({"T": "300", "H": "40", "seed": "4", **query}, page)
+    assert_clean(at)
+
+    built_again = {name for name, (_, _, again) in drawn.items() if again is not None}
+    assert built_again and set(drawn) - built_again <= DOWNLOADS_KEPT, set(drawn) - built_again
+
+    module_dicts = {id(vars(m)) for m in list(sys.modules.values()) if m is not None}
+    skip = (type, types.ModuleType, types.CodeType, str, bytes, int, float)
+
+    def data_reached(root: object) -> list[str]:
+        seen, stack, found = set(), [root], []
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen or isinstance(obj, skip) or id(obj) in module_dicts:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, (go.Figure, pd.DataFrame, pd.Series, np.ndarray)):
+                found.append(type(obj).__name__)
+            elif isinstance(obj, dict) and "__file__" in obj and "st" in obj:  # a page script's namespace
+                found.append(f"namespace of {obj['__file__']}")
+            else:
+                stack.extend(gc.get_referents(obj))
+        return found
+
+    ours = [(f, fn) for f, fn in kept if any(f.startswith(name) for name in built_again)]
+    assert len(ours) >= 2 * len(built_again)  # HTML and CSV at least, each chart
+    for file_name, fn in ours:
+        assert data_reached(fn) == [], file_name
+
+    work.CACHE.clear()
+    work.FLOWS.clear()
+    for name in built_again:
+        fig, table, again = drawn[name]
+        fig_again, table_again = again()
+        assert fig_again.to_json() == fig.to_json(), name
+        rows = table() if callable(table) else table
+        pd.testing.assert_frame_equal(table_again() if callable(table_again) else table_again, rows)
+
+
 def view_heatmap(at: AppTest, view) -> np.ndarray:
     from explorer.shared import controls
 

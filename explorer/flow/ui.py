@@ -4,27 +4,31 @@ weights still learn from each step."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import charts
 from charts import gates as gcharts
 
 from ..shared import ui
-from ..shared.controls import VIEW_CONTROLS
+from ..shared.controls import VIEW_CONTROLS, Settings
 from ..shared.ui import Context
-from . import claims
-from .data import Contributions, GateResult, gate_frame
+from . import cached, claims
+from .data import CompareResult, Contributions, GateResult, RNNResult, gate_frame
 
 GATE_LABELS = {"i": ("input gate i", "입력 게이트 i"), "f": ("forget gate f", "망각 게이트 f"),
                "g": ("new memory g", "새로운 기억 g"), "o": ("output gate o", "출력 게이트 o"),
                "r": ("reset gate r", "리셋 게이트 r"), "z": ("update gate z", "업데이트 게이트 z")}  # fmt: skip
 
 
-def every_gate(ctx: Context, result: GateResult, kind: str) -> None:
-    """Every gate of an LSTM (i, f, g, o) or GRU (r, z): per-step mean ± spread, or heatmaps; and what each does."""
+def every_gate(ctx: Context, result: GateResult, fetch: Callable[[], GateResult], kind: str) -> None:
+    """Every gate of an LSTM (i, f, g, o) or GRU (r, z): per-step mean ± spread, or heatmaps; and what each does.
+    ``fetch``: the cached call that gave ``result`` (the downloads build their files from it again)."""
     tr, k = ctx.tr, 1 if ctx.lang == "ko" else 0
     if result.gate_stats is None or result.gate_maps is None:
         return
@@ -33,35 +37,114 @@ def every_gate(ctx: Context, result: GateResult, kind: str) -> None:
     spec = next(c for c in VIEW_CONTROLS if c.key == f"{kind}_gates")
     mode = str(ui.widget(spec, ctx.lang))
     names = {g: GATE_LABELS[g][k] for g in result.gate_maps}
-    x, x_title = ui.axis_titles(ctx)
-    caption = ctx.caption()
     if mode == "band":
         title = tr(f"{name} gates: per-step mean and 10–90 % range", f"{name} 게이트: 시각별 평균과 10–90 % 범위")
-        fig = gcharts.gate_band_chart(result.gate_stats, names, title, caption, x=x, x_title=x_title,
-                                      y_title=tr("gate value", "게이트 값"))  # fmt: skip
-        ui.chart_with_exports(fig, result.gate_stats, f"{kind}_gates_band", ctx, title)
+        ui.view_chart(_gate_band, result, fetch, ctx, names, title, name=f"{kind}_gates_band", ctx=ctx, title=title)
     else:
         cols = st.columns(2)
-        for j, (gate, values) in enumerate(result.gate_maps.items()):
+        for j, gate in enumerate(result.gate_maps):
             title = tr(f"{name} {GATE_LABELS[gate][0]} (sample 1)", f"{name} {GATE_LABELS[gate][1]} (샘플 1)")
             with cols[j % 2]:
-                gate_map(ctx, values[:, 0, :], title, f"{kind}_gate_{gate}", gate)
+                gate_map(ctx, result, fetch, title, f"{kind}_gate_{gate}", gate, every=True)
     for line in claims.render(claims.gate_role_claims(result, kind), ctx.lang):
         st.markdown(f"- {line}")
 
 
-def gate_map(ctx: Context, values: np.ndarray, title: str, name: str, gate_label: str) -> None:
-    """One sample's gate over time × unit, ``values`` (T, H): the heatmap and its exports, the CSV's long table
-    built only when it is downloaded."""
-    tr = ctx.tr
+def _gate_band(result: GateResult, ctx: Context, names: dict[str, str], title: str) -> tuple[go.Figure, pd.DataFrame]:
+    x, x_title = ui.axis_titles(ctx)
+    fig = gcharts.gate_band_chart(result.gate_stats, names, title, ctx.caption(), x=x, x_title=x_title,
+                                  y_title=ctx.tr("gate value", "게이트 값"))  # fmt: skip
+    return fig, result.gate_stats
+
+
+def gate_map(ctx: Context, result: GateResult, fetch: Callable[[], GateResult], title: str, name: str,
+             gate_label: str, every: bool = False) -> None:  # fmt: skip
+    """One sample's gate over time × unit: the page's own gate (``result.heatmap``), or with ``every`` the map of
+    ``gate_label`` among every gate's; the heatmap and its exports, the CSV's long table built only when it is
+    downloaded."""
+    ui.view_chart(_gate_map, result, fetch, ctx, title, gate_label, every, name=name, ctx=ctx, title=title)
+
+
+def gate_grid(result: GateResult, gate_label: str, every: bool) -> np.ndarray:
+    """The (T, H) grid of sample 1 that a gate map draws."""
+    if not every:
+        return result.heatmap
+    assert result.gate_maps is not None
+    return result.gate_maps[gate_label][:, 0, :]
+
+
+def _gate_map(result: GateResult, ctx: Context, title: str, gate_label: str,
+              every: bool) -> tuple[go.Figure, Callable[[], pd.DataFrame]]:  # fmt: skip
+    values, tr = gate_grid(result, gate_label, every), ctx.tr
     fig = charts.gate_heatmap(values, title, ctx.caption(), x_title=tr("time step t", "시각 t"),
                               y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate_label,
                               lang=ctx.lang)  # fmt: skip
-    ui.chart_with_exports(fig, functools.partial(gate_frame, values), name, ctx, title)
+    return fig, functools.partial(gate_frame, values)
 
 
-def what_weights_learn(ctx: Context, c: Contributions | None, kind: str) -> None:
-    """Per-step contributions to ∂L/∂W_hh (per gate block) and ‖∂L/∂x_t‖, with the plain sentence."""
+def paths(view: Any, ctx: Context, title: str, y_title: str, caption: Mapping[str, Any] | None = None,
+          bands: pd.DataFrame | None = None, band_names: Mapping[str, str] | None = None,
+          ) -> tuple[go.Figure, pd.DataFrame]:  # fmt: skip
+    """A view's ``flow`` (its curves of the gradient's norm back through time) as a chart and its CSV rows."""
+    flow = view.flow
+    x, x_title = ui.axis_titles(ctx)
+    fig = charts.norm_chart(flow.curves, ui.curve_info(flow.info, ctx.lang), title,
+                            ctx.caption() if caption is None else dict(caption), x=x, x_title=x_title,
+                            y_title=y_title, bands=bands, band_names=band_names,
+                            markers=ui.marker_list(flow.markers, ctx.lang))  # fmt: skip
+    return fig, ui.export_table(flow)
+
+
+def rnn_gains(result: RNNResult, ctx: Context, title: str) -> tuple[go.Figure, pd.DataFrame]:
+    """Per-step gains of the RNN's two factors and their product, with the Pascanu bound and ρ."""
+    tr, act = ctx.tr, ctx.settings.nonlinearity
+    x, _ = ui.axis_titles(ctx)
+    names = {"phi": tr(f"{act}′ factor", f"{act}′ 인자"), "matmul": tr("W_hh factor", "W_hh 인자"),
+             "total": tr("total (their product)", "전체 (두 인자의 곱)")}  # fmt: skip
+    x_title = tr("backward steps from the loss", "손실에서 거슬러 간 시각 수") if x == "back" else tr(
+        "backward step t → t−1", "역전파 단계 t → t−1")  # fmt: skip
+    fig = charts.gain_chart(result.gains, names, title, ctx.caption(), x=x, x_title=x_title,
+                            y_title=tr("gain per step (log scale)", "시각별 증폭률 (로그 눈금)"),
+                            bound_log10=result.log10_bound, rho_log10=result.log10_rho,
+                            bound_name=tr("Pascanu bound σ_max·γ", "Pascanu 상한 σ_max·γ"),
+                            rho_name=tr("spectral radius ρ", "스펙트럼 반경 ρ"))  # fmt: skip
+    return fig, result.gains
+
+
+def rnn_eigenvalues(result: RNNResult, ctx: Context, title: str) -> tuple[go.Figure, pd.DataFrame]:
+    """W_hh's eigenvalues in the complex plane with the unit circle."""
+    tr = ctx.tr
+    fig = charts.spectrum_chart(result.eigenvalues, title, ctx.caption(), result.spectral_radius, result.sigma_max,
+                                names={"unit": tr("unit circle (|λ| = 1)", "단위원 (|λ| = 1)"),
+                                       "eig": tr("eigenvalues λ of W_hh", "W_hh의 고윳값 λ")})  # fmt: skip
+    return fig, result.eigenvalues
+
+
+def rnn_singular_values(result: RNNResult, ctx: Context, title: str) -> tuple[go.Figure, pd.DataFrame]:
+    """W_hh's singular values beside the moduli of its eigenvalues."""
+    tr = ctx.tr
+    fig = charts.singular_value_chart(result.spectrum, title, ctx.caption(),
+                                      x_title=tr("index i (largest first)", "번호 i (큰 것부터)"),
+                                      y_title=tr("value", "값"))  # fmt: skip
+    return fig, result.spectrum
+
+
+def compare_views(s: Settings, show_open_gates: bool, band: bool) -> tuple[CompareResult, pd.DataFrame | None]:
+    """Compare's result and, with ``band``, its range over seeds: the cached calls of the Compare page."""
+    return cached.compare(s, show_open_gates), cached.seed_band(s) if band else None
+
+
+def compare_chart(views: tuple[CompareResult, pd.DataFrame | None], ctx: Context, title: str,
+                  band_names: Mapping[str, str]) -> tuple[go.Figure, pd.DataFrame]:  # fmt: skip
+    """The three kinds' ‖∂L/∂h_t‖ on one chart, with their ranges over seeds when given."""
+    result, bands = views
+    return paths(result, ctx, title, ui.norm_axis_title(ctx), bands=bands, band_names=band_names)
+
+
+def what_weights_learn(ctx: Context, result: Any, fetch: Callable[[], Any], kind: str) -> None:
+    """Per-step contributions to ∂L/∂W_hh (per gate block) and ‖∂L/∂x_t‖, with the plain sentence: a view's
+    ``contributions`` (``fetch``: the cached call that gave the view)."""
+    c: Contributions | None = result.contributions
     if c is None:
         return
     tr = ctx.tr
@@ -75,14 +158,19 @@ def what_weights_learn(ctx: Context, c: Contributions | None, kind: str) -> None
         "(게이트 블록별), 파선은 시각 t의 입력이 받는 ‖∂L/∂x_t‖입니다. 기울기가 소실된 곳에서는 이 항들이 아주 작아 "
         "가중치가 그 시각에서 (거의) 아무것도 배우지 못합니다.",
     ))  # fmt: skip
-    x, x_title = ui.axis_titles(ctx)
     title = tr(f"{name}: each step's term of ∂L/∂W_hh and ‖∂L/∂x_t‖", f"{name}: 시각별 ∂L/∂W_hh 항과 ‖∂L/∂x_t‖")
-    y_title = tr("norm of step t's term (log scale)", "시각 t 항의 노름 (로그 눈금)")
-    fig = charts.norm_chart(c.curves, ui.curve_info(c.info, ctx.lang), title, ctx.caption(), x=x, x_title=x_title,
-                            y_title=y_title)  # fmt: skip
-    ui.chart_with_exports(fig, ui.export_table(c), f"{kind}_contributions", ctx, title)
+    ui.view_chart(_contributions, result, fetch, ctx, title, name=f"{kind}_contributions", ctx=ctx, title=title)
     for line in claims.render(claims.contribution_claims(c, name), ctx.lang):
         st.markdown(f"- {line}")
+
+
+def _contributions(view: Any, ctx: Context, title: str) -> tuple[go.Figure, pd.DataFrame]:
+    c = view.contributions
+    x, x_title = ui.axis_titles(ctx)
+    y_title = ctx.tr("norm of step t's term (log scale)", "시각 t 항의 노름 (로그 눈금)")
+    fig = charts.norm_chart(c.curves, ui.curve_info(c.info, ctx.lang), title, ctx.caption(), x=x, x_title=x_title,
+                            y_title=y_title)  # fmt: skip
+    return fig, ui.export_table(c)
 
 
 BOOK_NAMES = {1.0: "Wh = randn(3, 3)", 0.5: "Wh = randn(3, 3) × 0.5"}

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pandas as pd
@@ -415,13 +415,18 @@ def images_on_server() -> bool:
     return export.image_export_available() and process.server_images()
 
 
-def chart_with_exports(fig: go.Figure, table: pd.DataFrame | Callable[[], pd.DataFrame], name: str, ctx: Context,
-                       title: str = "", caption: Mapping[str, Any] | None = None,
-                       stem: str | None = None) -> None:  # fmt: skip
+Table: TypeAlias = pd.DataFrame | Callable[[], pd.DataFrame]
+V = TypeVar("V")
+
+
+def chart_with_exports(fig: go.Figure, table: Table, name: str, ctx: Context, title: str = "",
+                       caption: Mapping[str, Any] | None = None, stem: str | None = None, *,
+                       again: Callable[[], tuple[go.Figure, Table]] | None = None) -> None:  # fmt: skip
     """The chart (drawn with its own template, so every export looks like the screen), its toolbar PNG
     (client-side), and downloads: HTML, CSV, and PNG/SVG rendered on the server when a browser exists.
-    ``table``: the CSV's rows, or a function that builds them when the CSV is downloaded (a session keeps what its
-    downloads need while it lives: a gate's long table is three times its grid).
+    ``table``: the CSV's rows, or a function that builds them when the CSV is downloaded.
+    A session keeps what its downloads hold while it lives. ``again``: a function that builds the figure and the
+    table once more (``view_chart``), called by a download instead of keeping ``fig`` and ``table``.
     ``stem``: the files' name (default: ``name`` and the sidebar's settings). In slide view the chart and its
     images are a 16:9 slide (``charts.slide_layout``; PNG 1920 × 1080)."""
     s, tr = ctx.settings, ctx.tr
@@ -432,17 +437,20 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame | Callable[[], pd.Dat
         width, height, scale = charts.SLIDE_WIDTH, charts.SLIDE_HEIGHT, charts.SLIDE_SCALE
     else:
         width, height, scale = charts.EXPORT_WIDTH, charts.HEIGHT, 2
+    if again is None:
+        figure, rows = _kept(fig, table)
+    else:
+        figure, rows = _built_again(again, slide)
     st.plotly_chart(fig, key=f"chart_{name}", theme=None, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": stem, "scale": scale, "width": width, "height": height},
     })  # fmt: skip
     meta = dict(caption if caption is not None else ctx.caption())
     row = st.container(horizontal=True, gap="small")
-    row.download_button("⬇ HTML", data=lambda: charts.figure_html(fig), file_name=f"{stem}.html",
+    row.download_button("⬇ HTML", data=lambda: charts.figure_html(figure()), file_name=f"{stem}.html",
                         mime="text/html", on_click="ignore", key=f"html_{name}",
                         help=tr("Interactive, self-contained: opens offline in any browser.",
                                 "인터랙티브, 단독 파일: 어느 브라우저에서나 오프라인으로 열립니다."))  # fmt: skip
-    rows = table if callable(table) else lambda: table
     row.download_button("⬇ CSV", data=lambda: charts.table_csv(rows(), meta, title), file_name=f"{stem}.csv",
                         mime="text/csv", on_click="ignore", key=f"csv_{name}",
                         help=tr("The plotted numbers (norm and log10_norm), the settings once at the top; UTF-8 "
@@ -452,7 +460,7 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame | Callable[[], pd.Dat
     if images_on_server():
 
         def render(fmt: str) -> bytes:
-            return work.exclusive(lambda: charts.image_bytes(fig, fmt, width, height, scale))
+            return work.exclusive(lambda: charts.image_bytes(figure(), fmt, width, height, scale))
 
         row.download_button("⬇ PNG", data=lambda: render("png"), file_name=f"{stem}.png", mime="image/png",
                             on_click="ignore", key=f"png_{name}",
@@ -478,6 +486,44 @@ def chart_with_exports(fig: go.Figure, table: pd.DataFrame | Callable[[], pd.Dat
                 "메모리를 쓰도록 이미지를 만들지 않습니다).",
             )
         )
+
+
+def _kept(fig: go.Figure, table: Table) -> tuple[Callable[[], go.Figure], Callable[[], pd.DataFrame]]:
+    """The downloads' figure and rows, kept as drawn."""
+    return (lambda: fig), (table if callable(table) else lambda: table)
+
+
+def _built_again(again: Callable[[], tuple[go.Figure, Table]], slide: bool) -> tuple[
+        Callable[[], go.Figure], Callable[[], pd.DataFrame]]:  # fmt: skip
+    """The downloads' figure and rows built again when downloaded: these functions hold ``again`` alone (a
+    function defined here holds only what it names, so nothing of the run that drew the chart)."""
+
+    def figure() -> go.Figure:
+        fig = again()[0]
+        return charts.slide_layout(fig) if slide else fig
+
+    def rows() -> pd.DataFrame:
+        table = again()[1]
+        return table() if callable(table) else table
+
+    return figure, rows
+
+
+def view_chart(build: Callable[..., tuple[go.Figure, Table]], view: V, fetch: Callable[[], V], *args: Any,
+               name: str, ctx: Context, title: str, caption: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+    """``build(view, *args)``'s chart and CSV rows with their exports; a download builds them again from
+    ``fetch()`` (the cached call that gave ``view``, e.g. ``functools.partial(cached.lstm_view, s)``: the cache's
+    result, or the same one computed again), so the live session holds no figure or table. 30 students at
+    T = 1000, H = 256 on one server: ~110 MB held by their sessions' downloads (benchmarks/class_results.md).
+    ``build``, ``fetch`` and ``args`` must hold no result themselves: module-level functions, settings, text (a
+    function defined in a page script holds the script's whole namespace)."""
+    fig, table = build(view, *args)
+    chart_with_exports(fig, table, name, ctx, title, caption, again=functools.partial(_again, build, fetch, args))
+
+
+def _again(build: Callable[..., tuple[go.Figure, Table]], fetch: Callable[[], Any],
+           args: tuple[Any, ...]) -> tuple[go.Figure, Table]:  # fmt: skip
+    return build(fetch(), *args)
 
 
 def axis_titles(ctx: Context) -> tuple[str, str]:
