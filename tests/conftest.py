@@ -14,9 +14,8 @@ from hypothesis import settings as _hypothesis_settings
 # The app's process.configure() starts a child that fills numba's disk cache for a server; the tests compile in
 # their own process (tests/test_process.py runs the child once on purpose)
 os.environ.setdefault("GRADIENT_FLOW_WARM_CHILD", "0")
-# Without RC_BACKEND the app's server runs its pages on NumPy's loops (explorer/shared/process.py); the tests set it,
-# so that an AppTest leaves the process's backend as every other test expects it (tests/test_process.py checks the
-# server's choice itself)
+# The tests set RC_BACKEND, so that an AppTest leaves the process's backend as every other test expects it
+# (GRADIENT_FLOW_PAGES_BACKEND could make the app's server force one; tests/test_process.py checks its choice itself)
 os.environ.setdefault("RC_BACKEND", "auto")
 
 # CI (CI=true) replays the same examples every run, so a red run is reproducible; a developer's run explores anew.

@@ -59,11 +59,33 @@ def test_configure_puts_blas_on_one_thread_and_replaces_the_not_found_dialog_onc
     assert process._blas_limit is limit
 
 
-def test_a_server_without_rc_backend_runs_its_pages_on_numpy_and_its_lab_compiled():
-    assert process.backends(None) == ("numpy", "auto")
-    assert process.backends(" ") == ("numpy", "auto")
+def test_a_server_without_rc_backend_runs_pages_and_lab_as_the_core_chooses_unless_told_numpy_pages():
+    assert process.backends(None) == (None, None)  # the core's default: compiled where numba imports
+    assert process.backends(" ") == (None, None)
+    assert process.backends(None, "numpy") == ("numpy", "auto")  # GRADIENT_FLOW_PAGES_BACKEND: lean pages
+    assert process.backends(None, " NumPy ") == ("numpy", "auto")
+    assert process.backends(None, "auto") == (None, None)
     for chosen in ("numpy", "numba", "auto"):  # set by whoever runs the server: it decides for all
         assert process.backends(chosen) == (None, None)
+        assert process.backends(chosen, "numpy") == (None, None)
+
+
+def test_the_warm_up_waits_for_the_child_that_fills_the_cache(monkeypatch):
+    """The server's warm-up loads the loops only once the child has filled numba's cache (compiling in the server
+    would hold the GIL for its first readers); until then the pages run NumPy's loops."""
+    import subprocess
+    import sys
+
+    from recurrent_core.cells import backend, warmup
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5)"])
+    seen = []
+    monkeypatch.setattr(warmup, "warm_up", lambda: seen.append(child.poll()) or 0.0)
+    thread = warmup.warm_up_in_background(after=child)
+    assert backend.kernels() is None  # pending: the NumPy loops meanwhile
+    thread.join(30)
+    assert seen == [0]  # the child had exited when the warm-up began
+    assert backend._pending is False  # and the compiled loops run again
 
 
 def test_the_lab_trains_with_the_servers_lab_backend(monkeypatch):

@@ -39,13 +39,12 @@ def tune_malloc() -> bool:
 
 
 # Who runs the core's loops in the app's server when RC_BACKEND is not set (recurrent_core/cells/backend.py): the
-# pages run NumPy's loops, lab runs train compiled. Loading numba costs each server process ~140 MB (346 MB warm
-# against 202), which a small server (Community Cloud: ~1 GB) keeps for its sessions; at the defaults the pages are
-# no faster compiled (30 students: p95 1.85 s against 1.73-1.78). At T = 1000, H = 256 they are, since the compiled
-# loops run without the GIL beside the interpreter's other work: 30 students p95 6.8-7.0 s at 521-528 MB against
-# 10.2-10.9 s at 380-383 MB (benchmarks/class_results.md, session 6); RC_BACKEND=auto chooses that. A lab run trains
-# 2-3x faster compiled (benchmarks/training_results.md).
-PAGES_BACKEND, LAB_BACKEND = "numpy", "auto"
+# compiled loops, pages and lab runs alike. They release the GIL (numba's nogil), so a heavy computation runs on one
+# core while the interpreter draws other students' pages on the other: 30 students at T = 1000, H = 256 on one
+# process, p95 6.2-6.4 s at 422-425 MB, against 10.1 s at 290 MB on NumPy's loops (benchmarks/class_results.md,
+# session 7). Loading numba costs a process ~140 MB (LLVM and the loaded loops); GRADIENT_FLOW_PAGES_BACKEND=numpy
+# keeps the pages on NumPy's loops for a server short of memory (lab runs still train compiled, 2-3x faster).
+PAGES_BACKEND_VAR = "GRADIENT_FLOW_PAGES_BACKEND"
 _lab_backend: str | None = None
 
 
@@ -54,10 +53,13 @@ def lab_backend() -> str | None:
     return _lab_backend
 
 
-def backends(rc_backend: str | None) -> tuple[str | None, str | None]:
-    """(the pages', the lab runs') backend for this value of RC_BACKEND; None: whatever RC_BACKEND says."""
-    if rc_backend is None or not rc_backend.strip():
-        return PAGES_BACKEND, LAB_BACKEND
+def backends(rc_backend: str | None, pages_backend: str | None = None) -> tuple[str | None, str | None]:
+    """(the pages', the lab runs') backend for these values of RC_BACKEND and GRADIENT_FLOW_PAGES_BACKEND; None:
+    whatever RC_BACKEND says (its default: compiled where numba imports)."""
+    if rc_backend is not None and rc_backend.strip():
+        return None, None  # set by whoever runs the server: it decides for all
+    if pages_backend is not None and pages_backend.strip().lower() == "numpy":
+        return "numpy", "auto"
     return None, None
 
 
@@ -79,12 +81,15 @@ def configure(prepare: Callable[[], None] | None = None) -> None:
         _blas_limit = threadpool_limits(limits=1, user_api="blas")
         tune_malloc()
         compat.install()
-        pages, _lab_backend = backends(os.environ.get("RC_BACKEND"))
+        rc_backend = os.environ.get("RC_BACKEND")
+        pages, _lab_backend = backends(rc_backend, os.environ.get(PAGES_BACKEND_VAR))
         if pages is not None:
             backend.use(pages)
-            # numba's disk cache filled by a child process, so that the first lab run here loads the compiled
-            # loops (~1 s) instead of compiling them (~15-35 s), and this process holds no numba until then
-            warmup.fill_cache_in_child()
+        child = None
+        if (rc_backend or "").strip().lower() != "numpy":
+            # numba's disk cache filled by a child process at low priority: compiling (~15-35 s of CPU on a fresh
+            # machine) holds the GIL, so not in the server; this process then loads the loops from the cache (~1 s)
+            child = warmup.fill_cache_in_child()
 
         # with RC_BACKEND set: the loops compiled (or read from numba's disk cache) here, away from the readers;
         # they bring SciPy's OpenBLAS, limited to one thread too once loaded
@@ -96,7 +101,7 @@ def configure(prepare: Callable[[], None] | None = None) -> None:
                 except Exception:  # the page computes it on its first visit then; never the server's problem
                     logging.getLogger(__name__).exception("preparing a page's reference data failed")
 
-        warmup.warm_up_in_background(then=then)
+        warmup.warm_up_in_background(then=then, after=child)
         _done = True
 
 

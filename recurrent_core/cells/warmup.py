@@ -55,13 +55,18 @@ def warm_up() -> float:
         return time.perf_counter() - start
 
 
-def warm_up_in_background(then: Callable[[], None] | None = None) -> threading.Thread:
+def warm_up_in_background(
+    then: Callable[[], None] | None = None, after: subprocess.Popen[bytes] | None = None
+) -> threading.Thread:
     """:func:`warm_up` on a daemon thread (a server calls it once at start), then ``then()``; logs how long it took.
-    Until it is done, other threads run the NumPy loops (backend.py) rather than wait for the compiler."""
+    ``after``: the child of :func:`fill_cache_in_child`, waited for first (the loops then load from the cache it
+    filled). Until it is done, other threads run the NumPy loops (backend.py) rather than wait for the compiler."""
     backend.set_pending(True)
 
     def run() -> None:
         try:
+            if after is not None:
+                after.wait()
             seconds = warm_up()
             if then is not None:
                 then()
