@@ -216,14 +216,23 @@ def test_every_control_the_page_shows_changes_its_data(page):
 
 
 # ------------------------------------------------------------------------------- what the pages read themselves
+SHARED_UI = {"flow_ui": ROOT / "explorer" / "flow" / "ui.py", "remedies_ui": ROOT / "explorer" / "remedies" / "ui.py"}
+
+
 def _source(page: str) -> str:
+    """A page's source and that of the functions of its shared sections it names (called, or handed to
+    ui.view_chart to build a chart), with the functions of the same module those call."""
     text = (ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8")
-    # the flow pages' shared sections: the functions of explorer/flow/ui.py the page calls
-    called = set(re.findall(r"\bflow_ui\.(\w+)\(", text))
-    shared = (ROOT / "explorer" / "flow" / "ui.py").read_text(encoding="utf-8")
-    for node in ast.parse(shared).body:
-        if isinstance(node, ast.FunctionDef) and node.name in called:
-            text += ast.get_source_segment(shared, node) or ""
+    for alias, path in SHARED_UI.items():
+        shared = path.read_text(encoding="utf-8")
+        functions = {n.name: n for n in ast.parse(shared).body if isinstance(n, ast.FunctionDef)}
+        wanted, done = set(re.findall(rf"\b{alias}\.(\w+)\b", text)) & set(functions), set()
+        while wanted:
+            name = wanted.pop()
+            done.add(name)
+            segment = ast.get_source_segment(shared, functions[name]) or ""
+            text += segment
+            wanted |= (set(re.findall(r"\b(\w+)\b", segment)) & set(functions)) - done
     return text
 
 
