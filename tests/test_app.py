@@ -451,6 +451,7 @@ def test_a_flow_pages_downloads_hold_no_chart_and_build_the_drawn_one_again(monk
     import plotly.graph_objects as go
     from streamlit.runtime.media_file_manager import MediaFileManager
 
+    import charts
     from explorer.shared import ui, work
 
     drawn: dict[str, tuple] = {}
@@ -506,6 +507,8 @@ def test_a_flow_pages_downloads_hold_no_chart_and_build_the_drawn_one_again(monk
         fig, table, again = drawn[name]
         fig_again, table_again = again()
         assert fig_again.to_json() == fig.to_json(), name
+        slide_figure, _ = ui._built_again(again, slide=True)  # in slide view the downloads get the 16:9 slide
+        assert slide_figure().to_json() == charts.slide_layout(fig).to_json(), name
         rows = table() if callable(table) else table
         pd.testing.assert_frame_equal(table_again() if callable(table_again) else table_again, rows)
 
