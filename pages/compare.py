@@ -34,8 +34,7 @@ fetch = functools.partial(flow_ui.compare_views, s, show_open, band)  # the down
 band_names = {k: tr(f"{name}: range over {data.SEED_BAND_SEEDS} seeds", f"{name}: 시드 {data.SEED_BAND_SEEDS}개의 범위")
               for k, name in KIND_LABELS.items()}  # fmt: skip
 title = tr("‖∂L/∂h_t‖ back through time: RNN vs LSTM vs GRU", "시간을 거슬러 가는 ‖∂L/∂h_t‖: RNN, LSTM, GRU")
-ui.view_chart(flow_ui.compare_chart, (result, bands), fetch, ctx, title, band_names, name="compare", ctx=ctx,
-              title=title)  # fmt: skip
+ui.view_chart(flow_ui.compare_chart, (result, bands), fetch, band_names, name="compare", ctx=ctx, title=title)
 
 st.subheader(tr("What the plot says", "그래프 읽기"))
 for line in claims.render(claims.compare_claims(result, s), ctx.lang):

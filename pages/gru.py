@@ -43,7 +43,7 @@ result = cached.gru_view(s)
 fetch = functools.partial(cached.gru_view, s)  # the downloads' data again (ui.view_chart)
 keep = result.keep_symbol
 title = tr(f"GRU backward: ‖∂L/∂h_t‖ and the direct path ∏ ({keep})", f"GRU 역전파: ‖∂L/∂h_t‖와 직접 경로 ∏ ({keep})")
-ui.view_chart(flow_ui.paths, result, fetch, ctx, title, ui.norm_axis_title(ctx), name="gru_paths", ctx=ctx, title=title)
+ui.view_chart(flow_ui.paths, result, fetch, ui.norm_axis_title(ctx), name="gru_paths", ctx=ctx, title=title)
 
 st.subheader(tr("What the plot says", "그래프 읽기"))
 for line in claims.render(claims.gate_claims(result, s, "gru"), ctx.lang):

@@ -29,17 +29,8 @@ fetch = functools.partial(cached.lstm_view, s)  # the downloads' data again (ui.
 title = tr(
     "LSTM backward: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖ and the cell path ∏ f", "LSTM 역전파: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖와 셀 경로 ∏ f"
 )
-ui.view_chart(
-    flow_ui.paths,
-    result,
-    fetch,
-    ctx,
-    title,
-    tr("gradient norm (log scale)", "기울기 노름 (로그 눈금)"),
-    name="lstm_paths",
-    ctx=ctx,
-    title=title,
-)
+ui.view_chart(flow_ui.paths, result, fetch, tr("gradient norm (log scale)", "기울기 노름 (로그 눈금)"),
+              name="lstm_paths", ctx=ctx, title=title)  # fmt: skip
 st.caption(tr("Solid: the full BPTT gradients (blue ‖∂L/∂h_t‖, light blue ‖∂L/∂c_t‖, from t = 1); dashed: the cell "
               "path alone.",
               "실선: 전체 BPTT 기울기 (파랑 ‖∂L/∂h_t‖, 하늘색 ‖∂L/∂c_t‖, t = 1부터), 파선: 셀 경로만."))  # fmt: skip

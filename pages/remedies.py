@@ -96,9 +96,8 @@ trunc = cached.truncation(s, kind, k)
 trunc_caption = caption | {"k": k}
 trunc_title = tr(f"{name} ‖∂L/∂h_t‖: full vs truncated BPTT (k = {k})",
                  f"{name} ‖∂L/∂h_t‖: 전체 BPTT와 Truncated BPTT (k = {k})")  # fmt: skip
-ui.view_chart(remedies_ui.truncation_chart, trunc, functools.partial(cached.truncation, s, kind, k), ctx, trunc_title,
-              trunc_caption, kind, name="remedies_truncation", ctx=ctx, title=trunc_title,
-              caption=trunc_caption)  # fmt: skip
+ui.view_chart(remedies_ui.truncation_chart, trunc, functools.partial(cached.truncation, s, kind, k), kind,
+              name="remedies_truncation", ctx=ctx, title=trunc_title, caption=trunc_caption)  # fmt: skip
 for line in claims.render(claims.trunc_claims(trunc, kind), ctx.lang):
     st.markdown(f"- {line}")
 if s.loss == "last":
@@ -121,8 +120,8 @@ init_title = tr(f"‖∂L/∂h_t‖: your settings vs {head[0]}", f"‖∂L/∂h
 init_caption = caption | {"preset": preset}
 init_y = (tr("‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (log scale)", "‖∂L/∂h_t‖와 ‖∂L/∂c_t‖ (로그 눈금)") if result.cells
           else tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
-ui.view_chart(flow_ui.paths, result, functools.partial(cached.init_preset, s, preset), ctx, init_title, init_y,
-              init_caption, name="remedies_init", ctx=ctx, title=init_title, caption=init_caption)  # fmt: skip
+ui.view_chart(flow_ui.paths, result, functools.partial(cached.init_preset, s, preset), init_y, name="remedies_init",
+              ctx=ctx, title=init_title, caption=init_caption)  # fmt: skip
 for line in claims.render(claims.preset_claims(result), ctx.lang):
     st.markdown(f"- {line}")
 

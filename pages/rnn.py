@@ -54,8 +54,7 @@ ui.waiting_notice(tr)
 result = cached.rnn_view(s)
 fetch = functools.partial(cached.rnn_view, s)  # the downloads' data again (ui.view_chart)
 title = tr(f"RNN backward: full BPTT, W_hh alone, {act}′ alone", f"RNN 역전파: 전체 BPTT, W_hh만, {act}′만")
-ui.view_chart(flow_ui.paths, result, fetch, ctx, title, ui.norm_axis_title(ctx), name="rnn_chains", ctx=ctx,
-              title=title)  # fmt: skip
+ui.view_chart(flow_ui.paths, result, fetch, ui.norm_axis_title(ctx), name="rnn_chains", ctx=ctx, title=title)
 
 st.subheader(tr("Gain of each factor, step by step", "시각별 각 인자의 증폭률"))
 st.markdown(tr(f"Their logs add up to the total at every step. The dashed line is the Pascanu bound σ_max·γ on a "
@@ -63,18 +62,16 @@ st.markdown(tr(f"Their logs add up to the total at every step. The dashed line i
                f"매 시각 두 인자의 로그를 더하면 전체가 됩니다. 파선은 한 시각에 대한 Pascanu 상한 σ_max·γ "
                f"(γ = max|{act}′| = 1), 점선은 긴 구간의 비율 ρ입니다."))  # fmt: skip
 gain_title = tr(f"Per-step gains: {act}′ × W_hh = total", f"시각별 증폭률: {act}′ × W_hh = 전체")
-ui.view_chart(flow_ui.rnn_gains, result, fetch, ctx, gain_title, name="rnn_gains", ctx=ctx, title=gain_title)
+ui.view_chart(flow_ui.rnn_gains, result, fetch, name="rnn_gains", ctx=ctx, title=gain_title)
 
 st.subheader(tr("The spectrum of W_hh", "W_hh의 스펙트럼"))
 left, right = st.columns(2)
 with left:
     eig_title = tr("Eigenvalues of W_hh", "W_hh의 고윳값")
-    ui.view_chart(flow_ui.rnn_eigenvalues, result, fetch, ctx, eig_title, name="rnn_eigenvalues", ctx=ctx,
-                  title=eig_title)  # fmt: skip
+    ui.view_chart(flow_ui.rnn_eigenvalues, result, fetch, name="rnn_eigenvalues", ctx=ctx, title=eig_title)
 with right:
     sv_title = tr("Singular values and |eigenvalues|", "특잇값과 |고윳값|")
-    ui.view_chart(flow_ui.rnn_singular_values, result, fetch, ctx, sv_title, name="rnn_singular_values", ctx=ctx,
-                  title=sv_title)  # fmt: skip
+    ui.view_chart(flow_ui.rnn_singular_values, result, fetch, name="rnn_singular_values", ctx=ctx, title=sv_title)
 
 st.subheader(tr("What the plots say", "그래프 읽기"))
 for line in claims.render(claims.rnn_claims(result, s), ctx.lang):

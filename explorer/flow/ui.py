@@ -39,7 +39,7 @@ def every_gate(ctx: Context, result: GateResult, fetch: Callable[[], GateResult]
     names = {g: GATE_LABELS[g][k] for g in result.gate_maps}
     if mode == "band":
         title = tr(f"{name} gates: per-step mean and 10–90 % range", f"{name} 게이트: 시각별 평균과 10–90 % 범위")
-        ui.view_chart(_gate_band, result, fetch, ctx, names, title, name=f"{kind}_gates_band", ctx=ctx, title=title)
+        ui.view_chart(_gate_band, result, fetch, names, name=f"{kind}_gates_band", ctx=ctx, title=title)
     else:
         cols = st.columns(2)
         for j, gate in enumerate(result.gate_maps):
@@ -50,9 +50,10 @@ def every_gate(ctx: Context, result: GateResult, fetch: Callable[[], GateResult]
         st.markdown(f"- {line}")
 
 
-def _gate_band(result: GateResult, ctx: Context, names: dict[str, str], title: str) -> tuple[go.Figure, pd.DataFrame]:
+def _gate_band(result: GateResult, ctx: Context, title: str, caption: dict[str, Any],
+               names: dict[str, str]) -> tuple[go.Figure, pd.DataFrame]:  # fmt: skip
     x, x_title = ui.axis_titles(ctx)
-    fig = gcharts.gate_band_chart(result.gate_stats, names, title, ctx.caption(), x=x, x_title=x_title,
+    fig = gcharts.gate_band_chart(result.gate_stats, names, title, caption, x=x, x_title=x_title,
                                   y_title=ctx.tr("gate value", "게이트 값"))  # fmt: skip
     return fig, result.gate_stats
 
@@ -62,7 +63,7 @@ def gate_map(ctx: Context, result: GateResult, fetch: Callable[[], GateResult], 
     """One sample's gate over time × unit: the page's own gate (``result.heatmap``), or with ``every`` the map of
     ``gate_label`` among every gate's; the heatmap and its exports, the CSV's long table built only when it is
     downloaded."""
-    ui.view_chart(_gate_map, result, fetch, ctx, title, gate_label, every, name=name, ctx=ctx, title=title)
+    ui.view_chart(_gate_map, result, fetch, gate_label, every, name=name, ctx=ctx, title=title)
 
 
 def gate_grid(result: GateResult, gate_label: str, every: bool) -> np.ndarray:
@@ -73,29 +74,28 @@ def gate_grid(result: GateResult, gate_label: str, every: bool) -> np.ndarray:
     return result.gate_maps[gate_label][:, 0, :]
 
 
-def _gate_map(result: GateResult, ctx: Context, title: str, gate_label: str,
+def _gate_map(result: GateResult, ctx: Context, title: str, caption: dict[str, Any], gate_label: str,
               every: bool) -> tuple[go.Figure, Callable[[], pd.DataFrame]]:  # fmt: skip
     values, tr = gate_grid(result, gate_label, every), ctx.tr
-    fig = charts.gate_heatmap(values, title, ctx.caption(), x_title=tr("time step t", "시각 t"),
+    fig = charts.gate_heatmap(values, title, caption, x_title=tr("time step t", "시각 t"),
                               y_title=tr("hidden unit", "은닉 유닛"), gate_label=gate_label,
                               lang=ctx.lang)  # fmt: skip
     return fig, functools.partial(gate_frame, values)
 
 
-def paths(view: Any, ctx: Context, title: str, y_title: str, caption: Mapping[str, Any] | None = None,
+def paths(view: Any, ctx: Context, title: str, caption: dict[str, Any], y_title: str,
           bands: pd.DataFrame | None = None, band_names: Mapping[str, str] | None = None,
           ) -> tuple[go.Figure, pd.DataFrame]:  # fmt: skip
     """A view's ``flow`` (its curves of the gradient's norm back through time) as a chart and its CSV rows."""
     flow = view.flow
     x, x_title = ui.axis_titles(ctx)
-    fig = charts.norm_chart(flow.curves, ui.curve_info(flow.info, ctx.lang), title,
-                            ctx.caption() if caption is None else dict(caption), x=x, x_title=x_title,
+    fig = charts.norm_chart(flow.curves, ui.curve_info(flow.info, ctx.lang), title, caption, x=x, x_title=x_title,
                             y_title=y_title, bands=bands, band_names=band_names,
                             markers=ui.marker_list(flow.markers, ctx.lang))  # fmt: skip
     return fig, ui.export_table(flow)
 
 
-def rnn_gains(result: RNNResult, ctx: Context, title: str) -> tuple[go.Figure, pd.DataFrame]:
+def rnn_gains(result: RNNResult, ctx: Context, title: str, caption: dict[str, Any]) -> tuple[go.Figure, pd.DataFrame]:
     """Per-step gains of the RNN's two factors and their product, with the Pascanu bound and ρ."""
     tr, act = ctx.tr, ctx.settings.nonlinearity
     x, _ = ui.axis_titles(ctx)
@@ -103,7 +103,7 @@ def rnn_gains(result: RNNResult, ctx: Context, title: str) -> tuple[go.Figure, p
              "total": tr("total (their product)", "전체 (두 인자의 곱)")}  # fmt: skip
     x_title = tr("backward steps from the loss", "손실에서 거슬러 간 시각 수") if x == "back" else tr(
         "backward step t → t−1", "역전파 단계 t → t−1")  # fmt: skip
-    fig = charts.gain_chart(result.gains, names, title, ctx.caption(), x=x, x_title=x_title,
+    fig = charts.gain_chart(result.gains, names, title, caption, x=x, x_title=x_title,
                             y_title=tr("gain per step (log scale)", "시각별 증폭률 (로그 눈금)"),
                             bound_log10=result.log10_bound, rho_log10=result.log10_rho,
                             bound_name=tr("Pascanu bound σ_max·γ", "Pascanu 상한 σ_max·γ"),
@@ -111,19 +111,23 @@ def rnn_gains(result: RNNResult, ctx: Context, title: str) -> tuple[go.Figure, p
     return fig, result.gains
 
 
-def rnn_eigenvalues(result: RNNResult, ctx: Context, title: str) -> tuple[go.Figure, pd.DataFrame]:
+def rnn_eigenvalues(
+    result: RNNResult, ctx: Context, title: str, caption: dict[str, Any]
+) -> tuple[go.Figure, pd.DataFrame]:
     """W_hh's eigenvalues in the complex plane with the unit circle."""
     tr = ctx.tr
-    fig = charts.spectrum_chart(result.eigenvalues, title, ctx.caption(), result.spectral_radius, result.sigma_max,
+    fig = charts.spectrum_chart(result.eigenvalues, title, caption, result.spectral_radius, result.sigma_max,
                                 names={"unit": tr("unit circle (|λ| = 1)", "단위원 (|λ| = 1)"),
                                        "eig": tr("eigenvalues λ of W_hh", "W_hh의 고윳값 λ")})  # fmt: skip
     return fig, result.eigenvalues
 
 
-def rnn_singular_values(result: RNNResult, ctx: Context, title: str) -> tuple[go.Figure, pd.DataFrame]:
+def rnn_singular_values(
+    result: RNNResult, ctx: Context, title: str, caption: dict[str, Any]
+) -> tuple[go.Figure, pd.DataFrame]:
     """W_hh's singular values beside the moduli of its eigenvalues."""
     tr = ctx.tr
-    fig = charts.singular_value_chart(result.spectrum, title, ctx.caption(),
+    fig = charts.singular_value_chart(result.spectrum, title, caption,
                                       x_title=tr("index i (largest first)", "번호 i (큰 것부터)"),
                                       y_title=tr("value", "값"))  # fmt: skip
     return fig, result.spectrum
@@ -134,11 +138,16 @@ def compare_views(s: Settings, show_open_gates: bool, band: bool) -> tuple[Compa
     return cached.compare(s, show_open_gates), cached.seed_band(s) if band else None
 
 
-def compare_chart(views: tuple[CompareResult, pd.DataFrame | None], ctx: Context, title: str,
-                  band_names: Mapping[str, str]) -> tuple[go.Figure, pd.DataFrame]:  # fmt: skip
+def compare_chart(
+    views: tuple[CompareResult, pd.DataFrame | None],
+    ctx: Context,
+    title: str,
+    caption: dict[str, Any],
+    band_names: Mapping[str, str],
+) -> tuple[go.Figure, pd.DataFrame]:
     """The three kinds' ‖∂L/∂h_t‖ on one chart, with their ranges over seeds when given."""
     result, bands = views
-    return paths(result, ctx, title, ui.norm_axis_title(ctx), bands=bands, band_names=band_names)
+    return paths(result, ctx, title, caption, ui.norm_axis_title(ctx), bands=bands, band_names=band_names)
 
 
 def what_weights_learn(ctx: Context, result: Any, fetch: Callable[[], Any], kind: str) -> None:
@@ -159,16 +168,16 @@ def what_weights_learn(ctx: Context, result: Any, fetch: Callable[[], Any], kind
         "가중치가 그 시각에서 (거의) 아무것도 배우지 못합니다.",
     ))  # fmt: skip
     title = tr(f"{name}: each step's term of ∂L/∂W_hh and ‖∂L/∂x_t‖", f"{name}: 시각별 ∂L/∂W_hh 항과 ‖∂L/∂x_t‖")
-    ui.view_chart(_contributions, result, fetch, ctx, title, name=f"{kind}_contributions", ctx=ctx, title=title)
+    ui.view_chart(_contributions, result, fetch, name=f"{kind}_contributions", ctx=ctx, title=title)
     for line in claims.render(claims.contribution_claims(c, name), ctx.lang):
         st.markdown(f"- {line}")
 
 
-def _contributions(view: Any, ctx: Context, title: str) -> tuple[go.Figure, pd.DataFrame]:
+def _contributions(view: Any, ctx: Context, title: str, caption: dict[str, Any]) -> tuple[go.Figure, pd.DataFrame]:
     c = view.contributions
     x, x_title = ui.axis_titles(ctx)
     y_title = ctx.tr("norm of step t's term (log scale)", "시각 t 항의 노름 (로그 눈금)")
-    fig = charts.norm_chart(c.curves, ui.curve_info(c.info, ctx.lang), title, ctx.caption(), x=x, x_title=x_title,
+    fig = charts.norm_chart(c.curves, ui.curve_info(c.info, ctx.lang), title, caption, x=x, x_title=x_title,
                             y_title=y_title)  # fmt: skip
     return fig, ui.export_table(c)
 

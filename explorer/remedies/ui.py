@@ -3,7 +3,6 @@ them again for a download)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -16,14 +15,14 @@ from ..shared.ui import Context
 from .data import TruncResult
 
 
-def truncation_chart(trunc: TruncResult, ctx: Context, title: str, caption: Mapping[str, Any],
+def truncation_chart(trunc: TruncResult, ctx: Context, title: str, caption: dict[str, Any],
                      kind: str) -> tuple[go.Figure, pd.DataFrame]:  # fmt: skip
     """‖∂L/∂h_t‖ (and the LSTM's ‖∂L/∂c_t‖) with full and truncated BPTT, the blocks' cuts marked."""
     tr = ctx.tr
     x, x_title = ui.axis_titles(ctx)
     y_title = (tr("‖∂L/∂h_t‖ and ‖∂L/∂c_t‖ (log scale)", "‖∂L/∂h_t‖와 ‖∂L/∂c_t‖ (로그 눈금)") if kind == "lstm"
                else tr("‖∂L/∂h_t‖ (log scale)", "‖∂L/∂h_t‖ (로그 눈금)"))  # fmt: skip
-    fig = rcharts.truncation_chart(trunc.flow.curves, ui.curve_info(trunc.flow.info, ctx.lang), title, dict(caption),
+    fig = rcharts.truncation_chart(trunc.flow.curves, ui.curve_info(trunc.flow.info, ctx.lang), title, caption,
                                    cuts=trunc.cuts, x=x, x_title=x_title,
                                    cut_name=tr("gradient cut (block boundary)", "기울기가 끊기는 곳 (블록 경계)"),
                                    y_title=y_title)  # fmt: skip

@@ -91,8 +91,8 @@ def configure(prepare: Callable[[], None] | None = None) -> None:
             # machine) holds the GIL, so not in the server; this process then loads the loops from the cache (~1 s)
             child = warmup.fill_cache_in_child()
 
-        # with RC_BACKEND set: the loops compiled (or read from numba's disk cache) here, away from the readers;
-        # they bring SciPy's OpenBLAS, limited to one thread too once loaded
+        # the loops loaded here from the cache the child filled (or compiled here, without a child), away from the
+        # readers; they bring SciPy's OpenBLAS, limited to one thread too once loaded
         def then() -> None:
             threadpool_limits(limits=1, user_api="blas")
             if prepare is not None:

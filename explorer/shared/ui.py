@@ -511,14 +511,17 @@ def _built_again(again: Callable[[], tuple[go.Figure, Table]], slide: bool) -> t
 
 def view_chart(build: Callable[..., tuple[go.Figure, Table]], view: V, fetch: Callable[[], V], *args: Any,
                name: str, ctx: Context, title: str, caption: Mapping[str, Any] | None = None) -> None:  # fmt: skip
-    """``build(view, *args)``'s chart and CSV rows with their exports; a download builds them again from
-    ``fetch()`` (the cached call that gave ``view``, e.g. ``functools.partial(cached.lstm_view, s)``: the cache's
-    result, or the same one computed again), so the live session holds no figure or table. 30 students at
+    """``build(view, ctx, title, caption, *args)``'s chart and CSV rows with their exports (``caption``: the
+    settings in the figure's footer and the CSV's head, ``ctx.caption()`` unless given); a download builds them again
+    from ``fetch()`` (the cached call that gave ``view``, e.g. ``functools.partial(cached.lstm_view, s)``: the
+    cache's result, or the same one computed again), so the live session holds no figure or table. 30 students at
     T = 1000, H = 256 on one server: ~110 MB held by their sessions' downloads (benchmarks/class_results.md).
     ``build``, ``fetch`` and ``args`` must hold no result themselves: module-level functions, settings, text (a
     function defined in a page script holds the script's whole namespace)."""
+    shown = dict(caption if caption is not None else ctx.caption())
+    args = (ctx, title, shown, *args)
     fig, table = build(view, *args)
-    chart_with_exports(fig, table, name, ctx, title, caption, again=functools.partial(_again, build, fetch, args))
+    chart_with_exports(fig, table, name, ctx, title, shown, again=functools.partial(_again, build, fetch, args))
 
 
 def _again(build: Callable[..., tuple[go.Figure, Table]], fetch: Callable[[], Any],
