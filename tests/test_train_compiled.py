@@ -259,3 +259,29 @@ def test_a_relu_rnn_trains_to_the_same_bits_on_both_backends(changes, use_backen
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
     for key in b.final:
         np.testing.assert_array_equal(a.final[key], b.final[key], err_msg=key)
+
+
+def test_a_stale_cache_of_the_compiled_step_is_removed_wherever_numba_keeps_it(tmp_path, use_backend):
+    """numba keys training/_compiled.py's cache on that file alone (numba#6845): a cache built with other cells
+    loops goes, one built with these stays; in the directory numba itself uses (it moves with NUMBA_CACHE_DIR)."""
+    use_backend("numba")
+    module = compiled_step.kernels()
+    assert module is not None
+    cache = compiled_step.Path(module.train_steps._cache.cache_path)
+    assert (cache / "_compiled.cells-stamp").read_text()  # kernels() stamped the directory numba reads
+
+    elsewhere = tmp_path / "NUMBA_CACHE_DIR" / "training_0123"  # not created yet, parents neither
+    compiled_step._forget_stale_cache(elsewhere)
+    stamp = (elsewhere / "_compiled.cells-stamp").read_text()
+    old = [elsewhere / "_compiled.train_steps-183.py311.nbi", elsewhere / "_compiled.train_steps-183.py311.1.nbc"]
+    for path in old:
+        path.write_bytes(b"built with these loops")
+    other = elsewhere / "other.nbi"  # another module's cache: never touched
+    other.write_bytes(b"x")
+    compiled_step._forget_stale_cache(elsewhere)
+    assert all(path.exists() for path in old)  # the stamp matches: kept
+    (elsewhere / "_compiled.cells-stamp").write_text("0" * 64)  # built with other loops
+    compiled_step._forget_stale_cache(elsewhere)
+    assert not any(path.exists() for path in old)
+    assert other.exists()
+    assert (elsewhere / "_compiled.cells-stamp").read_text() == stamp

@@ -11,6 +11,7 @@ path (``engine="fused"``, not the book's GRU); otherwise the NumPy step runs, as
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -41,9 +42,10 @@ def kernels() -> ModuleType | None:
         return None
     if not _tried:
         try:
-            _forget_stale_cache()
             from . import _compiled
 
+            # numba reads its disk cache on a function's first call, not on import: still in time
+            _forget_stale_cache(Path(_compiled.train_steps._cache.cache_path))
             _module = _compiled
         except Exception as exc:  # numba present for the cells but this module failing: the NumPy step runs
             log.warning("the compiled training step is not available (%s): training runs the NumPy step", exc)
@@ -51,16 +53,14 @@ def kernels() -> ModuleType | None:
     return _module
 
 
-def _forget_stale_cache() -> None:
+def _forget_stale_cache(cache: Path) -> None:
     """numba's disk cache of training/_compiled.py is keyed on that file alone, yet its code holds the loops of
     cells/_compiled.py it calls (numba#6845): when those change, its cached code would run the old loops. A stamp
-    of the cells' file beside the cache removes the cache when that file is not the one it was built with."""
+    of the cells' file beside the cache removes the cache when that file is not the one it was built with.
+    ``cache``: where numba keeps it (the package's ``__pycache__``, or under NUMBA_CACHE_DIR, or the user's)."""
     import hashlib
-    from pathlib import Path
 
-    here = Path(__file__).resolve().parent
-    cells = here.parent / "cells" / "_compiled.py"
-    cache = here / "__pycache__"
+    cells = Path(__file__).resolve().parent.parent / "cells" / "_compiled.py"
     try:
         stamp = hashlib.sha256(cells.read_bytes()).hexdigest()
         mark = cache / "_compiled.cells-stamp"
@@ -68,7 +68,7 @@ def _forget_stale_cache() -> None:
             return
         for old in cache.glob("_compiled.*.nb[ic]"):
             old.unlink()
-        cache.mkdir(exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
         mark.write_text(stamp)
     except OSError:  # a read-only install: numba then keeps no cache there either
         pass
