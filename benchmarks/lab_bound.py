@@ -21,7 +21,9 @@ same run as the lab itself:
 Their sum leaves out every other pass of a step (the backward's coefficients, the cell update, bias sums, the
 readout, the norm, clipping and Adam), so ``1 / sum`` is an upper bound of the steps per second: no float64
 implementation of this step that does these products and this tanh at this machine's speed can be faster.
-The lab's own run is timed as ``rc.train`` runs it (compiled step, best of ``--runs``).
+The lab's own run is timed as ``rc.train`` runs it (compiled step, best of ``--runs``). A second, looser bound
+follows: every product (the checkpoints' too) at the best rate the step's recurrent products reach on this
+machine, their operands held in L1 (a step's operands change every t: its products run from L2 at best).
 """
 
 from __future__ import annotations
@@ -70,10 +72,17 @@ def _kernels():  # type: ignore[no-untyped-def]
             _gemm(daT, x2c, gW_ih, 0.0, sc)
 
     @njit(cache=False, nogil=True)
+    def same_products(h, WhT, g, da, Wh, dh, repeats):  # type: ignore[no-untyped-def]
+        sc = np.empty(2)
+        for _ in range(repeats):
+            _gemm(h, WhT, g, 1.0, sc)
+            _gemm(da, Wh, dh, 0.0, sc)
+
+    @njit(cache=False, nogil=True)
     def tanh_all(v):  # type: ignore[no-untyped-def]
         _tanh(v)
 
-    return products, tanh_all
+    return products, same_products, tanh_all
 
 
 def best_seconds(fn: Callable[[], object], repeats: int = 7, inner: int = 20) -> float:
@@ -101,6 +110,25 @@ def product_seconds(products, kind: str, T: int, N: int, D: int, H: int, weights
     gW_hh, gW_ih = np.empty((k, H)), np.empty((k, D))
     args = (x2, WiT, gi, h, WhT, g, da, Wh, dh, daT, h2, gW_hh, x2, gW_ih, weights)
     return best_seconds(lambda: products(*args))
+
+
+def product_flops(kind: str, T: int, N: int, D: int, H: int, weights: bool) -> float:
+    """The floating-point operations of ``products`` (2 per multiply-add)."""
+    k = GATES[kind] * H
+    macs = T * N * D * k + 2 * T * N * H * k + (T * N * k * (H + D) if weights else 0)
+    return 2.0 * macs
+
+
+def peak_flops(same_products, kind: str, N: int, H: int) -> float:  # type: ignore[no-untyped-def]
+    """FLOP/s of the step's two recurrent products, (N, H) @ (H, kH) and (N, kH) @ (kH, H), on the same operands
+    100 times in a row from compiled code: in L1, this machine's best on the step's shapes (a step's operands change
+    every t, so its products run from L2 at best)."""
+    k = GATES[kind] * H
+    rng = np.random.default_rng(2)
+    h, WhT, g = rng.standard_normal((N, H)), rng.standard_normal((H, k)), np.zeros((N, k))
+    da, Wh, dh = rng.standard_normal((N, k)), rng.standard_normal((k, H)), np.empty((N, H))
+    repeats = 100
+    return 4.0 * N * H * k * repeats / best_seconds(lambda: same_products(h, WhT, g, da, Wh, dh, repeats))
 
 
 def tanh_seconds(tanh_all, kind: str, T: int, N: int, H: int) -> float:  # type: ignore[no-untyped-def]
@@ -135,12 +163,13 @@ def main(argv: list[str] | None = None) -> None:
     backend.use("numba")
     if compiled_step.kernels() is None:
         raise SystemExit("the bound is timed with numba's compiled loops: numba is not available here")
-    products, tanh_all = _kernels()
+    products, same_products, tanh_all = _kernels()
     print(
         "\n| kind | goal steps/s (3× NumPy lab) | lab run steps/s | bound steps/s | bound ms/step: products "
         "+ tanh + draws + checkpoints | lab run ms/step | goal ÷ bound |"
     )
     print("|---|---|---|---|---|---|---|")
+    rates: list[str] = []
     for kind in ("rnn", "lstm", "gru"):
         s = rc.lab_settings(kind)
         T, N, H, steps, every = s["T"], s["batch"], s["H"], s["steps"], s["record_every"]
@@ -158,6 +187,17 @@ def main(argv: list[str] | None = None) -> None:
             ),
         }
         bound = sum(parts.values())
+        # the same bound with every product (the checkpoints' too) at the recurrent products' own rate
+        rate = peak_flops(same_products, kind, N, H)
+        flops = product_flops(kind, T, N, D, H, True) + checkpoints_per_step * product_flops(
+            kind, T, probe_N, D, H, False
+        )
+        at_rate = (
+            flops / rate
+            + parts["tanh"]
+            + parts["draws"]
+            + checkpoints_per_step * tanh_seconds(tanh_all, kind, T, probe_N, H)
+        )
         run = lab_run(kind, args.runs)
         goal = GOAL * NUMPY_LAB[kind]
         detail = " + ".join(f"{v * 1e3:.3f}" for v in parts.values())
@@ -166,6 +206,12 @@ def main(argv: list[str] | None = None) -> None:
             f"{detail} | {1e3 / run.steps_per_second:.3f} | {goal * bound:.2f} |",
             flush=True,
         )
+        rates.append(
+            f"{kind.upper()}: {flops / 1e6:.1f} MFLOP a step at {rate / 1e9:.0f} GFLOP/s: {1 / at_rate:.0f} steps/s "
+            f"(goal ÷ bound {goal * at_rate:.2f})"
+        )
+    print("\nThe bound with every product (the checkpoints' too) at the step's recurrent products' best rate, in L1:")
+    print("\n".join(rates))
     print(f"\nload average {os.getloadavg()}")
     print(
         "goal ÷ bound above 1: the goal is out of reach for any implementation doing these products and this tanh at "
