@@ -253,13 +253,19 @@ def check_compare(claim: Any, text: str, lang: str, context: Any) -> None:
     flow = context.flow
     a = measured_ratio(flow, flow.trends[ids[claim.a]])
     b = measured_ratio(flow, flow.trends[ids[claim.b]])
-    more, less, same = ("keeps more", "keeps less", "same") if lang == "en" else ("더 많이", "더 적게", "같습니다")
-    if abs(a - b) < 1e-9:
-        assert same in text
-    elif a > b:
-        assert more in text, text
+    kept = a <= 1e-9 and b <= 1e-9  # "keeps more/less" only when both kept a share; else "ends higher/lower"
+    if lang == "en":
+        more, less, same = ("keeps more", "keeps less", "same") if kept else ("ends higher", "ends lower", "same")
     else:
-        assert less in text, text
+        more, less, same = ("더 많이", "더 적게", "같습니다") if kept else ("더 큽니다", "더 작습니다", "같습니다")
+    printed_equal = shared_claims.pct(a) == shared_claims.pct(b)  # two equal numbers are never "more" or "less"
+    if abs(a - b) < 1e-9 or printed_equal:
+        assert same in text and more not in text and less not in text, text
+    elif a > b:
+        assert more in text and less not in text, text
+    else:
+        assert less in text and more not in text, text
+    assert ("keeps" in text.split(";")[0]) == (kept and not (abs(a - b) < 1e-9 or printed_equal)) or lang != "en", text
     # the LSTM judged by its cell: its ‖∂L/∂c_t‖ beside the comparison of ‖∂L/∂h_t‖
     part = _cell_part(text, lang)
     c = getattr(context.result, "lstm_dc_curve", None)
@@ -286,16 +292,19 @@ def check_open(claim: Any, text: str, lang: str, context: Any) -> None:
     opened = measured_ratio(flow, flow.trends[f"{kind}_open"])
     as_set = measured_ratio(flow, flow.trends[kind])
     carries = _open_cell_carries(context.result, kind)
+    equal = opened == as_set or math.isnan(opened - as_set) or abs(opened - as_set) < 1e-9
+    equal = equal or shared_claims.pct(opened) == shared_claims.pct(as_set)  # printed the same: "as much as"
     if lang == "en":
-        assert (": more than at the bias" in text) == (opened > as_set)
-        assert (": less than at the bias" in text) == (opened < as_set)
-        assert (": as much as at the bias" in text) == (opened == as_set or math.isnan(opened - as_set)), text
+        assert (": more than at the bias" in text) == (opened > as_set and not equal), text
+        assert (": less than at the bias" in text) == (opened < as_set and not equal), text
+        assert (": as much as at the bias" in text) == equal, text
         assert ("still **vanishes**" in text) == (opened <= -DECADES and not carries), text
         assert ("but its memory cell's ‖∂L/∂c_t‖" in text) == (opened <= -DECADES and carries), text
         assert ("**explodes**" in text) == (opened >= DECADES)
         assert f"gate bias {claim.bias:+g}" in text and f"Opened by {claims.OPEN_GATE_BIAS:+g}" in text
     else:
-        assert ("보다 많습니다" in text) == (opened > as_set)
+        assert ("보다 많습니다" in text) == (opened > as_set and not equal), text
+        assert ("와 같습니다" in text) == equal and "보다 같습니다" not in text, text
         assert ("여전히 **기울기 소실**" in text) == (opened <= -DECADES and not carries)
     # the opened LSTM's memory cell, whatever its ‖∂L/∂h_t‖ does
     y = getattr(context.result, "open_dc_curve", {}).get(kind)
@@ -344,6 +353,8 @@ def check_rate(claim: Any, text: str, lang: str, context: Any) -> None:
     assert claim.log10_rate == result.flow.trends["matmul_only"].log10_rate_steady
     rho, sigma = _rho_sigma(result)
     d_rho, d_sigma = abs(rate - math.log10(rho)), abs(rate - math.log10(sigma))
+    steady = result.flow.trends["matmul_only"].steady  # its trend sentence says "no steady rate" otherwise
+    assert (("a mean rate" in text) if lang == "en" else ("평균 비율" in text)) == (not steady), text
     if lang == "en":
         assert f"**{shared_claims.rate_text(rate)} per step**" in text, text
         if abs(d_rho - d_sigma) > 0.01:
@@ -358,6 +369,10 @@ def check_factor(claim: Any, text: str, lang: str, context: Any) -> None:
     full, matmul = result.flow.trends["full"], result.flow.trends["matmul_only"]
     rf, rm = claim.log10_rate_full, claim.log10_rate_matmul
     assert rf == full.log10_rate_steady and rm == matmul.log10_rate_steady  # one number per chain on the page
+    # a chain whose trend sentence says "no steady rate" (it bends) has its rate called a mean here
+    assert (("mean rates" in text) if lang == "en" else ("평균 비율" in text)) == (not (full.steady and matmul.steady))
+    if lang == "en":
+        assert ("the full BPTT's curve bends" in text or "both curves bend" in text) == (not full.steady), text
     if lang != "en":
         assert f"시각마다 {shared_claims.rate_text(rf)}" in text and f"반복하면 {shared_claims.rate_text(rm)}" in text
         return
@@ -449,12 +464,23 @@ def check_point(result: Any) -> None:
                 part = _cell_part(text, lang)
                 assert part is not None, text
                 check_cell_tail(part, lang, float(dc[0] - dc[-1]), text)
-            if "no longer vanish" in text:
-                tail = text.split("Opened by")[1]
+            for part in text.split(" Opened by ")[1:]:
+                assert "no longer" in part, text
                 for kind, name in (("lstm", "LSTM"), ("gru", "GRU")):
-                    if name in tail:
-                        opened = measured_ratio(result.flow, trends[f"{kind}_open"])
-                        assert opened > -DECADES or _open_cell_carries(result, kind), text
+                    if name not in part:
+                        continue
+                    assert kind in vanish, text  # "no longer" only of a kind said to vanish above
+                    opened = measured_ratio(result.flow, trends[f"{kind}_open"])
+                    if "memory cell no longer" in part:  # its ‖∂L/∂h_t‖ still vanishes, its cell carries
+                        assert kind == "lstm" and opened <= -DECADES and _open_cell_carries(result, kind), text
+                        check_cell_tail(
+                            part[part.index("‖∂L/∂c_t‖") :],
+                            lang,
+                            float(result.open_dc_curve[kind][0] - result.open_dc_curve[kind][-1]),
+                            text,
+                        )
+                    else:
+                        assert opened > -DECADES, text
 
 
 @checks(claims.BookClaim)

@@ -17,6 +17,7 @@ from claim_registry import checks
 
 from explorer.model import claims as mc
 from explorer.model.data import ModelInfo, ModelResult
+from explorer.shared import claims as shared_claims
 
 DECADES = 2.0  # vanishes when it keeps <= 1 %, explodes when it grows >= 100x (explorer/shared/curves.py's doc)
 NUMBER = r"(\d+(?:\.\d+)?(?:e[+-]\d+)?)(%?)"
@@ -165,16 +166,39 @@ def check_twin(claim: mc.TwinClaim, text: str, lang: str, ctx: ModelContext) -> 
         ratios.append(float(y[span[0] - 1] - y[span[1] - 1]))
     m, f = ratios
     assert math.isfinite(m) and math.isfinite(f)
-    nums = re.findall(NUMBER, text.split(":")[-1] if lang == "en" else text)
-    if abs(m - f) < 1e-9:
-        assert ("같은 비율" if lang == "ko" else "the same share") in text, text
+    h_part, _, c_part = text.partition(";" if lang == "en" else " 기억 셀")
+    _twin_part(h_part, lang, m, f)
+    # an LSTM: its memory cell's ‖∂L/∂c_t‖ over the same steps, model against fresh (judged by its cell)
+    dc = [drawn(ctx, fresh, key, "dc") for fresh in (False, True)]
+    if len(dc[0]) and len(dc[1]):
+        spans = [expected_span(y, reverse) for y in dc]
+        cells = [
+            float(y[sp[0] - 1] - y[sp[1] - 1]) if sp and sp[0] < sp[1] else math.nan
+            for y, sp in zip(dc, spans, strict=True)
+        ]
+        # compared only over the same steps, as ‖∂L/∂h_t‖ (a cell exactly 0 part of the way has a shorter stretch)
+        if spans[0] == spans[1] and all(math.isfinite(c) for c in cells):
+            assert c_part and "‖∂L/∂c_t‖" in c_part, text
+            _twin_part(c_part, lang, *cells)
+            return
+    assert not c_part, text
+
+
+def _twin_part(part: str, lang: str, m: float, f: float) -> None:
+    """One quantity's comparison: the relation word by the numbers ("the same" when their printed values agree),
+    "keep" only while both are below 1, and both ratios printed."""
+    same = abs(m - f) < 1e-9 or shared_claims.pct(m) == shared_claims.pct(f)
+    if same:
+        assert ("같은 비율" if lang == "ko" else "the same share") in part, part
         return
-    more = ("더 많이" if lang == "ko" else " more ") in text
-    less = ("더 적게" if lang == "ko" else " less ") in text
-    assert more == (m > f) and less == (m < f), text
-    values = [log10_of(v, p) for v, p in nums]
-    assert any(abs(v - m) <= 0.01 * max(1, abs(m)) + 0.005 for v in values), (m, text)
-    assert any(abs(v - f) <= 0.01 * max(1, abs(f)) + 0.005 for v in values), (f, text)
+    more = any(w in part for w in (" more ", "ends higher", "더 많이", "더 큽니다"))
+    less = any(w in part for w in (" less ", "ends lower", "더 적게", "더 작습니다"))
+    assert more == (m > f) and less == (m < f), part
+    if lang == "en":
+        assert ("keep" in part) == (m <= 0 and f <= 0), part
+    values = [log10_of(v, p) for v, p in re.findall(NUMBER, part.split(":")[-1] if lang == "en" else part)]
+    assert any(abs(v - m) <= 0.01 * max(1, abs(m)) + 0.005 for v in values), (m, part)
+    assert any(abs(v - f) <= 0.01 * max(1, abs(f)) + 0.005 for v in values), (f, part)
 
 
 @checks(mc.ActivationClaim)

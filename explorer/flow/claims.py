@@ -14,7 +14,7 @@ import pandas as pd
 
 from charts import format_log10
 
-from ..shared.claims import TrendClaim, cell_text, pct, rate_text
+from ..shared.claims import TrendClaim, cell_text, pct, rate_text, ratio_value, relation
 from ..shared.claims import ratio_text as ratio_text  # the flow pages' readers (and tests) find it here too
 from ..shared.claims import render as render
 from ..shared.controls import Settings, Text
@@ -72,24 +72,30 @@ class CompareClaim:
 
     @property
     def relation(self) -> str:
-        if abs(self.a_log10 - self.b_log10) < 1e-9:
-            return "same"
-        return "more" if self.a_log10 > self.b_log10 else "less"
+        return relation(self.a_log10, self.b_log10)
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
-        a_k, b_k = pct(self.a_log10), pct(self.b_log10)
+        a_k, b_k = ratio_value(self.a_log10), ratio_value(self.b_log10)
         if self.relation == "same":
-            return tr(
-                f"The {self.a} and the {self.b} end at the same ratio ({a_k}).",
-                f"{josa(self.a, '과/와')} {self.b}의 비율이 같습니다 ({a_k}).",
+            text = tr(
+                f"The {self.a} and the {self.b} end at the same ratio to their value at the loss ({a_k})",
+                f"{josa(self.a, '과/와')} {self.b}의 손실 위치 값에 대한 비율이 같습니다 ({a_k})",
             )
-        word = tr("more", "더 많이") if self.relation == "more" else tr("less", "더 적게")
-        text = tr(
-            f"The {self.a} keeps {word} of its gradient at t = 0 than the {self.b}: {a_k} against {b_k} of the value "
-            "at the loss",
-            f"t = 0에서 {josa(self.a, '은/는')} {self.b}보다 기울기를 {word} 간직합니다: 손실 위치 값의 {a_k} 대 {b_k}",
-        )
+        elif self.a_log10 <= 0 and self.b_log10 <= 0:  # both kept a share: "keeps" (only ever below 1)
+            word = tr("more", "더 많이") if self.relation == "more" else tr("less", "더 적게")
+            text = tr(
+                f"The {self.a} keeps {word} of its gradient at t = 0 than the {self.b}: {a_k} against {b_k} of the "
+                "value at the loss",
+                f"t = 0에서 {josa(self.a, '은/는')} {self.b}보다 기울기를 {word} 간직합니다: 손실 위치 값의 {a_k} 대 {b_k}",
+            )
+        else:  # one of them grew: it "ends higher", never "keeps more"
+            word = tr("higher", "더 큽니다") if self.relation == "more" else tr("lower", "더 작습니다")
+            text = tr(
+                f"The {self.a} ends {word} at t = 0 than the {self.b}, each against its value at the loss: {a_k} "
+                f"against {b_k}",
+                f"t = 0에서 {self.a}의 값은 {self.b}보다 {word}. 손실 위치 값에 대한 비율로 {a_k} 대 {b_k}",
+            )
         if self.cell is not None:
             text += cell_text(self.cell, lang, h_vanishes=False)
         return text + "."
@@ -109,21 +115,21 @@ class OpenClaim:
     def render(self, lang: str) -> str:
         tr = pick(lang)
         o = self.opened
-        diff = o.log10_ratio - self.as_set.log10_ratio
+        rel = relation(o.log10_ratio, self.as_set.log10_ratio)  # equal when printed equal (T = 1: no step back)
         rel_en, rel_ko = (
-            ("more than", "많습니다")
-            if diff > 0
-            else ("less than", "적습니다")
-            if diff < 0
-            else ("as much as", "같습니다")
+            ("more than", "보다 많습니다")
+            if rel == "more"
+            else ("less than", "보다 적습니다")
+            if rel == "less"
+            else ("as much as", "와 같습니다")
         )
-        ratio = ratio_text(o.log10_ratio, lang, only=diff <= 0)  # Korean 만 ("only") never beside "more"
+        ratio = ratio_text(o.log10_ratio, lang, only=rel != "more")  # Korean 만 ("only") never beside "more"
         text = tr(
             f"Opened by {OPEN_GATE_BIAS:+g} to gate bias {self.bias:+g} (dotted; its gate averages "
             f"{self.gate_mean:.3f}), the {self.name} "
             f"{ratio} at t = 0: {rel_en} at the bias you set ({pct(self.as_set.log10_ratio)})",
             f"게이트 편향을 {OPEN_GATE_BIAS:+g}만큼 올려 {josa(f'{self.bias:+g}', '으로/로')} 열면 (점선, 게이트 평균 {self.gate_mean:.3f}) t = 0에서 "
-            f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({pct(self.as_set.log10_ratio)})보다 {rel_ko}",
+            f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({pct(self.as_set.log10_ratio)}){rel_ko}",
         )
         cell_carries = _cell_carries(self.cell)
         if o.direction == "vanishes" and cell_carries:
@@ -151,6 +157,7 @@ class RateClaim:
     log10_rate: float
     rho: float
     sigma_max: float
+    steady: bool = True  # the chain's curve close to geometric; else its rate is a mean and said so
 
     @property
     def follows(self) -> str:
@@ -170,6 +177,8 @@ class RateClaim:
             f"Measured over the run, the W_hh-only chain changes by **{r} per step**",
             f"실제로 재 보면 W_hh 행렬 곱만 반복한 곡선은 **시각마다 {_times(self.log10_rate)}**",
         )
+        if not self.steady:  # its trend sentence says the curve bends: this is the mean of its steps
+            base += tr(" (a mean rate: the curve bends)", " (평균 비율, 곡선이 꺾여 있음)")
         if self.follows == "rho":
             return base + tr(
                 f": close to ρ = {self.rho:.3g}, not σ_max = {self.sigma_max:.3g} (σ_max only bounds a single step, "
@@ -202,6 +211,7 @@ class FactorClaim:
     log10_rate_matmul: float
     full_direction: str
     matmul_direction: str
+    bends: tuple[str, ...] = ()  # the chains whose curve bends ("full", "matmul_only"): their rates are means
 
     @property
     def effect(self) -> str:
@@ -224,6 +234,14 @@ class FactorClaim:
             f"{a}′ 인자 때문에 기울기는 평균적으로 시각마다 {_times(self.log10_gain_phi)}가 됩니다 (최댓값 1배). 전체 "
             f"BPTT는 시각마다 {rf}, W_hh만 반복하면 {rm}입니다",
         )
+        if self.bends:  # a chain whose trend sentence says it bends: its rate here is the mean of its steps
+            which = tr(
+                "both curves bend" if len(self.bends) == 2 else
+                "the full BPTT's curve bends" if self.bends == ("full",) else "W_hh alone's curve bends",
+                "두 곡선이 모두 꺾여 있음" if len(self.bends) == 2 else
+                "전체 BPTT 곡선이 꺾여 있음" if self.bends == ("full",) else "W_hh만의 곡선이 꺾여 있음",
+            )  # fmt: skip
+            head += tr(f" (mean rates: {which})", f" (평균 비율, {which})")
         if self.effect == "unknown":
             return head + "."
         if self.effect == "none":
@@ -483,7 +501,7 @@ def rnn_claims(r: RNNResult, s: Settings) -> list[Claim]:
     claims: list[Claim] = [TrendClaim("RNN", tr_["full"]), TrendClaim("RNN", tr_["matmul_only"])]
     measurable = [math.isfinite(v) for v in (r.log10_rate_matmul, r.log10_rate_full, r.log10_gain_phi)]
     if s.T > RATE_MIN_T and measurable[0]:
-        claims.append(RateClaim(r.log10_rate_matmul, r.spectral_radius, r.sigma_max))
+        claims.append(RateClaim(r.log10_rate_matmul, r.spectral_radius, r.sigma_max, tr_["matmul_only"].steady))
         # a gradient that is exactly 0 (every relu off) or undefined has no rate for φ′ to change
         if all(measurable) and tr_["full"].direction != "undefined":
             claims.append(
@@ -494,6 +512,7 @@ def rnn_claims(r: RNNResult, s: Settings) -> list[Claim]:
                     r.log10_rate_matmul,
                     tr_["full"].direction,
                     tr_["matmul_only"].direction,
+                    tuple(k for k in ("full", "matmul_only") if not tr_[k].steady),
                 )
             )
     claims.append(TheoryClaim(r.sigma_max, r.spectral_radius))
@@ -560,12 +579,15 @@ def point(r: CompareResult, lang: str) -> str | None:
     vanish = [KIND_LABELS[k] for k in ("lstm", "gru") if vanishes(r, k)]
     if not vanish:
         return None
-    rescued = [
-        KIND_LABELS[k]
+    # opened by +3, a kind that vanished no longer does: its ‖∂L/∂h_t‖ (said so), or only the LSTM's memory cell
+    # (said so, beside its ‖∂L/∂h_t‖ that still vanishes on the chart)
+    gained = [
+        k
         for k in r.open_bias
-        if (trends[f"{k}_open"].direction != "vanishes" or _cell_carries(r.open_dc.get(k)))
-        and trends[f"{k}_open"].log10_ratio >= trends[k].log10_ratio + TREND_DECADES
+        if KIND_LABELS[k] in vanish and trends[f"{k}_open"].log10_ratio >= trends[k].log10_ratio + TREND_DECADES
     ]
+    rescued = [KIND_LABELS[k] for k in gained if trends[f"{k}_open"].direction != "vanishes"]
+    by_cell = [k for k in gained if trends[f"{k}_open"].direction == "vanishes" and _cell_carries(r.open_dc.get(k))]
     like_rnn = trends["rnn"].direction == "vanishes"
     text = tr(
         f"**The point:** at these gate biases the {' and the '.join(vanish)} "
@@ -587,6 +609,15 @@ def point(r: CompareResult, lang: str) -> str | None:
             f" Opened by +{OPEN_GATE_BIAS:g} (dotted), the {' and the '.join(rescued)} no longer vanish"
             f"{'es' if len(rescued) == 1 else ''}.",
             f" 편향을 +{OPEN_GATE_BIAS:g}만큼 올려 열면 (점선) {josa(_and_ko(rescued), '은/는')} 더 이상 소실되지 않습니다.",
+        )
+    for k in by_cell:
+        c = r.open_dc[k]
+        text += tr(
+            f" Opened by +{OPEN_GATE_BIAS:g} (dotted), the {KIND_LABELS[k]}'s ‖∂L/∂h_t‖ still vanishes, but its "
+            f"memory cell no longer does: its ‖∂L/∂c_t‖ {ratio_text(c.log10_ratio, lang)}"
+            f"{' of its value' if c.log10_ratio < 0 else ''} after {c.steps} steps back.",
+            f" 편향을 +{OPEN_GATE_BIAS:g}만큼 올려 열면 (점선) {KIND_LABELS[k]}의 ‖∂L/∂h_t‖는 여전히 소실되지만 기억 셀은 "
+            f"더 이상 소실되지 않습니다. {c.steps} 시각을 거슬러 가면 ‖∂L/∂c_t‖는 {ratio_text(c.log10_ratio, lang)}.",
         )
     return text
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..shared.claims import pct, rate_text, ratio_text
+from ..shared.claims import rate_text, ratio_text, ratio_value, relation
 from ..shared.claims import render as render
 from ..shared.controls import Text
 from ..shared.curves import Trend
@@ -128,30 +128,61 @@ class GateShiftClaim:
 
 @dataclass(frozen=True)
 class TwinClaim:
-    """Which keeps more of its gradient over the same steps: the model or its fresh twin."""
+    """Which keeps more of its gradient over the same steps: the model or its fresh twin; for an LSTM, its memory
+    cell's ‖∂L/∂c_t‖ too (an LSTM is judged by its cell wherever a reading says whether it keeps its gradient)."""
 
     name: Text
     model_log10: float
     fresh_log10: float
+    cell: tuple[float, float] | None = None  # (model, fresh) log10 ratios of ‖∂L/∂c_t‖ over the same steps
 
     @property
     def relation(self) -> str:
-        if abs(self.model_log10 - self.fresh_log10) < 1e-9:
-            return "same"
-        return "more" if self.model_log10 > self.fresh_log10 else "less"
+        return relation(self.model_log10, self.fresh_log10)
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
         who = tr(self.name[0], self.name[1])
-        m, f = pct(self.model_log10), pct(self.fresh_log10)
-        if self.relation == "same":
-            return tr(f"In {who} the model and the fresh init keep the same share ({m}).",
-                      f"{who}에서 이 모델과 새로 초기화한 모델이 같은 비율({m})을 간직합니다.")  # fmt: skip
-        word = tr("more", "더 많이") if self.relation == "more" else tr("less", "더 적게")
+        text = _twin_text(who, "‖∂L/∂h_t‖", self.model_log10, self.fresh_log10, lang)
+        if self.cell is not None:  # one sentence in English ("…; its memory cell's …"), two in Korean
+            text = tr(text[:-1] + "; ", text + " ") + _twin_text(who, "‖∂L/∂c_t‖", *self.cell, lang, cell=True)
+        return text
+
+
+def _twin_text(who: str, quantity: str, m_log10: float, f_log10: float, lang: str, cell: bool = False) -> str:
+    """One quantity of the model against its fresh twin: "keeps more/less" while both kept a share, "ends higher/
+    lower" once one grew (never "keeps" above 1), "the same share" when the printed ratios agree."""
+    tr = pick(lang)
+    m, f = ratio_value(m_log10), ratio_value(f_log10)
+    rel = relation(m_log10, f_log10)
+    subject = tr(f"its memory cell's {quantity}", f"기억 셀의 {quantity}") if cell else ""
+    if rel == "same":
+        if cell:
+            return tr(f"{subject}: the same share in both ({m}).", f"{subject}는 두 모델이 같은 비율({m})입니다.")
+        return tr(
+            f"In {who} the model and the fresh init keep the same share ({m}).",
+            f"{who}에서 이 모델과 새로 초기화한 모델이 같은 비율({m})을 간직합니다.",
+        )
+    if m_log10 <= 0 and f_log10 <= 0:
+        word = tr("more", "더 많이") if rel == "more" else tr("less", "더 적게")
+        if cell:
+            return tr(
+                f"{subject} keeps {word} here: {m} against {f}.",
+                f"{subject}는 기울기를 {word} 간직합니다: {m} 대 {f}.",
+            )
         return tr(
             f"In {who} these weights keep {word} of the gradient than a fresh init: {m} against {f}.",
             f"{who}에서 이 가중치는 새로 초기화한 모델보다 기울기를 {word} 간직합니다: {m} 대 {f}.",
         )
+    word = tr("higher", "더 큽니다") if rel == "more" else tr("lower", "더 작습니다")
+    if cell:
+        return tr(f"{subject} ends {word} here: {m} against {f}.", f"{subject}는 여기서 {word}: {m} 대 {f}.")
+    return tr(
+        f"In {who} {quantity} ends {word} with these weights than at a fresh init, each against its value where the "
+        f"gradient enters: {m} against {f}.",
+        f"{who}에서 이 가중치의 {quantity}는 새로 초기화한 모델보다 {word}. 기울기가 들어오는 곳의 값에 대한 비율로 "
+        f"{m} 대 {f}.",
+    )
 
 
 @dataclass(frozen=True)
@@ -198,7 +229,16 @@ def model_claims(r: ModelResult, info: ModelInfo | None = None) -> list[ModelCla
             (e, g) = r.model.spans[f"{key}:dc"]
             out.append(LayerTrendClaim(name, r.model.flow.trends[f"{key}:dc"], reverse=rev, near=g, far=e))
         if tm.steps > 0 and tm.steps == tf.steps and all(math.isfinite(v) for v in (tm.log10_ratio, tf.log10_ratio)):
-            out.append(TwinClaim(name, tm.log10_ratio, tf.log10_ratio))
+            cm, cf = r.model.flow.trends.get(f"{key}:dc"), r.fresh.flow.trends.get(f"{key}:dc")
+            cell = None
+            if (
+                cm is not None
+                and cf is not None
+                and cm.steps == cf.steps > 0
+                and math.isfinite(cm.log10_ratio + cf.log10_ratio)
+            ):
+                cell = (cm.log10_ratio, cf.log10_ratio)
+            out.append(TwinClaim(name, tm.log10_ratio, tf.log10_ratio, cell))
         if key in r.model.gate_means and key in r.fresh.gate_means:
             out.append(GateShiftClaim(name, symbol, r.model.gate_means[key], r.fresh.gate_means[key]))
     return out

@@ -47,6 +47,21 @@ def pct(log10_value: float) -> str:
     return format_log10(log10_value)
 
 
+def relation(a_log10: float, b_log10: float) -> str:
+    """How ratio a stands to ratio b: "same" when equal to rounding or when their printed values (``pct``) are the
+    same (a sentence never says "less than" beside two equal numbers), else "more" or "less"; "undefined" for NaN."""
+    if math.isnan(a_log10) or math.isnan(b_log10):
+        return "undefined"
+    if a_log10 == b_log10 or abs(a_log10 - b_log10) < 1e-9 or pct(a_log10) == pct(b_log10):
+        return "same"
+    return "more" if a_log10 > b_log10 else "less"
+
+
+def ratio_value(log10_value: float) -> str:
+    """A ratio to the value at the loss as printed beside another: '40%' below 1 (``pct``), '5460×' above."""
+    return pct(log10_value) if log10_value <= 0 else f"{format_log10(log10_value)}×"
+
+
 def ratio_text(log10_ratio: float, lang: str, only: bool = True) -> str:
     """'keeps 40%' / 'grows 5460×' (and Korean), chosen by the sign of the ratio. Korean says 만 ("only") for a
     ratio that rounds below 100 % and when ``only`` (not beside "more than")."""

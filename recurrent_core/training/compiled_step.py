@@ -45,7 +45,8 @@ def kernels() -> ModuleType | None:
             from . import _compiled
 
             # numba reads its disk cache on a function's first call, not on import: still in time
-            _forget_stale_cache(Path(_compiled.train_steps._cache.cache_path))
+            cache: Any = _compiled.train_steps._cache  # type: ignore[attr-defined]  # numba's own, untyped
+            _forget_stale_cache(Path(cache.cache_path))
             _module = _compiled
         except Exception as exc:  # numba present for the cells but this module failing: the NumPy step runs
             log.warning("the compiled training step is not available (%s): training runs the NumPy step", exc)
