@@ -62,5 +62,11 @@ for kind, tab in zip(("rnn", "lstm", "gru"), tabs, strict=True):
         st.subheader(tr("What the maps say", "그림 읽기"))
         for line in render(claims.horizon_claims(result), ctx.lang):
             st.markdown(f"- {line}")
-st.caption(tr("Try: set the LSTM forget-gate bias to +3 in the sidebar: the LSTM's maps stay bright much further left.",
-              "해 보기: 사이드바에서 LSTM 망각 게이트 편향을 +3으로 두면 LSTM의 지도가 훨씬 왼쪽까지 밝게 유지됩니다."))  # fmt: skip
+if s.forget_bias < 3:  # the hint names a change still to make
+    st.caption(tr("Try: set the LSTM forget-gate bias to +3 in the sidebar: the LSTM's maps stay bright much further left.",
+                  "해 보기: 사이드바에서 LSTM 망각 게이트 편향을 +3으로 두면 LSTM의 지도가 훨씬 왼쪽까지 밝게 유지됩니다."))  # fmt: skip
+else:
+    st.caption(tr("Try: set the LSTM forget-gate bias back to 0 in the sidebar: the LSTM's maps darken much closer to "
+                  "the diagonal.",
+                  "해 보기: 사이드바에서 LSTM 망각 게이트 편향을 0으로 되돌리면 LSTM의 지도가 대각선 가까이에서 훨씬 "
+                  "빨리 어두워집니다."))  # fmt: skip

@@ -59,3 +59,12 @@ def check_median(claim, text, lang, result):
     numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)]
     assert claim.median in numbers and claim.longest in numbers and len(reach) in numbers, text
     assert np.array_equal(np.asarray(reach), rc.horizon_reach(result.horizon, REACH_DECADES))
+    # a reach that gets to the first step computed is a distance to the start, and the sentence says how many
+    h = result.horizon
+    to_start = sum(1 for r, s in enumerate(h.s) if s - reach[r] <= h.t[0])
+    if to_start == len(reach):
+        assert ("only its distance to the start" if lang == "en" else "시작점까지의 거리일 뿐") in text, text
+    elif to_start:
+        assert (f"{to_start} of them reach the first step" if lang == "en" else f"그중 {to_start}개") in text, text
+    else:
+        assert "first step" not in text and "첫 시각" not in text, text

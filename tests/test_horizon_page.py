@@ -140,3 +140,15 @@ def test_the_page_maps_equal_the_cores_separate_calls(kind):
             )
             assert np.array_equal(ours.log10, theirs.log10, equal_nan=True)
             assert np.array_equal(ours.t, theirs.t) and np.array_equal(ours.s, theirs.s)
+
+
+@pytest.mark.parametrize(("bias", "hint"), [("0", "to +3 in the sidebar"), ("3", "back to 0 in the sidebar")])
+def test_the_pages_hint_names_a_change_still_to_make(bias, hint):
+    """'Try: set the forget bias to +3' was shown with the bias at +3 already (a browser review, session 8)."""
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.query_params.update({"T": "20", "forget_bias": bias})
+    at.run()
+    at.switch_page("pages/horizon.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    tries = [c.value for c in at.caption if c.value.startswith("Try:")]
+    assert len(tries) == 1 and hint in tries[0], tries

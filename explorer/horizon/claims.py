@@ -71,16 +71,32 @@ class MedianReachClaim:
     median: float
     longest: int
     rows: int
+    to_start: int = 0  # losses whose reach gets to the window's first step: their reach is their distance to it
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
         m = f"{self.median:g}"
-        return tr(
+        if self.to_start == self.rows:  # no loss fades out: the numbers are distances to the start, say so
+            return tr(
+                f"All {self.rows} losses of the {self.name} send their gradient back to the first step computed "
+                f"without falling below 10⁻³: each reach is only its distance to the start (median {m} steps, the "
+                f"longest {self.longest}).",
+                f"{self.name}의 손실 {self.rows}개 모두 기울기가 10⁻³ 아래로 떨어지지 않고 계산한 첫 시각까지 "
+                f"닿습니다. 닿는 거리는 시작점까지의 거리일 뿐입니다 (중앙값 {m}개 시각, 가장 먼 것 "
+                f"{self.longest}개 시각).",
+            )
+        text = tr(
             f"Over all {self.rows} losses of the {self.name}, the median reach is {m} steps, the longest "
-            f"{self.longest}.",
+            f"{self.longest}",
             f"{self.name}의 손실 {self.rows}개 전체에서 닿는 거리의 중앙값은 {m}개 시각, 가장 먼 것은 "
-            f"{self.longest}개 시각입니다.",
+            f"{self.longest}개 시각입니다",
         )
+        if self.to_start:
+            text += tr(
+                f"; {self.to_start} of them reach the first step computed, so theirs is their distance to the start",
+                f". 그중 {self.to_start}개는 계산한 첫 시각까지 닿으므로 그 거리는 시작점까지의 거리입니다",
+            )
+        return text + "."
 
 
 def horizon_claims(r: HorizonResult) -> list[Claim]:
@@ -96,7 +112,9 @@ def horizon_claims(r: HorizonResult) -> list[Claim]:
         out.append(
             HorizonReachClaim(label, m.what, last, int(reach[-1]), int(m.t[0]), bool(np.isfinite(m.log10[-1, -1])))
         )
-    out.append(MedianReachClaim(name, float(np.median(r.reach)), int(r.reach.max()), len(r.reach)))
+    h = r.horizon
+    to_start = int(np.sum(h.s - r.reach <= h.t[0]))  # reached the window's first column (as HorizonReachClaim.whole)
+    out.append(MedianReachClaim(name, float(np.median(r.reach)), int(r.reach.max()), len(r.reach), to_start))
     c = r.connectivity
     out.append(
         HorizonReachClaim(
