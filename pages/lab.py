@@ -266,24 +266,30 @@ def panel() -> None:
         refs[name] = other.view()
     if live_at_start and v.finished and all(r.finished for r in refs.values()):
         st.rerun(scope="app")  # draw the final state once, with its downloads, and stop polling
+    # the counts are over every model trained in turn: say so, beside the steps each one trains
+    models = len(v.settings.kinds)
+    each = tr(f"{models} model{'s' if models > 1 else ''} × {v.settings.steps} steps",
+              f"모델 {models}개 × {v.settings.steps} 스텝")  # fmt: skip
     if v.state == "queued":
         st.progress(0.0, text=tr(f"Waiting in line: position {v.position} (trainings run one at a time per core).",
                                  f"대기 중: {v.position}번째 (학습은 코어마다 하나씩 실행합니다)."))  # fmt: skip
     elif v.state == "running":
         current = NAMES.get(v.current or "", "")
-        st.progress(v.fraction, text=tr(f"Training {current}: {v.steps_done} of {v.steps_total} steps, "
+        st.progress(v.fraction, text=tr(f"Training {current}: {v.steps_done} of {v.steps_total} steps in all ({each}), "
                                         f"{v.steps_per_second:.0f} steps/s",
-                                        f"{current} 학습 중: {v.steps_total} 스텝 중 {v.steps_done} 스텝, "
+                                        f"{current} 학습 중: 전체 {v.steps_total} 스텝({each}) 중 {v.steps_done} 스텝, "
                                         f"초당 {v.steps_per_second:.0f} 스텝"))  # fmt: skip
     elif v.state == "stopped":
-        st.warning(tr(f"Stopped after {v.steps_done} of {v.steps_total} steps: what was trained is kept.",
-                      f"{v.steps_total} 스텝 중 {v.steps_done} 스텝에서 멈췄습니다. 학습한 만큼은 남겨 둡니다."),
+        st.warning(tr(f"Stopped after {v.steps_done} of {v.steps_total} steps in all ({each}): what was trained is "
+                      "kept.",
+                      f"전체 {v.steps_total} 스텝({each}) 중 {v.steps_done} 스텝에서 멈췄습니다. 학습한 만큼은 남겨 "
+                      "둡니다."),
                    icon=":material/stop_circle:")  # fmt: skip
     elif v.state == "failed":
         st.error(tr(f"The training failed: {v.error}", f"학습이 실패했습니다: {v.error}"), icon=":material/error:")
     else:
-        st.success(tr(f"Done: {v.steps_total} steps at {v.steps_per_second:.0f} steps/s.",
-                      f"완료: {v.steps_total} 스텝, 초당 {v.steps_per_second:.0f} 스텝."),
+        st.success(tr(f"Done: {each}, {v.steps_total} in all, at {v.steps_per_second:.0f} steps/s.",
+                      f"완료: {each}, 모두 {v.steps_total} 스텝, 초당 {v.steps_per_second:.0f} 스텝."),
                    icon=":material/check_circle:")  # fmt: skip
     for name, r in refs.items():
         if not r.finished:

@@ -503,7 +503,7 @@ def test_page_trains_a_tiny_run_through_the_app():
         assert job is not None and job.wait(20)
         at.run()
         assert not at.exception
-        assert at.success and "150 steps" in at.success[0].value
+        assert at.success and "3 models × 50 steps, 150 in all" in at.success[0].value, at.success[0].value
         text = " ".join(m.value for m in at.markdown)
         assert "× the baseline" in text and "steps back" in text
         assert len(at.get("plotly_chart")) == 6
