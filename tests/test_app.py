@@ -232,6 +232,38 @@ def test_page_toggles_come_from_the_url():
     assert sum("range over 10 seeds" in n for n in names) == 3  # a band for each of the three kinds
 
 
+def test_the_seed_bands_drawn_are_in_the_csv_too(monkeypatch):
+    """The CSV holds what the chart draws: each kind's range over the seeds beside its curve (a browser review,
+    session 8: the band was drawn, the CSV had no column for it)."""
+    from explorer.flow import data as flow_data
+    from explorer.shared import ui
+
+    tables: dict[str, object] = {}
+    draw = ui.chart_with_exports
+
+    def spy(fig, table, chart, *args, **kwargs):
+        tables[chart] = (fig, table)
+        return draw(fig, table, chart, *args, **kwargs)
+
+    monkeypatch.setattr(ui, "chart_with_exports", spy)
+    at = run_app({"band": "true", "T": "12", "H": "4", "seed": "2"})
+    assert_clean(at)
+    fig, table = tables["compare"]
+    table = table() if callable(table) else table
+    band = flow_data.seed_band(flow_data.Settings(T=12, H=4, seed=2))
+    for kind, label in (("rnn", "RNN"), ("lstm", "LSTM"), ("gru", "GRU")):
+        rows = table[table["curve"] == label].sort_values("t")
+        want = band[band["curve"] == kind].sort_values("t")
+        np.testing.assert_array_equal(rows["seed_band_log10_min"].to_numpy(), want["lo"].to_numpy())
+        np.testing.assert_array_equal(rows["seed_band_log10_max"].to_numpy(), want["hi"].to_numpy())
+        drawn = next(t for t in fig.data if t.name and t.name.startswith(label + ":"))  # the band's trace
+        assert np.isclose(np.nanmin(np.asarray(drawn.y, dtype=float)), 10 ** want["lo"].min()) or np.isclose(
+            np.nanmin(np.asarray(drawn.y, dtype=float)), want["lo"].min()
+        )
+    opened = table[table["curve"].str.contains("gate bias")]
+    assert opened["seed_band_log10_min"].isna().all()  # the opened curves have no band
+
+
 def test_the_book_orientation_flips_the_x_axis_and_the_intro():
     at = run_app({"axis": "back", "T": "30"})
     assert_clean(at)

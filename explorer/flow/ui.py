@@ -92,7 +92,13 @@ def paths(view: Any, ctx: Context, title: str, caption: dict[str, Any], y_title:
     fig = charts.norm_chart(flow.curves, ui.curve_info(flow.info, ctx.lang), title, caption, x=x, x_title=x_title,
                             y_title=y_title, bands=bands, band_names=band_names,
                             markers=ui.marker_list(flow.markers, ctx.lang))  # fmt: skip
-    return fig, ui.export_table(flow)
+    table = ui.export_table(flow)
+    if bands is not None:  # what the band draws goes into the CSV too: its range beside each kind's curve
+        labels = {c.id: c.label[0] for c in flow.info}
+        ranges = bands.assign(curve=bands["curve"].map(labels))[["t", "curve", "lo", "hi"]]
+        ranges = ranges.rename(columns={"lo": "seed_band_log10_min", "hi": "seed_band_log10_max"})
+        table = table.merge(ranges, on=["t", "curve"], how="left")
+    return fig, table
 
 
 def rnn_gains(result: RNNResult, ctx: Context, title: str, caption: dict[str, Any]) -> tuple[go.Figure, pd.DataFrame]:
