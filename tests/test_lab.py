@@ -5,6 +5,7 @@ through app.py. Every test leaves no thread running."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 import time
@@ -17,6 +18,7 @@ import checkers_lab
 import numpy as np
 import pytest
 from claim_registry import check_all
+from helpers import assert_the_named_t_is_on_the_axis, plotly_array
 
 import recurrent_core as rc
 from explorer.lab import claims as lab_claims
@@ -507,6 +509,7 @@ def test_page_trains_a_tiny_run_through_the_app():
         text = " ".join(m.value for m in at.markdown)
         assert "× the baseline" in text and "steps back" in text
         assert len(at.get("plotly_chart")) == 6
+        assert_the_heatmaps_name_the_loss_on_their_axis(at, T=6)
         keys = {b.key for b in at.get("download_button")}
         assert {"weights_lstm_safetensors", "weights_gru_npz", "csv_loss", "html_reach"} <= keys
         assert at.query_params["lag"] == "6"
@@ -515,8 +518,20 @@ def test_page_trains_a_tiny_run_through_the_app():
         at.session_state["lang"] = "ko"
         at.run()
         assert not at.exception and HANGUL.search(" ".join(m.value for m in at.markdown))
+        assert_the_heatmaps_name_the_loss_on_their_axis(at, T=6)
     finally:
         lab.SCHEDULER.shutdown()
+
+
+def assert_the_heatmaps_name_the_loss_on_their_axis(at: Any, T: int) -> None:
+    """The three ‖∂L/∂h_t‖ heatmaps' x axes run t = 0 … T − 1 (the run's T columns) and their titles name the
+    loss's t as the last one on the axis (they said t = T, a column the lab does not have)."""
+    heatmaps = [f for f in map(json.loads, (c.proto.spec for c in at.get("plotly_chart")))
+                if f["data"] and f["data"][0]["type"] == "heatmap"]  # fmt: skip
+    assert len(heatmaps) == 3
+    for fig in heatmaps:
+        assert list(plotly_array(fig["data"][0]["x"])) == list(range(T))
+        assert assert_the_named_t_is_on_the_axis(fig, T) == T - 1
 
 
 def test_lab_without_a_run_fixes_the_address_bar_and_shows_its_link():
