@@ -21,9 +21,20 @@ from .style import (
     log10_colour_bar,
     log10_texts,
     whole_number_ticks,
+    wrap,
 )
 
 BASELINE_COLOUR = "#000000"  # the trivial model's line: no curve's colour, drawn on top
+# Columns of a line of a flow heatmap's x-axis title: three heatmaps side by side at 1366 px leave each ~100 px of
+# plot, and the title, centred under it, was cut at the figure's left edge
+HEATMAP_X_WIDTH = 26
+
+
+def aside_title(title: str, width: int) -> str:
+    """``title`` with its parenthesis on a line of its own ("time step t<br>(the loss at t = T − 1)"), each line
+    wrapped at ``width`` columns."""
+    head, paren, rest = title.partition(" (")
+    return "<br>".join(wrap(part, width) for part in (head, f"({rest}" if paren else "") if part)
 
 
 def curve_chart(
@@ -103,7 +114,8 @@ def flow_heatmap(
     z: str = "log10_norm",
 ) -> go.Figure:
     """``flow[z]`` (log10 units: ‖∂L/∂h_t‖, or it over its value at the loss) per training step (rows) and time
-    step (columns), with 10ⁿ colour-bar labels; values outside ``zrange`` take its end colours."""
+    step (columns), with 10ⁿ colour-bar labels; values outside ``zrange`` take its end colours. The x-axis title's
+    parenthesis goes on a line of its own (``aside_title``): the lab draws three heatmaps side by side."""
     col = x if x in flow.columns else "t"
     grid = flow.pivot(index="step", columns=col, values=z) if len(flow) else pd.DataFrame()
     values = grid.to_numpy(dtype=float) if len(grid) else np.zeros((0, 0))
@@ -121,7 +133,8 @@ def flow_heatmap(
         colorbar=colorbar,
         hovertemplate=f"{col}=%{{x}}, step %{{y}}<br>{z_label} = %{{text}}<extra></extra>",
     )
-    layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
+    layout = base_layout(title, settings, aside_title(x_title, HEATMAP_X_WIDTH), y_title, hovermode="closest")
+    layout["meta"]["x_title"] = x_title  # a slide lays it out again on one line
     layout["xaxis"].update(whole_number_ticks([trace]))
     return figure([trace], layout)
 

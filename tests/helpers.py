@@ -168,7 +168,8 @@ def loss_t_named(x_title: str, T: int) -> int | None:
 def assert_the_named_t_is_on_the_axis(fig: dict, T: int) -> int:
     """A figure (Plotly JSON) whose x-axis title names the loss's t: that t is the last x of its data and the last
     tick the axis labels. Returns the t named."""
-    title = fig["layout"]["xaxis"]["title"]["text"].split("<br>")[0]  # without the settings footer
+    # its lines joined, without the settings footer (base_layout's span in smaller type)
+    title = fig["layout"]["xaxis"]["title"]["text"].split("<br><span")[0].replace("<br>", " ")
     named = loss_t_named(title, T)
     assert named is not None, f"the x-axis title names no t: {title!r}"
     xs = np.concatenate([plotly_array(trace["x"]) for trace in fig["data"] if "x" in trace])

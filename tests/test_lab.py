@@ -452,6 +452,20 @@ def test_the_baseline_is_drawn_on_top_and_apart_from_the_curves():
     assert last.line.color not in colours and last.line.width >= max(t.line.width for t in fig.data[:-1])
 
 
+def test_the_heatmaps_time_axis_title_puts_where_the_loss_is_on_a_line_of_its_own():
+    from charts import lab as lab_charts
+
+    flow = lab.flow_frame(fake_run("rnn", 2, flow=[[-3.0, -1.0, 0.0], [-2.0, -1.0, 0.0]]))
+    for x_title, shown in (("time step t (the loss at t = T − 1)", "time step t<br>(the loss at t = T − 1)"),
+                           ("시각 t (손실은 t = T − 1)", "시각 t<br>(손실은 t = T − 1)"),
+                           ("training step", "training step")):  # fmt: skip
+        fig = lab_charts.flow_heatmap(flow, "flow", x_title=x_title)
+        assert fig.layout.xaxis.title.text == shown
+        assert fig.layout.meta["x_title"] == x_title  # one line again on a slide
+    footed = lab_charts.flow_heatmap(flow, "flow", {"T": 3}, x_title="t (a)").layout.xaxis.title.text
+    assert footed.startswith("t<br>(a)<br><span")  # the settings footer after it
+
+
 # ================================================================================================ downloads
 @pytest.mark.parametrize("fmt", ["safetensors", "npz"])
 def test_downloaded_weights_load_in_the_core_and_in_pytorch(small_runs, fmt):
