@@ -466,6 +466,24 @@ def test_the_heatmaps_time_axis_title_puts_where_the_loss_is_on_a_line_of_its_ow
     assert footed.startswith("t<br>(a)<br><span")  # the settings footer after it
 
 
+def test_a_learning_curves_y_title_keeps_the_window_on_a_line_of_its_own():
+    from charts import lab as lab_charts
+    from charts.style import display_width
+
+    curves = lab.curves_frame({"rnn": fake_run("rnn", 30, steps=30)})
+    fig = lab_charts.curve_chart(curves, "metric", {}, "t", y_title="accuracy (|ŷ - y| < 0.04)",
+                                 y_note="(mean of the last 50 steps)")  # fmt: skip
+    assert fig.layout.yaxis.title.text == (
+        "accuracy (|ŷ - y| < 0.04)<br><span style='font-size:12px'>(mean of the last 50 steps)</span>"
+    )
+    # a longer name wraps instead of running past the plot (about 300 px high) into the chart's title
+    name = "fraction of the batch within 0.04 of the sum of the two marked values"
+    fig = lab_charts.curve_chart(curves, "metric", {}, "t", y_title=name, y_note="(최근 50 스텝 평균)")
+    lines = re.sub(r"<span[^>]*>|</span>", "", fig.layout.yaxis.title.text).split("<br>")
+    assert " ".join(lines) == f"{name} (최근 50 스텝 평균)"
+    assert len(lines) == 4 and max(map(display_width, lines)) <= 30
+
+
 # ================================================================================================ downloads
 @pytest.mark.parametrize("fmt", ["safetensors", "npz"])
 def test_downloaded_weights_load_in_the_core_and_in_pytorch(small_runs, fmt):
