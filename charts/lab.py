@@ -21,9 +21,33 @@ from .style import (
     log10_colour_bar,
     log10_texts,
     whole_number_ticks,
+    wrap,
 )
 
 BASELINE_COLOUR = "#000000"  # the trivial model's line: no curve's colour, drawn on top
+# Columns (Hangul two) of a line of a learning curve's y-axis title, drawn turned along the plot's height (~300 px
+# of the figure's 520, at 1366 px and at 390 px alike): a longer line ran past the plot into the chart's title
+Y_TITLE_WIDTH = 30
+Y_NOTE_FONT = 12  # px: the note under it (how the curve is smoothed)
+# Columns of a line of a flow heatmap's x-axis title: three heatmaps side by side at 1366 px leave each ~100 px of
+# plot, and the title, centred under it, was cut at the figure's left edge
+HEATMAP_X_WIDTH = 26
+
+
+def aside_title(title: str, width: int) -> str:
+    """``title`` with its parenthesis on a line of its own ("time step t<br>(the loss at t = T − 1)"), each line
+    wrapped at ``width`` columns."""
+    head, paren, rest = title.partition(" (")
+    return "<br>".join(wrap(part, width) for part in (head, f"({rest}" if paren else "") if part)
+
+
+def stacked_title(title: str, note: str = "", width: int = Y_TITLE_WIDTH) -> str:
+    """An axis title on lines of at most ``width`` columns: ``title``, then ``note`` in smaller type on a line of
+    its own."""
+    head = wrap(title, width)
+    if not note:
+        return head
+    return f"{head}<br><span style='font-size:{Y_NOTE_FONT}px'>{wrap(note, width)}</span>"
 
 
 def curve_chart(
@@ -37,12 +61,15 @@ def curve_chart(
     baseline_name: str = "baseline",
     x_title: str = "training step",
     y_title: str = "",
+    y_note: str = "",
     log_y: bool = False,
     raw: str | None = None,
 ) -> go.Figure:
     """One line per kind of ``curves[y]`` against ``step`` (``raw``: the unsmoothed column, drawn faint), and the
     trivial model's value as a dashed black line drawn last, so it stays on top of a curve that sits at it.
-    ``log_y``: drawn in log10 units on ``log10_axis``, as every norm chart is (the hover shows the value itself)."""
+    ``log_y``: drawn in log10 units on ``log10_axis``, as every norm chart is (the hover shows the value itself).
+    The y-axis title is ``y_title`` with ``y_note`` (e.g. the smoothing) below it, each on lines that fit the plot's
+    height (``stacked_title``)."""
 
     def scale(v: Any) -> np.ndarray:
         a = np.asarray(v, dtype=float)
@@ -85,7 +112,7 @@ def curve_chart(
                  line=dict(color=BASELINE_COLOUR, dash="dash", width=2.5))
         )  # fmt: skip
     yaxis = log10_axis(np.concatenate(drawn)) if log_y and drawn else {}
-    layout = base_layout(title, settings, x_title, y_title, yaxis=yaxis)
+    layout = base_layout(title, settings, x_title, stacked_title(y_title, y_note), yaxis=yaxis)
     layout["xaxis"].update(whole_number_ticks(traces))
     return figure(traces, layout)
 
@@ -103,7 +130,8 @@ def flow_heatmap(
     z: str = "log10_norm",
 ) -> go.Figure:
     """``flow[z]`` (log10 units: ‖∂L/∂h_t‖, or it over its value at the loss) per training step (rows) and time
-    step (columns), with 10ⁿ colour-bar labels; values outside ``zrange`` take its end colours."""
+    step (columns), with 10ⁿ colour-bar labels; values outside ``zrange`` take its end colours. The x-axis title's
+    parenthesis goes on a line of its own (``aside_title``): the lab draws three heatmaps side by side."""
     col = x if x in flow.columns else "t"
     grid = flow.pivot(index="step", columns=col, values=z) if len(flow) else pd.DataFrame()
     values = grid.to_numpy(dtype=float) if len(grid) else np.zeros((0, 0))
@@ -121,7 +149,8 @@ def flow_heatmap(
         colorbar=colorbar,
         hovertemplate=f"{col}=%{{x}}, step %{{y}}<br>{z_label} = %{{text}}<extra></extra>",
     )
-    layout = base_layout(title, settings, x_title, y_title, hovermode="closest")
+    layout = base_layout(title, settings, aside_title(x_title, HEATMAP_X_WIDTH), y_title, hovermode="closest")
+    layout["meta"]["x_title"] = x_title  # a slide lays it out again on one line
     layout["xaxis"].update(whole_number_ticks([trace]))
     return figure([trace], layout)
 

@@ -162,6 +162,7 @@ def draw_charts(v: lab.JobView, final: bool, refs: dict[str, lab.JobView]) -> No
     names = {k: NAMES[k] for k in runs}
     curves = lab.curves_frame(runs)
     step_title = tr("training step", "학습 스텝")
+    window_note = tr(f"(mean of the last {W} steps)", f"(최근 {W} 스텝 평균)")  # under the y-axis titles
 
     def show(fig: object, table: object, name: str, title: str) -> None:
         if final:
@@ -172,8 +173,8 @@ def draw_charts(v: lab.JobView, final: bool, refs: dict[str, lab.JobView]) -> No
     loss_title = tr("Training loss and the baseline", "학습 손실과 기준선")
     fig = lab_charts.curve_chart(curves, "loss_smooth", names, loss_title, subtitle, baseline=first.baseline,
                                  baseline_name=tr("baseline: predict the average", "기준선: 평균 예측"),
-                                 x_title=step_title, y_title=tr(f"loss (mean of the last {W} steps)", f"손실 (최근 {W} 스텝 평균)"),
-                                 log_y=True, raw="loss")  # fmt: skip
+                                 x_title=step_title, y_title=tr("loss", "손실"), y_note=window_note, log_y=True,
+                                 raw="loss")  # fmt: skip
     left, right = st.columns(2)
     with left:
         show(fig, curves, "loss", loss_title)
@@ -181,14 +182,12 @@ def draw_charts(v: lab.JobView, final: bool, refs: dict[str, lab.JobView]) -> No
     smooth = curves.assign(metric_smooth=curves.groupby("kind")["metric"].transform(lambda m: m.rolling(W, 1).mean()))
     fig = lab_charts.curve_chart(smooth, "metric_smooth", names, metric_title, subtitle, baseline=first.chance_metric,
                                  baseline_name=tr("chance (the trivial model)", "우연 수준 (자명한 모델)"),
-                                 x_title=step_title,
-                                 y_title=tr(f"{first.metric_name} (mean of the last {W} steps)",
-                                            f"{first.metric_name} (최근 {W} 스텝 평균)"))  # fmt: skip
+                                 x_title=step_title, y_title=first.metric_name, y_note=window_note)  # fmt: skip
     with right:
         show(fig, curves, "metric", metric_title)
 
     st.subheader(tr("The gradient at each checkpoint", "체크포인트마다의 기울기"))
-    x, x_title = ui.axis_titles(ctx)
+    x, x_title = ui.axis_titles(ctx, loss_at="T − 1")  # the lab's t runs 0 … T − 1 (lab.flow_frame)
     st.caption(tr("Each row is one checkpoint of training; colour: ‖∂L/∂hₜ‖ over its value at the loss (t = T − 1), "
                   f"on one scale for the three models, down to {FLOOR} (smaller values take its colour).",
                   "각 행은 학습 체크포인트 하나입니다. 색: 손실 위치(t = T − 1) 값에 대한 ‖∂L/∂hₜ‖의 비율. 세 모델이 같은 "

@@ -1,9 +1,14 @@
-"""Shared helpers of the core tests: random problems for every kind and variant, the loss, a relative error.
+"""Shared helpers of the core tests: random problems for every kind and variant, the loss, a relative error; and
+of the page tests: the t an x-axis title names, checked against the axis it titles.
 
 Plain functions, imported as ``from helpers import ...`` (pyproject.toml puts tests/ on pytest's pythonpath).
 """
 
 from __future__ import annotations
+
+import base64
+import re
+from typing import Any
 
 import numpy as np
 
@@ -136,3 +141,41 @@ def probe_flow_reference(params, x, y, spec, kind, nonlinearity, formulation, pr
     dhs[-1] = dout @ W_fc
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return rc.aggregate(rc.flow_norms(layer, x, dhs).log10_dh, "l2"), loss
+
+
+# ------------------------------------------------------------------------------------------------ chart axes
+# "(the loss at t = T)", "(손실은 t = T − 1)", "(… t = 49)": the t a time axis's title names as the loss's
+NAMED_T = re.compile(r"t = (T(?: ?[−-] ?(\d+))?|\d+)\)")
+
+
+def plotly_array(values: Any) -> np.ndarray:
+    """A Plotly JSON array as floats: a list, or plotly>=6's base64 typed array {'dtype', 'bdata'}."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).astype(float)
+    return np.asarray(values, dtype=float)
+
+
+def loss_t_named(x_title: str, T: int) -> int | None:
+    """The t that ``x_title`` names ("the loss at t = T − 1" with ``T`` = 6 → 5), None if it names none."""
+    m = NAMED_T.search(x_title)
+    if m is None:
+        return None
+    if not m.group(1).startswith("T"):
+        return int(m.group(1))
+    return T - int(m.group(2) or 0)
+
+
+def assert_the_named_t_is_on_the_axis(fig: dict, T: int) -> int:
+    """A figure (Plotly JSON) whose x-axis title names the loss's t: that t is the last x of its data and the last
+    tick the axis labels. Returns the t named."""
+    # its lines joined, without the settings footer (base_layout's span in smaller type)
+    title = fig["layout"]["xaxis"]["title"]["text"].split("<br><span")[0].replace("<br>", " ")
+    named = loss_t_named(title, T)
+    assert named is not None, f"the x-axis title names no t: {title!r}"
+    xs = np.concatenate([plotly_array(trace["x"]) for trace in fig["data"] if "x" in trace])
+    xs = xs[np.isfinite(xs)]  # a vertical marker's gaps (NaN) are no t
+    assert xs.size and named == xs.max(), f"{title!r} names t = {named}, the axis runs {xs.min():g} … {xs.max():g}"
+    ticks = fig["layout"]["xaxis"].get("tickvals")
+    if ticks is not None:
+        assert named == max(plotly_array(ticks)), f"{title!r} names t = {named}, the ticks end at {max(ticks)}"
+    return named

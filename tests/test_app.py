@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from checkers_flow import unclosed_bold
+from helpers import assert_the_named_t_is_on_the_axis, loss_t_named
 from streamlit.testing.v1 import AppTest
 
 import recurrent_core as rc
@@ -273,6 +274,17 @@ def test_the_book_orientation_flips_the_x_axis_and_the_intro():
     assert "falling" in reading(at)
     at = run_app({"T": "30"})
     assert "rises" in reading(at)
+
+
+@pytest.mark.parametrize("page", ["rnn", "lstm", "remedies"])
+def test_a_time_axis_names_the_loss_where_it_is_drawn(page):
+    """The flow pages' time axes run to t = T, where their titles put the loss (the lab's, t = 0 … T − 1, name
+    T − 1: tests/test_lab.py)."""
+    at = run_app({"T": "15"}, page)
+    assert_clean(at)
+    named = [assert_the_named_t_is_on_the_axis(fig, 15) for fig in figures(at)
+             if loss_t_named(fig["layout"]["xaxis"]["title"]["text"], 15) is not None]  # fmt: skip
+    assert named and set(named) == {15}
 
 
 # ----------------------------------------------------------------------------------------------------- pages

@@ -5,6 +5,7 @@ through app.py. Every test leaves no thread running."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 import time
@@ -17,6 +18,7 @@ import checkers_lab
 import numpy as np
 import pytest
 from claim_registry import check_all
+from helpers import assert_the_named_t_is_on_the_axis, plotly_array
 
 import recurrent_core as rc
 from explorer.lab import claims as lab_claims
@@ -450,6 +452,38 @@ def test_the_baseline_is_drawn_on_top_and_apart_from_the_curves():
     assert last.line.color not in colours and last.line.width >= max(t.line.width for t in fig.data[:-1])
 
 
+def test_the_heatmaps_time_axis_title_puts_where_the_loss_is_on_a_line_of_its_own():
+    from charts import lab as lab_charts
+
+    flow = lab.flow_frame(fake_run("rnn", 2, flow=[[-3.0, -1.0, 0.0], [-2.0, -1.0, 0.0]]))
+    for x_title, shown in (("time step t (the loss at t = T − 1)", "time step t<br>(the loss at t = T − 1)"),
+                           ("시각 t (손실은 t = T − 1)", "시각 t<br>(손실은 t = T − 1)"),
+                           ("training step", "training step")):  # fmt: skip
+        fig = lab_charts.flow_heatmap(flow, "flow", x_title=x_title)
+        assert fig.layout.xaxis.title.text == shown
+        assert fig.layout.meta["x_title"] == x_title  # one line again on a slide
+    footed = lab_charts.flow_heatmap(flow, "flow", {"T": 3}, x_title="t (a)").layout.xaxis.title.text
+    assert footed.startswith("t<br>(a)<br><span")  # the settings footer after it
+
+
+def test_a_learning_curves_y_title_keeps_the_window_on_a_line_of_its_own():
+    from charts import lab as lab_charts
+    from charts.style import display_width
+
+    curves = lab.curves_frame({"rnn": fake_run("rnn", 30, steps=30)})
+    fig = lab_charts.curve_chart(curves, "metric", {}, "t", y_title="accuracy (|ŷ - y| < 0.04)",
+                                 y_note="(mean of the last 50 steps)")  # fmt: skip
+    assert fig.layout.yaxis.title.text == (
+        "accuracy (|ŷ - y| < 0.04)<br><span style='font-size:12px'>(mean of the last 50 steps)</span>"
+    )
+    # a longer name wraps instead of running past the plot (about 300 px high) into the chart's title
+    name = "fraction of the batch within 0.04 of the sum of the two marked values"
+    fig = lab_charts.curve_chart(curves, "metric", {}, "t", y_title=name, y_note="(최근 50 스텝 평균)")
+    lines = re.sub(r"<span[^>]*>|</span>", "", fig.layout.yaxis.title.text).split("<br>")
+    assert " ".join(lines) == f"{name} (최근 50 스텝 평균)"
+    assert len(lines) == 4 and max(map(display_width, lines)) <= 30
+
+
 # ================================================================================================ downloads
 @pytest.mark.parametrize("fmt", ["safetensors", "npz"])
 def test_downloaded_weights_load_in_the_core_and_in_pytorch(small_runs, fmt):
@@ -507,6 +541,7 @@ def test_page_trains_a_tiny_run_through_the_app():
         text = " ".join(m.value for m in at.markdown)
         assert "× the baseline" in text and "steps back" in text
         assert len(at.get("plotly_chart")) == 6
+        assert_the_heatmaps_name_the_loss_on_their_axis(at, T=6)
         keys = {b.key for b in at.get("download_button")}
         assert {"weights_lstm_safetensors", "weights_gru_npz", "csv_loss", "html_reach"} <= keys
         assert at.query_params["lag"] == "6"
@@ -515,8 +550,20 @@ def test_page_trains_a_tiny_run_through_the_app():
         at.session_state["lang"] = "ko"
         at.run()
         assert not at.exception and HANGUL.search(" ".join(m.value for m in at.markdown))
+        assert_the_heatmaps_name_the_loss_on_their_axis(at, T=6)
     finally:
         lab.SCHEDULER.shutdown()
+
+
+def assert_the_heatmaps_name_the_loss_on_their_axis(at: Any, T: int) -> None:
+    """The three ‖∂L/∂h_t‖ heatmaps' x axes run t = 0 … T − 1 (the run's T columns) and their titles name the
+    loss's t as the last one on the axis (they said t = T, a column the lab does not have)."""
+    heatmaps = [f for f in map(json.loads, (c.proto.spec for c in at.get("plotly_chart")))
+                if f["data"] and f["data"][0]["type"] == "heatmap"]  # fmt: skip
+    assert len(heatmaps) == 3
+    for fig in heatmaps:
+        assert list(plotly_array(fig["data"][0]["x"])) == list(range(T))
+        assert assert_the_named_t_is_on_the_axis(fig, T) == T - 1
 
 
 def test_lab_without_a_run_fixes_the_address_bar_and_shows_its_link():

@@ -529,13 +529,15 @@ def _again(build: Callable[..., tuple[go.Figure, Table]], fetch: Callable[[], An
     return build(fetch(), *args)
 
 
-def axis_titles(ctx: Context) -> tuple[str, str]:
-    """(x column, x-axis title) for the chosen orientation."""
+def axis_titles(ctx: Context, loss_at: str = "T") -> tuple[str, str]:
+    """(x column, x-axis title) for the chosen orientation. ``loss_at``: the t of the loss's column, named in the
+    title: "T" where the last column is t = T (the flow pages' and the remedies' t = 0 … T, Your model's 1 … T),
+    "T − 1" in the training lab, whose rows have T columns, t = 0 … T − 1 (``rc.TrainingRun.flow``)."""
     tr = ctx.tr
     if ctx.view.axis == "back":
         return "back", tr("steps back from the loss (0 = the loss; the book's figure)",
                           "손실에서 거슬러 간 시각 수 (0 = 손실 위치, 책의 그림)")  # fmt: skip
-    return "t", tr("time step t (the loss at t = T)", "시각 t (손실은 t = T)")
+    return "t", tr(f"time step t (the loss at t = {loss_at})", f"시각 t (손실은 t = {loss_at})")
 
 
 def norm_axis_title(ctx: Context) -> str:

@@ -501,6 +501,42 @@ def test_korean_pages_at_phone_width(new_page, app_url, artifacts, path):
     full_screenshot(page, artifacts / f"ko-phone-{path or 'book'}.png")
 
 
+# Where a chart's titles run past what they title, as (title, what) pairs: each title inside the figure's width, a
+# y-axis title (drawn turned) within the plot's height, so it neither runs into the chart's title nor is cut
+TITLES_OUT = """d => { const out = [], fig = d.getBoundingClientRect();
+    const plot = d.querySelector('.nsewdrag').getBoundingClientRect();
+    for (const [sel, name] of [['.gtitle', 'title'], ['.xtitle', 'x title'], ['.ytitle', 'y title']]) {
+        const e = d.querySelector(sel); if (!e) continue;
+        const r = e.getBoundingClientRect();
+        if (r.left < fig.left - 1 || r.right > fig.right + 1) out.push([e.textContent, name + ' cut at a side']);
+        if (name === 'y title' && (r.top < plot.top - 1 || r.bottom > plot.bottom + 1))
+            out.push([e.textContent, 'y title longer than the plot is high']); }
+    return out; }"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_labs_charts_keep_their_titles_inside_after_a_run(new_page, app_url, artifacts, lang):
+    """A trained run's six charts at a desktop's and a phone's width: the learning curves' long y-axis titles
+    (the metric, the mean over the last 50 steps) ran into the chart's title, the heatmaps' x titles past the
+    figure."""
+    query = "lab?lab_steps=50&lag=12&lab_H=8" + ("&lang=ko" if lang == "ko" else "")
+    for width, height in ((1366, 900), (390, 844)):
+        page = new_page({"width": width, "height": height})
+        open_app(page, app_url, query, charts=False)
+        done = page.locator('[data-testid="stAlertContentSuccess"]')
+        if done.count() == 0:  # not trained yet on this server (else the finished run is shown at once)
+            page.locator(".st-key-lab_train button").click()
+        done.wait_for(timeout=120_000)
+        page.wait_for_function(CHARTS_READY, timeout=60_000)
+        wait_idle(page)
+        charts = page.locator(".js-plotly-plot")
+        assert charts.count() == 6
+        for i in range(charts.count()):
+            charts.nth(i).scroll_into_view_if_needed()
+            assert charts.nth(i).evaluate(TITLES_OUT) == [], f"chart {i} at {width} px"
+        full_screenshot(page, artifacts / f"lab-{lang}-{width}.png")
+
+
 def test_the_training_lab_page_opens_in_both_languages(page, app_url):
     for query, heading in (("", "Training lab"), ("?lang=ko", "학습 실험실")):
         open_app(page, app_url, f"lab{query}", charts=False)
