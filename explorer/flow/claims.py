@@ -319,7 +319,7 @@ class ContributionClaim:
         if math.isfinite(self.log10_dx_first):
             text += tr(
                 f"; ‖∂L/∂x_{self.first}‖ is {format_log10(self.log10_dx_first)} times ‖∂L/∂x_{self.last}‖",
-                f". ‖∂L/∂x_{self.first}‖는 ‖∂L/∂x_{self.last}‖의 {format_log10(self.log10_dx_first)}배입니다",
+                f". {josa(f'‖∂L/∂x_{self.first}‖', '은/는')} ‖∂L/∂x_{self.last}‖의 {format_log10(self.log10_dx_first)}배입니다",
             )
         if self.zero_before:
             text += tr(

@@ -75,7 +75,8 @@ def final_consonant(word: str) -> str:
     if ch == "%":
         return ""  # 퍼센트
     if ch == "‖":
-        return "ㅁ"  # ‖x‖ is read 노름
+        # ‖x‖ is read by what it holds: ‖∂L/∂h_t‖ ends in 티 (‖∂L/∂h_t‖는), ‖∂L/∂h_(t−1)‖ in 일 (은)
+        return final_consonant(text[:-1])
     if ch == "′":
         return "ㅁ"  # tanh′ is read 탄에이치 프라임
     if ch.isascii() and ch.isalpha():
