@@ -350,7 +350,7 @@ GATE_ROLES: dict[str, tuple[Text, Text]] = {
         ("new memory g (not a gate)", "새로운 기억 g (게이트가 아님)"),
         (
             "is the candidate written into the cell, in (−1, 1); its tanh′ scales the gradient to W_hh's g block",
-            "기억 셀에 쓰는 후보 값으로 (−1, 1) 범위입니다. 그 tanh′가 W_hh의 g 블록으로 가는 기울기를 조절합니다",
+            "기억 셀에 쓰는 후보 값으로 (−1, 1) 범위입니다. 그 tanh′이 W_hh의 g 블록으로 가는 기울기를 조절합니다",
         ),
     ),
     "o": (
