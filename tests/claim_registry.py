@@ -22,6 +22,11 @@ Checker = Callable[[Any, str, str, Any], None]
 CHECKERS: dict[type, Checker] = {}
 
 
+def steps(n: object, noun: str = "step") -> str:
+    """How an English sentence counts steps, written out: "1 step", "0 steps", "12 steps"."""
+    return f"{n} {noun}" + ("" if str(n) == "1" else "s")
+
+
 def checks(*types: type) -> Callable[[Checker], Checker]:
     """Register ``fn`` as the checker of each claim type in ``types``."""
 

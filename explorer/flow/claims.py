@@ -19,7 +19,7 @@ from ..shared.claims import ratio_text as ratio_text  # the flow pages' readers 
 from ..shared.claims import render as render
 from ..shared.controls import Settings, Text
 from ..shared.curves import TREND_DECADES, Trend
-from ..shared.i18n import josa, pick
+from ..shared.i18n import counted, josa, pick
 from ..shared.kinds import KIND_LABELS
 from .data import BOOK_START, OPEN_GATE_BIAS, CompareResult, Contributions, GateResult, RNNResult
 
@@ -431,7 +431,7 @@ class BookClaim:
                     else tr(f"{pct(r)} of its value at the loss ({self.start:.3g})",
                             f"손실 위치의 값 {self.start:.3g}의 {pct(r)}"))  # fmt: skip
         text = tr(
-            f"{head}: after {self.steps} steps back the norm is {self.end:.3g}, {of_start}",
+            f"{head}: after {counted(self.steps, 'step')} back the norm is {self.end:.3g}, {of_start}",
             f"{head}: {self.steps} 시각을 거슬러 가면 노름은 {self.end:.3g}, 곧 {of_start}입니다",
         )
         verdict = {"vanishes": tr(": it **vanishes**.", ". **기울기 소실**입니다."),
@@ -579,7 +579,7 @@ def point(r: CompareResult, lang: str) -> str | None:
         # the LSTM is said to vanish only when its memory cell does too: say what the cell keeps
         text += tr(
             f" The LSTM's memory cell's ‖∂L/∂c_t‖ vanishes too: it {ratio_text(dc.log10_ratio, lang)}"
-            f"{' of its value' if dc.log10_ratio < 0 else ''} after {dc.steps} steps back.",
+            f"{' of its value' if dc.log10_ratio < 0 else ''} after {counted(dc.steps, 'step')} back.",
             f" LSTM 기억 셀의 ‖∂L/∂c_t‖도 소실됩니다. {dc.steps} 시각을 거슬러 가면 {ratio_text(dc.log10_ratio, lang)}.",
         )
     if rescued:

@@ -20,6 +20,11 @@ def pick(lang: str) -> Picker:
     return lambda en, ko: ko if korean else en
 
 
+def counted(n: object, noun: str) -> str:
+    """An English count and its noun in the number it takes: ``counted(1, "step")`` is "1 step", 0 or 2 "… steps"."""
+    return f"{n} {noun}" if str(n) == "1" else f"{n} {noun}s"
+
+
 # How a Korean reader says the last character, reduced to what a particle needs: the final consonant (받침)
 # of its last syllable, "" for none. Letters as their Korean names (엘, 엠, 엔, 알 end in a consonant).
 _LETTER_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
