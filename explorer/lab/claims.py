@@ -385,11 +385,11 @@ class StoryClaim:
         if v.get("rnn") == "baseline" and all(v.get(k) in ("learned", "partly") for k in ("lstm", "gru")):
             return tr(
                 f"**In this run the chapter's story does not hold in full:** {en}.",
-                f"**이 실행에서는 책의 이야기가 일부만 맞습니다:** {ko}",
+                f"**이 실행에서는 책의 이야기가 일부만 맞습니다:** {ko}.",
             )
         return tr(
             f"**In this run the chapter's story does not hold:** {en}.",
-            f"**이 실행에서는 책의 이야기가 맞지 않습니다:** {ko}",
+            f"**이 실행에서는 책의 이야기가 맞지 않습니다:** {ko}.",
         )
 
 
