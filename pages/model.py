@@ -364,7 +364,8 @@ if not gates.empty:
     ui.chart_with_exports(fig, gates, "model_gates", ctx, g_title, caption, stem=stem("model_gates"))
 
 # --- spectral facts
-st.subheader(tr("Spectral facts of each W_hh block", "W_hh 블록별 스펙트럼 정보"))
+spectral_title = tr("Spectral facts of each W_hh block", "W_hh 블록별 스펙트럼 정보")
+st.subheader(spectral_title)
 spectral = model_view.spectral_table(result.model, result.fresh)
 if spectral["rho_model"].isna().all():
     st.info(tr(f"With H = {info.H} the eigenvalues of every block take a while: turn on “Eigenvalues of every W_hh "
@@ -377,7 +378,7 @@ else:
         "rho_model": tr("ρ (model)", "ρ (이 모델)"), "rho_fresh": tr("ρ (fresh)", "ρ (새 초기화)"),
         "sigma_max_model": tr("σ_max (model)", "σ_max (이 모델)"), "sigma_max_fresh": tr("σ_max (fresh)", "σ_max (새 초기화)"),
     })  # fmt: skip
-    st.download_button("⬇ CSV", data=charts.table_csv(spectral, caption, "Spectral facts of each W_hh block"),
+    st.download_button("⬇ CSV", data=charts.table_csv(spectral, caption, spectral_title),
                        file_name=f"{stem('model_spectral')}.csv", mime="text/csv", on_click="ignore", key="csv_model_spectral")  # fmt: skip
     st.caption(tr("ρ: spectral radius (the long-run rate of the linear chain through that block); σ_max: the largest "
                   "singular value (a bound on one step). Blocks in PyTorch's order: LSTM i, f, g, o; GRU r, z, n.",

@@ -48,7 +48,7 @@ st.button(tr("Exploding preset: W_hh = 1.2·I with ReLU (T = 50, H = 16, seed 53
                   "‖∂L/∂h_0‖ is 2700–6700× its value at the loss at every seed 0–199. The book's matrix with ReLU "
                   "(T = 20) explodes at 11 of seeds 0–29; at 16 every unit dies (relu′ = 0) and the gradient is exactly 0.",
                   "ReLU는 포화하지 않으므로 활성 유닛은 기울기를 시각마다 1.2배로 넘깁니다. 측정: 시드 0–199 모두에서 "
-                  "‖∂L/∂h_0‖가 손실 위치 값의 2700–6700배입니다. 책의 행렬 + ReLU(T = 20)는 시드 0–29 중 11개에서만 "
+                  "t = 0의 ‖∂L/∂h_t‖는 손실 위치 값의 2700–6700배입니다. 책의 행렬 + ReLU(T = 20)는 시드 0–29 중 11개에서만 "
                   "폭발하고, 16개에서는 유닛이 모두 꺼져(relu′ = 0) 기울기가 정확히 0이 됩니다."))  # fmt: skip
 left, right = st.columns(2)
 with left:

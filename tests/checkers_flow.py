@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from claim_registry import checks
+from claim_registry import checks, steps
 
 import recurrent_core as rc
 from explorer.flow import claims
@@ -213,8 +213,7 @@ def check_trend(claim: Any, text: str, lang: str, context: Any) -> None:
     assert printed, text
     assert printed[0][1] == pytest.approx(ratio, abs=0.003), (text, ratio)  # three significant digits
     if lang == "en":
-        steps = re.search(r"after (\d+) steps back \(", text)
-        assert steps and int(steps.group(1)) == (len(y) - 1 if y is not None else t.steps), text
+        assert f"after {steps(len(y) - 1 if y is not None else t.steps)} back (" in text, text
     check_step_rate(t, y, head, lang)
     # the LSTM judged by its memory cell too: a vanishing ‖∂L/∂h_t‖ says what ‖∂L/∂c_t‖ does
     cell_said = ("memory cell's ‖∂L/∂c_t‖" in text) if lang == "en" else ("기억 셀의 ‖∂L/∂c_t‖" in text)

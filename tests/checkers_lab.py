@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from claim_registry import checks
+from claim_registry import checks, steps
 from threadpoolctl import threadpool_limits
 
 import recurrent_core as rc
@@ -79,7 +79,7 @@ def check_loss(claim: lab_claims.LossClaim, text: str, lang: str, c: LabContext)
     assert math.isclose(claim.ratio, ratio, rel_tol=1e-9)
     r = f"{ratio:.2g}"
     assert (f"{r}× the baseline" in text) if lang == "en" else (f"기준선의 {r}배" in text), text
-    assert (f"mean of the last {w} steps" in text) if lang == "en" else (f"최근 {w} 스텝 평균" in text), text
+    assert (f"mean of the last {steps(w)}" in text) if lang == "en" else (f"최근 {w} 스텝 평균" in text), text
     assert f"{100 * solved:.3g}%" in text, (solved, text)
     assert f"{100 * run.chance_metric:.3g}%" in text
     # one window: the loss chart's running mean ends at the number the sentence gives
@@ -117,7 +117,7 @@ def check_reach(claim: lab_claims.ReachClaim, text: str, lang: str, c: LabContex
     marker = " Its memory cell's" if lang == "en" else " 기억 셀의"
     h_part, _, c_part = text.partition(marker)
     if lang == "en":
-        assert f"after {claim.end_step} steps ‖∂L/∂h_t‖ stays" in h_part and f"for {end} steps back" in h_part
+        assert f"after {steps(claim.end_step)} ‖∂L/∂h_t‖ stays" in h_part and f"for {steps(end)} back" in h_part
         assert f"against {start} at step 0" in h_part
         assert ("further" in text) == (end > start) and ("less far" in text) == (end < start)
         assert ("as far as at the start" in text) == (end == start)
@@ -132,7 +132,7 @@ def check_reach(claim: lab_claims.ReachClaim, text: str, lang: str, c: LabContex
     cs, ce = claim.cell_start, claim.cell_end
     assert c_part and "∂L/∂c_t" in c_part
     if lang == "en":
-        assert f"for {ce} cell steps" in c_part and f"against {cs} at step 0" in c_part
+        assert f"for {steps(ce, 'cell step')}" in c_part and f"against {cs} at step 0" in c_part
         assert ("more steps than" in c_part) == (ce > end) and ("fewer steps than" in c_part) == (ce < end)
         assert ("as many steps as" in c_part) == (ce == end)
         assert ("back to t = 0" in c_part) == (ce == flow.shape[1] - 1)
@@ -231,7 +231,7 @@ def check_decay(claim: lab_claims.DecayClaim, text: str, lang: str, c: LabContex
     if en:
         assert (
             f"ρ({block}) went from {three(mine['rho_start'])} at step 0 to {three(mine['rho_end'])} after "
-            f"{mine['end_step']} steps" in text
+            f"{steps(mine['end_step'])}" in text
         ), text
     else:
         assert (
@@ -264,7 +264,7 @@ def check_decay(claim: lab_claims.DecayClaim, text: str, lang: str, c: LabContex
     assert (f"against {b} without weight decay" in text) if en else (f"{b} 값이었으니" in text)
     r, f = mine["reach"], ref["reach"]
     if en:
-        assert f"reaches {r} steps back against {f}" in text
+        assert f"reaches {steps(r)} back against {f}" in text
         assert ("the vanishing deepened" in text) == (r < f) and ("further back with weight decay" in text) == (r > f)  # type: ignore[operator]
     else:
         assert f"{r} 시각 대 {f} 시각" in text
@@ -310,7 +310,7 @@ def check_irnn(claim: lab_claims.IrnnClaim, text: str, lang: str, c: LabContext)
         assert ("never got to 0.1×" in text) if en else ("내려간 적이 없습니다" in text)
     else:
         assert (
-            (f"first got to 0.1× the baseline after {first} steps" in text)
+            (f"first got to 0.1× the baseline after {steps(first)}" in text)
             if en
             else (f"{first} 스텝 뒤 처음으로" in text)
         )

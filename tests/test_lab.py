@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import checkers_lab
+import claim_registry
 import numpy as np
 import pytest
 from claim_registry import check_all
@@ -307,7 +308,7 @@ def test_no_reading_contradicts_its_run(small_runs):
             elif isinstance(c, lab_claims.ReachClaim):
                 flow = np.asarray(runs[c.kind].flow)
                 assert (c.start, c.end) == (lab.reach(flow[0]), lab.reach(flow[-1]))
-                assert f"for {c.end} steps back" in en and f"against {c.start} at step 0" in en
+                assert f"for {claim_registry.steps(c.end)} back" in en and f"against {c.start} at step 0" in en
                 assert ("further" in en) == (c.end > c.start) and ("less far" in en) == (c.end < c.start)
                 assert ("whole sequence" in en) == (c.end == s.T - 1)
             elif isinstance(c, lab_claims.StoryClaim):

@@ -19,7 +19,7 @@ from ..shared.claims import ratio_text as ratio_text  # the flow pages' readers 
 from ..shared.claims import render as render
 from ..shared.controls import Settings, Text
 from ..shared.curves import TREND_DECADES, Trend
-from ..shared.i18n import josa, pick
+from ..shared.i18n import counted, josa, pick
 from ..shared.kinds import KIND_LABELS
 from .data import BOOK_START, OPEN_GATE_BIAS, CompareResult, Contributions, GateResult, RNNResult
 
@@ -337,7 +337,7 @@ class ContributionClaim:
         if math.isfinite(self.log10_dx_first):
             text += tr(
                 f"; ‖∂L/∂x_{self.first}‖ is {format_log10(self.log10_dx_first)} times ‖∂L/∂x_{self.last}‖",
-                f". ‖∂L/∂x_{self.first}‖는 ‖∂L/∂x_{self.last}‖의 {format_log10(self.log10_dx_first)}배입니다",
+                f". {josa(f'‖∂L/∂x_{self.first}‖', '은/는')} ‖∂L/∂x_{self.last}‖의 {format_log10(self.log10_dx_first)}배입니다",
             )
         if self.zero_before:
             text += tr(
@@ -368,7 +368,7 @@ GATE_ROLES: dict[str, tuple[Text, Text]] = {
         ("new memory g (not a gate)", "새로운 기억 g (게이트가 아님)"),
         (
             "is the candidate written into the cell, in (−1, 1); its tanh′ scales the gradient to W_hh's g block",
-            "기억 셀에 쓰는 후보 값으로 (−1, 1) 범위입니다. 그 tanh′가 W_hh의 g 블록으로 가는 기울기를 조절합니다",
+            "기억 셀에 쓰는 후보 값으로 (−1, 1) 범위입니다. 그 tanh′이 W_hh의 g 블록으로 가는 기울기를 조절합니다",
         ),
     ),
     "o": (
@@ -449,7 +449,7 @@ class BookClaim:
                     else tr(f"{pct(r)} of its value at the loss ({self.start:.3g})",
                             f"손실 위치의 값 {self.start:.3g}의 {pct(r)}"))  # fmt: skip
         text = tr(
-            f"{head}: after {self.steps} steps back the norm is {self.end:.3g}, {of_start}",
+            f"{head}: after {counted(self.steps, 'step')} back the norm is {self.end:.3g}, {of_start}",
             f"{head}: {self.steps} 시각을 거슬러 가면 노름은 {self.end:.3g}, 곧 {of_start}입니다",
         )
         verdict = {"vanishes": tr(": it **vanishes**.", ". **기울기 소실**입니다."),
@@ -601,7 +601,7 @@ def point(r: CompareResult, lang: str) -> str | None:
         # the LSTM is said to vanish only when its memory cell does too: say what the cell keeps
         text += tr(
             f" The LSTM's memory cell's ‖∂L/∂c_t‖ vanishes too: it {ratio_text(dc.log10_ratio, lang)}"
-            f"{' of its value' if dc.log10_ratio < 0 else ''} after {dc.steps} steps back.",
+            f"{' of its value' if dc.log10_ratio < 0 else ''} after {counted(dc.steps, 'step')} back.",
             f" LSTM 기억 셀의 ‖∂L/∂c_t‖도 소실됩니다. {dc.steps} 시각을 거슬러 가면 {ratio_text(dc.log10_ratio, lang)}.",
         )
     if rescued:
@@ -615,7 +615,7 @@ def point(r: CompareResult, lang: str) -> str | None:
         text += tr(
             f" Opened by +{OPEN_GATE_BIAS:g} (dotted), the {KIND_LABELS[k]}'s ‖∂L/∂h_t‖ still vanishes, but its "
             f"memory cell no longer does: its ‖∂L/∂c_t‖ {ratio_text(c.log10_ratio, lang)}"
-            f"{' of its value' if c.log10_ratio < 0 else ''} after {c.steps} steps back.",
+            f"{' of its value' if c.log10_ratio < 0 else ''} after {counted(c.steps, 'step')} back.",
             f" 편향을 +{OPEN_GATE_BIAS:g}만큼 올려 열면 (점선) {KIND_LABELS[k]}의 ‖∂L/∂h_t‖는 여전히 소실되지만 기억 셀은 "
             f"더 이상 소실되지 않습니다. {c.steps} 시각을 거슬러 가면 ‖∂L/∂c_t‖는 {ratio_text(c.log10_ratio, lang)}.",
         )

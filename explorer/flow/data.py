@@ -261,7 +261,7 @@ def rnn_view(s: Settings) -> RNNResult:
     tanh_y = with_h0(dec.tanh_only.log10["h"], dec.tanh_only.log10_into_h0, s.norm)
     # the book's norm_list: the norm after each of the T multiplications, t = T−1 … 0 (the loss's own point left out)
     matmul_y = with_h0(dec.matmul_only.log10["h"], dec.matmul_only.log10_into_h0, s.norm)[:-1]
-    full = CurveInfo("full", (f"full BPTT ({act}′ and W_hh)", f"전체 BPTT ({act}′와 W_hh)"), "rnn", "full", "rnn", "dh")
+    full = CurveInfo("full", (f"full BPTT ({act}′ and W_hh)", f"전체 BPTT ({act}′과 W_hh)"), "rnn", "full", "rnn", "dh")
     matmul = CurveInfo(
         "matmul_only",
         ("W_hh matmul only (the book's chain)", "W_hh 행렬 곱만 반복 (책의 실험)"),

@@ -10,7 +10,7 @@ import numpy as np
 import recurrent_core as rc
 
 from ..shared.claims import Claim
-from ..shared.i18n import pick
+from ..shared.i18n import counted, pick
 from ..shared.kinds import KIND_LABELS
 from .data import REACH_DECADES, HorizonResult
 
@@ -55,8 +55,8 @@ class HorizonReachClaim:
                 "t = s일 때의 10⁻³ 이상입니다.",
             )
         return tr(
-            f"**{self.name}**: {head_en} {self.reach} steps back (to t = {self.s - self.reach}); before that "
-            f"{quantity} falls below 10⁻³ of its value at t = s.",
+            f"**{self.name}**: {head_en} {counted(self.reach, 'step')} back (to t = {self.s - self.reach}); before "
+            f"that {quantity} falls below 10⁻³ of its value at t = s.",
             f"**{self.name}**: {head_ko} {self.reach}개 시각 앞(t = {self.s - self.reach})까지 닿습니다. 그보다 "
             f"앞에서는 {quantity} 값이 t = s일 때의 10⁻³ 아래로 떨어집니다.",
         )
@@ -79,14 +79,14 @@ class MedianReachClaim:
         if self.to_start == self.rows:  # no loss fades out: the numbers are distances to the start, say so
             return tr(
                 f"All {self.rows} losses of the {self.name} send their gradient back to the first step computed "
-                f"without falling below 10⁻³: each reach is only its distance to the start (median {m} steps, the "
-                f"longest {self.longest}).",
+                f"without falling below 10⁻³: each reach is only its distance to the start (median "
+                f"{counted(m, 'step')}, the longest {self.longest}).",
                 f"{self.name}의 손실 {self.rows}개 모두 기울기가 10⁻³ 아래로 떨어지지 않고 계산한 첫 시각까지 "
                 f"닿습니다. 닿는 거리는 시작점까지의 거리일 뿐입니다 (중앙값 {m}개 시각, 가장 먼 것 "
                 f"{self.longest}개 시각).",
             )
         text = tr(
-            f"Over all {self.rows} losses of the {self.name}, the median reach is {m} steps, the longest "
+            f"Over all {self.rows} losses of the {self.name}, the median reach is {counted(m, 'step')}, the longest "
             f"{self.longest}",
             f"{self.name}의 손실 {self.rows}개 전체에서 닿는 거리의 중앙값은 {m}개 시각, 가장 먼 것은 "
             f"{self.longest}개 시각입니다",

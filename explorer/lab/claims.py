@@ -21,7 +21,7 @@ import numpy as np
 import recurrent_core as rc
 
 from ..shared.claims import render as render
-from ..shared.i18n import josa, pick
+from ..shared.i18n import counted, josa, pick
 from ..shared.kinds import KIND_LABELS, KINDS
 from .training import REACH_DECADES, RHO_NAME, WINDOW, reach, rho_of
 
@@ -75,7 +75,8 @@ class LossClaim:
             return tr(f"{name}: not trained yet.", f"{name}: 아직 학습하지 않았습니다.")
         if v == "diverged":
             return tr(
-                f"{name}: the training **diverged** after {n} steps (a loss or gradient that is not finite).",
+                f"{name}: the training **diverged** after {counted(n, 'step')} (a loss or gradient that is not "
+                "finite).",
                 f"{name}: {n} 스텝 뒤 학습이 **발산**했습니다 (손실이나 기울기가 유한하지 않음).",
             )
         w = min(self.window, n)
@@ -87,18 +88,18 @@ class LossClaim:
                 f" (the trivial model: {chance})" if chance else ""
             )
             got_ko = f", 배치의 {100 * self.solved:.3g}%를 맞힙니다" + (f" (자명한 모델: {chance})" if chance else "")
-        mean_en, mean_ko = f"mean of the last {w} steps", f"최근 {w} 스텝 평균"
+        mean_en, mean_ko = f"mean of the last {counted(w, 'step')}", f"최근 {w} 스텝 평균"
         if v == "baseline":
             return tr(
-                f"{name}: after {n} steps the loss stays at {r}× the baseline ({mean_en}){got_en}: it has **not "
-                "learned** the task (predicting the average does as well).",
+                f"{name}: after {counted(n, 'step')} the loss stays at {r}× the baseline ({mean_en}){got_en}: it has "
+                "**not learned** the task (predicting the average does as well).",
                 f"{josa(name, '은/는')} {n} 스텝 뒤에도 손실이 기준선의 {r}배에 머뭅니다 ({mean_ko}){got_ko}. 과제를 "
                 "**배우지 못했습니다** (평균을 예측하는 것과 같은 수준).",
             )
         if v == "learned":
             return tr(
-                f"{name}: after {n} steps the loss reaches {r}× the baseline ({mean_en}){got_en}: it has **learned** "
-                "the task.",
+                f"{name}: after {counted(n, 'step')} the loss reaches {r}× the baseline ({mean_en}){got_en}: it has "
+                "**learned** the task.",
                 f"{josa(name, '은/는')} {n} 스텝 뒤 손실이 기준선의 {r}배까지 내려갑니다 ({mean_ko}){got_ko}. "
                 "과제를 **배웠습니다**.",
             )
@@ -109,8 +110,8 @@ class LossClaim:
             f"이고 {100 * SOLVED:.0f}% 이상을 맞혀야 합니다" if self.solved is not None else "여야 합니다"
         )
         return tr(
-            f"{name}: after {n} steps the loss is at {r}× the baseline ({mean_en}){got_en}: **partly** learned "
-            f"({need_en}).",
+            f"{name}: after {counted(n, 'step')} the loss is at {r}× the baseline ({mean_en}){got_en}: **partly** "
+            f"learned ({need_en}).",
             f"{josa(name, '은/는')} {n} 스텝 뒤 손실이 기준선의 {r}배입니다 ({mean_ko}){got_ko}. **일부만** "
             f"배웠습니다 ({need_ko}).",
         )
@@ -139,8 +140,8 @@ class ReachClaim:
             how = tr("as far as at the start", "처음과 같은 거리입니다")
         whole = tr(" (the whole sequence)", " (시퀀스 전체)") if self.end == self.longest else ""
         text = tr(
-            f"{name}: after {self.end_step} steps ‖∂L/∂h_t‖ stays above 10⁻³ of its value at the loss for "
-            f"{self.end} steps back{whole}, against {self.start} at step 0: {how}.",
+            f"{name}: after {counted(self.end_step, 'step')} ‖∂L/∂h_t‖ stays above 10⁻³ of its value at the loss for "
+            f"{counted(self.end, 'step')} back{whole}, against {self.start} at step 0: {how}.",
             f"{name}: {self.end_step} 스텝 학습 뒤 ‖∂L/∂h_t‖ 값은 손실에서 {self.end} 시각을 거슬러 갈 때까지{whole} "
             f"손실 위치 값의 10⁻³ 이상을 유지합니다. 학습 전(스텝 0)에는 {self.start} 시각이었으니 {how}",
         ) + ("" if lang != "ko" else ".")
@@ -156,7 +157,7 @@ class ReachClaim:
             beside = tr("as many steps as ‖∂L/∂h_t‖", "‖∂L/∂h_t‖와 같은 시각 수입니다")
         to_start = tr(" (back to t = 0)", " (t = 0까지)") if ce == self.longest else ""
         return text + tr(
-            f" Its memory cell's ‖∂L/∂c_t‖ stays above 10⁻³ of its value at the loss for {ce} cell steps"
+            f" Its memory cell's ‖∂L/∂c_t‖ stays above 10⁻³ of its value at the loss for {counted(ce, 'cell step')}"
             f"{to_start}, against {cs} at step 0: {beside}.",
             f" 기억 셀의 ‖∂L/∂c_t‖ 값은 {ce} 시각을 거슬러 갈 때까지{to_start} 손실 위치 값의 10⁻³ 이상을 "
             f"유지합니다 (스텝 0에는 {cs} 시각). {beside}.",
@@ -236,7 +237,8 @@ class DecayClaim:
         opt = {"adam": "Adam", "sgd": "SGD"}.get(self.optimizer, self.optimizer)
         head = tr(
             f"{name}, weight decay λ = {self.decay:g} (λ·w added to the gradient before {opt}'s step, not AdamW): "
-            f"ρ({block}) went from {_num(r.rho_start)} at step 0 to {_num(r.rho_end)} after {r.end_step} steps",
+            f"ρ({block}) went from {_num(r.rho_start)} at step 0 to {_num(r.rho_end)} after "
+            f"{counted(r.end_step, 'step')}",
             f"{name}, 가중치 감소 λ = {self.decay:g} ({opt} 갱신 전에 기울기에 λ·w를 더함, AdamW 아님): "
             f"ρ({block}) 값이 스텝 0의 {_num(r.rho_start)}에서 {r.end_step} 스텝 뒤 {_num(r.rho_end)} 값이 되었습니다",
         )
@@ -245,18 +247,18 @@ class DecayClaim:
         loss_v = tr(*VERDICT_WORDS[r.verdict])
         if self.ref is None and self.ref_done:
             return head + tr(
-                f"; at the end ‖∂L/∂h_t‖ reaches {r.reach} steps back{cell_en} and the loss is {_ratio(r.ratio)}× "
-                f"the baseline ({loss_v}). The same run without weight decay kept fewer than two checkpoints: no "
-                "comparison.",
+                f"; at the end ‖∂L/∂h_t‖ reaches {counted(r.reach, 'step')} back{cell_en} and the loss is "
+                f"{_ratio(r.ratio)}× the baseline ({loss_v}). The same run without weight decay kept fewer than two "
+                "checkpoints: no comparison.",
                 f". 마지막에 ‖∂L/∂h_t‖ 값은 {r.reach} 시각을 거슬러 닿고{cell_ko}, 손실은 기준선의 "
                 f"{_ratio(r.ratio)}배입니다 ({loss_v}). 가중치 감소 0의 같은 실행은 체크포인트가 둘 미만이라 "
                 "비교하지 않습니다.",
             )
         if self.ref is None:
             return head + tr(
-                f"; at the end ‖∂L/∂h_t‖ reaches {r.reach} steps back{cell_en} and the loss is {_ratio(r.ratio)}× "
-                f"the baseline ({loss_v}). The same run without weight decay (Train trains it beside this one) has "
-                "not finished: the comparison follows when it has.",
+                f"; at the end ‖∂L/∂h_t‖ reaches {counted(r.reach, 'step')} back{cell_en} and the loss is "
+                f"{_ratio(r.ratio)}× the baseline ({loss_v}). The same run without weight decay (Train trains it "
+                "beside this one) has not finished: the comparison follows when it has.",
                 f". 마지막에 ‖∂L/∂h_t‖ 값은 {r.reach} 시각을 거슬러 닿고{cell_ko}, 손실은 기준선의 "
                 f"{_ratio(r.ratio)}배입니다 ({loss_v}). 가중치 감소 0의 같은 실행(학습 시작이 함께 학습)이 끝나면 "
                 "비교를 보여 드립니다.",
@@ -283,7 +285,7 @@ class DecayClaim:
             f". 기억 셀의 ‖∂L/∂c_t‖ 값은 {r.cell_reach} 시각 대 {f.cell_reach} 시각입니다")  # fmt: skip
         return head + tr(
             f", against {_num(f.rho_end)} without weight decay (the same settings, trained beside it): {rho_word}. "
-            f"‖∂L/∂h_t‖ reaches {r.reach} steps back against {f.reach}: {reach_word}{cell_en}. The loss: "
+            f"‖∂L/∂h_t‖ reaches {counted(r.reach, 'step')} back against {f.reach}: {reach_word}{cell_en}. The loss: "
             f"{_ratio(r.ratio)}× the baseline ({loss_v}) against {_ratio(f.ratio)}× "
             f"({tr(*VERDICT_WORDS[f.verdict])}).",
             f". 가중치 감소가 없으면 (같은 설정, 함께 학습) {_num(f.rho_end)} 값이었으니 {rho_word}. ‖∂L/∂h_t‖ 값은 "
@@ -330,11 +332,11 @@ class IrnnClaim:
             first = tr(f"its loss never got to {LEARNED:g}× the baseline", f"손실이 기준선의 {LEARNED:g}배까지 "
                        "내려간 적이 없습니다")  # fmt: skip
         else:
-            first = tr(f"its loss first got to {LEARNED:g}× the baseline after {self.first} steps",
+            first = tr(f"its loss first got to {LEARNED:g}× the baseline after {counted(self.first, 'step')}",
                        f"손실은 {self.first} 스텝 뒤 처음으로 기준선의 {LEARNED:g}배까지 내려갔습니다")  # fmt: skip
         text = tr(
-            f"**IRNN** (ReLU, W_hh = I at init) at learning rate {self.lr:g}: after {self.steps_done} steps the loss "
-            f"is {_ratio(self.ratio)}× the baseline{got_en} ({v}); {first}.",
+            f"**IRNN** (ReLU, W_hh = I at init) at learning rate {self.lr:g}: after {counted(self.steps_done, 'step')} "
+            f"the loss is {_ratio(self.ratio)}× the baseline{got_en} ({v}); {first}.",
             f"**IRNN** (ReLU, 초기 W_hh = I), 학습률 {self.lr:g}: {self.steps_done} 스텝 뒤 손실은 기준선의 "
             f"{_ratio(self.ratio)}배{got_ko} ({v}). {first}.",
         )
@@ -383,11 +385,11 @@ class StoryClaim:
         if v.get("rnn") == "baseline" and all(v.get(k) in ("learned", "partly") for k in ("lstm", "gru")):
             return tr(
                 f"**In this run the chapter's story does not hold in full:** {en}.",
-                f"**이 실행에서는 책의 이야기가 일부만 맞습니다:** {ko}",
+                f"**이 실행에서는 책의 이야기가 일부만 맞습니다:** {ko}.",
             )
         return tr(
             f"**In this run the chapter's story does not hold:** {en}.",
-            f"**이 실행에서는 책의 이야기가 맞지 않습니다:** {ko}",
+            f"**이 실행에서는 책의 이야기가 맞지 않습니다:** {ko}.",
         )
 
 

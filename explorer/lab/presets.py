@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..shared.controls import LabControls, specs
-from ..shared.i18n import pick
+from ..shared.i18n import josa, pick
 from .claims import LEARNED, SOLVED
 
 # the lab's controls the preset moves (field names of LabControls); everything else stays as set
@@ -91,7 +91,7 @@ class PresetClaim:
             f"**IRNN 설정**: ReLU와 초기 W_hh = I인 RNN(Le 등 2015), 학습률 {s['lr']:g} (실험실 기본값 "
             f"{d['default_lr']:g}), {s['steps']} 스텝, 나머지는 현재 설정 그대로입니다. 그 밖에는 실험실 기본값(덧셈 "
             f"문제, T = {s['T']}, H = {s['H']}, 배치 {s['batch']}, 노름 {s['clip_at']:g} 클리핑)에서 "
-            f"시드 {seed_text}로 측정했습니다 (benchmarks/irnn.py). IRNN의 손실(최근 50 스텝 평균)은 "
+            f"시드 {josa(seed_text, '으로/로')} 측정했습니다 (benchmarks/irnn.py). IRNN의 손실(최근 50 스텝 평균)은 "
             f"{first_ko}마지막에 기준선의 "
             f"{ratios}배, 배치의 {solved}% 맞힘이었습니다. 실험실의 기준(기준선의 {LEARNED:g}배 이하, "
             f"{100 * SOLVED:.0f}% 이상 맞힘)으로 {n}개 중 배움 {learned}개, 일부만 배움 {partly}개입니다. 같은 설정의 "

@@ -14,7 +14,7 @@ from ..shared.claims import rate_text, ratio_text, ratio_value, relation
 from ..shared.claims import render as render
 from ..shared.controls import Text
 from ..shared.curves import Trend
-from ..shared.i18n import josa, pick
+from ..shared.i18n import counted, josa, pick
 from .data import ModelInfo, ModelResult, label_ko
 
 # a gate mean this far from the fresh init's counts as opened / closed by training
@@ -54,7 +54,8 @@ class LayerTrendClaim:
         if t.log10_ratio == -math.inf:  # exactly 0 at the far end (dead ReLU units, a gate shut exactly)
             where = f"t = {self.far}" if self.far else tr("the far end", "반대쪽 끝")
             return tr(
-                f"{head} is exactly 0 at {where}, {t.steps} steps from the loss's end: nothing of it gets there.",
+                f"{head} is exactly 0 at {where}, {counted(t.steps, 'step')} from the loss's end: nothing of it gets "
+                "there.",
                 f"{head}: 손실 쪽 끝에서 {t.steps} 시각 떨어진 {where}에서 정확히 0입니다. "
                 "기울기가 전혀 닿지 않습니다.",
             )
@@ -65,7 +66,7 @@ class LayerTrendClaim:
         if self.reverse:
             # measured from the loss's end (t = T) like every curve on the page, not along this direction's flow
             text = tr(
-                f"{head}, from t = {self.near} (the loss's end) to t = {self.far}, {t.steps} steps, {ratio} "
+                f"{head}, from t = {self.near} (the loss's end) to t = {self.far}, {counted(t.steps, 'step')}, {ratio} "
                 f"({rate_en} per step on average; this direction's recurrence carries the gradient from "
                 f"t = {self.far} towards t = {self.near})",
                 f"{josa(head, '은/는')} 손실 쪽 끝 t = {self.near}에서 t = {self.far}까지 {t.steps} 시각 사이에 "
@@ -74,7 +75,8 @@ class LayerTrendClaim:
             )
         else:
             text = tr(
-                f"{head}, {t.steps} steps back from where the gradient enters, {ratio} ({rate_en} per step on average)",
+                f"{head}, {counted(t.steps, 'step')} back from where the gradient enters, {ratio} ({rate_en} per "
+                "step on average)",
                 f"{josa(head, '은/는')} 기울기가 들어오는 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} "
                 f"(시각마다 평균 {rate_ko})",
             )

@@ -20,7 +20,7 @@ from ..shared.claims import QUANTITY, pct, ratio_text
 from ..shared.claims import render as render
 from ..shared.controls import Text
 from ..shared.curves import TREND_DECADES
-from ..shared.i18n import josa, pick
+from ..shared.i18n import counted, josa, pick
 from ..shared.kinds import KIND_LABELS
 from .data import ClipResult, PresetResult, TruncResult
 
@@ -177,8 +177,8 @@ class TruncClaim:
         mb_b, mb_f = self.bytes_block / 2**20, self.bytes_full / 2**20
         if self.k >= self.T:
             cut = tr(
-                f"With a block of k = {self.k} ≥ T = {self.T} steps there is one block: the {self.name}'s gradient "
-                f"is cut only at t = 0 and equals the full BPTT from t = {self.last_block_start} on. ",
+                f"With a block of k = {self.k} ≥ T = {counted(self.T, 'step')} there is one block: the {self.name}'s "
+                f"gradient is cut only at t = 0 and equals the full BPTT from t = {self.last_block_start} on. ",
                 f"블록 길이 k = {self.k} ≥ T = {self.T}: 블록은 하나뿐입니다. {self.name}의 기울기는 "
                 f"t = 0에서만 끊기고 t = {self.last_block_start}부터 전체 BPTT와 같습니다. ",
             )
@@ -194,15 +194,15 @@ class TruncClaim:
                 where_en = f" (the last block starts at t = {block}; before it, cutting changes nothing here)"
                 where_ko = f" (마지막 블록은 t = {block}부터이지만, 여기서는 그 앞에서 끊어도 달라지는 것이 없습니다)"
             cut = tr(
-                f"With blocks of k = {self.k} steps the {self.name}'s gradient is cut at t = 0, {self.k}, … (every "
-                f"k steps from the start); from t = {self.last_block_start} on{where_en} it equals the full "
+                f"With blocks of k = {counted(self.k, 'step')} the {self.name}'s gradient is cut at t = 0, {self.k}, "
+                f"… (every k steps from the start); from t = {self.last_block_start} on{where_en} it equals the full "
                 "BPTT. ",
                 f"블록 길이가 k = {self.k}일 때 {self.name}의 기울기는 t = 0, {self.k}, …에서 (처음부터 k 시각마다) "
                 f"끊깁니다. t = {self.last_block_start}부터{where_ko} 전체 BPTT와 같습니다. ",
             )
             memory = tr(
                 f"The tape to keep is one block: {mb_b:.3g} MB instead of {mb_f:.3g} MB for all {self.T} steps "
-                f"(memory ∝ k, not T). A dependency longer than k = {self.k} steps gets no gradient.",
+                f"(memory ∝ k, not T). A dependency longer than k = {counted(self.k, 'step')} gets no gradient.",
                 f"보관할 테이프는 블록 하나, {self.T} 시각 전체의 {mb_f:.3g} MB 대신 {mb_b:.3g} MB입니다 "
                 f"(메모리 ∝ k, T가 아님). k = {self.k} 시각보다 긴 의존 관계(장기 의존 관계)에는 "
                 "기울기가 닿지 않습니다.",
@@ -280,13 +280,13 @@ class ChainClaim:
         value = f"{10**self.log10_ratio:.12f}" if abs(self.log10_ratio) < 1 else format_log10(self.log10_ratio)
         if kept:
             return tr(
-                f"The W_hh-only chain (the book's experiment) after {self.steps} steps: norm ratio {value}, its norm "
-                "is kept; the full curve's loss comes from tanh′ alone.",
+                f"The W_hh-only chain (the book's experiment) after {counted(self.steps, 'step')}: norm ratio "
+                f"{value}, its norm is kept; the full curve's loss comes from tanh′ alone.",
                 f"W_hh 행렬 곱만 반복한 곡선(책의 실험)은 {self.steps} 시각 뒤 노름 비율 {value}: 노름이 그대로입니다. "
                 "전체 곡선이 줄어드는 것은 tanh′ 때문입니다.",
             )
         return tr(
-            f"The W_hh-only chain after {self.steps} steps: norm ratio {value}, not exactly kept.",
+            f"The W_hh-only chain after {counted(self.steps, 'step')}: norm ratio {value}, not exactly kept.",
             f"W_hh 행렬 곱만 반복한 곡선은 {self.steps} 시각 뒤 노름 비율 {value}: 정확히 유지되지는 않습니다.",
         )
 
@@ -393,13 +393,13 @@ class CurveClaim:
             )
         if z is not None:
             text = tr(
-                f"{head} is exactly 0 for every t < {z}; from the loss back to t = {z} ({steps} steps) it {kept}"
-                f"{' of its value at the loss' if end < 0 else ''}",
+                f"{head} is exactly 0 for every t < {z}; from the loss back to t = {z} ({counted(steps, 'step')}) it "
+                f"{kept}{' of its value at the loss' if end < 0 else ''}",
                 f"{head}: t < {z}에서는 정확히 0입니다. 손실 위치에서 t = {z}까지 ({steps} 시각) 거슬러 가면 {kept}",
             )
         else:
             text = tr(
-                f"{head} {kept}{' of' if end < 0 else ''} its value at the loss after {steps} steps back",
+                f"{head} {kept}{' of' if end < 0 else ''} its value at the loss after {counted(steps, 'step')} back",
                 f"{head}: 손실 위치에서 {steps} 시각을 거슬러 가면 {kept}",
             )
         if z is None and end <= -TREND_DECADES:

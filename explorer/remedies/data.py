@@ -249,7 +249,7 @@ PRESET_TEXT: dict[str, tuple[Text, Text]] = {
         (
             "The same W_hh rescaled to the sidebar's ρ, once with tanh and once with ReLU: tanh′ ≤ 1 shrinks at "
             "every step, ReLU′ is 1 or 0.",
-            "같은 W_hh를 사이드바의 ρ로 맞추고 tanh와 ReLU로 한 번씩 계산합니다. tanh′ ≤ 1은 매 시각 줄이고, ReLU′는 "
+            "같은 W_hh를 사이드바의 ρ로 맞추고 tanh와 ReLU로 한 번씩 계산합니다. tanh′ ≤ 1은 매 시각 줄이고, ReLU′은 "
             "1 아니면 0입니다.",
         ),
     ),

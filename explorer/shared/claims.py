@@ -17,7 +17,7 @@ from charts import format_log10
 
 from .controls import Text
 from .curves import Trend
-from .i18n import josa, pick
+from .i18n import counted, josa, pick
 
 
 class Claim(Protocol):
@@ -107,17 +107,17 @@ def cell_text(c: Trend, lang: str, h_vanishes: bool = True) -> str:
     of = " of its value" if c.log10_ratio < 0 else ""
     if not h_vanishes:
         return tr(
-            f"; its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {c.steps} steps back",
+            f"; its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {counted(c.steps, 'step')} back",
             f". 기억 셀의 ‖∂L/∂c_t‖는 {c.steps} 시각을 거슬러 가면 {ratio}",
         )
     if c.direction == "vanishes":
         return tr(
-            f"; its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {c.steps} steps back: it vanishes too",
+            f"; its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {counted(c.steps, 'step')} back: it vanishes too",
             f". 기억 셀의 ‖∂L/∂c_t‖도 {c.steps} 시각을 거슬러 가면 {ratio}. 함께 소실됩니다",
         )
     return tr(
-        f"; but its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {c.steps} steps back: the cell still carries the "
-        "gradient",
+        f"; but its memory cell's ‖∂L/∂c_t‖ {ratio}{of} after {counted(c.steps, 'step')} back: the cell still "
+        "carries the gradient",
         f". 그러나 기억 셀의 ‖∂L/∂c_t‖는 {c.steps} 시각을 거슬러 가면 {ratio}. 기억 셀은 기울기를 아직 전달합니다",
     )
 
@@ -153,15 +153,15 @@ class TrendClaim:
             )
         ratio = ratio_text(t.log10_ratio, lang)
         text = tr(
-            f"{head} {ratio}{' of' if t.log10_ratio < 0 else ''} its value at the loss after {t.steps} steps back "
-            f"({step_rate_text(t, lang)})",
+            f"{head} {ratio}{' of' if t.log10_ratio < 0 else ''} its value at the loss after "
+            f"{counted(t.steps, 'step')} back ({step_rate_text(t, lang)})",
             f"{josa(head, '은/는')} 손실 위치에서 {t.steps} 시각을 거슬러 가면 {ratio} ({step_rate_text(t, lang)})",
         )
         if t.direction == "vanishes":
             text += tr(": it **vanishes**", ". **기울기 소실**입니다")
             if t.steps_to_vanish is not None:
                 text += tr(
-                    f", below 10⁻⁶ of its value at the loss after {t.steps_to_vanish} steps back",
+                    f", below 10⁻⁶ of its value at the loss after {counted(t.steps_to_vanish, 'step')} back",
                     f". {t.steps_to_vanish} 시각을 거슬러 가면 손실 위치 값의 10⁻⁶ 아래로 떨어집니다",
                 )
             if self.cell is not None:

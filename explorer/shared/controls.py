@@ -370,7 +370,7 @@ def safe_block(k: object, T: int) -> tuple[int, Text | None]:
     if v > T:
         return T, (
             f"The block length k = {int(v)} is longer than the sequence (T = {T}): using k = T, which is full BPTT.",
-            f"블록 길이 k = {int(v)}가 시퀀스(T = {T})보다 깁니다. k = T(전체 BPTT와 같음)를 씁니다.",
+            f"블록 길이 k = {josa(str(int(v)), '이/가')} 시퀀스(T = {T})보다 깁니다. k = T(전체 BPTT와 같음)를 씁니다.",
         )
     if v != round(v):
         return round(v), (

@@ -20,6 +20,11 @@ def pick(lang: str) -> Picker:
     return lambda en, ko: ko if korean else en
 
 
+def counted(n: object, noun: str) -> str:
+    """An English count and its noun in the number it takes: ``counted(1, "step")`` is "1 step", 0 or 2 "… steps"."""
+    return f"{n} {noun}" if str(n) == "1" else f"{n} {noun}s"
+
+
 # How a Korean reader says the last character, reduced to what a particle needs: the final consonant (받침)
 # of its last syllable, "" for none. Letters as their Korean names (엘, 엠, 엔, 알 end in a consonant).
 _LETTER_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
@@ -75,7 +80,8 @@ def final_consonant(word: str) -> str:
     if ch == "%":
         return ""  # 퍼센트
     if ch == "‖":
-        return "ㅁ"  # ‖x‖ is read 노름
+        # ‖x‖ is read by what it holds: ‖∂L/∂h_t‖ ends in 티 (‖∂L/∂h_t‖는), ‖∂L/∂h_(t−1)‖ in 일 (은)
+        return final_consonant(text[:-1])
     if ch == "′":
         return "ㅁ"  # tanh′ is read 탄에이치 프라임
     if ch.isascii() and ch.isalpha():
