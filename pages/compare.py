@@ -16,7 +16,7 @@ st.title(tr("How far back does the gradient reach?", "기울기는 얼마나 멀
 st.markdown(
     tr("Each line is **‖∂L/∂hₜ‖**: how strongly the loss still depends on the hidden state at time *t*. ",
        "각 선은 **‖∂L/∂hₜ‖**, 곧 손실이 시각 *t*의 은닉 상태에 아직 얼마나 의존하는지를 보여 줍니다. ")
-    + text.how_to_read(ctx.view.axis, tr)
+    + text.how_to_read(ctx.view.axis, tr, every=s.loss == "every")
     + tr(" Move **T** and the **LSTM forget-gate bias** in the sidebar and watch the blue line.",
          " 사이드바에서 **T**와 **LSTM 망각 게이트 편향**을 움직이며 파란 선을 보세요.")
 )  # fmt: skip

@@ -187,7 +187,7 @@ def draw_charts(v: lab.JobView, final: bool, refs: dict[str, lab.JobView]) -> No
         show(fig, curves, "metric", metric_title)
 
     st.subheader(tr("The gradient at each checkpoint", "체크포인트마다의 기울기"))
-    x, x_title = ui.axis_titles(ctx, loss_at="T − 1")  # the lab's t runs 0 … T − 1 (lab.flow_frame)
+    x, x_title = ui.axis_titles(ctx, loss_at="T − 1", every=False)  # the lab's t runs 0 … T − 1 (lab.flow_frame)
     st.caption(tr("Each row is one checkpoint of training; colour: ‖∂L/∂hₜ‖ over its value at the loss (t = T − 1), "
                   f"on one scale for the three models, down to {FLOOR} (smaller values take its colour).",
                   "각 행은 학습 체크포인트 하나입니다. 색: 손실 위치(t = T − 1) 값에 대한 ‖∂L/∂hₜ‖의 비율. 세 모델이 같은 "

@@ -291,7 +291,7 @@ def stem(name: str) -> str:
     return model_view.export_stem(name, file_name, spec, result.T, result.N)
 
 
-x_col, x_title = ui.axis_titles(ctx)  # the sidebar's orientation, as on every norm chart
+x_col, x_title = ui.axis_titles(ctx, every=spec.loss == "every")  # the sidebar's orientation; this page's loss
 
 # --- heatmaps: layer × time, the model and its fresh twin on one colour scale
 st.subheader(tr("‖∂L/∂h_t‖ per layer and direction", "층·방향별 ‖∂L/∂h_t‖"))

@@ -287,6 +287,24 @@ def test_a_time_axis_names_the_loss_where_it_is_drawn(page):
     assert named and set(named) == {15}
 
 
+@pytest.mark.parametrize("axis", ["t", "back"])
+def test_a_loss_at_every_step_is_what_the_time_axis_says(axis):
+    """With the loss at every step the axis named 'the loss at t = T' (and 'steps back from the loss') as if there
+    were one (noticed in session 8's review); now it says every step, the last at t = T, and the default says the
+    loss at T."""
+    for loss, wanted in (("every", "every step"), ("last", "the loss")):
+        at = run_app({"T": "15", "loss": loss, "axis": axis}, "rnn")
+        assert_clean(at)
+        titles = [fig["layout"]["xaxis"]["title"]["text"] for fig in figures(at)]
+        flows = [t for t in titles if "time step t" in t or "steps back" in t]
+        assert flows and all(wanted in t for t in flows), titles
+        if loss == "every":
+            assert not any("the loss at t = T)" in t or "from the loss" in t for t in flows), titles
+    at = run_app({"T": "15", "loss": "every", "axis": axis})  # Compare's "how to read" says it too
+    assert "a loss sits at every step" in reading(at)
+    assert "a loss sits at every step" not in reading(run_app({"T": "15", "axis": axis}))
+
+
 # ----------------------------------------------------------------------------------------------------- pages
 EXTREMES = [
     {},

@@ -8,8 +8,22 @@ from __future__ import annotations
 from ..shared.i18n import Picker
 
 
-def how_to_read(axis: str, tr: Picker) -> str:
-    """How a vanishing curve looks on a log axis, for the orientation shown."""
+def how_to_read(axis: str, tr: Picker, every: bool = False) -> str:
+    """How a vanishing curve looks on a log axis, for the orientation shown; with a loss at every step (``every``),
+    what a point then holds."""
+    if every:
+        return _how_to_read(axis, tr) + tr(
+            " Here a loss sits at every step (Advanced: Where the loss sits), so each point also holds its own "
+            "step's loss: a level curve does not mean that one loss's gradient reaches far back (the Gradient horizon "
+            "page shows how far each loss reaches).",
+            " 여기서는 손실이 모든 시각에 있습니다 (고급: 손실의 위치). 각 점에는 그 시각의 손실도 들어 "
+            "있으므로, 곡선이 평평하다고 해서 한 손실의 기울기가 멀리까지 닿는다는 뜻은 아닙니다 (각 손실이 닿는 "
+            "거리는 '기울기 지평선' 페이지에 있습니다).",
+        )
+    return _how_to_read(axis, tr)
+
+
+def _how_to_read(axis: str, tr: Picker) -> str:
     if axis == "back":
         return tr(
             "The axis is logarithmic and counts steps back from the loss (0 at the loss, on the left), as the book's "
