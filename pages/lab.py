@@ -78,7 +78,7 @@ with st.expander(tr("Settings of the run", "실행 설정"), expanded=True):
            "every setting tells that story: the GRU also got there at bias 0, and on the first-symbol task the "
            "story did not hold. The readings below say what *this* run shows.",
            "사이드바의 설정은 다른 페이지용입니다. 기본값은 측정으로 골랐습니다 (benchmarks/training_results.md): "
-           "T = 50에서 tanh RNN은 시드 5개 모두 기준선에 머물렀고, LSTM(망각 게이트 편향 +1)과 GRU(유지 편향 +1)는 "
+           "T = 50에서 tanh RNN은 시드 5개 모두 기준선에 머물렀고, LSTM(망각 게이트 편향 +1)과 GRU(이전 상태를 넘기는 비율의 편향 +1)는 "
            "Adam 1000 스텝 안에 5개 모두 손실을 기준선의 0.2배 아래로 낮췄습니다 (손실만 본 기준이며, 아래 해석은 배치의 "
            "90% 이상을 맞히는지도 봅니다). 모든 설정이 이 이야기를 들려주지는 않습니다: GRU는 편향 0에서도 그랬고, "
            "첫 기호 과제에서는 이야기가 맞지 않았습니다. 아래 해석은 *이번* 실행이 보여 주는 것입니다.")
@@ -182,7 +182,8 @@ def draw_charts(v: lab.JobView, final: bool, refs: dict[str, lab.JobView]) -> No
     smooth = curves.assign(metric_smooth=curves.groupby("kind")["metric"].transform(lambda m: m.rolling(W, 1).mean()))
     fig = lab_charts.curve_chart(smooth, "metric_smooth", names, metric_title, subtitle, baseline=first.chance_metric,
                                  baseline_name=tr("chance (the trivial model)", "우연 수준 (자명한 모델)"),
-                                 x_title=step_title, y_title=first.metric_name, y_note=window_note)  # fmt: skip
+                                 x_title=step_title, y_title=tr(first.metric_name, first.metric_name.replace("accuracy", "정확도")),
+                                 y_note=window_note)  # fmt: skip
     with right:
         show(fig, curves, "metric", metric_title)
 

@@ -26,8 +26,8 @@ st.markdown(tr(
 ))  # fmt: skip
 
 left, right = st.columns(2)
-left.button(tr("Book preset: exploding (Wh = randn(3, 3), np.random.seed(3))",
-               "책 설정: 기울기 폭발 (Wh = randn(3, 3), np.random.seed(3))"),
+left.button(tr("Book preset: exploding (Wh = randn(3, 3), seed 3)",
+               "책 설정: 기울기 폭발 (Wh = randn(3, 3), 시드 3)"),
             on_click=ui.set_controls, args=(ui.BOOK_PRESET,), key="book_preset", type="primary",
             icon=":material/menu_book:", width="stretch")  # fmt: skip
 right.button(tr("Book preset: vanishing (Wh × 0.5)", "책 설정: 기울기 소실 (Wh × 0.5)"),

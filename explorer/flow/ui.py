@@ -215,8 +215,8 @@ def book_figure(ctx: Context, book: pd.DataFrame, axis_key: str, linear_first: b
     )
     book_caption = {"N": 2, "H": 3, "T": 20, "seed": 3}
     ui.chart_with_exports(charts.book_chart(book, BOOK_NAMES, book_title, book_caption,
-                                            x_title=tr("backward steps from the loss (the book's time step)",
-                                                       "손실에서 거슬러 간 시각 수 (책의 time step)"),
+                                            x_title=tr("backward steps from the loss<br>(the book's time step)",
+                                                       "손실에서 거슬러 간 시각 수<br>(책의 time step)"),
                                             y_title=y_book, log_y=log_y),
                           book, "book_figure", ctx, book_title, book_caption)  # fmt: skip
     wide = book.pivot(index="back", columns="scale", values="norm")[list(BOOK_NAMES)].rename(columns=BOOK_NAMES)

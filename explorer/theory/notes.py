@@ -115,8 +115,8 @@ NOTES: tuple[Note, ...] = (
             "Kingma 2016: each weight vector rewritten as w = g · v / ‖v‖, a reparametrisation, not a penalty). "
             "Weight decay is 가중치 감소: an L2 penalty λ‖W‖²/2 whose gradient λW "
             "shrinks the weights at every update (book 1, section 6.4.2).",
-            "한 노트는 가중치 감소(weight decay)를 가중치 정규화라고 씁니다. 가중치 정규화는 weight normalization "
-            "(Salimans, Kingma 2016)을 뜻합니다. 가중치 벡터를 w = g · v / ‖v‖로 다시 쓰는 매개변수화이며 벌칙이 "
+            "한 노트는 가중치 감소(weight decay)를 가중치 정규화라고 씁니다. 가중치 정규화는 Salimans와 Kingma(2016)의 "
+            "weight normalization을 뜻합니다. 가중치 벡터를 w = g · v / ‖v‖로 다시 쓰는 매개변수화이며 벌칙이 "
             "아닙니다. 가중치 감소는 L2 벌칙 λ‖W‖²/2를 더해 그 기울기 λW가 갱신마다 가중치를 줄이는 "
             "방법입니다 (밑바닥부터 시작하는 딥러닝 1, 6.4.2절).",
         ),
