@@ -35,7 +35,7 @@ HEATMAP_X_WIDTH = 26
 
 
 def aside_title(title: str, width: int) -> str:
-    """``title`` with its parenthesis on a line of its own ("time step t<br>(the loss at t = T − 1)"), each line
+    """``title`` with its parenthesis on a line of its own ("time step t<br>(the loss at t = T)"), each line
     wrapped at ``width`` columns."""
     head, paren, rest = title.partition(" (")
     return "<br>".join(wrap(part, width) for part in (head, f"({rest}" if paren else "") if part)

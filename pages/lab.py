@@ -188,10 +188,10 @@ def draw_charts(v: lab.JobView, final: bool, refs: dict[str, lab.JobView]) -> No
         show(fig, curves, "metric", metric_title)
 
     st.subheader(tr("The gradient at each checkpoint", "체크포인트마다의 기울기"))
-    x, x_title = ui.axis_titles(ctx, loss_at="T − 1", every=False)  # the lab's t runs 0 … T − 1 (lab.flow_frame)
-    st.caption(tr("Each row is one checkpoint of training; colour: ‖∂L/∂hₜ‖ over its value at the loss (t = T − 1), "
+    x, x_title = ui.axis_titles(ctx, every=False)  # the lab's t runs 1 … T, its loss at T (lab.flow_frame)
+    st.caption(tr("Each row is one checkpoint of training; colour: ‖∂L/∂hₜ‖ over its value at the loss (t = T), "
                   f"on one scale for the three models, down to {FLOOR} (smaller values take its colour).",
-                  "각 행은 학습 체크포인트 하나입니다. 색: 손실 위치(t = T − 1) 값에 대한 ‖∂L/∂hₜ‖의 비율. 세 모델이 같은 "
+                  "각 행은 학습 체크포인트 하나입니다. 색: 손실 위치(t = T) 값에 대한 ‖∂L/∂hₜ‖의 비율. 세 모델이 같은 "
                   f"색 척도를 쓰며, {FLOOR}보다 작은 값은 가장 어두운 색입니다."))  # fmt: skip
     frames = {kind: lab.flow_frame(run) for kind, run in runs.items()}
     rel = np.concatenate([f["log10_rel"].to_numpy() for f in frames.values()])

@@ -238,7 +238,8 @@ def test_frames_literal():
     assert list(curves["kind"]) == ["rnn", "rnn", "gru"] and list(curves["step"]) == [0, 1, 0]
     assert curves["loss_smooth"].tolist()[:2] == pytest.approx([0.3, 0.2])
     f = lab.flow_frame(runs["rnn"])
-    assert f["step"].tolist() == [0, 0, 0, 2, 2, 2] and f["t"].tolist() == [0, 1, 2] * 2
+    assert f["step"].tolist() == [0, 0, 0, 2, 2, 2] and f["t"].tolist() == [1, 2, 3] * 2  # h_1 … h_T
+    assert f["back"].tolist() == [2, 1, 0] * 2
     assert f["log10_rel"].tolist() == [-4.0, -1.0, 0.0, -1.0, -0.5, 0.0]
     assert f["back"].tolist() == [2, 1, 0] * 2 and f["log10_norm"].tolist() == [v for row in flow for v in row]
     r = lab.reach_frame(runs)
@@ -557,14 +558,15 @@ def test_page_trains_a_tiny_run_through_the_app():
 
 
 def assert_the_heatmaps_name_the_loss_on_their_axis(at: Any, T: int) -> None:
-    """The three ‖∂L/∂h_t‖ heatmaps' x axes run t = 0 … T − 1 (the run's T columns) and their titles name the
-    loss's t as the last one on the axis (they said t = T, a column the lab does not have)."""
+    """The three ‖∂L/∂h_t‖ heatmaps' x axes run t = 1 … T (the run's T columns, h_1 … h_T, numbered as the other
+    pages number them) and their titles name the loss's t as the last one on the axis (they once said t = T over
+    columns numbered 0 … T − 1)."""
     heatmaps = [f for f in map(json.loads, (c.proto.spec for c in at.get("plotly_chart")))
                 if f["data"] and f["data"][0]["type"] == "heatmap"]  # fmt: skip
     assert len(heatmaps) == 3
     for fig in heatmaps:
-        assert list(plotly_array(fig["data"][0]["x"])) == list(range(T))
-        assert assert_the_named_t_is_on_the_axis(fig, T) == T - 1
+        assert list(plotly_array(fig["data"][0]["x"])) == list(range(1, T + 1))
+        assert assert_the_named_t_is_on_the_axis(fig, T) == T
 
 
 def test_lab_without_a_run_fixes_the_address_bar_and_shows_its_link():

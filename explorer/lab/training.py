@@ -378,16 +378,17 @@ def curves_frame(runs: Mapping[str, rc.TrainingRun], smooth: int = WINDOW) -> pd
 
 
 def flow_frame(run: rc.TrainingRun) -> pd.DataFrame:
-    """Per checkpoint and time step: ``log10_norm`` = log10 ‖∂L/∂h_t‖ on the probe batch (``back`` = T-1-t) and
-    ``log10_rel``, the same over its value at the loss (t = T-1)."""
+    """Per checkpoint and time step: ``log10_norm`` = log10 ‖∂L/∂h_t‖ on the probe batch (``back`` = T - t) and
+    ``log10_rel``, the same over its value at the loss (t = T). The run's T columns are h_1 … h_T, numbered
+    t = 1 … T as on the other pages (whose t = 0 is h_0, which the lab does not record)."""
     flow = np.asarray(run.flow, dtype=float)
     C, T = flow.shape if flow.ndim == 2 else (0, 0)
     steps = np.repeat(np.asarray(run.checkpoints, dtype=int)[:C], T)
-    t = np.tile(np.arange(T), C)
+    t = np.tile(np.arange(1, T + 1), C)
     at_loss = np.repeat(flow[:, -1], T) if C else np.zeros(0)
     with np.errstate(invalid="ignore"):
         rel = flow.reshape(-1) - at_loss
-    return pd.DataFrame({"step": steps, "t": t, "back": T - 1 - t, "log10_norm": flow.reshape(-1), "log10_rel": rel})
+    return pd.DataFrame({"step": steps, "t": t, "back": T - t, "log10_norm": flow.reshape(-1), "log10_rel": rel})
 
 
 def reach(log10_norms: np.ndarray, decades: float = REACH_DECADES) -> int:

@@ -531,8 +531,8 @@ def _again(build: Callable[..., tuple[go.Figure, Table]], fetch: Callable[[], An
 
 def axis_titles(ctx: Context, loss_at: str = "T", every: bool | None = None) -> tuple[str, str]:
     """(x column, x-axis title) for the chosen orientation. ``loss_at``: the t of the loss's column, named in the
-    title: "T" where the last column is t = T (the flow pages' and the remedies' t = 0 … T, Your model's 1 … T),
-    "T − 1" in the training lab, whose rows have T columns, t = 0 … T − 1 (``rc.TrainingRun.flow``). ``every``: a
+    title: "T" where the last column is t = T (the flow pages' and the remedies' t = 0 … T, Your model's and the
+    training lab's 1 … T); another value for an axis whose last column is not T. ``every``: a
     loss at every step (the sidebar's ``loss``, unless the page has its own): then the title says so, the last of
     them at ``loss_at``."""
     tr = ctx.tr
