@@ -46,6 +46,7 @@ title = tr(f"GRU backward: ‖∂L/∂h_t‖ and the direct path ∏ ({keep})", 
 ui.view_chart(flow_ui.paths, result, fetch, ui.norm_axis_title(ctx), name="gru_paths", ctx=ctx, title=title)
 
 st.subheader(tr("What the plot says", "그래프 읽기"))
+flow_ui.every_step_note(ctx)
 for line in claims.render(claims.gate_claims(result, s, "gru"), ctx.lang):
     st.markdown(f"- {line}")
 

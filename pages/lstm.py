@@ -36,6 +36,7 @@ st.caption(tr("Solid: the full BPTT gradients (blue ‖∂L/∂h_t‖, light blu
               "실선: 전체 BPTT 기울기 (파랑 ‖∂L/∂h_t‖, 하늘색 ‖∂L/∂c_t‖, t = 1부터), 파선: 셀 경로만."))  # fmt: skip
 
 st.subheader(tr("What the plot says", "그래프 읽기"))
+flow_ui.every_step_note(ctx)
 for line in claims.render(claims.gate_claims(result, s, "lstm"), ctx.lang):
     st.markdown(f"- {line}")
 

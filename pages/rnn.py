@@ -74,6 +74,7 @@ with right:
     ui.view_chart(flow_ui.rnn_singular_values, result, fetch, name="rnn_singular_values", ctx=ctx, title=sv_title)
 
 st.subheader(tr("What the plots say", "그래프 읽기"))
+flow_ui.every_step_note(ctx)
 for line in claims.render(claims.rnn_claims(result, s), ctx.lang):
     st.markdown(f"- {line}")
 

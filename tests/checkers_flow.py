@@ -410,6 +410,22 @@ def check_contribution(claim: Any, text: str, lang: str, context: Any) -> None:
     if not (math.isfinite(claim.log10_first) and math.isfinite(claim.log10_last)):
         assert "no share per step" in text or lang != "en"
         return
+    T = len(c.log10_step)
+    # ‖∂L/∂x_t‖ from its own earliest finite step, never a step against itself
+    dx_ok = np.flatnonzero(np.isfinite(c.log10_dx))
+    named = re.findall(r"‖∂L/∂x_(\d+)‖", text)
+    if dx_ok.size and dx_ok[0] + 1 != T and np.isfinite(c.log10_dx[-1]):
+        assert named[:2] == [str(dx_ok[0] + 1), str(T)], text
+        if lang == "en":
+            m = re.search(r"‖∂L/∂x_\d+‖ is (\S+) times", text)
+            assert m, text
+            if "⁻" not in m.group(1) and "×" not in m.group(1):  # a plain number (not 10⁻ⁿ)
+                assert log10_of(m.group(1)) == pytest.approx(c.log10_dx[dx_ok[0]] - c.log10_dx[-1], abs=0.01), text
+    else:
+        assert not named, text
+    if claim.first == T:  # one step with a nonzero term: the whole update, no share of itself
+        assert ("all of their update from step" if lang == "en" else "갱신량 전부를") in text, text
+        return
     if lang != "en":
         assert f"시각 {claim.first}에서" in text and f"시각 {len(c.log10_step)}에서" in text
         return

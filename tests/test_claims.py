@@ -293,3 +293,24 @@ def test_what_a_browser_review_saw_is_said_truly():
     if not rv.flow.trends["full"].steady:
         assert "no steady rate per step" in rendered([claims.TrendClaim("RNN", rv.flow.trends["full"])])
         assert "mean rates" in text, text
+
+
+def test_a_loss_at_every_step_reads_no_pure_chain():
+    """With a loss at every step each step's loss enters the chains (a second browser review, session 8: '∏ f grows
+    to 2.06×', and 'closer to σ_max than to ρ (too few steps)' at T = 200 for a flat curve). The chains are labelled
+    so, and no reading speaks of their rates or of them as products."""
+    s = Settings(loss="every", T=200)
+    rv = data.rnn_view(s)
+    text = rendered(claims.rnn_claims(rv, s))
+    assert "W_hh-only chain" not in text and "per step**" not in text and "′ factor" not in text, text
+    assert all("each step's loss" in c.label[0] for c in rv.flow.info if c.role == "path")
+    for kind, view in (("lstm", data.lstm_view), ("gru", data.gru_view)):
+        v = view(Settings(loss="every"))
+        lines = claims.render(claims.gate_claims(v, Settings(loss="every"), kind), "en")
+        assert not any("path alone" in line for line in lines), lines
+        assert all("each step's loss" in c.label[0] for c in v.flow.info if c.role == "path")
+    r = data.compare(Settings(loss="every"), show_open_gates=True)
+    assert all("each step's loss" in c.label[0] for c in r.flow.info if c.role == "path")
+    # the last step's loss: the chains are read as before
+    s = Settings(T=200)
+    assert "W_hh-only chain" in rendered(claims.rnn_claims(data.rnn_view(s), s))

@@ -127,9 +127,9 @@ class OpenClaim:
         text = tr(
             f"Opened by {OPEN_GATE_BIAS:+g} to gate bias {self.bias:+g} (dotted; its gate averages "
             f"{self.gate_mean:.3f}), the {self.name} "
-            f"{ratio} at t = 0: {rel_en} at the bias you set ({pct(self.as_set.log10_ratio)})",
+            f"{ratio} at t = 0: {rel_en} at the bias you set ({ratio_value(self.as_set.log10_ratio)})",
             f"게이트 편향을 {OPEN_GATE_BIAS:+g}만큼 올려 {josa(f'{self.bias:+g}', '으로/로')} 열면 (점선, 게이트 평균 {self.gate_mean:.3f}) t = 0에서 "
-            f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({pct(self.as_set.log10_ratio)}){rel_ko}",
+            f"{josa(self.name, '은/는')} {ratio}. 설정한 편향일 때({ratio_value(self.as_set.log10_ratio)}){rel_ko}",
         )
         cell_carries = _cell_carries(self.cell)
         if o.direction == "vanishes" and cell_carries:
@@ -314,8 +314,9 @@ class ContributionClaim:
     log10_first: float  # log10 (‖term of step first‖ / ‖∂L/∂W_hh‖)
     last: int
     log10_last: float
-    log10_dx_first: float  # log10 ‖∂L/∂x_first‖ / ‖∂L/∂x_last‖
+    log10_dx_first: float  # log10 ‖∂L/∂x_dx_first‖ / ‖∂L/∂x_last‖
     zero_before: bool  # step 1's term is exactly 0 (h_0 = 0)
+    dx_first: int | None = None  # the earliest t whose ‖∂L/∂x_t‖ is finite and nonzero (x_1 even when W_hh's is 0)
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
@@ -327,17 +328,26 @@ class ContributionClaim:
                 "범위 밖) 시각별 몫을 말하지 않습니다.",
             )
         a, b = format_log10(self.log10_first), format_log10(self.log10_last)
-        text = tr(
-            f"The {self.name}'s recurrent weights W_hh receive {a} of their update from step {self.first} and {b} "
-            f"from step {self.last} (each step's term ‖h_(t−1)ᵀ ∂L/∂a_t‖ against the whole ‖∂L/∂W_hh‖)",
-            f"{self.name}의 순환 가중치 W_hh는 갱신량의 {josa(a, '을/를')} 시각 {self.first}에서, "
-            f"{josa(b, '을/를')} 시각 {self.last}에서 "
-            "받습니다 (각 시각의 항 ‖h_(t−1)ᵀ ∂L/∂a_t‖를 전체 ‖∂L/∂W_hh‖와 비교)",
-        )
-        if math.isfinite(self.log10_dx_first):
+        if self.first == self.last:  # one step only has a nonzero term: it is the whole update, not a share of it
+            text = tr(
+                f"The {self.name}'s recurrent weights W_hh receive all of their update from step {self.last}, the only "
+                "step with a nonzero term ‖h_(t−1)ᵀ ∂L/∂a_t‖",
+                f"{self.name}의 순환 가중치 W_hh는 갱신량 전부를 시각 {self.last}에서 받습니다. 0이 아닌 항 "
+                "‖h_(t−1)ᵀ ∂L/∂a_t‖가 있는 시각은 그뿐입니다",
+            )
+        else:
+            text = tr(
+                f"The {self.name}'s recurrent weights W_hh receive {a} of their update from step {self.first} and {b} "
+                f"from step {self.last} (each step's term ‖h_(t−1)ᵀ ∂L/∂a_t‖ against the whole ‖∂L/∂W_hh‖)",
+                f"{self.name}의 순환 가중치 W_hh는 갱신량의 {josa(a, '을/를')} 시각 {self.first}에서, "
+                f"{josa(b, '을/를')} 시각 {self.last}에서 "
+                "받습니다 (각 시각의 항 ‖h_(t−1)ᵀ ∂L/∂a_t‖를 전체 ‖∂L/∂W_hh‖와 비교)",
+            )
+        dx = self.first if self.dx_first is None else self.dx_first
+        if math.isfinite(self.log10_dx_first) and dx != self.last:  # never a step against itself
             text += tr(
-                f"; ‖∂L/∂x_{self.first}‖ is {format_log10(self.log10_dx_first)} times ‖∂L/∂x_{self.last}‖",
-                f". {josa(f'‖∂L/∂x_{self.first}‖', '은/는')} ‖∂L/∂x_{self.last}‖의 {format_log10(self.log10_dx_first)}배입니다",
+                f"; ‖∂L/∂x_{dx}‖ is {format_log10(self.log10_dx_first)} times ‖∂L/∂x_{self.last}‖",
+                f". {josa(f'‖∂L/∂x_{dx}‖', '은/는')} ‖∂L/∂x_{self.last}‖의 {format_log10(self.log10_dx_first)}배입니다",
             )
         if self.zero_before:
             text += tr(
@@ -498,7 +508,10 @@ def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
 
 def rnn_claims(r: RNNResult, s: Settings) -> list[Claim]:
     tr_ = r.flow.trends
-    claims: list[Claim] = [TrendClaim("RNN", tr_["full"]), TrendClaim("RNN", tr_["matmul_only"])]
+    claims: list[Claim] = [TrendClaim("RNN", tr_["full"])]
+    if s.loss == "every":  # each step's loss enters the chains: no pure W_hh chain, no rate to set against ρ or φ′
+        return [*claims, TheoryClaim(r.sigma_max, r.spectral_radius)]
+    claims.append(TrendClaim("RNN", tr_["matmul_only"]))
     measurable = [math.isfinite(v) for v in (r.log10_rate_matmul, r.log10_rate_full, r.log10_gain_phi)]
     if s.T > RATE_MIN_T and measurable[0]:
         claims.append(RateClaim(r.log10_rate_matmul, r.spectral_radius, r.sigma_max, tr_["matmul_only"].steady))
@@ -526,7 +539,9 @@ def gate_claims(r: GateResult, s: Settings, kind: str) -> list[Claim]:
     name = KIND_LABELS[kind]
     claims: list[Claim] = [GateClaim(name, r.keep_symbol, r.gate_mean, s.T)]
     dc = r.flow.trends.get("dc") if kind == "lstm" else None  # ‖∂L/∂c_t‖ judged beside a vanishing ‖∂L/∂h_t‖
-    claims.extend(TrendClaim(name, t, dc if t.quantity == "dh" else None) for t in r.flow.trends.values())
+    # with a loss at every step the gate's chain (∏ f, ∏ keep) is no pure product: its curve is drawn, not read
+    trends = [t for t in r.flow.trends.values() if s.loss != "every" or t.quantity in ("dh", "dc")]
+    claims.extend(TrendClaim(name, t, dc if t.quantity == "dh" else None) for t in trends)
     return claims
 
 
@@ -540,7 +555,12 @@ def contribution_claims(c: Contributions | None, name: str) -> list[Contribution
     if not idx.size:
         return [ContributionClaim(name, None, math.nan, T, math.nan, math.nan, False)]
     first = int(idx[0])
-    dx_ratio = float(c.log10_dx[first] - c.log10_dx[-1]) if np.isfinite(c.log10_dx[[first, -1]]).all() else math.nan
+    # the inputs' gradient from its own earliest finite nonzero step (x_1 has one even where W_hh's step 1 is 0)
+    dx_ok = np.flatnonzero(np.isfinite(c.log10_dx))
+    dx_first = int(dx_ok[0]) if dx_ok.size else first
+    dx_ratio = (
+        float(c.log10_dx[dx_first] - c.log10_dx[-1]) if np.isfinite(c.log10_dx[[dx_first, -1]]).all() else math.nan
+    )
     return [
         ContributionClaim(
             name,
@@ -550,6 +570,7 @@ def contribution_claims(c: Contributions | None, name: str) -> list[Contribution
             float(c.log10_step[-1] - c.log10_whole),
             dx_ratio,
             bool(c.log10_step[0] == -np.inf),
+            dx_first + 1,
         )
     ]
 
@@ -579,12 +600,18 @@ def point(r: CompareResult, lang: str) -> str | None:
     vanish = [KIND_LABELS[k] for k in ("lstm", "gru") if vanishes(r, k)]
     if not vanish:
         return None
+
     # opened by +3, a kind that vanished no longer does: its ‖∂L/∂h_t‖ (said so), or only the LSTM's memory cell
     # (said so, beside its ‖∂L/∂h_t‖ that still vanishes on the chart)
+    def cell_gained(k: str) -> bool:  # the LSTM's memory cell opened by +3 against as set, by the same measure
+        opened, as_set = r.open_dc.get(k), r.lstm_dc if k == "lstm" else None
+        return opened is not None and as_set is not None and opened.log10_ratio >= as_set.log10_ratio + TREND_DECADES
+
     gained = [
         k
         for k in r.open_bias
-        if KIND_LABELS[k] in vanish and trends[f"{k}_open"].log10_ratio >= trends[k].log10_ratio + TREND_DECADES
+        if KIND_LABELS[k] in vanish
+        and (trends[f"{k}_open"].log10_ratio >= trends[k].log10_ratio + TREND_DECADES or cell_gained(k))
     ]
     rescued = [KIND_LABELS[k] for k in gained if trends[f"{k}_open"].direction != "vanishes"]
     by_cell = [k for k in gained if trends[f"{k}_open"].direction == "vanishes" and _cell_carries(r.open_dc.get(k))]

@@ -99,7 +99,12 @@ def compare(s: Settings, show_open_gates: bool = True, flows: Callable[[str], Ki
     gate_means["lstm"] = lstm.gate_mean
     assert lstm.path is not None and lstm.dc is not None
     cell_info = CurveInfo(
-        "lstm_cell_path", ("LSTM cell path ∏ f", "LSTM 셀 경로 ∏ f"), "lstm", "path", "lstm", "cell_path"
+        "lstm_cell_path",
+        chain_label(("LSTM cell path ∏ f", "LSTM 셀 경로 ∏ f"), s),
+        "lstm",
+        "path",
+        "lstm",
+        "cell_path",
     )
     cell_path = trend(cell_info, lstm.path)
     dc_info = CurveInfo("lstm_dc", ("LSTM ‖∂L/∂c_t‖", "LSTM ‖∂L/∂c_t‖"), "cell", "full", "lstm", "dc")
@@ -165,6 +170,14 @@ def seed_band(s: Settings, n_seeds: int = SEED_BAND_SEEDS) -> pd.DataFrame:
             pd.DataFrame({"t": t, "back": s.T - t, "curve": kind, "lo": arr.min(axis=0), "hi": arr.max(axis=0)})
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def chain_label(label: Text, s: Settings) -> Text:
+    """A chain's legend label (∏ f, ∏ keep, W_hh alone, φ′ alone); with a loss at every step, each step's own loss
+    enters the chain as it goes back, so the curve is no pure product: the label says so."""
+    if s.loss != "every":
+        return label
+    return label[0] + " + each step's loss", label[1] + " + 시각마다의 손실"
 
 
 # ---------------------------------------------------------------------------------------------------- RNN page
@@ -264,14 +277,19 @@ def rnn_view(s: Settings) -> RNNResult:
     full = CurveInfo("full", (f"full BPTT ({act}′ and W_hh)", f"전체 BPTT ({act}′과 W_hh)"), "rnn", "full", "rnn", "dh")
     matmul = CurveInfo(
         "matmul_only",
-        ("W_hh matmul only (the book's chain)", "W_hh 행렬 곱만 반복 (책의 실험)"),
+        chain_label(("W_hh matmul only (the book's chain)", "W_hh 행렬 곱만 반복 (책의 실험)"), s),
         "matmul",
         "path",
         "rnn",
         "matmul_only",
     )
     phi = CurveInfo(
-        "tanh_only", (f"{act}′ only (W_hh = I)", f"{act}′만 (W_hh = I)"), "tanh", "path", "rnn", "tanh_only"
+        "tanh_only",
+        chain_label((f"{act}′ only (W_hh = I)", f"{act}′만 (W_hh = I)"), s),
+        "tanh",
+        "path",
+        "rnn",
+        "tanh_only",
     )
     parts = [
         (full, t, full_y, trend(full, full_y, dec.full.overflow_step, fwd)),
@@ -433,7 +451,9 @@ def lstm_view(s: Settings) -> GateResult:
     dh, dc, path = kf.dh, kf.dc, kf.path
     dh_info = CurveInfo("dh", ("‖∂L/∂h_t‖ (full BPTT)", "‖∂L/∂h_t‖ (전체 BPTT)"), "lstm", "full", "lstm", "dh")
     dc_info = CurveInfo("dc", ("‖∂L/∂c_t‖ (full BPTT)", "‖∂L/∂c_t‖ (전체 BPTT)"), "cell", "full", "lstm", "dc")
-    path_info = CurveInfo("cell_path", ("cell path alone: ∏ f", "셀 경로만: ∏ f"), "tanh", "path", "lstm", "cell_path")
+    path_info = CurveInfo(
+        "cell_path", chain_label(("cell path alone: ∏ f", "셀 경로만: ∏ f"), s), "tanh", "path", "lstm", "cell_path"
+    )
     ov, fwd = kf.overflow_step, kf.forward_overflow
     parts = [
         (dh_info, t, dh, trend(dh_info, dh, ov, fwd)),
@@ -469,7 +489,7 @@ def gru_view(s: Settings) -> GateResult:
     dh_info = CurveInfo("dh", ("‖∂L/∂h_t‖ (full BPTT)", "‖∂L/∂h_t‖ (전체 BPTT)"), "gru", "full", "gru", "dh")
     path_info = CurveInfo(
         "direct_path",
-        (f"direct path alone: ∏ ({keep})", f"직접 경로만: ∏ ({keep})"),
+        chain_label((f"direct path alone: ∏ ({keep})", f"직접 경로만: ∏ ({keep})"), s),
         "tanh",
         "path",
         "gru",

@@ -222,3 +222,16 @@ def book_figure(ctx: Context, book: pd.DataFrame, axis_key: str, linear_first: b
     wide = book.pivot(index="back", columns="scale", values="norm")[list(BOOK_NAMES)].rename(columns=BOOK_NAMES)
     wide.index.name = tr("steps back", "거슬러 간 시각 수")
     st.dataframe(wide.style.format("{:.6g}"), height=250)
+
+
+def every_step_note(ctx: Context) -> None:
+    """With a loss at every step, why the page reads no chain (∏ f, ∏ keep, W_hh alone, φ′ alone) and no rate."""
+    if ctx.settings.loss == "every":
+        st.caption(ctx.tr(
+            "With a loss at every step, each step's own loss enters every dashed chain as it goes back, so none of "
+            "them is a pure product (∏ f, ∏ keep, W_hh alone, φ′ alone): they are drawn, and the readings leave their "
+            "rates out. Set Where the loss sits to the last step to read them.",
+            "손실이 모든 시각에 있으면 점선 사슬마다 거슬러 가며 그 시각의 손실이 더해지므로, 어느 것도 순수한 곱(∏ f, "
+            "∏ keep, W_hh만, φ′만)이 아닙니다. 그래서 그리기만 하고 해석에서는 비율을 말하지 않습니다. 손실의 위치를 "
+            "마지막 시각으로 두면 읽을 수 있습니다.",
+        ))  # fmt: skip

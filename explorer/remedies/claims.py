@@ -16,7 +16,7 @@ import numpy as np
 
 from charts import format_log10
 
-from ..shared.claims import QUANTITY, pct, ratio_text
+from ..shared.claims import QUANTITY, ratio_text, ratio_value
 from ..shared.claims import render as render
 from ..shared.controls import Text
 from ..shared.curves import TREND_DECADES
@@ -36,8 +36,8 @@ def kept_text(log10_ratio: float, lang: str) -> str:
 
 
 def pct0(log10_ratio: float) -> str:
-    """pct, with '0' said as 'exactly 0'."""
-    return "exactly 0" if log10_ratio == -math.inf else pct(log10_ratio)
+    """A ratio beside another ('40%' below 1, '5460×' above: ratio_value), with '0' said as 'exactly 0'."""
+    return "exactly 0" if log10_ratio == -math.inf else ratio_value(log10_ratio)
 
 
 # a cosine this close to 1 is "the same direction" (the global clip's scale leaves rounding of ~1e-16)
@@ -260,7 +260,10 @@ class PresetCompareClaim:
         else:
             word_en, word_ko = "less than", "더 적습니다"
         zero = self.preset_log10 == -math.inf
+        # "keeps 40% of its value", "grows to 22× its value" (no "of" after a growth)
         of_en, of_ko = ("", "") if zero else (" of its value at the loss", "손실 위치 값의 ")
+        if self.preset_log10 > 0:
+            of_en, of_ko = " its value at the loss", ""
         return tr(
             f"**{name}**: at t = 0 the gradient {a}{of_en}, {word_en} {base} ({b}).",
             f"**{name_ko}**: t = 0에서 기울기는 {of_ko}{a}. {base_ko}({b})보다 {word_ko}.",
