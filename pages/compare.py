@@ -42,8 +42,13 @@ for line in claims.render(claims.compare_claims(result, s), ctx.lang):
 point = claims.point(result, ctx.lang)
 if point:
     st.markdown(point)
-st.caption(tr("Loss at the last step means L = Σ h_T (the book's dh = ones); the norm over the batch is set in the "
-              "sidebar. Past float64's range norms are computed in the log domain, so an exploding run stays exact.",
-              "'마지막 시각의 손실'은 L = Σ h_T (책의 dh = ones)를 뜻합니다. 배치에 대한 노름은 사이드바에서 고릅니다. "
-              "float64 범위를 넘는 노름은 로그 영역에서 계산하므로 폭발하는 경우에도 정확합니다."))  # fmt: skip
+loss_text = (tr("A loss at every step means L = Σ_t Σ h_t (dh = ones at every t)",
+                "'모든 시각의 손실'은 L = Σ_t Σ h_t (모든 시각에서 dh = ones)를 뜻합니다")
+             if s.loss == "every" else
+             tr("Loss at the last step means L = Σ h_T (the book's dh = ones)",
+                "'마지막 시각의 손실'은 L = Σ h_T (책의 dh = ones)를 뜻합니다"))  # fmt: skip
+st.caption(loss_text + tr("; the norm over the batch is set in the sidebar. Past float64's range norms are computed in "
+                          "the log domain, so an exploding run stays exact.",
+                          ". 배치에 대한 노름은 사이드바에서 고릅니다. float64 범위를 넘는 노름은 로그 영역에서 계산하므로 "
+                          "폭발하는 경우에도 정확합니다."))  # fmt: skip
 notes_ui.in_the_notes(ctx, "compare")  # h_0 = 0

@@ -100,7 +100,7 @@ ui.view_chart(remedies_ui.truncation_chart, trunc, functools.partial(cached.trun
               name="remedies_truncation", ctx=ctx, title=trunc_title, caption=trunc_caption)  # fmt: skip
 for line in claims.render(claims.trunc_claims(trunc, kind), ctx.lang):
     st.markdown(f"- {line}")
-if s.loss == "last":
+if s.loss == "last" and k < s.T:  # more than one block
     st.caption(tr("With the loss at the last step only, the blocks before the last get no gradient at all; set "
                   "**Where the loss sits → every step** to see each block's own gradient.",
                   "손실이 마지막 시각에만 있으면 마지막 블록 이전에는 기울기가 전혀 없습니다. 블록마다의 기울기를 보려면 "

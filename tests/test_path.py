@@ -195,3 +195,14 @@ def test_a_link_to_the_model_page_says_what_its_default_example_opens_on():
     assert path.ARRIVAL["model"] == {"model_input": task, "model_T": str(T)}
     values, notices = parse_params(path.ARRIVAL["model"])
     assert notices == [] and values == {"model_input": task, "model_T": T}
+
+
+@pytest.mark.parametrize("page", [s.page for s in path.PATH if s.settings])
+def test_what_to_try_already_in_force_says_so_and_offers_no_link(page):
+    """The GRU page asked to 'write the GRU as the book does … +3' with both already set (session 8's second
+    review): a suggestion in force says so, and no 'Apply' link that changes nothing is drawn."""
+    step = next(s for s in path.PATH if s.page == page)
+    at = run(page, dict(step.settings))
+    text = "\n".join(m.value for m in at.markdown)
+    assert step.try_line[0] in text and "These are the settings in force now." in text, text
+    assert "Apply these settings" not in links(at)

@@ -405,3 +405,20 @@ def test_row_norms_are_the_one_row_norm_to_the_bit(shape):
     g[3, 0] = 1e300
     one_by_one = np.array([[remedies._norm(sample) for sample in step] for step in g])
     np.testing.assert_array_equal(remedies._row_norms(g), one_by_one)
+
+
+def test_one_block_is_said_as_the_chart_draws_it():
+    """k = T (a block longer than the sequence): one block, full BPTT inside, but nothing into h_0, as the chart
+    draws it (the notice said 'which is full BPTT'); and no caption about 'the blocks before the last' (session 8's
+    second review)."""
+    k, note = remedies.safe_block(5, 2)
+    assert k == 2 and note is not None and "nothing flows on into h_0" in note[0]
+    trunc = remedies.truncation(Settings(T=2), "rnn", k)
+    curves = trunc.flow.curves
+    cut = curves[curves["curve"] == "truncated"].set_index("t")["log10_norm"]
+    full = curves[curves["curve"] == "full"].set_index("t")["log10_norm"]
+    assert cut[0] == -np.inf and np.isfinite(full[0])  # h_0 gets nothing
+    assert (cut[1:] == full[1:]).all()  # full BPTT inside the one block
+    at = _page({"T": "2", "block": "5"})
+    assert not any("blocks before the last" in c.value for c in at.caption)
+    assert any("blocks before the last" in c.value for c in _page({"T": "20", "block": "5"}).caption)

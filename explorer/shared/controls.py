@@ -369,8 +369,10 @@ def safe_block(k: object, T: int) -> tuple[int, Text | None]:
         )
     if v > T:
         return T, (
-            f"The block length k = {int(v)} is longer than the sequence (T = {T}): using k = T, which is full BPTT.",
-            f"블록 길이 k = {josa(str(int(v)), '이/가')} 시퀀스(T = {T})보다 깁니다. k = T(전체 BPTT와 같음)를 씁니다.",
+            f"The block length k = {int(v)} is longer than the sequence (T = {T}): using k = T, one block: full BPTT "
+            "over the sequence, except that nothing flows on into h_0 (t = 0).",
+            f"블록 길이 k = {josa(str(int(v)), '이/가')} 시퀀스(T = {T})보다 깁니다. k = T, 곧 블록 하나를 씁니다. "
+            "시퀀스 안에서는 전체 BPTT와 같지만 h_0(t = 0)으로는 기울기가 가지 않습니다.",
         )
     if v != round(v):
         return round(v), (

@@ -607,12 +607,18 @@ def path_footer(pages: Mapping[str, Any], ctx: Context, view: View, own: object 
     k, tr = (1 if ctx.lang == "ko" else 0), ctx.tr
     step = PATH[i]
     here = query_items(ctx.settings, view, ctx.lang, page=ctx.page, own=own)
+    suggested = with_settings(here, step)
     st.divider()
-    st.markdown(f"**{tr(*TRY)}:** {step.try_line[k]}")
+    if suggested == dict(here):  # the suggestion is what is in force: say so, offer no link that changes nothing
+        st.markdown(f"**{tr(*TRY)}:** {step.try_line[k]} " + tr("(These are the settings in force now.)",
+                                                                 "(지금 이 설정입니다.)"))  # fmt: skip
+    else:
+        st.markdown(f"**{tr(*TRY)}:** {step.try_line[k]}")
     row = st.container(horizontal=True, gap="small")
     with row:
-        st.page_link(pages[step.page], label=tr("Apply these settings", "이 설정 적용"), icon=":material/tune:",
-                     query_params=with_settings(here, step), help="")  # fmt: skip
+        if suggested != dict(here):
+            st.page_link(pages[step.page], label=tr("Apply these settings", "이 설정 적용"), icon=":material/tune:",
+                         query_params=suggested, help="")  # fmt: skip
         if i + 1 < len(PATH):
             nxt = PATH[i + 1]
             st.page_link(pages[nxt.page], label=f"{tr(*NEXT)} {nxt.label(i + 2, ctx.lang)}", help="",
