@@ -76,6 +76,10 @@ def check_loss(claim: lab_claims.LossClaim, text: str, lang: str, c: LabContext)
     if v in ("empty", "diverged"):
         return
     w, ratio, solved = final_numbers(run)
+    if v == "baseline" and lang == "en":  # against the trivial model as the printed ratio says
+        printed = float(f"{ratio:.2g}")
+        said = ("does as well" in text, "barely better" in text, "does better" in text)
+        assert said == (printed == 1.0, printed != 1.0 and ratio < 1, printed != 1.0 and ratio > 1), (ratio, text)
     assert math.isclose(claim.ratio, ratio, rel_tol=1e-9)
     r = f"{ratio:.2g}"
     assert (f"{r}× the baseline" in text) if lang == "en" else (f"기준선의 {r}배" in text), text

@@ -90,11 +90,28 @@ class LossClaim:
             got_ko = f", 배치의 {100 * self.solved:.3g}%를 맞힙니다" + (f" (자명한 모델: {chance})" if chance else "")
         mean_en, mean_ko = f"mean of the last {counted(w, 'step')}", f"최근 {w} 스텝 평균"
         if v == "baseline":
+            # against the trivial model (predicting the average) as the printed ratio says: barely better, as well,
+            # or worse than it
+            if r == _ratio(1.0):
+                avg_en, avg_ko = (
+                    "by the loss, predicting the average does as well",
+                    "손실로는 평균을 예측하는 것과 같은 수준",
+                )
+            elif self.ratio < 1:
+                avg_en, avg_ko = (
+                    "by the loss, barely better than predicting the average",
+                    "손실로는 평균을 예측하는 것보다 조금 나을 뿐",
+                )
+            else:
+                avg_en, avg_ko = (
+                    "by the loss, predicting the average does better",
+                    "손실로는 평균을 예측하는 편이 더 낫습니다",
+                )
             return tr(
                 f"{name}: after {counted(n, 'step')} the loss stays at {r}× the baseline ({mean_en}){got_en}: it has "
-                "**not learned** the task (predicting the average does as well).",
+                f"**not learned** the task ({avg_en}).",
                 f"{josa(name, '은/는')} {n} 스텝 뒤에도 손실이 기준선의 {r}배에 머뭅니다 ({mean_ko}){got_ko}. 과제를 "
-                "**배우지 못했습니다** (평균을 예측하는 것과 같은 수준).",
+                f"**배우지 못했습니다** ({avg_ko}).",
             )
         if v == "learned":
             return tr(
