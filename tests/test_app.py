@@ -233,23 +233,31 @@ def test_page_toggles_come_from_the_url():
     assert sum("range over 10 seeds" in n for n in names) == 3  # a band for each of the three kinds
 
 
-def test_the_seed_bands_drawn_are_in_the_csv_too(monkeypatch):
-    """The CSV holds what the chart draws: each kind's range over the seeds beside its curve (a browser review,
-    session 8: the band was drawn, the CSV had no column for it)."""
-    from explorer.flow import data as flow_data
+@pytest.fixture
+def charts_drawn(monkeypatch) -> dict[str, tuple]:
+    """Every chart a page draws through ui.chart_with_exports, by its export name: (figure, table or the function
+    that builds it, the downloads' ``again``)."""
     from explorer.shared import ui
 
-    tables: dict[str, object] = {}
+    drawn: dict[str, tuple] = {}
     draw = ui.chart_with_exports
 
     def spy(fig, table, chart, *args, **kwargs):
-        tables[chart] = (fig, table)
+        drawn[chart] = (fig, table, kwargs.get("again"))
         return draw(fig, table, chart, *args, **kwargs)
 
     monkeypatch.setattr(ui, "chart_with_exports", spy)
+    return drawn
+
+
+def test_the_seed_bands_drawn_are_in_the_csv_too(charts_drawn):
+    """The CSV holds what the chart draws: each kind's range over the seeds beside its curve (a browser review,
+    session 8: the band was drawn, the CSV had no column for it)."""
+    from explorer.flow import data as flow_data
+
     at = run_app({"band": "true", "T": "12", "H": "4", "seed": "2"})
     assert_clean(at)
-    fig, table = tables["compare"]
+    fig, table, _ = charts_drawn["compare"]
     table = table() if callable(table) else table
     band = flow_data.seed_band(flow_data.Settings(T=12, H=4, seed=2))
     for kind, label in (("rnn", "RNN"), ("lstm", "LSTM"), ("gru", "GRU")):
@@ -457,24 +465,16 @@ def test_no_page_draws_by_magic():
 
 
 @pytest.mark.parametrize("page,name,gate", [("lstm", "lstm_forget_gate", "f"), ("gru", "gru_update_gate", "z")])
-def test_a_gate_maps_csv_is_built_on_download_with_every_step_and_unit(monkeypatch, page, name, gate):
+def test_a_gate_maps_csv_is_built_on_download_with_every_step_and_unit(charts_drawn, page, name, gate):
     """The page keeps its gate as a (T, H) grid and builds the CSV's long table only when it is asked for; that table
     has every step and unit of the grid the heatmap draws (one step in k past its cells), bit for bit."""
     from explorer.flow import data as flow_data
-    from explorer.shared import ui
 
-    seen: dict[str, tuple] = {}
-    draw = ui.chart_with_exports
-
-    def spy(fig, table, chart, *args, **kwargs):
-        seen[chart] = (fig, table)
-        return draw(fig, table, chart, *args, **kwargs)
-
-    monkeypatch.setattr(ui, "chart_with_exports", spy)
+    seen = charts_drawn
     T, H = 300, 40
     at = run_app({"T": str(T), "H": str(H), "seed": "4", f"{page}_gates": "heatmap"}, page)
     assert_clean(at)
-    fig, table = seen[name]
+    fig, table, _ = seen[name]
     assert callable(table)  # nothing built until the CSV is downloaded
     rows = table()
     assert list(rows.columns) == ["t", "unit", "value"] and len(rows) == T * H
@@ -486,7 +486,7 @@ def test_a_gate_maps_csv_is_built_on_download_with_every_step_and_unit(monkeypat
     view = flow_data.lstm_view if page == "lstm" else flow_data.gru_view
     assert hm.colorbar.title.text == gate and rows.equals(flow_data.gate_frame(view_heatmap(at, view)))
     # every gate's own map (the heatmap mode) is built the same way
-    maps = {other: t for other, (_, t) in seen.items() if other.startswith(f"{page}_gate_")}
+    maps = {other: t for other, (_, t, _) in seen.items() if other.startswith(f"{page}_gate_")}
     assert len(maps) == (4 if page == "lstm" else 2)
     assert all(callable(t) and len(t()) == T * H for t in maps.values())
 
@@ -500,7 +500,7 @@ DOWNLOADS_KEPT = {"book_figure", "remedies_clipping"}
     "page,query",
     [("rnn", {}), ("lstm", {"lstm_gates": "heatmap"}), ("gru", {}), ("compare", {"band": "1"}), ("remedies", {})],
 )
-def test_a_flow_pages_downloads_hold_no_chart_and_build_the_drawn_one_again(monkeypatch, page, query):
+def test_a_flow_pages_downloads_hold_no_chart_and_build_the_drawn_one_again(monkeypatch, charts_drawn, page, query):
     """A live session keeps its downloads' functions until it ends (30 students at T = 1000, H = 256: ~110 MB of
     figures and tables). On the flow pages those functions reach no figure, table, array, or the page script's
     namespace; from the cache emptied (the result computed again) they build the chart and the table as drawn."""
@@ -516,13 +516,7 @@ def test_a_flow_pages_downloads_hold_no_chart_and_build_the_drawn_one_again(monk
     import charts
     from explorer.shared import ui, work
 
-    drawn: dict[str, tuple] = {}
-    draw = ui.chart_with_exports
-
-    def spy(fig, table, chart, *args, **kwargs):
-        drawn[chart] = (fig, table, kwargs.get("again"))
-        return draw(fig, table, chart, *args, **kwargs)
-
+    drawn = charts_drawn
     kept: list[tuple[str, object]] = []
     add = MediaFileManager.add_deferred
     params = inspect.signature(add)
@@ -532,7 +526,6 @@ def test_a_flow_pages_downloads_hold_no_chart_and_build_the_drawn_one_again(monk
         kept.append((bound.arguments["file_name"], bound.arguments["data_callable"]))
         return add(self, *args, **kwargs)
 
-    monkeypatch.setattr(ui, "chart_with_exports", spy)
     monkeypatch.setattr(MediaFileManager, "add_deferred", record)
     at = run_app({"T": "300", "H": "40", "seed": "4", **query}, page)
     assert_clean(at)
