@@ -119,7 +119,7 @@ def check_text_rules(text: str, lang: str) -> None:
     assert unclosed_bold(text) == [], (unclosed_bold(text), text)
     if lang == "ko":
         assert "100%만" not in text, text
-        assert not re.search(r"만 남습니다\. [^.]*보다 많습니다", text), text  # 만 only for less
+        assert not re.search(r"만 남습니다\. [^.]*보다 (더 )?많습니다", text), text  # 만 only for less
 
 
 def check_step_rate(trend: Any, y: np.ndarray | None, text: str, lang: str) -> None:

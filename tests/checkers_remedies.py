@@ -20,6 +20,7 @@ from test_claims import check_text_rules
 import recurrent_core as rc
 from explorer.remedies import claims as rcl
 from explorer.remedies import data as remedies
+from explorer.shared import claims as shared_claims
 from explorer.shared.controls import Settings, consistent
 from explorer.shared.curves import TREND_DECADES, make_inputs, make_layer
 
@@ -376,6 +377,8 @@ def check_preset_compare(claim: rcl.PresetCompareClaim, text: str, lang: str, c:
     with np.errstate(invalid="ignore"):
         kb, kp = yb[0] - yb[-1], yp[0] - yp[-1]
     assert claim.preset_log10 == kp or (math.isnan(kp) and math.isnan(claim.preset_log10))
+    if kp == kb or abs(kp - kb) < 1e-9 or shared_claims.pct(kp) == shared_claims.pct(kb):  # printed alike
+        assert claim.relation == "same" and ("as much as" in text or "같습니다" in text), text
     if claim.relation in ("more", "less"):
         more = kp > kb
         assert (claim.relation == "more") == more, text

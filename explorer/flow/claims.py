@@ -21,7 +21,7 @@ from ..shared.controls import Settings, Text
 from ..shared.curves import TREND_DECADES, Trend
 from ..shared.i18n import counted, josa, pick
 from ..shared.kinds import KIND_LABELS
-from .data import BOOK_START, OPEN_GATE_BIAS, CompareResult, Contributions, GateResult, RNNResult
+from .data import BOOK_START, OPEN_GATE_BIAS, CompareResult, Contributions, GateResult, RNNResult, chains_are_products
 
 # Two rates closer than this (log10 per step) count as the same
 SAME_RATE = 0.005
@@ -509,7 +509,7 @@ def compare_claims(r: CompareResult, s: Settings) -> list[Claim]:
 def rnn_claims(r: RNNResult, s: Settings) -> list[Claim]:
     tr_ = r.flow.trends
     claims: list[Claim] = [TrendClaim("RNN", tr_["full"])]
-    if s.loss == "every":  # each step's loss enters the chains: no pure W_hh chain, no rate to set against ρ or φ′
+    if not chains_are_products(s):  # no pure W_hh chain, no rate to set against ρ or φ′
         return [*claims, TheoryClaim(r.sigma_max, r.spectral_radius)]
     claims.append(TrendClaim("RNN", tr_["matmul_only"]))
     measurable = [math.isfinite(v) for v in (r.log10_rate_matmul, r.log10_rate_full, r.log10_gain_phi)]
@@ -539,8 +539,8 @@ def gate_claims(r: GateResult, s: Settings, kind: str) -> list[Claim]:
     name = KIND_LABELS[kind]
     claims: list[Claim] = [GateClaim(name, r.keep_symbol, r.gate_mean, s.T)]
     dc = r.flow.trends.get("dc") if kind == "lstm" else None  # ‖∂L/∂c_t‖ judged beside a vanishing ‖∂L/∂h_t‖
-    # with a loss at every step the gate's chain (∏ f, ∏ keep) is no pure product: its curve is drawn, not read
-    trends = [t for t in r.flow.trends.values() if s.loss != "every" or t.quantity in ("dh", "dc")]
+    # a gate's chain (∏ f, ∏ keep) that is no pure product is drawn, not read
+    trends = [t for t in r.flow.trends.values() if chains_are_products(s) or t.quantity in ("dh", "dc")]
     claims.extend(TrendClaim(name, t, dc if t.quantity == "dh" else None) for t in trends)
     return claims
 

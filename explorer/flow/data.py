@@ -172,10 +172,15 @@ def seed_band(s: Settings, n_seeds: int = SEED_BAND_SEEDS) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+def chains_are_products(s: Settings) -> bool:
+    """Whether the isolated chains (∏ f, ∏ keep, W_hh alone, φ′ alone) are pure products: with a loss at every step,
+    each step's own loss enters them as they go back. Their labels, readings and the pages' note follow this."""
+    return s.loss != "every"
+
+
 def chain_label(label: Text, s: Settings) -> Text:
-    """A chain's legend label (∏ f, ∏ keep, W_hh alone, φ′ alone); with a loss at every step, each step's own loss
-    enters the chain as it goes back, so the curve is no pure product: the label says so."""
-    if s.loss != "every":
+    """A chain's legend label; when the chain is no pure product (chains_are_products) the label says so."""
+    if chains_are_products(s):
         return label
     return label[0] + " + each step's loss", label[1] + " + 시각마다의 손실"
 

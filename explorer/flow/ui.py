@@ -19,7 +19,7 @@ from ..shared import ui
 from ..shared.controls import VIEW_CONTROLS, Settings
 from ..shared.ui import Context
 from . import cached, claims
-from .data import CompareResult, Contributions, GateResult, RNNResult, gate_frame
+from .data import CompareResult, Contributions, GateResult, RNNResult, chains_are_products, gate_frame
 
 GATE_LABELS = {"i": ("input gate i", "입력 게이트 i"), "f": ("forget gate f", "망각 게이트 f"),
                "g": ("new memory g", "새로운 기억 g"), "o": ("output gate o", "출력 게이트 o"),
@@ -92,13 +92,7 @@ def paths(view: Any, ctx: Context, title: str, caption: dict[str, Any], y_title:
     fig = charts.norm_chart(flow.curves, ui.curve_info(flow.info, ctx.lang), title, caption, x=x, x_title=x_title,
                             y_title=y_title, bands=bands, band_names=band_names,
                             markers=ui.marker_list(flow.markers, ctx.lang))  # fmt: skip
-    table = ui.export_table(flow)
-    if bands is not None:  # what the band draws goes into the CSV too: its range beside each kind's curve
-        labels = {c.id: c.label[0] for c in flow.info}
-        ranges = bands.assign(curve=bands["curve"].map(labels))[["t", "curve", "lo", "hi"]]
-        ranges = ranges.rename(columns={"lo": "seed_band_log10_min", "hi": "seed_band_log10_max"})
-        table = table.merge(ranges, on=["t", "curve"], how="left")
-    return fig, table
+    return fig, ui.export_table(flow, bands)  # what the band draws goes into the CSV too
 
 
 def rnn_gains(result: RNNResult, ctx: Context, title: str, caption: dict[str, Any]) -> tuple[go.Figure, pd.DataFrame]:
@@ -226,7 +220,7 @@ def book_figure(ctx: Context, book: pd.DataFrame, axis_key: str, linear_first: b
 
 def every_step_note(ctx: Context) -> None:
     """With a loss at every step, why the page reads no chain (∏ f, ∏ keep, W_hh alone, φ′ alone) and no rate."""
-    if ctx.settings.loss == "every":
+    if not chains_are_products(ctx.settings):
         st.caption(ctx.tr(
             "With a loss at every step, each step's own loss enters every dashed chain as it goes back, so none of "
             "them is a pure product (∏ f, ∏ keep, W_hh alone, φ′ alone): they are drawn, and the readings leave their "

@@ -16,7 +16,7 @@ import numpy as np
 
 from charts import format_log10
 
-from ..shared.claims import QUANTITY, ratio_text, ratio_value
+from ..shared.claims import QUANTITY, ratio_text, ratio_value, relation
 from ..shared.claims import render as render
 from ..shared.controls import Text
 from ..shared.curves import TREND_DECADES
@@ -28,11 +28,11 @@ DEAD_EN = "a unit whose pre-activation a_t ≤ 0 has relu′ = 0 and passes noth
 DEAD_KO = "사전 활성화 a_t ≤ 0인 유닛은 relu′ = 0이라 아무것도 거꾸로 넘기지 않습니다"
 
 
-def kept_text(log10_ratio: float, lang: str) -> str:
-    """ratio_text, or 'is exactly 0' for a value that is exactly 0 (log10 = −inf)."""
+def kept_text(log10_ratio: float, lang: str, only: bool = True) -> str:
+    """ratio_text (``only``: its Korean 만, see there), or 'is exactly 0' for a value exactly 0 (log10 = −inf)."""
     if log10_ratio == -math.inf:
         return pick(lang)("is exactly 0", "정확히 0입니다")
-    return ratio_text(log10_ratio, lang)
+    return ratio_text(log10_ratio, lang, only)
 
 
 def pct0(log10_ratio: float) -> str:
@@ -234,11 +234,7 @@ class PresetCompareClaim:
 
     @property
     def relation(self) -> str:
-        if self.undefined or math.isnan(self.preset_log10) or math.isnan(self.base_log10):
-            return "undefined"
-        if self.preset_log10 == self.base_log10 or abs(self.preset_log10 - self.base_log10) < 1e-9:
-            return "same"
-        return "more" if self.preset_log10 > self.base_log10 else "less"
+        return "undefined" if self.undefined else relation(self.preset_log10, self.base_log10)
 
     def render(self, lang: str) -> str:
         tr = pick(lang)
@@ -250,7 +246,7 @@ class PresetCompareClaim:
                 f"{josa(name_ko, '과/와')} {base_ko}: 둘 중 하나는 손실 위치 값에 대한 비율이 없어서 "
                 "(그 값이 0이거나 순전파 오버플로) 비교하지 않습니다.",
             )
-        a, b = kept_text(self.preset_log10, lang), pct0(self.base_log10)
+        a, b = kept_text(self.preset_log10, lang, only=self.relation != "more"), pct0(self.base_log10)
         if lang == "ko":
             b = b.replace("exactly 0", "정확히 0")
         if self.relation == "same":
@@ -266,7 +262,12 @@ class PresetCompareClaim:
             of_en, of_ko = " its value at the loss", ""
         return tr(
             f"**{name}**: at t = 0 the gradient {a}{of_en}, {word_en} {base} ({b}).",
-            f"**{name_ko}**: t = 0에서 기울기는 {of_ko}{a}. {base_ko}({b})보다 {word_ko}.",
+            f"**{name_ko}**: t = 0에서 기울기는 {of_ko}{a}. "
+            + (
+                f"{josa(base_ko, '과/와')} {word_ko} ({b})."
+                if self.relation == "same"
+                else f"{base_ko}({b})보다 {word_ko}."
+            ),
         )
 
 

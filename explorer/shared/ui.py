@@ -559,11 +559,16 @@ def curve_info(info: Any, lang: str) -> list[dict[str, Any]]:
     return [{"id": c.id, "name": c.label[k], "colour_key": c.colour_key, "role": c.role} for c in info]
 
 
-def export_table(flow: Any) -> pd.DataFrame:
-    """A FlowView's curves for the CSV: the English label of each curve instead of its id, no styling columns."""
+def export_table(flow: Any, bands: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A FlowView's curves for the CSV: the English label of each curve instead of its id, no styling columns; with
+    ``bands`` (t, curve id, lo, hi: a range over seeds, drawn as a band), that range beside each curve it belongs to."""
     labels = {c.id: c.label[0] for c in flow.info}
     out = flow.curves.copy()
     out["curve"] = out["curve"].map(labels)
+    if bands is not None:
+        ranges = bands.assign(curve=bands["curve"].map(labels))[["t", "curve", "lo", "hi"]]
+        ranges = ranges.rename(columns={"lo": "seed_band_log10_min", "hi": "seed_band_log10_max"})
+        out = out.merge(ranges, on=["t", "curve"], how="left")
     return out
 
 
