@@ -16,6 +16,7 @@ from explorer.lab import presets
 from explorer.lab import training as lab
 from explorer.shared import ui
 from explorer.shared.controls import LabControls, specs
+from explorer.shared.i18n import counted
 from explorer.shared.kinds import KIND_LABELS
 from explorer.theory import ui as notes_ui
 
@@ -268,7 +269,7 @@ def panel() -> None:
         st.rerun(scope="app")  # draw the final state once, with its downloads, and stop polling
     # the counts are over every model trained in turn: say so, beside the steps each one trains
     models = len(v.settings.kinds)
-    each = tr(f"{models} model{'s' if models > 1 else ''} × {v.settings.steps} steps",
+    each = tr(f"{counted(models, 'model')} × {counted(v.settings.steps, 'step')}",
               f"모델 {models}개 × {v.settings.steps} 스텝")  # fmt: skip
     if v.state == "queued":
         st.progress(0.0, text=tr(f"Waiting in line: position {v.position} (trainings run one at a time per core).",

@@ -529,24 +529,22 @@ def _again(build: Callable[..., tuple[go.Figure, Table]], fetch: Callable[[], An
     return build(fetch(), *args)
 
 
-def axis_titles(ctx: Context, loss_at: str = "T", every: bool | None = None) -> tuple[str, str]:
-    """(x column, x-axis title) for the chosen orientation. ``loss_at``: the t of the loss's column, named in the
-    title: "T" where the last column is t = T (the flow pages' and the remedies' t = 0 … T, Your model's and the
-    training lab's 1 … T); another value for an axis whose last column is not T. ``every``: a
-    loss at every step (the sidebar's ``loss``, unless the page has its own): then the title says so, the last of
-    them at ``loss_at``."""
+def axis_titles(ctx: Context, every: bool | None = None) -> tuple[str, str]:
+    """(x column, x-axis title) for the chosen orientation; every time axis ends at t = T, where the (last) loss is
+    (the flow pages' and the remedies' t = 0 … T, Your model's and the training lab's 1 … T). ``every``: a loss at
+    every step (the sidebar's ``loss``, unless the page has its own): then the title says so."""
     tr = ctx.tr
     every = ctx.settings.loss == "every" if every is None else every
     if ctx.view.axis == "back":
         if every:
-            return "back", tr(f"steps back from the last step (0 = t = {loss_at}; a loss at every step)",
-                              f"마지막 시각에서 거슬러 간 시각 수 (0 = t = {loss_at}, 손실은 모든 시각)")  # fmt: skip
+            return "back", tr("steps back from the last step (0 = t = T; a loss at every step)",
+                              "마지막 시각에서 거슬러 간 시각 수 (0 = t = T, 손실은 모든 시각)")  # fmt: skip
         return "back", tr("steps back from the loss (0 = the loss; the book's figure)",
                           "손실에서 거슬러 간 시각 수 (0 = 손실 위치, 책의 그림)")  # fmt: skip
     if every:
-        return "t", tr(f"time step t (a loss at every step, the last at t = {loss_at})",
-                       f"시각 t (손실은 모든 시각, 마지막은 t = {loss_at})")  # fmt: skip
-    return "t", tr(f"time step t (the loss at t = {loss_at})", f"시각 t (손실은 t = {loss_at})")
+        return "t", tr("time step t (a loss at every step, the last at t = T)",
+                       "시각 t (손실은 모든 시각, 마지막은 t = T)")  # fmt: skip
+    return "t", tr("time step t (the loss at t = T)", "시각 t (손실은 t = T)")
 
 
 def norm_axis_title(ctx: Context) -> str:
